@@ -1,0 +1,80 @@
+# finca — build, run, test.  See README.md.
+#
+#   make          build build/finca (release, warnings are errors)
+#   make run      install what is missing, build, create a demo data
+#                 directory if there is none, start finca
+#   make test     install what is missing, build with ASan+UBSan, run every
+#                 unit and end-to-end test
+#   make bench    the benchmarks in bench/ (run on purpose, not in CI)
+#   make fuzz     build the libFuzzer harnesses in fuzz/
+
+CC      ?= cc
+PKGS    := libcrypto sqlite3 inih jansson
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wno-format-nonliteral -Werror
+DEFS    := -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
+PKGCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS_BASE = -std=c17 $(WARN) $(DEFS) -Isrc $(PKGCFLAGS)
+LDLIBS  = $(PKGLIBS) -lpthread
+
+REL_CFLAGS  := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
+SAN_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=all -DFINCA_TESTING
+
+LIB_SRC := $(sort $(wildcard src/util/*.c src/crypto/*.c src/store/*.c \
+                   src/audit/*.c src/ca/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+HDRS    := $(wildcard src/*/*.h)
+
+REL_OBJ := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC) $(CLI_SRC))
+SAN_OBJ := $(patsubst src/%.c,build/san/obj/%.o,$(LIB_SRC) $(CLI_SRC))
+SAN_LIB_OBJ := $(patsubst src/%.c,build/san/obj/%.o,$(LIB_SRC))
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,build/san/%,$(UNIT_SRC))
+
+DEMO_DIR ?= demo-data
+
+.PHONY: all deps run test unit e2e bench fuzz clean
+
+all: build/finca
+
+deps:
+	@./scripts/deps.sh
+
+build/finca: $(REL_OBJ)
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(REL_CFLAGS) -c -o $@ $<
+
+build/san/finca: $(SAN_OBJ)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/san/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(SAN_CFLAGS) -c -o $@ $<
+
+build/san/test_%: tests/unit/test_%.c $(SAN_LIB_OBJ) $(HDRS)
+	$(CC) $(CFLAGS_BASE) $(SAN_CFLAGS) -Wno-missing-prototypes -o $@ $< \
+		$(SAN_LIB_OBJ) $(LDLIBS) -lcmocka
+
+run: deps
+	@$(MAKE) --no-print-directory build/finca
+	@./scripts/demo.sh "$(DEMO_DIR)"
+
+test: deps
+	@$(MAKE) --no-print-directory build/finca build/san/finca $(UNIT_BIN)
+	@./tests/run.sh
+
+bench: deps build/finca
+	@./bench/issue
+	@./bench/crl
+
+fuzz: deps
+	@$(MAKE) --no-print-directory -C fuzz
+
+clean:
+	rm -rf build

@@ -1,0 +1,659 @@
+#include "ca/ca.h"
+#include "audit/audit.h"
+#include "ca/dn.h"
+#include "ca/profile.h"
+#include "crypto/key.h"
+#include "crypto/sig.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CA_FILE(ca, name) path_join((ca)->dir, "ca/" name)
+
+char *ca_url(const struct ca *ca, const char *what)
+{
+	static const struct { const char *what, *path; } urls[] = {
+		{ "crl", "/crl/issuing.crl" },
+		{ "delta-crl", "/crl/issuing-delta.crl" },
+		{ "service-crl", "/crl/service.crl" },
+		{ "ocsp", "/ocsp" },
+		{ "cert", "/ca/issuing.crt" },
+		{ "service-cert", "/ca/service.crt" },
+	};
+	char *s;
+
+	for (size_t i = 0; i < ARRAY_LEN(urls); i++)
+		if (!strcmp(urls[i].what, what)) {
+			if (asprintf(&s, "%s%s", ca->cfg->base_url, urls[i].path) < 0)
+				abort();
+			return s;
+		}
+	abort(); /* a programming error */
+}
+
+X509 *ca_issuer_cert(const struct ca *ca, const char *issuer)
+{
+	return !strcmp(issuer, "service") ? ca->service : ca->issuing;
+}
+
+EVP_PKEY *ca_issuer_key(const struct ca *ca, const char *issuer)
+{
+	return !strcmp(issuer, "service") ? ca->service_key : ca->issuing_key;
+}
+
+int ca_audit(struct ca *ca, const char *action, const char *object,
+	     json_t *details)
+{
+	int rc = audit_append(ca->st, ca->audit_md, ca->actor, action, object,
+			      details);
+	struct checkpoint_rec last;
+	struct audit_rec head;
+
+	if (rc != FINCA_OK || !ca->issuing_key)
+		return rc;
+	/* sign a checkpoint every checkpoint_every records */
+	memset(&head, 0, sizeof head);
+	if ((rc = store_audit_last(ca->st, &head)) != FINCA_OK)
+		return rc;
+	rc = store_checkpoint_last(ca->st, &last);
+	if (rc == FINCA_ENOTFOUND)
+		last.seq = 0;
+	else if (rc != FINCA_OK)
+		goto out;
+	rc = FINCA_OK;
+	if (head.seq - last.seq >= ca->cfg->checkpoint_every)
+		rc = audit_checkpoint(ca->st, ca->audit_md, ca->issuing_key,
+				      "issuing");
+out:
+	audit_rec_clear(&head);
+	return rc;
+}
+
+int ca_checkpoint(struct ca *ca)
+{
+	int rc;
+
+	if (!ca->issuing_key)
+		return FINCA_OK;
+	if ((rc = store_begin(ca->st)) != FINCA_OK)
+		return rc;
+	if ((rc = audit_checkpoint(ca->st, ca->audit_md, ca->issuing_key,
+				   "issuing")) != FINCA_OK) {
+		store_rollback(ca->st);
+		return rc;
+	}
+	return store_commit(ca->st);
+}
+
+/* --- CA certificates --- */
+
+int ca_random_serial(X509 *x)
+{
+	unsigned char b[16];
+	BIGNUM *bn = NULL;
+	int ok;
+
+	/* 127 random bits, positive, 16 octets (RFC 5280 4.1.2.2: <= 20) */
+	if (RAND_bytes(b, sizeof b) != 1)
+		return err_ssl(FINCA_ECRYPTO, "random serial");
+	b[0] = (unsigned char)((b[0] & 0x7f) | 0x40);
+	ok = (bn = BN_bin2bn(b, sizeof b, NULL)) != NULL &&
+	     BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
+	BN_free(bn);
+	return ok ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "serial");
+}
+
+static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+	int ok;
+
+	X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
+	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	ok = e && X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	return ok ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "CA extension %s", OBJ_nid2sn(nid));
+}
+
+/* A CA certificate for key, signed by signer (self-signed when issuer is
+ * NULL). */
+static int make_ca_cert(const char *subject, EVP_PKEY *key, X509 *issuer,
+			EVP_PKEY *signer, int days, int pathlen, X509 **out)
+{
+	X509 *x = X509_new();
+	X509_NAME *name = NULL;
+	EVP_MD_CTX *mctx = NULL;
+	char bc[64];
+	int rc;
+
+	if ((rc = dn_parse(subject, &name)) != FINCA_OK)
+		goto out;
+	if (pathlen >= 0)
+		snprintf(bc, sizeof bc, "critical,CA:TRUE,pathlen:%d", pathlen);
+	else
+		snprintf(bc, sizeof bc, "critical,CA:TRUE");
+	if (!X509_set_version(x, X509_VERSION_3) ||
+	    !X509_set_subject_name(x, name) ||
+	    !X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name) ||
+	    !X509_set_pubkey(x, key) ||
+	    !X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &(time_t){ (time_t)clock_now() }) ||
+	    !X509_time_adj_ex(X509_getm_notAfter(x), days, 0, &(time_t){ (time_t)clock_now() })) {
+		rc = err_ssl(FINCA_ECRYPTO, "CA certificate");
+		goto out;
+	}
+	if ((rc = ca_random_serial(x)) ||
+	    (rc = add_ext(x, issuer, NID_basic_constraints, bc)) ||
+	    (rc = add_ext(x, issuer, NID_key_usage, "critical,keyCertSign,cRLSign")) ||
+	    (rc = add_ext(x, issuer, NID_subject_key_identifier, "hash")) ||
+	    (issuer && (rc = add_ext(x, issuer, NID_authority_key_identifier,
+				     "keyid:always"))))
+		goto out;
+	if ((rc = sig_sign_ctx(signer, &mctx)) != FINCA_OK)
+		goto out;
+	if (X509_sign_ctx(x, mctx) <= 0) {
+		rc = err_ssl(FINCA_ECRYPTO, "signing CA certificate");
+		goto out;
+	}
+	*out = x;
+	x = NULL;
+out:
+	X509_free(x);
+	X509_NAME_free(name);
+	EVP_MD_CTX_free(mctx);
+	return rc;
+}
+
+static int write_pem_cert(const char *path, X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data;
+	long n;
+	int rc;
+
+	if (!PEM_write_bio_X509(b, x)) {
+		BIO_free(b);
+		return err_ssl(FINCA_ECRYPTO, "%s", path);
+	}
+	n = BIO_get_mem_data(b, &data);
+	rc = file_write(path, data, (size_t)n, 0644);
+	BIO_free(b);
+	return rc;
+}
+
+static int read_pem_cert(const char *path, X509 **out)
+{
+	unsigned char *buf = NULL;
+	size_t len;
+	BIO *b;
+	int rc;
+
+	if ((rc = file_read(path, 1 << 20, &buf, &len)) != FINCA_OK)
+		return rc;
+	b = BIO_new_mem_buf(buf, (int)len);
+	*out = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	free(buf);
+	if (!*out)
+		return err_ssl(FINCA_EINVAL, "%s: not a PEM certificate", path);
+	return sig_x509_set_sm2_id(*out);
+}
+
+static void fingerprint(X509 *x, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	X509_digest(x, EVP_sha256(), md, &n);
+	hex_encode(md, n, out);
+}
+
+static json_t *cert_json(X509 *x)
+{
+	char fp[65], *subj = dn_format(X509_get_subject_name(x));
+	json_t *j;
+
+	fingerprint(x, fp);
+	j = json_pack("{s:s, s:s}", "subject", subj, "sha256", fp);
+	free(subj);
+	return j;
+}
+
+struct init_state {
+	EVP_PKEY *root_key, *issuing_key, *service_key;
+	X509 *root, *issuing, *service;
+	X509_REQ *csr;
+};
+
+static int write_csr(const char *path, X509_REQ *req)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data;
+	long n;
+	int rc;
+
+	if (!PEM_write_bio_X509_REQ(b, req)) {
+		BIO_free(b);
+		return err_ssl(FINCA_ECRYPTO, "%s", path);
+	}
+	n = BIO_get_mem_data(b, &data);
+	rc = file_write(path, data, (size_t)n, 0644);
+	BIO_free(b);
+	return rc;
+}
+
+static int make_csr(const char *subject, EVP_PKEY *key, X509_REQ **out)
+{
+	X509_REQ *r = X509_REQ_new();
+	X509_NAME *name = NULL;
+	EVP_MD_CTX *mctx = NULL;
+	int rc;
+
+	if ((rc = dn_parse(subject, &name)) != FINCA_OK)
+		goto out;
+	if (!X509_REQ_set_subject_name(r, name) || !X509_REQ_set_pubkey(r, key)) {
+		rc = err_ssl(FINCA_ECRYPTO, "CSR");
+		goto out;
+	}
+	if ((rc = sig_sign_ctx(key, &mctx)) != FINCA_OK)
+		goto out;
+	if (X509_REQ_sign_ctx(r, mctx) <= 0) {
+		rc = err_ssl(FINCA_ECRYPTO, "signing CSR");
+		goto out;
+	}
+	*out = r;
+	r = NULL;
+out:
+	X509_REQ_free(r);
+	X509_NAME_free(name);
+	EVP_MD_CTX_free(mctx);
+	return rc;
+}
+
+int ca_init(const struct ca_init_opts *o, const char *pass)
+{
+	struct init_state s;
+	struct ca *ca = NULL;
+	char *conf = NULL, *confpath = NULL, *dbpath = NULL, *cadir = NULL;
+	char subj[512], *p;
+	json_t *d = NULL;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	if (!pass || strlen(pass) < 8)
+		return err_set(FINCA_EINVAL,
+			       "the CA passphrase must have at least 8 characters (FINCA_PASSPHRASE)");
+	dbpath = path_join(o->dir, "finca.db");
+	if (path_exists(dbpath)) {
+		rc = err_set(FINCA_ESTATE, "%s: already initialised", o->dir);
+		goto out;
+	}
+	for (const char *c = o->name; *c; c++)
+		if (strchr(",/\\=+", *c)) {
+			rc = err_set(FINCA_EINVAL, "--name '%s': may not contain , / \\ = +",
+				     o->name);
+			goto out;
+		}
+	/* everything that can fail is made in memory first */
+	if ((rc = key_generate(o->algorithm, &s.issuing_key)) != FINCA_OK)
+		goto out;
+	if (o->external_root) {
+		snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Issuing CA", o->name, o->name);
+		if ((rc = make_csr(subj, s.issuing_key, &s.csr)) != FINCA_OK)
+			goto out;
+	} else {
+		if ((rc = key_generate(o->algorithm, &s.root_key)) != FINCA_OK)
+			goto out;
+		snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Root CA", o->name, o->name);
+		if ((rc = make_ca_cert(subj, s.root_key, NULL, s.root_key, 7305, -1,
+				       &s.root)) != FINCA_OK)
+			goto out;
+		snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Issuing CA", o->name, o->name);
+		if ((rc = make_ca_cert(subj, s.issuing_key, s.root, s.root_key, 3652, 0,
+				       &s.issuing)) != FINCA_OK)
+			goto out;
+	}
+	if ((rc = key_generate(KEY_P256, &s.service_key)) != FINCA_OK)
+		goto out;
+	snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Service CA", o->name, o->name);
+	if ((rc = make_ca_cert(subj, s.service_key, NULL, s.service_key, 3652, 0,
+			       &s.service)) != FINCA_OK)
+		goto out;
+
+	/* then written: keys and certificates, configuration, database */
+	cadir = path_join(o->dir, "ca");
+	if ((rc = dir_make(o->dir, 0750)) || (rc = dir_make(cadir, 0700)))
+		goto out;
+	p = path_join(cadir, "issuing.key");
+	rc = key_save(p, s.issuing_key, pass);
+	free(p);
+	if (rc)
+		goto out;
+	if (s.csr) {
+		p = path_join(cadir, "issuing.csr");
+		rc = write_csr(p, s.csr);
+		free(p);
+		if (rc)
+			goto out;
+	} else {
+		p = path_join(cadir, "root.key");
+		rc = key_save(p, s.root_key, pass);
+		free(p);
+		if (rc)
+			goto out;
+		p = path_join(cadir, "root.crt");
+		rc = write_pem_cert(p, s.root);
+		free(p);
+		if (rc)
+			goto out;
+		p = path_join(cadir, "issuing.crt");
+		rc = write_pem_cert(p, s.issuing);
+		free(p);
+		if (rc)
+			goto out;
+	}
+	p = path_join(cadir, "service.key");
+	rc = key_save(p, s.service_key, pass);
+	free(p);
+	if (rc)
+		goto out;
+	p = path_join(cadir, "service.crt");
+	rc = write_pem_cert(p, s.service);
+	free(p);
+	if (rc)
+		goto out;
+	confpath = path_join(o->dir, "finca.conf");
+	if (!path_exists(confpath)) {
+		conf = config_default_text(o->name, o->base_url);
+		if ((rc = file_write(confpath, conf, strlen(conf), 0640)) != FINCA_OK)
+			goto out;
+	}
+	{
+		struct store *st = NULL;
+		if ((rc = store_open(dbpath, 1, &st)) != FINCA_OK)
+			goto out;
+		rc = store_begin(st);
+		if (!rc)
+			rc = store_meta_set(st, "algorithm", key_alg_name(o->algorithm));
+		if (!rc)
+			rc = store_meta_set(st, "audit_digest",
+					    o->algorithm == KEY_SM2 ? "SM3" : "SHA256");
+		if (!rc)
+			rc = store_commit(st);
+		else
+			store_rollback(st);
+		store_free(st);
+		if (rc)
+			goto out;
+	}
+	/* open as any command would, and record the birth of the CA */
+	if ((rc = ca_open(o->dir, o->actor, &ca)) != FINCA_OK)
+		goto out;
+	if ((rc = ca_unlock(ca, pass)) != FINCA_OK)
+		goto out;
+	d = json_pack("{s:s, s:s, s:b, s:o*, s:o*, s:o}", "algorithm",
+		      key_alg_name(o->algorithm), "base_url", o->base_url,
+		      "external_root", o->external_root,
+		      "root", s.root ? cert_json(s.root) : NULL,
+		      "issuing", s.issuing ? cert_json(s.issuing) : NULL,
+		      "service", cert_json(s.service));
+	if ((rc = store_begin(ca->st)) != FINCA_OK)
+		goto out;
+	if ((rc = ca_audit(ca, "ca.init", "ca", d)) != FINCA_OK ||
+	    (s.issuing_key && (rc = audit_checkpoint(ca->st, ca->audit_md,
+						     s.issuing_key, "issuing")))) {
+		store_rollback(ca->st);
+		goto out;
+	}
+	rc = store_commit(ca->st);
+out:
+	json_decref(d);
+	ca_free(ca);
+	EVP_PKEY_free(s.root_key);
+	EVP_PKEY_free(s.issuing_key);
+	EVP_PKEY_free(s.service_key);
+	X509_free(s.root);
+	X509_free(s.issuing);
+	X509_free(s.service);
+	X509_REQ_free(s.csr);
+	free(conf);
+	free(confpath);
+	free(dbpath);
+	free(cadir);
+	return rc;
+}
+
+/* Records a change of finca.conf since the last time it was opened. */
+static int audit_config(struct ca *ca)
+{
+	unsigned char *buf = NULL, md[32];
+	size_t len;
+	unsigned int n;
+	char hex[65], *old = NULL;
+	json_t *d = NULL;
+	int rc;
+
+	if ((rc = file_read(ca->cfg->path, 1 << 20, &buf, &len)) != FINCA_OK)
+		return rc;
+	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
+	hex_encode(md, n, hex);
+	free(buf);
+	rc = store_meta_get(ca->st, "config_sha256", &old);
+	if (rc == FINCA_OK && !strcmp(old, hex))
+		goto out;
+	if (rc != FINCA_OK && rc != FINCA_ENOTFOUND)
+		goto out;
+	if ((rc = store_begin(ca->st)) != FINCA_OK)
+		goto out;
+	d = json_pack("{s:s?, s:s}", "old_sha256", old, "new_sha256", hex);
+	if ((rc = ca_audit(ca, old ? "config.change" : "config.load",
+			   "finca.conf", d)) ||
+	    (rc = store_meta_set(ca->st, "config_sha256", hex))) {
+		store_rollback(ca->st);
+		goto out;
+	}
+	rc = store_commit(ca->st);
+out:
+	json_decref(d);
+	free(old);
+	return rc;
+}
+
+int ca_open(const char *dir, const char *actor, struct ca **out)
+{
+	struct ca *ca = xcalloc(1, sizeof *ca);
+	char *p = NULL, *v = NULL;
+	int rc;
+
+	ca->dir = xstrdup(dir);
+	snprintf(ca->actor, sizeof ca->actor, "%s", actor ? actor : "?");
+	p = path_join(dir, "finca.conf");
+	rc = config_load(p, &ca->cfg);
+	free(p);
+	if (rc)
+		goto fail;
+	p = path_join(dir, "finca.db");
+	rc = store_open(p, 0, &ca->st);
+	free(p);
+	if (rc)
+		goto fail;
+	if ((rc = store_meta_get(ca->st, "algorithm", &v)) != FINCA_OK)
+		goto fail;
+	snprintf(ca->algorithm, sizeof ca->algorithm, "%s", v);
+	free(v);
+	if ((rc = store_meta_get(ca->st, "audit_digest", &v)) != FINCA_OK)
+		goto fail;
+	snprintf(ca->audit_md, sizeof ca->audit_md, "%s", v);
+	free(v);
+	p = CA_FILE(ca, "root.crt");
+	if (path_exists(p) && (rc = read_pem_cert(p, &ca->root)) != FINCA_OK)
+		goto failp;
+	free(p);
+	p = CA_FILE(ca, "issuing.crt");
+	if (path_exists(p) && (rc = read_pem_cert(p, &ca->issuing)) != FINCA_OK)
+		goto failp;
+	free(p);
+	p = CA_FILE(ca, "service.crt");
+	if ((rc = read_pem_cert(p, &ca->service)) != FINCA_OK)
+		goto failp;
+	free(p);
+	p = NULL;
+	for (size_t i = 0; i < ca->cfg->nprofiles; i++) {
+		struct profile *pr = &ca->cfg->profiles[i];
+		if (!ca_issuer_cert(ca, pr->issuer))
+			continue; /* external root not installed yet */
+		if ((rc = profile_prepare(ca, pr)) != FINCA_OK)
+			goto fail;
+	}
+	if ((rc = audit_config(ca)) != FINCA_OK)
+		goto fail;
+	*out = ca;
+	return FINCA_OK;
+failp:
+	free(p);
+fail:
+	ca_free(ca);
+	return rc;
+}
+
+void ca_free(struct ca *ca)
+{
+	if (!ca)
+		return;
+	config_free(ca->cfg);
+	store_free(ca->st);
+	X509_free(ca->root);
+	X509_free(ca->issuing);
+	X509_free(ca->service);
+	EVP_PKEY_free(ca->issuing_key);
+	EVP_PKEY_free(ca->service_key);
+	free(ca->dir);
+	free(ca);
+}
+
+int ca_unlock(struct ca *ca, const char *pass)
+{
+	EVP_PKEY *ik = NULL, *sk = NULL;
+	char *p;
+	int rc;
+
+	p = CA_FILE(ca, "issuing.key");
+	rc = key_load(p, pass, &ik);
+	free(p);
+	if (rc)
+		goto out;
+	if (ca->issuing && !key_public_equal(ik, X509_get0_pubkey(ca->issuing))) {
+		rc = err_set(FINCA_EINTEGRITY,
+			     "ca/issuing.key does not match ca/issuing.crt");
+		goto out;
+	}
+	p = CA_FILE(ca, "service.key");
+	rc = key_load(p, pass, &sk);
+	free(p);
+	if (rc)
+		goto out;
+	EVP_PKEY_free(ca->issuing_key);
+	EVP_PKEY_free(ca->service_key);
+	ca->issuing_key = ik;
+	ca->service_key = sk;
+	ik = sk = NULL;
+out:
+	EVP_PKEY_free(ik);
+	EVP_PKEY_free(sk);
+	return rc;
+}
+
+int ca_install(struct ca *ca, const char *pem, size_t len, const char *pass)
+{
+	BIO *b = BIO_new_mem_buf(pem, (int)len);
+	X509 *issuing = NULL, *root = NULL, *x;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	X509_STORE *store = NULL;
+	X509_STORE_CTX *vctx = NULL;
+	json_t *d = NULL;
+	char *p = NULL;
+	int rc;
+
+	if (ca->issuing) {
+		rc = err_set(FINCA_ESTATE, "the issuing CA certificate is already installed");
+		goto out;
+	}
+	if ((rc = ca_unlock(ca, pass)) != FINCA_OK)
+		goto out;
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		sig_x509_set_sm2_id(x);
+		if (!issuing)
+			issuing = x;
+		else
+			sk_X509_push(chain, x);
+	}
+	ERR_clear_error();
+	if (!issuing || sk_X509_num(chain) == 0) {
+		rc = err_set(FINCA_EINVAL,
+			     "expected the issuing CA certificate followed by its chain up to the root (PEM)");
+		goto out;
+	}
+	if (!key_public_equal(X509_get0_pubkey(issuing), ca->issuing_key)) {
+		rc = err_set(FINCA_EINVAL,
+			     "the certificate's public key is not ca/issuing.key's");
+		goto out;
+	}
+	if (!(X509_get_extension_flags(issuing) & EXFLAG_CA) ||
+	    !(X509_get_key_usage(issuing) & KU_KEY_CERT_SIGN)) {
+		rc = err_set(FINCA_EINVAL,
+			     "the certificate is not a CA certificate with keyCertSign");
+		goto out;
+	}
+	root = sk_X509_value(chain, sk_X509_num(chain) - 1);
+	if (X509_check_issued(root, root) != X509_V_OK) {
+		rc = err_set(FINCA_EINVAL, "the chain does not end in a self-signed root");
+		goto out;
+	}
+	store = X509_STORE_new();
+	X509_STORE_add_cert(store, root);
+	vctx = X509_STORE_CTX_new();
+	X509_STORE_CTX_init(vctx, store, issuing, chain);
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(vctx), (time_t)clock_now());
+	if (X509_verify_cert(vctx) != 1) {
+		rc = err_set(FINCA_EINVAL, "the issuing CA certificate does not verify: %s",
+			     X509_verify_cert_error_string(X509_STORE_CTX_get_error(vctx)));
+		goto out;
+	}
+	p = CA_FILE(ca, "root.crt");
+	if ((rc = write_pem_cert(p, root)) != FINCA_OK)
+		goto out;
+	free(p);
+	p = CA_FILE(ca, "issuing.crt");
+	if ((rc = write_pem_cert(p, issuing)) != FINCA_OK)
+		goto out;
+	d = json_pack("{s:o, s:o}", "issuing", cert_json(issuing), "root", cert_json(root));
+	if ((rc = store_begin(ca->st)) != FINCA_OK)
+		goto out;
+	if ((rc = ca_audit(ca, "ca.install", "ca", d)) != FINCA_OK) {
+		store_rollback(ca->st);
+		goto out;
+	}
+	rc = store_commit(ca->st);
+	X509_up_ref(issuing);
+	X509_up_ref(root);
+	ca->issuing = issuing;
+	ca->root = root;
+	for (size_t i = 0; rc == FINCA_OK && i < ca->cfg->nprofiles; i++)
+		rc = profile_prepare(ca, &ca->cfg->profiles[i]);
+out:
+	json_decref(d);
+	free(p);
+	X509_STORE_CTX_free(vctx);
+	X509_STORE_free(store);
+	X509_free(issuing);
+	sk_X509_pop_free(chain, X509_free);
+	BIO_free(b);
+	return rc;
+}

@@ -1,0 +1,155 @@
+/* The certificate authority: a data directory, its CAs, its store.
+ *
+ * Layout of a data directory:
+ *   finca.conf            configuration (config.h)
+ *   finca.db              SQLite store (store.h)
+ *   ca/root.crt .key      root CA (absent with an external root)
+ *   ca/issuing.crt .key   issuing CA: signs subscribers, CRLs, checkpoints
+ *   ca/issuing.csr        with an external root, until 'ca install'
+ *   ca/service.crt .key   ECDSA P-256 service CA for TLS (browsers and TLS
+ *                         stacks do not speak SM2)
+ * Keys are PKCS#8 PEM encrypted under the CA passphrase. */
+#ifndef FINCA_CA_H
+#define FINCA_CA_H
+
+#include "ca/config.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+struct ca {
+	char *dir;
+	struct config *cfg;   /* owned */
+	struct store *st;     /* owned */
+	char algorithm[16];   /* sm2 | p256 | rsa2048 | rsa3072 */
+	char audit_md[16];    /* SM3 for SM2 deployments, SHA256 otherwise */
+	X509 *root, *issuing, *service; /* owned; NULL when not installed */
+	EVP_PKEY *issuing_key, *service_key; /* owned; NULL until ca_unlock */
+	char actor[128];      /* who acts, for the audit trail */
+};
+
+struct ca_init_opts {
+	const char *dir, *name, *base_url;
+	int algorithm;        /* enum key_alg */
+	int external_root;    /* only the issuing key and a CSR */
+	const char *actor;
+};
+
+/* Creates a new data directory.  Refuses one that already has a database.
+ * pass encrypts the CA keys. */
+int ca_init(const struct ca_init_opts *o, const char *pass);
+/* Opens dir: configuration, store, CA certificates.  A changed finca.conf
+ * is recorded in the audit trail.  *out is the caller's (ca_free). */
+int ca_open(const char *dir, const char *actor, struct ca **out);
+void ca_free(struct ca *ca);
+/* Decrypts the CA keys; needed for anything that signs. */
+int ca_unlock(struct ca *ca, const char *pass);
+/* Installs the issuing CA certificate signed by an external root: pem holds
+ * the issuing certificate, then its chain up to the root. */
+int ca_install(struct ca *ca, const char *pem, size_t len, const char *pass);
+/* The CA certificate named "issuing" or "service" (borrowed). */
+X509 *ca_issuer_cert(const struct ca *ca, const char *issuer);
+EVP_PKEY *ca_issuer_key(const struct ca *ca, const char *issuer);
+
+/* Sets a random positive 127-bit serial (16 octets, RFC 5280 4.1.2.2). */
+int ca_random_serial(X509 *x);
+
+/* The URLs certificates carry (caller frees). */
+char *ca_url(const struct ca *ca, const char *what);
+
+/* Appends an audit record and, every cfg->checkpoint_every records or when
+ * force is set and a key is unlocked, a signed checkpoint.  Inside a
+ * transaction. */
+int ca_audit(struct ca *ca, const char *action, const char *object,
+	     json_t *details);
+int ca_checkpoint(struct ca *ca);
+
+/* --- issuance (issue.c) --- */
+
+struct issue_req {
+	const char *profile;
+	X509_REQ *csr;          /* borrowed; proof of possession is checked */
+	EVP_PKEY *pubkey;       /* borrowed; the key when there is no CSR */
+	const char *subject;    /* DN text; NULL: the CSR's subject */
+	int days;               /* 0: the profile's validity */
+	const char *id_number;  /* persons: resident ID number */
+	const char *unit_code;  /* units: unified social credit code */
+	const char *replaces;   /* renew/update: the serial superseded */
+	const char *action;     /* audit action, "cert.issue" when NULL */
+};
+
+/* Called once per certificate, in request order, after its record is
+ * durable.  cert is borrowed. */
+typedef int (*issue_emit_cb)(void *arg, size_t i, X509 *cert);
+
+/* Issues n certificates.  Every request is checked first (CSR signature,
+ * key strength, profile rules, identity numbers); one bad request refuses
+ * the whole batch and changes nothing.  Then certificates are signed by
+ * cfg->workers threads and committed in groups of cfg->commit_group, each
+ * group durable before any of its certificates reaches emit. */
+int ca_issue(struct ca *ca, const struct issue_req *rq, size_t n,
+	     issue_emit_cb emit, void *arg);
+
+/* Renew (延期, op OP_RENEW) or update (更新, OP_UPDATE) the certificate
+ * serial: a new certificate with the old one's profile, subject and
+ * identity unless over says otherwise (over->csr: a new key; over->subject,
+ * id_number, unit_code: changed data; over->days).  The old certificate is
+ * revoked as superseded in the same transaction.  *out is the caller's. */
+int ca_renew(struct ca *ca, int op, const char *serial,
+	     const struct issue_req *over, X509 **out);
+
+/* --- lifecycle (status.c) --- */
+
+enum cert_op { OP_REVOKE, OP_FREEZE, OP_UNFREEZE, OP_RENEW, OP_UPDATE };
+
+/* RFC 5280 reason names <-> codes; -1 when unknown. */
+int ca_reason_parse(const char *name);
+const char *ca_reason_name(int code);
+/* Normalises a serial typed by a person (hex, any case, ':' allowed, 0x
+ * prefix) into out. */
+int ca_serial_norm(const char *in, char out[41]);
+/* "valid", "frozen", "revoked", "expired" for a record at time now. */
+const char *ca_status_name(const struct cert_rec *r, int64_t now);
+/* FINCA_OK when op is allowed on r now, else FINCA_ESTATE naming why. */
+int ca_transition_check(const struct cert_rec *r, int op, int64_t now);
+
+int ca_revoke(struct ca *ca, const char *serial, int reason);
+int ca_freeze(struct ca *ca, const char *serial);
+int ca_unfreeze(struct ca *ca, const char *serial);
+
+/* A certificate record as JSON, for the CLI and the API (caller decrefs). */
+json_t *ca_cert_json(struct ca *ca, const struct cert_rec *r, int64_t now);
+
+/* --- CRLs (crl.c) --- */
+
+/* Makes, records and returns a full (or delta) CRL of the issuing CA.
+ * *der is the caller's (free). */
+int ca_crl(struct ca *ca, int delta, unsigned char **der, size_t *len,
+	   struct crl_rec *info);
+
+struct crl_summary {
+	int64_t number, base, entries, this_update, next_update;
+	int delta;
+};
+/* Parses a CRL (PEM or DER) and checks its signature against issuer, SM2
+ * included. */
+int crl_check(const unsigned char *data, size_t len, X509 *issuer,
+	      struct crl_summary *out);
+
+/* --- verification (verify.c) --- */
+
+struct verify_result {
+	int chain_ok;
+	char chain_error[256];
+	char status[16];        /* valid frozen revoked expired unknown */
+	int reason;
+	int64_t revoked_at, not_after;
+	char serial[41];
+	char issuer[16];
+};
+/* Checks cert's chain up to finca's root (or the service CA), its validity
+ * period and its status in the store. */
+int ca_verify(struct ca *ca, X509 *cert, struct verify_result *res);
+
+#endif

@@ -1,0 +1,48 @@
+/* finca.conf: the deployment's configuration, an INI file meant to be read
+ * and edited by operators.  Loading validates everything; an error names
+ * the file, the line or section, and the field. */
+#ifndef FINCA_CONFIG_H
+#define FINCA_CONFIG_H
+
+#include <openssl/x509.h>
+
+enum ident_kind { IDENT_NONE, IDENT_PERSON, IDENT_UNIT };
+
+struct profile {
+	char name[32];
+	char issuer[16];        /* "issuing" | "service" */
+	int validity_days;      /* default and maximum */
+	unsigned key_usage;     /* KU_* bits of <openssl/x509v3.h> */
+	char *eku;              /* "clientAuth,emailProtection" or NULL */
+	int ca, pathlen;        /* pathlen -1: none */
+	char *subject_allowed;  /* comma list of attribute short names */
+	char *subject_required;
+	char *policies;         /* comma list of OIDs or NULL */
+	int identity;           /* enum ident_kind */
+	int genkey;             /* may finca generate the subscriber's key */
+	int ocsp_nocheck;       /* id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1) */
+	int san_from_cn;        /* copy CN into a dNSName (TLS servers) */
+	STACK_OF(X509_EXTENSION) *exts; /* fixed extensions, see profile.c */
+};
+
+struct config {
+	char *path;
+	char *name, *base_url;
+	int crl_hours, delta_crl_hours;
+	int workers, commit_group;
+	int checkpoint_every;
+	char *resident_id_oid, *unit_code_oid;
+	struct profile *profiles;
+	size_t nprofiles;
+};
+
+/* Loads and validates path into *out (caller frees with config_free). */
+int config_load(const char *path, struct config **out);
+void config_free(struct config *c);
+/* NULL (with the error set) when there is no such profile. */
+const struct profile *config_profile(const struct config *c, const char *name);
+/* The commented default configuration written by 'finca init' (caller
+ * frees). */
+char *config_default_text(const char *name, const char *base_url);
+
+#endif

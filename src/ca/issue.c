@@ -1,0 +1,471 @@
+/* Issuance: one certificate or ten thousand, through the same path.
+ *
+ * Phase 0 (this thread): look up superseded certificates in the store.
+ * Phase 1 (workers): verify each CSR, apply the profile, build the TBS.
+ *   Any failure refuses the whole batch before anything is stored.
+ * Phase 2 (workers sign, this thread commits): certificates are signed in
+ *   parallel while this thread commits them in groups; a group's
+ *   certificates reach emit only after its transaction is durable. */
+#include "ca/ca.h"
+#include "audit/audit.h"
+#include "ca/dn.h"
+#include "ca/ident.h"
+#include "ca/profile.h"
+#include "crypto/key.h"
+#include "crypto/sig.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <openssl/err.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct item {
+	const struct issue_req *rq;
+	const struct profile *p;
+	X509 *x;                  /* owned: template, then the certificate */
+	int64_t old_id;           /* the superseded certificate, 0 if none */
+	char id_number[19], unit_code[19];
+	int64_t not_before, not_after;
+	int rc;
+	char err[512];
+	int done;                 /* under batch.mu */
+};
+
+struct batch {
+	struct ca *ca;
+	struct item *it;
+	size_t n;
+	int64_t now;
+	int phase;
+	atomic_size_t next;
+	atomic_int stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static int item_fail(struct item *it, size_t i, int rc)
+{
+	(void)i;
+	it->rc = rc;
+	snprintf(it->err, sizeof it->err, "%s", err_msg());
+	return rc;
+}
+
+static int prepare(struct batch *b, size_t i)
+{
+	struct item *it = &b->it[i];
+	const struct issue_req *rq = it->rq;
+	struct tmpl t;
+	X509_NAME *subject = NULL;
+	EVP_PKEY *pub = rq->pubkey;
+	unsigned char *der = NULL;
+	int len, rc;
+
+	memset(&t, 0, sizeof t);
+	if ((it->p = config_profile(b->ca->cfg, rq->profile)) == NULL) {
+		rc = FINCA_EINVAL;
+		goto out;
+	}
+	if (rq->csr) {
+		/* proof of possession: the CSR is signed by its own key */
+		pub = X509_REQ_get0_pubkey(rq->csr);
+		if (!pub) {
+			rc = err_ssl(FINCA_EINVAL, "CSR: unreadable public key");
+			goto out;
+		}
+		if ((len = i2d_X509_REQ(rq->csr, &der)) <= 0 ||
+		    (rc = sig_verify_signed(der, (size_t)len, pub)) != FINCA_OK) {
+			rc = err_set(FINCA_EINVAL,
+				     "CSR: signature does not verify with its own key (no proof of possession)");
+			goto out;
+		}
+	}
+	if (!pub) {
+		rc = err_set(FINCA_EINVAL, "no CSR and no public key");
+		goto out;
+	}
+	if ((rc = key_check_strength(pub, rq->csr ? "CSR" : "key")) != FINCA_OK)
+		goto out;
+	if (rq->subject) {
+		if ((rc = dn_parse(rq->subject, &subject)) != FINCA_OK)
+			goto out;
+	} else if (rq->csr && X509_NAME_entry_count(X509_REQ_get_subject_name(rq->csr)) > 0) {
+		subject = X509_NAME_dup(X509_REQ_get_subject_name(rq->csr));
+	} else {
+		rc = err_set(FINCA_EINVAL, "no subject: give --subject or a CSR with one");
+		goto out;
+	}
+	if (rq->id_number &&
+	    (rc = ident_resident_id_check(rq->id_number, it->id_number)) != FINCA_OK)
+		goto out;
+	if (rq->unit_code &&
+	    (rc = ident_uscc_check(rq->unit_code, it->unit_code)) != FINCA_OK)
+		goto out;
+	if (!ca_issuer_key(b->ca, it->p->issuer)) {
+		rc = err_set(FINCA_EAUTH, "the %s CA key is locked", it->p->issuer);
+		goto out;
+	}
+	t.p = it->p;
+	t.cfg = b->ca->cfg;
+	t.issuer = ca_issuer_cert(b->ca, it->p->issuer);
+	t.pubkey = pub;
+	t.subject = subject;
+	t.now = b->now;
+	t.days = rq->days;
+	memcpy(t.id_number, it->id_number, sizeof t.id_number);
+	memcpy(t.unit_code, it->unit_code, sizeof t.unit_code);
+	t.x = it->x = X509_new();
+	if ((rc = profile_apply(&t)) != FINCA_OK)
+		goto out;
+	{
+		struct tm tm;
+		ASN1_TIME_to_tm(X509_get0_notBefore(it->x), &tm);
+		it->not_before = (int64_t)timegm(&tm);
+		ASN1_TIME_to_tm(X509_get0_notAfter(it->x), &tm);
+		it->not_after = (int64_t)timegm(&tm);
+	}
+out:
+	OPENSSL_free(der);
+	X509_NAME_free(subject);
+	return rc == FINCA_OK ? FINCA_OK : item_fail(it, i, rc);
+}
+
+static int sign(struct batch *b, size_t i)
+{
+	struct item *it = &b->it[i];
+	EVP_MD_CTX *mctx = NULL;
+	int rc;
+
+	if ((rc = ca_random_serial(it->x)) != FINCA_OK)
+		goto out;
+	if ((rc = sig_sign_ctx(ca_issuer_key(b->ca, it->p->issuer), &mctx)) != FINCA_OK)
+		goto out;
+	if (X509_sign_ctx(it->x, mctx) <= 0)
+		rc = err_ssl(FINCA_ECRYPTO, "signing the certificate");
+out:
+	EVP_MD_CTX_free(mctx);
+	return rc == FINCA_OK ? FINCA_OK : item_fail(it, i, rc);
+}
+
+static void *worker(void *arg)
+{
+	struct batch *b = arg;
+	size_t i;
+
+	while (!atomic_load(&b->stop) && (i = atomic_fetch_add(&b->next, 1)) < b->n) {
+		int rc = b->phase == 1 ? prepare(b, i) : sign(b, i);
+		if (rc != FINCA_OK && b->phase == 1)
+			atomic_store(&b->stop, 1);
+		pthread_mutex_lock(&b->mu);
+		b->it[i].done = 1;
+		pthread_cond_broadcast(&b->cv);
+		pthread_mutex_unlock(&b->mu);
+	}
+	return NULL;
+}
+
+static int nworkers(const struct ca *ca, size_t n)
+{
+	long w = ca->cfg->workers;
+
+	if (w <= 0)
+		w = sysconf(_SC_NPROCESSORS_ONLN);
+	if (w < 1)
+		w = 1;
+	if ((size_t)w > n)
+		w = (long)n;
+	return (int)w;
+}
+
+static int start(struct batch *b, int phase, pthread_t *th, int nth)
+{
+	b->phase = phase;
+	atomic_store(&b->next, 0);
+	for (size_t i = 0; i < b->n; i++)
+		b->it[i].done = 0;
+	for (int k = 0; k < nth; k++)
+		if (pthread_create(&th[k], NULL, worker, b) != 0) {
+			atomic_store(&b->stop, 1);
+			for (int j = 0; j < k; j++)
+				pthread_join(th[j], NULL);
+			return err_set(FINCA_ENOMEM, "cannot start worker threads");
+		}
+	return FINCA_OK;
+}
+
+static void join(pthread_t *th, int nth)
+{
+	for (int k = 0; k < nth; k++)
+		pthread_join(th[k], NULL);
+}
+
+static void cert_to_rec(struct item *it, X509 *x, struct cert_rec *r)
+{
+	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
+	BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
+	char desc[64];
+
+	memset(r, 0, sizeof *r);
+	r->serial_len = (size_t)BN_bn2bin(bn, r->serial_bin);
+	BN_free(bn);
+	hex_encode(r->serial_bin, r->serial_len, r->serial);
+	snprintf(r->issuer, sizeof r->issuer, "%s", it->p->issuer);
+	r->profile = xstrdup(it->p->name);
+	r->subject = dn_format(X509_get_subject_name(x));
+	r->id_number = it->id_number[0] ? xstrdup(it->id_number) : NULL;
+	r->unit_code = it->unit_code[0] ? xstrdup(it->unit_code) : NULL;
+	key_describe(X509_get0_pubkey(x), desc, sizeof desc);
+	r->key_alg = xstrdup(desc);
+	r->not_before = it->not_before;
+	r->not_after = it->not_after;
+	r->issued_at = clock_now();
+	r->replaces = it->old_id;
+	r->der_len = (size_t)i2d_X509(x, &r->der);
+}
+
+/* Records item i: certificate row, superseding, audit. */
+static int record(struct batch *b, size_t i)
+{
+	struct item *it = &b->it[i];
+	struct cert_rec r, old;
+	char na[32], obj[64];
+	json_t *d = NULL;
+	int rc;
+
+	memset(&old, 0, sizeof old);
+	cert_to_rec(it, it->x, &r);
+	if ((rc = store_cert_insert(b->ca->st, &r)) != FINCA_OK)
+		goto out;
+	time_format(r.not_after, na, sizeof na);
+	d = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "profile", r.profile,
+		      "subject", r.subject, "not_after", na, "key", r.key_alg,
+		      "id_number", r.id_number, "unit_code", r.unit_code);
+	if (it->old_id) {
+		/* checked again inside the transaction: it may have changed
+		 * since phase 0 */
+		if ((rc = store_cert_get_id(b->ca->st, it->old_id, &old)) ||
+		    (rc = ca_transition_check(&old, OP_RENEW, b->now)) ||
+		    (rc = store_cert_set_status(b->ca->st, old.id, CERT_REVOKED,
+						4 /* superseded */, b->now)) ||
+		    (rc = store_cert_set_superseded(b->ca->st, old.id, r.id)))
+			goto out;
+		json_object_set_new(d, "replaces", json_string(old.serial));
+		snprintf(obj, sizeof obj, "cert:%s", old.serial);
+		json_t *od = json_pack("{s:s, s:s}", "reason", "superseded",
+				       "superseded_by", r.serial);
+		rc = ca_audit(b->ca, "cert.revoke", obj, od);
+		json_decref(od);
+		if (rc)
+			goto out;
+	}
+	snprintf(obj, sizeof obj, "cert:%s", r.serial);
+	rc = ca_audit(b->ca, it->rq->action ? it->rq->action : "cert.issue", obj, d);
+out:
+	if (rc != FINCA_OK)
+		item_fail(it, i, rc);
+	json_decref(d);
+	cert_rec_clear(&r);
+	cert_rec_clear(&old);
+	return rc;
+}
+
+static int phase0(struct batch *b)
+{
+	struct cert_rec old;
+	char serial[41];
+	int rc = FINCA_OK;
+
+	memset(&old, 0, sizeof old);
+	for (size_t i = 0; i < b->n && rc == FINCA_OK; i++) {
+		const struct issue_req *rq = b->it[i].rq;
+		if (!rq->replaces)
+			continue;
+		if ((rc = ca_serial_norm(rq->replaces, serial)) ||
+		    (rc = store_cert_get(b->ca->st, serial, &old)) ||
+		    (rc = ca_transition_check(&old, OP_RENEW, b->now))) {
+			item_fail(&b->it[i], i, rc);
+			break;
+		}
+		b->it[i].old_id = old.id;
+	}
+	cert_rec_clear(&old);
+	return rc;
+}
+
+int ca_issue(struct ca *ca, const struct issue_req *rq, size_t n,
+	     issue_emit_cb emit, void *arg)
+{
+	struct batch b;
+	pthread_t *th = NULL;
+	int nth, rc = FINCA_OK, threaded;
+	size_t group, g0, committed = 0;
+
+	if (n == 0)
+		return FINCA_OK;
+	memset(&b, 0, sizeof b);
+	b.ca = ca;
+	b.n = n;
+	b.now = clock_now();
+	b.it = xcalloc(n, sizeof *b.it);
+	for (size_t i = 0; i < n; i++)
+		b.it[i].rq = &rq[i];
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.cv, NULL);
+	nth = nworkers(ca, n);
+	threaded = n >= 8 && nth > 1;
+	th = xcalloc((size_t)nth, sizeof *th);
+
+	if ((rc = phase0(&b)) != FINCA_OK)
+		goto fail;
+
+	/* phase 1: check and build everything; nothing is stored yet */
+	if (threaded) {
+		if ((rc = start(&b, 1, th, nth)) != FINCA_OK)
+			goto out;
+		join(th, nth);
+	} else {
+		b.phase = 1;
+		for (size_t i = 0; i < n; i++)
+			if (prepare(&b, i) != FINCA_OK)
+				break;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (b.it[i].rc != FINCA_OK) {
+			rc = b.it[i].rc;
+			goto fail;
+		}
+
+	/* phase 2: sign in parallel, commit in groups */
+	group = (size_t)ca->cfg->commit_group;
+	if (threaded && (rc = start(&b, 2, th, nth)) != FINCA_OK)
+		goto out;
+	b.phase = 2;
+	for (g0 = 0; g0 < n; g0 += group) {
+		size_t g1 = g0 + group < n ? g0 + group : n;
+		if (threaded) {
+			pthread_mutex_lock(&b.mu);
+			for (size_t i = g0; i < g1; i++)
+				while (!b.it[i].done)
+					pthread_cond_wait(&b.cv, &b.mu);
+			pthread_mutex_unlock(&b.mu);
+		} else {
+			for (size_t i = g0; i < g1; i++)
+				sign(&b, i);
+		}
+		for (size_t i = g0; i < g1; i++)
+			if (b.it[i].rc != FINCA_OK) {
+				rc = b.it[i].rc;
+				goto stop;
+			}
+		if ((rc = store_begin(ca->st)) != FINCA_OK)
+			goto stop;
+		for (size_t i = g0; i < g1 && rc == FINCA_OK; i++)
+			rc = record(&b, i);
+		if (rc == FINCA_OK && g1 == n && ca->issuing_key)
+			rc = audit_checkpoint(ca->st, ca->audit_md,
+					      ca->issuing_key, "issuing");
+		if (rc != FINCA_OK) {
+			store_rollback(ca->st);
+			goto stop;
+		}
+		if ((rc = store_commit(ca->st)) != FINCA_OK)
+			goto stop;
+		committed = g1;
+		/* durable: now the certificates may leave */
+		for (size_t i = g0; i < g1; i++) {
+			if (emit && rc == FINCA_OK)
+				rc = emit(arg, i, b.it[i].x);
+			X509_free(b.it[i].x);
+			b.it[i].x = NULL;
+		}
+		if (rc != FINCA_OK)
+			goto stop;
+	}
+stop:
+	atomic_store(&b.stop, 1);
+	if (threaded)
+		join(th, nth);
+fail:
+	if (rc != FINCA_OK) {
+		char m[600];
+		size_t bad = n;
+		for (size_t i = 0; i < n && bad == n; i++)
+			if (b.it[i].rc != FINCA_OK)
+				bad = i;
+		snprintf(m, sizeof m, "%s", bad < n ? b.it[bad].err : err_msg());
+		if (n == 1)
+			rc = err_set(rc, "%s", m);
+		else if (committed)
+			rc = err_set(rc, "request %zu: %s (%zu of %zu certificates were issued before it)",
+				     bad + 1, m, committed, n);
+		else
+			rc = err_set(rc, "request %zu: %s; nothing was issued", bad + 1, m);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		X509_free(b.it[i].x);
+	free(b.it);
+	free(th);
+	pthread_mutex_destroy(&b.mu);
+	pthread_cond_destroy(&b.cv);
+	return rc;
+}
+
+static int keep_one(void *arg, size_t i, X509 *cert)
+{
+	(void)i;
+	X509_up_ref(cert);
+	*(X509 **)arg = cert;
+	return FINCA_OK;
+}
+
+int ca_renew(struct ca *ca, int op, const char *serial_in,
+	     const struct issue_req *over, X509 **out)
+{
+	struct cert_rec old;
+	struct issue_req rq;
+	char serial[41];
+	X509 *oldx = NULL, *x = NULL;
+	const unsigned char *p;
+	int rc;
+
+	memset(&old, 0, sizeof old);
+	if ((rc = ca_serial_norm(serial_in, serial)) ||
+	    (rc = store_cert_get(ca->st, serial, &old)) ||
+	    (rc = ca_transition_check(&old, op, clock_now())))
+		goto out;
+	p = old.der;
+	if ((oldx = d2i_X509(NULL, &p, (long)old.der_len)) == NULL) {
+		rc = err_ssl(FINCA_EINTEGRITY, "certificate %s: stored DER is unreadable",
+			     serial);
+		goto out;
+	}
+	memset(&rq, 0, sizeof rq);
+	rq.profile = old.profile;
+	rq.csr = over->csr;
+	rq.pubkey = over->csr ? NULL : X509_get0_pubkey(oldx);
+	rq.subject = over->subject ? over->subject : old.subject;
+	rq.days = over->days;
+	rq.id_number = over->id_number ? over->id_number : old.id_number;
+	rq.unit_code = over->unit_code ? over->unit_code : old.unit_code;
+	rq.replaces = serial;
+	rq.action = op == OP_RENEW ? "cert.renew" : "cert.update";
+	if (op == OP_UPDATE && !over->subject && !over->id_number && !over->unit_code) {
+		rc = err_set(FINCA_EINVAL,
+			     "update: nothing changes (give a new subject, ID number or unit code)");
+		goto out;
+	}
+	if ((rc = ca_issue(ca, &rq, 1, keep_one, &x)) != FINCA_OK)
+		goto out;
+	*out = x;
+	x = NULL;
+out:
+	X509_free(oldx);
+	X509_free(x);
+	cert_rec_clear(&old);
+	return rc;
+}

@@ -1,0 +1,311 @@
+#include "ca/profile.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int add_conf_ext(STACK_OF(X509_EXTENSION) *sk, X509V3_CTX *ctx, int nid,
+			const char *value, const struct profile *p)
+{
+	X509_EXTENSION *e;
+
+	ERR_clear_error();
+	if ((e = X509V3_EXT_conf_nid(NULL, ctx, nid, value)) == NULL)
+		return err_ssl(FINCA_ECONFIG, "profile %s: extension %s = '%s'",
+			       p->name, OBJ_nid2sn(nid), value);
+	if (!sk_X509_EXTENSION_push(sk, e)) {
+		X509_EXTENSION_free(e);
+		return err_set(FINCA_ENOMEM, "out of memory");
+	}
+	return FINCA_OK;
+}
+
+static void ku_string(unsigned bits, char *out, size_t n)
+{
+	static const struct { unsigned bit; const char *name; } t[] = {
+		{ KU_DIGITAL_SIGNATURE, "digitalSignature" },
+		{ KU_NON_REPUDIATION, "nonRepudiation" },
+		{ KU_KEY_ENCIPHERMENT, "keyEncipherment" },
+		{ KU_DATA_ENCIPHERMENT, "dataEncipherment" },
+		{ KU_KEY_AGREEMENT, "keyAgreement" },
+		{ KU_KEY_CERT_SIGN, "keyCertSign" },
+		{ KU_CRL_SIGN, "cRLSign" },
+		{ KU_ENCIPHER_ONLY, "encipherOnly" },
+		{ KU_DECIPHER_ONLY, "decipherOnly" },
+	};
+	snprintf(out, n, "critical");
+	for (size_t i = 0; i < ARRAY_LEN(t); i++)
+		if (bits & t[i].bit) {
+			strncat(out, ",", n - strlen(out) - 1);
+			strncat(out, t[i].name, n - strlen(out) - 1);
+		}
+}
+
+int profile_prepare(struct ca *ca, struct profile *p)
+{
+	STACK_OF(X509_EXTENSION) *sk = sk_X509_EXTENSION_new_null();
+	X509 *issuer = ca_issuer_cert(ca, p->issuer);
+	X509V3_CTX ctx;
+	char buf[1024], *crl = NULL, *ocsp = NULL, *cai = NULL;
+	int rc;
+
+	if (!issuer) {
+		rc = err_set(FINCA_ESTATE, "profile %s: the %s CA is not installed",
+			     p->name, p->issuer);
+		goto out;
+	}
+	X509V3_set_ctx(&ctx, issuer, NULL, NULL, NULL, 0);
+	if (p->ca)
+		snprintf(buf, sizeof buf, "critical,CA:TRUE%s%d",
+			 p->pathlen >= 0 ? ",pathlen:" : "",
+			 p->pathlen >= 0 ? p->pathlen : 0);
+	else
+		snprintf(buf, sizeof buf, "critical,CA:FALSE");
+	if (p->ca && p->pathlen < 0)
+		snprintf(buf, sizeof buf, "critical,CA:TRUE");
+	if ((rc = add_conf_ext(sk, &ctx, NID_basic_constraints, buf, p)))
+		goto out;
+	ku_string(p->key_usage, buf, sizeof buf);
+	if ((rc = add_conf_ext(sk, &ctx, NID_key_usage, buf, p)))
+		goto out;
+	if (p->eku && (rc = add_conf_ext(sk, &ctx, NID_ext_key_usage, p->eku, p)))
+		goto out;
+	if ((rc = add_conf_ext(sk, &ctx, NID_authority_key_identifier,
+			       "keyid:always", p)))
+		goto out;
+	if (p->policies &&
+	    (rc = add_conf_ext(sk, &ctx, NID_certificate_policies, p->policies, p)))
+		goto out;
+	crl = ca_url(ca, !strcmp(p->issuer, "service") ? "service-crl" : "crl");
+	ocsp = ca_url(ca, "ocsp");
+	cai = ca_url(ca, !strcmp(p->issuer, "service") ? "service-cert" : "cert");
+	snprintf(buf, sizeof buf, "URI:%s", crl);
+	if ((rc = add_conf_ext(sk, &ctx, NID_crl_distribution_points, buf, p)))
+		goto out;
+	snprintf(buf, sizeof buf, "OCSP;URI:%s,caIssuers;URI:%s", ocsp, cai);
+	if ((rc = add_conf_ext(sk, &ctx, NID_info_access, buf, p)))
+		goto out;
+	if (p->ocsp_nocheck &&
+	    (rc = add_conf_ext(sk, &ctx, NID_id_pkix_OCSP_noCheck, "ignored", p)))
+		goto out;
+	sk_X509_EXTENSION_pop_free(p->exts, X509_EXTENSION_free);
+	p->exts = sk;
+	sk = NULL;
+out:
+	sk_X509_EXTENSION_pop_free(sk, X509_EXTENSION_free);
+	free(crl);
+	free(ocsp);
+	free(cai);
+	return rc;
+}
+
+/* --- steps --- */
+
+static int list_has(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+	const char *p = list;
+
+	while (p && *p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (!strncmp(p, item, n) && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return 1;
+		p = strchr(p, ',');
+	}
+	return 0;
+}
+
+static int step_subject(struct tmpl *t)
+{
+	const struct profile *p = t->p;
+	int n = X509_NAME_entry_count(t->subject);
+
+	for (int i = 0; i < n; i++) {
+		X509_NAME_ENTRY *e = X509_NAME_get_entry(t->subject, i);
+		const char *sn = OBJ_nid2sn(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)));
+		if (!list_has(p->subject_allowed, sn))
+			return err_set(FINCA_EPOLICY,
+				       "profile %s: subject attribute %s is not allowed (allowed: %s)",
+				       p->name, sn, p->subject_allowed);
+	}
+	if (p->subject_required) {
+		char item[64];
+		const char *q = p->subject_required;
+		while (*q) {
+			size_t len = strcspn(q, ",");
+			size_t k = 0;
+			for (size_t j = 0; j < len && k < sizeof item - 1; j++)
+				if (q[j] != ' ')
+					item[k++] = q[j];
+			item[k] = '\0';
+			if (k && X509_NAME_get_index_by_NID(t->subject, OBJ_txt2nid(item), -1) < 0)
+				return err_set(FINCA_EPOLICY,
+					       "profile %s: subject lacks %s", p->name, item);
+			q += len + (q[len] ? 1 : 0);
+		}
+	}
+	if (!X509_set_subject_name(t->x, t->subject))
+		return err_ssl(FINCA_ECRYPTO, "setting subject");
+	return FINCA_OK;
+}
+
+static int step_validity(struct tmpl *t)
+{
+	int64_t nb = t->now, na;
+	int64_t ca_end;
+	int days = t->days ? t->days : t->p->validity_days;
+	const ASN1_TIME *end = X509_get0_notAfter(t->issuer);
+	struct tm tm;
+
+	if (days < 1 || days > t->p->validity_days)
+		return err_set(FINCA_EPOLICY,
+			       "profile %s: validity of %d days is outside 1..%d",
+			       t->p->name, days, t->p->validity_days);
+	na = nb + (int64_t)days * 86400;
+	/* never beyond the issuer's own validity (RFC 5280 6.1.3) */
+	if (ASN1_TIME_to_tm(end, &tm)) {
+		ca_end = (int64_t)timegm(&tm);
+		if (na > ca_end)
+			na = ca_end;
+	}
+	if (na <= nb)
+		return err_set(FINCA_ESTATE, "the %s CA has expired",
+			       t->p->issuer);
+	if (!X509_time_adj_ex(X509_getm_notBefore(t->x), 0, 0, &(time_t){ (time_t)nb }) ||
+	    !X509_time_adj_ex(X509_getm_notAfter(t->x), 0, 0, &(time_t){ (time_t)na }))
+		return err_ssl(FINCA_ECRYPTO, "setting validity");
+	return FINCA_OK;
+}
+
+static int step_key(struct tmpl *t)
+{
+	if (!X509_set_version(t->x, X509_VERSION_3) ||
+	    !X509_set_issuer_name(t->x, X509_get_subject_name(t->issuer)) ||
+	    !X509_set_pubkey(t->x, t->pubkey))
+		return err_ssl(FINCA_ECRYPTO, "setting key");
+	return FINCA_OK;
+}
+
+static int step_fixed(struct tmpl *t)
+{
+	for (int i = 0; i < sk_X509_EXTENSION_num(t->p->exts); i++)
+		if (!X509_add_ext(t->x, sk_X509_EXTENSION_value(t->p->exts, i), -1))
+			return err_ssl(FINCA_ECRYPTO, "adding extension");
+	return FINCA_OK;
+}
+
+static int step_ski(struct tmpl *t)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n;
+	ASN1_OCTET_STRING *os = NULL;
+	int ok;
+
+	/* RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits */
+	ok = X509_pubkey_digest(t->x, EVP_sha1(), md, &n) &&
+	     (os = ASN1_OCTET_STRING_new()) != NULL &&
+	     ASN1_OCTET_STRING_set(os, md, (int)n) &&
+	     X509_add1_ext_i2d(t->x, NID_subject_key_identifier, os, 0, 0);
+	ASN1_OCTET_STRING_free(os);
+	return ok ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "subject key identifier");
+}
+
+/* A non-critical extension whose value is the given DER. */
+static int add_raw_ext(X509 *x, const char *oid, const unsigned char *der,
+		       size_t len)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	X509_EXTENSION *e = NULL;
+	int ok;
+
+	ok = obj && os && ASN1_OCTET_STRING_set(os, der, (int)len) &&
+	     (e = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os)) != NULL &&
+	     X509_add_ext(x, e, -1);
+	ASN1_OBJECT_free(obj);
+	ASN1_OCTET_STRING_free(os);
+	X509_EXTENSION_free(e);
+	return ok ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "adding extension %s", oid);
+}
+
+static int step_identity(struct tmpl *t)
+{
+	unsigned char der[64];
+
+	if (t->p->identity == IDENT_PERSON) {
+		if (!t->id_number[0])
+			return err_set(FINCA_EPOLICY,
+				       "profile %s: a resident ID number is required (GM/T 0015 IdentifyCode)",
+				       t->p->name);
+		/* IdentifyCode ::= CHOICE { residentCertNumber [0] PrintableString,
+		 * ... }, tagged explicitly as deployed readers expect */
+		der[0] = 0xa0;
+		der[1] = 20;
+		der[2] = 0x13;
+		der[3] = 18;
+		memcpy(der + 4, t->id_number, 18);
+		return add_raw_ext(t->x, t->cfg->resident_id_oid, der, 22);
+	}
+	if (t->p->identity == IDENT_UNIT) {
+		if (!t->unit_code[0])
+			return err_set(FINCA_EPOLICY,
+				       "profile %s: a unified social credit code is required",
+				       t->p->name);
+		der[0] = 0x13;
+		der[1] = 18;
+		memcpy(der + 2, t->unit_code, 18);
+		return add_raw_ext(t->x, t->cfg->unit_code_oid, der, 20);
+	}
+	if (t->id_number[0] || t->unit_code[0])
+		return err_set(FINCA_EPOLICY,
+			       "profile %s: carries no identity number (identity = none)",
+			       t->p->name);
+	return FINCA_OK;
+}
+
+static int step_san(struct tmpl *t)
+{
+	int i = X509_NAME_get_index_by_NID(t->subject, NID_commonName, -1);
+	const ASN1_STRING *cn;
+	char buf[300];
+	X509_EXTENSION *e;
+	int ok;
+
+	if (!t->p->san_from_cn || i < 0)
+		return FINCA_OK;
+	cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(t->subject, i));
+	if (ASN1_STRING_length(cn) > 253 ||
+	    strspn((const char *)ASN1_STRING_get0_data(cn),
+		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-*") !=
+		    (size_t)ASN1_STRING_length(cn))
+		return err_set(FINCA_EPOLICY,
+			       "profile %s: CN must be a host name (it becomes the DNS subjectAltName)",
+			       t->p->name);
+	snprintf(buf, sizeof buf, "DNS:%.*s", ASN1_STRING_length(cn),
+		 (const char *)ASN1_STRING_get0_data(cn));
+	e = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, buf);
+	ok = e && X509_add_ext(t->x, e, -1);
+	X509_EXTENSION_free(e);
+	return ok ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "subjectAltName");
+}
+
+typedef int (*step_fn)(struct tmpl *t);
+
+static const step_fn steps[] = {
+	step_key, step_subject, step_validity, step_fixed, step_ski,
+	step_identity, step_san,
+};
+
+int profile_apply(struct tmpl *t)
+{
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_LEN(steps); i++)
+		if ((rc = steps[i](t)) != FINCA_OK)
+			return rc;
+	return FINCA_OK;
+}

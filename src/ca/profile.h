@@ -1,0 +1,27 @@
+/* A profile turned into certificate content, as a list of steps applied in
+ * order to a certificate template.  Adding a rule is adding a step. */
+#ifndef FINCA_PROFILE_H
+#define FINCA_PROFILE_H
+
+#include "ca/ca.h"
+
+struct tmpl {
+	const struct profile *p;
+	X509 *x;                /* the certificate being built (borrowed) */
+	X509 *issuer;           /* borrowed */
+	EVP_PKEY *pubkey;       /* borrowed */
+	X509_NAME *subject;     /* borrowed */
+	int64_t now;
+	int days;
+	char id_number[19], unit_code[19];
+	const struct config *cfg;
+};
+
+/* Builds p->exts, the extensions fixed for every certificate of the profile
+ * (key usage, EKU, basic constraints, policies, CDP, AIA, AKI). */
+int profile_prepare(struct ca *ca, struct profile *p);
+/* Checks the request against the profile and fills t->x (everything but
+ * the serial and the signature). */
+int profile_apply(struct tmpl *t);
+
+#endif

@@ -1,0 +1,199 @@
+/* Certificate status and the transitions between states.  The table below
+ * is the only place that says which operation is allowed when. */
+#include "ca/ca.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <ctype.h>
+#include <string.h>
+
+static const char *const reasons[] = {
+	[0] = "unspecified",
+	[1] = "keyCompromise",
+	[2] = "cACompromise",
+	[3] = "affiliationChanged",
+	[4] = "superseded",
+	[5] = "cessationOfOperation",
+	[6] = "certificateHold",
+	[7] = NULL, /* unused in RFC 5280 */
+	[8] = "removeFromCRL",
+	[9] = "privilegeWithdrawn",
+	[10] = "aACompromise",
+};
+
+int ca_reason_parse(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(reasons); i++)
+		if (reasons[i] && !strcasecmp(name, reasons[i]))
+			return (int)i;
+	return -1;
+}
+
+const char *ca_reason_name(int code)
+{
+	if (code < 0 || (size_t)code >= ARRAY_LEN(reasons) || !reasons[code])
+		return "unknown";
+	return reasons[code];
+}
+
+int ca_serial_norm(const char *in, char out[41])
+{
+	size_t n = 0;
+	const char *p = in;
+
+	if (!strncmp(p, "0x", 2) || !strncmp(p, "0X", 2))
+		p += 2;
+	while (*p == '0' && p[1]) /* leading zero octets are not part of it */
+		p++;
+	for (; *p; p++) {
+		if (*p == ':' || *p == ' ')
+			continue;
+		if (!isxdigit((unsigned char)*p) || n >= 40)
+			return err_set(FINCA_EINVAL,
+				       "serial '%.60s': expected up to 40 hex digits", in);
+		out[n++] = (char)toupper((unsigned char)*p);
+	}
+	if (n == 0)
+		return err_set(FINCA_EINVAL, "serial: empty");
+	out[n] = '\0';
+	if (n % 2) { /* stored as whole octets */
+		memmove(out + 1, out, n + 1);
+		out[0] = '0';
+	}
+	return FINCA_OK;
+}
+
+/* The state a certificate is in now: its stored status, or expired. */
+enum state { ST_VALID, ST_FROZEN, ST_REVOKED, ST_EXPIRED, ST_N };
+
+static enum state state_of(const struct cert_rec *r, int64_t now)
+{
+	if (r->status == CERT_REVOKED)
+		return ST_REVOKED;
+	if (r->not_after < now)
+		return ST_EXPIRED;
+	return r->status == CERT_HOLD ? ST_FROZEN : ST_VALID;
+}
+
+static const char *const state_names[ST_N] = {
+	"valid", "frozen", "revoked", "expired"
+};
+
+const char *ca_status_name(const struct cert_rec *r, int64_t now)
+{
+	return state_names[state_of(r, now)];
+}
+
+/* allowed[op][state]: renew and update (延期, 更新) also serve certificates
+ * that have expired (art. 14); a frozen one must be unfrozen first. */
+static const char allowed[][ST_N] = {
+	/*               valid frozen revoked expired */
+	[OP_REVOKE]   = { 1,    1,     0,      0 },
+	[OP_FREEZE]   = { 1,    0,     0,      0 },
+	[OP_UNFREEZE] = { 0,    1,     0,      0 },
+	[OP_RENEW]    = { 1,    0,     0,      1 },
+	[OP_UPDATE]   = { 1,    0,     0,      1 },
+};
+
+static const char *const op_names[] = {
+	[OP_REVOKE] = "revoke", [OP_FREEZE] = "freeze",
+	[OP_UNFREEZE] = "unfreeze", [OP_RENEW] = "renew",
+	[OP_UPDATE] = "update",
+};
+
+int ca_transition_check(const struct cert_rec *r, int op, int64_t now)
+{
+	enum state s = state_of(r, now);
+
+	if (allowed[op][s])
+		return FINCA_OK;
+	return err_set(FINCA_ESTATE, "certificate %s: cannot %s a%s %s certificate",
+		       r->serial, op_names[op], s == ST_EXPIRED ? "n" : "",
+		       state_names[s]);
+}
+
+static int change(struct ca *ca, const char *serial_in, int op, int status,
+		  int reason, const char *action)
+{
+	struct cert_rec r;
+	char serial[41], obj[64];
+	int64_t now = clock_now();
+	json_t *d = NULL;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if ((rc = ca_serial_norm(serial_in, serial)) != FINCA_OK)
+		return rc;
+	if ((rc = store_begin(ca->st)) != FINCA_OK)
+		return rc;
+	if ((rc = store_cert_get(ca->st, serial, &r)) ||
+	    (rc = ca_transition_check(&r, op, now)) ||
+	    (rc = store_cert_set_status(ca->st, r.id, status, reason, now)))
+		goto fail;
+	d = json_pack("{s:s, s:s}", "from", ca_status_name(&r, now), "subject",
+		      r.subject);
+	if (op == OP_REVOKE)
+		json_object_set_new(d, "reason", json_string(ca_reason_name(reason)));
+	snprintf(obj, sizeof obj, "cert:%s", serial);
+	if ((rc = ca_audit(ca, action, obj, d)) != FINCA_OK)
+		goto fail;
+	rc = store_commit(ca->st);
+	goto out;
+fail:
+	store_rollback(ca->st);
+out:
+	json_decref(d);
+	cert_rec_clear(&r);
+	return rc;
+}
+
+int ca_revoke(struct ca *ca, const char *serial, int reason)
+{
+	if (reason < 0 || reason == 6 || reason == 8 || reason > 10 || reason == 7)
+		return err_set(FINCA_EINVAL,
+			       "reason %s: not a revocation reason (use freeze for certificateHold)",
+			       ca_reason_name(reason));
+	return change(ca, serial, OP_REVOKE, CERT_REVOKED, reason, "cert.revoke");
+}
+
+int ca_freeze(struct ca *ca, const char *serial)
+{
+	return change(ca, serial, OP_FREEZE, CERT_HOLD, 6, "cert.freeze");
+}
+
+int ca_unfreeze(struct ca *ca, const char *serial)
+{
+	return change(ca, serial, OP_UNFREEZE, CERT_VALID, 0, "cert.unfreeze");
+}
+
+json_t *ca_cert_json(struct ca *ca, const struct cert_rec *r, int64_t now)
+{
+	char nb[32], na[32], ia[32], ra[32];
+	struct cert_rec other;
+	json_t *j;
+
+	time_format(r->not_before, nb, sizeof nb);
+	time_format(r->not_after, na, sizeof na);
+	time_format(r->issued_at, ia, sizeof ia);
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}",
+		      "serial", r->serial, "status", ca_status_name(r, now),
+		      "issuer", r->issuer, "profile", r->profile,
+		      "subject", r->subject, "key", r->key_alg,
+		      "not_before", nb, "not_after", na, "issued_at", ia,
+		      "id_number", r->id_number, "unit_code", r->unit_code);
+	if (r->status != CERT_VALID) {
+		time_format(r->revoked_at, ra, sizeof ra);
+		json_object_set_new(j, "revoked_at", json_string(ra));
+		json_object_set_new(j, "reason", json_string(ca_reason_name(
+			r->status == CERT_HOLD ? 6 : r->reason)));
+	}
+	memset(&other, 0, sizeof other);
+	if (r->replaces && store_cert_get_id(ca->st, r->replaces, &other) == FINCA_OK)
+		json_object_set_new(j, "replaces", json_string(other.serial));
+	if (r->superseded_by &&
+	    store_cert_get_id(ca->st, r->superseded_by, &other) == FINCA_OK)
+		json_object_set_new(j, "superseded_by", json_string(other.serial));
+	cert_rec_clear(&other);
+	return j;
+}

@@ -1,0 +1,34 @@
+/* The command-line door: parses argv, calls the core, prints. */
+#ifndef FINCA_CLI_H
+#define FINCA_CLI_H
+
+#include "ca/ca.h"
+
+#define EXIT_USAGE 2
+
+struct cli {
+	const char *dir;
+	char actor[128];
+};
+
+/* Opens the data directory (and unlocks the CA keys when unlock is set);
+ * prints the error and returns non-zero on failure. */
+int cli_open(const struct cli *c, int unlock, struct ca **out);
+/* The CA passphrase: FINCA_PASSPHRASE, or asked on the terminal. */
+int cli_passphrase(const char *env, const char *prompt, int confirm,
+		   char *buf, size_t len);
+/* Prints "finca: message" and returns 1 (or 2 for usage errors). */
+int cli_fail(int rc);
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a JSON value to stdout (takes ownership). */
+void cli_json(json_t *j);
+/* Reads certificates (PEM, possibly several) or one DER certificate. */
+int cli_read_certs(const char *path, STACK_OF(X509) **out);
+
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_ca(struct cli *c, int argc, char **argv);
+int cmd_cert(struct cli *c, int argc, char **argv);
+int cmd_crl(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
+
+#endif

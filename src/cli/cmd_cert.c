@@ -1,0 +1,572 @@
+/* finca cert ... */
+#include "cli/cli.h"
+#include "crypto/key.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <getopt.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CSR_FILE_MAX (64 << 20)
+
+/* The CSRs of one file (no STACK_OF(X509_REQ) in libcrypto). */
+struct csrs {
+	X509_REQ **r; /* owned */
+	int n;
+};
+
+static void csrs_free(struct csrs *c)
+{
+	for (int i = 0; i < c->n; i++)
+		X509_REQ_free(c->r[i]);
+	free(c->r);
+	c->r = NULL;
+	c->n = 0;
+}
+
+static void csrs_push(struct csrs *c, X509_REQ *r)
+{
+	c->r = xrealloc(c->r, (size_t)(c->n + 1) * sizeof *c->r);
+	c->r[c->n++] = r;
+}
+
+/* Reads every CSR in path (PEM, or one DER) into out (empty on entry). */
+static int read_csrs(const char *path, struct csrs *out)
+{
+	unsigned char *buf = NULL;
+	size_t len;
+	X509_REQ *r;
+	int rc;
+
+	if ((rc = file_read(path, CSR_FILE_MAX, &buf, &len)) != FINCA_OK)
+		goto out;
+	ERR_clear_error();
+	if (strstr((char *)buf, "-----BEGIN")) {
+		BIO *b = BIO_new_mem_buf(buf, (int)len);
+		while ((r = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL)) != NULL)
+			csrs_push(out, r);
+		BIO_free(b);
+	} else {
+		const unsigned char *p = buf;
+		if ((r = d2i_X509_REQ(NULL, &p, (long)len)) != NULL)
+			csrs_push(out, r);
+	}
+	ERR_clear_error();
+	if (out->n == 0)
+		rc = err_set(FINCA_EINVAL, "%s: no certificate request (PEM or DER)", path);
+out:
+	if (rc != FINCA_OK)
+		csrs_free(out);
+	free(buf);
+	return rc;
+}
+
+struct out {
+	const char *file, *dir;
+	BIO *mem;  /* --out: everything, written once at the end */
+	size_t n;
+};
+
+static int emit(void *arg, size_t i, X509 *x)
+{
+	struct out *o = arg;
+	char name[64], *path, *data;
+	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
+	BIGNUM *bn;
+	unsigned char b[20];
+	BIO *m;
+	long n;
+	int rc;
+
+	(void)i;
+	o->n++;
+	if (o->file)
+		return PEM_write_bio_X509(o->mem, x) ? FINCA_OK :
+		       err_ssl(FINCA_ECRYPTO, "encoding");
+	bn = ASN1_INTEGER_to_BN(sn, NULL);
+	n = BN_bn2bin(bn, b);
+	BN_free(bn);
+	hex_encode(b, (size_t)n, name);
+	strcat(name, ".pem");
+	path = path_join(o->dir, name);
+	m = BIO_new(BIO_s_mem());
+	PEM_write_bio_X509(m, x);
+	n = BIO_get_mem_data(m, &data);
+	rc = file_write(path, data, (size_t)n, 0644);
+	BIO_free(m);
+	free(path);
+	return rc;
+}
+
+static int finish_out(struct out *o)
+{
+	char *data;
+	long n;
+
+	if (!o->file)
+		return FINCA_OK;
+	n = BIO_get_mem_data(o->mem, &data);
+	return file_write(o->file, data, (size_t)n, 0644);
+}
+
+static int cert_issue(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "csr", required_argument, NULL, 'c' },
+		{ "genkey", no_argument, NULL, 'g' },
+		{ "key-alg", required_argument, NULL, 'A' },
+		{ "key-out", required_argument, NULL, 'k' },
+		{ "subject", required_argument, NULL, 's' },
+		{ "days", required_argument, NULL, 'D' },
+		{ "id-number", required_argument, NULL, 'i' },
+		{ "unit-code", required_argument, NULL, 'u' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "out-dir", required_argument, NULL, 'O' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *profile = NULL, *csr = NULL, *keyout = NULL, *alg = NULL;
+	struct issue_req proto, *rq = NULL;
+	struct csrs csrs = { NULL, 0 };
+	EVP_PKEY *key = NULL;
+	struct ca *ca = NULL;
+	struct out o;
+	char *keypath = NULL, kpass[256];
+	int ch, rc, genkey = 0, n;
+
+	memset(&proto, 0, sizeof proto);
+	memset(&o, 0, sizeof o);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p': profile = optarg; break;
+		case 'c': csr = optarg; break;
+		case 'g': genkey = 1; break;
+		case 'A': alg = optarg; break;
+		case 'k': keyout = optarg; break;
+		case 's': proto.subject = optarg; break;
+		case 'D':
+			proto.days = atoi(optarg);
+			if (proto.days <= 0)
+				return cli_usage("--days %s: expected a positive number", optarg);
+			break;
+		case 'i': proto.id_number = optarg; break;
+		case 'u': proto.unit_code = optarg; break;
+		case 'o': o.file = optarg; break;
+		case 'O': o.dir = optarg; break;
+		default: return cli_usage("cert issue: bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage("cert issue: unexpected '%s'", argv[optind]);
+	if (!profile)
+		return cli_usage("cert issue: --profile is required");
+	if (!!csr + genkey != 1)
+		return cli_usage("cert issue: give either --csr FILE or --genkey");
+	if (!!o.file + !!o.dir != 1)
+		return cli_usage("cert issue: give either --out FILE or --out-dir DIR");
+	if ((rc = cli_open(c, 1, &ca)))
+		return rc;
+	proto.profile = profile;
+	if (genkey) {
+		const struct profile *p = config_profile(ca->cfg, profile);
+		/* the service CA's certificates are for TLS stacks without SM2 */
+		int a = key_alg_parse(alg ? alg : p && !strcmp(p->issuer, "service") ?
+				      "p256" : ca->algorithm);
+		if (!p) {
+			rc = cli_fail(FINCA_EINVAL);
+			goto out;
+		}
+		if (!p->genkey) {
+			err_set(FINCA_EPOLICY,
+				"profile %s: keys are made by their holder (genkey = no); give --csr",
+				profile);
+			rc = cli_fail(FINCA_EPOLICY);
+			goto out;
+		}
+		if (a < 0) {
+			rc = cli_usage("--key-alg %s: expected sm2, p256, rsa2048 or rsa3072", alg);
+			goto out;
+		}
+		if (!o.file) {
+			rc = cli_usage("cert issue --genkey: use --out FILE");
+			goto out;
+		}
+		if (keyout)
+			keypath = xstrdup(keyout);
+		else if (asprintf(&keypath, "%s.key", o.file) < 0)
+			abort();
+		if (path_exists(keypath)) {
+			err_set(FINCA_ESTATE, "%s: exists; not overwriting a key", keypath);
+			rc = cli_fail(FINCA_ESTATE);
+			goto out;
+		}
+		if ((rc = cli_passphrase("FINCA_KEY_PASSPHRASE", "Passphrase for the new key:",
+					 1, kpass, sizeof kpass)) ||
+		    (rc = key_generate(a, &key)) ||
+		    (rc = key_save(keypath, key, kpass))) {
+			OPENSSL_cleanse(kpass, sizeof kpass);
+			free(keypath);
+			keypath = NULL; /* nothing of ours to remove */
+			rc = cli_fail(rc);
+			goto out;
+		}
+		OPENSSL_cleanse(kpass, sizeof kpass);
+		proto.pubkey = key;
+		n = 1;
+		rq = xcalloc(1, sizeof *rq);
+		rq[0] = proto;
+	} else {
+		if ((rc = read_csrs(csr, &csrs)) != FINCA_OK) {
+			rc = cli_fail(rc);
+			goto out;
+		}
+		n = csrs.n;
+		rq = xcalloc((size_t)n, sizeof *rq);
+		for (int i = 0; i < n; i++) {
+			rq[i] = proto;
+			rq[i].csr = csrs.r[i];
+		}
+	}
+	if (o.file)
+		o.mem = BIO_new(BIO_s_mem());
+	if ((rc = ca_issue(ca, rq, (size_t)n, emit, &o)) != FINCA_OK ||
+	    (rc = finish_out(&o)) != FINCA_OK) {
+		if (keypath && o.n == 0)
+			unlink(keypath); /* no certificate: the key is useless */
+		rc = cli_fail(rc);
+		goto out;
+	}
+	fprintf(stderr, "issued %zu certificate%s\n", o.n, o.n == 1 ? "" : "s");
+	rc = 0;
+out:
+	free(keypath);
+	free(rq);
+	EVP_PKEY_free(key);
+	BIO_free(o.mem);
+	csrs_free(&csrs);
+	ca_free(ca);
+	return rc;
+}
+
+static int status_filter(const char *s)
+{
+	if (!strcmp(s, "valid")) return CERT_VALID;
+	if (!strcmp(s, "frozen")) return CERT_HOLD;
+	if (!strcmp(s, "revoked")) return CERT_REVOKED;
+	if (!strcmp(s, "expired")) return CERT_EXPIRED_FILTER;
+	return -2;
+}
+
+struct list_state {
+	struct ca *ca;
+	json_t *arr;
+	int64_t now;
+};
+
+static int list_one(void *arg, const struct cert_rec *r)
+{
+	struct list_state *ls = arg;
+	char na[32];
+
+	if (ls->arr) {
+		json_array_append_new(ls->arr, ca_cert_json(ls->ca, r, ls->now));
+		return FINCA_OK;
+	}
+	time_format(r->not_after, na, sizeof na);
+	na[10] = '\0';
+	printf("%-32s %-8s %s  %-9s %s\n", r->serial, ca_status_name(r, ls->now),
+	       na, r->profile, r->subject);
+	return FINCA_OK;
+}
+
+static int cert_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "expiring-within", required_argument, NULL, 'e' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cert_filter f;
+	struct list_state ls;
+	struct ca *ca = NULL;
+	int ch, rc, json = 0, days = -1;
+
+	memset(&f, 0, sizeof f);
+	f.status = -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			if ((f.status = status_filter(optarg)) == -2)
+				return cli_usage("--status %s: expected valid, frozen, revoked or expired",
+						 optarg);
+			break;
+		case 'e':
+			days = atoi(optarg);
+			if (days < 0 || !*optarg)
+				return cli_usage("--expiring-within %s: expected days", optarg);
+			break;
+		case 'l': f.limit = atoi(optarg); break;
+		case 'j': json = 1; break;
+		default: return cli_usage("cert list: bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage("cert list: unexpected '%s'", argv[optind]);
+	if ((rc = cli_open(c, 0, &ca)))
+		return rc;
+	f.now = clock_now();
+	if (days >= 0)
+		f.expiring_before = f.now + (int64_t)days * 86400;
+	ls.ca = ca;
+	ls.now = f.now;
+	ls.arr = json ? json_array() : NULL;
+	rc = store_cert_list(ca->st, &f, list_one, &ls);
+	if (rc != FINCA_OK) {
+		json_decref(ls.arr);
+		rc = cli_fail(rc);
+	} else if (json) {
+		cli_json(ls.arr);
+	}
+	ca_free(ca);
+	return rc;
+}
+
+static int cert_show(struct cli *c, int argc, char **argv)
+{
+	struct ca *ca = NULL;
+	struct cert_rec r;
+	char serial[41];
+	int rc, json = 0, pem = 0;
+	const char *sn = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--pem"))
+			pem = 1;
+		else if (!sn && argv[i][0] != '-')
+			sn = argv[i];
+		else
+			return cli_usage("cert show: unexpected '%s'", argv[i]);
+	}
+	if (!sn)
+		return cli_usage("cert show SERIAL [--json] [--pem]");
+	memset(&r, 0, sizeof r);
+	if ((rc = cli_open(c, 0, &ca)))
+		return rc;
+	if ((rc = ca_serial_norm(sn, serial)) || (rc = store_cert_get(ca->st, serial, &r))) {
+		rc = cli_fail(rc);
+		goto out;
+	}
+	if (pem) {
+		const unsigned char *p = r.der;
+		X509 *x = d2i_X509(NULL, &p, (long)r.der_len);
+		if (x)
+			PEM_write_X509(stdout, x);
+		X509_free(x);
+	} else {
+		json_t *j = ca_cert_json(ca, &r, clock_now());
+		if (json) {
+			cli_json(j);
+		} else {
+			const char *k;
+			json_t *v;
+			json_object_foreach(j, k, v)
+				printf("%-13s %s\n", k, json_string_value(v));
+			json_decref(j);
+		}
+	}
+out:
+	cert_rec_clear(&r);
+	ca_free(ca);
+	return rc;
+}
+
+static int cert_change(struct cli *c, int argc, char **argv)
+{
+	const char *op = argv[0], *sn = NULL, *reason = NULL;
+	struct ca *ca = NULL;
+	int rc, code = -1;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--reason") && i + 1 < argc)
+			reason = argv[++i];
+		else if (!strncmp(argv[i], "--reason=", 9))
+			reason = argv[i] + 9;
+		else if (!sn && argv[i][0] != '-')
+			sn = argv[i];
+		else
+			return cli_usage("cert %s: unexpected '%s'", op, argv[i]);
+	}
+	if (!sn)
+		return cli_usage("cert %s SERIAL%s", op,
+				 !strcmp(op, "revoke") ? " --reason REASON" : "");
+	if (!strcmp(op, "revoke")) {
+		if (!reason)
+			return cli_usage("cert revoke: --reason is required (e.g. keyCompromise, "
+					 "affiliationChanged, superseded, cessationOfOperation)");
+		if ((code = ca_reason_parse(reason)) < 0)
+			return cli_usage("--reason %s: not an RFC 5280 reason", reason);
+	} else if (reason) {
+		return cli_usage("cert %s: takes no --reason", op);
+	}
+	if ((rc = cli_open(c, 0, &ca)))
+		return rc;
+	if (!strcmp(op, "revoke"))
+		rc = ca_revoke(ca, sn, code);
+	else if (!strcmp(op, "freeze"))
+		rc = ca_freeze(ca, sn);
+	else
+		rc = ca_unfreeze(ca, sn);
+	if (rc != FINCA_OK)
+		rc = cli_fail(rc);
+	else
+		printf("%s: %s\n", sn, !strcmp(op, "revoke") ? "revoked" :
+		       !strcmp(op, "freeze") ? "frozen" : "unfrozen");
+	ca_free(ca);
+	return rc;
+}
+
+static int cert_renew(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "csr", required_argument, NULL, 'c' },
+		{ "subject", required_argument, NULL, 's' },
+		{ "days", required_argument, NULL, 'D' },
+		{ "id-number", required_argument, NULL, 'i' },
+		{ "unit-code", required_argument, NULL, 'u' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int update = !strcmp(argv[0], "update");
+	const char *csr = NULL, *outf = NULL;
+	struct csrs csrs = { NULL, 0 };
+	struct issue_req over;
+	struct ca *ca = NULL;
+	X509 *x = NULL;
+	struct out o;
+	int ch, rc;
+
+	memset(&over, 0, sizeof over);
+	memset(&o, 0, sizeof o);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': csr = optarg; break;
+		case 's':
+		case 'i':
+		case 'u':
+			if (!update)
+				return cli_usage("cert renew keeps the subject; use cert update");
+			if (ch == 's') over.subject = optarg;
+			if (ch == 'i') over.id_number = optarg;
+			if (ch == 'u') over.unit_code = optarg;
+			break;
+		case 'D':
+			over.days = atoi(optarg);
+			if (over.days <= 0)
+				return cli_usage("--days %s: expected a positive number", optarg);
+			break;
+		case 'o': outf = optarg; break;
+		default: return cli_usage("cert %s: bad option", argv[0]);
+		}
+	}
+	if (optind + 1 != argc || !outf)
+		return cli_usage("cert %s SERIAL ... --out FILE", argv[0]);
+	if ((rc = cli_open(c, 1, &ca)))
+		return rc;
+	if (csr) {
+		if ((rc = read_csrs(csr, &csrs)) != FINCA_OK) {
+			rc = cli_fail(rc);
+			goto out;
+		}
+		if (csrs.n != 1) {
+			rc = cli_usage("--csr %s: expected one request", csr);
+			goto out;
+		}
+		over.csr = csrs.r[0];
+	}
+	o.file = outf;
+	o.mem = BIO_new(BIO_s_mem());
+	if ((rc = ca_renew(ca, update ? OP_UPDATE : OP_RENEW, argv[optind], &over, &x)) ||
+	    (rc = emit(&o, 0, x)) || (rc = finish_out(&o))) {
+		rc = cli_fail(rc);
+		goto out;
+	}
+	fprintf(stderr, "%s %s: new certificate written to %s\n",
+		update ? "updated" : "renewed", argv[optind], outf);
+out:
+	X509_free(x);
+	BIO_free(o.mem);
+	csrs_free(&csrs);
+	ca_free(ca);
+	return rc;
+}
+
+static int cert_verify(struct cli *c, int argc, char **argv)
+{
+	STACK_OF(X509) *certs = NULL;
+	struct verify_result v;
+	struct ca *ca = NULL;
+	char t[32];
+	int rc;
+
+	if (argc != 2)
+		return cli_usage("cert verify FILE");
+	if ((rc = cli_open(c, 0, &ca)))
+		return rc;
+	if ((rc = cli_read_certs(argv[1], &certs)) ||
+	    (rc = ca_verify(ca, sk_X509_value(certs, 0), &v))) {
+		rc = cli_fail(rc);
+		goto out;
+	}
+	printf("serial   %s\n", v.serial);
+	printf("chain    %s\n", v.chain_ok == 1 ? "ok" : v.chain_error);
+	printf("status   %s", v.status);
+	if (!strcmp(v.status, "revoked") || !strcmp(v.status, "frozen")) {
+		time_format(v.revoked_at, t, sizeof t);
+		printf(" (%s, %s)", ca_reason_name(v.reason), t);
+	}
+	printf("\n");
+	time_format(v.not_after, t, sizeof t);
+	printf("expires  %s\n", t);
+	rc = v.chain_ok == 1 && !strcmp(v.status, "valid") ? 0 : 1;
+out:
+	sk_X509_pop_free(certs, X509_free);
+	ca_free(ca);
+	return rc;
+}
+
+int cmd_cert(struct cli *c, int argc, char **argv)
+{
+	const char *sub;
+
+	if (argc < 2)
+		return cli_usage("cert: expected issue, show, list, revoke, freeze, "
+				 "unfreeze, renew, update or verify");
+	sub = argv[1];
+	argc--;
+	argv++;
+	if (!strcmp(sub, "issue"))
+		return cert_issue(c, argc, argv);
+	if (!strcmp(sub, "list"))
+		return cert_list(c, argc, argv);
+	if (!strcmp(sub, "show"))
+		return cert_show(c, argc, argv);
+	if (!strcmp(sub, "revoke") || !strcmp(sub, "freeze") || !strcmp(sub, "unfreeze"))
+		return cert_change(c, argc, argv);
+	if (!strcmp(sub, "renew") || !strcmp(sub, "update"))
+		return cert_renew(c, argc, argv);
+	if (!strcmp(sub, "verify"))
+		return cert_verify(c, argc, argv);
+	return cli_usage("cert: unknown subcommand '%s'", sub);
+}

@@ -1,0 +1,227 @@
+#include "cli/cli.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ui.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef FINCA_VERSION
+#define FINCA_VERSION "0.1.0"
+#endif
+
+static const char usage[] =
+"usage: finca [-d DIR] COMMAND ...\n"
+"\n"
+"  init [--algo sm2|p256|rsa2048|rsa3072] [--name NAME] [--url BASE_URL]\n"
+"       [--external-root]               create a data directory and its CAs\n"
+"  ca chain | show | install FILE       the CA certificates\n"
+"  cert issue --profile P (--csr FILE | --genkey [--key-out FILE])\n"
+"       [--subject DN] [--days N] [--id-number ID] [--unit-code CODE]\n"
+"       (--out FILE | --out-dir DIR)    issue certificates (a CSR file may\n"
+"                                       hold many: one batch)\n"
+"  cert show SERIAL [--json] [--pem]\n"
+"  cert list [--status valid|frozen|revoked|expired] [--expiring-within DAYS]\n"
+"       [--limit N] [--json]\n"
+"  cert revoke SERIAL --reason REASON   RFC 5280 reason, e.g. keyCompromise\n"
+"  cert freeze SERIAL | unfreeze SERIAL certificateHold on and off\n"
+"  cert renew SERIAL [--csr FILE] [--days N] --out FILE            (延期)\n"
+"  cert update SERIAL [--subject DN] [--id-number ID] [--unit-code CODE]\n"
+"       [--csr FILE] --out FILE                                     (更新)\n"
+"  cert verify FILE                     chain, validity and status\n"
+"  crl [--delta] [--der] --out FILE     make a full or delta CRL\n"
+"  crl verify FILE                      check a CRL's signature (SM2 too)\n"
+"  audit verify | list [--since T] [--json] | checkpoint\n"
+"  version\n"
+"\n"
+"DIR defaults to $FINCA_DIR.  The CA passphrase comes from $FINCA_PASSPHRASE\n"
+"or the terminal.\n";
+
+int cli_fail(int rc)
+{
+	(void)rc;
+	fprintf(stderr, "finca: %s\n", err_msg());
+	return 1;
+}
+
+int cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "finca: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'finca help')\n");
+	return EXIT_USAGE;
+}
+
+void cli_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2));
+
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	json_decref(j);
+}
+
+int cli_passphrase(const char *env, const char *prompt, int confirm,
+		   char *buf, size_t len)
+{
+	const char *v = getenv(env);
+
+	if (v && *v) {
+		if (strlen(v) >= len)
+			return err_set(FINCA_EINVAL, "%s: too long", env);
+		snprintf(buf, len, "%s", v);
+		return FINCA_OK;
+	}
+	if (!isatty(STDIN_FILENO))
+		return err_set(FINCA_EAUTH,
+			       "no passphrase: set %s or run on a terminal", env);
+	if (EVP_read_pw_string(buf, (int)len, prompt, confirm) != 0)
+		return err_set(FINCA_EAUTH, "no passphrase given");
+	return FINCA_OK;
+}
+
+int cli_open(const struct cli *c, int unlock, struct ca **out)
+{
+	char pass[256];
+	int rc;
+
+	if (!c->dir) {
+		err_set(FINCA_EINVAL, "no data directory: give -d DIR or set FINCA_DIR");
+		return cli_fail(FINCA_EINVAL);
+	}
+	if ((rc = ca_open(c->dir, c->actor, out)) != FINCA_OK)
+		return cli_fail(rc);
+	if (!unlock)
+		return 0;
+	rc = cli_passphrase("FINCA_PASSPHRASE", "CA passphrase:", 0, pass, sizeof pass);
+	if (rc == FINCA_OK)
+		rc = ca_unlock(*out, pass);
+	OPENSSL_cleanse(pass, sizeof pass);
+	if (rc != FINCA_OK) {
+		ca_free(*out);
+		*out = NULL;
+		return cli_fail(rc);
+	}
+	return 0;
+}
+
+int cli_read_certs(const char *path, STACK_OF(X509) **out)
+{
+	unsigned char *buf = NULL;
+	size_t len;
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	X509 *x;
+	int rc;
+
+	if ((rc = file_read(path, 16 << 20, &buf, &len)) != FINCA_OK)
+		goto out;
+	if (strstr((char *)buf, "-----BEGIN")) {
+		BIO *b = BIO_new_mem_buf(buf, (int)len);
+		while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+			sk_X509_push(sk, x);
+		BIO_free(b);
+	} else {
+		const unsigned char *p = buf;
+		if ((x = d2i_X509(NULL, &p, (long)len)) != NULL)
+			sk_X509_push(sk, x);
+	}
+	ERR_clear_error();
+	if (sk_X509_num(sk) == 0) {
+		rc = err_set(FINCA_EINVAL, "%s: no certificate (PEM or DER)", path);
+		goto out;
+	}
+	*out = sk;
+	sk = NULL;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	free(buf);
+	return rc;
+}
+
+/* Takes "-d DIR" / "--dir DIR" / "--dir=DIR" out of argv wherever it is
+ * (before or after the subcommand). */
+static void take_dir(int *argc, char **argv, const char **dir)
+{
+	int i = 1, j = 1;
+
+	while (i < *argc) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < *argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if ((!strcmp(argv[i], "-d") || !strcmp(argv[i], "--dir")) &&
+		    i + 1 < *argc) {
+			*dir = argv[i + 1];
+			i += 2;
+		} else if (!strncmp(argv[i], "--dir=", 6)) {
+			*dir = argv[i] + 6;
+			i++;
+		} else {
+			argv[j++] = argv[i++];
+		}
+	}
+	*argc = j;
+	argv[j] = NULL;
+}
+
+static void set_actor(struct cli *c)
+{
+	const char *a = getenv("FINCA_ACTOR");
+	struct passwd *pw;
+
+	if (a && *a) {
+		snprintf(c->actor, sizeof c->actor, "%s", a);
+		return;
+	}
+	pw = getpwuid(getuid());
+	snprintf(c->actor, sizeof c->actor, "cli:%s", pw ? pw->pw_name : "?");
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	const char *cmd;
+
+	memset(&c, 0, sizeof c);
+	c.dir = getenv("FINCA_DIR");
+	take_dir(&argc, argv, &c.dir);
+	set_actor(&c);
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	argc--;
+	argv++;
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("finca %s (%s)\n", FINCA_VERSION, OpenSSL_version(OPENSSL_VERSION));
+		return 0;
+	}
+	if (!strcmp(cmd, "init"))
+		return cmd_init(&c, argc, argv);
+	if (!strcmp(cmd, "ca"))
+		return cmd_ca(&c, argc, argv);
+	if (!strcmp(cmd, "cert"))
+		return cmd_cert(&c, argc, argv);
+	if (!strcmp(cmd, "crl"))
+		return cmd_crl(&c, argc, argv);
+	if (!strcmp(cmd, "audit"))
+		return cmd_audit(&c, argc, argv);
+	return cli_usage("unknown command '%s'", cmd);
+}

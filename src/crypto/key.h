@@ -1,0 +1,32 @@
+/* Key pairs: generation, encrypted PEM storage, strength checks. */
+#ifndef FINCA_KEY_H
+#define FINCA_KEY_H
+
+#include <openssl/evp.h>
+
+enum key_alg { KEY_SM2, KEY_P256, KEY_RSA2048, KEY_RSA3072 };
+
+/* "sm2", "p256", "rsa2048", "rsa3072" -> enum; -1 when unknown. */
+int key_alg_parse(const char *name);
+const char *key_alg_name(int alg);
+
+/* Generates a key of alg into *out (caller frees with EVP_PKEY_free). */
+int key_generate(int alg, EVP_PKEY **out);
+
+/* Writes the private key as PKCS#8 PEM encrypted with AES-256-CBC under
+ * pass (never unencrypted: pass must be non-empty), mode 0600. */
+int key_save(const char *path, EVP_PKEY *key, const char *pass);
+/* Loads an encrypted PEM private key.  A wrong passphrase is FINCA_EAUTH. */
+int key_load(const char *path, const char *pass, EVP_PKEY **out);
+
+/* Refuses keys finca will not certify: RSA below 2048 or above 8192 bits,
+ * EC curves other than SM2, P-256 and P-384, anything else.  what names the
+ * object in the message ("csr 3", "key"). */
+int key_check_strength(EVP_PKEY *key, const char *what);
+/* "SM2", "EC P-256", "RSA 2048" into out. */
+void key_describe(EVP_PKEY *key, char *out, size_t outlen);
+int key_is_sm2(const EVP_PKEY *key);
+/* 1 when both hold the same public key. */
+int key_public_equal(EVP_PKEY *a, EVP_PKEY *b);
+
+#endif

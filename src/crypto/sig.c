@@ -1,0 +1,178 @@
+#include "crypto/sig.h"
+#include "crypto/key.h"
+#include "util/err.h"
+
+#include <openssl/asn1.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <string.h>
+
+/* Fills params with the SM2 ID when key is SM2; returns the digest name. */
+static const char *sig_params(const EVP_PKEY *key, OSSL_PARAM params[2])
+{
+	params[0] = OSSL_PARAM_construct_end();
+	params[1] = OSSL_PARAM_construct_end();
+	if (key_is_sm2(key)) {
+		params[0] = OSSL_PARAM_construct_octet_string(
+			OSSL_PKEY_PARAM_DIST_ID, (void *)SM2_DEFAULT_ID,
+			sizeof(SM2_DEFAULT_ID) - 1);
+		return "SM3";
+	}
+	return "SHA256";
+}
+
+int sig_sign_ctx(EVP_PKEY *key, EVP_MD_CTX **out)
+{
+	OSSL_PARAM params[2];
+	const char *md = sig_params(key, params);
+	EVP_MD_CTX *ctx;
+
+	ERR_clear_error();
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit_ex(ctx, NULL, md, NULL, NULL, key, params) != 1) {
+		EVP_MD_CTX_free(ctx);
+		return err_ssl(FINCA_ECRYPTO, "preparing %s signature", md);
+	}
+	*out = ctx;
+	return FINCA_OK;
+}
+
+int sig_sign(EVP_PKEY *key, const unsigned char *data, size_t len,
+	     unsigned char **sig, size_t *siglen)
+{
+	EVP_MD_CTX *ctx = NULL;
+	unsigned char *s = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = sig_sign_ctx(key, &ctx)) != FINCA_OK)
+		return rc;
+	if (EVP_DigestSign(ctx, NULL, &n, data, len) != 1 ||
+	    (s = OPENSSL_malloc(n)) == NULL ||
+	    EVP_DigestSign(ctx, s, &n, data, len) != 1) {
+		rc = err_ssl(FINCA_ECRYPTO, "signing");
+		OPENSSL_free(s);
+		goto out;
+	}
+	*sig = s;
+	*siglen = n;
+out:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+static int verify_with(EVP_PKEY *pub, const char *md, const unsigned char *data,
+		       size_t len, const unsigned char *sig, size_t siglen)
+{
+	OSSL_PARAM params[2];
+	EVP_MD_CTX *ctx = NULL;
+	int rc = FINCA_OK, ok;
+
+	sig_params(pub, params);
+	ERR_clear_error();
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, pub, params) != 1) {
+		rc = err_ssl(FINCA_ECRYPTO, "preparing %s verification", md);
+		goto out;
+	}
+	ok = EVP_DigestVerify(ctx, sig, siglen, data, len);
+	ERR_clear_error();
+	if (ok != 1)
+		rc = err_set(FINCA_ECRYPTO, "signature does not verify");
+out:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+int sig_verify(EVP_PKEY *pub, const unsigned char *data, size_t len,
+	       const unsigned char *sig, size_t siglen)
+{
+	OSSL_PARAM params[2];
+
+	return verify_with(pub, sig_params(pub, params), data, len, sig, siglen);
+}
+
+/* Reads one DER TLV header at *p (at most end); returns the content length
+ * and advances *p past the header. */
+static int der_header(const unsigned char **p, const unsigned char *end,
+		      int *tag, long *clen)
+{
+	int xclass, ret;
+
+	ret = ASN1_get_object(p, clen, tag, &xclass, end - *p);
+	if ((ret & 0x80) || ret == 0x21) /* error, or indefinite length */
+		return -1;
+	if (*clen < 0 || *clen > end - *p)
+		return -1;
+	return 0;
+}
+
+int sig_verify_signed(const unsigned char *der, size_t len, EVP_PKEY *pub)
+{
+	const unsigned char *p = der, *end = der + len, *tbs, *q;
+	long clen, tlen;
+	int tag, md_nid = NID_undef, pk_nid = NID_undef, rc;
+	X509_ALGOR *alg = NULL;
+	ASN1_BIT_STRING *bits = NULL;
+
+	/* outer SEQUENCE */
+	if (der_header(&p, end, &tag, &clen) || tag != V_ASN1_SEQUENCE)
+		return err_set(FINCA_ECRYPTO, "signed object: not a DER SEQUENCE");
+	end = p + clen;
+	/* tbs, kept with its header */
+	tbs = p;
+	if (der_header(&p, end, &tag, &tlen) || tag != V_ASN1_SEQUENCE)
+		return err_set(FINCA_ECRYPTO, "signed object: bad to-be-signed part");
+	p += tlen;
+	clen = p - tbs;
+	q = p;
+	if ((alg = d2i_X509_ALGOR(NULL, &q, end - p)) == NULL) {
+		rc = err_ssl(FINCA_ECRYPTO, "signed object: bad signature algorithm");
+		goto out;
+	}
+	p = q;
+	if ((bits = d2i_ASN1_BIT_STRING(NULL, &q, end - p)) == NULL) {
+		rc = err_ssl(FINCA_ECRYPTO, "signed object: bad signature value");
+		goto out;
+	}
+	if (!OBJ_find_sigid_algs(OBJ_obj2nid(alg->algorithm), &md_nid, &pk_nid) ||
+	    md_nid == NID_undef) {
+		rc = err_set(FINCA_ECRYPTO,
+			     "signed object: unsupported signature algorithm");
+		goto out;
+	}
+	/* the algorithm must fit the key: an RSA signature cannot be checked
+	 * with an EC key, nor ECDSA with an SM2 key */
+	if ((pk_nid == NID_sm2) != (key_is_sm2(pub) != 0) ||
+	    (pk_nid == NID_rsaEncryption && !EVP_PKEY_is_a(pub, "RSA")) ||
+	    (pk_nid == NID_X9_62_id_ecPublicKey && !EVP_PKEY_is_a(pub, "EC"))) {
+		rc = err_set(FINCA_ECRYPTO,
+			     "signed object: signature algorithm does not match the issuer's key");
+		goto out;
+	}
+	rc = verify_with(pub, OBJ_nid2sn(md_nid), tbs, (size_t)clen,
+			 ASN1_STRING_get0_data(bits),
+			 (size_t)ASN1_STRING_length(bits));
+out:
+	X509_ALGOR_free(alg);
+	ASN1_BIT_STRING_free(bits);
+	return rc;
+}
+
+int sig_x509_set_sm2_id(X509 *x)
+{
+	ASN1_OCTET_STRING *id;
+
+	/* the ID belongs to the signer: it matters when x was signed with SM2 */
+	if (X509_get_signature_nid(x) != NID_SM2_with_SM3)
+		return FINCA_OK;
+	if ((id = ASN1_OCTET_STRING_new()) == NULL ||
+	    !ASN1_OCTET_STRING_set(id, (const unsigned char *)SM2_DEFAULT_ID,
+				   sizeof(SM2_DEFAULT_ID) - 1)) {
+		ASN1_OCTET_STRING_free(id);
+		return err_ssl(FINCA_ENOMEM, "setting SM2 ID");
+	}
+	X509_set0_distinguishing_id(x, id); /* takes ownership */
+	return FINCA_OK;
+}

@@ -1,0 +1,233 @@
+#include "store/store.h"
+#include "store/store_int.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Migrations, applied in order; PRAGMA user_version records how many ran.
+ * Never edit a shipped entry: append a new one. */
+static const char *const migrations[] = {
+	/* 1: certificates, CRL bookkeeping, audit chain */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE cert("
+	" id INTEGER PRIMARY KEY,"
+	" serial TEXT NOT NULL UNIQUE,"
+	" serial_bin BLOB NOT NULL,"
+	" issuer TEXT NOT NULL,"
+	" profile TEXT NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" id_number TEXT, unit_code TEXT,"
+	" key_alg TEXT NOT NULL,"
+	" not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,"
+	" issued_at INTEGER NOT NULL,"
+	" status INTEGER NOT NULL DEFAULT 0 CHECK(status IN (0,1,2)),"
+	" reason INTEGER, revoked_at INTEGER,"
+	" replaces INTEGER REFERENCES cert(id),"
+	" superseded_by INTEGER REFERENCES cert(id),"
+	" der BLOB NOT NULL);" /* last, so scans skip the blob */
+	"CREATE INDEX cert_not_after ON cert(not_after);"
+	"CREATE INDEX cert_id_number ON cert(id_number) WHERE id_number IS NOT NULL;"
+	/* covering index for CRL generation: no table row is read */
+	"CREATE INDEX cert_crl ON cert(issuer, status, not_after, serial_bin,"
+	" revoked_at, reason) WHERE status != 0;"
+	"CREATE TABLE status_log(seq INTEGER PRIMARY KEY,"
+	" cert_id INTEGER NOT NULL REFERENCES cert(id),"
+	" status INTEGER NOT NULL, reason INTEGER, at INTEGER NOT NULL);"
+	"CREATE INDEX status_log_cert ON status_log(cert_id, seq);"
+	"CREATE TABLE crl(number INTEGER PRIMARY KEY, delta INTEGER NOT NULL,"
+	" base INTEGER, this_update INTEGER NOT NULL,"
+	" next_update INTEGER NOT NULL, log_seq INTEGER NOT NULL,"
+	" entries INTEGER NOT NULL);"
+	"CREATE TABLE audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+	" actor TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL,"
+	" details TEXT NOT NULL, prev_hash BLOB NOT NULL, hash BLOB NOT NULL);"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE TABLE audit_checkpoint(seq INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL, hash BLOB NOT NULL, signer TEXT NOT NULL,"
+	" sig BLOB NOT NULL);",
+};
+
+int store_err(struct store *st, const char *what)
+{
+	return err_set(FINCA_ESTORE, "database: %s: %s", what,
+		       sqlite3_errmsg(st->db));
+}
+
+sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+{
+	size_t i;
+
+	for (i = 0; i < st->nstmts; i++)
+		if (st->stmts[i].sql == sql) {
+			sqlite3_reset(st->stmts[i].s);
+			sqlite3_clear_bindings(st->stmts[i].s);
+			return st->stmts[i].s;
+		}
+	if (st->nstmts == ARRAY_LEN(st->stmts))
+		abort(); /* a programming error: raise the cache size */
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &st->stmts[i].s, NULL) != SQLITE_OK) {
+		store_err(st, "prepare");
+		return NULL;
+	}
+	st->stmts[i].sql = sql;
+	st->nstmts++;
+	return st->stmts[i].s;
+}
+
+static int exec(struct store *st, const char *sql)
+{
+	char *e = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &e) != SQLITE_OK) {
+		int rc = err_set(FINCA_ESTORE, "database: %s", e ? e : "?");
+		sqlite3_free(e);
+		return rc;
+	}
+	return FINCA_OK;
+}
+
+int store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int migrate(struct store *st)
+{
+	int v, rc;
+	char pragma[64];
+
+	if ((rc = store_begin(st)) != FINCA_OK)
+		return rc;
+	v = store_schema_version(st);
+	if (v < 0 || (size_t)v > ARRAY_LEN(migrations)) {
+		store_rollback(st);
+		return err_set(FINCA_ESTORE,
+			       "database schema version %d is newer than this finca (%zu)",
+			       v, ARRAY_LEN(migrations));
+	}
+	for (; (size_t)v < ARRAY_LEN(migrations); v++) {
+		if ((rc = exec(st, migrations[v])) != FINCA_OK) {
+			store_rollback(st);
+			return err_wrap(rc, "migration %d", v + 1);
+		}
+	}
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", v);
+	if ((rc = exec(st, pragma)) != FINCA_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}
+
+int store_open(const char *path, int create, struct store **out)
+{
+	struct store *st = xcalloc(1, sizeof *st);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int rc;
+
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	else if (!path_exists(path)) {
+		rc = err_set(FINCA_ENOTFOUND,
+			     "%s: no database (run 'finca init' first)", path);
+		goto fail;
+	}
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		rc = store_err(st, path);
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 1);
+	/* WAL for concurrent readers; FULL so that a commit that returned is
+	 * on disk: a certificate is never handed out before its record is
+	 * durable. */
+	if ((rc = exec(st, "PRAGMA journal_mode=WAL;"
+			   "PRAGMA synchronous=FULL;"
+			   "PRAGMA foreign_keys=ON;"
+			   "PRAGMA cache_size=-65536;")) != FINCA_OK)
+		goto fail;
+	if ((rc = migrate(st)) != FINCA_OK)
+		goto fail;
+	*out = st;
+	return FINCA_OK;
+fail:
+	store_free(st);
+	return rc;
+}
+
+void store_free(struct store *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nstmts; i++)
+		sqlite3_finalize(st->stmts[i].s);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int store_begin(struct store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *st)
+{
+	return exec(st, "COMMIT");
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int store_meta_get(struct store *st, const char *key, char **out)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE key=?";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int r;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		*out = xstrdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_reset(s);
+		return FINCA_OK;
+	}
+	sqlite3_reset(s);
+	if (r == SQLITE_DONE)
+		return err_set(FINCA_ENOTFOUND, "no meta value '%s'", key);
+	return store_err(st, "meta");
+}
+
+int store_meta_set(struct store *st, const char *key, const char *value)
+{
+	static const char sql[] =
+		"INSERT INTO meta(key,value) VALUES(?,?) "
+		"ON CONFLICT(key) DO UPDATE SET value=excluded.value";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int r;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	r = sqlite3_step(s);
+	sqlite3_reset(s);
+	return r == SQLITE_DONE ? FINCA_OK : store_err(st, "meta");
+}

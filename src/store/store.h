@@ -1,0 +1,129 @@
+/* The embedded store: one SQLite file in WAL mode.
+ *
+ * Callers see typed operations only (no SQL leaves src/store/), so that a
+ * shared PostgreSQL store can implement the same header later.  Every write
+ * happens inside store_begin/store_commit; store_begin takes the write lock
+ * at once (BEGIN IMMEDIATE) so that the audit chain's "previous record" read
+ * and the append that follows it cannot interleave with another writer. */
+#ifndef FINCA_STORE_H
+#define FINCA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* Opens (create: creates) the database at path and runs migrations. */
+int store_open(const char *path, int create, struct store **out);
+void store_free(struct store *st);
+int store_schema_version(struct store *st);
+
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* *out is the caller's; FINCA_ENOTFOUND when absent. */
+int store_meta_get(struct store *st, const char *key, char **out);
+int store_meta_set(struct store *st, const char *key, const char *value);
+
+/* --- certificates --- */
+
+enum cert_status { CERT_VALID = 0, CERT_HOLD = 1, CERT_REVOKED = 2 };
+
+struct cert_rec {
+	int64_t id;
+	char serial[41];              /* uppercase hex */
+	unsigned char serial_bin[20]; /* big-endian content octets */
+	size_t serial_len;
+	char issuer[16];              /* "issuing" | "service" */
+	char *profile, *subject, *id_number, *unit_code, *key_alg; /* owned */
+	int64_t not_before, not_after, issued_at;
+	int status, reason;
+	int64_t revoked_at;
+	int64_t replaces, superseded_by; /* cert ids, 0 when none */
+	unsigned char *der;           /* owned */
+	size_t der_len;
+};
+
+void cert_rec_clear(struct cert_rec *r);
+/* Inserts r and sets r->id.  A duplicate serial is FINCA_ESTATE. */
+int store_cert_insert(struct store *st, struct cert_rec *r);
+/* Fills out (cleared first) by serial (normalised hex) or by id. */
+int store_cert_get(struct store *st, const char *serial, struct cert_rec *out);
+int store_cert_get_id(struct store *st, int64_t id, struct cert_rec *out);
+/* Sets the status and logs the change for delta CRLs. */
+int store_cert_set_status(struct store *st, int64_t id, int status,
+			  int reason, int64_t at);
+int store_cert_set_superseded(struct store *st, int64_t id, int64_t by);
+
+struct cert_filter {
+	int status;           /* -1: any; CERT_*; CERT_EXPIRED_FILTER */
+	int64_t now;
+	int64_t expiring_before; /* 0: no bound; else valid and not_after <= this */
+	int64_t after_id;     /* pagination: ids greater than this */
+	int limit;            /* 0: no limit */
+	int with_der;
+};
+#define CERT_EXPIRED_FILTER 3
+typedef int (*cert_cb)(void *arg, const struct cert_rec *r);
+int store_cert_list(struct store *st, const struct cert_filter *f,
+		    cert_cb cb, void *arg);
+/* Counts by status: counts[0..2] as CERT_*, counts[3] expired. */
+int store_cert_counts(struct store *st, int64_t now, int64_t counts[4]);
+
+/* --- CRLs --- */
+
+/* One CRL entry: serial, revocation time, reason, status. */
+typedef int (*crl_entry_cb)(void *arg, const unsigned char *serial,
+			    size_t serial_len, int64_t at, int reason,
+			    int status);
+/* Every certificate of issuer on hold or revoked and not yet expired. */
+int store_crl_entries(struct store *st, const char *issuer, int64_t now,
+		      crl_entry_cb cb, void *arg);
+/* For each certificate of issuer whose status changed after status-log
+ * sequence since_seq: its record now and its status at since_seq. */
+typedef int (*status_change_cb)(void *arg, const struct cert_rec *now,
+				int old_status);
+int store_status_changes(struct store *st, const char *issuer,
+			 int64_t since_seq, status_change_cb cb, void *arg);
+int store_status_seq(struct store *st, int64_t *out);
+
+struct crl_rec {
+	int64_t number, base, this_update, next_update, log_seq, entries;
+	int delta;
+};
+int store_crl_next_number(struct store *st, int64_t *out);
+int store_crl_insert(struct store *st, const struct crl_rec *r);
+/* The newest full CRL; FINCA_ENOTFOUND when none was made. */
+int store_crl_last_full(struct store *st, struct crl_rec *out);
+
+/* --- audit --- */
+
+#define AUDIT_HASH_MAX 64
+struct audit_rec {
+	int64_t seq, at;
+	char *actor, *action, *object, *details; /* owned */
+	unsigned char prev[AUDIT_HASH_MAX], hash[AUDIT_HASH_MAX];
+	size_t hash_len;
+};
+void audit_rec_clear(struct audit_rec *r);
+int store_audit_last(struct store *st, struct audit_rec *out);
+int store_audit_insert(struct store *st, const struct audit_rec *r);
+typedef int (*audit_cb)(void *arg, const struct audit_rec *r);
+/* Records with at >= since, in sequence order. */
+int store_audit_iter(struct store *st, int64_t since, audit_cb cb, void *arg);
+
+struct checkpoint_rec {
+	int64_t seq, at;
+	unsigned char hash[AUDIT_HASH_MAX];
+	size_t hash_len;
+	unsigned char sig[1024];
+	size_t sig_len;
+	char signer[41];
+};
+int store_checkpoint_insert(struct store *st, const struct checkpoint_rec *c);
+int store_checkpoint_last(struct store *st, struct checkpoint_rec *out);
+typedef int (*checkpoint_cb)(void *arg, const struct checkpoint_rec *c);
+int store_checkpoint_iter(struct store *st, checkpoint_cb cb, void *arg);
+
+#endif

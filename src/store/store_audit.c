@@ -1,0 +1,179 @@
+/* Audit records and signed checkpoints.  The chain logic is in
+ * src/audit/audit.c; this file only moves rows. */
+#include "store/store.h"
+#include "store/store_int.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void audit_rec_clear(struct audit_rec *r)
+{
+	free(r->actor);
+	free(r->action);
+	free(r->object);
+	free(r->details);
+	memset(r, 0, sizeof *r);
+}
+
+static size_t copy_blob(sqlite3_stmt *s, int i, unsigned char *dst, size_t max)
+{
+	size_t n = (size_t)sqlite3_column_bytes(s, i);
+
+	if (n > max)
+		n = max;
+	if (n)
+		memcpy(dst, sqlite3_column_blob(s, i), n);
+	return n;
+}
+
+static void row_to_audit(sqlite3_stmt *s, struct audit_rec *r)
+{
+	memset(r, 0, sizeof *r);
+	r->seq = sqlite3_column_int64(s, 0);
+	r->at = sqlite3_column_int64(s, 1);
+	r->actor = xstrdup((const char *)sqlite3_column_text(s, 2));
+	r->action = xstrdup((const char *)sqlite3_column_text(s, 3));
+	r->object = xstrdup((const char *)sqlite3_column_text(s, 4));
+	r->details = xstrdup((const char *)sqlite3_column_text(s, 5));
+	copy_blob(s, 6, r->prev, sizeof r->prev);
+	r->hash_len = copy_blob(s, 7, r->hash, sizeof r->hash);
+}
+
+#define AUDIT_COLS "seq,at,actor,action,object,details,prev_hash,hash"
+
+int store_audit_last(struct store *st, struct audit_rec *out)
+{
+	static const char sql[] =
+		"SELECT " AUDIT_COLS " FROM audit ORDER BY seq DESC LIMIT 1";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int sr;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sr = sqlite3_step(s);
+	if (sr == SQLITE_ROW)
+		row_to_audit(s, out);
+	sqlite3_reset(s);
+	if (sr == SQLITE_ROW)
+		return FINCA_OK;
+	return sr == SQLITE_DONE ? FINCA_ENOTFOUND : store_err(st, "audit");
+}
+
+int store_audit_insert(struct store *st, const struct audit_rec *r)
+{
+	static const char sql[] = "INSERT INTO audit(" AUDIT_COLS
+				  ") VALUES(?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int sr;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_int64(s, 1, r->seq);
+	sqlite3_bind_int64(s, 2, r->at);
+	sqlite3_bind_text(s, 3, r->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, r->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, r->object, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, r->details, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 7, r->prev, (int)r->hash_len, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 8, r->hash, (int)r->hash_len, SQLITE_STATIC);
+	sr = sqlite3_step(s);
+	sqlite3_reset(s);
+	return sr == SQLITE_DONE ? FINCA_OK : store_err(st, "appending audit");
+}
+
+int store_audit_iter(struct store *st, int64_t since, audit_cb cb, void *arg)
+{
+	static const char sql[] =
+		"SELECT " AUDIT_COLS " FROM audit WHERE at>=? ORDER BY seq";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	struct audit_rec r;
+	int rc = FINCA_OK, sr;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_int64(s, 1, since);
+	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
+		row_to_audit(s, &r);
+		rc = cb(arg, &r);
+		audit_rec_clear(&r);
+		if (rc != FINCA_OK)
+			break;
+	}
+	if (rc == FINCA_OK && sr != SQLITE_DONE && sr != SQLITE_ROW)
+		rc = store_err(st, "reading audit");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_checkpoint_insert(struct store *st, const struct checkpoint_rec *c)
+{
+	static const char sql[] =
+		"INSERT INTO audit_checkpoint(seq,at,hash,signer,sig)"
+		" VALUES(?,?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int sr;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_int64(s, 1, c->seq);
+	sqlite3_bind_int64(s, 2, c->at);
+	sqlite3_bind_blob(s, 3, c->hash, (int)c->hash_len, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, c->signer, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, c->sig, (int)c->sig_len, SQLITE_STATIC);
+	sr = sqlite3_step(s);
+	sqlite3_reset(s);
+	return sr == SQLITE_DONE ? FINCA_OK : store_err(st, "checkpoint");
+}
+
+static void row_to_checkpoint(sqlite3_stmt *s, struct checkpoint_rec *c)
+{
+	memset(c, 0, sizeof *c);
+	c->seq = sqlite3_column_int64(s, 0);
+	c->at = sqlite3_column_int64(s, 1);
+	c->hash_len = copy_blob(s, 2, c->hash, sizeof c->hash);
+	snprintf(c->signer, sizeof c->signer, "%s",
+		 (const char *)sqlite3_column_text(s, 3));
+	c->sig_len = copy_blob(s, 4, c->sig, sizeof c->sig);
+}
+
+int store_checkpoint_last(struct store *st, struct checkpoint_rec *out)
+{
+	static const char sql[] = "SELECT seq,at,hash,signer,sig FROM"
+				  " audit_checkpoint ORDER BY seq DESC LIMIT 1";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int sr;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sr = sqlite3_step(s);
+	if (sr == SQLITE_ROW)
+		row_to_checkpoint(s, out);
+	sqlite3_reset(s);
+	if (sr == SQLITE_ROW)
+		return FINCA_OK;
+	return sr == SQLITE_DONE ? FINCA_ENOTFOUND : store_err(st, "checkpoint");
+}
+
+int store_checkpoint_iter(struct store *st, checkpoint_cb cb, void *arg)
+{
+	static const char sql[] = "SELECT seq,at,hash,signer,sig FROM"
+				  " audit_checkpoint ORDER BY seq";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	struct checkpoint_rec c;
+	int rc = FINCA_OK, sr;
+
+	if (!s)
+		return FINCA_ESTORE;
+	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
+		row_to_checkpoint(s, &c);
+		if ((rc = cb(arg, &c)) != FINCA_OK)
+			break;
+	}
+	if (rc == FINCA_OK && sr != SQLITE_DONE && sr != SQLITE_ROW)
+		rc = store_err(st, "reading checkpoints");
+	sqlite3_reset(s);
+	return rc;
+}

@@ -1,0 +1,21 @@
+/* Private to src/store/: the SQLite handle and its statement cache. */
+#ifndef FINCA_STORE_INT_H
+#define FINCA_STORE_INT_H
+
+#include <sqlite3.h>
+
+struct store {
+	sqlite3 *db;
+	struct {
+		const char *sql; /* static string: its address is the key */
+		sqlite3_stmt *s;
+	} stmts[48];
+	size_t nstmts;
+};
+
+/* A prepared statement for sql (a static string), reset and unbound. */
+sqlite3_stmt *store_stmt(struct store *st, const char *sql);
+/* Records "database: what: sqlite message" and returns FINCA_ESTORE. */
+int store_err(struct store *st, const char *what);
+
+#endif

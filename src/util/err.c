@@ -1,0 +1,87 @@
+#include "util/err.h"
+
+#include <openssl/err.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local char msg[1024];
+
+int err_set(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int err_ssl(int rc, const char *fmt, ...)
+{
+	va_list ap;
+	unsigned long e;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	e = ERR_get_error();
+	n = strlen(msg);
+	if (e != 0 && n < sizeof msg - 3) {
+		const char *r = ERR_reason_error_string(e);
+		snprintf(msg + n, sizeof msg - n, ": %s",
+			 r ? r : "libcrypto error");
+	}
+	ERR_clear_error();
+	return rc;
+}
+
+int err_wrap(int rc, const char *fmt, ...)
+{
+	char prefix[512], old[sizeof msg];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
+	memcpy(old, msg, sizeof old);
+	/* truncation is fine: the message is for people */
+	size_t n = strlen(prefix);
+	if (n > sizeof msg - 3)
+		n = sizeof msg - 3;
+	memcpy(msg, prefix, n);
+	memcpy(msg + n, ": ", 2);
+	memcpy(msg + n + 2, old, sizeof msg - n - 3);
+	msg[sizeof msg - 1] = '\0';
+	return rc;
+}
+
+const char *err_msg(void)
+{
+	return msg[0] ? msg : "unknown error";
+}
+
+void err_clear(void)
+{
+	msg[0] = '\0';
+}
+
+const char *err_name(int rc)
+{
+	switch (rc) {
+	case FINCA_OK: return "ok";
+	case FINCA_EINVAL: return "invalid";
+	case FINCA_ENOTFOUND: return "not_found";
+	case FINCA_ESTATE: return "conflict";
+	case FINCA_EPOLICY: return "policy";
+	case FINCA_ECRYPTO: return "crypto";
+	case FINCA_ESTORE: return "store";
+	case FINCA_EIO: return "io";
+	case FINCA_ENOMEM: return "no_memory";
+	case FINCA_EAUTH: return "auth";
+	case FINCA_EINTEGRITY: return "integrity";
+	case FINCA_ECONFIG: return "config";
+	}
+	return "error";
+}
