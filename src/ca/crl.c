@@ -6,6 +6,7 @@
  * signing.  Building a million X509_REVOKED objects costs seconds and
  * hundreds of megabytes; this costs a scan and one buffer. */
 #include "ca/ca.h"
+#include "audit/audit.h"
 #include "crypto/der.h"
 #include "crypto/sig.h"
 #include "util/err.h"
@@ -260,7 +261,9 @@ int ca_crl(struct ca *ca, int delta, unsigned char **der_out, size_t *len_out,
 		      (json_int_t)rec.entries, "base", (json_int_t)rec.base,
 		      "next_update", (json_int_t)rec.next_update);
 	snprintf(obj, sizeof obj, "crl:%lld", (long long)rec.number);
-	if ((rc = ca_audit(ca, "crl.issue", obj, d)) != FINCA_OK)
+	if ((rc = ca_audit(ca, "crl.issue", obj, d)) != FINCA_OK ||
+	    (rc = audit_checkpoint(ca->st, ca->audit_md, ca->issuing_key,
+				   "issuing")) != FINCA_OK)
 		goto fail;
 	if ((rc = store_commit(ca->st)) != FINCA_OK)
 		goto out;

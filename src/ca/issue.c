@@ -105,6 +105,12 @@ static int prepare(struct batch *b, size_t i)
 	if (rq->unit_code &&
 	    (rc = ident_uscc_check(rq->unit_code, it->unit_code)) != FINCA_OK)
 		goto out;
+	if (!ca_issuer_cert(b->ca, it->p->issuer)) {
+		rc = err_set(FINCA_ESTATE,
+			     "the %s CA certificate is not installed (finca ca install)",
+			     it->p->issuer);
+		goto out;
+	}
 	if (!ca_issuer_key(b->ca, it->p->issuer)) {
 		rc = err_set(FINCA_EAUTH, "the %s CA key is locked", it->p->issuer);
 		goto out;

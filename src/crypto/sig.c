@@ -8,29 +8,33 @@
 #include <openssl/objects.h>
 #include <string.h>
 
-/* Fills params with the SM2 ID when key is SM2; returns the digest name. */
-static const char *sig_params(const EVP_PKEY *key, OSSL_PARAM params[2])
+static const char *md_for(const EVP_PKEY *key)
 {
-	params[0] = OSSL_PARAM_construct_end();
-	params[1] = OSSL_PARAM_construct_end();
-	if (key_is_sm2(key)) {
-		params[0] = OSSL_PARAM_construct_octet_string(
-			OSSL_PKEY_PARAM_DIST_ID, (void *)SM2_DEFAULT_ID,
-			sizeof(SM2_DEFAULT_ID) - 1);
-		return "SM3";
-	}
-	return "SHA256";
+	return key_is_sm2(key) ? "SM3" : "SHA256";
+}
+
+/* Sets the SM2 ID on an initialised sign or verify context.  (Passing it as
+ * a parameter to EVP_DigestSignInit_ex fails in OpenSSL 3.0; setting it
+ * after init and before the first update works, the Z digest being computed
+ * at the first update.) */
+static int set_id(EVP_PKEY_CTX *pctx, const EVP_PKEY *key)
+{
+	if (!key_is_sm2(key))
+		return 1;
+	return EVP_PKEY_CTX_set1_id(pctx, SM2_DEFAULT_ID,
+				    sizeof(SM2_DEFAULT_ID) - 1) == 1;
 }
 
 int sig_sign_ctx(EVP_PKEY *key, EVP_MD_CTX **out)
 {
-	OSSL_PARAM params[2];
-	const char *md = sig_params(key, params);
+	const char *md = md_for(key);
+	EVP_PKEY_CTX *pctx = NULL; /* owned by ctx */
 	EVP_MD_CTX *ctx;
 
 	ERR_clear_error();
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit_ex(ctx, NULL, md, NULL, NULL, key, params) != 1) {
+	    EVP_DigestSignInit_ex(ctx, &pctx, md, NULL, NULL, key, NULL) != 1 ||
+	    !set_id(pctx, key)) {
 		EVP_MD_CTX_free(ctx);
 		return err_ssl(FINCA_ECRYPTO, "preparing %s signature", md);
 	}
@@ -65,14 +69,14 @@ out:
 static int verify_with(EVP_PKEY *pub, const char *md, const unsigned char *data,
 		       size_t len, const unsigned char *sig, size_t siglen)
 {
-	OSSL_PARAM params[2];
+	EVP_PKEY_CTX *pctx = NULL; /* owned by ctx */
 	EVP_MD_CTX *ctx = NULL;
 	int rc = FINCA_OK, ok;
 
-	sig_params(pub, params);
 	ERR_clear_error();
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestVerifyInit_ex(ctx, NULL, md, NULL, NULL, pub, params) != 1) {
+	    EVP_DigestVerifyInit_ex(ctx, &pctx, md, NULL, NULL, pub, NULL) != 1 ||
+	    !set_id(pctx, pub)) {
 		rc = err_ssl(FINCA_ECRYPTO, "preparing %s verification", md);
 		goto out;
 	}
@@ -88,9 +92,7 @@ out:
 int sig_verify(EVP_PKEY *pub, const unsigned char *data, size_t len,
 	       const unsigned char *sig, size_t siglen)
 {
-	OSSL_PARAM params[2];
-
-	return verify_with(pub, sig_params(pub, params), data, len, sig, siglen);
+	return verify_with(pub, md_for(pub), data, len, sig, siglen);
 }
 
 /* Reads one DER TLV header at *p (at most end); returns the content length

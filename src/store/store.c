@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Migrations, applied in order; PRAGMA user_version records how many ran.
  * Never edit a shipped entry: append a new one. */
@@ -149,6 +150,8 @@ int store_open(const char *path, int create, struct store **out)
 		rc = store_err(st, path);
 		goto fail;
 	}
+	if (create)
+		chmod(path, 0600); /* holds subscribers' identity numbers */
 	sqlite3_busy_timeout(st->db, 10000);
 	sqlite3_extended_result_codes(st->db, 1);
 	/* WAL for concurrent readers; FULL so that a commit that returned is

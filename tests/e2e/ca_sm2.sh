@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# An SM2 CA from init to CRLs, checked with openssl and finca's own SM2
+# verifier (the openssl CLI cannot verify SM2 CRLs: no way to set the ID).
+. "$(dirname "$0")/lib.sh"
+
+ok "init sm2" finca -d ca init --name 福建省财政 --url http://127.0.0.1:8080
+same "data dir: db is private" "$(stat -c %a ca/finca.db)" 600
+same "data dir: key is private" "$(stat -c %a ca/ca/issuing.key)" 600
+has "CA key is encrypted" "ENCRYPTED PRIVATE KEY" "$(cat ca/ca/issuing.key)"
+fails "init refuses an initialised dir" "already initialised" finca -d ca init
+chain=$(finca -d ca ca chain)
+has "ca chain prints issuing then root" "Issuing CA" "$(openssl x509 -noout -subject -nameopt utf8 <<<"$chain")"
+ok "issuing CA verifies under root (openssl)" \
+	openssl verify -CAfile ca/ca/root.crt -vfyopt distid:$DISTID ca/ca/issuing.crt
+
+# a person's certificate from a CSR made by openssl, with the ID extension
+csr sm2 "/C=CN/O=福建省财政厅/OU=信息中心/CN=张三" u1.csr
+ok "issue personal from SM2 CSR" finca -d ca cert issue --profile personal \
+	--csr u1.csr --id-number 350102199003071234 --out u1.pem
+ok "openssl verifies the leaf (SM2 ID)" \
+	openssl verify -partial_chain -CAfile ca/ca/issuing.crt -vfyopt distid:$DISTID u1.pem
+txt=$(openssl x509 -in u1.pem -noout -text -nameopt utf8)
+has "signature is SM2-with-SM3" "Signature Algorithm: SM2-with-SM3" "$txt"
+has "keyUsage critical DS+NR" "Key Usage: critical" "$txt"
+has "keyUsage is digitalSignature+nonRepudiation" "^ *Digital Signature, Non Repudiation$" "$txt"
+has "CRL distribution point" "URI:http://127.0.0.1:8080/crl/issuing.crl" "$txt"
+has "AIA OCSP" "OCSP - URI:http://127.0.0.1:8080/ocsp" "$txt"
+has "subject in UTF-8" "CN=张三" "$txt"
+# IdentifyCode: [0] EXPLICIT PrintableString (A0 14 13 12 ...)
+der=$(openssl x509 -in u1.pem -outform DER | od -An -tx1 | tr -d ' \n')
+has "GM/T 0015 IdentifyCode extension" \
+	"06082a811cd01404010104.*a0141312$(printf 350102199003071234 | od -An -tx1 | tr -d ' \n')" "$der"
+serial=$(serial_of u1.pem)
+same "serial has 16 octets" "${#serial}" 32
+ok "cert verify: valid" finca -d ca cert verify u1.pem
+
+# lifecycle: freeze, refused transitions, unfreeze, CRLs
+ok "freeze" finca -d ca cert freeze "$serial"
+has "cert verify: frozen" "status +frozen \(certificateHold" "$(finca -d ca cert verify u1.pem)"
+fails "freeze twice is refused" "cannot freeze a frozen" finca -d ca cert freeze "$serial"
+fails "renew a frozen cert is refused" "cannot renew a frozen" finca -d ca cert renew "$serial" --out x.pem
+ok "full CRL" finca -d ca crl --out full1.pem
+has "finca verifies the SM2 CRL" "signature ok" "$(finca -d ca crl verify full1.pem)"
+crltxt=$(openssl crl -in full1.pem -noout -text)
+has "CRL v2" "Version 2" "$crltxt"
+has "CRL lists hold" "Certificate Hold" "$crltxt"
+has "CRL has AKI" "Authority Key Identifier" "$crltxt"
+has "CRL has number" "CRL Number" "$crltxt"
+has "CRL points to delta" "Freshest CRL|Delta CRL" "$crltxt"
+ok "unfreeze" finca -d ca cert unfreeze "$serial"
+ok "delta CRL" finca -d ca crl --delta --out delta1.pem
+has "finca verifies the delta" "delta CRL number 2 \(base 1\), 1 entries" "$(finca -d ca crl verify delta1.pem)"
+dtxt=$(openssl crl -in delta1.pem -noout -text)
+has "delta is critical deltaCRLIndicator" "Delta CRL Indicator: critical" "$dtxt"
+has "delta: removeFromCRL for the unfrozen" "Remove From CRL" "$dtxt"
+
+# a CRL whose signature was altered is refused by finca's verifier
+openssl crl -in full1.pem -outform DER -out full1.der
+cp full1.der bad.der
+printf '\x00' | dd of=bad.der bs=1 seek=$(( $(stat -c %s bad.der) - 5 )) conv=notrunc 2>/dev/null
+fails "tampered CRL is refused" "does not verify" finca -d ca crl verify bad.der
+
+# renew (延期): new cert, old superseded, same key
+ok "renew" finca -d ca cert renew "$serial" --out u1r.pem
+ok "renewed cert verifies" openssl verify -partial_chain -CAfile ca/ca/issuing.crt -vfyopt distid:$DISTID u1r.pem
+same "renew keeps the key" "$(openssl x509 -in u1r.pem -noout -pubkey)" "$(openssl x509 -in u1.pem -noout -pubkey)"
+has "old one is revoked as superseded" '"reason": "superseded"' "$(finca -d ca cert show "$serial" --json)"
+has "new one names what it replaces" "\"replaces\": \"$serial\"" "$(finca -d ca cert show "$(serial_of u1r.pem)" --json)"
+fails "verify the superseded cert" "status +revoked \(superseded" finca -d ca cert verify u1.pem
+
+# update (更新): changed subject, new CSR
+csr sm2 "/C=CN/O=福州市财政局/CN=张三" u1u.csr
+ok "update with new subject" finca -d ca cert update "$(serial_of u1r.pem)" \
+	--subject "C=CN, O=福州市财政局, CN=张三" --csr u1u.csr --out u1u.pem
+has "updated subject" "O=福州市财政局" "$(openssl x509 -in u1u.pem -noout -subject -nameopt utf8)"
+has "update keeps the ID number" "350102199003071234" "$(finca -d ca cert show "$(serial_of u1u.pem)")"
+
+ok "revoke keyCompromise" finca -d ca cert revoke "$(serial_of u1u.pem)" --reason keyCompromise
+fails "revoke twice is refused" "cannot revoke a revoked" finca -d ca cert revoke "$(serial_of u1u.pem)" --reason keyCompromise
+fails "unfreeze a revoked cert is refused" "cannot unfreeze a revoked" finca -d ca cert unfreeze "$(serial_of u1u.pem)"
+ok "full CRL 2" finca -d ca crl --der --out full2.crl
+has "CRL lists keyCompromise" "Key Compromise" "$(openssl crl -inform DER -in full2.crl -noout -text)"
+same "CRL 2 has the 3 revoked" "$(openssl crl -inform DER -in full2.crl -noout -text | grep -c 'Serial Number')" 3
+
+# device with a generated, encrypted key
+ok "genkey for a device" env FINCA_KEY_PASSPHRASE=devicepass "$FINCA" -d ca cert issue \
+	--profile device --genkey --subject "C=CN, O=福建省财政厅, CN=gw01" --out dev.pem
+has "device key is encrypted" "ENCRYPTED" "$(cat dev.pem.key)"
+ok "device key opens with its passphrase" openssl pkey -in dev.pem.key -passin pass:devicepass -noout
+fails "genkey refused for personal (keys live on the USBKey)" "genkey = no" \
+	env FINCA_KEY_PASSPHRASE=x "$FINCA" -d ca cert issue --profile personal --genkey \
+	--subject CN=x --id-number 350102199003071234 --out p.pem
+
+# expiry, with the test build's clock
+now=$(date +%s)
+has "expiring-within 800 days lists the device? no: 1095 days" "^$" \
+	"$(finca -d ca cert list --expiring-within 800 | grep gw01 || true)"
+has "expiring-within 1100 days lists the device" "gw01" "$(finca -d ca cert list --expiring-within 1100)"
+late=$((now + 1200 * 86400))
+has "in 1200 days the device cert is expired" "expired" \
+	"$(FINCA_FAKE_TIME=$late finca -d ca cert list --status expired)"
+fails "freeze an expired cert is refused" "cannot freeze an expired" \
+	env FINCA_FAKE_TIME=$late "$FINCA" -d ca cert freeze "$(serial_of dev.pem)"
+
+# JSON listing and the audit trail
+n=$(finca -d ca cert list --json | grep -c '"serial"')
+same "cert list --json lists all 4" "$n" 4
+ok "audit verify" finca -d ca audit verify
+has "audit lists the revocation" "cert.revoke" "$(finca -d ca audit list)"
+has "audit list --json" '"action": "ca.init"' "$(finca -d ca audit list --json)"
