@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The audit chain finds edited, removed and reordered records, and forged
 # checkpoints; edits are made behind finca's back with the sqlite3 tool.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 ok "init" finca -d ca init --algo p256
 for i in 1 2 3; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # P-256 and RSA hierarchies, checked with openssl and GnuTLS certtool:
 # chains, CRL signatures (openssl crl -CAfile), delta CRLs, batches.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 for alg in p256 rsa2048; do
 	d=ca-$alg

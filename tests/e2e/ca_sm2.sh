@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # An SM2 CA from init to CRLs, checked with openssl and finca's own SM2
 # verifier (the openssl CLI cannot verify SM2 CRLs: no way to set the ID).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 ok "init sm2" finca -d ca init --name 福建省财政 --url http://127.0.0.1:8080
 same "data dir: db is private" "$(stat -c %a ca/finca.db)" 600

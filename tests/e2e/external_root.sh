@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # An issuing CA under an external (national) root: init makes only the key
 # and a CSR; the root signs it elsewhere; 'ca install' checks and installs.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 ok "init --external-root" finca -d ca init --algo sm2 --external-root --name 财政
 has "a CSR awaits the root" "CERTIFICATE REQUEST" "$(cat ca/ca/issuing.csr)"

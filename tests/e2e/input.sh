@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bad input gets a clear error naming what is wrong, and changes nothing.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 ok "init" finca -d ca init --algo p256
 csr p256 "/C=CN/CN=王五" good.csr
