@@ -7,7 +7,11 @@
  * a real finding and aborts, with the strings on stderr.  The same string
  * also goes to ident_resident_id_check and ident_uscc_check, which must not
  * crash and, when they accept, must give a normalised form that they accept
- * again unchanged. */
+ * again unchanged.
+ *
+ * FUZZ_DN_ALLOW_LONG=1 in the environment skips the round trip when
+ * dn_format's output is longer than DN_MAX (a known finding, see
+ * crashes/README.md), so that a run can look for other ones. */
 #include "ca/dn.h"
 #include "ca/ident.h"
 #include "util/err.h"
@@ -23,12 +27,16 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static int allow_long;
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	const char *e = getenv("FUZZ_DN_ALLOW_LONG");
 	X509_NAME *n = NULL;
 
 	(void)argc;
 	(void)argv;
+	allow_long = e && *e && strcmp(e, "0") != 0;
 	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL);
 	/* builds libcrypto's object and string tables once */
 	if (dn_parse("C=CN, O=warm-up, CN=warm-up", &n) == FINCA_OK) {
@@ -91,6 +99,11 @@ static void round_trip(const char *s)
 	f1 = dn_format(n1);
 	if (!f1)
 		abort();
+	if (allow_long && strlen(f1) > DN_MAX) {
+		free(f1);
+		X509_NAME_free(n1);
+		return;
+	}
 	if (dn_parse(f1, &n2) != FINCA_OK)
 		finding("dn_parse rejects what dn_format wrote", s, f1, NULL);
 	if (X509_NAME_cmp(n1, n2) != 0)

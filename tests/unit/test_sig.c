@@ -99,8 +99,10 @@ static void sm2_ocsp_response(void **state)
 	assert_int_equal(key_generate(KEY_SM2, &k), FINCA_OK);
 	x = self_signed(k);
 	id = OCSP_cert_to_id(EVP_sm3(), x, x);
+	ASN1_TIME *now = X509_gmtime_adj(NULL, 0);
 	assert_non_null(OCSP_basic_add1_status(bs, id, V_OCSP_CERTSTATUS_GOOD, 0,
-					       NULL, X509_gmtime_adj(NULL, 0), NULL));
+					       NULL, now, NULL));
+	ASN1_TIME_free(now);
 	assert_int_equal(sig_sign_ctx(k, &m), FINCA_OK);
 	assert_int_equal(OCSP_basic_sign_ctx(bs, x, m, NULL, OCSP_NOCERTS), 1);
 	len = i2d_OCSP_BASICRESP(bs, &der);
