@@ -38,6 +38,41 @@ char *ca_url(const struct ca *ca, const char *what)
 	abort(); /* a programming error */
 }
 
+static _Thread_local int is_opener;
+
+static void thread_store_free(void *p)
+{
+	store_free(p);
+}
+
+int ca_threaded(struct ca *ca)
+{
+	if (ca->threaded)
+		return FINCA_OK;
+	if (pthread_key_create(&ca->st_key, thread_store_free) != 0)
+		return err_set(FINCA_ENOMEM, "pthread_key_create");
+	ca->threaded = 1;
+	is_opener = 1;
+	return FINCA_OK;
+}
+
+struct store *ca_store(struct ca *ca)
+{
+	struct store *st;
+	char *p;
+
+	if (!ca->threaded || is_opener)
+		return ca->st;
+	if ((st = pthread_getspecific(ca->st_key)) != NULL)
+		return st;
+	p = path_join(ca->dir, "finca.db");
+	if (store_open(p, 0, &st) != FINCA_OK)
+		abort(); /* the database opened in this process a moment ago */
+	free(p);
+	pthread_setspecific(ca->st_key, st);
+	return st;
+}
+
 X509 *ca_issuer_cert(const struct ca *ca, const char *issuer)
 {
 	return !strcmp(issuer, "service") ? ca->service : ca->issuing;
@@ -51,7 +86,7 @@ EVP_PKEY *ca_issuer_key(const struct ca *ca, const char *issuer)
 int ca_audit(struct ca *ca, const char *action, const char *object,
 	     json_t *details)
 {
-	int rc = audit_append(ca->st, ca->audit_md, ca->actor, action, object,
+	int rc = audit_append(ca_store(ca), ca->audit_md, ca->actor, action, object,
 			      details);
 	struct checkpoint_rec last;
 	struct audit_rec head;
@@ -60,16 +95,16 @@ int ca_audit(struct ca *ca, const char *action, const char *object,
 		return rc;
 	/* sign a checkpoint every checkpoint_every records */
 	memset(&head, 0, sizeof head);
-	if ((rc = store_audit_last(ca->st, &head)) != FINCA_OK)
+	if ((rc = store_audit_last(ca_store(ca), &head)) != FINCA_OK)
 		return rc;
-	rc = store_checkpoint_last(ca->st, &last);
+	rc = store_checkpoint_last(ca_store(ca), &last);
 	if (rc == FINCA_ENOTFOUND)
 		last.seq = 0;
 	else if (rc != FINCA_OK)
 		goto out;
 	rc = FINCA_OK;
 	if (head.seq - last.seq >= ca->cfg->checkpoint_every)
-		rc = audit_checkpoint(ca->st, ca->audit_md, ca->issuing_key,
+		rc = audit_checkpoint(ca_store(ca), ca->audit_md, ca->issuing_key,
 				      "issuing");
 out:
 	audit_rec_clear(&head);
@@ -82,14 +117,14 @@ int ca_checkpoint(struct ca *ca)
 
 	if (!ca->issuing_key)
 		return FINCA_OK;
-	if ((rc = store_begin(ca->st)) != FINCA_OK)
+	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		return rc;
-	if ((rc = audit_checkpoint(ca->st, ca->audit_md, ca->issuing_key,
+	if ((rc = audit_checkpoint(ca_store(ca), ca->audit_md, ca->issuing_key,
 				   "issuing")) != FINCA_OK) {
-		store_rollback(ca->st);
+		store_rollback(ca_store(ca));
 		return rc;
 	}
-	return store_commit(ca->st);
+	return store_commit(ca_store(ca));
 }
 
 /* --- CA certificates --- */
@@ -404,15 +439,15 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 		      "root", s.root ? cert_json(s.root) : NULL,
 		      "issuing", s.issuing ? cert_json(s.issuing) : NULL,
 		      "service", cert_json(s.service));
-	if ((rc = store_begin(ca->st)) != FINCA_OK)
+	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		goto out;
 	if ((rc = ca_audit(ca, "ca.init", "ca", d)) != FINCA_OK ||
-	    (s.issuing_key && (rc = audit_checkpoint(ca->st, ca->audit_md,
+	    (s.issuing_key && (rc = audit_checkpoint(ca_store(ca), ca->audit_md,
 						     s.issuing_key, "issuing")))) {
-		store_rollback(ca->st);
+		store_rollback(ca_store(ca));
 		goto out;
 	}
-	rc = store_commit(ca->st);
+	rc = store_commit(ca_store(ca));
 out:
 	json_decref(d);
 	ca_free(ca);
@@ -445,21 +480,21 @@ static int audit_config(struct ca *ca)
 	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
 	hex_encode(md, n, hex);
 	free(buf);
-	rc = store_meta_get(ca->st, "config_sha256", &old);
+	rc = store_meta_get(ca_store(ca), "config_sha256", &old);
 	if (rc == FINCA_OK && !strcmp(old, hex))
 		goto out;
 	if (rc != FINCA_OK && rc != FINCA_ENOTFOUND)
 		goto out;
-	if ((rc = store_begin(ca->st)) != FINCA_OK)
+	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		goto out;
 	d = json_pack("{s:s?, s:s}", "old_sha256", old, "new_sha256", hex);
 	if ((rc = ca_audit(ca, old ? "config.change" : "config.load",
 			   "finca.conf", d)) ||
-	    (rc = store_meta_set(ca->st, "config_sha256", hex))) {
-		store_rollback(ca->st);
+	    (rc = store_meta_set(ca_store(ca), "config_sha256", hex))) {
+		store_rollback(ca_store(ca));
 		goto out;
 	}
-	rc = store_commit(ca->st);
+	rc = store_commit(ca_store(ca));
 out:
 	json_decref(d);
 	free(old);
@@ -484,11 +519,11 @@ int ca_open(const char *dir, const char *actor, struct ca **out)
 	free(p);
 	if (rc)
 		goto fail;
-	if ((rc = store_meta_get(ca->st, "algorithm", &v)) != FINCA_OK)
+	if ((rc = store_meta_get(ca_store(ca), "algorithm", &v)) != FINCA_OK)
 		goto fail;
 	snprintf(ca->algorithm, sizeof ca->algorithm, "%s", v);
 	free(v);
-	if ((rc = store_meta_get(ca->st, "audit_digest", &v)) != FINCA_OK)
+	if ((rc = store_meta_get(ca_store(ca), "audit_digest", &v)) != FINCA_OK)
 		goto fail;
 	snprintf(ca->audit_md, sizeof ca->audit_md, "%s", v);
 	free(v);
@@ -529,6 +564,8 @@ void ca_free(struct ca *ca)
 		return;
 	config_free(ca->cfg);
 	store_free(ca->st);
+	if (ca->threaded)
+		pthread_key_delete(ca->st_key);
 	X509_free(ca->root);
 	X509_free(ca->issuing);
 	X509_free(ca->service);
@@ -634,13 +671,13 @@ int ca_install(struct ca *ca, const char *pem, size_t len, const char *pass)
 	if ((rc = write_pem_cert(p, issuing)) != FINCA_OK)
 		goto out;
 	d = json_pack("{s:o, s:o}", "issuing", cert_json(issuing), "root", cert_json(root));
-	if ((rc = store_begin(ca->st)) != FINCA_OK)
+	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		goto out;
 	if ((rc = ca_audit(ca, "ca.install", "ca", d)) != FINCA_OK) {
-		store_rollback(ca->st);
+		store_rollback(ca_store(ca));
 		goto out;
 	}
-	rc = store_commit(ca->st);
+	rc = store_commit(ca_store(ca));
 	X509_up_ref(issuing);
 	X509_up_ref(root);
 	ca->issuing = issuing;

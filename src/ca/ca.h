@@ -16,17 +16,20 @@
 #include "store/store.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <openssl/x509.h>
 
 struct ca {
 	char *dir;
 	struct config *cfg;   /* owned */
-	struct store *st;     /* owned */
+	struct store *st;     /* owned; the opening thread's (see ca_store) */
 	char algorithm[16];   /* sm2 | p256 | rsa2048 | rsa3072 */
 	char audit_md[16];    /* SM3 for SM2 deployments, SHA256 otherwise */
 	X509 *root, *issuing, *service; /* owned; NULL when not installed */
 	EVP_PKEY *issuing_key, *service_key; /* owned; NULL until ca_unlock */
 	char actor[128];      /* who acts, for the audit trail */
+	int threaded;         /* ca_threaded() was called */
+	pthread_key_t st_key; /* per-thread stores when threaded */
 };
 
 struct ca_init_opts {
@@ -43,6 +46,12 @@ int ca_init(const struct ca_init_opts *o, const char *pass);
  * is recorded in the audit trail.  *out is the caller's (ca_free). */
 int ca_open(const char *dir, const char *actor, struct ca **out);
 void ca_free(struct ca *ca);
+/* The store for the calling thread.  A SQLite connection is not shared
+ * between threads: once ca_threaded() was called, each thread other than
+ * the opener gets its own connection, closed when the thread ends. */
+struct store *ca_store(struct ca *ca);
+int ca_threaded(struct ca *ca);
+
 /* Decrypts the CA keys; needed for anything that signs. */
 int ca_unlock(struct ca *ca, const char *pass);
 /* Installs the issuing CA certificate signed by an external root: pem holds

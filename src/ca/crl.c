@@ -126,24 +126,24 @@ int ca_crl(struct ca *ca, int delta, unsigned char **der_out, size_t *len_out,
 		return err_set(FINCA_EAUTH, "the issuing CA key is locked");
 	/* one read transaction: the entries, the log position and the CRL
 	 * number are consistent with each other */
-	if ((rc = store_begin(ca->st)) != FINCA_OK)
+	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		return rc;
 	rec.this_update = clock_now();
 	rec.delta = delta;
-	if ((rc = store_crl_next_number(ca->st, &rec.number)) ||
-	    (rc = store_status_seq(ca->st, &rec.log_seq)))
+	if ((rc = store_crl_next_number(ca_store(ca), &rec.number)) ||
+	    (rc = store_status_seq(ca_store(ca), &rec.log_seq)))
 		goto fail;
 	if (delta) {
-		if ((rc = store_crl_last_full(ca->st, &base)) != FINCA_OK)
+		if ((rc = store_crl_last_full(ca_store(ca), &base)) != FINCA_OK)
 			goto fail;
 		rec.base = base.number;
 		rec.next_update = rec.this_update + 3600LL * ca->cfg->delta_crl_hours;
 		struct delta_arg da = { &e, rec.this_update };
-		rc = store_status_changes(ca->st, "issuing", base.log_seq,
+		rc = store_status_changes(ca_store(ca), "issuing", base.log_seq,
 					  delta_entry, &da);
 	} else {
 		rec.next_update = rec.this_update + 3600LL * ca->cfg->crl_hours;
-		rc = store_crl_entries(ca->st, "issuing", rec.this_update,
+		rc = store_crl_entries(ca_store(ca), "issuing", rec.this_update,
 				       full_entry, &e);
 	}
 	if (rc)
@@ -255,17 +255,17 @@ int ca_crl(struct ca *ca, int delta, unsigned char **der_out, size_t *len_out,
 	der_put(&out, sig, siglen);
 
 	/* recorded (and audited) before it is handed out */
-	if ((rc = store_crl_insert(ca->st, &rec)) != FINCA_OK)
+	if ((rc = store_crl_insert(ca_store(ca), &rec)) != FINCA_OK)
 		goto fail;
 	d = json_pack("{s:b, s:I, s:I, s:I}", "delta", delta, "entries",
 		      (json_int_t)rec.entries, "base", (json_int_t)rec.base,
 		      "next_update", (json_int_t)rec.next_update);
 	snprintf(obj, sizeof obj, "crl:%lld", (long long)rec.number);
 	if ((rc = ca_audit(ca, "crl.issue", obj, d)) != FINCA_OK ||
-	    (rc = audit_checkpoint(ca->st, ca->audit_md, ca->issuing_key,
+	    (rc = audit_checkpoint(ca_store(ca), ca->audit_md, ca->issuing_key,
 				   "issuing")) != FINCA_OK)
 		goto fail;
-	if ((rc = store_commit(ca->st)) != FINCA_OK)
+	if ((rc = store_commit(ca_store(ca))) != FINCA_OK)
 		goto out;
 	*der_out = out.p;
 	*len_out = out.len;
@@ -274,7 +274,7 @@ int ca_crl(struct ca *ca, int delta, unsigned char **der_out, size_t *len_out,
 		*info = rec;
 	goto out;
 fail:
-	store_rollback(ca->st);
+	store_rollback(ca_store(ca));
 out:
 	json_decref(d);
 	X509_CRL_free(crl);

@@ -244,7 +244,7 @@ static int record(struct batch *b, size_t i)
 
 	memset(&old, 0, sizeof old);
 	cert_to_rec(it, it->x, &r);
-	if ((rc = store_cert_insert(b->ca->st, &r)) != FINCA_OK)
+	if ((rc = store_cert_insert(ca_store(b->ca), &r)) != FINCA_OK)
 		goto out;
 	time_format(r.not_after, na, sizeof na);
 	d = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "profile", r.profile,
@@ -253,11 +253,11 @@ static int record(struct batch *b, size_t i)
 	if (it->old_id) {
 		/* checked again inside the transaction: it may have changed
 		 * since phase 0 */
-		if ((rc = store_cert_get_id(b->ca->st, it->old_id, &old)) ||
+		if ((rc = store_cert_get_id(ca_store(b->ca), it->old_id, &old)) ||
 		    (rc = ca_transition_check(&old, OP_RENEW, b->now)) ||
-		    (rc = store_cert_set_status(b->ca->st, old.id, CERT_REVOKED,
+		    (rc = store_cert_set_status(ca_store(b->ca), old.id, CERT_REVOKED,
 						4 /* superseded */, b->now)) ||
-		    (rc = store_cert_set_superseded(b->ca->st, old.id, r.id)))
+		    (rc = store_cert_set_superseded(ca_store(b->ca), old.id, r.id)))
 			goto out;
 		json_object_set_new(d, "replaces", json_string(old.serial));
 		snprintf(obj, sizeof obj, "cert:%s", old.serial);
@@ -291,7 +291,7 @@ static int phase0(struct batch *b)
 		if (!rq->replaces)
 			continue;
 		if ((rc = ca_serial_norm(rq->replaces, serial)) ||
-		    (rc = store_cert_get(b->ca->st, serial, &old)) ||
+		    (rc = store_cert_get(ca_store(b->ca), serial, &old)) ||
 		    (rc = ca_transition_check(&old, OP_RENEW, b->now))) {
 			item_fail(&b->it[i], i, rc);
 			break;
@@ -367,18 +367,18 @@ int ca_issue(struct ca *ca, const struct issue_req *rq, size_t n,
 				rc = b.it[i].rc;
 				goto stop;
 			}
-		if ((rc = store_begin(ca->st)) != FINCA_OK)
+		if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 			goto stop;
 		for (size_t i = g0; i < g1 && rc == FINCA_OK; i++)
 			rc = record(&b, i);
 		if (rc == FINCA_OK && g1 == n && ca->issuing_key)
-			rc = audit_checkpoint(ca->st, ca->audit_md,
+			rc = audit_checkpoint(ca_store(ca), ca->audit_md,
 					      ca->issuing_key, "issuing");
 		if (rc != FINCA_OK) {
-			store_rollback(ca->st);
+			store_rollback(ca_store(ca));
 			goto stop;
 		}
-		if ((rc = store_commit(ca->st)) != FINCA_OK)
+		if ((rc = store_commit(ca_store(ca))) != FINCA_OK)
 			goto stop;
 		committed = g1;
 		/* durable: now the certificates may leave */
@@ -441,7 +441,7 @@ int ca_renew(struct ca *ca, int op, const char *serial_in,
 
 	memset(&old, 0, sizeof old);
 	if ((rc = ca_serial_norm(serial_in, serial)) ||
-	    (rc = store_cert_get(ca->st, serial, &old)) ||
+	    (rc = store_cert_get(ca_store(ca), serial, &old)) ||
 	    (rc = ca_transition_check(&old, op, clock_now())))
 		goto out;
 	p = old.der;

@@ -125,11 +125,11 @@ static int change(struct ca *ca, const char *serial_in, int op, int status,
 	memset(&r, 0, sizeof r);
 	if ((rc = ca_serial_norm(serial_in, serial)) != FINCA_OK)
 		return rc;
-	if ((rc = store_begin(ca->st)) != FINCA_OK)
+	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		return rc;
-	if ((rc = store_cert_get(ca->st, serial, &r)) ||
+	if ((rc = store_cert_get(ca_store(ca), serial, &r)) ||
 	    (rc = ca_transition_check(&r, op, now)) ||
-	    (rc = store_cert_set_status(ca->st, r.id, status, reason, now)))
+	    (rc = store_cert_set_status(ca_store(ca), r.id, status, reason, now)))
 		goto fail;
 	d = json_pack("{s:s, s:s}", "from", ca_status_name(&r, now), "subject",
 		      r.subject);
@@ -138,10 +138,10 @@ static int change(struct ca *ca, const char *serial_in, int op, int status,
 	snprintf(obj, sizeof obj, "cert:%s", serial);
 	if ((rc = ca_audit(ca, action, obj, d)) != FINCA_OK)
 		goto fail;
-	rc = store_commit(ca->st);
+	rc = store_commit(ca_store(ca));
 	goto out;
 fail:
-	store_rollback(ca->st);
+	store_rollback(ca_store(ca));
 out:
 	json_decref(d);
 	cert_rec_clear(&r);
@@ -189,10 +189,10 @@ json_t *ca_cert_json(struct ca *ca, const struct cert_rec *r, int64_t now)
 			r->status == CERT_HOLD ? 6 : r->reason)));
 	}
 	memset(&other, 0, sizeof other);
-	if (r->replaces && store_cert_get_id(ca->st, r->replaces, &other) == FINCA_OK)
+	if (r->replaces && store_cert_get_id(ca_store(ca), r->replaces, &other) == FINCA_OK)
 		json_object_set_new(j, "replaces", json_string(other.serial));
 	if (r->superseded_by &&
-	    store_cert_get_id(ca->st, r->superseded_by, &other) == FINCA_OK)
+	    store_cert_get_id(ca_store(ca), r->superseded_by, &other) == FINCA_OK)
 		json_object_set_new(j, "superseded_by", json_string(other.serial));
 	cert_rec_clear(&other);
 	return j;

@@ -61,7 +61,7 @@ int ca_verify(struct ca *ca, X509 *cert, struct verify_result *res)
 	hex_encode(sb, (size_t)n, res->serial);
 	if (!res->chain_ok)
 		goto out;
-	rc = store_cert_get(ca->st, res->serial, &r);
+	rc = store_cert_get(ca_store(ca), res->serial, &r);
 	if (rc == FINCA_ENOTFOUND) {
 		/* chains to our CA, yet we have no record: say so loudly */
 		rc = FINCA_OK;

@@ -329,7 +329,7 @@ static int cert_list(struct cli *c, int argc, char **argv)
 	ls.ca = ca;
 	ls.now = f.now;
 	ls.arr = json ? json_array() : NULL;
-	rc = store_cert_list(ca->st, &f, list_one, &ls);
+	rc = store_cert_list(ca_store(ca), &f, list_one, &ls);
 	if (rc != FINCA_OK) {
 		json_decref(ls.arr);
 		rc = cli_fail(rc);
@@ -363,7 +363,7 @@ static int cert_show(struct cli *c, int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	if ((rc = cli_open(c, 0, &ca)))
 		return rc;
-	if ((rc = ca_serial_norm(sn, serial)) || (rc = store_cert_get(ca->st, serial, &r))) {
+	if ((rc = ca_serial_norm(sn, serial)) || (rc = store_cert_get(ca_store(ca), serial, &r))) {
 		rc = cli_fail(rc);
 		goto out;
 	}

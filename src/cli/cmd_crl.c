@@ -145,7 +145,7 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 		if (!ca->issuing) {
 			err_set(FINCA_ESTATE, "no issuing CA certificate installed");
 			rc = cli_fail(FINCA_ESTATE);
-		} else if ((rc = audit_verify(ca->st, ca->audit_md,
+		} else if ((rc = audit_verify(ca_store(ca), ca->audit_md,
 					      X509_get0_pubkey(ca->issuing), &rep))) {
 			rc = cli_fail(rc);
 		} else {
@@ -177,7 +177,7 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 			json_decref(ap.arr);
 			return rc;
 		}
-		if ((rc = store_audit_iter(ca->st, since, print_rec, &ap))) {
+		if ((rc = store_audit_iter(ca_store(ca), since, print_rec, &ap))) {
 			json_decref(ap.arr);
 			rc = cli_fail(rc);
 		} else if (ap.arr) {
