@@ -100,6 +100,9 @@ typedef int (*issue_emit_cb)(void *arg, size_t i, X509 *cert);
 int ca_issue(struct ca *ca, const struct issue_req *rq, size_t n,
 	     issue_emit_cb emit, void *arg);
 
+/* Issues one certificate; *out is the caller's. */
+int ca_issue_one(struct ca *ca, const struct issue_req *rq, X509 **out);
+
 /* Renew (延期, op OP_RENEW) or update (更新, OP_UPDATE) the certificate
  * serial: a new certificate with the old one's profile, subject and
  * identity unless over says otherwise (over->csr: a new key; over->subject,

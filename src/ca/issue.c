@@ -429,13 +429,25 @@ static int keep_one(void *arg, size_t i, X509 *cert)
 	return FINCA_OK;
 }
 
+int ca_issue_one(struct ca *ca, const struct issue_req *rq, X509 **out)
+{
+	X509 *x = NULL;
+	int rc = ca_issue(ca, rq, 1, keep_one, &x);
+
+	if (rc == FINCA_OK)
+		*out = x;
+	else
+		X509_free(x);
+	return rc;
+}
+
 int ca_renew(struct ca *ca, int op, const char *serial_in,
 	     const struct issue_req *over, X509 **out)
 {
 	struct cert_rec old;
 	struct issue_req rq;
 	char serial[41];
-	X509 *oldx = NULL, *x = NULL;
+	X509 *oldx = NULL;
 	const unsigned char *p;
 	int rc;
 
@@ -465,13 +477,9 @@ int ca_renew(struct ca *ca, int op, const char *serial_in,
 			     "update: nothing changes (give a new subject, ID number or unit code)");
 		goto out;
 	}
-	if ((rc = ca_issue(ca, &rq, 1, keep_one, &x)) != FINCA_OK)
-		goto out;
-	*out = x;
-	x = NULL;
+	rc = ca_issue_one(ca, &rq, out);
 out:
 	X509_free(oldx);
-	X509_free(x);
 	cert_rec_clear(&old);
 	return rc;
 }

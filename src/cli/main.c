@@ -38,6 +38,8 @@ static const char usage[] =
 "  crl [--delta] [--der] --out FILE     make a full or delta CRL\n"
 "  crl verify FILE                      check a CRL's signature (SM2 too)\n"
 "  audit verify | list [--since T] [--json] | checkpoint\n"
+"  serve [--listen ADDR:PORT] [--threads N] [--quiet]\n"
+"                                       the daemon: OCSP, CRLs, CA certificates\n"
 "  version\n"
 "\n"
 "DIR defaults to $FINCA_DIR.  The CA passphrase comes from $FINCA_PASSPHRASE\n"
@@ -223,5 +225,7 @@ int main(int argc, char **argv)
 		return cmd_crl(&c, argc, argv);
 	if (!strcmp(cmd, "audit"))
 		return cmd_audit(&c, argc, argv);
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(&c, argc, argv);
 	return cli_usage("unknown command '%s'", cmd);
 }

@@ -1,0 +1,432 @@
+#include "ca/ocsp.h"
+#include "crypto/key.h"
+#include "crypto/sig.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NBUCKETS 65536
+
+struct entry {
+	struct entry *next;
+	unsigned char serial[20];
+	size_t serial_len;
+	int md_nid;               /* CertID hash of the request it answers */
+	int64_t produced, next_update;
+	unsigned char *der;       /* OCSPResponse, owned */
+	size_t len;
+};
+
+struct ocsp_responder {
+	struct ca *ca;            /* borrowed */
+	int validity;             /* seconds from thisUpdate to nextUpdate */
+	pthread_rwlock_t lock;    /* signer, cache, seen_seq */
+	X509 *signer;             /* owned */
+	EVP_PKEY *signer_key;     /* owned, in memory only */
+	int64_t signer_from, signer_until;
+	struct entry **buckets;   /* owned */
+	int64_t seen_seq;         /* status log position the cache reflects */
+	struct ocsp_stats stats;
+};
+
+static size_t bucket_of(const unsigned char *s, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a: serials are random already */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 16777619u;
+	return h & (NBUCKETS - 1);
+}
+
+static void entry_free(struct entry *e)
+{
+	if (e) {
+		free(e->der);
+		free(e);
+	}
+}
+
+/* Under the write lock. */
+static void drop(struct ocsp_responder *r, const unsigned char *s, size_t n)
+{
+	struct entry **pp = &r->buckets[bucket_of(s, n)];
+
+	while (*pp) {
+		struct entry *e = *pp;
+		if (e->serial_len == n && !memcmp(e->serial, s, n)) {
+			*pp = e->next;
+			entry_free(e);
+		} else {
+			pp = &e->next;
+		}
+	}
+}
+
+static void drop_all(struct ocsp_responder *r)
+{
+	for (size_t i = 0; i < NBUCKETS; i++) {
+		while (r->buckets[i]) {
+			struct entry *e = r->buckets[i];
+			r->buckets[i] = e->next;
+			entry_free(e);
+		}
+	}
+}
+
+static int64_t asn1_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	return ASN1_TIME_to_tm(t, &tm) ? (int64_t)timegm(&tm) : 0;
+}
+
+/* Issues a fresh delegated signer: a new key and a certificate of profile
+ * "ocsp", both kept in memory only (RFC 6960 4.2.2.2). */
+static int new_signer(struct ocsp_responder *r)
+{
+	struct issue_req rq;
+	EVP_PKEY *key = NULL;
+	X509 *x = NULL;
+	char subj[300];
+	int rc;
+
+	memset(&rq, 0, sizeof rq);
+	snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s OCSP Responder",
+		 r->ca->cfg->name, r->ca->cfg->name);
+	if ((rc = key_generate(key_alg_parse(r->ca->algorithm), &key)) != FINCA_OK)
+		return rc;
+	rq.profile = "ocsp";
+	rq.pubkey = key;
+	rq.subject = subj;
+	rq.action = "ocsp.signer";
+	if ((rc = ca_issue_one(r->ca, &rq, &x)) != FINCA_OK) {
+		EVP_PKEY_free(key);
+		return err_wrap(rc, "issuing the OCSP signer");
+	}
+	pthread_rwlock_wrlock(&r->lock);
+	X509_free(r->signer);
+	EVP_PKEY_free(r->signer_key);
+	r->signer = x;
+	r->signer_key = key;
+	r->signer_from = asn1_time(X509_get0_notBefore(x));
+	r->signer_until = asn1_time(X509_get0_notAfter(x));
+	drop_all(r); /* cached answers name the old signer */
+	pthread_rwlock_unlock(&r->lock);
+	return FINCA_OK;
+}
+
+int ocsp_maintain(struct ocsp_responder *r)
+{
+	int64_t now = clock_now(), from, until;
+
+	pthread_rwlock_rdlock(&r->lock);
+	from = r->signer_from;
+	until = r->signer_until;
+	pthread_rwlock_unlock(&r->lock);
+	if (r->signer && now < until - (until - from) / 3)
+		return FINCA_OK;
+	return new_signer(r);
+}
+
+int ocsp_responder_new(struct ca *ca, int validity_secs,
+		       struct ocsp_responder **out)
+{
+	struct ocsp_responder *r = xcalloc(1, sizeof *r);
+	int rc;
+
+	r->ca = ca;
+	r->validity = validity_secs;
+	r->buckets = xcalloc(NBUCKETS, sizeof *r->buckets);
+	pthread_rwlock_init(&r->lock, NULL);
+	if (!config_profile(ca->cfg, "ocsp")) {
+		rc = err_set(FINCA_ECONFIG, "%s: the OCSP responder needs a [profile ocsp]",
+			     ca->cfg->path);
+		goto fail;
+	}
+	if ((rc = store_status_seq(ca_store(ca), &r->seen_seq)) != FINCA_OK ||
+	    (rc = new_signer(r)) != FINCA_OK)
+		goto fail;
+	*out = r;
+	return FINCA_OK;
+fail:
+	ocsp_responder_free(r);
+	return rc;
+}
+
+void ocsp_responder_free(struct ocsp_responder *r)
+{
+	if (!r)
+		return;
+	drop_all(r);
+	free(r->buckets);
+	X509_free(r->signer);
+	EVP_PKEY_free(r->signer_key);
+	pthread_rwlock_destroy(&r->lock);
+	free(r);
+}
+
+const struct ocsp_stats *ocsp_stats(const struct ocsp_responder *r)
+{
+	return &r->stats;
+}
+
+X509 *ocsp_signer_cert(const struct ocsp_responder *r)
+{
+	return r->signer;
+}
+
+void ocsp_invalidate(struct ocsp_responder *r, const char *serial)
+{
+	unsigned char b[20];
+	size_t n = strlen(serial) / 2;
+
+	if (n == 0 || n > sizeof b)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		if (sscanf(serial + 2 * i, "%2X", &v) != 1)
+			return;
+		b[i] = (unsigned char)v;
+	}
+	pthread_rwlock_wrlock(&r->lock);
+	drop(r, b, n);
+	pthread_rwlock_unlock(&r->lock);
+}
+
+static int drop_changed(void *arg, const struct cert_rec *rec, int old)
+{
+	(void)old;
+	drop(arg, rec->serial_bin, rec->serial_len);
+	return FINCA_OK;
+}
+
+/* Drops what another process changed since we last looked. */
+static int sync_store(struct ocsp_responder *r)
+{
+	struct store *st = ca_store(r->ca);
+	int64_t seq, seen;
+	int rc;
+
+	if ((rc = store_status_seq(st, &seq)) != FINCA_OK)
+		return rc;
+	pthread_rwlock_rdlock(&r->lock);
+	seen = r->seen_seq;
+	pthread_rwlock_unlock(&r->lock);
+	if (seq == seen)
+		return FINCA_OK;
+	pthread_rwlock_wrlock(&r->lock);
+	if (seq > r->seen_seq) {
+		rc = store_status_changes(st, "issuing", r->seen_seq, drop_changed, r);
+		if (rc == FINCA_OK)
+			r->seen_seq = seq;
+	}
+	pthread_rwlock_unlock(&r->lock);
+	return rc;
+}
+
+static int error_response(int status, unsigned char **out, size_t *len)
+{
+	OCSP_RESPONSE *resp = OCSP_response_create(status, NULL);
+	unsigned char *der = NULL;
+	int n;
+
+	if (!resp || (n = i2d_OCSP_RESPONSE(resp, &der)) <= 0) {
+		OCSP_RESPONSE_free(resp);
+		return err_ssl(FINCA_ECRYPTO, "OCSP: encoding an error response");
+	}
+	OCSP_RESPONSE_free(resp);
+	*out = xcalloc(1, (size_t)n);
+	memcpy(*out, der, (size_t)n);
+	*len = (size_t)n;
+	OPENSSL_free(der);
+	return FINCA_OK;
+}
+
+/* Signs the answer for one CertID (with the request's nonce, if any). */
+static int sign_answer(struct ocsp_responder *r, OCSP_REQUEST *req,
+		       OCSP_CERTID *cid, const struct cert_rec *rec, int found,
+		       int64_t now, unsigned char **out, size_t *len)
+{
+	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+	OCSP_RESPONSE *resp = NULL;
+	ASN1_TIME *thisupd = ASN1_TIME_set(NULL, (time_t)now);
+	ASN1_TIME *nextupd = ASN1_TIME_set(NULL, (time_t)(now + r->validity));
+	ASN1_TIME *revtime = NULL;
+	EVP_MD_CTX *mctx = NULL;
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	unsigned char *der = NULL;
+	int status, reason = -1, n, rc = FINCA_ECRYPTO;
+
+	if (!found) {
+		status = V_OCSP_CERTSTATUS_UNKNOWN;
+	} else if (rec->status == CERT_VALID) {
+		status = V_OCSP_CERTSTATUS_GOOD;
+	} else {
+		status = V_OCSP_CERTSTATUS_REVOKED;
+		reason = rec->status == CERT_HOLD ? OCSP_REVOKED_STATUS_CERTIFICATEHOLD :
+			 rec->reason;
+		revtime = ASN1_TIME_set(NULL, (time_t)rec->revoked_at);
+	}
+	ERR_clear_error();
+	if (!bs || !OCSP_basic_add1_status(bs, cid, status, reason, revtime, thisupd,
+					   nextupd))
+		goto fail;
+	if (req && OCSP_check_nonce(req, bs) == -1 /* absent in bs */ &&
+	    !OCSP_copy_nonce(bs, req))
+		goto fail;
+	/* the signer's certificate goes with the response, so that clients
+	 * can check the delegation (RFC 6960 4.2.2.2) */
+	pthread_rwlock_rdlock(&r->lock);
+	sk_X509_push(certs, r->signer);
+	rc = sig_sign_ctx(r->signer_key, &mctx);
+	if (rc == FINCA_OK && !OCSP_basic_sign_ctx(bs, r->signer, mctx, certs, 0))
+		rc = FINCA_ECRYPTO;
+	pthread_rwlock_unlock(&r->lock);
+	if (rc != FINCA_OK)
+		goto fail;
+	if ((resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs)) == NULL ||
+	    (n = i2d_OCSP_RESPONSE(resp, &der)) <= 0)
+		goto fail;
+	*out = xcalloc(1, (size_t)n);
+	memcpy(*out, der, (size_t)n);
+	*len = (size_t)n;
+	rc = FINCA_OK;
+	goto out;
+fail:
+	rc = err_ssl(FINCA_ECRYPTO, "OCSP: signing the response");
+out:
+	OPENSSL_free(der);
+	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(bs);
+	ASN1_TIME_free(thisupd);
+	ASN1_TIME_free(nextupd);
+	ASN1_TIME_free(revtime);
+	EVP_MD_CTX_free(mctx);
+	sk_X509_free(certs);
+	return rc;
+}
+
+/* 1 when cid names our issuing CA (by name and key hash, in the hash the
+ * client chose). */
+static int our_issuer(struct ocsp_responder *r, OCSP_CERTID *cid, int *md_nid)
+{
+	ASN1_OBJECT *md_obj = NULL;
+	OCSP_CERTID *ours;
+	const EVP_MD *md;
+	int same;
+
+	OCSP_id_get0_info(NULL, &md_obj, NULL, NULL, cid);
+	*md_nid = OBJ_obj2nid(md_obj);
+	if ((md = EVP_get_digestbynid(*md_nid)) == NULL || !r->ca->issuing)
+		return 0;
+	ours = OCSP_cert_to_id(md, NULL, r->ca->issuing);
+	same = ours && OCSP_id_issuer_cmp(ours, cid) == 0;
+	OCSP_CERTID_free(ours);
+	return same;
+}
+
+int ocsp_respond(struct ocsp_responder *r, const unsigned char *in, size_t inlen,
+		 unsigned char **out, size_t *outlen)
+{
+	const unsigned char *p = in;
+	OCSP_REQUEST *req = NULL;
+	OCSP_CERTID *cid;
+	ASN1_INTEGER *sn = NULL;
+	BIGNUM *bn = NULL;
+	struct cert_rec rec;
+	unsigned char serial[20];
+	int md_nid, n, nonce, found, rc;
+	int64_t now = clock_now(), seen;
+	char hex[41];
+
+	memset(&rec, 0, sizeof rec);
+	ERR_clear_error();
+	if (inlen > 65536 || (req = d2i_OCSP_REQUEST(NULL, &p, (long)inlen)) == NULL ||
+	    p != in + inlen || OCSP_request_onereq_count(req) != 1) {
+		/* XXX: one CertID per request, as every client here sends;
+		 * several would need one signature per request anyway */
+		ERR_clear_error();
+		atomic_fetch_add(&r->stats.errors, 1);
+		rc = error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, out, outlen);
+		goto out;
+	}
+	cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
+	if (!our_issuer(r, cid, &md_nid)) {
+		atomic_fetch_add(&r->stats.errors, 1);
+		rc = error_response(OCSP_RESPONSE_STATUS_UNAUTHORIZED, out, outlen);
+		goto out;
+	}
+	OCSP_id_get0_info(NULL, NULL, NULL, &sn, cid);
+	if (!sn || (bn = ASN1_INTEGER_to_BN(sn, NULL)) == NULL ||
+	    BN_is_negative(bn) || (n = BN_num_bytes(bn)) > 20 || n == 0) {
+		atomic_fetch_add(&r->stats.errors, 1);
+		rc = error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, out, outlen);
+		goto out;
+	}
+	BN_bn2bin(bn, serial);
+	nonce = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1) >= 0;
+	if ((rc = sync_store(r)) != FINCA_OK)
+		goto out;
+	pthread_rwlock_rdlock(&r->lock);
+	seen = r->seen_seq;
+	pthread_rwlock_unlock(&r->lock);
+
+	/* the fast path: a cached answer for this serial and hash */
+	if (!nonce) {
+		struct entry *e;
+		pthread_rwlock_rdlock(&r->lock);
+		for (e = r->buckets[bucket_of(serial, (size_t)n)]; e; e = e->next)
+			if (e->serial_len == (size_t)n && !memcmp(e->serial, serial, (size_t)n) &&
+			    e->md_nid == md_nid && now < e->produced + r->validity / 2) {
+				*out = xcalloc(1, e->len);
+				memcpy(*out, e->der, e->len);
+				*outlen = e->len;
+				break;
+			}
+		pthread_rwlock_unlock(&r->lock);
+		if (e) {
+			atomic_fetch_add(&r->stats.hits, 1);
+			rc = FINCA_OK;
+			goto out;
+		}
+	}
+	atomic_fetch_add(&r->stats.misses, 1);
+	hex_encode(serial, (size_t)n, hex);
+	rc = store_cert_get(ca_store(r->ca), hex, &rec);
+	found = rc == FINCA_OK && !strcmp(rec.issuer, "issuing");
+	if (rc != FINCA_OK && rc != FINCA_ENOTFOUND)
+		goto out;
+	if ((rc = sign_answer(r, nonce ? req : NULL, cid, &rec, found, now, out,
+			      outlen)) != FINCA_OK)
+		goto out;
+	if (!nonce && found) {
+		struct entry *e = xcalloc(1, sizeof *e);
+		memcpy(e->serial, serial, (size_t)n);
+		e->serial_len = (size_t)n;
+		e->md_nid = md_nid;
+		e->produced = now;
+		e->der = xcalloc(1, *outlen);
+		memcpy(e->der, *out, *outlen);
+		e->len = *outlen;
+		pthread_rwlock_wrlock(&r->lock);
+		/* if a sync ran since we read the record, the record may be
+		 * stale: answer, but do not cache */
+		if (r->seen_seq == seen) {
+			drop(r, serial, (size_t)n);
+			e->next = r->buckets[bucket_of(serial, (size_t)n)];
+			r->buckets[bucket_of(serial, (size_t)n)] = e;
+			e = NULL;
+		}
+		pthread_rwlock_unlock(&r->lock);
+		entry_free(e);
+	}
+out:
+	cert_rec_clear(&rec);
+	BN_free(bn);
+	OCSP_REQUEST_free(req);
+	return rc;
+}

@@ -1,0 +1,42 @@
+/* finca serve */
+#include "cli/cli.h"
+#include "http/server.h"
+#include "util/err.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cmd_serve(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "tls-listen", required_argument, NULL, 't' },
+		{ "threads", required_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server_opts o;
+	struct ca *ca = NULL;
+	int ch, rc;
+
+	memset(&o, 0, sizeof o);
+	o.listen = "127.0.0.1:8080";
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l': o.listen = optarg; break;
+		case 't': o.tls_listen = optarg; break;
+		case 'n': o.threads = atoi(optarg); break;
+		case 'q': o.quiet = 1; break;
+		default: return cli_usage("serve: bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage("serve: unexpected '%s'", argv[optind]);
+	if ((rc = cli_open(c, 1, &ca)))
+		return rc;
+	rc = server_run(ca, &o);
+	ca_free(ca);
+	return rc == FINCA_OK ? 0 : cli_fail(rc);
+}

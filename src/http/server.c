@@ -1,0 +1,410 @@
+#include "http/server_int.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+enum MHD_Result reply(struct MHD_Connection *c, struct req *r, int status,
+		      const char *type, const void *body, size_t len)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	if (type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	r->status = status;
+	return ret;
+}
+
+static enum MHD_Result text(struct MHD_Connection *c, struct req *r, int status,
+			    const char *msg)
+{
+	return reply(c, r, status, "text/plain; charset=utf-8", msg, strlen(msg));
+}
+
+/* --- OCSP (RFC 6960 A.1) --- */
+
+static enum MHD_Result handle_ocsp(struct srv *s, struct MHD_Connection *c,
+				   struct req *r, const char *url)
+{
+	unsigned char *der = NULL, *resp = NULL;
+	size_t len = 0, rlen = 0;
+	int rc;
+
+	if (!strcmp(r->method, "POST") && !strcmp(url, "/ocsp")) {
+		const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_TYPE);
+		if (!ct || strncasecmp(ct, "application/ocsp-request", 24))
+			return text(c, r, 415, "expected Content-Type: application/ocsp-request\n");
+		rc = ocsp_respond(s->ocsp, (unsigned char *)r->body, r->len, &resp, &rlen);
+	} else if (!strcmp(r->method, "GET") && !strncmp(url, "/ocsp/", 6)) {
+		/* GET {url}/{url-encoding of base-64 encoding of the DER};
+		 * MHD has undone the URL encoding, '-' and '_' are the URL-safe
+		 * alphabet some clients use */
+		const char *b64 = url + 6;
+		size_t n = strlen(b64), pad = 0;
+		char *t = xcalloc(1, n + 4);
+		int dl = -1;
+		for (size_t i = 0; i < n; i++)
+			t[i] = b64[i] == '-' ? '+' : b64[i] == '_' ? '/' : b64[i];
+		while (n % 4)
+			t[n++] = '=';
+		for (size_t i = n; i > 0 && t[i - 1] == '='; i--)
+			pad++;
+		der = xcalloc(1, n);
+		if (n <= 8192 && pad <= 2)
+			dl = EVP_DecodeBlock(der, (unsigned char *)t, (int)n);
+		free(t);
+		len = dl > (int)pad ? (size_t)dl - pad : 0;
+		rc = ocsp_respond(s->ocsp, der, len, &resp, &rlen);
+	} else {
+		return text(c, r, 405, "OCSP is POST /ocsp or GET /ocsp/{base64}\n");
+	}
+	free(der);
+	if (rc != FINCA_OK) {
+		fprintf(stderr, "finca: ocsp: %s\n", err_msg());
+		return text(c, r, 500, "internal error\n");
+	}
+	{
+		enum MHD_Result ret = reply(c, r, 200, "application/ocsp-response", resp, rlen);
+		free(resp);
+		return ret;
+	}
+}
+
+/* --- CRLs: made on demand; remade when a certificate's status changed
+ * since, or when half their life has passed --- */
+
+static int refresh_crls(struct srv *s)
+{
+	int64_t now = clock_now(), seq;
+	unsigned char *der;
+	size_t len;
+	int rc = FINCA_OK;
+	struct ca *ca = s->ca;
+
+	if ((rc = store_status_seq(ca_store(ca), &seq)) != FINCA_OK)
+		return rc;
+	if (!s->crl || seq != s->crl_seq || now - s->crl_at > 1800LL * ca->cfg->crl_hours) {
+		if ((rc = ca_crl(ca, 0, &der, &len, NULL)) != FINCA_OK)
+			return rc;
+		free(s->crl);
+		s->crl = der;
+		s->crl_len = len;
+		s->crl_at = now;
+		s->crl_seq = seq;
+		free(s->delta);
+		s->delta = NULL;
+	}
+	if (!s->delta || seq != s->delta_seq ||
+	    now - s->delta_at > 1800LL * ca->cfg->delta_crl_hours) {
+		if ((rc = ca_crl(ca, 1, &der, &len, NULL)) != FINCA_OK)
+			return rc;
+		free(s->delta);
+		s->delta = der;
+		s->delta_len = len;
+		s->delta_at = now;
+		s->delta_seq = seq;
+	}
+	return FINCA_OK;
+}
+
+static enum MHD_Result handle_crl(struct srv *s, struct MHD_Connection *c,
+				  struct req *r, const char *url)
+{
+	int delta = !strcmp(url, "/crl/issuing-delta.crl");
+	enum MHD_Result ret;
+	int rc;
+
+	if (!delta && strcmp(url, "/crl/issuing.crl"))
+		return text(c, r, 404, "no such CRL\n");
+	pthread_mutex_lock(&s->crl_mu);
+	rc = refresh_crls(s);
+	if (rc == FINCA_OK)
+		ret = reply(c, r, 200, "application/pkix-crl", delta ? s->delta : s->crl,
+			    delta ? s->delta_len : s->crl_len);
+	pthread_mutex_unlock(&s->crl_mu);
+	if (rc != FINCA_OK) {
+		fprintf(stderr, "finca: crl: %s\n", err_msg());
+		return text(c, r, 500, "internal error\n");
+	}
+	return ret;
+}
+
+static enum MHD_Result handle_cacert(struct srv *s, struct MHD_Connection *c,
+				     struct req *r, const char *url)
+{
+	X509 *x = !strcmp(url, "/ca/issuing.crt") ? s->ca->issuing :
+		  !strcmp(url, "/ca/root.crt") ? s->ca->root :
+		  !strcmp(url, "/ca/service.crt") ? s->ca->service : NULL;
+	unsigned char *der = NULL;
+	int n;
+	enum MHD_Result ret;
+
+	if (!x)
+		return text(c, r, 404, "no such CA certificate\n");
+	n = i2d_X509(x, &der);
+	ret = reply(c, r, 200, "application/pkix-cert", der, (size_t)n);
+	OPENSSL_free(der);
+	return ret;
+}
+
+static enum MHD_Result handle_metrics(struct srv *s, struct MHD_Connection *c,
+				      struct req *r)
+{
+	const struct ocsp_stats *os = ocsp_stats(s->ocsp);
+	int64_t counts[4] = { 0 };
+	char extra[1024];
+	char *body;
+	enum MHD_Result ret;
+
+	store_cert_counts(ca_store(s->ca), clock_now(), counts);
+	snprintf(extra, sizeof extra,
+		 "# HELP finca_ocsp_cache_total OCSP answers from the cache (hit) or signed (miss).\n"
+		 "# TYPE finca_ocsp_cache_total counter\n"
+		 "finca_ocsp_cache_total{result=\"hit\"} %llu\n"
+		 "finca_ocsp_cache_total{result=\"miss\"} %llu\n"
+		 "finca_ocsp_cache_total{result=\"error\"} %llu\n"
+		 "# HELP finca_certificates Certificates by status.\n"
+		 "# TYPE finca_certificates gauge\n"
+		 "finca_certificates{status=\"valid\"} %lld\n"
+		 "finca_certificates{status=\"frozen\"} %lld\n"
+		 "finca_certificates{status=\"revoked\"} %lld\n"
+		 "finca_certificates{status=\"expired\"} %lld\n",
+		 (unsigned long long)atomic_load(&os->hits),
+		 (unsigned long long)atomic_load(&os->misses),
+		 (unsigned long long)atomic_load(&os->errors),
+		 (long long)counts[0], (long long)counts[1], (long long)counts[2],
+		 (long long)counts[3]);
+	body = metrics_render(&s->metrics, extra);
+	ret = reply(c, r, 200, "text/plain; version=0.0.4", body, strlen(body));
+	free(body);
+	return ret;
+}
+
+static enum MHD_Result dispatch(struct srv *s, struct MHD_Connection *c,
+				struct req *r, const char *url)
+{
+	if (r->too_big)
+		return text(c, r, 413, "request body too large\n");
+	if (!strcmp(url, "/ocsp") || !strncmp(url, "/ocsp/", 6)) {
+		r->route = R_OCSP;
+		return handle_ocsp(s, c, r, url);
+	}
+	if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
+		return text(c, r, 405, "method not allowed\n");
+	if (!strncmp(url, "/crl/", 5)) {
+		r->route = R_CRL;
+		return handle_crl(s, c, r, url);
+	}
+	if (!strncmp(url, "/ca/", 4)) {
+		r->route = R_CACERT;
+		return handle_cacert(s, c, r, url);
+	}
+	if (!strcmp(url, "/metrics")) {
+		r->route = R_METRICS;
+		return handle_metrics(s, c, r);
+	}
+	if (!strcmp(url, "/healthz")) {
+		r->route = R_HEALTH;
+		return text(c, r, 200, "ok\n");
+	}
+	return text(c, r, 404, "not found\n");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *data,
+				  size_t *data_size, void **req_cls)
+{
+	struct srv *s = cls;
+	struct req *r = *req_cls;
+
+	(void)version;
+	if (!r) {
+		r = xcalloc(1, sizeof *r);
+		r->start_us = now_us();
+		r->route = R_OTHER;
+		snprintf(r->method, sizeof r->method, "%s", method);
+		snprintf(r->path, sizeof r->path, "%s", url);
+		*req_cls = r;
+		return MHD_YES;
+	}
+	if (*data_size) {
+		if (r->len + *data_size > BODY_MAX) {
+			r->too_big = 1; /* keep reading, answer 413 at the end */
+		} else if (!r->too_big) {
+			r->body = xrealloc(r->body, r->len + *data_size + 1);
+			memcpy(r->body + r->len, data, *data_size);
+			r->len += *data_size;
+			r->body[r->len] = '\0';
+		}
+		*data_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(s, c, r, url);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	struct srv *s = cls;
+	struct req *r = *req_cls;
+	uint64_t us;
+
+	(void)c;
+	if (!r)
+		return;
+	us = now_us() - r->start_us;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->status)
+		r->status = 499; /* the client went away */
+	metrics_observe(&s->metrics, r->route, r->status, us);
+	if (!s->o->quiet)
+		fprintf(stderr, "%s %s %d %lluus %s\n", r->method, r->path, r->status,
+			(unsigned long long)us, r->account[0] ? r->account : "-");
+	free(r->body);
+	free(r);
+	*req_cls = NULL;
+}
+
+static int parse_addr(const char *spec, struct sockaddr_storage *ss)
+{
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	struct addrinfo hints, *ai = NULL;
+	size_t hl;
+
+	if (!colon || colon == spec)
+		return err_set(FINCA_EINVAL, "listen address '%s': expected HOST:PORT", spec);
+	hl = (size_t)(colon - spec);
+	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
+		spec++;
+		hl -= 2;
+	}
+	if (hl >= sizeof host)
+		return err_set(FINCA_EINVAL, "listen address '%s': host too long", spec);
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	memset(&hints, 0, sizeof hints);
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+		return err_set(FINCA_EINVAL,
+			       "listen address '%s': expected a numeric IP and port", spec);
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return FINCA_OK;
+}
+
+static struct MHD_Daemon *start(struct srv *s, const char *listen, int threads)
+{
+	struct sockaddr_storage ss;
+
+	if (parse_addr(listen, &ss) != FINCA_OK)
+		return NULL;
+	return MHD_start_daemon(
+		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+		0, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+		/* a client that sends nothing, or trickles, loses its
+		 * connection after this many idle seconds */
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)2000,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+		MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+		MHD_OPTION_END);
+}
+
+int server_run(struct ca *ca, const struct server_opts *o)
+{
+	struct srv s;
+	struct MHD_Daemon *plain = NULL;
+	sigset_t set;
+	int sig, rc, threads = o->threads;
+
+	memset(&s, 0, sizeof s);
+	s.ca = ca;
+	s.o = o;
+	pthread_mutex_init(&s.crl_mu, NULL);
+	if (threads <= 0)
+		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 1)
+		threads = 1;
+	/* signals are taken by sigwait below, in this thread only */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((rc = ca_threaded(ca)) != FINCA_OK ||
+	    (rc = ocsp_responder_new(ca, 3600, &s.ocsp)) != FINCA_OK)
+		goto out;
+	pthread_mutex_lock(&s.crl_mu);
+	rc = refresh_crls(&s);
+	pthread_mutex_unlock(&s.crl_mu);
+	if (rc != FINCA_OK)
+		goto out;
+	if ((plain = start(&s, o->listen, threads)) == NULL) {
+		rc = err_set(FINCA_EIO, "cannot listen on %s: %s", o->listen,
+			     errno ? strerror(errno) : "see above");
+		goto out;
+	}
+	fprintf(stderr, "finca: serving http://%s (%d threads)\n", o->listen, threads);
+	for (;;) {
+		struct timespec ts = { 60, 0 };
+		sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == SIGHUP)
+			fprintf(stderr, "finca: SIGHUP: configuration reload is not supported yet; restart\n");
+		/* once a minute: keep the OCSP signer fresh */
+		if (ocsp_maintain(s.ocsp) != FINCA_OK)
+			fprintf(stderr, "finca: ocsp: %s\n", err_msg());
+	}
+	fprintf(stderr, "finca: stopping\n");
+	/* stop accepting, let requests in flight finish (at most 10 s) */
+	MHD_quiesce_daemon(plain);
+	for (int i = 0; i < 100; i++) {
+		const union MHD_DaemonInfo *di =
+			MHD_get_daemon_info(plain, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!di || di->num_connections == 0)
+			break;
+		usleep(100000);
+	}
+	rc = FINCA_OK;
+out:
+	if (plain)
+		MHD_stop_daemon(plain);
+	ocsp_responder_free(s.ocsp);
+	free(s.crl);
+	free(s.delta);
+	pthread_mutex_destroy(&s.crl_mu);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/* Private to src/http/. */
+#ifndef FINCA_SERVER_INT_H
+#define FINCA_SERVER_INT_H
+
+#include "ca/ocsp.h"
+#include "http/metrics.h"
+#include "http/server.h"
+
+#include <microhttpd.h>
+#include <pthread.h>
+
+#define BODY_MAX (1 << 20)   /* JSON and OCSP bodies; more is refused */
+
+struct srv {
+	struct ca *ca;                 /* borrowed */
+	struct ocsp_responder *ocsp;   /* owned */
+	struct metrics metrics;
+	const struct server_opts *o;
+	pthread_mutex_t crl_mu;        /* the published CRLs */
+	unsigned char *crl, *delta;    /* owned DER */
+	size_t crl_len, delta_len;
+	int64_t crl_at, crl_seq, delta_at, delta_seq;
+};
+
+struct req {
+	uint64_t start_us;
+	int route, status, tls;
+	char *body;                    /* owned */
+	size_t len;
+	int too_big;
+	char method[8];
+	char path[128];
+	char account[64];
+};
+
+/* Queues a response with body (copied) and content type. */
+enum MHD_Result reply(struct MHD_Connection *c, struct req *r, int status,
+		      const char *type, const void *body, size_t len);
+
+#endif

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# finca serve on loopback, checked with openssl ocsp and curl: the URLs
+# certificates carry answer, statuses change at once, bad input is refused,
+# and SIGTERM stops it cleanly (the sanitizer build checks for leaks).
+. "$(dirname "$0")/../lib.sh"
+
+port=$((20000 + RANDOM % 20000))
+base=http://127.0.0.1:$port
+ok "init p256 with the daemon's URL" finca -d ca init --algo p256 --url $base
+for n in good held revoked; do
+	csr p256 "/CN=$n" $n.csr
+	ok "issue $n" finca -d ca cert issue --profile device --csr $n.csr --out $n.pem
+done
+ok "freeze one" finca -d ca cert freeze "$(serial_of held.pem)"
+
+"$FINCA" -d ca serve --listen 127.0.0.1:$port 2>serve.log &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
+for i in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.2; done
+ok "daemon answers /healthz" curl -sf $base/healthz
+
+ocsp() { # ocsp CERT [extra openssl ocsp args]
+	local c=$1; shift
+	openssl ocsp -issuer ca/ca/issuing.crt -cert "$c" -url "$(openssl x509 -in "$c" -noout -ocsp_uri)" \
+		-CAfile ca/ca/root.crt -verify_other ca/ca/issuing.crt "$@" 2>&1
+}
+same "AIA carries the daemon's OCSP URL" "$(openssl x509 -in good.pem -noout -ocsp_uri)" "$base/ocsp"
+out=$(ocsp good.pem)
+has "openssl ocsp: good" "good.pem: good" "$out"
+has "openssl ocsp: the response verifies (delegated signer)" "Response verify OK" "$out"
+has "openssl ocsp: frozen is revoked/certificateHold" "Reason: certificateHold" "$(ocsp held.pem)"
+ok "revoke (CLI, another process)" finca -d ca cert revoke "$(serial_of revoked.pem)" --reason keyCompromise
+has "openssl ocsp: revoked at once, with reason" "Reason: keyCompromise" "$(ocsp revoked.pem)"
+ok "unfreeze" finca -d ca cert unfreeze "$(serial_of held.pem)"
+has "openssl ocsp: unfrozen is good at once" "held.pem: good" "$(ocsp held.pem)"
+has "nonce is echoed" "OCSP Nonce" "$(ocsp good.pem -resp_text)"
+has "without nonce too" "good.pem: good" "$(ocsp good.pem -no_nonce)"
+
+# a certificate this CA never issued, and another CA's certificate
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out o.key
+openssl req -new -x509 -key o.key -subj /CN=other -days 10 -out other.pem
+has "another issuer: unauthorized" "unauthorized" \
+	"$(openssl ocsp -issuer other.pem -cert other.pem -url $base/ocsp -noverify 2>&1)"
+openssl x509 -in good.pem -out fake.pem   # our issuer, unknown serial:
+openssl x509 -x509toreq -in good.pem -key good.csr.key -out fake.csr 2>/dev/null
+has "unknown serial: unknown" "unknown" \
+	"$(openssl ocsp -issuer ca/ca/issuing.crt -serial 0x0123456789 -url $base/ocsp \
+	   -CAfile ca/ca/root.crt -verify_other ca/ca/issuing.crt 2>&1)"
+
+# GET (RFC 6960 A.1) with the request base64 in the URL
+openssl ocsp -issuer ca/ca/issuing.crt -cert good.pem -no_nonce -reqout req.der
+b64=$(base64 -w0 req.der | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g')
+ok "GET /ocsp/{base64}" sh -c "curl -sf $base/ocsp/$b64 -o get.der &&
+	openssl ocsp -respin get.der -issuer ca/ca/issuing.crt -cert good.pem \
+	-CAfile ca/ca/root.crt -verify_other ca/ca/issuing.crt | grep -q 'good.pem: good'"
+
+# malformed requests get malformedRequest, never a crash
+head -c 300 /dev/urandom >junk.der
+ok "garbage body: malformedRequest" sh -c "curl -sf -H 'Content-Type: application/ocsp-request' \
+	--data-binary @junk.der $base/ocsp -o bad.der &&
+	openssl ocsp -respin bad.der -resp_text -noverify 2>&1 | grep -q malformedrequest"
+same "wrong content type: 415" \
+	"$(curl -s -o /dev/null -w '%{http_code}' --data-binary @req.der $base/ocsp)" 415
+head -c 2000000 /dev/zero >big.bin
+same "2 MB body: 413" "$(curl -s -o /dev/null -w '%{http_code}' \
+	-H 'Content-Type: application/ocsp-request' --data-binary @big.bin $base/ocsp)" 413
+
+# the CRL at the CDP URL, and the CA certificate at caIssuers
+cdp=$(openssl x509 -in good.pem -noout -ext crlDistributionPoints | grep -o 'http://[^ ]*')
+ok "curl fetches the CRL from the CDP" curl -sf "$cdp" -o full.crl
+ok "openssl crl verifies it" openssl crl -inform DER -in full.crl -noout -CAfile ca/ca/issuing.crt
+has "the CRL lists the revoked one" "$(serial_of revoked.pem)" \
+	"$(openssl crl -inform DER -in full.crl -noout -text | tr -d ' ')"
+ok "delta CRL" sh -c "curl -sf $base/crl/issuing-delta.crl -o delta.crl &&
+	openssl crl -inform DER -in delta.crl -noout -CAfile ca/ca/issuing.crt"
+aia=$(openssl x509 -in good.pem -noout -ext authorityInfoAccess | grep -o 'CA Issuers - URI:[^ ]*' | cut -d: -f2-)
+ok "caIssuers URL gives the issuing CA (DER)" sh -c "curl -sf $aia | openssl x509 -inform DER -noout -subject | grep -q 'Issuing CA'"
+
+m=$(curl -sf $base/metrics)
+has "metrics: OCSP cache hits" 'finca_ocsp_cache_total\{result="hit"\} [1-9]' "$m"
+has "metrics: requests by route" 'finca_http_requests_total\{route="ocsp",status="2xx"\}' "$m"
+has "metrics: certificates by status" 'finca_certificates\{status="revoked"\} 1' "$m"
+has "request log line" "POST /ocsp 200 [0-9]+us" "$(cat serve.log)"
+
+# robustness: silent and trickling clients do not stop the others
+exec 3<>/dev/tcp/127.0.0.1/$port   # connects, sends nothing
+( for i in 1 2 3 4 5; do printf 'G'; sleep 1; done ) >/dev/tcp/127.0.0.1/$port 2>/dev/null &
+ok "served while a client idles and another trickles" curl -sf -m 2 $base/healthz
+exec 3>&-
+
+kill -TERM $pid
+for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.2; done
+wait $pid
+same "SIGTERM: clean exit (no leak, no error)" "$?" 0
+has "stop is logged" "finca: stopping" "$(cat serve.log)"
+ok "audit verify (signer issuance and CRLs audited)" finca -d ca audit verify
+has "OCSP signer issuance is audited" "ocsp.signer" "$(finca -d ca audit list)"
