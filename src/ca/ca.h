@@ -79,6 +79,9 @@ int ca_checkpoint(struct ca *ca);
 struct issue_req {
 	const char *profile;
 	X509_REQ *csr;          /* borrowed; proof of possession is checked */
+	const unsigned char *csr_der; /* or the CSR as DER (borrowed), parsed
+				 * by the worker threads */
+	size_t csr_len;
 	EVP_PKEY *pubkey;       /* borrowed; the key when there is no CSR */
 	const char *subject;    /* DN text; NULL: the CSR's subject */
 	int days;               /* 0: the profile's validity */

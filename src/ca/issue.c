@@ -29,6 +29,7 @@ struct item {
 	X509 *x;                  /* owned: template, then the certificate */
 	int64_t old_id;           /* the superseded certificate, 0 if none */
 	char id_number[19], unit_code[19];
+	char key_alg[32];
 	int64_t not_before, not_after;
 	int rc;
 	char err[512];
@@ -61,6 +62,7 @@ static int prepare(struct batch *b, size_t i)
 	const struct issue_req *rq = it->rq;
 	struct tmpl t;
 	X509_NAME *subject = NULL;
+	X509_REQ *parsed = NULL, *csr = rq->csr;
 	EVP_PKEY *pub = rq->pubkey;
 	unsigned char *der = NULL;
 	int len, rc;
@@ -70,31 +72,47 @@ static int prepare(struct batch *b, size_t i)
 		rc = FINCA_EINVAL;
 		goto out;
 	}
-	if (rq->csr) {
+	if (rq->csr_der) {
+		const unsigned char *p = rq->csr_der;
+		ERR_clear_error();
+		if ((parsed = d2i_X509_REQ(NULL, &p, (long)rq->csr_len)) == NULL) {
+			rc = err_ssl(FINCA_EINVAL, "CSR: not a PKCS#10 request");
+			goto out;
+		}
+		csr = parsed;
+	}
+	if (csr) {
 		/* proof of possession: the CSR is signed by its own key */
-		pub = X509_REQ_get0_pubkey(rq->csr);
+		pub = X509_REQ_get0_pubkey(csr);
 		if (!pub) {
 			rc = err_ssl(FINCA_EINVAL, "CSR: unreadable public key");
 			goto out;
 		}
-		if ((len = i2d_X509_REQ(rq->csr, &der)) <= 0 ||
-		    (rc = sig_verify_signed(der, (size_t)len, pub)) != FINCA_OK) {
+		if (rq->csr_der) {
+			rc = sig_verify_signed(rq->csr_der, rq->csr_len, pub);
+		} else {
+			len = i2d_X509_REQ(csr, &der);
+			rc = len > 0 ? sig_verify_signed(der, (size_t)len, pub) : FINCA_ECRYPTO;
+		}
+		if (rc != FINCA_OK) {
 			rc = err_set(FINCA_EINVAL,
 				     "CSR: signature does not verify with its own key (no proof of possession)");
 			goto out;
 		}
+		t.spki = X509_REQ_get_X509_PUBKEY(csr);
 	}
 	if (!pub) {
 		rc = err_set(FINCA_EINVAL, "no CSR and no public key");
 		goto out;
 	}
-	if ((rc = key_check_strength(pub, rq->csr ? "CSR" : "key")) != FINCA_OK)
+	if ((rc = key_check_strength(pub, csr ? "CSR" : "key")) != FINCA_OK)
 		goto out;
+	key_describe(pub, it->key_alg, sizeof it->key_alg);
 	if (rq->subject) {
 		if ((rc = dn_parse(rq->subject, &subject)) != FINCA_OK)
 			goto out;
-	} else if (rq->csr && X509_NAME_entry_count(X509_REQ_get_subject_name(rq->csr)) > 0) {
-		subject = X509_NAME_dup(X509_REQ_get_subject_name(rq->csr));
+	} else if (csr && X509_NAME_entry_count(X509_REQ_get_subject_name(csr)) > 0) {
+		subject = X509_NAME_dup(X509_REQ_get_subject_name(csr));
 	} else {
 		rc = err_set(FINCA_EINVAL, "no subject: give --subject or a CSR with one");
 		goto out;
@@ -137,6 +155,7 @@ static int prepare(struct batch *b, size_t i)
 out:
 	OPENSSL_free(der);
 	X509_NAME_free(subject);
+	X509_REQ_free(parsed);
 	return rc == FINCA_OK ? FINCA_OK : item_fail(it, i, rc);
 }
 
@@ -213,7 +232,6 @@ static void cert_to_rec(struct item *it, X509 *x, struct cert_rec *r)
 {
 	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
 	BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
-	char desc[64];
 
 	memset(r, 0, sizeof *r);
 	r->serial_len = (size_t)BN_bn2bin(bn, r->serial_bin);
@@ -224,8 +242,7 @@ static void cert_to_rec(struct item *it, X509 *x, struct cert_rec *r)
 	r->subject = dn_format(X509_get_subject_name(x));
 	r->id_number = it->id_number[0] ? xstrdup(it->id_number) : NULL;
 	r->unit_code = it->unit_code[0] ? xstrdup(it->unit_code) : NULL;
-	key_describe(X509_get0_pubkey(x), desc, sizeof desc);
-	r->key_alg = xstrdup(desc);
+	r->key_alg = xstrdup(it->key_alg);
 	r->not_before = it->not_before;
 	r->not_after = it->not_after;
 	r->issued_at = clock_now();

@@ -10,6 +10,7 @@ struct tmpl {
 	X509 *x;                /* the certificate being built (borrowed) */
 	X509 *issuer;           /* borrowed */
 	EVP_PKEY *pubkey;       /* borrowed */
+	X509_PUBKEY *spki;      /* borrowed, optional: the CSR's, copied as is */
 	X509_NAME *subject;     /* borrowed */
 	int64_t now;
 	int days;

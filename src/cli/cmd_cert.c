@@ -14,33 +14,38 @@
 
 #define CSR_FILE_MAX (64 << 20)
 
-/* The CSRs of one file (no STACK_OF(X509_REQ) in libcrypto). */
+/* The CSRs of one file, as DER: parsing them is left to the issuing
+ * threads. */
 struct csrs {
-	X509_REQ **r; /* owned */
+	unsigned char **der; /* owned (OPENSSL_free) */
+	long *len;
 	int n;
 };
 
 static void csrs_free(struct csrs *c)
 {
 	for (int i = 0; i < c->n; i++)
-		X509_REQ_free(c->r[i]);
-	free(c->r);
-	c->r = NULL;
-	c->n = 0;
+		OPENSSL_free(c->der[i]);
+	free(c->der);
+	free(c->len);
+	memset(c, 0, sizeof *c);
 }
 
-static void csrs_push(struct csrs *c, X509_REQ *r)
+static void csrs_push(struct csrs *c, unsigned char *der, long len)
 {
-	c->r = xrealloc(c->r, (size_t)(c->n + 1) * sizeof *c->r);
-	c->r[c->n++] = r;
+	c->der = xrealloc(c->der, (size_t)(c->n + 1) * sizeof *c->der);
+	c->len = xrealloc(c->len, (size_t)(c->n + 1) * sizeof *c->len);
+	c->der[c->n] = der;
+	c->len[c->n++] = len;
 }
 
 /* Reads every CSR in path (PEM, or one DER) into out (empty on entry). */
 static int read_csrs(const char *path, struct csrs *out)
 {
-	unsigned char *buf = NULL;
+	unsigned char *buf = NULL, *der;
+	char *name, *hdr;
 	size_t len;
-	X509_REQ *r;
+	long dlen;
 	int rc;
 
 	if ((rc = file_read(path, CSR_FILE_MAX, &buf, &len)) != FINCA_OK)
@@ -48,13 +53,18 @@ static int read_csrs(const char *path, struct csrs *out)
 	ERR_clear_error();
 	if (strstr((char *)buf, "-----BEGIN")) {
 		BIO *b = BIO_new_mem_buf(buf, (int)len);
-		while ((r = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL)) != NULL)
-			csrs_push(out, r);
+		while (PEM_read_bio(b, &name, &hdr, &der, &dlen)) {
+			if (!strcmp(name, "CERTIFICATE REQUEST") ||
+			    !strcmp(name, "NEW CERTIFICATE REQUEST"))
+				csrs_push(out, der, dlen);
+			else
+				OPENSSL_free(der);
+			OPENSSL_free(name);
+			OPENSSL_free(hdr);
+		}
 		BIO_free(b);
-	} else {
-		const unsigned char *p = buf;
-		if ((r = d2i_X509_REQ(NULL, &p, (long)len)) != NULL)
-			csrs_push(out, r);
+	} else if (len > 2 && buf[0] == 0x30) { /* DER: a SEQUENCE */
+		csrs_push(out, OPENSSL_memdup(buf, len), (long)len);
 	}
 	ERR_clear_error();
 	if (out->n == 0)
@@ -97,7 +107,9 @@ static int emit(void *arg, size_t i, X509 *x)
 	m = BIO_new(BIO_s_mem());
 	PEM_write_bio_X509(m, x);
 	n = BIO_get_mem_data(m, &data);
-	rc = file_write(path, data, (size_t)n, 0644);
+	/* the store has the durable copy; one fsync per file would cost more
+	 * than issuing the certificate */
+	rc = file_write_nosync(path, data, (size_t)n, 0644);
 	BIO_free(m);
 	free(path);
 	return rc;
@@ -132,7 +144,7 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 	};
 	const char *profile = NULL, *csr = NULL, *keyout = NULL, *alg = NULL;
 	struct issue_req proto, *rq = NULL;
-	struct csrs csrs = { NULL, 0 };
+	struct csrs csrs = { NULL, NULL, 0 };
 	EVP_PKEY *key = NULL;
 	struct ca *ca = NULL;
 	struct out o;
@@ -230,7 +242,8 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 		rq = xcalloc((size_t)n, sizeof *rq);
 		for (int i = 0; i < n; i++) {
 			rq[i] = proto;
-			rq[i].csr = csrs.r[i];
+			rq[i].csr_der = csrs.der[i];
+			rq[i].csr_len = (size_t)csrs.len[i];
 		}
 	}
 	if (o.file)
@@ -449,7 +462,7 @@ static int cert_renew(struct cli *c, int argc, char **argv)
 	};
 	int update = !strcmp(argv[0], "update");
 	const char *csr = NULL, *outf = NULL;
-	struct csrs csrs = { NULL, 0 };
+	struct csrs csrs = { NULL, NULL, 0 };
 	struct issue_req over;
 	struct ca *ca = NULL;
 	X509 *x = NULL;
@@ -493,7 +506,13 @@ static int cert_renew(struct cli *c, int argc, char **argv)
 			rc = cli_usage("--csr %s: expected one request", csr);
 			goto out;
 		}
-		over.csr = csrs.r[0];
+		{
+			const unsigned char *p = csrs.der[0];
+			if ((over.csr = d2i_X509_REQ(NULL, &p, csrs.len[0])) == NULL) {
+				rc = cli_fail(err_ssl(FINCA_EINVAL, "%s: not a PKCS#10 request", csr));
+				goto out;
+			}
+		}
 	}
 	o.file = outf;
 	o.mem = BIO_new(BIO_s_mem());
@@ -505,6 +524,7 @@ static int cert_renew(struct cli *c, int argc, char **argv)
 	fprintf(stderr, "%s %s: new certificate written to %s\n",
 		update ? "updated" : "renewed", argv[optind], outf);
 out:
+	X509_REQ_free(over.csr);
 	X509_free(x);
 	BIO_free(o.mem);
 	csrs_free(&csrs);

@@ -53,7 +53,8 @@ out:
 	return rc;
 }
 
-int file_write(const char *path, const void *data, size_t len, int mode)
+static int write_file(const char *path, const void *data, size_t len, int mode,
+		      int sync)
 {
 	char *tmp = NULL;
 	int fd = -1, rc = FINCA_EIO;
@@ -79,7 +80,7 @@ int file_write(const char *path, const void *data, size_t len, int mode)
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
+	if ((sync && fsync(fd) != 0) || close(fd) != 0) {
 		fd = -1;
 		rc = err_set(FINCA_EIO, "%s: %s", path, strerror(errno));
 		goto out;
@@ -97,6 +98,16 @@ out:
 		unlink(tmp);
 	free(tmp);
 	return rc;
+}
+
+int file_write(const char *path, const void *data, size_t len, int mode)
+{
+	return write_file(path, data, len, mode, 1);
+}
+
+int file_write_nosync(const char *path, const void *data, size_t len, int mode)
+{
+	return write_file(path, data, len, mode, 0);
 }
 
 int dir_make(const char *path, int mode)

@@ -14,6 +14,9 @@ int file_read(const char *path, size_t max, unsigned char **out, size_t *len);
 /* Writes data to path atomically (temporary file, fsync, rename) with the
  * given mode. */
 int file_write(const char *path, const void *data, size_t len, int mode);
+/* The same without fsync, for bulk output whose durable copy is elsewhere
+ * (certificates: the store holds them). */
+int file_write_nosync(const char *path, const void *data, size_t len, int mode);
 int dir_make(const char *path, int mode);
 int path_exists(const char *path);
 /* "dir/name" into a new string (caller frees) or NULL. */
