@@ -78,9 +78,8 @@ int ca_checkpoint(struct ca *ca);
 
 struct issue_req {
 	const char *profile;
-	X509_REQ *csr;          /* borrowed; proof of possession is checked */
-	const unsigned char *csr_der; /* or the CSR as DER (borrowed), parsed
-				 * by the worker threads */
+	const unsigned char *csr_der; /* borrowed: a PKCS#10 request (DER),
+				 * parsed and checked by the worker threads */
 	size_t csr_len;
 	EVP_PKEY *pubkey;       /* borrowed; the key when there is no CSR */
 	const char *subject;    /* DN text; NULL: the CSR's subject */
@@ -108,7 +107,7 @@ int ca_issue_one(struct ca *ca, const struct issue_req *rq, X509 **out);
 
 /* Renew (延期, op OP_RENEW) or update (更新, OP_UPDATE) the certificate
  * serial: a new certificate with the old one's profile, subject and
- * identity unless over says otherwise (over->csr: a new key; over->subject,
+ * identity unless over says otherwise (over->csr_der: a new key; over->subject,
  * id_number, unit_code: changed data; over->days).  The old certificate is
  * revoked as superseded in the same transaction.  *out is the caller's. */
 int ca_renew(struct ca *ca, int op, const char *serial,

@@ -11,6 +11,7 @@
 #include "ca/dn.h"
 #include "ca/ident.h"
 #include "ca/profile.h"
+#include "crypto/csr.h"
 #include "crypto/key.h"
 #include "crypto/sig.h"
 #include "util/err.h"
@@ -61,58 +62,37 @@ static int prepare(struct batch *b, size_t i)
 	struct item *it = &b->it[i];
 	const struct issue_req *rq = it->rq;
 	struct tmpl t;
+	struct csr csr;
 	X509_NAME *subject = NULL;
-	X509_REQ *parsed = NULL, *csr = rq->csr;
 	EVP_PKEY *pub = rq->pubkey;
-	unsigned char *der = NULL;
-	int len, rc;
+	int rc;
 
 	memset(&t, 0, sizeof t);
+	memset(&csr, 0, sizeof csr);
 	if ((it->p = config_profile(b->ca->cfg, rq->profile)) == NULL) {
 		rc = FINCA_EINVAL;
 		goto out;
 	}
 	if (rq->csr_der) {
-		const unsigned char *p = rq->csr_der;
-		ERR_clear_error();
-		if ((parsed = d2i_X509_REQ(NULL, &p, (long)rq->csr_len)) == NULL) {
-			rc = err_ssl(FINCA_EINVAL, "CSR: not a PKCS#10 request");
+		if ((rc = csr_parse(rq->csr_der, rq->csr_len, &csr)) != FINCA_OK)
 			goto out;
-		}
-		csr = parsed;
-	}
-	if (csr) {
-		/* proof of possession: the CSR is signed by its own key */
-		pub = X509_REQ_get0_pubkey(csr);
-		if (!pub) {
-			rc = err_ssl(FINCA_EINVAL, "CSR: unreadable public key");
-			goto out;
-		}
-		if (rq->csr_der) {
-			rc = sig_verify_signed(rq->csr_der, rq->csr_len, pub);
-		} else {
-			len = i2d_X509_REQ(csr, &der);
-			rc = len > 0 ? sig_verify_signed(der, (size_t)len, pub) : FINCA_ECRYPTO;
-		}
-		if (rc != FINCA_OK) {
-			rc = err_set(FINCA_EINVAL,
-				     "CSR: signature does not verify with its own key (no proof of possession)");
-			goto out;
-		}
-		t.spki = X509_REQ_get_X509_PUBKEY(csr);
+		pub = csr.key;
+		t.spki_alg = csr.key_alg;
+		t.spki_bits = csr.key_bits;
 	}
 	if (!pub) {
 		rc = err_set(FINCA_EINVAL, "no CSR and no public key");
 		goto out;
 	}
-	if ((rc = key_check_strength(pub, csr ? "CSR" : "key")) != FINCA_OK)
+	if ((rc = key_check_strength(pub, rq->csr_der ? "CSR" : "key")) != FINCA_OK)
 		goto out;
 	key_describe(pub, it->key_alg, sizeof it->key_alg);
 	if (rq->subject) {
 		if ((rc = dn_parse(rq->subject, &subject)) != FINCA_OK)
 			goto out;
-	} else if (csr && X509_NAME_entry_count(X509_REQ_get_subject_name(csr)) > 0) {
-		subject = X509_NAME_dup(X509_REQ_get_subject_name(csr));
+	} else if (csr.subject && X509_NAME_entry_count(csr.subject) > 0) {
+		subject = csr.subject;
+		csr.subject = NULL;
 	} else {
 		rc = err_set(FINCA_EINVAL, "no subject: give --subject or a CSR with one");
 		goto out;
@@ -153,9 +133,8 @@ static int prepare(struct batch *b, size_t i)
 		it->not_after = (int64_t)timegm(&tm);
 	}
 out:
-	OPENSSL_free(der);
 	X509_NAME_free(subject);
-	X509_REQ_free(parsed);
+	csr_clear(&csr);
 	return rc == FINCA_OK ? FINCA_OK : item_fail(it, i, rc);
 }
 
@@ -481,8 +460,9 @@ int ca_renew(struct ca *ca, int op, const char *serial_in,
 	}
 	memset(&rq, 0, sizeof rq);
 	rq.profile = old.profile;
-	rq.csr = over->csr;
-	rq.pubkey = over->csr ? NULL : X509_get0_pubkey(oldx);
+	rq.csr_der = over->csr_der;
+	rq.csr_len = over->csr_len;
+	rq.pubkey = over->csr_der ? NULL : X509_get0_pubkey(oldx);
 	rq.subject = over->subject ? over->subject : old.subject;
 	rq.days = over->days;
 	rq.id_number = over->id_number ? over->id_number : old.id_number;

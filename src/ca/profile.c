@@ -184,34 +184,28 @@ static int step_validity(struct tmpl *t)
 /* Copies the CSR's SubjectPublicKeyInfo as it is.  X509_set_pubkey would
  * encode the EVP_PKEY again, and OpenSSL 3.0 builds a decoder context for
  * that: it was most of the cost of issuing a P-256 certificate. */
-static int copy_spki(X509 *x, X509_PUBKEY *from)
+static int copy_spki(X509 *x, const X509_ALGOR *alg, const ASN1_BIT_STRING *bits)
 {
-	ASN1_OBJECT *alg;
-	const unsigned char *pk;
-	int pklen, ptype;
+	const ASN1_OBJECT *obj;
 	const void *pval;
-	X509_ALGOR *pa;
+	int ptype;
 	void *val = NULL;
-	unsigned char *bits;
+	unsigned char *b;
+	int len = ASN1_STRING_length(bits);
 
-	if (!X509_PUBKEY_get0_param(&alg, &pk, &pklen, &pa, from))
-		return 0;
-	X509_ALGOR_get0(NULL, &ptype, &pval, pa);
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
 	if (ptype == V_ASN1_OBJECT)
 		val = OBJ_dup(pval);
 	else if (ptype == V_ASN1_SEQUENCE)
 		val = ASN1_STRING_dup(pval);
 	else if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF)
 		return 0;
-	if ((ptype == V_ASN1_OBJECT || ptype == V_ASN1_SEQUENCE) && !val)
+	if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF && !val)
 		return 0;
-	if ((bits = OPENSSL_memdup(pk, (size_t)pklen)) == NULL)
-		goto fail;
-	if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_dup(alg), ptype, val,
-				   bits, pklen))
+	if ((b = OPENSSL_memdup(ASN1_STRING_get0_data(bits), (size_t)len)) != NULL &&
+	    X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_dup(obj), ptype, val, b, len))
 		return 1;
-	OPENSSL_free(bits);
-fail:
+	OPENSSL_free(b);
 	if (ptype == V_ASN1_OBJECT)
 		ASN1_OBJECT_free(val);
 	else
@@ -223,7 +217,8 @@ static int step_key(struct tmpl *t)
 {
 	if (!X509_set_version(t->x, X509_VERSION_3) ||
 	    !X509_set_issuer_name(t->x, X509_get_subject_name(t->issuer)) ||
-	    !(t->spki ? copy_spki(t->x, t->spki) : X509_set_pubkey(t->x, t->pubkey)))
+	    !(t->spki_alg ? copy_spki(t->x, t->spki_alg, t->spki_bits) :
+	      X509_set_pubkey(t->x, t->pubkey)))
 		return err_ssl(FINCA_ECRYPTO, "setting key");
 	return FINCA_OK;
 }

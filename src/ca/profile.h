@@ -10,7 +10,8 @@ struct tmpl {
 	X509 *x;                /* the certificate being built (borrowed) */
 	X509 *issuer;           /* borrowed */
 	EVP_PKEY *pubkey;       /* borrowed */
-	X509_PUBKEY *spki;      /* borrowed, optional: the CSR's, copied as is */
+	const X509_ALGOR *spki_alg; /* borrowed, optional: the CSR's key, */
+	const ASN1_BIT_STRING *spki_bits; /* copied into the certificate as is */
 	X509_NAME *subject;     /* borrowed */
 	int64_t now;
 	int days;

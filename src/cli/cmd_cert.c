@@ -506,13 +506,8 @@ static int cert_renew(struct cli *c, int argc, char **argv)
 			rc = cli_usage("--csr %s: expected one request", csr);
 			goto out;
 		}
-		{
-			const unsigned char *p = csrs.der[0];
-			if ((over.csr = d2i_X509_REQ(NULL, &p, csrs.len[0])) == NULL) {
-				rc = cli_fail(err_ssl(FINCA_EINVAL, "%s: not a PKCS#10 request", csr));
-				goto out;
-			}
-		}
+		over.csr_der = csrs.der[0];
+		over.csr_len = (size_t)csrs.len[0];
 	}
 	o.file = outf;
 	o.mem = BIO_new(BIO_s_mem());
@@ -524,7 +519,6 @@ static int cert_renew(struct cli *c, int argc, char **argv)
 	fprintf(stderr, "%s %s: new certificate written to %s\n",
 		update ? "updated" : "renewed", argv[optind], outf);
 out:
-	X509_REQ_free(over.csr);
 	X509_free(x);
 	BIO_free(o.mem);
 	csrs_free(&csrs);
