@@ -9,7 +9,7 @@
 #   make fuzz     build the libFuzzer harnesses in fuzz/
 
 CC      ?= cc
-PKGS    := libcrypto sqlite3 inih jansson libmicrohttpd
+PKGS    := libcrypto sqlite3 inih jansson libmicrohttpd gnutls libargon2
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Werror
 DEFS    := -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
@@ -23,7 +23,7 @@ SAN_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=all -DFINCA_TESTING
 
 LIB_SRC := $(sort $(wildcard src/util/*.c src/crypto/*.c src/store/*.c \
-                   src/audit/*.c src/ca/*.c src/http/*.c))
+                   src/audit/*.c src/ca/*.c src/auth/*.c src/http/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 HDRS    := $(wildcard src/*/*.h)
 

@@ -83,11 +83,18 @@ EVP_PKEY *ca_issuer_key(const struct ca *ca, const char *issuer)
 	return !strcmp(issuer, "service") ? ca->service_key : ca->issuing_key;
 }
 
+static _Thread_local char act_as[128];
+
+void ca_act_as(const char *actor)
+{
+	snprintf(act_as, sizeof act_as, "%s", actor ? actor : "");
+}
+
 int ca_audit(struct ca *ca, const char *action, const char *object,
 	     json_t *details)
 {
-	int rc = audit_append(ca_store(ca), ca->audit_md, ca->actor, action, object,
-			      details);
+	int rc = audit_append(ca_store(ca), ca->audit_md,
+			      act_as[0] ? act_as : ca->actor, action, object, details);
 	struct checkpoint_rec last;
 	struct audit_rec head;
 

@@ -67,6 +67,10 @@ int ca_random_serial(X509 *x);
 /* The URLs certificates carry (caller frees). */
 char *ca_url(const struct ca *ca, const char *what);
 
+/* Names who acts in audit records made by this thread (an API caller);
+ * NULL returns to ca->actor. */
+void ca_act_as(const char *actor);
+
 /* Appends an audit record and, every cfg->checkpoint_every records or when
  * force is set and a key is unlocked, a signed checkpoint.  Inside a
  * transaction. */

@@ -168,6 +168,9 @@ static int set_ca(struct load *l, const char *name, const char *v)
 	} else if (!strcmp(name, "commit_group")) {
 		if (parse_int(v, 1, 100000, &c->commit_group))
 			goto badnum;
+	} else if (!strcmp(name, "renewal_days")) {
+		if (parse_int(v, 0, 3650, &c->renewal_days))
+			goto badnum;
 	} else if (!strcmp(name, "audit_checkpoint_every")) {
 		if (parse_int(v, 1, 1000000, &c->checkpoint_every))
 			goto badnum;
@@ -348,6 +351,7 @@ int config_load(const char *path, struct config **out)
 	c->delta_crl_hours = 4;
 	c->commit_group = 256;
 	c->checkpoint_every = 1000;
+	c->renewal_days = 30;
 	c->resident_id_oid = xstrdup("1.2.156.10260.4.1.1");
 	c->unit_code_oid = xstrdup("1.2.156.10260.4.1.4");
 	l.c = c;
@@ -434,6 +438,9 @@ static const char default_text[] =
 "commit_group = 256\n"
 "# Sign an audit checkpoint at least every N records.\n"
 "audit_checkpoint_every = 1000\n"
+"# Days before expiry from which the authentication API says renewal_due\n"
+"# (the automatic expiry prompt of art. 14).\n"
+"renewal_days = 30\n"
 "\n"
 "[identity]\n"
 "# GM/T 0015 identity extensions.  The 2023 revision moved some OIDs;\n"
@@ -514,6 +521,29 @@ static const char default_text[] =
 "subject = C, O, OU, CN\n"
 "subject_required = CN\n"
 "ocsp_nocheck = yes\n"
+"genkey = yes\n"
+"\n"
+"# The daemon's HTTPS certificate, from the P-256 service CA (browsers and\n"
+"# TLS stacks do not speak SM2).  An IP address as CN becomes an IP SAN.\n"
+"[profile tls-server]\n"
+"issuer = service\n"
+"validity_days = 397\n"
+"key_usage = digitalSignature, keyEncipherment\n"
+"extended_key_usage = serverAuth\n"
+"subject = C, O, OU, CN\n"
+"subject_required = CN\n"
+"genkey = yes\n"
+"san_from_cn = yes\n"
+"\n"
+"# TLS client certificates for console accounts and application systems\n"
+"# (mutual TLS), from the service CA.\n"
+"[profile tls-client]\n"
+"issuer = service\n"
+"validity_days = 730\n"
+"key_usage = digitalSignature\n"
+"extended_key_usage = clientAuth\n"
+"subject = C, ST, L, O, OU, CN\n"
+"subject_required = CN\n"
 "genkey = yes\n"
 "\n"
 "# A subordinate CA (for a city node with its own CA).\n"

@@ -31,6 +31,7 @@ struct config {
 	int crl_hours, delta_crl_hours;
 	int workers, commit_group;
 	int checkpoint_every;
+	int renewal_days;     /* art. 14: tell holders this many days ahead */
 	char *resident_id_oid, *unit_code_oid;
 	struct profile *profiles;
 	size_t nprofiles;

@@ -2,6 +2,7 @@
 #include "util/err.h"
 #include "util/util.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
@@ -311,6 +312,17 @@ static int step_san(struct tmpl *t)
 	if (!t->p->san_from_cn || i < 0)
 		return FINCA_OK;
 	cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(t->subject, i));
+	{
+		/* an IP address as CN becomes an iPAddress SAN */
+		unsigned char ip[16];
+		char txt[64];
+		snprintf(txt, sizeof txt, "%.*s", ASN1_STRING_length(cn),
+			 (const char *)ASN1_STRING_get0_data(cn));
+		if (inet_pton(AF_INET, txt, ip) == 1 || inet_pton(AF_INET6, txt, ip) == 1) {
+			snprintf(buf, sizeof buf, "IP:%s", txt);
+			goto add;
+		}
+	}
 	if (ASN1_STRING_length(cn) > 253 ||
 	    strspn((const char *)ASN1_STRING_get0_data(cn),
 		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-*") !=
@@ -320,6 +332,7 @@ static int step_san(struct tmpl *t)
 			       t->p->name);
 	snprintf(buf, sizeof buf, "DNS:%.*s", ASN1_STRING_length(cn),
 		 (const char *)ASN1_STRING_get0_data(cn));
+add:
 	e = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, buf);
 	ok = e && X509_add_ext(t->x, e, -1);
 	X509_EXTENSION_free(e);

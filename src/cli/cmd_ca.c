@@ -1,5 +1,6 @@
 /* finca init, finca ca ... */
 #include "cli/cli.h"
+#include "auth/auth.h"
 #include "ca/dn.h"
 #include "crypto/key.h"
 #include "util/err.h"
@@ -57,6 +58,21 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (rc != FINCA_OK)
 		return cli_fail(rc);
 	printf("initialised %s (%s)\n", c->dir, key_alg_name(o.algorithm));
+	if (!o.external_root) {
+		struct ca *ca = NULL;
+		char pw[32];
+		if ((rc = cli_open(c, 1, &ca)))
+			return rc;
+		rc = account_bootstrap_admin(ca, pw, sizeof pw);
+		ca_free(ca);
+		if (rc != FINCA_OK)
+			return cli_fail(rc);
+		printf("administrator account: admin\n"
+		       "  certificate %s/admin.crt, key %s/admin.key\n"
+		       "  password    %s   (shown once: it also opens admin.key)\n",
+		       c->dir, c->dir, pw);
+		OPENSSL_cleanse(pw, sizeof pw);
+	}
 	if (o.external_root)
 		printf("next: have the root sign %s/ca/issuing.csr, then run\n"
 		       "  finca -d %s ca install ISSUING+CHAIN.pem\n", c->dir, c->dir);

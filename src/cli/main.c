@@ -38,8 +38,14 @@ static const char usage[] =
 "  crl [--delta] [--der] --out FILE     make a full or delta CRL\n"
 "  crl verify FILE                      check a CRL's signature (SM2 too)\n"
 "  audit verify | list [--since T] [--json] | checkpoint\n"
-"  serve [--listen ADDR:PORT] [--threads N] [--quiet]\n"
-"                                       the daemon: OCSP, CRLs, CA certificates\n"
+"  serve [--listen ADDR:PORT] [--tls-listen ADDR:PORT] [--threads N] [--quiet]\n"
+"                                       the daemon: OCSP, CRLs, CA certificates;\n"
+"                                       with --tls-listen the HTTPS JSON API\n"
+"  account add NAME --role ROLE --cert FILE [--scope S] | list [--json]\n"
+"                                       accounts (admin, operator: password from\n"
+"                                       $FINCA_ACCOUNT_PASSWORD or the terminal)\n"
+"  app add NAME --cert FILE | list [--json]\n"
+"                                       application systems (mutual TLS)\n"
 "  version\n"
 "\n"
 "DIR defaults to $FINCA_DIR.  The CA passphrase comes from $FINCA_PASSPHRASE\n"
@@ -225,6 +231,8 @@ int main(int argc, char **argv)
 		return cmd_crl(&c, argc, argv);
 	if (!strcmp(cmd, "audit"))
 		return cmd_audit(&c, argc, argv);
+	if (!strcmp(cmd, "account") || !strcmp(cmd, "app"))
+		return cmd_account(&c, argc, argv);
 	if (!strcmp(cmd, "serve"))
 		return cmd_serve(&c, argc, argv);
 	return cli_usage("unknown command '%s'", cmd);

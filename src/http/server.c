@@ -1,4 +1,6 @@
 #include "http/server_int.h"
+#include "http/api.h"
+#include "crypto/key.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -6,6 +8,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +210,8 @@ static enum MHD_Result handle_metrics(struct srv *s, struct MHD_Connection *c,
 static enum MHD_Result dispatch(struct srv *s, struct MHD_Connection *c,
 				struct req *r, const char *url)
 {
+	if (!strncmp(url, "/api/v1/", 8))
+		return api_dispatch(s, c, r, url);
 	if (r->too_big)
 		return text(c, r, 413, "request body too large\n");
 	if (!strcmp(url, "/ocsp") || !strncmp(url, "/ocsp/", 6)) {
@@ -234,18 +239,26 @@ static enum MHD_Result dispatch(struct srv *s, struct MHD_Connection *c,
 	return text(c, r, 404, "not found\n");
 }
 
+/* One listener: which server, and whether it speaks TLS. */
+struct door {
+	struct srv *s;
+	int tls;
+};
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *data,
 				  size_t *data_size, void **req_cls)
 {
-	struct srv *s = cls;
+	struct door *d = cls;
+	struct srv *s = d->s;
 	struct req *r = *req_cls;
 
 	(void)version;
 	if (!r) {
 		r = xcalloc(1, sizeof *r);
 		r->start_us = now_us();
+		r->tls = d->tls;
 		r->route = R_OTHER;
 		snprintf(r->method, sizeof r->method, "%s", method);
 		snprintf(r->path, sizeof r->path, "%s", url);
@@ -270,7 +283,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
 		    enum MHD_RequestTerminationCode toe)
 {
-	struct srv *s = cls;
+	struct srv *s = ((struct door *)cls)->s;
 	struct req *r = *req_cls;
 	uint64_t us;
 
@@ -318,16 +331,105 @@ static int parse_addr(const char *spec, struct sockaddr_storage *ss)
 	return FINCA_OK;
 }
 
-static struct MHD_Daemon *start(struct srv *s, const char *listen, int threads)
+/* TLS material for the HTTPS listener, PEM in memory. */
+struct tls_pem {
+	char *key, *cert, *trust;      /* owned; key cleansed at the end */
+};
+
+static char *pem_of(int (*w)(BIO *, void *), void *obj)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *s;
+	long n;
+
+	w(b, obj);
+	n = BIO_get_mem_data(b, &data);
+	s = xcalloc(1, (size_t)n + 1);
+	memcpy(s, data, (size_t)n);
+	BIO_free(b);
+	return s;
+}
+
+static int w_cert(BIO *b, void *x) { return PEM_write_bio_X509(b, x); }
+static int w_key(BIO *b, void *k)
+{
+	return PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
+}
+
+/* Issues the daemon's HTTPS certificate from the service CA (profile
+ * tls-server, CN = the listening address), key in memory only. */
+static int tls_material(struct srv *s, const char *listen, struct tls_pem *t)
+{
+	struct issue_req rq;
+	EVP_PKEY *key = NULL;
+	X509 *x = NULL;
+	char subj[300], host[128];
+	const char *colon = strrchr(listen, ':');
+	size_t hl = colon ? (size_t)(colon - listen) : strlen(listen);
+	int rc;
+
+	if (hl >= sizeof host)
+		hl = sizeof host - 1;
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	if (host[0] == '[') { /* [::1] */
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = '\0';
+	}
+	snprintf(subj, sizeof subj, "O=%s, CN=%s", s->ca->cfg->name, host);
+	memset(&rq, 0, sizeof rq);
+	rq.profile = "tls-server";
+	rq.subject = subj;
+	rq.action = "tls.server";
+	if ((rc = key_generate(KEY_P256, &key)) != FINCA_OK)
+		return rc;
+	rq.pubkey = key;
+	if ((rc = ca_issue_one(s->ca, &rq, &x)) != FINCA_OK) {
+		EVP_PKEY_free(key);
+		return err_wrap(rc, "issuing the HTTPS certificate");
+	}
+	t->key = pem_of(w_key, key);
+	{
+		char *leaf = pem_of(w_cert, x), *ca = pem_of(w_cert, s->ca->service);
+		if (asprintf(&t->cert, "%s%s", leaf, ca) < 0)
+			abort();
+		t->trust = ca;
+		free(leaf);
+	}
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return FINCA_OK;
+}
+
+static struct MHD_Daemon *start(struct door *d, const char *listen, int threads,
+				const struct tls_pem *t)
 {
 	struct sockaddr_storage ss;
 
 	if (parse_addr(listen, &ss) != FINCA_OK)
 		return NULL;
+	if (t)
+		return MHD_start_daemon(
+			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+				MHD_USE_TLS | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+			0, NULL, NULL, on_request, d,
+			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+			MHD_OPTION_HTTPS_MEM_KEY, t->key,
+			MHD_OPTION_HTTPS_MEM_CERT, t->cert,
+			/* asks browsers and clients for a certificate; finca
+			 * checks it itself (chain and status) */
+			MHD_OPTION_HTTPS_MEM_TRUST, t->trust,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)2000,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+			MHD_OPTION_NOTIFY_COMPLETED, on_done, d,
+			MHD_OPTION_END);
 	return MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 			(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-		0, NULL, NULL, on_request, s,
+		0, NULL, NULL, on_request, d,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 		/* a client that sends nothing, or trickles, loses its
@@ -336,20 +438,41 @@ static struct MHD_Daemon *start(struct srv *s, const char *listen, int threads)
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)2000,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-		MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+		MHD_OPTION_NOTIFY_COMPLETED, on_done, d,
 		MHD_OPTION_END);
+}
+
+static void quiesce(struct MHD_Daemon *d)
+{
+	if (!d)
+		return;
+	MHD_quiesce_daemon(d);
+	for (int i = 0; i < 100; i++) {
+		const union MHD_DaemonInfo *di =
+			MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!di || di->num_connections == 0)
+			break;
+		usleep(100000);
+	}
 }
 
 int server_run(struct ca *ca, const struct server_opts *o)
 {
 	struct srv s;
-	struct MHD_Daemon *plain = NULL;
+	struct MHD_Daemon *plain = NULL, *tls = NULL;
+	struct door pd, td;
+	struct tls_pem tp;
 	sigset_t set;
 	int sig, rc, threads = o->threads;
 
 	memset(&s, 0, sizeof s);
+	memset(&tp, 0, sizeof tp);
 	s.ca = ca;
 	s.o = o;
+	s.api = api_new();
+	pd.s = td.s = &s;
+	pd.tls = 0;
+	td.tls = 1;
 	pthread_mutex_init(&s.crl_mu, NULL);
 	if (threads <= 0)
 		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -371,12 +494,23 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	pthread_mutex_unlock(&s.crl_mu);
 	if (rc != FINCA_OK)
 		goto out;
-	if ((plain = start(&s, o->listen, threads)) == NULL) {
+	if ((plain = start(&pd, o->listen, threads, NULL)) == NULL) {
 		rc = err_set(FINCA_EIO, "cannot listen on %s: %s", o->listen,
 			     errno ? strerror(errno) : "see above");
 		goto out;
 	}
 	fprintf(stderr, "finca: serving http://%s (%d threads)\n", o->listen, threads);
+	if (o->tls_listen) {
+		if ((rc = tls_material(&s, o->tls_listen, &tp)) != FINCA_OK)
+			goto out;
+		if ((tls = start(&td, o->tls_listen, threads, &tp)) == NULL) {
+			rc = err_set(FINCA_EIO, "cannot listen on %s: %s", o->tls_listen,
+				     errno ? strerror(errno) : "see above");
+			goto out;
+		}
+		fprintf(stderr, "finca: serving https://%s (API; trust ca/service.crt)\n",
+			o->tls_listen);
+	}
 	for (;;) {
 		struct timespec ts = { 60, 0 };
 		sig = sigtimedwait(&set, NULL, &ts);
@@ -389,19 +523,21 @@ int server_run(struct ca *ca, const struct server_opts *o)
 			fprintf(stderr, "finca: ocsp: %s\n", err_msg());
 	}
 	fprintf(stderr, "finca: stopping\n");
-	/* stop accepting, let requests in flight finish (at most 10 s) */
-	MHD_quiesce_daemon(plain);
-	for (int i = 0; i < 100; i++) {
-		const union MHD_DaemonInfo *di =
-			MHD_get_daemon_info(plain, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (!di || di->num_connections == 0)
-			break;
-		usleep(100000);
-	}
+	/* stop accepting, let requests in flight finish (at most 10 s each) */
+	quiesce(plain);
+	quiesce(tls);
 	rc = FINCA_OK;
 out:
 	if (plain)
 		MHD_stop_daemon(plain);
+	if (tls)
+		MHD_stop_daemon(tls);
+	if (tp.key)
+		OPENSSL_cleanse(tp.key, strlen(tp.key));
+	free(tp.key);
+	free(tp.cert);
+	free(tp.trust);
+	api_free(s.api);
 	ocsp_responder_free(s.ocsp);
 	free(s.crl);
 	free(s.delta);

@@ -5,14 +5,18 @@
 #include "ca/ocsp.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "store/store.h"
 
 #include <microhttpd.h>
 #include <pthread.h>
 
 #define BODY_MAX (1 << 20)   /* JSON and OCSP bodies; more is refused */
 
+struct api;
+
 struct srv {
 	struct ca *ca;                 /* borrowed */
+	struct api *api;               /* owned */
 	struct ocsp_responder *ocsp;   /* owned */
 	struct metrics metrics;
 	const struct server_opts *o;
@@ -30,7 +34,7 @@ struct req {
 	int too_big;
 	char method[8];
 	char path[128];
-	char account[64];
+	char account[sizeof(((struct account_rec *)0)->name)];
 };
 
 /* Queues a response with body (copied) and content type. */

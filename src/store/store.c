@@ -49,6 +49,16 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit_checkpoint(seq INTEGER PRIMARY KEY,"
 	" at INTEGER NOT NULL, hash BLOB NOT NULL, signer TEXT NOT NULL,"
 	" sig BLOB NOT NULL);",
+	/* 2: accounts, each bound to one certificate, one role */
+	"CREATE TABLE account(id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" role TEXT NOT NULL CHECK(role IN ('admin','operator','approver',"
+	"  'officer','auditor','app')),"
+	" scope TEXT,"
+	" cert_serial TEXT UNIQUE,"
+	" password TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" disabled INTEGER NOT NULL DEFAULT 0);",
 };
 
 int store_err(struct store *st, const char *what)

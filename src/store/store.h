@@ -97,6 +97,27 @@ int store_crl_insert(struct store *st, const struct crl_rec *r);
 /* The newest full CRL; FINCA_ENOTFOUND when none was made. */
 int store_crl_last_full(struct store *st, struct crl_rec *out);
 
+/* --- accounts --- */
+
+struct account_rec {
+	int64_t id, created_at;
+	char name[65];
+	char role[16];
+	char scope[65];
+	char cert_serial[41];    /* "" when not bound */
+	char *password;          /* owned: argon2id encoding, NULL when none */
+	int disabled;
+};
+void account_rec_clear(struct account_rec *a);
+/* A duplicate name or certificate is FINCA_ESTATE. */
+int store_account_insert(struct store *st, struct account_rec *a);
+/* By name, or by bound certificate serial; FINCA_ENOTFOUND when none. */
+int store_account_by_name(struct store *st, const char *name, struct account_rec *out);
+int store_account_by_cert(struct store *st, const char *serial, struct account_rec *out);
+int store_account_by_id(struct store *st, int64_t id, struct account_rec *out);
+typedef int (*account_cb)(void *arg, const struct account_rec *a);
+int store_account_list(struct store *st, account_cb cb, void *arg);
+
 /* --- audit --- */
 
 #define AUDIT_HASH_MAX 64

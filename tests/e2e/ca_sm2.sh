@@ -104,7 +104,7 @@ fails "freeze an expired cert is refused" "cannot freeze an expired" \
 
 # JSON listing and the audit trail
 n=$(finca -d ca cert list --json | grep -c '"serial"')
-same "cert list --json lists all 4" "$n" 4
+same "cert list --json lists all 5 (4 + the administrator's)" "$n" 5
 ok "audit verify" finca -d ca audit verify
 has "audit lists the revocation" "cert.revoke" "$(finca -d ca audit list)"
 has "audit list --json" '"action": "ca.init"' "$(finca -d ca audit list --json)"

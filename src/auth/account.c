@@ -1,0 +1,183 @@
+#include "auth/auth.h"
+#include "crypto/key.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <argon2.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const roles[] = {
+	"admin", "operator", "approver", "officer", "auditor", "app",
+};
+
+int role_valid(const char *role)
+{
+	for (size_t i = 0; i < ARRAY_LEN(roles); i++)
+		if (!strcmp(role, roles[i]))
+			return 1;
+	return 0;
+}
+
+int role_needs_password(const char *role)
+{
+	return !strcmp(role, "admin") || !strcmp(role, "operator");
+}
+
+/* argon2id, OWASP's minimum: 19 MiB, 2 passes, 1 lane */
+#define A2_T 2
+#define A2_M (19 * 1024)
+#define A2_P 1
+
+static int hash_password(const char *pw, char **out)
+{
+	unsigned char salt[16];
+	size_t n = argon2_encodedlen(A2_T, A2_M, A2_P, sizeof salt, 32, Argon2_id);
+	char *enc = xcalloc(1, n);
+
+	if (RAND_bytes(salt, sizeof salt) != 1 ||
+	    argon2id_hash_encoded(A2_T, A2_M, A2_P, pw, strlen(pw), salt, sizeof salt,
+				  32, enc, n) != ARGON2_OK) {
+		free(enc);
+		return err_set(FINCA_ECRYPTO, "hashing the password");
+	}
+	*out = enc;
+	return FINCA_OK;
+}
+
+int account_check_password(const struct account_rec *a, const char *pw)
+{
+	if (!a->password || !pw ||
+	    argon2id_verify(a->password, pw, strlen(pw)) != ARGON2_OK)
+		return err_set(FINCA_EAUTH, "account %s: wrong password", a->name);
+	return FINCA_OK;
+}
+
+int account_add(struct ca *ca, const char *name, const char *role,
+		const char *scope, X509 *cert, const char *pw,
+		struct account_rec *out)
+{
+	struct verify_result v;
+	struct account_rec a;
+	json_t *d = NULL;
+	char obj[96];
+	int rc;
+
+	memset(&a, 0, sizeof a);
+	if (!*name || strlen(name) >= sizeof a.name ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@") !=
+		    strlen(name))
+		return err_set(FINCA_EINVAL,
+			       "account name '%.80s': 1-64 letters, digits, '.', '_', '-', '@'",
+			       name);
+	if (!role_valid(role))
+		return err_set(FINCA_EINVAL,
+			       "role '%.40s': expected admin, operator, approver, officer, auditor or app",
+			       role);
+	if (role_needs_password(role) && !pw)
+		return err_set(FINCA_EINVAL, "role %s needs a password (art. 11)", role);
+	if (pw && strlen(pw) < 10)
+		return err_set(FINCA_EINVAL, "password: at least 10 characters");
+	if ((rc = ca_verify(ca, cert, &v)) != FINCA_OK)
+		return rc;
+	if (v.chain_ok != 1 || strcmp(v.status, "valid"))
+		return err_set(FINCA_EINVAL,
+			       "account %s: the certificate is not a valid certificate of this CA (%s, %s)",
+			       name, v.chain_ok == 1 ? "chain ok" : v.chain_error, v.status);
+	snprintf(a.name, sizeof a.name, "%s", name);
+	snprintf(a.role, sizeof a.role, "%s", role);
+	snprintf(a.scope, sizeof a.scope, "%s", scope ? scope : "");
+	snprintf(a.cert_serial, sizeof a.cert_serial, "%s", v.serial);
+	a.created_at = clock_now();
+	if (pw && (rc = hash_password(pw, &a.password)) != FINCA_OK)
+		return rc;
+	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
+		goto out;
+	d = json_pack("{s:s, s:s, s:s, s:b}", "role", role, "scope", a.scope,
+		      "cert", v.serial, "password", pw != NULL);
+	snprintf(obj, sizeof obj, "account:%s", name);
+	if ((rc = store_account_insert(ca_store(ca), &a)) != FINCA_OK ||
+	    (rc = ca_audit(ca, "account.add", obj, d)) != FINCA_OK) {
+		store_rollback(ca_store(ca));
+		goto out;
+	}
+	if ((rc = store_commit(ca_store(ca))) != FINCA_OK)
+		goto out;
+	if (out) {
+		*out = a;
+		a.password = NULL;
+	}
+out:
+	json_decref(d);
+	account_rec_clear(&a);
+	return rc;
+}
+
+int account_for_cert(struct ca *ca, X509 *cert, struct account_rec *out)
+{
+	struct verify_result v;
+	int rc;
+
+	if ((rc = ca_verify(ca, cert, &v)) != FINCA_OK)
+		return rc;
+	if (v.chain_ok != 1)
+		return err_set(FINCA_EAUTH, "certificate %s: %s", v.serial,
+			       v.chain_error[0] ? v.chain_error : "not issued by this CA");
+	if (strcmp(v.status, "valid"))
+		return err_set(FINCA_EAUTH, "certificate %s is %s", v.serial, v.status);
+	if ((rc = store_account_by_cert(ca_store(ca), v.serial, out)) != FINCA_OK)
+		return rc == FINCA_ENOTFOUND ?
+		       err_set(FINCA_EAUTH, "certificate %s belongs to no account", v.serial) : rc;
+	if (out->disabled)
+		return err_set(FINCA_EAUTH, "account %s is disabled", out->name);
+	return FINCA_OK;
+}
+
+int account_bootstrap_admin(struct ca *ca, char *pw_out, size_t pw_len)
+{
+	static const char a[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+	struct issue_req rq;
+	unsigned char r[20];
+	EVP_PKEY *key = NULL;
+	X509 *x = NULL;
+	char *kp = NULL, *cp = NULL;
+	BIO *b = NULL;
+	char *data;
+	long n;
+	int rc;
+
+	if (pw_len < sizeof r + 1 || RAND_bytes(r, sizeof r) != 1)
+		return err_set(FINCA_ECRYPTO, "random password");
+	for (size_t i = 0; i < sizeof r; i++)
+		pw_out[i] = a[r[i] % (sizeof a - 1)];
+	pw_out[sizeof r] = '\0';
+	memset(&rq, 0, sizeof rq);
+	rq.profile = "tls-client";
+	rq.subject = "CN=admin";
+	rq.action = "account.cert";
+	if ((rc = key_generate(KEY_P256, &key)) != FINCA_OK)
+		goto out;
+	rq.pubkey = key;
+	kp = path_join(ca->dir, "admin.key");
+	cp = path_join(ca->dir, "admin.crt");
+	/* the key is encrypted under the administrator's password */
+	if ((rc = key_save(kp, key, pw_out)) != FINCA_OK ||
+	    (rc = ca_issue_one(ca, &rq, &x)) != FINCA_OK)
+		goto out;
+	b = BIO_new(BIO_s_mem());
+	PEM_write_bio_X509(b, x);
+	n = BIO_get_mem_data(b, &data);
+	if ((rc = file_write(cp, data, (size_t)n, 0644)) != FINCA_OK)
+		goto out;
+	rc = account_add(ca, "admin", "admin", NULL, x, pw_out, NULL);
+out:
+	BIO_free(b);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	free(kp);
+	free(cp);
+	return rc;
+}

@@ -1,0 +1,75 @@
+/* Who is calling: accounts bound to certificates, passwords, single-use
+ * challenges signed by a certificate holder's key, sessions.  The same
+ * signed-challenge check serves finca's own login and the application
+ * systems' authentication API. */
+#ifndef FINCA_AUTH_H
+#define FINCA_AUTH_H
+
+#include "ca/ca.h"
+
+/* --- accounts (account.c) --- */
+
+/* "admin" ... "app"; 0 when name is not a role. */
+int role_valid(const char *role);
+/* Administrators and operators also need their password (art. 11). */
+int role_needs_password(const char *role);
+
+/* Creates an account bound to cert (one of finca's, in the store).  pw may
+ * be NULL for roles that need none; it must have 10 or more characters. */
+int account_add(struct ca *ca, const char *name, const char *role,
+		const char *scope, X509 *cert, const char *pw,
+		struct account_rec *out);
+/* The account whose certificate this is, when the certificate is valid now
+ * (chain, validity, not frozen or revoked) and the account is enabled. */
+int account_for_cert(struct ca *ca, X509 *cert, struct account_rec *out);
+/* The first administrator, made by 'finca init': a P-256 TLS client
+ * certificate from the service CA (DIR/admin.crt), its key encrypted under
+ * a random password (DIR/admin.key), the account "admin".  The password is
+ * written to pw_out (at least 21 bytes), to be shown once. */
+int account_bootstrap_admin(struct ca *ca, char *pw_out, size_t pw_len);
+/* FINCA_EAUTH unless pw matches (constant time, argon2id). */
+int account_check_password(const struct account_rec *a, const char *pw);
+
+/* --- challenges (challenge.c) --- */
+
+#define CHALLENGE_LEN 43       /* base64url of 32 random bytes */
+#define CHALLENGE_TTL 120      /* seconds */
+
+struct challenges;
+struct challenges *challenges_new(void);
+void challenges_free(struct challenges *c);
+/* A fresh challenge in out (CHALLENGE_LEN + 1 bytes) and when it expires. */
+int challenge_issue(struct challenges *c, char *out, int64_t *expires);
+/* Consumes the challenge: FINCA_EAUTH when unknown, used or expired. */
+int challenge_take(struct challenges *c, const char *challenge);
+
+/* What a valid signature over a challenge proves. */
+struct holder {
+	X509 *cert;               /* owned */
+	struct verify_result v;
+	char name[129], id_number[19], unit[129], unit_code[19];
+	int64_t days_to_expiry;
+};
+void holder_clear(struct holder *h);
+/* Parses the holder's certificate (PEM or base64 DER), checks that sig
+ * (base64) is its key's signature over the challenge text (SM2 with the
+ * default ID, ECDSA or RSA with SHA-256), that the challenge is ours and
+ * unused, and that the certificate is valid now.  FINCA_EAUTH names why
+ * not. */
+int holder_verify(struct ca *ca, struct challenges *c, const char *cert,
+		  const char *challenge, const char *sig, struct holder *out);
+
+/* --- sessions (session.c) --- */
+
+#define TOKEN_LEN 43
+#define SESSION_TTL (8 * 3600)
+
+struct sessions;
+struct sessions *sessions_new(void);
+void sessions_free(struct sessions *s);
+int session_open(struct sessions *s, int64_t account_id, char *token);
+/* The account of a live session, or 0. */
+int64_t session_account(struct sessions *s, const char *token);
+void session_close(struct sessions *s, const char *token);
+
+#endif

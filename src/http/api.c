@@ -1,0 +1,852 @@
+/* Thin handlers: decode JSON, check the caller's role, call the core,
+ * render JSON.  Errors are {"error": {"code", "message", "field"?}}. */
+#include "http/api.h"
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <gnutls/gnutls.h>
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct api {
+	struct challenges *login_ch, *app_ch; /* owned */
+	struct sessions *sessions;            /* owned */
+};
+
+struct api *api_new(void)
+{
+	struct api *a = xcalloc(1, sizeof *a);
+
+	a->login_ch = challenges_new();
+	a->app_ch = challenges_new();
+	a->sessions = sessions_new();
+	return a;
+}
+
+void api_free(struct api *a)
+{
+	if (!a)
+		return;
+	challenges_free(a->login_ch);
+	challenges_free(a->app_ch);
+	sessions_free(a->sessions);
+	free(a);
+}
+
+/* One API call. */
+struct call {
+	struct srv *s;
+	struct MHD_Connection *c;
+	struct req *r;
+	json_t *body;           /* owned, NULL without a body */
+	X509 *peer;             /* owned: the TLS client certificate */
+	struct account_rec acct; /* the caller, id 0 when anonymous */
+};
+
+static enum MHD_Result send_json(struct call *k, int status, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+	enum MHD_Result ret;
+
+	json_decref(j);
+	if (!s)
+		return reply(k->c, k->r, 500, "text/plain", "encoding\n", 9);
+	ret = reply(k->c, k->r, status, "application/json", s, strlen(s));
+	free(s);
+	return ret;
+}
+
+static enum MHD_Result send_err(struct call *k, int status, const char *code,
+				const char *field, const char *msg)
+{
+	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
+
+	if (field)
+		json_object_set_new(e, "field", json_string(field));
+	return send_json(k, status, json_pack("{s:o}", "error", e));
+}
+
+/* Maps a core error to an HTTP status. */
+static enum MHD_Result send_rc(struct call *k, int rc)
+{
+	int st = rc == FINCA_EINVAL || rc == FINCA_EPOLICY ? 400 :
+		 rc == FINCA_ENOTFOUND ? 404 : rc == FINCA_ESTATE ? 409 :
+		 rc == FINCA_EAUTH ? 403 : 500;
+
+	return send_err(k, st, err_name(rc), NULL, st == 500 ? "internal error" : err_msg());
+}
+
+/* --- request decoding: every field known, every type checked --- */
+
+enum ftype { F_STR, F_INT, F_BOOL };
+struct field {
+	const char *name;
+	enum ftype type;
+	int required;
+	void *out;          /* const char **, json_int_t *, int * */
+};
+
+/* Checks the body against fields; on failure sends 400 naming the field
+ * and returns 0. */
+static int decode(struct call *k, const struct field *f, size_t n, enum MHD_Result *ret)
+{
+	const char *key;
+	json_t *v;
+
+	if (!k->body) {
+		if (n == 0)
+			return 1;
+		for (size_t i = 0; i < n; i++)
+			if (f[i].required) {
+				*ret = send_err(k, 400, "invalid", f[i].name, "missing field");
+				return 0;
+			}
+		return 1;
+	}
+	json_object_foreach(k->body, key, v) {
+		size_t i;
+		for (i = 0; i < n && strcmp(f[i].name, key); i++)
+			;
+		if (i == n) {
+			*ret = send_err(k, 400, "invalid", key, "unknown field");
+			return 0;
+		}
+		if ((f[i].type == F_STR && !json_is_string(v)) ||
+		    (f[i].type == F_INT && !json_is_integer(v)) ||
+		    (f[i].type == F_BOOL && !json_is_boolean(v))) {
+			*ret = send_err(k, 400, "invalid", key,
+					f[i].type == F_STR ? "expected a string" :
+					f[i].type == F_INT ? "expected an integer" :
+					"expected true or false");
+			return 0;
+		}
+		if (f[i].type == F_STR)
+			*(const char **)f[i].out = json_string_value(v);
+		else if (f[i].type == F_INT)
+			*(json_int_t *)f[i].out = json_integer_value(v);
+		else
+			*(int *)f[i].out = json_is_true(v);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (f[i].required && !json_object_get(k->body, f[i].name)) {
+			*ret = send_err(k, 400, "invalid", f[i].name, "missing field");
+			return 0;
+		}
+	return 1;
+}
+
+/* --- who is calling --- */
+
+static X509 *peer_cert(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	const gnutls_datum_t *certs;
+	unsigned int n = 0;
+	const unsigned char *p;
+
+	if (!ci || !ci->tls_session)
+		return NULL;
+	certs = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
+	if (!certs || n == 0)
+		return NULL;
+	p = certs[0].data;
+	return d2i_X509(NULL, &p, (long)certs[0].size);
+}
+
+/* Fills k->acct from a session token or, for roles without a password, the
+ * TLS client certificate alone. */
+static int identify(struct call *k, struct api *a)
+{
+	const char *auth = MHD_lookup_connection_value(k->c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION);
+	struct store *st = ca_store(k->s->ca);
+
+	if (auth && !strncmp(auth, "Bearer ", 7)) {
+		int64_t id = session_account(a->sessions, auth + 7);
+		struct account_rec tmp;
+		memset(&tmp, 0, sizeof tmp);
+		if (!id)
+			return err_set(FINCA_EAUTH, "session: unknown or expired token");
+		/* the account is read again: a disabled account stops at once */
+		if (store_account_by_id(st, id, &k->acct) != FINCA_OK || k->acct.disabled)
+			return err_set(FINCA_EAUTH, "session: account no longer active");
+		return FINCA_OK;
+	}
+	if (k->peer) {
+		int rc = account_for_cert(k->s->ca, k->peer, &k->acct);
+		if (rc != FINCA_OK)
+			return rc;
+		if (role_needs_password(k->acct.role)) {
+			account_rec_clear(&k->acct);
+			return err_set(FINCA_EAUTH,
+				       "role needs a password: POST /api/v1/login first");
+		}
+		return FINCA_OK;
+	}
+	return err_set(FINCA_EAUTH, "not logged in: present a client certificate or a session token");
+}
+
+/* Which roles may do what.  One table; every handler asks it. */
+static const struct {
+	const char *right, *roles;
+} rights[] = {
+	{ "cert.read", "operator auditor admin" },
+	{ "cert.write", "operator" },
+	{ "crl.make", "operator" },
+	{ "audit.read", "auditor" },
+	{ "account.read", "admin auditor" },
+	{ "app.auth", "app" },
+};
+
+static int has_right(const char *role, const char *right)
+{
+	for (size_t i = 0; i < ARRAY_LEN(rights); i++)
+		if (!strcmp(rights[i].right, right)) {
+			const char *p = strstr(rights[i].roles, role);
+			size_t n = strlen(role);
+			return p && (p[n] == ' ' || p[n] == '\0') &&
+			       (p == rights[i].roles || p[-1] == ' ');
+		}
+	return 0;
+}
+
+/* 1 when allowed; otherwise sends 403, audits the attempt, returns 0. */
+static int allow(struct call *k, const char *right, enum MHD_Result *ret)
+{
+	struct ca *ca = k->s->ca;
+	json_t *d;
+	char obj[96];
+
+	if (has_right(k->acct.role, right))
+		return 1;
+	d = json_pack("{s:s, s:s, s:s, s:s}", "right", right, "role", k->acct.role,
+		      "method", k->r->method, "path", k->r->path);
+	snprintf(obj, sizeof obj, "account:%s", k->acct.name);
+	if (store_begin(ca_store(ca)) == FINCA_OK) {
+		if (ca_audit(ca, "auth.denied", obj, d) == FINCA_OK)
+			store_commit(ca_store(ca));
+		else
+			store_rollback(ca_store(ca));
+	}
+	json_decref(d);
+	*ret = send_err(k, 403, "forbidden", NULL, "your role may not do this");
+	return 0;
+}
+
+/* --- handlers --- */
+
+static enum MHD_Result login_challenge(struct call *k, struct api *a)
+{
+	char ch[CHALLENGE_LEN + 1], t[32];
+	int64_t exp;
+	int rc;
+
+	if ((rc = challenge_issue(a->login_ch, ch, &exp)) != FINCA_OK)
+		return send_rc(k, rc);
+	time_format(exp, t, sizeof t);
+	return send_json(k, 200, json_pack("{s:s, s:s}", "challenge", ch, "expires_at", t));
+}
+
+static int audit_login(struct ca *ca, const char *who, const char *action, json_t *d)
+{
+	char obj[96];
+	int rc;
+
+	snprintf(obj, sizeof obj, "account:%s", who);
+	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
+		return rc;
+	ca_act_as(who);
+	if ((rc = ca_audit(ca, action, obj, d)) != FINCA_OK) {
+		store_rollback(ca_store(ca));
+		return rc;
+	}
+	return store_commit(ca_store(ca));
+}
+
+static enum MHD_Result login(struct call *k, struct api *a)
+{
+	const char *cert = NULL, *challenge = NULL, *sig = NULL, *pw = NULL;
+	const struct field f[] = {
+		{ "certificate", F_STR, 0, &cert },
+		{ "challenge", F_STR, 0, &challenge },
+		{ "signature", F_STR, 0, &sig },
+		{ "password", F_STR, 0, &pw },
+	};
+	struct ca *ca = k->s->ca;
+	struct holder h;
+	char token[TOKEN_LEN + 1], t[32];
+	const char *how;
+	enum MHD_Result ret;
+	json_t *d;
+	int rc;
+
+	memset(&h, 0, sizeof h);
+	if (!decode(k, f, ARRAY_LEN(f), &ret))
+		return ret;
+	if (cert || challenge || sig) {
+		/* signed challenge: SM2 holders, whose browsers cannot do TLS
+		 * with SM2 certificates */
+		if (!cert || !challenge || !sig)
+			return send_err(k, 400, "invalid", !cert ? "certificate" :
+					!challenge ? "challenge" : "signature",
+					"certificate, challenge and signature go together");
+		how = "challenge";
+		rc = holder_verify(ca, a->login_ch, cert, challenge, sig, &h);
+		if (rc == FINCA_OK) {
+			rc = store_account_by_cert(ca_store(ca), h.v.serial, &k->acct);
+			if (rc == FINCA_ENOTFOUND)
+				rc = err_set(FINCA_EAUTH, "certificate %s belongs to no account",
+					     h.v.serial);
+			else if (rc == FINCA_OK && k->acct.disabled)
+				rc = err_set(FINCA_EAUTH, "account %s is disabled", k->acct.name);
+		}
+	} else if (k->peer) {
+		how = "tls";
+		rc = account_for_cert(ca, k->peer, &k->acct);
+	} else {
+		return send_err(k, 401, "auth", NULL,
+				"present a client certificate, or a certificate with a signed challenge");
+	}
+	if (rc == FINCA_OK && role_needs_password(k->acct.role))
+		rc = account_check_password(&k->acct, pw);
+	if (rc == FINCA_OK)
+		rc = session_open(a->sessions, k->acct.id, token);
+	d = json_pack("{s:s, s:s}", "method", how, "result", rc == FINCA_OK ? "ok" : err_msg());
+	audit_login(ca, k->acct.name[0] ? k->acct.name : "?",
+		    rc == FINCA_OK ? "auth.login" : "auth.login.denied", d);
+	json_decref(d);
+	holder_clear(&h);
+	if (rc != FINCA_OK)
+		return send_err(k, rc == FINCA_EAUTH ? 401 : 400, err_name(rc), NULL, err_msg());
+	snprintf(k->r->account, sizeof k->r->account, "%s", k->acct.name);
+	time_format(clock_now() + SESSION_TTL, t, sizeof t);
+	return send_json(k, 200, json_pack("{s:s, s:s, s:s, s:s}", "token", token,
+					   "account", k->acct.name, "role", k->acct.role,
+					   "expires_at", t));
+}
+
+static enum MHD_Result whoami(struct call *k)
+{
+	return send_json(k, 200, json_pack("{s:s, s:s, s:s, s:s}", "account", k->acct.name,
+					   "role", k->acct.role, "scope", k->acct.scope,
+					   "certificate", k->acct.cert_serial));
+}
+
+struct list_acc {
+	struct call *k;
+	json_t *arr;
+	int64_t last_id;
+};
+
+static int list_one(void *arg, const struct cert_rec *r)
+{
+	struct list_acc *la = arg;
+
+	json_array_append_new(la->arr, ca_cert_json(la->k->s->ca, r, clock_now()));
+	la->last_id = r->id;
+	return FINCA_OK;
+}
+
+static const char *query(struct call *k, const char *name)
+{
+	return MHD_lookup_connection_value(k->c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static int query_int(struct call *k, const char *name, long lo, long hi, long *out,
+		     enum MHD_Result *ret)
+{
+	const char *v = query(k, name);
+	char *e;
+	long n;
+
+	if (!v)
+		return 1;
+	n = strtol(v, &e, 10);
+	if (!*v || *e || n < lo || n > hi) {
+		*ret = send_err(k, 400, "invalid", name, "expected a number in range");
+		return 0;
+	}
+	*out = n;
+	return 1;
+}
+
+static enum MHD_Result certs_list(struct call *k)
+{
+	struct cert_filter f;
+	struct list_acc la = { k, json_array(), 0 };
+	const char *st = query(k, "status");
+	long limit = 100, after = 0, days = -1;
+	enum MHD_Result ret;
+	int rc;
+
+	memset(&f, 0, sizeof f);
+	f.status = -1;
+	if (!query_int(k, "limit", 1, 1000, &limit, &ret) ||
+	    !query_int(k, "after", 0, INT32_MAX, &after, &ret) ||
+	    !query_int(k, "expiring_within", 0, 36500, &days, &ret)) {
+		json_decref(la.arr);
+		return ret;
+	}
+	if (st) {
+		f.status = !strcmp(st, "valid") ? CERT_VALID : !strcmp(st, "frozen") ? CERT_HOLD :
+			   !strcmp(st, "revoked") ? CERT_REVOKED :
+			   !strcmp(st, "expired") ? CERT_EXPIRED_FILTER : -2;
+		if (f.status == -2) {
+			json_decref(la.arr);
+			return send_err(k, 400, "invalid", "status",
+					"expected valid, frozen, revoked or expired");
+		}
+	}
+	f.now = clock_now();
+	f.limit = (int)limit;
+	f.after_id = after;
+	if (days >= 0)
+		f.expiring_before = f.now + days * 86400;
+	if ((rc = store_cert_list(ca_store(k->s->ca), &f, list_one, &la)) != FINCA_OK) {
+		json_decref(la.arr);
+		return send_rc(k, rc);
+	}
+	{
+		json_t *res = json_pack("{s:o}", "certificates", la.arr);
+		/* the next page starts after the last id of this one */
+		if (json_array_size(la.arr) == (size_t)limit)
+			json_object_set_new(res, "next", json_integer(la.last_id));
+		return send_json(k, 200, res);
+	}
+}
+
+static enum MHD_Result cert_show(struct call *k, const char *serial_in)
+{
+	struct cert_rec r;
+	char serial[41];
+	enum MHD_Result ret;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if ((rc = ca_serial_norm(serial_in, serial)) != FINCA_OK)
+		return send_err(k, 400, "invalid", "serial", err_msg());
+	if ((rc = store_cert_get(ca_store(k->s->ca), serial, &r)) != FINCA_OK)
+		return send_rc(k, rc);
+	{
+		json_t *j = ca_cert_json(k->s->ca, &r, clock_now());
+		const unsigned char *p = r.der;
+		X509 *x = d2i_X509(NULL, &p, (long)r.der_len);
+		BIO *b = BIO_new(BIO_s_mem());
+		char *pem;
+		long n;
+		if (x && PEM_write_bio_X509(b, x)) {
+			n = BIO_get_mem_data(b, &pem);
+			json_object_set_new(j, "pem", json_stringn(pem, (size_t)n));
+		}
+		BIO_free(b);
+		X509_free(x);
+		ret = send_json(k, 200, j);
+	}
+	cert_rec_clear(&r);
+	return ret;
+}
+
+static int pem_to_der(const char *pem, unsigned char **der, long *len)
+{
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	char *name = NULL, *hdr = NULL;
+	int ok = PEM_read_bio(b, &name, &hdr, der, len) &&
+		 (!strcmp(name, "CERTIFICATE REQUEST") || !strcmp(name, "NEW CERTIFICATE REQUEST"));
+
+	BIO_free(b);
+	OPENSSL_free(name);
+	OPENSSL_free(hdr);
+	ERR_clear_error();
+	if (!ok) {
+		OPENSSL_free(*der);
+		*der = NULL;
+	}
+	return ok;
+}
+
+static enum MHD_Result send_cert(struct call *k, int status, X509 *x)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(x, &der);
+	struct cert_rec r;
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	unsigned char sb[20];
+	char serial[41];
+	enum MHD_Result ret;
+
+	(void)n;
+	OPENSSL_free(der);
+	memset(&r, 0, sizeof r);
+	hex_encode(sb, (size_t)BN_bn2bin(bn, sb), serial);
+	BN_free(bn);
+	if (store_cert_get(ca_store(k->s->ca), serial, &r) != FINCA_OK)
+		return send_rc(k, FINCA_ESTORE);
+	{
+		json_t *j = ca_cert_json(k->s->ca, &r, clock_now());
+		BIO *b = BIO_new(BIO_s_mem());
+		char *pem;
+		long pl;
+		PEM_write_bio_X509(b, x);
+		pl = BIO_get_mem_data(b, &pem);
+		json_object_set_new(j, "pem", json_stringn(pem, (size_t)pl));
+		BIO_free(b);
+		ret = send_json(k, status, j);
+	}
+	cert_rec_clear(&r);
+	return ret;
+}
+
+static enum MHD_Result cert_issue(struct call *k)
+{
+	const char *profile = NULL, *csr = NULL, *subject = NULL, *idn = NULL, *uc = NULL;
+	json_int_t days = 0;
+	const struct field f[] = {
+		{ "profile", F_STR, 1, &profile },
+		{ "csr", F_STR, 1, &csr },
+		{ "subject", F_STR, 0, &subject },
+		{ "days", F_INT, 0, &days },
+		{ "id_number", F_STR, 0, &idn },
+		{ "unit_code", F_STR, 0, &uc },
+	};
+	struct issue_req rq;
+	unsigned char *der = NULL;
+	long dl;
+	X509 *x = NULL;
+	enum MHD_Result ret;
+	int rc;
+
+	if (!decode(k, f, ARRAY_LEN(f), &ret))
+		return ret;
+	if (days < 0 || days > 36500)
+		return send_err(k, 400, "invalid", "days", "expected 1..36500");
+	if (!pem_to_der(csr, &der, &dl))
+		return send_err(k, 400, "invalid", "csr", "expected a PEM certificate request");
+	memset(&rq, 0, sizeof rq);
+	rq.profile = profile;
+	rq.csr_der = der;
+	rq.csr_len = (size_t)dl;
+	rq.subject = subject;
+	rq.days = (int)days;
+	rq.id_number = idn;
+	rq.unit_code = uc;
+	rc = ca_issue_one(k->s->ca, &rq, &x);
+	OPENSSL_free(der);
+	if (rc != FINCA_OK)
+		return send_rc(k, rc);
+	ret = send_cert(k, 201, x);
+	X509_free(x);
+	return ret;
+}
+
+static enum MHD_Result cert_change(struct call *k, const char *serial, const char *op)
+{
+	const char *reason = NULL;
+	const struct field f[] = { { "reason", F_STR, 0, &reason } };
+	enum MHD_Result ret;
+	int rc, code = 0;
+
+	if (!decode(k, f, strcmp(op, "revoke") ? 0 : 1, &ret))
+		return ret;
+	if (!strcmp(op, "revoke")) {
+		if (!reason)
+			return send_err(k, 400, "invalid", "reason", "missing field");
+		if ((code = ca_reason_parse(reason)) < 0)
+			return send_err(k, 400, "invalid", "reason", "not an RFC 5280 reason");
+		rc = ca_revoke(k->s->ca, serial, code);
+	} else if (!strcmp(op, "freeze")) {
+		rc = ca_freeze(k->s->ca, serial);
+	} else {
+		rc = ca_unfreeze(k->s->ca, serial);
+	}
+	if (rc != FINCA_OK)
+		return send_rc(k, rc);
+	{
+		char norm[41];
+		ca_serial_norm(serial, norm);
+		ocsp_invalidate(k->s->ocsp, norm);
+		return cert_show(k, norm);
+	}
+}
+
+static enum MHD_Result cert_renew(struct call *k, const char *serial, int op)
+{
+	const char *csr = NULL, *subject = NULL, *idn = NULL, *uc = NULL;
+	json_int_t days = 0;
+	const struct field f[] = {
+		{ "csr", F_STR, 0, &csr },
+		{ "days", F_INT, 0, &days },
+		{ "subject", F_STR, 0, &subject },
+		{ "id_number", F_STR, 0, &idn },
+		{ "unit_code", F_STR, 0, &uc },
+	};
+	struct issue_req over;
+	unsigned char *der = NULL;
+	long dl = 0;
+	X509 *x = NULL;
+	enum MHD_Result ret;
+	int rc;
+
+	if (!decode(k, f, op == OP_RENEW ? 2 : ARRAY_LEN(f), &ret))
+		return ret;
+	if (days < 0 || days > 36500)
+		return send_err(k, 400, "invalid", "days", "expected 1..36500");
+	if (csr && !pem_to_der(csr, &der, &dl))
+		return send_err(k, 400, "invalid", "csr", "expected a PEM certificate request");
+	memset(&over, 0, sizeof over);
+	over.csr_der = der;
+	over.csr_len = (size_t)dl;
+	over.days = (int)days;
+	over.subject = subject;
+	over.id_number = idn;
+	over.unit_code = uc;
+	rc = ca_renew(k->s->ca, op, serial, &over, &x);
+	OPENSSL_free(der);
+	if (rc != FINCA_OK)
+		return send_rc(k, rc);
+	{
+		char norm[41];
+		ca_serial_norm(serial, norm);
+		ocsp_invalidate(k->s->ocsp, norm);
+	}
+	ret = send_cert(k, 201, x);
+	X509_free(x);
+	return ret;
+}
+
+static enum MHD_Result crl_make(struct call *k)
+{
+	int delta = 0;
+	const struct field f[] = { { "delta", F_BOOL, 0, &delta } };
+	unsigned char *der = NULL;
+	size_t len;
+	enum MHD_Result ret;
+	int rc;
+
+	if (!decode(k, f, ARRAY_LEN(f), &ret))
+		return ret;
+	if ((rc = ca_crl(k->s->ca, delta, &der, &len, NULL)) != FINCA_OK)
+		return send_rc(k, rc);
+	ret = reply(k->c, k->r, 201, "application/pkix-crl", der, len);
+	free(der);
+	return ret;
+}
+
+struct audit_acc {
+	json_t *arr;
+	long left;
+};
+
+static int audit_one(void *arg, const struct audit_rec *r)
+{
+	struct audit_acc *a = arg;
+	char t[32];
+	json_t *d;
+
+	if (a->left-- <= 0)
+		return 1; /* stop: page full */
+	time_format(r->at, t, sizeof t);
+	d = json_loads(r->details, 0, NULL);
+	json_array_append_new(a->arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}",
+		"seq", (json_int_t)r->seq, "at", t, "actor", r->actor, "action", r->action,
+		"object", r->object, "details", d ? d : json_object()));
+	return FINCA_OK;
+}
+
+static enum MHD_Result audit_list(struct call *k)
+{
+	struct audit_acc a = { json_array(), 1000 };
+	const char *since = query(k, "since");
+	int64_t t = 0;
+	enum MHD_Result ret;
+	int rc;
+
+	if (!query_int(k, "limit", 1, 10000, &a.left, &ret)) {
+		json_decref(a.arr);
+		return ret;
+	}
+	if (since && time_parse(since, &t) != FINCA_OK) {
+		json_decref(a.arr);
+		return send_err(k, 400, "invalid", "since", err_msg());
+	}
+	rc = store_audit_iter(ca_store(k->s->ca), t, audit_one, &a);
+	if (rc != FINCA_OK && rc != 1) {
+		json_decref(a.arr);
+		return send_rc(k, rc);
+	}
+	return send_json(k, 200, json_pack("{s:o}", "records", a.arr));
+}
+
+static enum MHD_Result audit_check(struct call *k)
+{
+	struct audit_report rep;
+	int rc;
+
+	if (!k->s->ca->issuing)
+		return send_rc(k, FINCA_ESTATE);
+	rc = audit_verify(ca_store(k->s->ca), k->s->ca->audit_md,
+			  X509_get0_pubkey(k->s->ca->issuing), &rep);
+	if (rc != FINCA_OK && rc != FINCA_EINTEGRITY)
+		return send_rc(k, rc);
+	return send_json(k, 200, json_pack("{s:b, s:I, s:I, s:I, s:s?}", "ok", rc == FINCA_OK,
+		"records", (json_int_t)rep.records, "checkpoints", (json_int_t)rep.checkpoints,
+		"first_bad", (json_int_t)rep.bad_seq, "message", rc == FINCA_OK ? NULL : err_msg()));
+}
+
+/* Application systems: authenticate a certificate holder (art. 14: tell
+ * them when renewal is due). */
+static enum MHD_Result app_challenge(struct call *k, struct api *a)
+{
+	char ch[CHALLENGE_LEN + 1], t[32];
+	int64_t exp;
+	int rc;
+
+	if ((rc = challenge_issue(a->app_ch, ch, &exp)) != FINCA_OK)
+		return send_rc(k, rc);
+	time_format(exp, t, sizeof t);
+	return send_json(k, 200, json_pack("{s:s, s:s}", "challenge", ch, "expires_at", t));
+}
+
+static enum MHD_Result app_verify(struct call *k, struct api *a)
+{
+	const char *cert = NULL, *challenge = NULL, *sig = NULL;
+	const struct field f[] = {
+		{ "certificate", F_STR, 1, &cert },
+		{ "challenge", F_STR, 1, &challenge },
+		{ "signature", F_STR, 1, &sig },
+	};
+	struct holder h;
+	enum MHD_Result ret;
+	char na[32];
+	int rc;
+
+	if (!decode(k, f, ARRAY_LEN(f), &ret))
+		return ret;
+	if ((rc = holder_verify(k->s->ca, a->app_ch, cert, challenge, sig, &h)) != FINCA_OK)
+		return send_err(k, rc == FINCA_EINVAL ? 400 : 403,
+				rc == FINCA_EINVAL ? "invalid" : "refused", NULL, err_msg());
+	time_format(h.v.not_after, na, sizeof na);
+	ret = send_json(k, 200, json_pack(
+		"{s:b, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:I, s:b, s:[]}",
+		"valid", 1, "serial", h.v.serial,
+		"holder", "name", h.name, "id_number", h.id_number, "unit", h.unit,
+		"unit_code", h.unit_code,
+		"not_after", na, "days_to_expiry", (json_int_t)h.days_to_expiry,
+		"renewal_due", h.days_to_expiry <= k->s->ca->cfg->renewal_days,
+		"grants"));
+	holder_clear(&h);
+	return ret;
+}
+
+/* /api/v1/certs/{serial}[/{op}] */
+static enum MHD_Result certs_route(struct call *k, const char *rest)
+{
+	char serial[64];
+	const char *op = strchr(rest, '/');
+	size_t n = op ? (size_t)(op - rest) : strlen(rest);
+	enum MHD_Result ret;
+
+	if (n == 0 || n >= sizeof serial)
+		return send_err(k, 404, "not_found", NULL, "no such resource");
+	memcpy(serial, rest, n);
+	serial[n] = '\0';
+	if (!op) {
+		if (strcmp(k->r->method, "GET"))
+			return send_err(k, 405, "method", NULL, "GET only");
+		return allow(k, "cert.read", &ret) ? cert_show(k, serial) : ret;
+	}
+	op++;
+	if (strcmp(k->r->method, "POST"))
+		return send_err(k, 405, "method", NULL, "POST only");
+	if (!allow(k, "cert.write", &ret))
+		return ret;
+	if (!strcmp(op, "revoke") || !strcmp(op, "freeze") || !strcmp(op, "unfreeze"))
+		return cert_change(k, serial, op);
+	if (!strcmp(op, "renew"))
+		return cert_renew(k, serial, OP_RENEW);
+	if (!strcmp(op, "update"))
+		return cert_renew(k, serial, OP_UPDATE);
+	return send_err(k, 404, "not_found", NULL, "no such operation");
+}
+
+static enum MHD_Result route(struct call *k, struct api *a, const char *p)
+{
+	const char *m = k->r->method;
+	enum MHD_Result ret;
+	int rc;
+
+	if (!strcmp(p, "login/challenge") && !strcmp(m, "POST"))
+		return login_challenge(k, a);
+	if (!strcmp(p, "login") && !strcmp(m, "POST"))
+		return login(k, a);
+	/* everything else needs a caller */
+	if ((rc = identify(k, a)) != FINCA_OK)
+		return send_err(k, 401, "auth", NULL, err_msg());
+	snprintf(k->r->account, sizeof k->r->account, "%s", k->acct.name);
+	ca_act_as(k->acct.name);
+	if (!strcmp(p, "logout") && !strcmp(m, "POST")) {
+		const char *h = MHD_lookup_connection_value(k->c, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_AUTHORIZATION);
+		if (h && !strncmp(h, "Bearer ", 7))
+			session_close(a->sessions, h + 7);
+		return send_json(k, 200, json_pack("{s:b}", "ok", 1));
+	}
+	if (!strcmp(p, "whoami") && !strcmp(m, "GET"))
+		return whoami(k);
+	if (!strcmp(p, "certs") && !strcmp(m, "GET"))
+		return allow(k, "cert.read", &ret) ? certs_list(k) : ret;
+	if (!strcmp(p, "certs") && !strcmp(m, "POST"))
+		return allow(k, "cert.write", &ret) ? cert_issue(k) : ret;
+	if (!strncmp(p, "certs/", 6))
+		return certs_route(k, p + 6);
+	if (!strcmp(p, "crl") && !strcmp(m, "POST"))
+		return allow(k, "crl.make", &ret) ? crl_make(k) : ret;
+	if (!strcmp(p, "audit") && !strcmp(m, "GET"))
+		return allow(k, "audit.read", &ret) ? audit_list(k) : ret;
+	if (!strcmp(p, "audit/verify") && !strcmp(m, "GET"))
+		return allow(k, "audit.read", &ret) ? audit_check(k) : ret;
+	if (!strcmp(p, "auth/challenge") && !strcmp(m, "POST"))
+		return allow(k, "app.auth", &ret) ? app_challenge(k, a) : ret;
+	if (!strcmp(p, "auth/verify") && !strcmp(m, "POST"))
+		return allow(k, "app.auth", &ret) ? app_verify(k, a) : ret;
+	return send_err(k, 404, "not_found", NULL, "no such resource");
+}
+
+enum MHD_Result api_dispatch(struct srv *s, struct MHD_Connection *c,
+			     struct req *r, const char *url)
+{
+	struct call k;
+	enum MHD_Result ret;
+
+	memset(&k, 0, sizeof k);
+	k.s = s;
+	k.c = c;
+	k.r = r;
+	r->route = R_API;
+	if (!r->tls)
+		return send_err(&k, 403, "tls", NULL, "the API is served over HTTPS only");
+	if (r->too_big)
+		return send_err(&k, 413, "too_large", NULL, "request body too large");
+	if (r->len) {
+		json_error_t je;
+		k.body = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &je);
+		if (!k.body || !json_is_object(k.body)) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "body is not a JSON object: %s", je.text);
+			json_decref(k.body);
+			return send_err(&k, 400, "invalid", NULL, msg);
+		}
+	}
+	k.peer = peer_cert(c);
+	ret = route(&k, s->api, url + strlen("/api/v1/"));
+	ca_act_as(NULL);
+	json_decref(k.body);
+	X509_free(k.peer);
+	account_rec_clear(&k.acct);
+	return ret;
+}
