@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The HTTPS JSON API with curl: TLS client certificates, password login,
+# signed-challenge login for SM2 holders, roles, bad input, and the
+# authentication API for application systems.
+. "$(dirname "$0")/../lib.sh"
+
+port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
+base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
+out=$(finca -d ca init --algo sm2 --url $base)
+has "init creates the administrator" "administrator account: admin" "$out"
+adminpw=$(sed -n 's/^  password *\([^ ]*\) .*/\1/p' <<<"$out")
+same "admin password printed once (20 chars)" "${#adminpw}" 20
+ok "admin.key opens with the password" openssl pkey -in ca/admin.key -passin pass:$adminpw -out admin.key.pem
+
+# an operator and an auditor with TLS client certificates (service CA)
+mk_tls() { # NAME
+	FINCA_KEY_PASSPHRASE=keypass1234 "$FINCA" -d ca cert issue --profile tls-client --genkey \
+		--subject "CN=$1" --out $1.crt >/dev/null 2>&1 &&
+	openssl pkey -in $1.crt.key -passin pass:keypass1234 -out $1.key
+}
+ok "operator TLS certificate" mk_tls op1
+ok "auditor TLS certificate" mk_tls aud1
+ok "app TLS certificate" mk_tls app1
+ok "account add operator" env FINCA_ACCOUNT_PASSWORD=operator-pass-1 "$FINCA" -d ca account add op1 --role operator --cert op1.crt
+ok "account add auditor" finca -d ca account add aud1 --role auditor --cert aud1.crt
+ok "app add" finca -d ca app add app1 --cert app1.crt
+fails "account with an unknown role" "expected admin, operator" finca -d ca account add x --role boss --cert op1.crt
+has "account list" "aud1 +auditor" "$(finca -d ca account list)"
+
+"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
+for i in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.2; done
+C="curl -s --cacert ca/ca/service.crt"
+code() { $C -o /dev/null -w '%{http_code}' "$@"; }
+
+same "no certificate, no token: 401" "$(code $api/certs)" 401
+same "auditor by client certificate: reads" "$(code --cert aud1.crt --key aud1.key $api/certs)" 200
+same "auditor may not revoke: 403" "$(code --cert aud1.crt --key aud1.key -X POST -d '{"reason":"keyCompromise"}' $api/certs/01/revoke)" 403
+has "the refusal is audited" "auth.denied" "$(finca -d ca audit list)"
+same "operator needs a password first: 401" "$(code --cert op1.crt --key op1.key $api/certs)" 401
+same "wrong password: 401" "$(code --cert op1.crt --key op1.key -X POST -d '{"password":"nope-nope-nope"}' $api/login)" 401
+tok=$($C --cert op1.crt --key op1.key -X POST -d '{"password":"operator-pass-1"}' $api/login | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+same "operator login gives a token" "${#tok}" 43
+O="$C --cert op1.crt --key op1.key -H Authorization:\ Bearer\ $tok"
+opc() { $C -o /dev/null -w '%{http_code}' --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" "$@"; }
+has "whoami" '"role":"operator"' "$($C -H "Authorization: Bearer $tok" $api/whoami)"
+
+# issue through the API, then lifecycle
+csr sm2 "/C=CN/O=福建省财政厅/CN=赵六" u.csr
+body=$(jq -n --arg csr "$(cat u.csr)" '{profile:"personal", csr:$csr, id_number:"35010419700101001X"}' 2>/dev/null ||
+	printf '{"profile":"personal","csr":"%s","id_number":"35010419700101001X"}' "$(awk '{printf "%s\\n", $0}' u.csr)")
+res=$($C -H "Authorization: Bearer $tok" -X POST -d "$body" $api/certs)
+serial=$(sed -n 's/.*"serial":"\([0-9A-F]*\)".*/\1/p' <<<"$res")
+same "POST /certs issues (serial)" "${#serial}" 32
+printf '%b' "$(sed -n 's/.*"pem":"\([^"]*\)".*/\1/p' <<<"$res")" >u.pem
+ok "the issued certificate verifies (openssl, SM2 ID)" \
+	openssl verify -partial_chain -CAfile ca/ca/issuing.crt -vfyopt distid:$DISTID u.pem
+same "freeze" "$(opc -X POST $api/certs/$serial/freeze)" 200
+has "OCSP says hold at once" "certificateHold" "$(openssl ocsp -issuer ca/ca/issuing.crt -cert u.pem -url $base/ocsp -noverify 2>&1)"
+same "freeze twice: 409" "$(opc -X POST $api/certs/$serial/freeze)" 409
+same "unfreeze" "$(opc -X POST $api/certs/$serial/unfreeze)" 200
+has "list with filter" "$serial" "$($C -H "Authorization: Bearer $tok" "$api/certs?status=valid&limit=10")"
+
+# bad input: named fields, nothing changes
+before=$(rows ca cert)
+has "unknown field named" '"field":"colour"' "$($C -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal","csr":"x","colour":"red"}' $api/certs)"
+has "wrong type named" '"field":"days"' "$($C -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal","csr":"x","days":"ten"}' $api/certs)"
+has "missing field named" '"field":"csr"' "$($C -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal"}' $api/certs)"
+has "not JSON" "not a JSON object" "$($C -H "Authorization: Bearer $tok" -X POST -d 'profile=x' $api/certs)"
+has "bad ID number explained" "check character" "$($C -H "Authorization: Bearer $tok" -X POST -d "$(sed 's/35010419700101001X/350104197001010010/' <<<"$body")" $api/certs)"
+same "bad serial: 400" "$(opc -X POST -d '{"reason":"keyCompromise"}' $api/certs/xyz/revoke)" 400
+head -c 2000000 /dev/zero | tr '\0' 'a' >big.json
+same "2 MB body: 413" "$(opc -X POST --data-binary @big.json $api/certs)" 413
+same "nothing was stored by bad input" "$(rows ca cert)" "$before"
+
+# SM2 holder logs in by signed challenge (no TLS client certificate)
+ok "holder account" finca -d ca account add zhao --role officer --cert u.pem
+ch=$($C -X POST $api/login/challenge | sed -n 's/.*"challenge":"\([^"]*\)".*/\1/p')
+printf '%s' "$ch" | openssl dgst -sm3 -sign u.csr.key -sigopt distid:$DISTID -out sig.bin
+sig=$(base64 -w0 sig.bin); cert=$(base64 -w0 <(openssl x509 -in u.pem -outform DER))
+login=$($C -X POST -d "{\"certificate\":\"$cert\",\"challenge\":\"$ch\",\"signature\":\"$sig\"}" $api/login)
+has "SM2 signed-challenge login" '"role":"officer"' "$login"
+has "a challenge is single-use" "unknown or already used" \
+	"$($C -X POST -d "{\"certificate\":\"$cert\",\"challenge\":\"$ch\",\"signature\":\"$sig\"}" $api/login)"
+
+# application system: mutual TLS, challenge, verify
+A="$C --cert app1.crt --key app1.key"
+ach=$($A -X POST $api/auth/challenge | sed -n 's/.*"challenge":"\([^"]*\)".*/\1/p')
+same "app challenge" "${#ach}" 43
+printf '%s' "$ach" | openssl dgst -sm3 -sign u.csr.key -sigopt distid:$DISTID -out asig.bin
+v=$($A -X POST -d "{\"certificate\":\"$cert\",\"challenge\":\"$ach\",\"signature\":\"$(base64 -w0 asig.bin)\"}" $api/auth/verify)
+has "verify: who the holder is" '"name":"赵六".*"id_number":"35010419700101001X"' "$v"
+has "verify: expiry prompt" '"days_to_expiry":[0-9]+,"renewal_due":false' "$v"
+has "verify: grants (none yet)" '"grants":\[\]' "$v"
+has "verify: replay refused" "already used" \
+	"$($A -X POST -d "{\"certificate\":\"$cert\",\"challenge\":\"$ach\",\"signature\":\"$(base64 -w0 asig.bin)\"}" $api/auth/verify)"
+ach=$($A -X POST $api/auth/challenge | sed -n 's/.*"challenge":"\([^"]*\)".*/\1/p')
+printf '%s' "$ach" | openssl dgst -sha256 -sign op1.key -out bsig.bin
+has "verify: another key's signature refused" "not made by the certificate's key" \
+	"$($A -X POST -d "{\"certificate\":\"$cert\",\"challenge\":\"$ach\",\"signature\":\"$(base64 -w0 bsig.bin)\"}" $api/auth/verify)"
+same "operator may not use the app API: 403" "$(opc -X POST $api/auth/challenge)" 403
+ok "revoke the holder" finca -d ca cert revoke $serial --reason affiliationChanged
+ach=$($A -X POST $api/auth/challenge | sed -n 's/.*"challenge":"\([^"]*\)".*/\1/p')
+printf '%s' "$ach" | openssl dgst -sm3 -sign u.csr.key -sigopt distid:$DISTID -out rsig.bin
+has "verify: revoked refused with the reason" "is revoked affiliationChanged" \
+	"$($A -X POST -d "{\"certificate\":\"$cert\",\"challenge\":\"$ach\",\"signature\":\"$(base64 -w0 rsig.bin)\"}" $api/auth/verify)"
+
+# a frozen TLS client certificate cannot log in
+ok "freeze the auditor's certificate" finca -d ca cert freeze "$(serial_of aud1.crt)"
+same "frozen client certificate: 401" "$(code --cert aud1.crt --key aud1.key $api/certs)" 401
+same "the API is not served over plain HTTP" "$(curl -s -o /dev/null -w '%{http_code}' $base/api/v1/certs)" 403
+
+# the administrator: certificate + password
+atok=$($C --cert ca/admin.crt --key admin.key.pem -X POST -d "{\"password\":\"$adminpw\"}" $api/login | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+same "admin login" "${#atok}" 43
+same "admin may not revoke" "$(code -H "Authorization: Bearer $atok" -X POST -d '{"reason":"keyCompromise"}' $api/certs/$serial/revoke)" 403
+
+kill -TERM $pid; wait $pid
+same "clean stop" "$?" 0
+ok "audit verify" finca -d ca audit verify
+has "logins are audited" "auth.login " "$(finca -d ca audit list)"
