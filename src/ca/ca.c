@@ -508,6 +508,29 @@ out:
 	return rc;
 }
 
+int ca_reload_config(struct ca *ca)
+{
+	struct config *old = ca->cfg, *neu = NULL;
+	char *p = path_join(ca->dir, "finca.conf");
+	int rc = config_load(p, &neu);
+
+	free(p);
+	if (rc != FINCA_OK)
+		return rc;
+	ca->cfg = neu;
+	for (size_t i = 0; i < neu->nprofiles; i++) {
+		struct profile *pr = &neu->profiles[i];
+		if (ca_issuer_cert(ca, pr->issuer) &&
+		    (rc = profile_prepare(ca, pr)) != FINCA_OK) {
+			ca->cfg = old; /* keep serving with what worked */
+			config_free(neu);
+			return rc;
+		}
+	}
+	config_free(old);
+	return audit_config(ca);
+}
+
 int ca_open(const char *dir, const char *actor, struct ca **out)
 {
 	struct ca *ca = xcalloc(1, sizeof *ca);

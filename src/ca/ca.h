@@ -52,6 +52,10 @@ void ca_free(struct ca *ca);
 struct store *ca_store(struct ca *ca);
 int ca_threaded(struct ca *ca);
 
+/* Reads finca.conf again (SIGHUP).  On any error the old configuration
+ * stays.  The caller keeps every other user of ca->cfg out meanwhile. */
+int ca_reload_config(struct ca *ca);
+
 /* Decrypts the CA keys; needed for anything that signs. */
 int ca_unlock(struct ca *ca, const char *pass);
 /* Installs the issuing CA certificate signed by an external root: pem holds

@@ -277,7 +277,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		*data_size = 0;
 		return MHD_YES;
 	}
-	return dispatch(s, c, r, url);
+	{
+		enum MHD_Result ret;
+		pthread_rwlock_rdlock(&s->cfg_lock);
+		ret = dispatch(s, c, r, url);
+		pthread_rwlock_unlock(&s->cfg_lock);
+		return ret;
+	}
 }
 
 static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
@@ -474,6 +480,7 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	pd.tls = 0;
 	td.tls = 1;
 	pthread_mutex_init(&s.crl_mu, NULL);
+	pthread_rwlock_init(&s.cfg_lock, NULL);
 	if (threads <= 0)
 		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
@@ -516,8 +523,16 @@ int server_run(struct ca *ca, const struct server_opts *o)
 		sig = sigtimedwait(&set, NULL, &ts);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
-		if (sig == SIGHUP)
-			fprintf(stderr, "finca: SIGHUP: configuration reload is not supported yet; restart\n");
+		if (sig == SIGHUP) {
+			pthread_rwlock_wrlock(&s.cfg_lock);
+			rc = ca_reload_config(ca);
+			pthread_rwlock_unlock(&s.cfg_lock);
+			if (rc == FINCA_OK)
+				fprintf(stderr, "finca: SIGHUP: configuration reloaded\n");
+			else
+				fprintf(stderr, "finca: SIGHUP: %s; keeping the running configuration\n",
+					err_msg());
+		}
 		/* once a minute: keep the OCSP signer fresh */
 		if (ocsp_maintain(s.ocsp) != FINCA_OK)
 			fprintf(stderr, "finca: ocsp: %s\n", err_msg());
@@ -542,5 +557,6 @@ out:
 	free(s.crl);
 	free(s.delta);
 	pthread_mutex_destroy(&s.crl_mu);
+	pthread_rwlock_destroy(&s.cfg_lock);
 	return rc;
 }

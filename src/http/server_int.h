@@ -20,6 +20,7 @@ struct srv {
 	struct ocsp_responder *ocsp;   /* owned */
 	struct metrics metrics;
 	const struct server_opts *o;
+	pthread_rwlock_t cfg_lock;     /* requests read; SIGHUP reload writes */
 	pthread_mutex_t crl_mu;        /* the published CRLs */
 	unsigned char *crl, *delta;    /* owned DER */
 	size_t crl_len, delta_len;

@@ -88,6 +88,19 @@ exec 3<>/dev/tcp/127.0.0.1/$port   # connects, sends nothing
 ok "served while a client idles and another trickles" curl -sf -m 2 $base/healthz
 exec 3>&-
 
+# SIGHUP: a broken configuration is refused, a good one is taken
+cp ca/finca.conf conf.bak
+echo "bogus = 1" >>ca/finca.conf
+kill -HUP $pid; sleep 0.5
+has "SIGHUP with a bad file keeps running" "keeping the running configuration" "$(cat serve.log)"
+ok "still serving after a bad reload" curl -sf $base/healthz
+cp conf.bak ca/finca.conf
+sed -i 's/^renewal_days = 30$/renewal_days = 45/' ca/finca.conf
+kill -HUP $pid; sleep 0.5
+has "SIGHUP reloads" "configuration reloaded" "$(cat serve.log)"
+has "the change is audited" "config.change" "$(finca -d ca audit list)"
+has "OCSP after reload" "good.pem: good" "$(ocsp good.pem)"
+
 kill -TERM $pid
 for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.2; done
 wait $pid
