@@ -139,13 +139,22 @@ int ca_checkpoint(struct ca *ca)
 int ca_random_serial(X509 *x)
 {
 	unsigned char b[16];
+	uint64_t t = (uint64_t)clock_now();
 	BIGNUM *bn = NULL;
 	int ok;
 
-	/* 127 random bits, positive, 16 octets (RFC 5280 4.1.2.2: <= 20) */
-	if (RAND_bytes(b, sizeof b) != 1)
+	/* 16 octets, positive: 01 + 38 bits of the issuing second, then 88
+	 * bits from the CSPRNG (more than the 64 that RFC 5280 practice and
+	 * the CA/B rules ask for).  The time prefix puts new serials at the
+	 * right edge of the store's serial index, so issuing stays as fast
+	 * with a million certificates as with none. */
+	if (RAND_bytes(b + 5, sizeof b - 5) != 1)
 		return err_ssl(FINCA_ECRYPTO, "random serial");
-	b[0] = (unsigned char)((b[0] & 0x7f) | 0x40);
+	b[0] = (unsigned char)(0x40 | ((t >> 32) & 0x3f));
+	b[1] = (unsigned char)(t >> 24);
+	b[2] = (unsigned char)(t >> 16);
+	b[3] = (unsigned char)(t >> 8);
+	b[4] = (unsigned char)t;
 	ok = (bn = BN_bin2bn(b, sizeof b, NULL)) != NULL &&
 	     BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
 	BN_free(bn);

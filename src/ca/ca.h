@@ -65,7 +65,7 @@ int ca_install(struct ca *ca, const char *pem, size_t len, const char *pass);
 X509 *ca_issuer_cert(const struct ca *ca, const char *issuer);
 EVP_PKEY *ca_issuer_key(const struct ca *ca, const char *issuer);
 
-/* Sets a random positive 127-bit serial (16 octets, RFC 5280 4.1.2.2). */
+/* Sets a positive 16-octet serial with 88 random bits (see ca.c). */
 int ca_random_serial(X509 *x);
 
 /* The URLs certificates carry (caller frees). */
