@@ -9,7 +9,7 @@
 #   make fuzz     build the libFuzzer harnesses in fuzz/
 
 CC      ?= cc
-PKGS    := libcrypto sqlite3 inih jansson libmicrohttpd gnutls libargon2
+PKGS    := libcrypto sqlite3 inih jansson libmicrohttpd gnutls libargon2 libp11
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Werror
 DEFS    := -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED

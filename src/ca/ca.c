@@ -3,6 +3,7 @@
 #include "ca/dn.h"
 #include "ca/profile.h"
 #include "crypto/key.h"
+#include "crypto/keystore.h"
 #include "crypto/sig.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -331,6 +332,7 @@ out:
 int ca_init(const struct ca_init_opts *o, const char *pass)
 {
 	struct init_state s;
+	struct keystore *hsm = NULL;
 	struct ca *ca = NULL;
 	char *conf = NULL, *confpath = NULL, *dbpath = NULL, *cadir = NULL;
 	char subj[512], *p;
@@ -353,14 +355,24 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 			goto out;
 		}
 	/* everything that can fail is made in memory first */
-	if ((rc = key_generate(o->algorithm, &s.issuing_key)) != FINCA_OK)
+	if (o->pkcs11_module) {
+		if (o->external_root) {
+			rc = err_set(FINCA_EINVAL, "--external-root with an HSM is not supported yet");
+			goto out;
+		}
+		if ((rc = keystore_open_pkcs11(o->pkcs11_module, o->pkcs11_token, &hsm)) ||
+		    (rc = hsm->ops->load(hsm, "root", pass, &s.root_key)) ||
+		    (rc = hsm->ops->load(hsm, "issuing", pass, &s.issuing_key)))
+			goto out;
+	} else if ((rc = key_generate(o->algorithm, &s.issuing_key)) != FINCA_OK) {
 		goto out;
+	}
 	if (o->external_root) {
 		snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Issuing CA", o->name, o->name);
 		if ((rc = make_csr(subj, s.issuing_key, &s.csr)) != FINCA_OK)
 			goto out;
 	} else {
-		if ((rc = key_generate(o->algorithm, &s.root_key)) != FINCA_OK)
+		if (!s.root_key && (rc = key_generate(o->algorithm, &s.root_key)) != FINCA_OK)
 			goto out;
 		snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Root CA", o->name, o->name);
 		if ((rc = make_ca_cert(subj, s.root_key, NULL, s.root_key, 7305, -1,
@@ -382,11 +394,13 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 	cadir = path_join(o->dir, "ca");
 	if ((rc = dir_make(o->dir, 0750)) || (rc = dir_make(cadir, 0700)))
 		goto out;
-	p = path_join(cadir, "issuing.key");
-	rc = key_save(p, s.issuing_key, pass);
-	free(p);
-	if (rc)
-		goto out;
+	if (!hsm) {
+		p = path_join(cadir, "issuing.key");
+		rc = key_save(p, s.issuing_key, pass);
+		free(p);
+		if (rc)
+			goto out;
+	}
 	if (s.csr) {
 		p = path_join(cadir, "issuing.csr");
 		rc = write_csr(p, s.csr);
@@ -394,11 +408,13 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 		if (rc)
 			goto out;
 	} else {
-		p = path_join(cadir, "root.key");
-		rc = key_save(p, s.root_key, pass);
-		free(p);
-		if (rc)
-			goto out;
+		if (!hsm) {
+			p = path_join(cadir, "root.key");
+			rc = key_save(p, s.root_key, pass);
+			free(p);
+			if (rc)
+				goto out;
+		}
 		p = path_join(cadir, "root.crt");
 		rc = write_pem_cert(p, s.root);
 		free(p);
@@ -422,7 +438,8 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 		goto out;
 	confpath = path_join(o->dir, "finca.conf");
 	if (!path_exists(confpath)) {
-		conf = config_default_text(o->name, o->base_url);
+		conf = config_default_text(o->name, o->base_url, o->pkcs11_module,
+					   o->pkcs11_token);
 		if ((rc = file_write(confpath, conf, strlen(conf), 0640)) != FINCA_OK)
 			goto out;
 	}
@@ -444,7 +461,17 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 		if (rc)
 			goto out;
 	}
-	/* open as any command would, and record the birth of the CA */
+	/* open as any command would, and record the birth of the CA; one
+	 * PKCS#11 context at a time: a second C_Finalize ends the first's
+	 * sessions */
+	X509_free(s.root); /* they hold references to the keys */
+	X509_free(s.issuing);
+	s.root = s.issuing = NULL;
+	EVP_PKEY_free(s.root_key);
+	EVP_PKEY_free(s.issuing_key);
+	s.root_key = s.issuing_key = NULL;
+	keystore_free(hsm);
+	hsm = NULL;
 	if ((rc = ca_open(o->dir, o->actor, &ca)) != FINCA_OK)
 		goto out;
 	if ((rc = ca_unlock(ca, pass)) != FINCA_OK)
@@ -452,14 +479,14 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 	d = json_pack("{s:s, s:s, s:b, s:o*, s:o*, s:o}", "algorithm",
 		      key_alg_name(o->algorithm), "base_url", o->base_url,
 		      "external_root", o->external_root,
-		      "root", s.root ? cert_json(s.root) : NULL,
-		      "issuing", s.issuing ? cert_json(s.issuing) : NULL,
+		      "root", ca->root ? cert_json(ca->root) : NULL,
+		      "issuing", ca->issuing ? cert_json(ca->issuing) : NULL,
 		      "service", cert_json(s.service));
 	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		goto out;
 	if ((rc = ca_audit(ca, "ca.init", "ca", d)) != FINCA_OK ||
-	    (s.issuing_key && (rc = audit_checkpoint(ca_store(ca), ca->audit_md,
-						     s.issuing_key, "issuing")))) {
+	    (ca->issuing && (rc = audit_checkpoint(ca_store(ca), ca->audit_md,
+						   ca->issuing_key, "issuing")))) {
 		store_rollback(ca_store(ca));
 		goto out;
 	}
@@ -467,13 +494,15 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 out:
 	json_decref(d);
 	ca_free(ca);
-	EVP_PKEY_free(s.root_key);
-	EVP_PKEY_free(s.issuing_key);
 	EVP_PKEY_free(s.service_key);
 	X509_free(s.root);
 	X509_free(s.issuing);
 	X509_free(s.service);
 	X509_REQ_free(s.csr);
+	/* the HSM's keys go before the module they live in */
+	EVP_PKEY_free(s.root_key);
+	EVP_PKEY_free(s.issuing_key);
+	keystore_free(hsm);
 	free(conf);
 	free(confpath);
 	free(dbpath);
@@ -610,6 +639,7 @@ void ca_free(struct ca *ca)
 	X509_free(ca->service);
 	EVP_PKEY_free(ca->issuing_key);
 	EVP_PKEY_free(ca->service_key);
+	keystore_free(ca->keys); /* after the keys it holds */
 	free(ca->dir);
 	free(ca);
 }
@@ -620,10 +650,18 @@ int ca_unlock(struct ca *ca, const char *pass)
 	char *p;
 	int rc;
 
-	p = CA_FILE(ca, "issuing.key");
-	rc = key_load(p, pass, &ik);
-	free(p);
-	if (rc)
+	if (!ca->keys) {
+		char *cadir = path_join(ca->dir, "ca");
+		if (!strcmp(ca->cfg->key_store, "pkcs11"))
+			rc = keystore_open_pkcs11(ca->cfg->pkcs11_module,
+						  ca->cfg->pkcs11_token, &ca->keys);
+		else
+			rc = keystore_open_file(cadir, &ca->keys);
+		free(cadir);
+		if (rc)
+			goto out;
+	}
+	if ((rc = ca->keys->ops->load(ca->keys, "issuing", pass, &ik)) != FINCA_OK)
 		goto out;
 	if (ca->issuing && !key_public_equal(ik, X509_get0_pubkey(ca->issuing))) {
 		rc = err_set(FINCA_EINTEGRITY,

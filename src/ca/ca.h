@@ -27,6 +27,7 @@ struct ca {
 	char audit_md[16];    /* SM3 for SM2 deployments, SHA256 otherwise */
 	X509 *root, *issuing, *service; /* owned; NULL when not installed */
 	EVP_PKEY *issuing_key, *service_key; /* owned; NULL until ca_unlock */
+	struct keystore *keys; /* owned: where root and issuing keys live */
 	char actor[128];      /* who acts, for the audit trail */
 	int threaded;         /* ca_threaded() was called */
 	pthread_key_t st_key; /* per-thread stores when threaded */
@@ -36,6 +37,8 @@ struct ca_init_opts {
 	const char *dir, *name, *base_url;
 	int algorithm;        /* enum key_alg */
 	int external_root;    /* only the issuing key and a CSR */
+	const char *pkcs11_module, *pkcs11_token; /* root and issuing keys in
+				 * an HSM (both NULL: encrypted files) */
 	const char *actor;
 };
 

@@ -156,6 +156,17 @@ static int set_ca(struct load *l, const char *name, const char *v)
 		while (strlen(c->base_url) > 8 &&
 		       c->base_url[strlen(c->base_url) - 1] == '/')
 			c->base_url[strlen(c->base_url) - 1] = '\0';
+	} else if (!strcmp(name, "key_store")) {
+		if (strcmp(v, "file") && strcmp(v, "pkcs11"))
+			return fail(l, "[ca] %s: '%s' is not 'file' or 'pkcs11'%s", name, v, "");
+		free(c->key_store);
+		c->key_store = xstrdup(v);
+	} else if (!strcmp(name, "pkcs11_module")) {
+		free(c->pkcs11_module);
+		c->pkcs11_module = xstrdup(v);
+	} else if (!strcmp(name, "pkcs11_token")) {
+		free(c->pkcs11_token);
+		c->pkcs11_token = xstrdup(v);
 	} else if (!strcmp(name, "crl_validity_hours")) {
 		if (parse_int(v, 1, 24 * 366, &c->crl_hours))
 			goto badnum;
@@ -372,6 +383,13 @@ int config_load(const char *path, struct config **out)
 			     c->name ? "base_url" : "name");
 		goto fail;
 	}
+	if (!c->key_store)
+		c->key_store = xstrdup("file");
+	if (!strcmp(c->key_store, "pkcs11") && (!c->pkcs11_module || !c->pkcs11_token)) {
+		rc = err_set(FINCA_ECONFIG, "%s: [ca] key_store = pkcs11 needs %s", path,
+			     c->pkcs11_module ? "pkcs11_token" : "pkcs11_module");
+		goto fail;
+	}
 	for (size_t i = 0; i < c->nprofiles; i++)
 		if ((rc = check_profile(c, &c->profiles[i])) != FINCA_OK)
 			goto fail;
@@ -400,6 +418,9 @@ void config_free(struct config *c)
 	free(c->base_url);
 	free(c->resident_id_oid);
 	free(c->unit_code_oid);
+	free(c->key_store);
+	free(c->pkcs11_module);
+	free(c->pkcs11_token);
 	free(c);
 }
 
@@ -428,6 +449,10 @@ static const char default_text[] =
 "#   OCSP responder          BASE_URL/ocsp\n"
 "#   CA issuers              BASE_URL/ca/issuing.crt\n"
 "base_url = %s\n"
+"# Where the root and issuing CA keys live: file (PKCS#8 encrypted under the\n"
+"# CA passphrase, in ca/) or pkcs11 (an HSM: keys labelled finca-root and\n"
+"# finca-issuing in the token; FINCA_PASSPHRASE is then the token's PIN).\n"
+"%s"
 "# Hours from thisUpdate to nextUpdate of full and delta CRLs.\n"
 "crl_validity_hours = 24\n"
 "delta_crl_validity_hours = 4\n"
@@ -555,11 +580,20 @@ static const char default_text[] =
 "subject = C, ST, L, O, OU, CN\n"
 "subject_required = CN, O\n";
 
-char *config_default_text(const char *name, const char *base_url)
+char *config_default_text(const char *name, const char *base_url,
+			  const char *module, const char *token)
 {
-	char *s;
+	char *s, *ks;
 
-	if (asprintf(&s, default_text, name, base_url) < 0)
+	if (module) {
+		if (asprintf(&ks, "key_store = pkcs11\npkcs11_module = %s\npkcs11_token = %s\n",
+			     module, token) < 0)
+			abort();
+	} else {
+		ks = xstrdup("key_store = file\n");
+	}
+	if (asprintf(&s, default_text, name, base_url, ks) < 0)
 		abort();
+	free(ks);
 	return s;
 }

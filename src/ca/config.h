@@ -28,6 +28,8 @@ struct profile {
 struct config {
 	char *path;
 	char *name, *base_url;
+	char *key_store;       /* "file" or "pkcs11" */
+	char *pkcs11_module, *pkcs11_token;
 	int crl_hours, delta_crl_hours;
 	int workers, commit_group;
 	int checkpoint_every;
@@ -44,6 +46,7 @@ void config_free(struct config *c);
 const struct profile *config_profile(const struct config *c, const char *name);
 /* The commented default configuration written by 'finca init' (caller
  * frees). */
-char *config_default_text(const char *name, const char *base_url);
+char *config_default_text(const char *name, const char *base_url,
+			  const char *pkcs11_module, const char *pkcs11_token);
 
 #endif

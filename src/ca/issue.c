@@ -13,6 +13,7 @@
 #include "ca/profile.h"
 #include "crypto/csr.h"
 #include "crypto/key.h"
+#include "crypto/keystore.h"
 #include "crypto/sig.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -178,6 +179,8 @@ static int nworkers(const struct ca *ca, size_t n)
 
 	if (w <= 0)
 		w = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ca->keys && ca->keys->single_thread)
+		w = 1;
 	if (w < 1)
 		w = 1;
 	if ((size_t)w > n)

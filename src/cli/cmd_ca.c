@@ -19,6 +19,8 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "external-root", no_argument, NULL, 'x' },
+		{ "pkcs11-module", required_argument, NULL, 'm' },
+		{ "pkcs11-token", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ca_init_opts o;
@@ -41,6 +43,8 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		case 'n': o.name = optarg; break;
 		case 'u': o.base_url = optarg; break;
 		case 'x': o.external_root = 1; break;
+		case 'm': o.pkcs11_module = optarg; break;
+		case 'T': o.pkcs11_token = optarg; break;
 		default: return cli_usage("init: bad option");
 		}
 	}
@@ -48,6 +52,8 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		return cli_usage("init: unexpected '%s'", argv[optind]);
 	if (!c->dir)
 		return cli_usage("init: give the data directory with -d DIR");
+	if (!o.pkcs11_module != !o.pkcs11_token)
+		return cli_usage("init: --pkcs11-module and --pkcs11-token go together");
 	o.dir = c->dir;
 	if (strncmp(o.base_url, "http://", 7) && strncmp(o.base_url, "https://", 8))
 		return cli_usage("--url %s: expected http://HOST[:PORT]", o.base_url);

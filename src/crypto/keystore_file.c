@@ -1,0 +1,64 @@
+/* CA keys as PKCS#8 PEM files encrypted under the CA passphrase. */
+#include "crypto/keystore.h"
+#include "crypto/key.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static int file_load(struct keystore *ks, const char *name, const char *secret,
+		     EVP_PKEY **out)
+{
+	char file[64], *p;
+	int rc;
+
+	snprintf(file, sizeof file, "%s.key", name);
+	p = path_join(ks->dir, file);
+	rc = key_load(p, secret, out);
+	free(p);
+	return rc;
+}
+
+static int file_save(struct keystore *ks, const char *name, EVP_PKEY *key,
+		     const char *secret)
+{
+	char file[64], *p;
+	int rc;
+
+	snprintf(file, sizeof file, "%s.key", name);
+	p = path_join(ks->dir, file);
+	rc = key_save(p, key, secret);
+	free(p);
+	return rc;
+}
+
+static void file_free(struct keystore *ks)
+{
+	(void)ks;
+}
+
+static const struct keystore_ops file_ops = {
+	"file", file_load, file_save, file_free,
+};
+
+int keystore_open_file(const char *dir, struct keystore **out)
+{
+	struct keystore *ks = xcalloc(1, sizeof *ks);
+
+	ks->ops = &file_ops;
+	ks->dir = xstrdup(dir);
+	*out = ks;
+	return FINCA_OK;
+}
+
+void keystore_free(struct keystore *ks)
+{
+	if (!ks)
+		return;
+	ks->ops->free(ks);
+	free(ks->dir);
+	free(ks->module);
+	free(ks->token);
+	free(ks);
+}
