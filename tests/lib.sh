@@ -1,7 +1,8 @@
 # Helpers for end-to-end tests: each check prints "ok - NAME" or
 # "not ok - NAME"; tests/run.sh counts them.
 set -u
-FINCA=${FINCA:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/san/finca}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FINCA=${FINCA:-$ROOT/build/san/finca}
 export FINCA_PASSPHRASE=${FINCA_PASSPHRASE:-test-passphrase}
 T=$(mktemp -d /tmp/finca-e2e.XXXXXX)
 trap 'rm -rf "$T"' EXIT

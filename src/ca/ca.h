@@ -94,6 +94,8 @@ struct issue_req {
 	size_t csr_len;
 	EVP_PKEY *pubkey;       /* borrowed; the key when there is no CSR */
 	const char *subject;    /* DN text; NULL: the CSR's subject */
+	const X509_NAME *subject_name; /* borrowed, or the subject as it is
+				 * (renewal keeps it byte for byte) */
 	int days;               /* 0: the profile's validity */
 	const char *id_number;  /* persons: resident ID number */
 	const char *unit_code;  /* units: unified social credit code */

@@ -63,13 +63,15 @@ int dn_parse(const char *s, X509_NAME **out)
 {
 	X509_NAME *name = NULL;
 	char *buf = NULL;
-	size_t n = 0, len = strlen(s);
+	size_t n = 0, total = 0, len = strlen(s);
 	char sep = ',';
 	const char *p = s;
 	int rc = FINCA_OK;
 
-	if (len == 0 || len > DN_MAX)
-		return err_set(FINCA_EINVAL, "subject: must be 1 to %d bytes", DN_MAX);
+	/* the limit is on the text without its escapes, so that whatever
+	 * dn_format writes (escaping doubles some characters) reads back */
+	if (len == 0 || len > 2 * DN_MAX)
+		return err_set(FINCA_EINVAL, "subject: must be 1 to %d characters", DN_MAX);
 	if (*p == '/') {
 		sep = '/';
 		p++;
@@ -79,6 +81,7 @@ int dn_parse(const char *s, X509_NAME **out)
 	for (;; p++) {
 		if (*p == '\\' && p[1]) {
 			buf[n++] = *++p;
+			total++;
 			continue;
 		}
 		if (*p == sep || *p == '\0') {
@@ -91,6 +94,11 @@ int dn_parse(const char *s, X509_NAME **out)
 			continue;
 		}
 		buf[n++] = *p;
+		total++;
+	}
+	if (total > DN_MAX) {
+		rc = err_set(FINCA_EINVAL, "subject: longer than %d characters", DN_MAX);
+		goto out;
 	}
 	*out = name;
 	name = NULL;

@@ -88,7 +88,9 @@ static int prepare(struct batch *b, size_t i)
 	if ((rc = key_check_strength(pub, rq->csr_der ? "CSR" : "key")) != FINCA_OK)
 		goto out;
 	key_describe(pub, it->key_alg, sizeof it->key_alg);
-	if (rq->subject) {
+	if (rq->subject_name) {
+		subject = X509_NAME_dup(rq->subject_name);
+	} else if (rq->subject) {
 		if ((rc = dn_parse(rq->subject, &subject)) != FINCA_OK)
 			goto out;
 	} else if (csr.subject && X509_NAME_entry_count(csr.subject) > 0) {
@@ -466,7 +468,13 @@ int ca_renew(struct ca *ca, int op, const char *serial_in,
 	rq.csr_der = over->csr_der;
 	rq.csr_len = over->csr_len;
 	rq.pubkey = over->csr_der ? NULL : X509_get0_pubkey(oldx);
-	rq.subject = over->subject ? over->subject : old.subject;
+	/* the old name itself, not its text: formatting and parsing again
+	 * would not give back every name (multi-valued RDNs, escapes, string
+	 * types) */
+	if (over->subject)
+		rq.subject = over->subject;
+	else
+		rq.subject_name = X509_get_subject_name(oldx);
 	rq.days = over->days;
 	rq.id_number = over->id_number ? over->id_number : old.id_number;
 	rq.unit_code = over->unit_code ? over->unit_code : old.unit_code;

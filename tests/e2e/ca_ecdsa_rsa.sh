@@ -56,3 +56,12 @@ for alg in p256 rsa2048; do
 		"$(openssl crl -inform DER -in $alg-delta.crl -noout -text)"
 	ok "$alg: audit verify" finca -d $d audit verify
 done
+
+# renewal keeps the subject exactly, whatever its shape (the fuzzer's
+# multi-valued RDN, "OU=dept + CN=alice", lost its CN through the text form)
+mv_csr=$ROOT/fuzz/crashes/csr-multivalued-rdn-renewal.der
+ok "issue a multi-valued RDN subject" finca -d ca-p256 cert issue --profile device --csr "$mv_csr" --out mv.pem
+ok "renew it" finca -d ca-p256 cert renew "$(serial_of mv.pem)" --out mv2.pem
+same "renewal keeps the subject byte for byte" \
+	"$(openssl x509 -in mv2.pem -noout -subject -nameopt RFC2253)" \
+	"$(openssl x509 -in mv.pem -noout -subject -nameopt RFC2253)"
