@@ -1,6 +1,7 @@
 /* Thin handlers: decode JSON, check the caller's role, call the core,
  * render JSON.  Errors are {"error": {"code", "message", "field"?}}. */
 #include "http/api.h"
+#include "http/jsonreq.h"
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "util/err.h"
@@ -81,63 +82,15 @@ static enum MHD_Result send_rc(struct call *k, int rc)
 	return send_err(k, st, err_name(rc), NULL, st == 500 ? "internal error" : err_msg());
 }
 
-/* --- request decoding: every field known, every type checked --- */
-
-enum ftype { F_STR, F_INT, F_BOOL };
-struct field {
-	const char *name;
-	enum ftype type;
-	int required;
-	void *out;          /* const char **, json_int_t *, int * */
-};
-
-/* Checks the body against fields; on failure sends 400 naming the field
- * and returns 0. */
+/* 1 when the body fits the fields; otherwise sends 400 naming the field. */
 static int decode(struct call *k, const struct field *f, size_t n, enum MHD_Result *ret)
 {
-	const char *key;
-	json_t *v;
+	const char *bad;
 
-	if (!k->body) {
-		if (n == 0)
-			return 1;
-		for (size_t i = 0; i < n; i++)
-			if (f[i].required) {
-				*ret = send_err(k, 400, "invalid", f[i].name, "missing field");
-				return 0;
-			}
+	if (jsonreq_decode(k->body, f, n, &bad) == FINCA_OK)
 		return 1;
-	}
-	json_object_foreach(k->body, key, v) {
-		size_t i;
-		for (i = 0; i < n && strcmp(f[i].name, key); i++)
-			;
-		if (i == n) {
-			*ret = send_err(k, 400, "invalid", key, "unknown field");
-			return 0;
-		}
-		if ((f[i].type == F_STR && !json_is_string(v)) ||
-		    (f[i].type == F_INT && !json_is_integer(v)) ||
-		    (f[i].type == F_BOOL && !json_is_boolean(v))) {
-			*ret = send_err(k, 400, "invalid", key,
-					f[i].type == F_STR ? "expected a string" :
-					f[i].type == F_INT ? "expected an integer" :
-					"expected true or false");
-			return 0;
-		}
-		if (f[i].type == F_STR)
-			*(const char **)f[i].out = json_string_value(v);
-		else if (f[i].type == F_INT)
-			*(json_int_t *)f[i].out = json_integer_value(v);
-		else
-			*(int *)f[i].out = json_is_true(v);
-	}
-	for (size_t i = 0; i < n; i++)
-		if (f[i].required && !json_object_get(k->body, f[i].name)) {
-			*ret = send_err(k, 400, "invalid", f[i].name, "missing field");
-			return 0;
-		}
-	return 1;
+	*ret = send_err(k, 400, "invalid", bad, err_msg());
+	return 0;
 }
 
 /* --- who is calling --- */
@@ -832,16 +785,8 @@ enum MHD_Result api_dispatch(struct srv *s, struct MHD_Connection *c,
 		return send_err(&k, 403, "tls", NULL, "the API is served over HTTPS only");
 	if (r->too_big)
 		return send_err(&k, 413, "too_large", NULL, "request body too large");
-	if (r->len) {
-		json_error_t je;
-		k.body = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &je);
-		if (!k.body || !json_is_object(k.body)) {
-			char msg[200];
-			snprintf(msg, sizeof msg, "body is not a JSON object: %s", je.text);
-			json_decref(k.body);
-			return send_err(&k, 400, "invalid", NULL, msg);
-		}
-	}
+	if (r->len && jsonreq_parse(r->body, r->len, BODY_MAX, &k.body) != FINCA_OK)
+		return send_err(&k, 400, "invalid", NULL, err_msg());
 	k.peer = peer_cert(c);
 	ret = route(&k, s->api, url + strlen("/api/v1/"));
 	ca_act_as(NULL);
