@@ -87,6 +87,19 @@ exec 3<>/dev/tcp/127.0.0.1/$port   # connects, sends nothing
 ( for i in 1 2 3 4 5; do printf 'G'; sleep 1; done ) >/dev/tcp/127.0.0.1/$port 2>/dev/null &
 ok "served while a client idles and another trickles" curl -sf -m 2 $base/healthz
 exec 3>&-
+# 1,000 idle connections and a 10 MB upload at once
+ulimit -n 4096
+fds=()
+for i in $(seq 1000); do exec {fd}<>/dev/tcp/127.0.0.1/$port && fds+=($fd); done
+same "1000 idle connections opened" "${#fds[@]}" 1000
+head -c 10000000 /dev/zero >ten.bin
+curl -s -o /dev/null -H 'Content-Type: application/ocsp-request' --data-binary @ten.bin $base/ocsp &
+big=$!
+t0=$EPOCHREALTIME
+has "OCSP answers during all that" "good.pem: good" "$(ocsp good.pem)"
+same "within a second" "$(awk "BEGIN { print ($EPOCHREALTIME - $t0) < 1.0 }")" 1
+wait $big
+for fd in "${fds[@]}"; do exec {fd}>&-; done
 
 # SIGHUP: a broken configuration is refused, a good one is taken
 cp ca/finca.conf conf.bak
