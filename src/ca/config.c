@@ -211,6 +211,38 @@ static int set_identity(struct load *l, const char *name, const char *v)
 	return 1;
 }
 
+static int set_server(struct load *l, const char *name, const char *v)
+{
+	struct config *c = l->c;
+
+	if (!strcmp(name, "listen") || !strcmp(name, "tls_listen")) {
+		char **dst = !strcmp(name, "listen") ? &c->listen : &c->tls_listen;
+		if (*v && !strchr(v, ':'))
+			return fail(l, "[server] %s: '%s' is not ADDRESS:PORT%s", name, v, "");
+		free(*dst);
+		*dst = *v ? xstrdup(v) : NULL;
+	} else if (!strcmp(name, "threads")) {
+		if (parse_int(v, 0, 256, &c->threads))
+			goto badnum;
+	} else if (!strcmp(name, "body_max")) {
+		if (parse_int(v, 1024, 64 << 20, &c->body_max))
+			goto badnum;
+	} else if (!strcmp(name, "idle_timeout")) {
+		if (parse_int(v, 1, 3600, &c->idle_timeout))
+			goto badnum;
+	} else if (!strcmp(name, "log")) {
+		if (strcmp(v, "stderr") && strcmp(v, "syslog") && strcmp(v, "none"))
+			return fail(l, "[server] log: '%s' is not stderr, syslog or none%s%s", v, "", "");
+		free(c->log);
+		c->log = xstrdup(v);
+	} else {
+		return fail(l, "[server]: unknown setting '%s'%s%s", name, "", "");
+	}
+	return 1;
+badnum:
+	return fail(l, "[server] %s: '%s' is not a number in range%s", name, v, "");
+}
+
 static int set_profile(struct load *l, struct profile *p, const char *name,
 		       const char *v)
 {
@@ -313,6 +345,8 @@ static int handler(void *user, const char *section, const char *name,
 		return set_ca(l, name, value);
 	if (!strcmp(section, "identity"))
 		return set_identity(l, name, value);
+	if (!strcmp(section, "server"))
+		return set_server(l, name, value);
 	if (!strncmp(section, "profile ", 8)) {
 		const char *pn = section + 8;
 		if (!*pn || strlen(pn) >= sizeof(((struct profile *)0)->name) ||
@@ -363,6 +397,10 @@ int config_load(const char *path, struct config **out)
 	c->commit_group = 256;
 	c->checkpoint_every = 1000;
 	c->renewal_days = 30;
+	c->listen = xstrdup("127.0.0.1:8080");
+	c->body_max = 1 << 20;
+	c->idle_timeout = 10;
+	c->log = xstrdup("stderr");
 	c->resident_id_oid = xstrdup("1.2.156.10260.4.1.1");
 	c->unit_code_oid = xstrdup("1.2.156.10260.4.1.4");
 	l.c = c;
@@ -418,6 +456,9 @@ void config_free(struct config *c)
 	free(c->base_url);
 	free(c->resident_id_oid);
 	free(c->unit_code_oid);
+	free(c->listen);
+	free(c->tls_listen);
+	free(c->log);
 	free(c->key_store);
 	free(c->pkcs11_module);
 	free(c->pkcs11_token);
@@ -466,6 +507,19 @@ static const char default_text[] =
 "# Days before expiry from which the authentication API says renewal_due\n"
 "# (the automatic expiry prompt of art. 14).\n"
 "renewal_days = 30\n"
+"\n"
+"[server]\n"
+"# finca serve: plain HTTP (OCSP, CRLs, CA certificates) and HTTPS (the JSON\n"
+"# API; empty: none).  --listen and --tls-listen override these.\n"
+"listen = 127.0.0.1:8080\n"
+"tls_listen = 127.0.0.1:8443\n"
+"# Worker threads (0: one per core), largest request body in bytes, seconds\n"
+"# a silent or trickling connection is kept, where request lines go\n"
+"# (stderr, syslog or none).\n"
+"threads = 0\n"
+"body_max = 1048576\n"
+"idle_timeout = 10\n"
+"log = stderr\n"
 "\n"
 "[identity]\n"
 "# GM/T 0015 identity extensions.  The 2023 revision moved some OIDs;\n"

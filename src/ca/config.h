@@ -35,6 +35,12 @@ struct config {
 	int checkpoint_every;
 	int renewal_days;     /* art. 14: tell holders this many days ahead */
 	char *resident_id_oid, *unit_code_oid;
+	/* [server]: finca serve */
+	char *listen, *tls_listen; /* tls_listen NULL: no HTTPS */
+	int threads;           /* 0: one per core */
+	int body_max;          /* bytes of a request body */
+	int idle_timeout;      /* seconds a silent connection is kept */
+	char *log;             /* stderr | syslog | none */
 	struct profile *profiles;
 	size_t nprofiles;
 };

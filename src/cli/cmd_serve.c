@@ -21,7 +21,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	int ch, rc;
 
 	memset(&o, 0, sizeof o);
-	o.listen = "127.0.0.1:8080";
+	o.threads = -1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {

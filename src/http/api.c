@@ -785,7 +785,7 @@ enum MHD_Result api_dispatch(struct srv *s, struct MHD_Connection *c,
 		return send_err(&k, 403, "tls", NULL, "the API is served over HTTPS only");
 	if (r->too_big)
 		return send_err(&k, 413, "too_large", NULL, "request body too large");
-	if (r->len && jsonreq_parse(r->body, r->len, BODY_MAX, &k.body) != FINCA_OK)
+	if (r->len && jsonreq_parse(r->body, r->len, (size_t)s->body_max, &k.body) != FINCA_OK)
 		return send_err(&k, 400, "invalid", NULL, err_msg());
 	k.peer = peer_cert(c);
 	ret = route(&k, s->api, url + strlen("/api/v1/"));

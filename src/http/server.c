@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <syslog.h>
 #include <unistd.h>
 
 static uint64_t now_us(void)
@@ -266,7 +267,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		return MHD_YES;
 	}
 	if (*data_size) {
-		if (r->len + *data_size > BODY_MAX) {
+		if (r->len + *data_size > (size_t)s->body_max) {
 			r->too_big = 1; /* keep reading, answer 413 at the end */
 		} else if (!r->too_big) {
 			r->body = xrealloc(r->body, r->len + *data_size + 1);
@@ -300,9 +301,12 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->status)
 		r->status = 499; /* the client went away */
 	metrics_observe(&s->metrics, r->route, r->status, us);
-	if (!s->o->quiet)
+	if (s->log == LOG_TO_STDERR)
 		fprintf(stderr, "%s %s %d %lluus %s\n", r->method, r->path, r->status,
 			(unsigned long long)us, r->account[0] ? r->account : "-");
+	else if (s->log == LOG_TO_SYSLOG)
+		syslog(LOG_INFO, "%s %s %d %lluus %s", r->method, r->path, r->status,
+		       (unsigned long long)us, r->account[0] ? r->account : "-");
 	free(r->body);
 	free(r);
 	*req_cls = NULL;
@@ -410,6 +414,7 @@ static int tls_material(struct srv *s, const char *listen, struct tls_pem *t)
 static struct MHD_Daemon *start(struct door *d, const char *listen, int threads,
 				const struct tls_pem *t)
 {
+	unsigned idle = (unsigned)d->s->idle_timeout;
 	struct sockaddr_storage ss;
 
 	if (parse_addr(listen, &ss) != FINCA_OK)
@@ -426,7 +431,7 @@ static struct MHD_Daemon *start(struct door *d, const char *listen, int threads,
 			/* asks browsers and clients for a certificate; finca
 			 * checks it itself (chain and status) */
 			MHD_OPTION_HTTPS_MEM_TRUST, t->trust,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+			MHD_OPTION_CONNECTION_TIMEOUT, idle,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
 			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)2000,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
@@ -440,7 +445,7 @@ static struct MHD_Daemon *start(struct door *d, const char *listen, int threads,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 		/* a client that sends nothing, or trickles, loses its
 		 * connection after this many idle seconds */
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+		MHD_OPTION_CONNECTION_TIMEOUT, idle,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)2000,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
@@ -469,12 +474,23 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	struct door pd, td;
 	struct tls_pem tp;
 	sigset_t set;
-	int sig, rc, threads = o->threads;
+	int sig, rc, threads;
+	const struct config *cfg = ca->cfg;
 
 	memset(&s, 0, sizeof s);
 	memset(&tp, 0, sizeof tp);
 	s.ca = ca;
-	s.o = o;
+	s.listen = o->listen ? o->listen : cfg->listen;
+	s.tls_listen = o->tls_listen ? o->tls_listen : cfg->tls_listen;
+	if (s.tls_listen && !*s.tls_listen)
+		s.tls_listen = NULL;
+	s.threads = threads = o->threads >= 0 ? o->threads : cfg->threads;
+	s.body_max = cfg->body_max;
+	s.idle_timeout = cfg->idle_timeout;
+	s.log = o->quiet || !strcmp(cfg->log, "none") ? LOG_TO_NONE :
+		!strcmp(cfg->log, "syslog") ? LOG_TO_SYSLOG : LOG_TO_STDERR;
+	if (s.log == LOG_TO_SYSLOG)
+		openlog("finca", LOG_PID, LOG_DAEMON);
 	s.api = api_new();
 	pd.s = td.s = &s;
 	pd.tls = 0;
@@ -501,22 +517,22 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	pthread_mutex_unlock(&s.crl_mu);
 	if (rc != FINCA_OK)
 		goto out;
-	if ((plain = start(&pd, o->listen, threads, NULL)) == NULL) {
-		rc = err_set(FINCA_EIO, "cannot listen on %s: %s", o->listen,
+	if ((plain = start(&pd, s.listen, threads, NULL)) == NULL) {
+		rc = err_set(FINCA_EIO, "cannot listen on %s: %s", s.listen,
 			     errno ? strerror(errno) : "see above");
 		goto out;
 	}
-	fprintf(stderr, "finca: serving http://%s (%d threads)\n", o->listen, threads);
-	if (o->tls_listen) {
-		if ((rc = tls_material(&s, o->tls_listen, &tp)) != FINCA_OK)
+	fprintf(stderr, "finca: serving http://%s (%d threads)\n", s.listen, threads);
+	if (s.tls_listen) {
+		if ((rc = tls_material(&s, s.tls_listen, &tp)) != FINCA_OK)
 			goto out;
-		if ((tls = start(&td, o->tls_listen, threads, &tp)) == NULL) {
-			rc = err_set(FINCA_EIO, "cannot listen on %s: %s", o->tls_listen,
+		if ((tls = start(&td, s.tls_listen, threads, &tp)) == NULL) {
+			rc = err_set(FINCA_EIO, "cannot listen on %s: %s", s.tls_listen,
 				     errno ? strerror(errno) : "see above");
 			goto out;
 		}
 		fprintf(stderr, "finca: serving https://%s (API; trust ca/service.crt)\n",
-			o->tls_listen);
+			s.tls_listen);
 	}
 	for (;;) {
 		struct timespec ts = { 60, 0 };
@@ -553,6 +569,8 @@ out:
 	free(tp.cert);
 	free(tp.trust);
 	api_free(s.api);
+	if (s.log == LOG_TO_SYSLOG)
+		closelog();
 	ocsp_responder_free(s.ocsp);
 	free(s.crl);
 	free(s.delta);

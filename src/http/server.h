@@ -6,14 +6,16 @@
 
 #include "ca/ca.h"
 
+/* Overrides of finca.conf's [server] section (NULL / -1: the file's). */
 struct server_opts {
 	const char *listen;      /* "127.0.0.1:8080" */
-	const char *tls_listen;  /* NULL: no HTTPS */
-	int threads;             /* 0: one per core */
+	const char *tls_listen;  /* "" turns HTTPS off */
+	int threads;
 	int quiet;               /* no request log */
 };
 
-/* Runs until SIGTERM or SIGINT; ca must be unlocked. */
+/* Runs until SIGTERM or SIGINT; ca must be unlocked.  SIGHUP rereads
+ * finca.conf; listeners and threads stay as started. */
 int server_run(struct ca *ca, const struct server_opts *o);
 
 #endif

@@ -10,16 +10,19 @@
 #include <microhttpd.h>
 #include <pthread.h>
 
-#define BODY_MAX (1 << 20)   /* JSON and OCSP bodies; more is refused */
 
 struct api;
+
+enum { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_NONE };
 
 struct srv {
 	struct ca *ca;                 /* borrowed */
 	struct api *api;               /* owned */
 	struct ocsp_responder *ocsp;   /* owned */
 	struct metrics metrics;
-	const struct server_opts *o;
+	const char *listen, *tls_listen; /* in force */
+	int threads, body_max, idle_timeout;
+	int log;                       /* LOG_TO_* */
 	pthread_rwlock_t cfg_lock;     /* requests read; SIGHUP reload writes */
 	pthread_mutex_t crl_mu;        /* the published CRLs */
 	unsigned char *crl, *delta;    /* owned DER */

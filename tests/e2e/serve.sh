@@ -13,7 +13,7 @@ for n in good held revoked; do
 done
 ok "freeze one" finca -d ca cert freeze "$(serial_of held.pem)"
 
-"$FINCA" -d ca serve --listen 127.0.0.1:$port 2>serve.log &
+"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen "" 2>serve.log &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
 for i in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.2; done
