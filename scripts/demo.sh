@@ -1,24 +1,27 @@
 #!/bin/sh
 # 'make run': creates a demo data directory when there is none, then starts
-# finca.  Until the daemon exists (see docs/STATUS.md) it shows the CA and
-# what to try next.
+# finca serve in the foreground (Ctrl-C stops it).
 set -eu
 dir=${1:-demo-data}
 F=./build/finca
 export FINCA_PASSPHRASE=${FINCA_PASSPHRASE:-demo-passphrase}
 if [ ! -f "$dir/finca.db" ]; then
-	echo "creating a demo CA in $dir (SM2; passphrase: \$FINCA_PASSPHRASE=$FINCA_PASSPHRASE)"
-	$F -d "$dir" init --name "福建省财政厅演示" --url http://127.0.0.1:8080
+	echo "creating a demo CA in $dir (SM2; CA passphrase: $FINCA_PASSPHRASE)"
+	$F -d "$dir" init --name "福建省财政厅演示" --url http://127.0.0.1:8080 | tee "$dir.init.txt"
 	FINCA_KEY_PASSPHRASE=demo-device-key $F -d "$dir" cert issue --profile device \
 		--genkey --subject "C=CN, O=福建省财政厅, CN=demo-gateway" --out "$dir/demo-gateway.pem"
+	echo "(the administrator's password is also kept in $dir.init.txt for this demo)"
 fi
 $F -d "$dir" ca show
 echo
-$F -d "$dir" cert list
-echo
-echo "The CA in $dir is ready.  Try:"
-echo "  export FINCA_PASSPHRASE=$FINCA_PASSPHRASE"
-echo "  $F -d $dir cert issue --profile personal --csr USER.csr --id-number 350102199003071234 --out user.pem"
-echo "  $F -d $dir crl --out issuing.crl.pem && $F -d $dir crl verify issuing.crl.pem"
-echo "  $F -d $dir audit verify"
-echo "(finca serve, the daemon, is the next milestone: docs/STATUS.md)"
+cat <<EOT
+finca serves:
+  http://127.0.0.1:8080/ocsp                OCSP (try: openssl ocsp -issuer $dir/ca/issuing.crt -cert $dir/demo-gateway.pem -url http://127.0.0.1:8080/ocsp -noverify)
+  http://127.0.0.1:8080/crl/issuing.crl     CRL
+  http://127.0.0.1:8080/metrics             metrics
+  https://127.0.0.1:8443/api/v1/            JSON API (docs/openapi.yaml), e.g.
+    openssl pkey -in $dir/admin.key -out /tmp/admin.pem   (password: see above)
+    curl --cacert $dir/ca/service.crt --cert $dir/admin.crt --key /tmp/admin.pem \\
+         -d '{"password":"…"}' https://127.0.0.1:8443/api/v1/login
+EOT
+exec $F -d "$dir" serve
