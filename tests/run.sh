@@ -11,7 +11,7 @@ pass=0 fail=0 failed=()
 
 for t in build/san/test_*; do
 	[ -x "$t" ] || continue
-	out=$("$t" 2>&1)
+	out=$(timeout -k 10 300 "$t" 2>&1)
 	rc=$?
 	n_ok=$(grep -c '^\[       OK \]' <<<"$out")
 	n_bad=$(grep -c '^\[  FAILED  \] [a-z_]*$' <<<"$out" || true)
@@ -26,7 +26,7 @@ done
 
 for t in tests/e2e/*.sh; do
 	log=build/e2e-$(basename "$t" .sh).log
-	bash "$t" >"$log" 2>&1
+	timeout -k 10 600 bash "$t" >"$log" 2>&1
 	rc=$?
 	n_ok=$(grep -c '^ok ' "$log")
 	n_bad=$(grep -c '^not ok ' "$log")
