@@ -72,6 +72,7 @@ test: deps
 bench: deps build/finca
 	@./bench/issue
 	@./bench/crl
+	@./bench/ocsp
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -C fuzz

@@ -11,6 +11,9 @@
 
 #define NBUCKETS 65536
 
+/* the CertID hashes clients use: SHA-1 (most), SHA-256, SM3 */
+static const int id_mds[3] = { NID_sha1, NID_sha256, NID_sm3 };
+
 struct entry {
 	struct entry *next;
 	unsigned char serial[20];
@@ -30,6 +33,8 @@ struct ocsp_responder {
 	int64_t signer_from, signer_until;
 	struct entry **buckets;   /* owned */
 	int64_t seen_seq;         /* status log position the cache reflects */
+	OCSP_CERTID *issuer_ids[3]; /* owned: the issuing CA by SHA-1, SHA-256,
+				 * SM3 (clients choose the CertID hash) */
 	struct ocsp_stats stats;
 };
 
@@ -147,6 +152,9 @@ int ocsp_responder_new(struct ca *ca, int validity_secs,
 			     ca->cfg->path);
 		goto fail;
 	}
+	for (size_t i = 0; i < ARRAY_LEN(id_mds) && ca->issuing; i++)
+		r->issuer_ids[i] = OCSP_cert_to_id(EVP_get_digestbynid(id_mds[i]), NULL,
+						   ca->issuing);
 	if ((rc = store_status_seq(ca_store(ca), &r->seen_seq)) != FINCA_OK ||
 	    (rc = new_signer(r)) != FINCA_OK)
 		goto fail;
@@ -165,6 +173,8 @@ void ocsp_responder_free(struct ocsp_responder *r)
 	free(r->buckets);
 	X509_free(r->signer);
 	EVP_PKEY_free(r->signer_key);
+	for (size_t i = 0; i < ARRAY_LEN(id_mds); i++)
+		OCSP_CERTID_free(r->issuer_ids[i]);
 	pthread_rwlock_destroy(&r->lock);
 	free(r);
 }
@@ -257,7 +267,6 @@ static int sign_answer(struct ocsp_responder *r, OCSP_REQUEST *req,
 	ASN1_TIME *nextupd = ASN1_TIME_set(NULL, (time_t)(now + r->validity));
 	ASN1_TIME *revtime = NULL;
 	EVP_MD_CTX *mctx = NULL;
-	STACK_OF(X509) *certs = sk_X509_new_null();
 	unsigned char *der = NULL;
 	int status, reason = -1, n, rc = FINCA_ECRYPTO;
 
@@ -278,12 +287,12 @@ static int sign_answer(struct ocsp_responder *r, OCSP_REQUEST *req,
 	if (req && OCSP_check_nonce(req, bs) == -1 /* absent in bs */ &&
 	    !OCSP_copy_nonce(bs, req))
 		goto fail;
-	/* the signer's certificate goes with the response, so that clients
-	 * can check the delegation (RFC 6960 4.2.2.2) */
+	/* OCSP_basic_sign_ctx puts the signer's certificate in the response
+	 * (no OCSP_NOCERTS), so that clients can check the delegation (RFC
+	 * 6960 4.2.2.2) */
 	pthread_rwlock_rdlock(&r->lock);
-	sk_X509_push(certs, r->signer);
 	rc = sig_sign_ctx(r->signer_key, &mctx);
-	if (rc == FINCA_OK && !OCSP_basic_sign_ctx(bs, r->signer, mctx, certs, 0))
+	if (rc == FINCA_OK && !OCSP_basic_sign_ctx(bs, r->signer, mctx, NULL, 0))
 		rc = FINCA_ECRYPTO;
 	pthread_rwlock_unlock(&r->lock);
 	if (rc != FINCA_OK)
@@ -306,7 +315,6 @@ out:
 	ASN1_TIME_free(nextupd);
 	ASN1_TIME_free(revtime);
 	EVP_MD_CTX_free(mctx);
-	sk_X509_free(certs);
 	return rc;
 }
 
@@ -315,18 +323,13 @@ out:
 static int our_issuer(struct ocsp_responder *r, OCSP_CERTID *cid, int *md_nid)
 {
 	ASN1_OBJECT *md_obj = NULL;
-	OCSP_CERTID *ours;
-	const EVP_MD *md;
-	int same;
 
 	OCSP_id_get0_info(NULL, &md_obj, NULL, NULL, cid);
 	*md_nid = OBJ_obj2nid(md_obj);
-	if ((md = EVP_get_digestbynid(*md_nid)) == NULL || !r->ca->issuing)
-		return 0;
-	ours = OCSP_cert_to_id(md, NULL, r->ca->issuing);
-	same = ours && OCSP_id_issuer_cmp(ours, cid) == 0;
-	OCSP_CERTID_free(ours);
-	return same;
+	for (size_t i = 0; i < ARRAY_LEN(id_mds); i++)
+		if (id_mds[i] == *md_nid && r->issuer_ids[i])
+			return OCSP_id_issuer_cmp(r->issuer_ids[i], cid) == 0;
+	return 0;
 }
 
 int ocsp_respond(struct ocsp_responder *r, const unsigned char *in, size_t inlen,

@@ -34,6 +34,8 @@ has "openssl ocsp: revoked at once, with reason" "Reason: keyCompromise" "$(ocsp
 ok "unfreeze" finca -d ca cert unfreeze "$(serial_of held.pem)"
 has "openssl ocsp: unfrozen is good at once" "held.pem: good" "$(ocsp held.pem)"
 has "nonce is echoed" "OCSP Nonce" "$(ocsp good.pem -resp_text)"
+same "the signer's certificate is in the response once" \
+	"$(ocsp good.pem -resp_text | grep -c 'BEGIN CERTIFICATE')" 1
 has "without nonce too" "good.pem: good" "$(ocsp good.pem -no_nonce)"
 
 # a certificate this CA never issued, and another CA's certificate
