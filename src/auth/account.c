@@ -1,5 +1,6 @@
 #include "auth/auth.h"
 #include "crypto/key.h"
+#include "crypto/pem.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -144,9 +145,6 @@ int account_bootstrap_admin(struct ca *ca, char *pw_out, size_t pw_len)
 	EVP_PKEY *key = NULL;
 	X509 *x = NULL;
 	char *kp = NULL, *cp = NULL;
-	BIO *b = NULL;
-	char *data;
-	long n;
 	int rc;
 
 	if (pw_len < sizeof r + 1 || RAND_bytes(r, sizeof r) != 1)
@@ -167,14 +165,10 @@ int account_bootstrap_admin(struct ca *ca, char *pw_out, size_t pw_len)
 	if ((rc = key_save(kp, key, pw_out)) != FINCA_OK ||
 	    (rc = ca_issue_one(ca, &rq, &x)) != FINCA_OK)
 		goto out;
-	b = BIO_new(BIO_s_mem());
-	PEM_write_bio_X509(b, x);
-	n = BIO_get_mem_data(b, &data);
-	if ((rc = file_write(cp, data, (size_t)n, 0644)) != FINCA_OK)
+	if ((rc = pem_x509_write(cp, x)) != FINCA_OK)
 		goto out;
 	rc = account_add(ca, "admin", "admin", NULL, x, pw_out, NULL);
 out:
-	BIO_free(b);
 	X509_free(x);
 	EVP_PKEY_free(key);
 	free(kp);

@@ -3,6 +3,7 @@
 #include "ca/dn.h"
 #include "ca/profile.h"
 #include "crypto/key.h"
+#include "crypto/pem.h"
 #include "crypto/keystore.h"
 #include "crypto/sig.h"
 #include "util/err.h"
@@ -223,23 +224,6 @@ out:
 	return rc;
 }
 
-static int write_pem_cert(const char *path, X509 *x)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data;
-	long n;
-	int rc;
-
-	if (!PEM_write_bio_X509(b, x)) {
-		BIO_free(b);
-		return err_ssl(FINCA_ECRYPTO, "%s", path);
-	}
-	n = BIO_get_mem_data(b, &data);
-	rc = file_write(path, data, (size_t)n, 0644);
-	BIO_free(b);
-	return rc;
-}
-
 static int read_pem_cert(const char *path, X509 **out)
 {
 	unsigned char *buf = NULL;
@@ -416,12 +400,12 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 				goto out;
 		}
 		p = path_join(cadir, "root.crt");
-		rc = write_pem_cert(p, s.root);
+		rc = pem_x509_write(p, s.root);
 		free(p);
 		if (rc)
 			goto out;
 		p = path_join(cadir, "issuing.crt");
-		rc = write_pem_cert(p, s.issuing);
+		rc = pem_x509_write(p, s.issuing);
 		free(p);
 		if (rc)
 			goto out;
@@ -432,7 +416,7 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 	if (rc)
 		goto out;
 	p = path_join(cadir, "service.crt");
-	rc = write_pem_cert(p, s.service);
+	rc = pem_x509_write(p, s.service);
 	free(p);
 	if (rc)
 		goto out;
@@ -741,11 +725,11 @@ int ca_install(struct ca *ca, const char *pem, size_t len, const char *pass)
 		goto out;
 	}
 	p = CA_FILE(ca, "root.crt");
-	if ((rc = write_pem_cert(p, root)) != FINCA_OK)
+	if ((rc = pem_x509_write(p, root)) != FINCA_OK)
 		goto out;
 	free(p);
 	p = CA_FILE(ca, "issuing.crt");
-	if ((rc = write_pem_cert(p, issuing)) != FINCA_OK)
+	if ((rc = pem_x509_write(p, issuing)) != FINCA_OK)
 		goto out;
 	d = json_pack("{s:o, s:o}", "issuing", cert_json(issuing), "root", cert_json(root));
 	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)

@@ -1,6 +1,7 @@
 /* finca cert ... */
 #include "cli/cli.h"
 #include "crypto/key.h"
+#include "crypto/pem.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -89,7 +90,6 @@ static int emit(void *arg, size_t i, X509 *x)
 	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
 	BIGNUM *bn;
 	unsigned char b[20];
-	BIO *m;
 	long n;
 	int rc;
 
@@ -104,13 +104,11 @@ static int emit(void *arg, size_t i, X509 *x)
 	hex_encode(b, (size_t)n, name);
 	strcat(name, ".pem");
 	path = path_join(o->dir, name);
-	m = BIO_new(BIO_s_mem());
-	PEM_write_bio_X509(m, x);
-	n = BIO_get_mem_data(m, &data);
+	data = pem_x509(x);
 	/* the store has the durable copy; one fsync per file would cost more
 	 * than issuing the certificate */
-	rc = file_write_nosync(path, data, (size_t)n, 0644);
-	BIO_free(m);
+	rc = file_write_nosync(path, data, strlen(data), 0644);
+	free(data);
 	free(path);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include "http/jsonreq.h"
 #include "audit/audit.h"
 #include "auth/auth.h"
+#include "crypto/pem.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -374,7 +375,8 @@ static enum MHD_Result certs_list(struct call *k)
 	}
 }
 
-static enum MHD_Result cert_show(struct call *k, const char *serial_in)
+/* A stored certificate as JSON with its PEM, with HTTP status st. */
+static enum MHD_Result show(struct call *k, const char *serial_in, int st)
 {
 	struct cert_rec r;
 	char serial[41];
@@ -390,19 +392,21 @@ static enum MHD_Result cert_show(struct call *k, const char *serial_in)
 		json_t *j = ca_cert_json(k->s->ca, &r, clock_now());
 		const unsigned char *p = r.der;
 		X509 *x = d2i_X509(NULL, &p, (long)r.der_len);
-		BIO *b = BIO_new(BIO_s_mem());
-		char *pem;
-		long n;
-		if (x && PEM_write_bio_X509(b, x)) {
-			n = BIO_get_mem_data(b, &pem);
-			json_object_set_new(j, "pem", json_stringn(pem, (size_t)n));
+		if (x) {
+			char *pem = pem_x509(x);
+			json_object_set_new(j, "pem", json_string(pem));
+			free(pem);
 		}
-		BIO_free(b);
 		X509_free(x);
-		ret = send_json(k, 200, j);
+		ret = send_json(k, st, j);
 	}
 	cert_rec_clear(&r);
 	return ret;
+}
+
+static enum MHD_Result cert_show(struct call *k, const char *serial)
+{
+	return show(k, serial, 200);
 }
 
 static int pem_to_der(const char *pem, unsigned char **der, long *len)
@@ -423,36 +427,16 @@ static int pem_to_der(const char *pem, unsigned char **der, long *len)
 	return ok;
 }
 
-static enum MHD_Result send_cert(struct call *k, int status, X509 *x)
+/* A certificate just issued: 201 and its record. */
+static enum MHD_Result send_cert(struct call *k, X509 *x)
 {
-	unsigned char *der = NULL;
-	int n = i2d_X509(x, &der);
-	struct cert_rec r;
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 	unsigned char sb[20];
 	char serial[41];
-	enum MHD_Result ret;
 
-	(void)n;
-	OPENSSL_free(der);
-	memset(&r, 0, sizeof r);
 	hex_encode(sb, (size_t)BN_bn2bin(bn, sb), serial);
 	BN_free(bn);
-	if (store_cert_get(ca_store(k->s->ca), serial, &r) != FINCA_OK)
-		return send_rc(k, FINCA_ESTORE);
-	{
-		json_t *j = ca_cert_json(k->s->ca, &r, clock_now());
-		BIO *b = BIO_new(BIO_s_mem());
-		char *pem;
-		long pl;
-		PEM_write_bio_X509(b, x);
-		pl = BIO_get_mem_data(b, &pem);
-		json_object_set_new(j, "pem", json_stringn(pem, (size_t)pl));
-		BIO_free(b);
-		ret = send_json(k, status, j);
-	}
-	cert_rec_clear(&r);
-	return ret;
+	return show(k, serial, 201);
 }
 
 static enum MHD_Result cert_issue(struct call *k)
@@ -492,7 +476,7 @@ static enum MHD_Result cert_issue(struct call *k)
 	OPENSSL_free(der);
 	if (rc != FINCA_OK)
 		return send_rc(k, rc);
-	ret = send_cert(k, 201, x);
+	ret = send_cert(k, x);
 	X509_free(x);
 	return ret;
 }
@@ -567,7 +551,7 @@ static enum MHD_Result cert_renew(struct call *k, const char *serial, int op)
 		ca_serial_norm(serial, norm);
 		ocsp_invalidate(k->s->ocsp, norm);
 	}
-	ret = send_cert(k, 201, x);
+	ret = send_cert(k, x);
 	X509_free(x);
 	return ret;
 }

@@ -1,6 +1,7 @@
 #include "http/server_int.h"
 #include "http/api.h"
 #include "crypto/key.h"
+#include "crypto/pem.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -346,26 +347,6 @@ struct tls_pem {
 	char *key, *cert, *trust;      /* owned; key cleansed at the end */
 };
 
-static char *pem_of(int (*w)(BIO *, void *), void *obj)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *s;
-	long n;
-
-	w(b, obj);
-	n = BIO_get_mem_data(b, &data);
-	s = xcalloc(1, (size_t)n + 1);
-	memcpy(s, data, (size_t)n);
-	BIO_free(b);
-	return s;
-}
-
-static int w_cert(BIO *b, void *x) { return PEM_write_bio_X509(b, x); }
-static int w_key(BIO *b, void *k)
-{
-	return PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
-}
-
 /* Issues the daemon's HTTPS certificate from the service CA (profile
  * tls-server, CN = the listening address), key in memory only. */
 static int tls_material(struct srv *s, const char *listen, struct tls_pem *t)
@@ -398,9 +379,9 @@ static int tls_material(struct srv *s, const char *listen, struct tls_pem *t)
 		EVP_PKEY_free(key);
 		return err_wrap(rc, "issuing the HTTPS certificate");
 	}
-	t->key = pem_of(w_key, key);
+	t->key = pem_key(key);
 	{
-		char *leaf = pem_of(w_cert, x), *ca = pem_of(w_cert, s->ca->service);
+		char *leaf = pem_x509(x), *ca = pem_x509(s->ca->service);
 		if (asprintf(&t->cert, "%s%s", leaf, ca) < 0)
 			abort();
 		t->trust = ca;

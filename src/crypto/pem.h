@@ -1,0 +1,16 @@
+/* PEM text of certificates and keys, as NUL-terminated strings. */
+#ifndef FINCA_PEM_H
+#define FINCA_PEM_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+/* The PEM of x (caller frees with free()); aborts only without memory. */
+char *pem_x509(X509 *x);
+/* An unencrypted private key, for handing to a TLS library in memory
+ * (caller cleanses and frees). */
+char *pem_key(EVP_PKEY *key);
+/* Writes x to path as PEM (0644, atomically, fsynced). */
+int pem_x509_write(const char *path, X509 *x);
+
+#endif
