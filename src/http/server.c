@@ -102,38 +102,41 @@ static enum MHD_Result handle_ocsp(struct srv *s, struct MHD_Connection *c,
 /* --- CRLs: made on demand; remade when a certificate's status changed
  * since, or when half their life has passed --- */
 
-static int refresh_crls(struct srv *s)
+/* Remakes p when a status changed since it was made or half its life
+ * (hours) has passed. */
+static int refresh(struct ca *ca, int delta, struct published *p, int hours,
+		   int64_t now, int64_t seq)
 {
-	int64_t now = clock_now(), seq;
 	unsigned char *der;
 	size_t len;
-	int rc = FINCA_OK;
-	struct ca *ca = s->ca;
+	int rc;
 
-	if ((rc = store_status_seq(ca_store(ca), &seq)) != FINCA_OK)
+	if (p->der && seq == p->seq && now - p->at <= 1800LL * hours)
+		return FINCA_OK;
+	if ((rc = ca_crl(ca, delta, &der, &len, NULL)) != FINCA_OK)
 		return rc;
-	if (!s->crl || seq != s->crl_seq || now - s->crl_at > 1800LL * ca->cfg->crl_hours) {
-		if ((rc = ca_crl(ca, 0, &der, &len, NULL)) != FINCA_OK)
-			return rc;
-		free(s->crl);
-		s->crl = der;
-		s->crl_len = len;
-		s->crl_at = now;
-		s->crl_seq = seq;
-		free(s->delta);
-		s->delta = NULL;
-	}
-	if (!s->delta || seq != s->delta_seq ||
-	    now - s->delta_at > 1800LL * ca->cfg->delta_crl_hours) {
-		if ((rc = ca_crl(ca, 1, &der, &len, NULL)) != FINCA_OK)
-			return rc;
-		free(s->delta);
-		s->delta = der;
-		s->delta_len = len;
-		s->delta_at = now;
-		s->delta_seq = seq;
-	}
+	free(p->der);
+	p->der = der;
+	p->len = len;
+	p->at = now;
+	p->seq = seq;
 	return FINCA_OK;
+}
+
+/* Under crl_mu.  The full CRL first: a delta names its base. */
+static int refresh_crls(struct srv *s)
+{
+	int64_t now = clock_now(), seq, base_at = s->crl.at;
+	int rc;
+
+	if ((rc = store_status_seq(ca_store(s->ca), &seq)) != FINCA_OK ||
+	    (rc = refresh(s->ca, 0, &s->crl, s->ca->cfg->crl_hours, now, seq)) != FINCA_OK)
+		return rc;
+	if (s->crl.at != base_at) { /* a new base: the delta must name it */
+		free(s->delta.der);
+		s->delta.der = NULL;
+	}
+	return refresh(s->ca, 1, &s->delta, s->ca->cfg->delta_crl_hours, now, seq);
 }
 
 static enum MHD_Result handle_crl(struct srv *s, struct MHD_Connection *c,
@@ -148,8 +151,9 @@ static enum MHD_Result handle_crl(struct srv *s, struct MHD_Connection *c,
 	pthread_mutex_lock(&s->crl_mu);
 	rc = refresh_crls(s);
 	if (rc == FINCA_OK)
-		ret = reply(c, r, 200, "application/pkix-crl", delta ? s->delta : s->crl,
-			    delta ? s->delta_len : s->crl_len);
+		ret = reply(c, r, 200, "application/pkix-crl",
+			    delta ? s->delta.der : s->crl.der,
+			    delta ? s->delta.len : s->crl.len);
 	pthread_mutex_unlock(&s->crl_mu);
 	if (rc != FINCA_OK) {
 		fprintf(stderr, "finca: crl: %s\n", err_msg());
@@ -553,8 +557,8 @@ out:
 	if (s.log == LOG_TO_SYSLOG)
 		closelog();
 	ocsp_responder_free(s.ocsp);
-	free(s.crl);
-	free(s.delta);
+	free(s.crl.der);
+	free(s.delta.der);
 	pthread_mutex_destroy(&s.crl_mu);
 	pthread_rwlock_destroy(&s.cfg_lock);
 	return rc;

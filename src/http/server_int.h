@@ -25,9 +25,11 @@ struct srv {
 	int log;                       /* LOG_TO_* */
 	pthread_rwlock_t cfg_lock;     /* requests read; SIGHUP reload writes */
 	pthread_mutex_t crl_mu;        /* the published CRLs */
-	unsigned char *crl, *delta;    /* owned DER */
-	size_t crl_len, delta_len;
-	int64_t crl_at, crl_seq, delta_at, delta_seq;
+	struct published {
+		unsigned char *der;    /* owned */
+		size_t len;
+		int64_t at, seq;       /* made when, at which status-log position */
+	} crl, delta;
 };
 
 struct req {
