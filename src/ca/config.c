@@ -5,6 +5,7 @@
 #include <ini.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,10 +133,14 @@ static int attr_item(void *arg, const char *item)
 	return -1;
 }
 
-static int fail(struct load *l, const char *fmt, const char *a, const char *b,
-		const char *c)
+static int fail(struct load *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct load *l, const char *fmt, ...)
 {
-	snprintf(l->err, sizeof l->err, fmt, a, b, c);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->err, sizeof l->err, fmt, ap);
+	va_end(ap);
 	return 0; /* tells inih to stop and report the line */
 }
 
@@ -148,8 +153,8 @@ static int set_ca(struct load *l, const char *name, const char *v)
 		c->name = xstrdup(v);
 	} else if (!strcmp(name, "base_url")) {
 		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
-			return fail(l, "[ca] %s: '%s' is not an http:// URL%s",
-				    name, v, "");
+			return fail(l, "[ca] %s: '%s' is not an http:// URL",
+				    name, v);
 		free(c->base_url);
 		c->base_url = xstrdup(v);
 		/* no trailing slash: URLs are built as base_url + "/crl/..." */
@@ -158,7 +163,7 @@ static int set_ca(struct load *l, const char *name, const char *v)
 			c->base_url[strlen(c->base_url) - 1] = '\0';
 	} else if (!strcmp(name, "key_store")) {
 		if (strcmp(v, "file") && strcmp(v, "pkcs11"))
-			return fail(l, "[ca] %s: '%s' is not 'file' or 'pkcs11'%s", name, v, "");
+			return fail(l, "[ca] %s: '%s' is not 'file' or 'pkcs11'", name, v);
 		free(c->key_store);
 		c->key_store = xstrdup(v);
 	} else if (!strcmp(name, "pkcs11_module")) {
@@ -186,11 +191,11 @@ static int set_ca(struct load *l, const char *name, const char *v)
 		if (parse_int(v, 1, 1000000, &c->checkpoint_every))
 			goto badnum;
 	} else {
-		return fail(l, "[ca]: unknown setting '%s'%s%s", name, "", "");
+		return fail(l, "[ca]: unknown setting '%s'", name);
 	}
 	return 1;
 badnum:
-	return fail(l, "[ca] %s: '%s' is not a number in range%s", name, v, "");
+	return fail(l, "[ca] %s: '%s' is not a number in range", name, v);
 }
 
 static int set_identity(struct load *l, const char *name, const char *v)
@@ -203,9 +208,9 @@ static int set_identity(struct load *l, const char *name, const char *v)
 	else if (!strcmp(name, "unit_code_oid"))
 		dst = &c->unit_code_oid;
 	else
-		return fail(l, "[identity]: unknown setting '%s'%s%s", name, "", "");
+		return fail(l, "[identity]: unknown setting '%s'", name);
 	if (oid_item(NULL, v))
-		return fail(l, "[identity] %s: '%s' is not an OID%s", name, v, "");
+		return fail(l, "[identity] %s: '%s' is not an OID", name, v);
 	free(*dst);
 	*dst = xstrdup(v);
 	return 1;
@@ -218,7 +223,7 @@ static int set_server(struct load *l, const char *name, const char *v)
 	if (!strcmp(name, "listen") || !strcmp(name, "tls_listen")) {
 		char **dst = !strcmp(name, "listen") ? &c->listen : &c->tls_listen;
 		if (*v && !strchr(v, ':'))
-			return fail(l, "[server] %s: '%s' is not ADDRESS:PORT%s", name, v, "");
+			return fail(l, "[server] %s: '%s' is not ADDRESS:PORT", name, v);
 		free(*dst);
 		*dst = *v ? xstrdup(v) : NULL;
 	} else if (!strcmp(name, "threads")) {
@@ -232,15 +237,15 @@ static int set_server(struct load *l, const char *name, const char *v)
 			goto badnum;
 	} else if (!strcmp(name, "log")) {
 		if (strcmp(v, "stderr") && strcmp(v, "syslog") && strcmp(v, "none"))
-			return fail(l, "[server] log: '%s' is not stderr, syslog or none%s%s", v, "", "");
+			return fail(l, "[server] log: '%s' is not stderr, syslog or none", v);
 		free(c->log);
 		c->log = xstrdup(v);
 	} else {
-		return fail(l, "[server]: unknown setting '%s'%s%s", name, "", "");
+		return fail(l, "[server]: unknown setting '%s'", name);
 	}
 	return 1;
 badnum:
-	return fail(l, "[server] %s: '%s' is not a number in range%s", name, v, "");
+	return fail(l, "[server] %s: '%s' is not a number in range", name, v);
 }
 
 static int set_profile(struct load *l, struct profile *p, const char *name,
@@ -251,45 +256,45 @@ static int set_profile(struct load *l, struct profile *p, const char *name,
 
 	if (!strcmp(name, "issuer")) {
 		if (strcmp(v, "issuing") && strcmp(v, "service"))
-			return fail(l, "[profile %s] issuer: '%s' is not 'issuing' or 'service'%s",
-				    pn, v, "");
+			return fail(l, "[profile %s] issuer: '%s' is not 'issuing' or 'service'",
+				    pn, v);
 		snprintf(p->issuer, sizeof p->issuer, "%s", v);
 	} else if (!strcmp(name, "validity_days")) {
 		if (parse_int(v, 1, 36500, &p->validity_days))
-			return fail(l, "[profile %s] validity_days: '%s' is not 1..36500%s",
-				    pn, v, "");
+			return fail(l, "[profile %s] validity_days: '%s' is not 1..36500",
+				    pn, v);
 	} else if (!strcmp(name, "key_usage")) {
 		struct ku_acc a = { 0, "" };
 		if (each_item(v, ku_item, &a))
-			return fail(l, "[profile %s] key_usage: unknown usage '%s'%s",
-				    pn, a.bad, "");
+			return fail(l, "[profile %s] key_usage: unknown usage '%s'",
+				    pn, a.bad);
 		p->key_usage = a.bits;
 	} else if (!strcmp(name, "extended_key_usage")) {
 		if (each_item(v, eku_item, NULL))
-			return fail(l, "[profile %s] extended_key_usage: unknown purpose in '%s'%s",
-				    pn, v, "");
+			return fail(l, "[profile %s] extended_key_usage: unknown purpose in '%s'",
+				    pn, v);
 		dst = &p->eku;
 	} else if (!strcmp(name, "ca")) {
 		if (parse_bool(v, &p->ca))
 			goto badbool;
 	} else if (!strcmp(name, "pathlen")) {
 		if (parse_int(v, -1, 10, &p->pathlen))
-			return fail(l, "[profile %s] pathlen: '%s' is not -1..10%s",
-				    pn, v, "");
+			return fail(l, "[profile %s] pathlen: '%s' is not -1..10",
+				    pn, v);
 	} else if (!strcmp(name, "subject")) {
 		if (each_item(v, attr_item, NULL))
-			return fail(l, "[profile %s] subject: unknown attribute in '%s'%s",
-				    pn, v, "");
+			return fail(l, "[profile %s] subject: unknown attribute in '%s'",
+				    pn, v);
 		dst = &p->subject_allowed;
 	} else if (!strcmp(name, "subject_required")) {
 		if (each_item(v, attr_item, NULL))
-			return fail(l, "[profile %s] subject_required: unknown attribute in '%s'%s",
-				    pn, v, "");
+			return fail(l, "[profile %s] subject_required: unknown attribute in '%s'",
+				    pn, v);
 		dst = &p->subject_required;
 	} else if (!strcmp(name, "policies")) {
 		if (each_item(v, oid_item, NULL))
-			return fail(l, "[profile %s] policies: '%s' is not a list of OIDs%s",
-				    pn, v, "");
+			return fail(l, "[profile %s] policies: '%s' is not a list of OIDs",
+				    pn, v);
 		dst = &p->policies;
 	} else if (!strcmp(name, "identity")) {
 		if (!strcmp(v, "none"))
@@ -299,8 +304,8 @@ static int set_profile(struct load *l, struct profile *p, const char *name,
 		else if (!strcmp(v, "unit"))
 			p->identity = IDENT_UNIT;
 		else
-			return fail(l, "[profile %s] identity: '%s' is not none, person or unit%s",
-				    pn, v, "");
+			return fail(l, "[profile %s] identity: '%s' is not none, person or unit",
+				    pn, v);
 	} else if (!strcmp(name, "genkey")) {
 		if (parse_bool(v, &p->genkey))
 			goto badbool;
@@ -311,7 +316,7 @@ static int set_profile(struct load *l, struct profile *p, const char *name,
 		if (parse_bool(v, &p->san_from_cn))
 			goto badbool;
 	} else {
-		return fail(l, "[profile %s]: unknown setting '%s'%s", pn, name, "");
+		return fail(l, "[profile %s]: unknown setting '%s'", pn, name);
 	}
 	if (dst) {
 		free(*dst);
@@ -351,11 +356,11 @@ static int handler(void *user, const char *section, const char *name,
 		const char *pn = section + 8;
 		if (!*pn || strlen(pn) >= sizeof(((struct profile *)0)->name) ||
 		    strspn(pn, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(pn))
-			return fail(l, "[%s]: profile names are lowercase letters, digits, '-' and '_'%s%s",
-				    section, "", "");
+			return fail(l, "[%s]: profile names are lowercase letters, digits, '-' and '_'",
+				    section);
 		return set_profile(l, profile_get(l->c, pn), name, value);
 	}
-	return fail(l, "unknown section [%s]%s%s", section, "", "");
+	return fail(l, "unknown section [%s]", section);
 }
 
 /* Rules across fields, checked once the whole file is read. */
