@@ -155,6 +155,7 @@ static const struct {
 	{ "crl.make", "operator" },
 	{ "audit.read", "auditor" },
 	{ "account.read", "admin auditor" },
+	{ "account.write", "admin" },
 	{ "app.auth", "app" },
 };
 
@@ -635,6 +636,68 @@ static enum MHD_Result audit_check(struct call *k)
 		"first_bad", (json_int_t)rep.bad_seq, "message", rc == FINCA_OK ? NULL : err_msg()));
 }
 
+static int account_one(void *arg, const struct account_rec *a)
+{
+	char t[32];
+
+	time_format(a->created_at, t, sizeof t);
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s}",
+		"id", (json_int_t)a->id, "name", a->name, "role", a->role,
+		"scope", a->scope, "certificate", a->cert_serial,
+		"disabled", a->disabled, "created_at", t));
+	return FINCA_OK;
+}
+
+static enum MHD_Result accounts_list(struct call *k)
+{
+	json_t *arr = json_array();
+	int rc = store_account_list(ca_store(k->s->ca), account_one, arr);
+
+	if (rc != FINCA_OK) {
+		json_decref(arr);
+		return send_rc(k, rc);
+	}
+	return send_json(k, 200, json_pack("{s:o}", "accounts", arr));
+}
+
+/* An account for a person or an application system (role app), bound to
+ * one of this CA's valid certificates. */
+static enum MHD_Result accounts_add(struct call *k)
+{
+	const char *name = NULL, *role = NULL, *cert = NULL, *scope = NULL, *pw = NULL;
+	const struct field f[] = {
+		{ "name", F_STR, 1, &name },
+		{ "role", F_STR, 1, &role },
+		{ "certificate", F_STR, 1, &cert },
+		{ "scope", F_STR, 0, &scope },
+		{ "password", F_STR, 0, &pw },
+	};
+	struct account_rec a;
+	enum MHD_Result ret;
+	BIO *b;
+	X509 *x;
+	int rc;
+
+	if (!decode(k, f, ARRAY_LEN(f), &ret))
+		return ret;
+	b = BIO_new_mem_buf(cert, -1);
+	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	ERR_clear_error();
+	if (!x)
+		return send_err(k, 400, "invalid", "certificate", "expected a PEM certificate");
+	memset(&a, 0, sizeof a);
+	rc = account_add(k->s->ca, name, role, scope, x, pw, &a);
+	X509_free(x);
+	if (rc != FINCA_OK)
+		return send_rc(k, rc);
+	ret = send_json(k, 201, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)a.id,
+					  "name", a.name, "role", a.role,
+					  "certificate", a.cert_serial));
+	account_rec_clear(&a);
+	return ret;
+}
+
 /* Application systems: authenticate a certificate holder (art. 14: tell
  * them when renewal is due). */
 static enum MHD_Result app_challenge(struct call *k, struct api *a)
@@ -747,6 +810,10 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 		return allow(k, "audit.read", &ret) ? audit_list(k) : ret;
 	if (!strcmp(p, "audit/verify") && !strcmp(m, "GET"))
 		return allow(k, "audit.read", &ret) ? audit_check(k) : ret;
+	if (!strcmp(p, "accounts") && !strcmp(m, "GET"))
+		return allow(k, "account.read", &ret) ? accounts_list(k) : ret;
+	if (!strcmp(p, "accounts") && !strcmp(m, "POST"))
+		return allow(k, "account.write", &ret) ? accounts_add(k) : ret;
 	if (!strcmp(p, "auth/challenge") && !strcmp(m, "POST"))
 		return allow(k, "app.auth", &ret) ? app_challenge(k, a) : ret;
 	if (!strcmp(p, "auth/verify") && !strcmp(m, "POST"))

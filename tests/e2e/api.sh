@@ -114,6 +114,13 @@ same "the API is not served over plain HTTP" "$(curl -s -o /dev/null -w '%{http_
 # the administrator: certificate + password
 atok=$($C --cert ca/admin.crt --key admin.key.pem -X POST -d "{\"password\":\"$adminpw\"}" $api/login | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 same "admin login" "${#atok}" 43
+ok "app2 TLS certificate" mk_tls app2
+body=$(jq -n --arg c "$(cat app2.crt)" '{name:"app2", role:"app", certificate:$c}')
+same "admin registers an application system over the API" \
+	"$(code -H "Authorization: Bearer $atok" -X POST -d "$body" $api/accounts)" 201
+has "it is listed" '"name":"app2","role":"app"' "$($C -H "Authorization: Bearer $atok" $api/accounts)"
+same "the new app can ask for challenges" "$(code --cert app2.crt --key app2.key -X POST $api/auth/challenge)" 200
+same "an operator may not add accounts" "$(opc -X POST -d "$body" $api/accounts)" 403
 same "admin may not revoke" "$(code -H "Authorization: Bearer $atok" -X POST -d '{"reason":"keyCompromise"}' $api/certs/$serial/revoke)" 403
 
 kill -TERM $pid; wait $pid
