@@ -11,15 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_OPEN 100000  /* outstanding challenges; the oldest go first */
+/* Outstanding challenges: a ring (the oldest is replaced when full) with a
+ * hash index, so taking one costs the same however many are open and in
+ * whatever order they come back. */
+#define MAX_OPEN 131072          /* a power of two */
+#define NBUCKET MAX_OPEN
+
+struct slot {
+	char c[CHALLENGE_LEN + 1];   /* "" when free */
+	int64_t expires;
+	uint32_t next;               /* next slot in the bucket, +1; 0 ends */
+};
 
 struct challenges {
 	pthread_mutex_t mu;
-	struct slot {
-		char c[CHALLENGE_LEN + 1];
-		int64_t expires;
-	} *v;                 /* owned ring of MAX_OPEN */
-	size_t next;
+	struct slot *v;              /* owned, MAX_OPEN */
+	uint32_t *bucket;            /* owned, NBUCKET: first slot + 1 */
+	uint32_t next;               /* ring position */
 };
 
 struct challenges *challenges_new(void)
@@ -28,6 +36,7 @@ struct challenges *challenges_new(void)
 
 	pthread_mutex_init(&c->mu, NULL);
 	c->v = xcalloc(MAX_OPEN, sizeof *c->v);
+	c->bucket = xcalloc(NBUCKET, sizeof *c->bucket);
 	return c;
 }
 
@@ -37,7 +46,30 @@ void challenges_free(struct challenges *c)
 		return;
 	pthread_mutex_destroy(&c->mu);
 	free(c->v);
+	free(c->bucket);
 	free(c);
+}
+
+static uint32_t hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < CHALLENGE_LEN; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h & (NBUCKET - 1);
+}
+
+/* Removes slot i from its bucket (under mu). */
+static void unlink_slot(struct challenges *c, uint32_t i)
+{
+	uint32_t *pp = &c->bucket[hash(c->v[i].c)];
+
+	while (*pp && *pp != i + 1)
+		pp = &c->v[*pp - 1].next;
+	if (*pp)
+		*pp = c->v[i].next;
+	c->v[i].c[0] = '\0';
+	c->v[i].next = 0;
 }
 
 /* base64url without padding of n bytes */
@@ -65,40 +97,40 @@ static void b64url(const unsigned char *in, size_t n, char *out)
 int challenge_issue(struct challenges *c, char *out, int64_t *expires)
 {
 	unsigned char r[32];
+	uint32_t i;
 
 	if (RAND_bytes(r, sizeof r) != 1)
 		return err_ssl(FINCA_ECRYPTO, "random challenge");
 	b64url(r, sizeof r, out);
 	*expires = clock_now() + CHALLENGE_TTL;
 	pthread_mutex_lock(&c->mu);
-	snprintf(c->v[c->next].c, sizeof c->v[c->next].c, "%s", out);
-	c->v[c->next].expires = *expires;
-	c->next = (c->next + 1) % MAX_OPEN;
+	i = c->next;
+	c->next = (c->next + 1) & (MAX_OPEN - 1);
+	if (c->v[i].c[0])
+		unlink_slot(c, i); /* the oldest makes room */
+	memcpy(c->v[i].c, out, CHALLENGE_LEN + 1);
+	c->v[i].expires = *expires;
+	c->v[i].next = c->bucket[hash(out)];
+	c->bucket[hash(out)] = i + 1;
 	pthread_mutex_unlock(&c->mu);
 	return FINCA_OK;
 }
 
 int challenge_take(struct challenges *c, const char *ch)
 {
-	int64_t now = clock_now();
 	int rc = err_set(FINCA_EAUTH, "challenge: unknown or already used");
+	uint32_t i;
 
 	if (strlen(ch) != CHALLENGE_LEN)
 		return err_set(FINCA_EAUTH, "challenge: malformed");
 	pthread_mutex_lock(&c->mu);
-	/* newest first: a live challenge is among the recent ones */
-	for (size_t k = 0; k < MAX_OPEN; k++) {
-		struct slot *s = &c->v[(c->next + MAX_OPEN - 1 - k) % MAX_OPEN];
-		if (!s->c[0] || (s->expires < now - CHALLENGE_TTL))
-			break;
-		if (!CRYPTO_memcmp(s->c, ch, CHALLENGE_LEN)) {
-			rc = s->expires < now ?
+	for (i = c->bucket[hash(ch)]; i; i = c->v[i - 1].next)
+		if (!CRYPTO_memcmp(c->v[i - 1].c, ch, CHALLENGE_LEN)) {
+			rc = c->v[i - 1].expires < clock_now() ?
 			     err_set(FINCA_EAUTH, "challenge: expired") : FINCA_OK;
-			s->c[0] = '\0'; /* single use, expired or not */
-			s->expires = 0;
+			unlink_slot(c, i - 1); /* single use, expired or not */
 			break;
 		}
-	}
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }

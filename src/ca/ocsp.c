@@ -358,6 +358,19 @@ int ocsp_respond(struct ocsp_responder *r, const unsigned char *in, size_t inlen
 		goto out;
 	}
 	cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
+	{
+		/* the answer repeats the CertID, re-encoded: one that does not
+		 * survive that (odd algorithm parameters) is malformed, not a
+		 * reason for a 500 */
+		OCSP_CERTID *dup = OCSP_CERTID_dup(cid);
+		ERR_clear_error();
+		if (!dup) {
+			atomic_fetch_add(&r->stats.errors, 1);
+			rc = error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, out, outlen);
+			goto out;
+		}
+		OCSP_CERTID_free(dup);
+	}
 	if (!our_issuer(r, cid, &md_nid)) {
 		atomic_fetch_add(&r->stats.errors, 1);
 		rc = error_response(OCSP_RESPONSE_STATUS_UNAUTHORIZED, out, outlen);

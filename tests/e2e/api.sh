@@ -99,6 +99,13 @@ ach=$($A -X POST $api/auth/challenge | sed -n 's/.*"challenge":"\([^"]*\)".*/\1/
 printf '%s' "$ach" | openssl dgst -sha256 -sign op1.key -out bsig.bin
 has "verify: another key's signature refused" "not made by the certificate's key" \
 	"$($A -X POST -d "{\"certificate\":\"$cert\",\"challenge\":\"$ach\",\"signature\":\"$(base64 -w0 bsig.bin)\"}" $api/auth/verify)"
+# challenges answered out of order are all good (several users at once)
+c1=$($A -X POST $api/auth/challenge | sed -n 's/.*"challenge":"\([^"]*\)".*/\1/p')
+c2=$($A -X POST $api/auth/challenge | sed -n 's/.*"challenge":"\([^"]*\)".*/\1/p')
+vfy() { printf '%s' "$1" | openssl dgst -sm3 -sign u.csr.key -sigopt distid:$DISTID -out o.bin
+	$A -X POST -d "{\"certificate\":\"$cert\",\"challenge\":\"$1\",\"signature\":\"$(base64 -w0 o.bin)\"}" $api/auth/verify; }
+has "the newer challenge first" '"valid":true' "$(vfy $c2)"
+has "then the older one" '"valid":true' "$(vfy $c1)"
 same "operator may not use the app API: 403" "$(opc -X POST $api/auth/challenge)" 403
 ok "revoke the holder" finca -d ca cert revoke $serial --reason affiliationChanged
 ach=$($A -X POST $api/auth/challenge | sed -n 's/.*"challenge":"\([^"]*\)".*/\1/p')
