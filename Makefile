@@ -73,6 +73,7 @@ bench: deps build/finca
 	@./bench/issue
 	@./bench/crl
 	@./bench/ocsp
+	@./bench/auth
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -C fuzz
