@@ -117,21 +117,20 @@ out:
 	return rc;
 }
 
-int account_for_cert(struct ca *ca, X509 *cert, struct account_rec *out)
+int account_for_der(struct ca *ca, struct certcache *cc, const unsigned char *der,
+		    size_t len, struct account_rec *out)
 {
-	struct verify_result v;
+	struct checked k;
 	int rc;
 
-	if ((rc = ca_verify(ca, cert, &v)) != FINCA_OK)
+	if ((rc = certcache_check(cc, ca, der, len, &k)) != FINCA_OK)
 		return rc;
-	if (v.chain_ok != 1)
-		return err_set(FINCA_EAUTH, "certificate %s: %s", v.serial,
-			       v.chain_error[0] ? v.chain_error : "not issued by this CA");
-	if (strcmp(v.status, "valid"))
-		return err_set(FINCA_EAUTH, "certificate %s is %s", v.serial, v.status);
-	if ((rc = store_account_by_cert(ca_store(ca), v.serial, out)) != FINCA_OK)
+	EVP_PKEY_free(k.key);
+	if (strcmp(k.status, "valid"))
+		return err_set(FINCA_EAUTH, "certificate %s is %s", k.serial, k.status);
+	if ((rc = store_account_by_cert(ca_store(ca), k.serial, out)) != FINCA_OK)
 		return rc == FINCA_ENOTFOUND ?
-		       err_set(FINCA_EAUTH, "certificate %s belongs to no account", v.serial) : rc;
+		       err_set(FINCA_EAUTH, "certificate %s belongs to no account", k.serial) : rc;
 	if (out->disabled)
 		return err_set(FINCA_EAUTH, "account %s is disabled", out->name);
 	return FINCA_OK;

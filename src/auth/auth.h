@@ -7,6 +7,28 @@
 
 #include "ca/ca.h"
 
+/* --- verified certificates (certcache.c) --- */
+
+/* A certificate checked now: chain (cached), validity, status (read). */
+struct checked {
+	char serial[41];
+	char status[16];          /* valid frozen revoked expired */
+	int reason;
+	int64_t not_after;
+	char name[129], unit[129], id_number[19], unit_code[19];
+	EVP_PKEY *key;            /* owned reference */
+};
+
+struct certcache;
+struct certcache *certcache_new(void);
+void certcache_free(struct certcache *c);
+/* Checks the certificate der (chain to finca's CAs, remembered; validity
+ * and stored status, every time).  FINCA_EAUTH when it does not chain or
+ * is outside its validity; a revoked or frozen one is FINCA_OK with its
+ * status (the caller decides).  out->key must be freed. */
+int certcache_check(struct certcache *c, struct ca *ca, const unsigned char *der,
+		    size_t len, struct checked *out);
+
 /* --- accounts (account.c) --- */
 
 /* "admin" ... "app"; 0 when name is not a role. */
@@ -19,9 +41,11 @@ int role_needs_password(const char *role);
 int account_add(struct ca *ca, const char *name, const char *role,
 		const char *scope, X509 *cert, const char *pw,
 		struct account_rec *out);
-/* The account whose certificate this is, when the certificate is valid now
- * (chain, validity, not frozen or revoked) and the account is enabled. */
-int account_for_cert(struct ca *ca, X509 *cert, struct account_rec *out);
+/* The account whose certificate (DER) this is, when the certificate is
+ * valid now (chain, validity, not frozen or revoked) and the account is
+ * enabled. */
+int account_for_der(struct ca *ca, struct certcache *cc, const unsigned char *der,
+		    size_t len, struct account_rec *out);
 /* The first administrator, made by 'finca init': a P-256 TLS client
  * certificate from the service CA (DIR/admin.crt), its key encrypted under
  * a random password (DIR/admin.key), the account "admin".  The password is
@@ -45,9 +69,7 @@ int challenge_take(struct challenges *c, const char *challenge);
 
 /* What a valid signature over a challenge proves. */
 struct holder {
-	X509 *cert;               /* owned */
-	struct verify_result v;
-	char name[129], id_number[19], unit[129], unit_code[19];
+	struct checked c;         /* c.key owned */
 	int64_t days_to_expiry;
 };
 void holder_clear(struct holder *h);
@@ -56,8 +78,9 @@ void holder_clear(struct holder *h);
  * default ID, ECDSA or RSA with SHA-256), that the challenge is ours and
  * unused, and that the certificate is valid now.  FINCA_EAUTH names why
  * not. */
-int holder_verify(struct ca *ca, struct challenges *c, const char *cert,
-		  const char *challenge, const char *sig, struct holder *out);
+int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
+		  const char *cert, const char *challenge, const char *sig,
+		  struct holder *out);
 
 /* --- sessions (session.c) --- */
 

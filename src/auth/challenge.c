@@ -137,7 +137,7 @@ int challenge_take(struct challenges *c, const char *ch)
 
 void holder_clear(struct holder *h)
 {
-	X509_free(h->cert);
+	EVP_PKEY_free(h->c.key);
 	memset(h, 0, sizeof *h);
 }
 
@@ -168,97 +168,71 @@ static int decode_b64(const char *in, unsigned char **out, size_t *len)
 	return FINCA_OK;
 }
 
-static X509 *parse_cert(const char *s)
+/* The DER of a certificate given as PEM or base64 DER (*der: free()). */
+static int cert_der(const char *s, unsigned char **der, size_t *len)
 {
-	X509 *x = NULL;
-
-	ERR_clear_error();
 	if (strstr(s, "-----BEGIN")) {
 		BIO *b = BIO_new_mem_buf(s, -1);
-		x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+		char *name = NULL, *hdr = NULL;
+		unsigned char *d = NULL;
+		long n = 0;
+		int ok = PEM_read_bio(b, &name, &hdr, &d, &n) && !strcmp(name, "CERTIFICATE");
 		BIO_free(b);
-	} else {
-		unsigned char *der = NULL;
-		size_t n;
-		if (decode_b64(s, &der, &n) == FINCA_OK) {
-			const unsigned char *p = der;
-			x = d2i_X509(NULL, &p, (long)n);
+		OPENSSL_free(name);
+		OPENSSL_free(hdr);
+		ERR_clear_error();
+		if (ok) {
+			*der = xcalloc(1, (size_t)n);
+			memcpy(*der, d, (size_t)n);
+			*len = (size_t)n;
 		}
-		free(der);
+		OPENSSL_free(d);
+		return ok ? FINCA_OK : FINCA_EINVAL;
 	}
-	ERR_clear_error();
-	return x;
+	return decode_b64(s, der, len);
 }
 
-static void entry(X509_NAME *n, int nid, char *out, size_t len)
+int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
+		  const char *cert, const char *challenge, const char *sig,
+		  struct holder *out)
 {
-	int i = X509_NAME_get_index_by_NID(n, nid, -1);
-	unsigned char *u = NULL;
-	int k;
-
-	out[0] = '\0';
-	if (i < 0)
-		return;
-	k = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
-	if (k > 0)
-		snprintf(out, len, "%.*s", k, u);
-	OPENSSL_free(u);
-}
-
-int holder_verify(struct ca *ca, struct challenges *c, const char *cert,
-		  const char *challenge, const char *sig, struct holder *out)
-{
-	unsigned char *s = NULL;
-	size_t slen;
-	struct cert_rec r;
+	unsigned char *s = NULL, *der = NULL;
+	size_t slen, dlen;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	memset(&r, 0, sizeof r);
-	if ((out->cert = parse_cert(cert)) == NULL) {
+	if (cert_der(cert, &der, &dlen) != FINCA_OK) {
 		rc = err_set(FINCA_EINVAL, "certificate: not a PEM or base64 DER certificate");
 		goto fail;
 	}
-	if ((rc = decode_b64(sig, &s, &slen)) != FINCA_OK) {
+	if (decode_b64(sig, &s, &slen) != FINCA_OK) {
 		rc = err_set(FINCA_EINVAL, "signature: not base64");
 		goto fail;
 	}
 	/* the challenge is consumed first: a wrong signature burns it too,
 	 * so nobody can try keys against one challenge */
-	if ((rc = challenge_take(c, challenge)) != FINCA_OK)
+	if ((rc = challenge_take(c, challenge)) != FINCA_OK ||
+	    (rc = certcache_check(cc, ca, der, dlen, &out->c)) != FINCA_OK)
 		goto fail;
-	if (sig_verify(X509_get0_pubkey(out->cert), (const unsigned char *)challenge,
-		       strlen(challenge), s, slen) != FINCA_OK) {
+	if (sig_verify(out->c.key, (const unsigned char *)challenge, strlen(challenge),
+		       s, slen) != FINCA_OK) {
 		rc = err_set(FINCA_EAUTH,
 			     "signature: not made by the certificate's key over this challenge");
 		goto fail;
 	}
-	if ((rc = ca_verify(ca, out->cert, &out->v)) != FINCA_OK)
-		goto fail;
-	if (out->v.chain_ok != 1) {
-		rc = err_set(FINCA_EAUTH, "certificate %s: %s", out->v.serial,
-			     out->v.chain_error[0] ? out->v.chain_error : "not issued by this CA");
-		goto fail;
-	}
-	if (strcmp(out->v.status, "valid")) {
-		rc = err_set(FINCA_EAUTH, "certificate %s is %s%s%s", out->v.serial,
-			     out->v.status, out->v.reason ? " " : "",
-			     out->v.reason ? ca_reason_name(out->v.reason) : "");
+	if (strcmp(out->c.status, "valid")) {
+		rc = err_set(FINCA_EAUTH, "certificate %s is %s%s%s", out->c.serial,
+			     out->c.status, out->c.reason ? " " : "",
+			     out->c.reason ? ca_reason_name(out->c.reason) : "");
 		goto fail;
 	}
-	entry(X509_get_subject_name(out->cert), NID_commonName, out->name, sizeof out->name);
-	entry(X509_get_subject_name(out->cert), NID_organizationName, out->unit, sizeof out->unit);
-	if (store_cert_get(ca_store(ca), out->v.serial, &r) == FINCA_OK) {
-		snprintf(out->id_number, sizeof out->id_number, "%s", r.id_number ? r.id_number : "");
-		snprintf(out->unit_code, sizeof out->unit_code, "%s", r.unit_code ? r.unit_code : "");
-	}
-	out->days_to_expiry = (out->v.not_after - clock_now()) / 86400;
-	cert_rec_clear(&r);
+	out->days_to_expiry = (out->c.not_after - clock_now()) / 86400;
 	free(s);
+	free(der);
 	return FINCA_OK;
 fail:
-	cert_rec_clear(&r);
 	free(s);
+	free(der);
 	holder_clear(out);
 	return rc;
 }

@@ -18,6 +18,7 @@
 struct api {
 	struct challenges *login_ch, *app_ch; /* owned */
 	struct sessions *sessions;            /* owned */
+	struct certcache *certs;              /* owned */
 };
 
 struct api *api_new(void)
@@ -27,6 +28,7 @@ struct api *api_new(void)
 	a->login_ch = challenges_new();
 	a->app_ch = challenges_new();
 	a->sessions = sessions_new();
+	a->certs = certcache_new();
 	return a;
 }
 
@@ -37,6 +39,7 @@ void api_free(struct api *a)
 	challenges_free(a->login_ch);
 	challenges_free(a->app_ch);
 	sessions_free(a->sessions);
+	certcache_free(a->certs);
 	free(a);
 }
 
@@ -46,7 +49,8 @@ struct call {
 	struct MHD_Connection *c;
 	struct req *r;
 	json_t *body;           /* owned, NULL without a body */
-	X509 *peer;             /* owned: the TLS client certificate */
+	const unsigned char *peer; /* the TLS client certificate's DER, */
+	size_t peer_len;        /* borrowed from the TLS session */
 	struct account_rec acct; /* the caller, id 0 when anonymous */
 };
 
@@ -96,21 +100,21 @@ static int decode(struct call *k, const struct field *f, size_t n, enum MHD_Resu
 
 /* --- who is calling --- */
 
-static X509 *peer_cert(struct MHD_Connection *c)
+/* The client certificate of the TLS session, as DER (borrowed). */
+static const unsigned char *peer_cert(struct MHD_Connection *c, size_t *len)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	const gnutls_datum_t *certs;
 	unsigned int n = 0;
-	const unsigned char *p;
 
 	if (!ci || !ci->tls_session)
 		return NULL;
 	certs = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
 	if (!certs || n == 0)
 		return NULL;
-	p = certs[0].data;
-	return d2i_X509(NULL, &p, (long)certs[0].size);
+	*len = certs[0].size;
+	return certs[0].data;
 }
 
 /* Fills k->acct from a session token or, for roles without a password, the
@@ -133,7 +137,7 @@ static int identify(struct call *k, struct api *a)
 		return FINCA_OK;
 	}
 	if (k->peer) {
-		int rc = account_for_cert(k->s->ca, k->peer, &k->acct);
+		int rc = account_for_der(k->s->ca, a->certs, k->peer, k->peer_len, &k->acct);
 		if (rc != FINCA_OK)
 			return rc;
 		if (role_needs_password(k->acct.role)) {
@@ -252,18 +256,18 @@ static enum MHD_Result login(struct call *k, struct api *a)
 					!challenge ? "challenge" : "signature",
 					"certificate, challenge and signature go together");
 		how = "challenge";
-		rc = holder_verify(ca, a->login_ch, cert, challenge, sig, &h);
+		rc = holder_verify(ca, a->login_ch, a->certs, cert, challenge, sig, &h);
 		if (rc == FINCA_OK) {
-			rc = store_account_by_cert(ca_store(ca), h.v.serial, &k->acct);
+			rc = store_account_by_cert(ca_store(ca), h.c.serial, &k->acct);
 			if (rc == FINCA_ENOTFOUND)
 				rc = err_set(FINCA_EAUTH, "certificate %s belongs to no account",
-					     h.v.serial);
+					     h.c.serial);
 			else if (rc == FINCA_OK && k->acct.disabled)
 				rc = err_set(FINCA_EAUTH, "account %s is disabled", k->acct.name);
 		}
 	} else if (k->peer) {
 		how = "tls";
-		rc = account_for_cert(ca, k->peer, &k->acct);
+		rc = account_for_der(ca, a->certs, k->peer, k->peer_len, &k->acct);
 	} else {
 		return send_err(k, 401, "auth", NULL,
 				"present a client certificate, or a certificate with a signed challenge");
@@ -727,15 +731,15 @@ static enum MHD_Result app_verify(struct call *k, struct api *a)
 
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
-	if ((rc = holder_verify(k->s->ca, a->app_ch, cert, challenge, sig, &h)) != FINCA_OK)
+	if ((rc = holder_verify(k->s->ca, a->app_ch, a->certs, cert, challenge, sig, &h)) != FINCA_OK)
 		return send_err(k, rc == FINCA_EINVAL ? 400 : 403,
 				rc == FINCA_EINVAL ? "invalid" : "refused", NULL, err_msg());
-	time_format(h.v.not_after, na, sizeof na);
+	time_format(h.c.not_after, na, sizeof na);
 	ret = send_json(k, 200, json_pack(
 		"{s:b, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:I, s:b, s:[]}",
-		"valid", 1, "serial", h.v.serial,
-		"holder", "name", h.name, "id_number", h.id_number, "unit", h.unit,
-		"unit_code", h.unit_code,
+		"valid", 1, "serial", h.c.serial,
+		"holder", "name", h.c.name, "id_number", h.c.id_number, "unit", h.c.unit,
+		"unit_code", h.c.unit_code,
 		"not_after", na, "days_to_expiry", (json_int_t)h.days_to_expiry,
 		"renewal_due", h.days_to_expiry <= k->s->ca->cfg->renewal_days,
 		"grants"));
@@ -838,11 +842,10 @@ enum MHD_Result api_dispatch(struct srv *s, struct MHD_Connection *c,
 		return send_err(&k, 413, "too_large", NULL, "request body too large");
 	if (r->len && jsonreq_parse(r->body, r->len, (size_t)s->body_max, &k.body) != FINCA_OK)
 		return send_err(&k, 400, "invalid", NULL, err_msg());
-	k.peer = peer_cert(c);
+	k.peer = peer_cert(c, &k.peer_len);
 	ret = route(&k, s->api, url + strlen("/api/v1/"));
 	ca_act_as(NULL);
 	json_decref(k.body);
-	X509_free(k.peer);
 	account_rec_clear(&k.acct);
 	return ret;
 }
