@@ -49,7 +49,8 @@ static int record_hash(const char *md, const struct audit_rec *r,
 }
 
 int audit_append(struct store *st, const char *md, const char *actor,
-		 const char *action, const char *object, json_t *details)
+		 const char *action, const char *object, json_t *details,
+		 int64_t *seq_out)
 {
 	struct audit_rec last, r;
 	int rc;
@@ -59,8 +60,7 @@ int audit_append(struct store *st, const char *md, const char *actor,
 	memset(&last, 0, sizeof last);
 	if (md_len <= 0 || md_len > AUDIT_HASH_MAX)
 		return err_set(FINCA_EINVAL, "audit: unknown digest %s", md);
-	rc = store_audit_last(st, &last);
-	if (rc == FINCA_OK) {
+	if ((rc = store_audit_last(st, &last)) == FINCA_OK) {
 		r.seq = last.seq + 1;
 		memcpy(r.prev, last.hash, last.hash_len);
 	} else if (rc == FINCA_ENOTFOUND) {
@@ -81,7 +81,10 @@ int audit_append(struct store *st, const char *md, const char *actor,
 	}
 	if ((rc = record_hash(md, &r, r.hash, &r.hash_len)) != FINCA_OK)
 		goto out;
-	rc = store_audit_insert(st, &r);
+	if ((rc = store_audit_insert(st, &r)) != FINCA_OK)
+		goto out;
+	if (seq_out)
+		*seq_out = r.seq;
 out:
 	free(r.details);
 	audit_rec_clear(&last);

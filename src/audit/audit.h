@@ -13,9 +13,11 @@
 struct store;
 
 /* Appends one record (call inside store_begin/commit).  md names the chain's
- * digest ("SM3", "SHA256"); details is borrowed and may be NULL. */
+ * digest ("SM3", "SHA256"); details is borrowed and may be NULL; *seq_out
+ * (may be NULL) gets the record's sequence number. */
 int audit_append(struct store *st, const char *md, const char *actor,
-		 const char *action, const char *object, json_t *details);
+		 const char *action, const char *object, json_t *details,
+		 int64_t *seq_out);
 
 /* Signs the chain's head when records were added since the last checkpoint
  * (call inside a transaction).  signer names the key ("issuing"). */

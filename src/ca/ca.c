@@ -95,28 +95,15 @@ void ca_act_as(const char *actor)
 int ca_audit(struct ca *ca, const char *action, const char *object,
 	     json_t *details)
 {
+	int64_t seq = 0;
 	int rc = audit_append(ca_store(ca), ca->audit_md,
-			      act_as[0] ? act_as : ca->actor, action, object, details);
-	struct checkpoint_rec last;
-	struct audit_rec head;
+			      act_as[0] ? act_as : ca->actor, action, object, details, &seq);
 
-	if (rc != FINCA_OK || !ca->issuing_key)
-		return rc;
-	/* sign a checkpoint every checkpoint_every records */
-	memset(&head, 0, sizeof head);
-	if ((rc = store_audit_last(ca_store(ca), &head)) != FINCA_OK)
-		return rc;
-	rc = store_checkpoint_last(ca_store(ca), &last);
-	if (rc == FINCA_ENOTFOUND)
-		last.seq = 0;
-	else if (rc != FINCA_OK)
-		goto out;
-	rc = FINCA_OK;
-	if (head.seq - last.seq >= ca->cfg->checkpoint_every)
+	/* a signed checkpoint at every multiple of checkpoint_every (and at
+	 * the end of each signing command) */
+	if (rc == FINCA_OK && ca->issuing_key && seq % ca->cfg->checkpoint_every == 0)
 		rc = audit_checkpoint(ca_store(ca), ca->audit_md, ca->issuing_key,
 				      "issuing");
-out:
-	audit_rec_clear(&head);
 	return rc;
 }
 

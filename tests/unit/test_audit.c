@@ -51,7 +51,7 @@ static void append(struct fx *f, int n)
 	assert_int_equal(store_begin(f->st), FINCA_OK);
 	for (int i = 0; i < n; i++) {
 		json_t *d = json_pack("{s:i, s:s}", "i", i, "name", "张三");
-		assert_int_equal(audit_append(f->st, "SM3", "tester", "test.act", "obj", d),
+		assert_int_equal(audit_append(f->st, "SM3", "tester", "test.act", "obj", d, NULL),
 				 FINCA_OK);
 		json_decref(d);
 	}
