@@ -15,7 +15,7 @@
  * The response must parse (d2i_OCSP_RESPONSE, all bytes) and agree with the
  * request:
  *   - a request that does not parse, has trailing bytes, is longer than
- *     64 KiB or holds other than one CertID gets malformedRequest;
+ *     64 KiB or holds no CertID or more than 16 gets malformedRequest;
  *   - a well-formed request gets unauthorized when its CertID does not
  *     name our issuing CA (name and key hash, in the CertID's digest),
  *     malformedRequest when its serial is not positive or is longer than
@@ -350,15 +350,16 @@ static OCSP_REQUEST *parse_request(const unsigned char *buf, size_t size)
 	if (size > 65536)
 		return NULL;
 	req = d2i_OCSP_REQUEST(NULL, &p, (long)size);
-	if (req && (p != buf + size || OCSP_request_onereq_count(req) != 1)) {
+	if (req && (p != buf + size || OCSP_request_onereq_count(req) < 1 ||
+		    OCSP_request_onereq_count(req) > 16)) {
 		OCSP_REQUEST_free(req);
 		req = NULL;
 	}
-	if (req) {
-		/* a CertID that does not survive a copy (the answer repeats it)
-		 * is malformed too: crashes/fuzz_ocsp-certid-eoc-params.der */
+	/* a CertID that does not survive a copy (the answer repeats it) is
+	 * malformed too: crashes/fuzz_ocsp-certid-eoc-params.der */
+	for (int i = 0; req && i < OCSP_request_onereq_count(req); i++) {
 		OCSP_CERTID *dup = OCSP_CERTID_dup(
-			OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0)));
+			OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i)));
 		ERR_clear_error();
 		if (!dup) {
 			OCSP_REQUEST_free(req);
@@ -432,8 +433,9 @@ static void check_successful(OCSP_REQUEST *req, OCSP_RESPONSE *rsp)
 
 	if (!bs)
 		finding("successful response without a BasicOCSPResponse");
-	if (OCSP_resp_count(bs) != 1)
-		finding("successful response with other than one SingleResponse");
+	if (OCSP_resp_count(bs) != OCSP_request_onereq_count(req))
+		finding("successful response with another number of SingleResponses than CertIDs");
+	/* the first answer is checked in depth */
 	single = OCSP_resp_get0(bs, 0);
 	scid = OCSP_SINGLERESP_get0_id(single);
 	if (OCSP_id_cmp(scid, rcid) != 0)
@@ -532,13 +534,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (st != OCSP_RESPONSE_STATUS_MALFORMEDREQUEST)
 			finding("a malformed request was not answered malformedRequest");
 	} else {
-		OCSP_CERTID *cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
-		ASN1_INTEGER *sn = NULL;
+		want = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+		/* the first CertID at fault decides, as the responder checks
+		 * them in order */
+		for (int i = 0; i < OCSP_request_onereq_count(req) &&
+				want == OCSP_RESPONSE_STATUS_SUCCESSFUL; i++) {
+			OCSP_CERTID *cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i));
+			ASN1_INTEGER *sn = NULL;
 
-		OCSP_id_get0_info(NULL, NULL, NULL, &sn, cid);
-		want = !for_us(cid) ? OCSP_RESPONSE_STATUS_UNAUTHORIZED :
-		       !usable_serial(sn) ? OCSP_RESPONSE_STATUS_MALFORMEDREQUEST :
-		       OCSP_RESPONSE_STATUS_SUCCESSFUL;
+			OCSP_id_get0_info(NULL, NULL, NULL, &sn, cid);
+			want = !for_us(cid) ? OCSP_RESPONSE_STATUS_UNAUTHORIZED :
+			       !usable_serial(sn) ? OCSP_RESPONSE_STATUS_MALFORMEDREQUEST :
+			       OCSP_RESPONSE_STATUS_SUCCESSFUL;
+		}
 		if (st != want) {
 			fprintf(stderr, "==fuzz_ocsp== responseStatus %d, expected %d\n",
 				st, want);

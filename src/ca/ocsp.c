@@ -256,19 +256,14 @@ static int error_response(int status, unsigned char **out, size_t *len)
 	return FINCA_OK;
 }
 
-/* Signs the answer for one CertID (with the request's nonce, if any). */
-static int sign_answer(struct ocsp_responder *r, OCSP_REQUEST *req,
-		       OCSP_CERTID *cid, const struct cert_rec *rec, int found,
-		       int64_t now, unsigned char **out, size_t *len)
+/* Adds the answer for one CertID to bs. */
+static int add_status(struct ocsp_responder *r, OCSP_BASICRESP *bs, OCSP_CERTID *cid,
+		      const struct cert_rec *rec, int found, int64_t now)
 {
-	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
-	OCSP_RESPONSE *resp = NULL;
 	ASN1_TIME *thisupd = ASN1_TIME_set(NULL, (time_t)now);
 	ASN1_TIME *nextupd = ASN1_TIME_set(NULL, (time_t)(now + r->validity));
 	ASN1_TIME *revtime = NULL;
-	EVP_MD_CTX *mctx = NULL;
-	unsigned char *der = NULL;
-	int status, reason = -1, n, rc = FINCA_ECRYPTO;
+	int status, reason = -1, ok;
 
 	if (!found) {
 		status = V_OCSP_CERTSTATUS_UNKNOWN;
@@ -281,9 +276,25 @@ static int sign_answer(struct ocsp_responder *r, OCSP_REQUEST *req,
 		revtime = ASN1_TIME_set(NULL, (time_t)rec->revoked_at);
 	}
 	ERR_clear_error();
-	if (!bs || !OCSP_basic_add1_status(bs, cid, status, reason, revtime, thisupd,
-					   nextupd))
-		goto fail;
+	ok = thisupd && nextupd &&
+	     OCSP_basic_add1_status(bs, cid, status, reason, revtime, thisupd, nextupd);
+	ASN1_TIME_free(thisupd);
+	ASN1_TIME_free(nextupd);
+	ASN1_TIME_free(revtime);
+	return ok ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "OCSP: adding an answer");
+}
+
+/* Signs bs (with the request's nonce, if req is given) into an
+ * OCSPResponse in *out (caller frees). */
+static int sign_basic(struct ocsp_responder *r, OCSP_BASICRESP *bs, OCSP_REQUEST *req,
+		      unsigned char **out, size_t *len)
+{
+	OCSP_RESPONSE *resp = NULL;
+	EVP_MD_CTX *mctx = NULL;
+	unsigned char *der = NULL;
+	int n, rc;
+
+	ERR_clear_error();
 	if (req && OCSP_check_nonce(req, bs) == -1 /* absent in bs */ &&
 	    !OCSP_copy_nonce(bs, req))
 		goto fail;
@@ -310,10 +321,6 @@ fail:
 out:
 	OPENSSL_free(der);
 	OCSP_RESPONSE_free(resp);
-	OCSP_BASICRESP_free(bs);
-	ASN1_TIME_free(thisupd);
-	ASN1_TIME_free(nextupd);
-	ASN1_TIME_free(revtime);
 	EVP_MD_CTX_free(mctx);
 	return rc;
 }
@@ -332,58 +339,99 @@ static int our_issuer(struct ocsp_responder *r, OCSP_CERTID *cid, int *md_nid)
 	return 0;
 }
 
+#define MAX_IDS 16 /* CertIDs in one request */
+
+/* Checks one CertID: OCSP_RESPONSE_STATUS_SUCCESSFUL with its hash and
+ * serial, or the status to answer the whole request with. */
+static int check_cid(struct ocsp_responder *r, OCSP_CERTID *cid, int *md_nid,
+		     unsigned char serial[20], int *n)
+{
+	ASN1_INTEGER *sn = NULL;
+	OCSP_CERTID *dup;
+	BIGNUM *bn;
+	int ok;
+
+	/* the answer repeats the CertID, re-encoded: one that does not survive
+	 * that (odd algorithm parameters) is malformed, not a reason for a
+	 * 500 */
+	dup = OCSP_CERTID_dup(cid);
+	ERR_clear_error();
+	if (!dup)
+		return OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+	OCSP_CERTID_free(dup);
+	if (!our_issuer(r, cid, md_nid))
+		return OCSP_RESPONSE_STATUS_UNAUTHORIZED;
+	OCSP_id_get0_info(NULL, NULL, NULL, &sn, cid);
+	bn = sn ? ASN1_INTEGER_to_BN(sn, NULL) : NULL;
+	ok = bn && !BN_is_negative(bn) && (*n = BN_num_bytes(bn)) <= 20 && *n > 0;
+	if (ok)
+		BN_bn2bin(bn, serial);
+	BN_free(bn);
+	return ok ? OCSP_RESPONSE_STATUS_SUCCESSFUL : OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+}
+
+/* A request with several CertIDs: one response, signed once, not cached. */
+static int respond_many(struct ocsp_responder *r, OCSP_REQUEST *req, int count,
+			unsigned char **out, size_t *outlen)
+{
+	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+	struct cert_rec rec;
+	unsigned char serial[20];
+	char hex[41];
+	int64_t now = clock_now();
+	int md_nid, n, rc = FINCA_OK;
+
+	memset(&rec, 0, sizeof rec);
+	for (int i = 0; i < count && rc == FINCA_OK; i++) {
+		OCSP_CERTID *cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i));
+		check_cid(r, cid, &md_nid, serial, &n); /* checked by the caller */
+		hex_encode(serial, (size_t)n, hex);
+		rc = store_cert_get(ca_store(r->ca), hex, &rec);
+		if (rc == FINCA_OK || rc == FINCA_ENOTFOUND)
+			rc = add_status(r, bs, cid, &rec, rc == FINCA_OK &&
+					!strcmp(rec.issuer, "issuing"), now);
+		cert_rec_clear(&rec);
+	}
+	if (rc == FINCA_OK)
+		rc = sign_basic(r, bs, req, out, outlen);
+	OCSP_BASICRESP_free(bs);
+	atomic_fetch_add(&r->stats.misses, 1);
+	return rc;
+}
+
 int ocsp_respond(struct ocsp_responder *r, const unsigned char *in, size_t inlen,
 		 unsigned char **out, size_t *outlen)
 {
 	const unsigned char *p = in;
 	OCSP_REQUEST *req = NULL;
 	OCSP_CERTID *cid;
-	ASN1_INTEGER *sn = NULL;
-	BIGNUM *bn = NULL;
 	struct cert_rec rec;
 	unsigned char serial[20];
-	int md_nid, n, nonce, found, rc;
+	int md_nid, n = 0, nonce, found, rc, count = 0, st;
 	int64_t now = clock_now(), seen;
 	char hex[41];
 
 	memset(&rec, 0, sizeof rec);
 	ERR_clear_error();
-	if (inlen > 65536 || (req = d2i_OCSP_REQUEST(NULL, &p, (long)inlen)) == NULL ||
-	    p != in + inlen || OCSP_request_onereq_count(req) != 1) {
-		/* XXX: one CertID per request, as every client here sends;
-		 * several would need one signature per request anyway */
-		ERR_clear_error();
+	if (inlen <= 65536 && (req = d2i_OCSP_REQUEST(NULL, &p, (long)inlen)) != NULL &&
+	    p == in + inlen)
+		count = OCSP_request_onereq_count(req);
+	ERR_clear_error();
+	st = count < 1 || count > MAX_IDS ? OCSP_RESPONSE_STATUS_MALFORMEDREQUEST :
+	     OCSP_RESPONSE_STATUS_SUCCESSFUL;
+	for (int i = 0; i < count && st == OCSP_RESPONSE_STATUS_SUCCESSFUL; i++)
+		st = check_cid(r, OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i)),
+			       &md_nid, serial, &n);
+	if (st != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
 		atomic_fetch_add(&r->stats.errors, 1);
-		rc = error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, out, outlen);
+		rc = error_response(st, out, outlen);
+		goto out;
+	}
+	if (count > 1) {
+		rc = respond_many(r, req, count, out, outlen);
 		goto out;
 	}
 	cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
-	{
-		/* the answer repeats the CertID, re-encoded: one that does not
-		 * survive that (odd algorithm parameters) is malformed, not a
-		 * reason for a 500 */
-		OCSP_CERTID *dup = OCSP_CERTID_dup(cid);
-		ERR_clear_error();
-		if (!dup) {
-			atomic_fetch_add(&r->stats.errors, 1);
-			rc = error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, out, outlen);
-			goto out;
-		}
-		OCSP_CERTID_free(dup);
-	}
-	if (!our_issuer(r, cid, &md_nid)) {
-		atomic_fetch_add(&r->stats.errors, 1);
-		rc = error_response(OCSP_RESPONSE_STATUS_UNAUTHORIZED, out, outlen);
-		goto out;
-	}
-	OCSP_id_get0_info(NULL, NULL, NULL, &sn, cid);
-	if (!sn || (bn = ASN1_INTEGER_to_BN(sn, NULL)) == NULL ||
-	    BN_is_negative(bn) || (n = BN_num_bytes(bn)) > 20 || n == 0) {
-		atomic_fetch_add(&r->stats.errors, 1);
-		rc = error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, out, outlen);
-		goto out;
-	}
-	BN_bn2bin(bn, serial);
 	nonce = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1) >= 0;
 	if ((rc = sync_store(r)) != FINCA_OK)
 		goto out;
@@ -416,9 +464,15 @@ int ocsp_respond(struct ocsp_responder *r, const unsigned char *in, size_t inlen
 	found = rc == FINCA_OK && !strcmp(rec.issuer, "issuing");
 	if (rc != FINCA_OK && rc != FINCA_ENOTFOUND)
 		goto out;
-	if ((rc = sign_answer(r, nonce ? req : NULL, cid, &rec, found, now, out,
-			      outlen)) != FINCA_OK)
-		goto out;
+	{
+		OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+		rc = bs ? add_status(r, bs, cid, &rec, found, now) : FINCA_ENOMEM;
+		if (rc == FINCA_OK)
+			rc = sign_basic(r, bs, nonce ? req : NULL, out, outlen);
+		OCSP_BASICRESP_free(bs);
+		if (rc != FINCA_OK)
+			goto out;
+	}
 	if (!nonce && found) {
 		struct entry *e = xcalloc(1, sizeof *e);
 		memcpy(e->serial, serial, (size_t)n);
@@ -442,7 +496,6 @@ int ocsp_respond(struct ocsp_responder *r, const unsigned char *in, size_t inlen
 	}
 out:
 	cert_rec_clear(&rec);
-	BN_free(bn);
 	OCSP_REQUEST_free(req);
 	return rc;
 }

@@ -37,6 +37,9 @@ has "nonce is echoed" "OCSP Nonce" "$(ocsp good.pem -resp_text)"
 same "the signer's certificate is in the response once" \
 	"$(ocsp good.pem -resp_text | grep -c 'BEGIN CERTIFICATE')" 1
 has "without nonce too" "good.pem: good" "$(ocsp good.pem -no_nonce)"
+two=$(ocsp good.pem -cert revoked.pem)
+has "two certificates in one request: the first" "good.pem: good" "$two"
+has "two certificates in one request: the second" "revoked.pem: revoked" "$two"
 
 # a certificate this CA never issued, and another CA's certificate
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out o.key
