@@ -399,43 +399,36 @@ static int tls_material(struct srv *s, const char *listen, struct tls_pem *t)
 static struct MHD_Daemon *start(struct door *d, const char *listen, int threads,
 				const struct tls_pem *t)
 {
-	unsigned idle = (unsigned)d->s->idle_timeout;
 	struct sockaddr_storage ss;
+	/* one option list for both listeners; HTTPS adds its three */
+	struct MHD_OptionItem o[16];
+	size_t n = 0;
 
 	if (parse_addr(listen, &ss) != FINCA_OK)
 		return NULL;
-	if (t)
-		return MHD_start_daemon(
-			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-				MHD_USE_TLS | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-			0, NULL, NULL, on_request, d,
-			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-			MHD_OPTION_HTTPS_MEM_KEY, t->key,
-			MHD_OPTION_HTTPS_MEM_CERT, t->cert,
-			/* asks browsers and clients for a certificate; finca
-			 * checks it itself (chain and status) */
-			MHD_OPTION_HTTPS_MEM_TRUST, t->trust,
-			MHD_OPTION_CONNECTION_TIMEOUT, idle,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)2000,
-			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-			MHD_OPTION_NOTIFY_COMPLETED, on_done, d,
-			MHD_OPTION_END);
+#define OPT(opt, v, p) (o[n++] = (struct MHD_OptionItem){ (opt), (intptr_t)(v), (p) })
+	OPT(MHD_OPTION_SOCK_ADDR, 0, &ss);
+	OPT(MHD_OPTION_THREAD_POOL_SIZE, threads, NULL);
+	/* a client that sends nothing, or trickles, loses its connection
+	 * after this many idle seconds */
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, d->s->idle_timeout, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, 4000, NULL);
+	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, 2000, NULL);
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, 65536, NULL);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, on_done, d);
+	if (t) {
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, t->key);
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, t->cert);
+		/* asks browsers and clients for a certificate; finca checks it
+		 * itself (chain and status) */
+		OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, t->trust);
+	}
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
 	return MHD_start_daemon(
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-			(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-		0, NULL, NULL, on_request, d,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-		/* a client that sends nothing, or trickles, loses its
-		 * connection after this many idle seconds */
-		MHD_OPTION_CONNECTION_TIMEOUT, idle,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)2000,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-		MHD_OPTION_NOTIFY_COMPLETED, on_done, d,
-		MHD_OPTION_END);
+			(t ? MHD_USE_TLS : 0) | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+		0, NULL, NULL, on_request, d, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
 }
 
 static void quiesce(struct MHD_Daemon *d)
