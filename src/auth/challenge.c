@@ -1,5 +1,6 @@
 #include "auth/auth.h"
 #include "ca/dn.h"
+#include "crypto/pem.h"
 #include "crypto/sig.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -141,33 +142,6 @@ void holder_clear(struct holder *h)
 	memset(h, 0, sizeof *h);
 }
 
-static int decode_b64(const char *in, unsigned char **out, size_t *len)
-{
-	size_t n = strlen(in), pad = 0;
-	char *t;
-	int dl;
-
-	if (n == 0 || n > 65536)
-		return err_set(FINCA_EINVAL, "base64: empty or too long");
-	t = xcalloc(1, n + 4);
-	for (size_t i = 0; i < n; i++)
-		t[i] = in[i] == '-' ? '+' : in[i] == '_' ? '/' : in[i];
-	while (n % 4)
-		t[n++] = '=';
-	for (size_t i = n; i > 0 && t[i - 1] == '='; i--)
-		pad++;
-	*out = xcalloc(1, n);
-	dl = EVP_DecodeBlock(*out, (unsigned char *)t, (int)n);
-	free(t);
-	if (dl < 0 || (size_t)dl < pad) {
-		free(*out);
-		*out = NULL;
-		return err_set(FINCA_EINVAL, "not base64");
-	}
-	*len = (size_t)dl - pad;
-	return FINCA_OK;
-}
-
 /* The DER of a certificate given as PEM or base64 DER (*der: free()). */
 static int cert_der(const char *s, unsigned char **der, size_t *len)
 {
@@ -189,7 +163,7 @@ static int cert_der(const char *s, unsigned char **der, size_t *len)
 		OPENSSL_free(d);
 		return ok ? FINCA_OK : FINCA_EINVAL;
 	}
-	return decode_b64(s, der, len);
+	return b64_decode(s, 65536, der, len);
 }
 
 int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
@@ -205,7 +179,7 @@ int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
 		rc = err_set(FINCA_EINVAL, "certificate: not a PEM or base64 DER certificate");
 		goto fail;
 	}
-	if (decode_b64(sig, &s, &slen) != FINCA_OK) {
+	if (b64_decode(sig, 65536, &s, &slen) != FINCA_OK) {
 		rc = err_set(FINCA_EINVAL, "signature: not base64");
 		goto fail;
 	}

@@ -13,4 +13,8 @@ char *pem_key(EVP_PKEY *key);
 /* Writes x to path as PEM (0644, atomically, fsynced). */
 int pem_x509_write(const char *path, X509 *x);
 
+/* Decodes base64 (standard or URL-safe alphabet, padding optional) of at
+ * most max characters into *out (caller frees with free()). */
+int b64_decode(const char *in, size_t max, unsigned char **out, size_t *len);
+
 #endif

@@ -65,25 +65,13 @@ static enum MHD_Result handle_ocsp(struct srv *s, struct MHD_Connection *c,
 			return text(c, r, 415, "expected Content-Type: application/ocsp-request\n");
 		rc = ocsp_respond(s->ocsp, (unsigned char *)r->body, r->len, &resp, &rlen);
 	} else if (!strcmp(r->method, "GET") && !strncmp(url, "/ocsp/", 6)) {
-		/* GET {url}/{url-encoding of base-64 encoding of the DER};
-		 * MHD has undone the URL encoding, '-' and '_' are the URL-safe
-		 * alphabet some clients use */
-		const char *b64 = url + 6;
-		size_t n = strlen(b64), pad = 0;
-		char *t = xcalloc(1, n + 4);
-		int dl = -1;
-		for (size_t i = 0; i < n; i++)
-			t[i] = b64[i] == '-' ? '+' : b64[i] == '_' ? '/' : b64[i];
-		while (n % 4)
-			t[n++] = '=';
-		for (size_t i = n; i > 0 && t[i - 1] == '='; i--)
-			pad++;
-		der = xcalloc(1, n);
-		if (n <= 8192 && pad <= 2)
-			dl = EVP_DecodeBlock(der, (unsigned char *)t, (int)n);
-		free(t);
-		len = dl > (int)pad ? (size_t)dl - pad : 0;
-		rc = ocsp_respond(s->ocsp, der, len, &resp, &rlen);
+		/* GET {url}/{url-encoding of base-64 encoding of the DER}; MHD
+		 * has undone the URL encoding.  Undecodable: an empty request,
+		 * which gets malformedRequest. */
+		if (b64_decode(url + 6, 8192, &der, &len) != FINCA_OK)
+			len = 0;
+		rc = ocsp_respond(s->ocsp, der ? der : (const unsigned char *)"", len,
+				  &resp, &rlen);
 	} else {
 		return text(c, r, 405, "OCSP is POST /ocsp or GET /ocsp/{base64}\n");
 	}

@@ -59,6 +59,9 @@ ok "GET /ocsp/{base64}" sh -c "curl -sf $base/ocsp/$b64 -o get.der &&
 	openssl ocsp -respin get.der -issuer ca/ca/issuing.crt -cert good.pem \
 	-CAfile ca/ca/root.crt -verify_other ca/ca/issuing.crt | grep -q 'good.pem: good'"
 
+ok "GET with broken base64: malformedRequest" sh -c "curl -sf $base/ocsp/%21%21%21 -o badget.der &&
+	openssl ocsp -respin badget.der -resp_text -noverify 2>&1 | grep -q malformedrequest"
+
 # malformed requests get malformedRequest, never a crash
 head -c 300 /dev/urandom >junk.der
 ok "garbage body: malformedRequest" sh -c "curl -sf -H 'Content-Type: application/ocsp-request' \
