@@ -370,22 +370,27 @@ static int check_cid(struct ocsp_responder *r, OCSP_CERTID *cid, int *md_nid,
 	return ok ? OCSP_RESPONSE_STATUS_SUCCESSFUL : OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
 }
 
-/* A request with several CertIDs: one response, signed once, not cached. */
+/* The serial of a checked CertID. */
+struct idserial {
+	unsigned char b[20];
+	int n;
+};
+
+/* A request with several CertIDs (checked by the caller, ids[i] their
+ * serials): one response, signed once, not cached. */
 static int respond_many(struct ocsp_responder *r, OCSP_REQUEST *req, int count,
-			unsigned char **out, size_t *outlen)
+			const struct idserial *ids, unsigned char **out, size_t *outlen)
 {
 	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
 	struct cert_rec rec;
-	unsigned char serial[20];
 	char hex[41];
 	int64_t now = clock_now();
-	int md_nid, n, rc = FINCA_OK;
+	int rc = bs ? FINCA_OK : FINCA_ENOMEM;
 
 	memset(&rec, 0, sizeof rec);
 	for (int i = 0; i < count && rc == FINCA_OK; i++) {
 		OCSP_CERTID *cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i));
-		check_cid(r, cid, &md_nid, serial, &n); /* checked by the caller */
-		hex_encode(serial, (size_t)n, hex);
+		hex_encode(ids[i].b, (size_t)ids[i].n, hex);
 		rc = store_cert_get(ca_store(r->ca), hex, &rec);
 		if (rc == FINCA_OK || rc == FINCA_ENOTFOUND)
 			rc = add_status(r, bs, cid, &rec, rc == FINCA_OK &&
@@ -406,8 +411,8 @@ int ocsp_respond(struct ocsp_responder *r, const unsigned char *in, size_t inlen
 	OCSP_REQUEST *req = NULL;
 	OCSP_CERTID *cid;
 	struct cert_rec rec;
-	unsigned char serial[20];
-	int md_nid, n = 0, nonce, found, rc, count = 0, st;
+	struct idserial ids[MAX_IDS];
+	int md_nid, nonce, found, rc, count = 0, st;
 	int64_t now = clock_now(), seen;
 	char hex[41];
 
@@ -421,17 +426,19 @@ int ocsp_respond(struct ocsp_responder *r, const unsigned char *in, size_t inlen
 	     OCSP_RESPONSE_STATUS_SUCCESSFUL;
 	for (int i = 0; i < count && st == OCSP_RESPONSE_STATUS_SUCCESSFUL; i++)
 		st = check_cid(r, OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i)),
-			       &md_nid, serial, &n);
+			       &md_nid, ids[i].b, &ids[i].n);
 	if (st != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
 		atomic_fetch_add(&r->stats.errors, 1);
 		rc = error_response(st, out, outlen);
 		goto out;
 	}
 	if (count > 1) {
-		rc = respond_many(r, req, count, out, outlen);
+		rc = respond_many(r, req, count, ids, out, outlen);
 		goto out;
 	}
 	cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
+	const unsigned char *serial = ids[0].b;
+	int n = ids[0].n;
 	nonce = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1) >= 0;
 	if ((rc = sync_store(r)) != FINCA_OK)
 		goto out;

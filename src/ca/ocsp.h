@@ -36,6 +36,7 @@ void ocsp_invalidate(struct ocsp_responder *r, const char *serial);
 /* Re-issues the delegated signer when a third of its life is left. */
 int ocsp_maintain(struct ocsp_responder *r);
 const struct ocsp_stats *ocsp_stats(const struct ocsp_responder *r);
+/* The current delegated signer (borrowed; replaced by ocsp_maintain). */
 X509 *ocsp_signer_cert(const struct ocsp_responder *r);
 
 #endif
