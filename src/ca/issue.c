@@ -50,9 +50,8 @@ struct batch {
 	pthread_cond_t cv;
 };
 
-static int item_fail(struct item *it, size_t i, int rc)
+static int item_fail(struct item *it, int rc)
 {
-	(void)i;
 	it->rc = rc;
 	snprintf(it->err, sizeof it->err, "%s", err_msg());
 	return rc;
@@ -138,7 +137,7 @@ static int prepare(struct batch *b, size_t i)
 out:
 	X509_NAME_free(subject);
 	csr_clear(&csr);
-	return rc == FINCA_OK ? FINCA_OK : item_fail(it, i, rc);
+	return rc == FINCA_OK ? FINCA_OK : item_fail(it, rc);
 }
 
 static int sign(struct batch *b, size_t i)
@@ -155,7 +154,7 @@ static int sign(struct batch *b, size_t i)
 		rc = err_ssl(FINCA_ECRYPTO, "signing the certificate");
 out:
 	EVP_MD_CTX_free(mctx);
-	return rc == FINCA_OK ? FINCA_OK : item_fail(it, i, rc);
+	return rc == FINCA_OK ? FINCA_OK : item_fail(it, rc);
 }
 
 static void *worker(void *arg)
@@ -273,7 +272,7 @@ static int record(struct batch *b, size_t i)
 	rc = ca_audit(b->ca, it->rq->action ? it->rq->action : "cert.issue", obj, d);
 out:
 	if (rc != FINCA_OK)
-		item_fail(it, i, rc);
+		item_fail(it, rc);
 	json_decref(d);
 	cert_rec_clear(&r);
 	cert_rec_clear(&old);
@@ -294,7 +293,7 @@ static int phase0(struct batch *b)
 		if ((rc = ca_serial_norm(rq->replaces, serial)) ||
 		    (rc = store_cert_get(ca_store(b->ca), serial, &old)) ||
 		    (rc = ca_transition_check(&old, OP_RENEW, b->now))) {
-			item_fail(&b->it[i], i, rc);
+			item_fail(&b->it[i], rc);
 			break;
 		}
 		b->it[i].old_id = old.id;
