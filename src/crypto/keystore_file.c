@@ -7,15 +7,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* DIR/NAME.key (caller frees) */
+static char *key_path(const struct keystore *ks, const char *name)
+{
+	char file[64];
+
+	snprintf(file, sizeof file, "%s.key", name);
+	return path_join(ks->dir, file);
+}
+
 static int file_load(struct keystore *ks, const char *name, const char *secret,
 		     EVP_PKEY **out)
 {
-	char file[64], *p;
-	int rc;
+	char *p = key_path(ks, name);
+	int rc = key_load(p, secret, out);
 
-	snprintf(file, sizeof file, "%s.key", name);
-	p = path_join(ks->dir, file);
-	rc = key_load(p, secret, out);
 	free(p);
 	return rc;
 }
@@ -23,12 +29,9 @@ static int file_load(struct keystore *ks, const char *name, const char *secret,
 static int file_save(struct keystore *ks, const char *name, EVP_PKEY *key,
 		     const char *secret)
 {
-	char file[64], *p;
-	int rc;
+	char *p = key_path(ks, name);
+	int rc = key_save(p, key, secret);
 
-	snprintf(file, sizeof file, "%s.key", name);
-	p = path_join(ks->dir, file);
-	rc = key_save(p, key, secret);
 	free(p);
 	return rc;
 }
