@@ -9,11 +9,12 @@
 #   make fuzz     build the libFuzzer harnesses in fuzz/
 
 CC      ?= cc
-PKGS    := libcrypto sqlite3 inih jansson libmicrohttpd gnutls libargon2 libp11
+PKGS    := libcrypto sqlite3 inih jansson libmicrohttpd gnutls libargon2 libp11 \
+           libzip libxml-2.0 xlsxwriter pangocairo libcurl
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Werror
 DEFS    := -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED
-PKGCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGCFLAGS = $(shell pkg-config --cflags $(PKGS) p11-kit-1 2>/dev/null)
 PKGLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS_BASE = -std=c17 $(WARN) $(DEFS) -Isrc $(PKGCFLAGS)
 LDLIBS  = $(PKGLIBS) -lpthread
@@ -23,7 +24,8 @@ SAN_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=all -DFINCA_TESTING
 
 LIB_SRC := $(sort $(wildcard src/util/*.c src/crypto/*.c src/store/*.c \
-                   src/audit/*.c src/ca/*.c src/auth/*.c src/http/*.c))
+                   src/audit/*.c src/ca/*.c src/auth/*.c src/token/*.c \
+                   src/ra/*.c src/http/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 HDRS    := $(wildcard src/*/*.h)
 

@@ -92,6 +92,11 @@ void ca_act_as(const char *actor)
 	snprintf(act_as, sizeof act_as, "%s", actor ? actor : "");
 }
 
+const char *ca_actor(const struct ca *ca)
+{
+	return act_as[0] ? act_as : ca->actor;
+}
+
 int ca_audit(struct ca *ca, const char *action, const char *object,
 	     json_t *details)
 {

@@ -68,6 +68,14 @@ int ca_install(struct ca *ca, const char *pem, size_t len, const char *pass);
 X509 *ca_issuer_cert(const struct ca *ca, const char *issuer);
 EVP_PKEY *ca_issuer_key(const struct ca *ca, const char *issuer);
 
+/* Seals a secret (NUL-terminated) for later, bound to aad; *out is the
+ * caller's.  Opening needs the unlocked CA (seal.c). */
+int ca_seal(struct ca *ca, const char *aad, const char *secret,
+	    unsigned char **out, size_t *outlen);
+/* *out (NUL-terminated) is the caller's: cleanse and free it. */
+int ca_unseal(struct ca *ca, const char *aad, const unsigned char *in, size_t len,
+	      char **out);
+
 /* Sets a positive 16-octet serial with 88 random bits (see ca.c). */
 int ca_random_serial(X509 *x);
 
@@ -77,6 +85,8 @@ char *ca_url(const struct ca *ca, const char *what);
 /* Names who acts in audit records made by this thread (an API caller);
  * NULL returns to ca->actor. */
 void ca_act_as(const char *actor);
+/* Who acts now in this thread (borrowed). */
+const char *ca_actor(const struct ca *ca);
 
 /* Appends an audit record and, every cfg->checkpoint_every records or when
  * force is set and a key is unlocked, a signed checkpoint.  Inside a

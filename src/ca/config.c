@@ -1,4 +1,5 @@
 #include "ca/config.h"
+#include "crypto/key.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -248,6 +249,30 @@ badnum:
 	return fail(l, "[server] %s: '%s' is not a number in range", name, v);
 }
 
+static int set_token(struct load *l, const char *name, const char *v)
+{
+	struct config *c = l->c;
+
+	if (!strcmp(name, "module") || !strcmp(name, "algorithm")) {
+		char **dst = !strcmp(name, "module") ? &c->token_module : &c->token_algo;
+		if (!strcmp(name, "algorithm") && key_alg_parse(v) < 0)
+			return fail(l, "[token] algorithm: '%s' is not sm2, p256, rsa2048 or rsa3072",
+				    v);
+		free(*dst);
+		*dst = *v ? xstrdup(v) : NULL;
+	} else if (!strcmp(name, "sm2_keygen_mechanism") ||
+		   !strcmp(name, "sm2_sign_mechanism")) {
+		char *end;
+		unsigned long m = strtoul(v, &end, 0);
+		if (!*v || *end)
+			return fail(l, "[token] %s: '%s' is not a number (0x8000xxxx)", name, v);
+		*(name[4] == 'k' ? &c->sm2_keygen : &c->sm2_sign) = m;
+	} else {
+		return fail(l, "[token]: unknown setting '%s'", name);
+	}
+	return 1;
+}
+
 static int set_profile(struct load *l, struct profile *p, const char *name,
 		       const char *v)
 {
@@ -315,6 +340,10 @@ static int set_profile(struct load *l, struct profile *p, const char *name,
 	} else if (!strcmp(name, "san_from_cn")) {
 		if (parse_bool(v, &p->san_from_cn))
 			goto badbool;
+	} else if (!strcmp(name, "tokens")) {
+		if (parse_int(v, 1, 100, &p->tokens))
+			return fail(l, "[profile %s] tokens: '%s' is not a number from 1 to 100",
+				    pn, v);
 	} else {
 		return fail(l, "[profile %s]: unknown setting '%s'", pn, name);
 	}
@@ -338,6 +367,7 @@ static struct profile *profile_get(struct config *c, const char *name)
 	snprintf(p->name, sizeof p->name, "%s", name);
 	snprintf(p->issuer, sizeof p->issuer, "issuing");
 	p->pathlen = -1;
+	p->tokens = 1;
 	return p;
 }
 
@@ -352,6 +382,8 @@ static int handler(void *user, const char *section, const char *name,
 		return set_identity(l, name, value);
 	if (!strcmp(section, "server"))
 		return set_server(l, name, value);
+	if (!strcmp(section, "token"))
+		return set_token(l, name, value);
 	if (!strncmp(section, "profile ", 8)) {
 		const char *pn = section + 8;
 		if (!*pn || strlen(pn) >= sizeof(((struct profile *)0)->name) ||
@@ -464,6 +496,8 @@ void config_free(struct config *c)
 	free(c->listen);
 	free(c->tls_listen);
 	free(c->log);
+	free(c->token_module);
+	free(c->token_algo);
 	free(c->key_store);
 	free(c->pkcs11_module);
 	free(c->pkcs11_token);
@@ -526,6 +560,17 @@ static const char default_text[] =
 "idle_timeout = 10\n"
 "log = stderr\n"
 "\n"
+"[token]\n"
+"# The token station (finca token ...): the USBKeys' PKCS#11 module (--module\n"
+"# overrides it), the key algorithm made on them, and for SM2 the vendor's\n"
+"# mechanism numbers (PKCS#11 has no standard SM2 mechanism; the signing\n"
+"# mechanism is given e = SM3(Z || M) and returns r || s).\n"
+"# module = /usr/lib/vendor/libusbkey-pkcs11.so\n"
+"# algorithm: sm2 once the vendor mechanisms below are set\n"
+"algorithm = p256\n"
+"# sm2_keygen_mechanism = 0x80000xxx\n"
+"# sm2_sign_mechanism = 0x80000xxx\n"
+"\n"
 "[identity]\n"
 "# GM/T 0015 identity extensions.  The 2023 revision moved some OIDs;\n"
 "# set what your relying parties expect.\n"
@@ -548,6 +593,7 @@ static const char default_text[] =
 "#   genkey              yes: finca may generate the key (devices, units)\n"
 "#   ocsp_nocheck        yes: id-pkix-ocsp-nocheck (OCSP signers)\n"
 "#   san_from_cn         yes: the CN is copied into a DNS subjectAltName\n"
+"#   tokens              USBKeys a holder may have in use at once (default 1)\n"
 "\n"
 "# A person's signature certificate, on a USBKey (GM/T 0015: digitalSignature\n"
 "# and nonRepudiation).\n"

@@ -22,6 +22,7 @@ struct profile {
 	int genkey;             /* may finca generate the subscriber's key */
 	int ocsp_nocheck;       /* id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1) */
 	int san_from_cn;        /* copy CN into a dNSName (TLS servers) */
+	int tokens;             /* USBKeys a holder may have in use at once */
 	STACK_OF(X509_EXTENSION) *exts; /* fixed extensions, see profile.c */
 };
 
@@ -41,6 +42,10 @@ struct config {
 	int body_max;          /* bytes of a request body */
 	int idle_timeout;      /* seconds a silent connection is kept */
 	char *log;             /* stderr | syslog | none */
+	/* [token]: the token station */
+	char *token_module;    /* PKCS#11 module of the USBKeys, or NULL */
+	char *token_algo;      /* key algorithm made on tokens */
+	unsigned long sm2_keygen, sm2_sign; /* vendor mechanisms, 0: none */
 	struct profile *profiles;
 	size_t nprofiles;
 };

@@ -421,12 +421,20 @@ out:
 	return rc;
 }
 
+/* A copy decoded from the DER as it was signed: the certificate being
+ * built carries its key only as bits, so X509_get0_pubkey works on the
+ * copy only. */
 static int keep_one(void *arg, size_t i, X509 *cert)
 {
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int n = i2d_X509(cert, &der);
+
 	(void)i;
-	X509_up_ref(cert);
-	*(X509 **)arg = cert;
-	return FINCA_OK;
+	p = der;
+	*(X509 **)arg = n > 0 ? d2i_X509(NULL, &p, n) : NULL;
+	OPENSSL_free(der);
+	return *(X509 **)arg ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "certificate copy");
 }
 
 int ca_issue_one(struct ca *ca, const struct issue_req *rq, X509 **out)

@@ -32,5 +32,6 @@ int cmd_crl(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);
 int cmd_account(struct cli *c, int argc, char **argv);
+int cmd_token(struct cli *c, int argc, char **argv);
 
 #endif

@@ -47,6 +47,14 @@ static const char usage[] =
 "                                       $FINCA_ACCOUNT_PASSWORD or the terminal)\n"
 "  app add NAME --cert FILE | list [--json]\n"
 "                                       application systems (mutual TLS)\n"
+"  token list | init [--label L] | enroll --profile P --subject DN [--person ID]\n"
+"       [--replaces SERIAL] [--days N] | change-pin | reset-pin | sign --data TEXT\n"
+"       [--module PATH] [--serial S] [--algo A] [--server URL --cert F --key F]\n"
+"                                       the USBKey station (PINs: $FINCA_PIN,\n"
+"                                       $FINCA_NEW_PIN, $FINCA_SO_PIN or the terminal)\n"
+"  token inventory [--state S] | show SERIAL | handover SERIAL --to WHOM\n"
+"       | return SERIAL --from WHOM [--reason R] | mark SERIAL STATE\n"
+"                                       the token inventory and its records\n"
 "  version\n"
 "\n"
 "DIR defaults to $FINCA_DIR.  The CA passphrase comes from $FINCA_PASSPHRASE\n"
@@ -234,6 +242,8 @@ int main(int argc, char **argv)
 		return cmd_audit(&c, argc, argv);
 	if (!strcmp(cmd, "account") || !strcmp(cmd, "app"))
 		return cmd_account(&c, argc, argv);
+	if (!strcmp(cmd, "token"))
+		return cmd_token(&c, argc, argv);
 	if (!strcmp(cmd, "serve"))
 		return cmd_serve(&c, argc, argv);
 	return cli_usage("unknown command '%s'", cmd);

@@ -185,5 +185,13 @@ void key_describe(EVP_PKEY *key, char *out, size_t outlen)
 
 int key_public_equal(EVP_PKEY *a, EVP_PKEY *b)
 {
-	return EVP_PKEY_eq(a, b) == 1;
+	/* the encoded SubjectPublicKeyInfo: EVP_PKEY_eq refuses keys made by
+	 * different means (from a token's attributes, from a certificate) */
+	unsigned char *da = NULL, *db = NULL;
+	int la = i2d_PUBKEY(a, &da), lb = i2d_PUBKEY(b, &db);
+	int eq = la > 0 && la == lb && !memcmp(da, db, (size_t)la);
+
+	OPENSSL_free(da);
+	OPENSSL_free(db);
+	return eq;
 }

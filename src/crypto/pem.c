@@ -70,3 +70,30 @@ int b64_decode(const char *in, size_t max, unsigned char **out, size_t *len)
 	*len = (size_t)dl - pad; /* DecodeBlock counts padding as zero bytes */
 	return FINCA_OK;
 }
+
+char *b64_encode(const unsigned char *in, size_t len)
+{
+	char *s = xcalloc(1, 4 * ((len + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)s, in, (int)len);
+	return s;
+}
+
+char *pem_encode(const char *label, const unsigned char *der, size_t len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+
+	return drain(b, b && PEM_write_bio(b, label, "", der, (long)len));
+}
+
+int pem_x509_parse(const char *pem, X509 **out)
+{
+	BIO *b;
+
+	if (!pem)
+		return err_set(FINCA_EINVAL, "no certificate");
+	b = BIO_new_mem_buf(pem, -1);
+	*out = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	return *out ? FINCA_OK : err_ssl(FINCA_EINVAL, "certificate (PEM)");
+}

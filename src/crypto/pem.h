@@ -17,4 +17,10 @@ int pem_x509_write(const char *path, X509 *x);
  * most max characters into *out (caller frees with free()). */
 int b64_decode(const char *in, size_t max, unsigned char **out, size_t *len);
 
+/* Base64 of in, one line (caller frees). */
+char *b64_encode(const unsigned char *in, size_t len);
+/* PEM armour around der under label (caller frees). */
+char *pem_encode(const char *label, const unsigned char *der, size_t len);
+/* The first certificate in PEM text; *out is the caller's. */
+int pem_x509_parse(const char *pem, X509 **out);
 #endif

@@ -1,6 +1,7 @@
 /* Thin handlers: decode JSON, check the caller's role, call the core,
  * render JSON.  Errors are {"error": {"code", "message", "field"?}}. */
 #include "http/api.h"
+#include "http/api_int.h"
 #include "http/jsonreq.h"
 #include "audit/audit.h"
 #include "auth/auth.h"
@@ -43,18 +44,7 @@ void api_free(struct api *a)
 	free(a);
 }
 
-/* One API call. */
-struct call {
-	struct srv *s;
-	struct MHD_Connection *c;
-	struct req *r;
-	json_t *body;           /* owned, NULL without a body */
-	const unsigned char *peer; /* the TLS client certificate's DER, */
-	size_t peer_len;        /* borrowed from the TLS session */
-	struct account_rec acct; /* the caller, id 0 when anonymous */
-};
-
-static enum MHD_Result send_json(struct call *k, int status, json_t *j)
+enum MHD_Result send_json(struct call *k, int status, json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT);
 	enum MHD_Result ret;
@@ -67,7 +57,7 @@ static enum MHD_Result send_json(struct call *k, int status, json_t *j)
 	return ret;
 }
 
-static enum MHD_Result send_err(struct call *k, int status, const char *code,
+enum MHD_Result send_err(struct call *k, int status, const char *code,
 				const char *field, const char *msg)
 {
 	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
@@ -78,17 +68,19 @@ static enum MHD_Result send_err(struct call *k, int status, const char *code,
 }
 
 /* Maps a core error to an HTTP status. */
-static enum MHD_Result send_rc(struct call *k, int rc)
+enum MHD_Result send_rc(struct call *k, int rc)
 {
 	int st = rc == FINCA_EINVAL || rc == FINCA_EPOLICY ? 400 :
 		 rc == FINCA_ENOTFOUND ? 404 : rc == FINCA_ESTATE ? 409 :
 		 rc == FINCA_EAUTH ? 403 : 500;
 
+	if (st == 500)
+		snprintf(k->r->error, sizeof k->r->error, "%s", err_msg());
 	return send_err(k, st, err_name(rc), NULL, st == 500 ? "internal error" : err_msg());
 }
 
 /* 1 when the body fits the fields; otherwise sends 400 naming the field. */
-static int decode(struct call *k, const struct field *f, size_t n, enum MHD_Result *ret)
+int decode(struct call *k, const struct field *f, size_t n, enum MHD_Result *ret)
 {
 	const char *bad;
 
@@ -161,6 +153,8 @@ static const struct {
 	{ "account.read", "admin auditor" },
 	{ "account.write", "admin" },
 	{ "app.auth", "app" },
+	{ "token.read", "operator auditor admin" },
+	{ "token.write", "operator" },
 };
 
 static int has_right(const char *role, const char *right)
@@ -176,7 +170,7 @@ static int has_right(const char *role, const char *right)
 }
 
 /* 1 when allowed; otherwise sends 403, audits the attempt, returns 0. */
-static int allow(struct call *k, const char *right, enum MHD_Result *ret)
+int allow(struct call *k, const char *right, enum MHD_Result *ret)
 {
 	struct ca *ca = k->s->ca;
 	json_t *d;
@@ -414,7 +408,7 @@ static enum MHD_Result cert_show(struct call *k, const char *serial)
 	return show(k, serial, 200);
 }
 
-static int pem_to_der(const char *pem, unsigned char **der, long *len)
+int pem_to_der(const char *pem, unsigned char **der, long *len)
 {
 	BIO *b = BIO_new_mem_buf(pem, -1);
 	char *name = NULL, *hdr = NULL;
@@ -725,9 +719,10 @@ static enum MHD_Result app_verify(struct call *k, struct api *a)
 		{ "signature", F_STR, 1, &sig },
 	};
 	struct holder h;
+	struct token_rec t;
 	enum MHD_Result ret;
 	char na[32];
-	int rc;
+	int rc, default_pin;
 
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
@@ -735,14 +730,20 @@ static enum MHD_Result app_verify(struct call *k, struct api *a)
 		return send_err(k, rc == FINCA_EINVAL ? 400 : 403,
 				rc == FINCA_EINVAL ? "invalid" : "refused", NULL, err_msg());
 	time_format(h.c.not_after, na, sizeof na);
+	/* a certificate on a USBKey whose envelope PIN was never changed is not
+	 * in use yet (art. 23): the application system decides what to allow */
+	memset(&t, 0, sizeof t);
+	default_pin = store_token_by_cert(ca_store(k->s->ca), h.c.serial, &t) == FINCA_OK &&
+		      t.pin_default;
+	token_rec_clear(&t);
 	ret = send_json(k, 200, json_pack(
-		"{s:b, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:I, s:b, s:[]}",
+		"{s:b, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:I, s:b, s:b, s:[]}",
 		"valid", 1, "serial", h.c.serial,
 		"holder", "name", h.c.name, "id_number", h.c.id_number, "unit", h.c.unit,
 		"unit_code", h.c.unit_code,
 		"not_after", na, "days_to_expiry", (json_int_t)h.days_to_expiry,
 		"renewal_due", h.days_to_expiry <= k->s->ca->cfg->renewal_days,
-		"grants"));
+		"default_pin", default_pin, "grants"));
 	holder_clear(&h);
 	return ret;
 }
@@ -818,6 +819,8 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 		return allow(k, "account.read", &ret) ? accounts_list(k) : ret;
 	if (!strcmp(p, "accounts") && !strcmp(m, "POST"))
 		return allow(k, "account.write", &ret) ? accounts_add(k) : ret;
+	if (!strncmp(p, "tokens", 6) && (p[6] == '\0' || p[6] == '/'))
+		return api_tokens(k, p + 6);
 	if (!strcmp(p, "auth/challenge") && !strcmp(m, "POST"))
 		return allow(k, "app.auth", &ret) ? app_challenge(k, a) : ret;
 	if (!strcmp(p, "auth/verify") && !strcmp(m, "POST"))

@@ -295,11 +295,13 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
 		r->status = 499; /* the client went away */
 	metrics_observe(&s->metrics, r->route, r->status, us);
 	if (s->log == LOG_TO_STDERR)
-		fprintf(stderr, "%s %s %d %lluus %s\n", r->method, r->path, r->status,
-			(unsigned long long)us, r->account[0] ? r->account : "-");
+		fprintf(stderr, "%s %s %d %lluus %s%s%s\n", r->method, r->path, r->status,
+			(unsigned long long)us, r->account[0] ? r->account : "-",
+			r->error[0] ? " error: " : "", r->error);
 	else if (s->log == LOG_TO_SYSLOG)
-		syslog(LOG_INFO, "%s %s %d %lluus %s", r->method, r->path, r->status,
-		       (unsigned long long)us, r->account[0] ? r->account : "-");
+		syslog(r->error[0] ? LOG_ERR : LOG_INFO, "%s %s %d %lluus %s%s%s", r->method,
+		       r->path, r->status, (unsigned long long)us,
+		       r->account[0] ? r->account : "-", r->error[0] ? " error: " : "", r->error);
 	free(r->body);
 	free(r);
 	*req_cls = NULL;

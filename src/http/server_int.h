@@ -41,6 +41,8 @@ struct req {
 	char method[8];
 	char path[128];
 	char account[sizeof(((struct account_rec *)0)->name)];
+	char error[192];               /* an internal error's cause, for the log
+					* only (the client sees "internal error") */
 };
 
 /* Queues a response with body (copied) and content type. */

@@ -59,12 +59,38 @@ static const char *const migrations[] = {
 	" password TEXT,"
 	" created_at INTEGER NOT NULL,"
 	" disabled INTEGER NOT NULL DEFAULT 0);",
+	/* 3: USBKey inventory and its handover/return/state records */
+	"CREATE TABLE token(id INTEGER PRIMARY KEY,"
+	" serial TEXT NOT NULL UNIQUE,"
+	" label TEXT NOT NULL, manufacturer TEXT NOT NULL, model TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK(state IN ('in_stock','initialized','issued',"
+	"  'suspended','returned','lost','damaged','destroyed')),"
+	" pin_default INTEGER NOT NULL DEFAULT 1,"
+	" so_pin BLOB,"
+	" holder TEXT, holder_name TEXT,"
+	" cert_serial TEXT, pending_serial TEXT,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE INDEX token_holder ON token(holder) WHERE holder IS NOT NULL;"
+	"CREATE INDEX token_cert ON token(cert_serial) WHERE cert_serial IS NOT NULL;"
+	"CREATE TABLE token_event(id INTEGER PRIMARY KEY,"
+	" token_id INTEGER NOT NULL REFERENCES token(id),"
+	" at INTEGER NOT NULL, kind TEXT NOT NULL,"
+	" from_state TEXT, to_state TEXT, actor TEXT NOT NULL,"
+	" party TEXT, cert_serial TEXT, note TEXT);"
+	"CREATE INDEX token_event_token ON token_event(token_id, id);",
 };
 
 int store_err(struct store *st, const char *what)
 {
 	return err_set(FINCA_ESTORE, "database: %s: %s", what,
 		       sqlite3_errmsg(st->db));
+}
+
+void store_col_text(sqlite3_stmt *s, int i, char *dst, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	snprintf(dst, n, "%s", t ? (const char *)t : "");
 }
 
 sqlite3_stmt *store_stmt(struct store *st, const char *sql)
@@ -191,18 +217,40 @@ void store_free(struct store *st)
 	free(st);
 }
 
+/* Transactions nest: an inner begin is a savepoint, so that an operation
+ * that is one transaction on its own (revoking a certificate) can also be
+ * part of a larger one (reporting a token lost). */
 int store_begin(struct store *st)
 {
-	return exec(st, "BEGIN IMMEDIATE");
+	int rc = exec(st, st->depth ? "SAVEPOINT nest" : "BEGIN IMMEDIATE");
+
+	if (rc == FINCA_OK)
+		st->depth++;
+	return rc;
 }
 
 int store_commit(struct store *st)
 {
-	return exec(st, "COMMIT");
+	int rc;
+
+	if (st->depth > 1) {
+		st->depth--;
+		return exec(st, "RELEASE nest");
+	}
+	st->depth = 0;
+	if ((rc = exec(st, "COMMIT")) != FINCA_OK && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
 }
 
 void store_rollback(struct store *st)
 {
+	if (st->depth > 1) {
+		st->depth--;
+		sqlite3_exec(st->db, "ROLLBACK TO nest; RELEASE nest", NULL, NULL, NULL);
+		return;
+	}
+	st->depth = 0;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }

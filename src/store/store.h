@@ -118,6 +118,47 @@ int store_account_by_id(struct store *st, int64_t id, struct account_rec *out);
 typedef int (*account_cb)(void *arg, const struct account_rec *a);
 int store_account_list(struct store *st, account_cb cb, void *arg);
 
+/* --- USBKey tokens --- */
+
+struct token_rec {
+	int64_t id, created_at, updated_at;
+	char serial[33], label[33], manufacturer[33], model[17];
+	char state[16];           /* token.c: the states and transitions */
+	int pin_default;          /* the envelope PIN was not changed yet */
+	unsigned char *so_pin;    /* owned: the sealed SO PIN, or NULL */
+	size_t so_pin_len;
+	char holder[19];          /* holder's resident ID number, or "" */
+	char holder_name[129];
+	char cert_serial[41];     /* the certificate on the token, or "" */
+	char pending_serial[41];  /* issued for it, not yet written, or "" */
+};
+void token_rec_clear(struct token_rec *t);
+/* Inserts t and sets t->id; a known serial is FINCA_ESTATE. */
+int store_token_insert(struct store *st, struct token_rec *t);
+/* Writes every field of t (by t->id). */
+int store_token_update(struct store *st, const struct token_rec *t);
+/* By token serial, or by the serial of the certificate it holds. */
+int store_token_get(struct store *st, const char *serial, struct token_rec *out);
+int store_token_by_cert(struct store *st, const char *cert_serial,
+			struct token_rec *out);
+typedef int (*token_cb)(void *arg, const struct token_rec *t);
+/* Every token (state NULL) or those in state, by serial. */
+int store_token_list(struct store *st, const char *state, token_cb cb, void *arg);
+/* Tokens of holder in use (issued or suspended). */
+int store_token_active(struct store *st, const char *holder, int64_t *n);
+
+struct token_event {
+	int64_t at;
+	char kind[16];            /* init enroll state handover return pin */
+	char from_state[16], to_state[16];
+	char actor[128], party[129], cert_serial[41], note[257];
+};
+int store_token_event_insert(struct store *st, int64_t token_id,
+			     const struct token_event *e);
+typedef int (*token_event_cb)(void *arg, const struct token_event *e);
+int store_token_events(struct store *st, int64_t token_id, token_event_cb cb,
+		       void *arg);
+
 /* --- audit --- */
 
 #define AUDIT_HASH_MAX 64

@@ -16,23 +16,16 @@ void account_rec_clear(struct account_rec *a)
 	memset(a, 0, sizeof *a);
 }
 
-static void copy_col(sqlite3_stmt *s, int i, char *dst, size_t n)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
 static void row_to_account(sqlite3_stmt *s, struct account_rec *a)
 {
 	const unsigned char *pw;
 
 	memset(a, 0, sizeof *a);
 	a->id = sqlite3_column_int64(s, 0);
-	copy_col(s, 1, a->name, sizeof a->name);
-	copy_col(s, 2, a->role, sizeof a->role);
-	copy_col(s, 3, a->scope, sizeof a->scope);
-	copy_col(s, 4, a->cert_serial, sizeof a->cert_serial);
+	store_col_text(s, 1, a->name, sizeof a->name);
+	store_col_text(s, 2, a->role, sizeof a->role);
+	store_col_text(s, 3, a->scope, sizeof a->scope);
+	store_col_text(s, 4, a->cert_serial, sizeof a->cert_serial);
 	pw = sqlite3_column_text(s, 5);
 	a->password = pw ? xstrdup((const char *)pw) : NULL;
 	a->created_at = sqlite3_column_int64(s, 6);

@@ -9,13 +9,16 @@ struct store {
 	struct {
 		const char *sql; /* static string: its address is the key */
 		sqlite3_stmt *s;
-	} stmts[48];
+	} stmts[64];
 	size_t nstmts;
+	int depth;       /* open transactions: 1 BEGIN, then savepoints */
 };
 
 /* A prepared statement for sql (a static string), reset and unbound. */
 sqlite3_stmt *store_stmt(struct store *st, const char *sql);
 /* Records "database: what: sqlite message" and returns FINCA_ESTORE. */
 int store_err(struct store *st, const char *what);
+/* Copies text column i into dst (n bytes; "" for NULL). */
+void store_col_text(sqlite3_stmt *s, int i, char *dst, size_t n);
 
 #endif

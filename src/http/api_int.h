@@ -1,0 +1,39 @@
+/* Private to the API handlers (api.c, api_token.c): one call, and the
+ * helpers every handler uses to decode, check rights and answer. */
+#ifndef FINCA_API_INT_H
+#define FINCA_API_INT_H
+
+#include "http/server_int.h"
+#include "http/jsonreq.h"
+#include "auth/auth.h"
+
+#include <jansson.h>
+
+/* One API call. */
+struct call {
+	struct srv *s;
+	struct MHD_Connection *c;
+	struct req *r;
+	json_t *body;           /* owned, NULL without a body */
+	const unsigned char *peer; /* the TLS client certificate's DER, */
+	size_t peer_len;        /* borrowed from the TLS session */
+	struct account_rec acct; /* the caller, id 0 when anonymous */
+};
+
+enum MHD_Result send_json(struct call *k, int status, json_t *j);
+enum MHD_Result send_err(struct call *k, int status, const char *code,
+			 const char *field, const char *msg);
+/* Maps a core error to an HTTP status and answers with its message. */
+enum MHD_Result send_rc(struct call *k, int rc);
+/* 1 when the body fits the fields; otherwise sends 400 naming the field. */
+int decode(struct call *k, const struct field *f, size_t n, enum MHD_Result *ret);
+/* 1 when the caller's role has right; otherwise sends 403, audits the
+ * attempt and returns 0. */
+int allow(struct call *k, const char *right, enum MHD_Result *ret);
+/* A PEM certificate request as DER (*der: OPENSSL_free). */
+int pem_to_der(const char *pem, unsigned char **der, long *len);
+
+/* /api/v1/tokens[/...] (api_token.c); rest is what follows "tokens". */
+enum MHD_Result api_tokens(struct call *k, const char *rest);
+
+#endif

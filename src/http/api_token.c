@@ -1,0 +1,217 @@
+/* /api/v1/tokens: the USBKey inventory for token stations working against a
+ * remote CA, and for the console.  The token itself never reaches the
+ * server: stations send what they read off it and the CSRs it signed. */
+#include "http/api_int.h"
+#include "crypto/pem.h"
+#include "token/token.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+static enum MHD_Result ok(struct call *k, int rc, const char *serial)
+{
+	struct token_rec t;
+	enum MHD_Result ret;
+
+	if (rc != FINCA_OK)
+		return send_rc(k, rc);
+	if ((rc = store_token_get(ca_store(k->s->ca), serial, &t)) != FINCA_OK)
+		return send_rc(k, rc);
+	ret = send_json(k, 200, token_json(k->s->ca, &t, 1));
+	token_rec_clear(&t);
+	return ret;
+}
+
+struct list_acc {
+	struct ca *ca;
+	json_t *arr;
+};
+
+static int list_one(void *arg, const struct token_rec *t)
+{
+	struct list_acc *l = arg;
+
+	return json_array_append_new(l->arr, token_json(l->ca, t, 0)) ? FINCA_ENOMEM : FINCA_OK;
+}
+
+static enum MHD_Result list(struct call *k)
+{
+	const char *state = MHD_lookup_connection_value(k->c, MHD_GET_ARGUMENT_KIND, "state");
+	struct list_acc l = { k->s->ca, json_array() };
+	int rc;
+
+	if ((rc = store_token_list(ca_store(k->s->ca), state, list_one, &l)) != FINCA_OK) {
+		json_decref(l.arr);
+		return send_rc(k, rc);
+	}
+	return send_json(k, 200, l.arr);
+}
+
+static enum MHD_Result add(struct call *k)
+{
+	struct token_info ti = { NULL, "", "", "" };
+	const char *so = NULL;
+	const struct field f[] = {
+		{ "serial", F_STR, 1, &ti.serial },
+		{ "label", F_STR, 0, &ti.label },
+		{ "manufacturer", F_STR, 0, &ti.manufacturer },
+		{ "model", F_STR, 0, &ti.model },
+		{ "so_pin", F_STR, 1, &so },
+	};
+	enum MHD_Result ret;
+
+	if (!decode(k, f, ARRAY_LEN(f), &ret))
+		return ret;
+	return ok(k, token_register(k->s->ca, &ti, so), ti.serial);
+}
+
+static enum MHD_Result so_pin(struct call *k, const char *serial)
+{
+	enum MHD_Result ret;
+	char *pin = NULL;
+	int rc;
+
+	if ((rc = token_so_pin(k->s->ca, serial, &pin)) != FINCA_OK)
+		return send_rc(k, rc);
+	ret = send_json(k, 200, json_pack("{s:s}", "so_pin", pin));
+	OPENSSL_cleanse(pin, strlen(pin));
+	free(pin);
+	return ret;
+}
+
+static enum MHD_Result enroll(struct call *k, const char *serial)
+{
+	const char *profile = NULL, *csr = NULL, *idn = NULL, *replaces = NULL;
+	json_int_t days = 0;
+	const struct field f[] = {
+		{ "profile", F_STR, 1, &profile },
+		{ "csr", F_STR, 1, &csr },
+		{ "id_number", F_STR, 0, &idn },
+		{ "days", F_INT, 0, &days },
+		{ "replaces", F_STR, 0, &replaces },
+	};
+	struct issue_req rq;
+	unsigned char *der = NULL;
+	enum MHD_Result ret;
+	char *pem;
+	long dl;
+	X509 *x = NULL;
+	int rc;
+
+	if (!decode(k, f, ARRAY_LEN(f), &ret))
+		return ret;
+	if (days < 0 || days > 36500)
+		return send_err(k, 400, "invalid", "days", "expected 1..36500");
+	if (!pem_to_der(csr, &der, &dl))
+		return send_err(k, 400, "invalid", "csr", "expected a PEM certificate request");
+	memset(&rq, 0, sizeof rq);
+	rq.profile = profile;
+	rq.csr_der = der;
+	rq.csr_len = (size_t)dl;
+	rq.id_number = idn;
+	rq.days = (int)days;
+	rq.replaces = replaces;
+	rq.action = "cert.issue.token";
+	rc = token_enroll_begin(k->s->ca, serial, &rq, &x);
+	OPENSSL_free(der);
+	if (rc != FINCA_OK)
+		return send_rc(k, rc);
+	pem = pem_x509(x);
+	X509_free(x);
+	ret = send_json(k, 201, json_pack("{s:s}", "certificate", pem));
+	free(pem);
+	return ret;
+}
+
+static enum MHD_Result enroll_end(struct call *k, const char *serial, int commit)
+{
+	const char *cert = NULL, *reason = NULL;
+	const struct field f[] = {
+		{ "certificate", F_STR, 1, &cert },
+		{ "reason", F_STR, 0, &reason },
+	};
+	enum MHD_Result ret;
+
+	if (!decode(k, f, ARRAY_LEN(f), &ret))
+		return ret;
+	return ok(k, commit ? token_enroll_commit(k->s->ca, serial, cert)
+			    : token_enroll_abort(k->s->ca, serial, cert,
+						 reason ? reason : "aborted by the station"),
+		  serial);
+}
+
+static enum MHD_Result change(struct call *k, const char *serial, const char *op)
+{
+	const char *state = NULL, *reason = NULL, *party = NULL, *note = NULL;
+	int changed = 0, code = -1;
+	const struct field pf[] = { { "changed", F_BOOL, 1, &changed } };
+	const struct field sf[] = {
+		{ "state", F_STR, 1, &state },
+		{ "reason", F_STR, 0, &reason },
+		{ "party", F_STR, 0, &party },
+		{ "note", F_STR, 0, &note },
+	};
+	const struct field hf[] = { { "to", F_STR, 1, &party }, { "note", F_STR, 0, &note } };
+	enum MHD_Result ret;
+
+	if (!strcmp(op, "pin")) {
+		if (!decode(k, pf, ARRAY_LEN(pf), &ret))
+			return ret;
+		return ok(k, token_pin_event(k->s->ca, serial, changed), serial);
+	}
+	if (!strcmp(op, "handover")) {
+		if (!decode(k, hf, ARRAY_LEN(hf), &ret))
+			return ret;
+		return ok(k, token_handover(k->s->ca, serial, party, note), serial);
+	}
+	if (!decode(k, sf, ARRAY_LEN(sf), &ret))
+		return ret;
+	if (reason && (code = ca_reason_parse(reason)) < 0)
+		return send_err(k, 400, "invalid", "reason", "not an RFC 5280 reason");
+	return ok(k, token_move(k->s->ca, serial, state, code, party, note), serial);
+}
+
+enum MHD_Result api_tokens(struct call *k, const char *rest)
+{
+	const char *m = k->r->method, *op;
+	char serial[33];
+	enum MHD_Result ret;
+	size_t n;
+
+	if (!*rest) {
+		if (!strcmp(m, "GET"))
+			return allow(k, "token.read", &ret) ? list(k) : ret;
+		if (!strcmp(m, "POST"))
+			return allow(k, "token.write", &ret) ? add(k) : ret;
+		return send_err(k, 405, "method", NULL, "GET or POST");
+	}
+	if (*rest++ != '/')
+		return send_err(k, 404, "not_found", NULL, "no such resource");
+	op = strchr(rest, '/');
+	n = op ? (size_t)(op - rest) : strlen(rest);
+	if (n == 0 || n >= sizeof serial)
+		return send_err(k, 404, "not_found", NULL, "no such token");
+	memcpy(serial, rest, n);
+	serial[n] = '\0';
+	if (!op) {
+		if (strcmp(m, "GET"))
+			return send_err(k, 405, "method", NULL, "GET only");
+		return allow(k, "token.read", &ret) ? ok(k, FINCA_OK, serial) : ret;
+	}
+	op++;
+	if (strcmp(m, "POST"))
+		return send_err(k, 405, "method", NULL, "POST only");
+	if (!allow(k, "token.write", &ret))
+		return ret;
+	if (!strcmp(op, "so-pin"))
+		return so_pin(k, serial);
+	if (!strcmp(op, "enroll"))
+		return enroll(k, serial);
+	if (!strcmp(op, "enroll-commit") || !strcmp(op, "enroll-abort"))
+		return enroll_end(k, serial, !strcmp(op, "enroll-commit"));
+	if (!strcmp(op, "pin") || !strcmp(op, "state") || !strcmp(op, "handover"))
+		return change(k, serial, op);
+	return send_err(k, 404, "not_found", NULL, "no such operation");
+}

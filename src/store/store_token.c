@@ -1,0 +1,242 @@
+/* USBKey inventory rows and their event records. */
+#include "store/store.h"
+#include "store/store_int.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOKEN_COLS "id,serial,label,manufacturer,model,state,pin_default,so_pin," \
+	"holder,holder_name,cert_serial,pending_serial,created_at,updated_at"
+
+void token_rec_clear(struct token_rec *t)
+{
+	if (t->so_pin)
+		OPENSSL_cleanse(t->so_pin, t->so_pin_len);
+	free(t->so_pin);
+	memset(t, 0, sizeof *t);
+}
+
+static void row_to_token(sqlite3_stmt *s, struct token_rec *t)
+{
+	const void *b;
+
+	memset(t, 0, sizeof *t);
+	t->id = sqlite3_column_int64(s, 0);
+	store_col_text(s, 1, t->serial, sizeof t->serial);
+	store_col_text(s, 2, t->label, sizeof t->label);
+	store_col_text(s, 3, t->manufacturer, sizeof t->manufacturer);
+	store_col_text(s, 4, t->model, sizeof t->model);
+	store_col_text(s, 5, t->state, sizeof t->state);
+	t->pin_default = sqlite3_column_int(s, 6);
+	if ((b = sqlite3_column_blob(s, 7)) != NULL) {
+		t->so_pin_len = (size_t)sqlite3_column_bytes(s, 7);
+		t->so_pin = xcalloc(1, t->so_pin_len);
+		memcpy(t->so_pin, b, t->so_pin_len);
+	}
+	store_col_text(s, 8, t->holder, sizeof t->holder);
+	store_col_text(s, 9, t->holder_name, sizeof t->holder_name);
+	store_col_text(s, 10, t->cert_serial, sizeof t->cert_serial);
+	store_col_text(s, 11, t->pending_serial, sizeof t->pending_serial);
+	t->created_at = sqlite3_column_int64(s, 12);
+	t->updated_at = sqlite3_column_int64(s, 13);
+}
+
+static void bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v[0])
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Binds the mutable fields at 1..9. */
+static void bind_token(sqlite3_stmt *s, const struct token_rec *t)
+{
+	sqlite3_bind_text(s, 1, t->label, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, t->manufacturer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, t->model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, t->state, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, t->pin_default);
+	if (t->so_pin)
+		sqlite3_bind_blob(s, 6, t->so_pin, (int)t->so_pin_len, SQLITE_STATIC);
+	bind_opt(s, 7, t->holder);
+	bind_opt(s, 8, t->holder_name);
+	bind_opt(s, 9, t->cert_serial);
+	bind_opt(s, 10, t->pending_serial);
+	sqlite3_bind_int64(s, 11, t->updated_at);
+}
+
+int store_token_insert(struct store *st, struct token_rec *t)
+{
+	static const char sql[] =
+		"INSERT INTO token(label,manufacturer,model,state,pin_default,so_pin,"
+		"holder,holder_name,cert_serial,pending_serial,updated_at,serial,created_at)"
+		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int sr;
+
+	if (!s)
+		return FINCA_ESTORE;
+	bind_token(s, t);
+	sqlite3_bind_text(s, 12, t->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 13, t->created_at);
+	sr = sqlite3_step(s);
+	if (sr == SQLITE_CONSTRAINT_UNIQUE)
+		return err_set(FINCA_ESTATE, "token %s is already in the inventory", t->serial);
+	if (sr != SQLITE_DONE)
+		return store_err(st, "insert token");
+	t->id = sqlite3_last_insert_rowid(st->db);
+	return FINCA_OK;
+}
+
+int store_token_update(struct store *st, const struct token_rec *t)
+{
+	static const char sql[] =
+		"UPDATE token SET label=?,manufacturer=?,model=?,state=?,pin_default=?,"
+		"so_pin=?,holder=?,holder_name=?,cert_serial=?,pending_serial=?,updated_at=?"
+		" WHERE id=?";
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (!s)
+		return FINCA_ESTORE;
+	bind_token(s, t);
+	sqlite3_bind_int64(s, 12, t->id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return store_err(st, "update token");
+	return FINCA_OK;
+}
+
+static int get_one(struct store *st, sqlite3_stmt *s, const char *key,
+		   struct token_rec *out)
+{
+	int sr;
+
+	memset(out, 0, sizeof *out);
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sr = sqlite3_step(s);
+	if (sr == SQLITE_ROW)
+		row_to_token(s, out);
+	/* reset at once: a statement left stepping holds a read snapshot */
+	sqlite3_reset(s);
+	if (sr == SQLITE_ROW)
+		return FINCA_OK;
+	if (sr == SQLITE_DONE)
+		return err_set(FINCA_ENOTFOUND, "token %s: not in the inventory", key);
+	return store_err(st, "read token");
+}
+
+int store_token_get(struct store *st, const char *serial, struct token_rec *out)
+{
+	static const char sql[] = "SELECT " TOKEN_COLS " FROM token WHERE serial=?";
+
+	return get_one(st, store_stmt(st, sql), serial, out);
+}
+
+int store_token_by_cert(struct store *st, const char *cert_serial,
+			struct token_rec *out)
+{
+	static const char sql[] = "SELECT " TOKEN_COLS " FROM token WHERE cert_serial=?";
+
+	return get_one(st, store_stmt(st, sql), cert_serial, out);
+}
+
+int store_token_list(struct store *st, const char *state, token_cb cb, void *arg)
+{
+	static const char sql[] = "SELECT " TOKEN_COLS " FROM token"
+		" WHERE ?1 IS NULL OR state=?1 ORDER BY serial";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	struct token_rec t;
+	int sr = SQLITE_DONE, rc = FINCA_OK;
+
+	if (!s)
+		return FINCA_ESTORE;
+	if (state)
+		sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+	while (rc == FINCA_OK && (sr = sqlite3_step(s)) == SQLITE_ROW) {
+		row_to_token(s, &t);
+		rc = cb(arg, &t);
+		token_rec_clear(&t);
+	}
+	if (rc == FINCA_OK && sr != SQLITE_DONE)
+		rc = store_err(st, "list tokens");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int store_token_active(struct store *st, const char *holder, int64_t *n)
+{
+	static const char sql[] = "SELECT count(*) FROM token"
+		" WHERE holder=? AND state IN ('issued','suspended')";
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_text(s, 1, holder, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return store_err(st, "count tokens");
+	}
+	*n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return FINCA_OK;
+}
+
+int store_token_event_insert(struct store *st, int64_t token_id,
+			     const struct token_event *e)
+{
+	static const char sql[] =
+		"INSERT INTO token_event(token_id,at,kind,from_state,to_state,actor,party,"
+		"cert_serial,note) VALUES(?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_int64(s, 1, token_id);
+	sqlite3_bind_int64(s, 2, e->at);
+	sqlite3_bind_text(s, 3, e->kind, -1, SQLITE_STATIC);
+	bind_opt(s, 4, e->from_state);
+	bind_opt(s, 5, e->to_state);
+	sqlite3_bind_text(s, 6, e->actor, -1, SQLITE_STATIC);
+	bind_opt(s, 7, e->party);
+	bind_opt(s, 8, e->cert_serial);
+	bind_opt(s, 9, e->note);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return store_err(st, "insert token event");
+	return FINCA_OK;
+}
+
+int store_token_events(struct store *st, int64_t token_id, token_event_cb cb,
+		       void *arg)
+{
+	static const char sql[] =
+		"SELECT at,kind,from_state,to_state,actor,party,cert_serial,note"
+		" FROM token_event WHERE token_id=? ORDER BY id";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	struct token_event e;
+	int sr = SQLITE_DONE, rc = FINCA_OK;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_int64(s, 1, token_id);
+	while (rc == FINCA_OK && (sr = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof e);
+		e.at = sqlite3_column_int64(s, 0);
+		store_col_text(s, 1, e.kind, sizeof e.kind);
+		store_col_text(s, 2, e.from_state, sizeof e.from_state);
+		store_col_text(s, 3, e.to_state, sizeof e.to_state);
+		store_col_text(s, 4, e.actor, sizeof e.actor);
+		store_col_text(s, 5, e.party, sizeof e.party);
+		store_col_text(s, 6, e.cert_serial, sizeof e.cert_serial);
+		store_col_text(s, 7, e.note, sizeof e.note);
+		rc = cb(arg, &e);
+	}
+	if (rc == FINCA_OK && sr != SQLITE_DONE)
+		rc = store_err(st, "list token events");
+	sqlite3_reset(s);
+	return rc;
+}

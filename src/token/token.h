@@ -1,0 +1,71 @@
+/* USBKeys as finca keeps them: the PIN policy (art. 23), the inventory with
+ * its states and transitions (one table, token.c), and the steps of
+ * enrolment that touch the CA.  The station (cli/cmd_token.c) drives the
+ * token itself through p11.h and calls these, locally or through the API. */
+#ifndef FINCA_TOKEN_H
+#define FINCA_TOKEN_H
+
+#include "ca/ca.h"
+
+/* --- PIN policy (pin.c) --- */
+#define PIN_MIN 6
+#define PIN_MAX 10
+#define PIN_DEFAULT_LEN 8
+/* FINCA_EPOLICY naming the rule a new PIN breaks: 6-10 characters, digits
+ * and letters both present, only digits and letters, not the default PIN
+ * (old, may be NULL). */
+int pin_check(const char *pin, const char *old);
+/* A random default PIN of the policy's shape (out: PIN_DEFAULT_LEN + 1),
+ * without look-alike characters, for the envelope. */
+int pin_random(char *out);
+/* A random SO PIN (out: 17 bytes). */
+int pin_random_so(char *out);
+
+/* --- inventory (token.c) --- */
+/* States: in_stock initialized issued suspended returned lost damaged
+ * destroyed.  FINCA_ESTATE, naming the allowed next states, unless the
+ * table allows from -> to. */
+int token_move_check(const char *from, const char *to);
+
+struct token_info {               /* what the station read off the token */
+	const char *serial, *label, *manufacturer, *model;
+};
+/* Records a freshly initialised token (new, in stock or returned) as
+ * initialized with its sealed SO PIN and a default user PIN. */
+int token_register(struct ca *ca, const struct token_info *t, const char *so_pin);
+/* The SO PIN of serial, for a PIN reset (audited).  *out: cleanse, free. */
+int token_so_pin(struct ca *ca, const char *serial, char **out);
+
+/* Enrolment, in two steps around writing the certificate to the token:
+ * begin checks the token (initialized, registered) and the holder (no more
+ * tokens in use than the profile allows), issues the certificate and
+ * remembers it as pending; commit binds it once it is on the token (state
+ * issued); abort revokes it (cessationOfOperation) when it never got there.
+ * A pending certificate left by a station that died is revoked by the next
+ * begin on the same token.  *out is the caller's. */
+int token_enroll_begin(struct ca *ca, const char *serial, const struct issue_req *rq,
+		       X509 **out);
+int token_enroll_commit(struct ca *ca, const char *serial, const char *cert_serial);
+int token_enroll_abort(struct ca *ca, const char *serial, const char *cert_serial,
+		       const char *why);
+
+/* Moves serial to state to, with the table's effect on its certificate:
+ * suspended -> frozen; issued again -> unfrozen; lost -> revoked
+ * keyCompromise; damaged -> revoked superseded; returned -> revoked with
+ * reason (-1: cessationOfOperation) unless already revoked.  The token
+ * change, the certificate change, the event (party: to or from whom) and
+ * the audit record are one transaction. */
+int token_move(struct ca *ca, const char *serial, const char *to, int reason,
+	       const char *party, const char *note);
+/* 交接: the issued token serial was handed to party. */
+int token_handover(struct ca *ca, const char *serial, const char *party,
+		   const char *note);
+/* The holder changed the default PIN (changed 1), or a PIN reset set a new
+ * default one (changed 0). */
+int token_pin_event(struct ca *ca, const char *serial, int changed);
+
+/* A token record with its events, for the CLI and the API (caller
+ * decrefs). */
+json_t *token_json(struct ca *ca, const struct token_rec *t, int events);
+
+#endif
