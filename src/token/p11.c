@@ -191,8 +191,12 @@ int p11_init_token(struct p11 *m, unsigned long slot, const char *so_pin,
 	size_t n = strlen(label);
 	CK_RV rv;
 
+	/* 32 bytes, blank-padded, cut between UTF-8 characters */
+	if (n > sizeof lab)
+		for (n = sizeof lab; n > 0 && ((unsigned char)label[n] & 0xc0) == 0x80; n--)
+			;
 	memset(lab, ' ', sizeof lab);
-	memcpy(lab, label, n < sizeof lab ? n : sizeof lab);
+	memcpy(lab, label, n);
 	rv = m->f->C_InitToken(slot, (CK_UTF8CHAR *)so_pin, strlen(so_pin), lab);
 	return rv == CKR_OK ? FINCA_OK : ck_fail(rv, "initialise the token");
 }

@@ -11,12 +11,6 @@ int pin_check(const char *pin, const char *old)
 {
 	size_t n = strlen(pin), digits = 0, letters = 0;
 
-	if (n < PIN_MIN)
-		return err_set(FINCA_EPOLICY, "PIN: too short (%d to %d characters)", PIN_MIN,
-			       PIN_MAX);
-	if (n > PIN_MAX)
-		return err_set(FINCA_EPOLICY, "PIN: too long (%d to %d characters)", PIN_MIN,
-			       PIN_MAX);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)pin[i];
 		if (c < 0x80 && isdigit(c))
@@ -26,6 +20,12 @@ int pin_check(const char *pin, const char *old)
 		else
 			return err_set(FINCA_EPOLICY, "PIN: only digits and letters");
 	}
+	if (n < PIN_MIN)
+		return err_set(FINCA_EPOLICY, "PIN: too short (%d to %d characters)", PIN_MIN,
+			       PIN_MAX);
+	if (n > PIN_MAX)
+		return err_set(FINCA_EPOLICY, "PIN: too long (%d to %d characters)", PIN_MIN,
+			       PIN_MAX);
 	if (!digits)
 		return err_set(FINCA_EPOLICY, "PIN: needs a digit as well as letters");
 	if (!letters)
