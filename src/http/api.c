@@ -408,7 +408,7 @@ static enum MHD_Result cert_show(struct call *k, const char *serial)
 	return show(k, serial, 200);
 }
 
-int pem_to_der(const char *pem, unsigned char **der, long *len)
+static int pem_to_der(const char *pem, unsigned char **der, long *len)
 {
 	BIO *b = BIO_new_mem_buf(pem, -1);
 	char *name = NULL, *hdr = NULL;
@@ -424,6 +424,29 @@ int pem_to_der(const char *pem, unsigned char **der, long *len)
 		*der = NULL;
 	}
 	return ok;
+}
+
+int issue_fields(struct call *k, const char *profile, const char *csr, json_int_t days,
+		 const char *id_number, struct issue_req *rq, unsigned char **der,
+		 enum MHD_Result *ret)
+{
+	long dl;
+
+	if (days < 0 || days > 36500) {
+		*ret = send_err(k, 400, "invalid", "days", "expected 1..36500");
+		return 0;
+	}
+	if (!pem_to_der(csr, der, &dl)) {
+		*ret = send_err(k, 400, "invalid", "csr", "expected a PEM certificate request");
+		return 0;
+	}
+	memset(rq, 0, sizeof *rq);
+	rq->profile = profile;
+	rq->csr_der = *der;
+	rq->csr_len = (size_t)dl;
+	rq->days = (int)days;
+	rq->id_number = id_number;
+	return 1;
 }
 
 /* A certificate just issued: 201 and its record. */
@@ -452,24 +475,14 @@ static enum MHD_Result cert_issue(struct call *k)
 	};
 	struct issue_req rq;
 	unsigned char *der = NULL;
-	long dl;
 	X509 *x = NULL;
 	enum MHD_Result ret;
 	int rc;
 
-	if (!decode(k, f, ARRAY_LEN(f), &ret))
+	if (!decode(k, f, ARRAY_LEN(f), &ret) ||
+	    !issue_fields(k, profile, csr, days, idn, &rq, &der, &ret))
 		return ret;
-	if (days < 0 || days > 36500)
-		return send_err(k, 400, "invalid", "days", "expected 1..36500");
-	if (!pem_to_der(csr, &der, &dl))
-		return send_err(k, 400, "invalid", "csr", "expected a PEM certificate request");
-	memset(&rq, 0, sizeof rq);
-	rq.profile = profile;
-	rq.csr_der = der;
-	rq.csr_len = (size_t)dl;
 	rq.subject = subject;
-	rq.days = (int)days;
-	rq.id_number = idn;
 	rq.unit_code = uc;
 	rc = ca_issue_one(k->s->ca, &rq, &x);
 	OPENSSL_free(der);

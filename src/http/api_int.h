@@ -30,8 +30,11 @@ int decode(struct call *k, const struct field *f, size_t n, enum MHD_Result *ret
 /* 1 when the caller's role has right; otherwise sends 403, audits the
  * attempt and returns 0. */
 int allow(struct call *k, const char *right, enum MHD_Result *ret);
-/* A PEM certificate request as DER (*der: OPENSSL_free). */
-int pem_to_der(const char *pem, unsigned char **der, long *len);
+/* The fields every issuing call has: days checked, the PEM csr decoded
+ * into *der (OPENSSL_free) and rq filled with them; 0 after answering 400. */
+int issue_fields(struct call *k, const char *profile, const char *csr, json_int_t days,
+		 const char *id_number, struct issue_req *rq, unsigned char **der,
+		 enum MHD_Result *ret);
 
 /* /api/v1/tokens[/...] (api_token.c); rest is what follows "tokens". */
 enum MHD_Result api_tokens(struct call *k, const char *rest);

@@ -96,22 +96,12 @@ static enum MHD_Result enroll(struct call *k, const char *serial)
 	unsigned char *der = NULL;
 	enum MHD_Result ret;
 	char *pem;
-	long dl;
 	X509 *x = NULL;
 	int rc;
 
-	if (!decode(k, f, ARRAY_LEN(f), &ret))
+	if (!decode(k, f, ARRAY_LEN(f), &ret) ||
+	    !issue_fields(k, profile, csr, days, idn, &rq, &der, &ret))
 		return ret;
-	if (days < 0 || days > 36500)
-		return send_err(k, 400, "invalid", "days", "expected 1..36500");
-	if (!pem_to_der(csr, &der, &dl))
-		return send_err(k, 400, "invalid", "csr", "expected a PEM certificate request");
-	memset(&rq, 0, sizeof rq);
-	rq.profile = profile;
-	rq.csr_der = der;
-	rq.csr_len = (size_t)dl;
-	rq.id_number = idn;
-	rq.days = (int)days;
 	rq.replaces = replaces;
 	rq.action = "cert.issue.token";
 	rc = token_enroll_begin(k->s->ca, serial, &rq, &x);
