@@ -70,3 +70,11 @@ csr() {
 	      openssl req -new -utf8 -key "$out.key" -subj "$subj" -out "$out" ;;
 	esac
 }
+
+# A TLS client certificate NAME.crt from the service CA of data directory
+# ca, its key decrypted into NAME.key (for curl and the remote station).
+mk_tls() { # NAME
+	FINCA_KEY_PASSPHRASE=keypass1234 "$FINCA" -d ca cert issue --profile tls-client --genkey \
+		--subject "CN=$1" --out $1.crt >/dev/null 2>&1 &&
+	openssl pkey -in $1.crt.key -passin pass:keypass1234 -out $1.key
+}

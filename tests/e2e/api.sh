@@ -13,11 +13,6 @@ same "admin password printed once (20 chars)" "${#adminpw}" 20
 ok "admin.key opens with the password" openssl pkey -in ca/admin.key -passin pass:$adminpw -out admin.key.pem
 
 # an operator and an auditor with TLS client certificates (service CA)
-mk_tls() { # NAME
-	FINCA_KEY_PASSPHRASE=keypass1234 "$FINCA" -d ca cert issue --profile tls-client --genkey \
-		--subject "CN=$1" --out $1.crt >/dev/null 2>&1 &&
-	openssl pkey -in $1.crt.key -passin pass:keypass1234 -out $1.key
-}
 ok "operator TLS certificate" mk_tls op1
 ok "auditor TLS certificate" mk_tls aud1
 ok "app TLS certificate" mk_tls app1

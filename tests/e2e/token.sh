@@ -72,11 +72,6 @@ done
 ok "the old PIN still works" $P11 --token-label zhangsan-key --login --pin "$pin" -O
 
 # --- the daemon: authentication with the token, then a remote station ---
-mk_tls() { # NAME
-	FINCA_KEY_PASSPHRASE=keypass1234 "$FINCA" -d ca cert issue --profile tls-client --genkey \
-		--subject "CN=$1" --out $1.crt >/dev/null 2>&1 &&
-	openssl pkey -in $1.crt.key -passin pass:keypass1234 -out $1.key
-}
 ok "operator certificate" mk_tls op1
 ok "app certificate" mk_tls app1
 ok "auditor certificate" mk_tls aud1
