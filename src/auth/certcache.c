@@ -7,6 +7,7 @@
  * validity, subject fields.  What can change, the status, is read from the
  * store every time, so a revocation or freeze counts at the next request. */
 #include "auth/auth.h"
+#include "ca/dn.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -58,21 +59,6 @@ static int64_t asn1_time(const ASN1_TIME *t)
 	return ASN1_TIME_to_tm(t, &tm) ? (int64_t)timegm(&tm) : 0;
 }
 
-static void entry_name(X509_NAME *n, int nid, char *out, size_t len)
-{
-	int i = X509_NAME_get_index_by_NID(n, nid, -1);
-	unsigned char *u = NULL;
-	int k;
-
-	out[0] = '\0';
-	if (i < 0)
-		return;
-	k = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
-	if (k > 0)
-		snprintf(out, len, "%.*s", k, u);
-	OPENSSL_free(u);
-}
-
 /* Decodes and chain-checks der; fills e (key referenced). */
 static int full_check(struct ca *ca, const unsigned char *der, size_t len,
 		      struct entry *e)
@@ -96,8 +82,8 @@ static int full_check(struct ca *ca, const unsigned char *der, size_t len,
 	memcpy(e->serial, v.serial, sizeof e->serial);
 	e->not_before = asn1_time(X509_get0_notBefore(x));
 	e->not_after = asn1_time(X509_get0_notAfter(x));
-	entry_name(X509_get_subject_name(x), NID_commonName, e->name, sizeof e->name);
-	entry_name(X509_get_subject_name(x), NID_organizationName, e->unit, sizeof e->unit);
+	dn_attr(X509_get_subject_name(x), NID_commonName, e->name, sizeof e->name);
+	dn_attr(X509_get_subject_name(x), NID_organizationName, e->unit, sizeof e->unit);
 	e->key = X509_get0_pubkey(x);
 	EVP_PKEY_up_ref(e->key);
 	e->used = 1;

@@ -147,6 +147,9 @@ const char *ca_reason_name(int code);
  * prefix) into out. */
 int ca_serial_norm(const char *in, char out[41]);
 /* "valid", "frozen", "revoked", "expired" for a record at time now. */
+/* The serial of a certificate this CA issued (at most 20 octets), in
+ * the form ca_serial_norm gives. */
+void ca_cert_serial(const X509 *x, char out[41]);
 const char *ca_status_name(const struct cert_rec *r, int64_t now);
 /* FINCA_OK when op is allowed on r now, else FINCA_ESTATE naming why. */
 int ca_transition_check(const struct cert_rec *r, int op, int64_t now);

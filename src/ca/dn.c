@@ -3,6 +3,7 @@
 #include "util/util.h"
 
 #include <openssl/err.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,4 +124,19 @@ char *dn_format(const X509_NAME *name)
 	memcpy(s, data, (size_t)n);
 	BIO_free(b);
 	return s;
+}
+
+void dn_attr(const X509_NAME *n, int nid, char *out, size_t len)
+{
+	int i = X509_NAME_get_index_by_NID(n, nid, -1);
+	unsigned char *u = NULL;
+	int k;
+
+	out[0] = '\0';
+	if (i < 0)
+		return;
+	k = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
+	if (k > 0)
+		snprintf(out, len, "%.*s", k, u);
+	OPENSSL_free(u);
 }

@@ -14,4 +14,6 @@ int dn_parse(const char *s, X509_NAME **out);
  * frees). */
 char *dn_format(const X509_NAME *name);
 
+/* The first nid attribute of n in UTF-8 into out ("" when absent). */
+void dn_attr(const X509_NAME *n, int nid, char *out, size_t len);
 #endif

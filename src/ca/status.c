@@ -37,6 +37,16 @@ const char *ca_reason_name(int code)
 	return reasons[code];
 }
 
+void ca_cert_serial(const X509 *x, char out[41])
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	unsigned char b[20];
+	int n = bn && BN_num_bytes(bn) <= (int)sizeof b ? BN_bn2bin(bn, b) : 0;
+
+	BN_free(bn);
+	hex_encode(b, (size_t)n, out);
+}
+
 int ca_serial_norm(const char *in, char out[41])
 {
 	size_t n = 0;

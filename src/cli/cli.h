@@ -14,6 +14,8 @@ struct cli {
 /* Opens the data directory (and unlocks the CA keys when unlock is set);
  * prints the error and returns non-zero on failure. */
 int cli_open(const struct cli *c, int unlock, struct ca **out);
+/* The same, silent: the FINCA_E* code with the error set. */
+int cli_open_rc(const struct cli *c, int unlock, struct ca **out);
 /* The CA passphrase: FINCA_PASSPHRASE, or asked on the terminal. */
 int cli_passphrase(const char *env, const char *prompt, int confirm,
 		   char *buf, size_t len);

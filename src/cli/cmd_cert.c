@@ -87,10 +87,6 @@ static int emit(void *arg, size_t i, X509 *x)
 {
 	struct out *o = arg;
 	char name[64], *path, *data;
-	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
-	BIGNUM *bn;
-	unsigned char b[20];
-	long n;
 	int rc;
 
 	(void)i;
@@ -98,10 +94,7 @@ static int emit(void *arg, size_t i, X509 *x)
 	if (o->file)
 		return PEM_write_bio_X509(o->mem, x) ? FINCA_OK :
 		       err_ssl(FINCA_ECRYPTO, "encoding");
-	bn = ASN1_INTEGER_to_BN(sn, NULL);
-	n = BN_bn2bin(bn, b);
-	BN_free(bn);
-	hex_encode(b, (size_t)n, name);
+	ca_cert_serial(x, name);
 	strcat(name, ".pem");
 	path = path_join(o->dir, name);
 	data = pem_x509(x);

@@ -49,9 +49,12 @@ static void station_free(struct station *st)
 	remote_free(st->r);
 }
 
-/* The inventory: locally or remotely (need: the command cannot do without
- * it); unlock when the CA signs or opens sealed secrets. */
-static int station_open(struct cli *c, struct station *st, int need, int unlock)
+enum { NEED_CA = 1, UNLOCK = 2, NEED_MODULE = 4 };
+
+/* The inventory, locally (-d) or remotely (--server); NEED_CA: the command
+ * cannot do without it; UNLOCK: the CA signs or opens sealed secrets;
+ * NEED_MODULE: the command works on a token. */
+static int station_open(struct cli *c, struct station *st, int need)
 {
 	const char *module = st->o.module, *algo = st->o.algo;
 	int rc;
@@ -59,9 +62,9 @@ static int station_open(struct cli *c, struct station *st, int need, int unlock)
 	if (st->o.remote.url) {
 		if ((rc = remote_open(&st->o.remote, &st->r)) != FINCA_OK)
 			return rc;
-	} else if (c->dir || need) {
-		if (cli_open(c, unlock, &st->ca))
-			return err_set(FINCA_EINVAL, "%s", err_msg());
+	} else if (c->dir || (need & NEED_CA)) {
+		if ((rc = cli_open_rc(c, need & UNLOCK, &st->ca)) != FINCA_OK)
+			return rc;
 		if (!module)
 			module = st->ca->cfg->token_module;
 		if (!algo)
@@ -69,6 +72,8 @@ static int station_open(struct cli *c, struct station *st, int need, int unlock)
 		st->sm2.keygen = st->ca->cfg->sm2_keygen;
 		st->sm2.sign = st->ca->cfg->sm2_sign;
 	}
+	if (!(need & NEED_MODULE))
+		return FINCA_OK;
 	if (!module)
 		return err_set(FINCA_EINVAL, "no PKCS#11 module: give --module PATH or set "
 			       "module in [token] of finca.conf");
@@ -92,9 +97,9 @@ static int station_token(struct station *st)
 
 /* --- the inventory, local or remote --- */
 
-/* The inventory record of serial as JSON (NULL and FINCA_ENOTFOUND when the
- * token is unknown). */
-static int inv_get(struct station *st, const char *serial, json_t **out)
+/* The inventory record of serial as JSON, with its events when asked
+ * (FINCA_ENOTFOUND when the token is unknown). */
+static int inv_get(struct station *st, const char *serial, int events, json_t **out)
 {
 	struct token_rec t;
 	int rc;
@@ -105,7 +110,7 @@ static int inv_get(struct station *st, const char *serial, json_t **out)
 		return err_set(FINCA_ENOTFOUND, "no inventory here (give -d DIR or --server)");
 	if ((rc = store_token_get(ca_store(st->ca), serial, &t)) != FINCA_OK)
 		return rc;
-	*out = token_json(st->ca, &t, 0);
+	*out = token_json(st->ca, &t, events);
 	token_rec_clear(&t);
 	return FINCA_OK;
 }
@@ -204,7 +209,7 @@ static int token_list(struct station *st)
 			      "serial", t[i].serial, "label", t[i].label, "manufacturer",
 			      t[i].manufacturer, "model", t[i].model, "initialized",
 			      t[i].initialized, "pin_locked", t[i].pin_locked);
-		rc = inv_get(st, t[i].serial, &inv);
+		rc = inv_get(st, t[i].serial, 0, &inv);
 		if (rc == FINCA_OK)
 			json_object_set_new(j, "inventory", inv);
 		else if (rc != FINCA_ENOTFOUND)
@@ -267,7 +272,7 @@ static int refind(struct station *st, const char *label)
 		return rc;
 	for (size_t i = 0; i < n; i++)
 		if (t[i].initialized && !strcmp(t[i].label, label) &&
-		    inv_get(st, t[i].serial, &inv) == FINCA_ENOTFOUND) {
+		    inv_get(st, t[i].serial, 0, &inv) == FINCA_ENOTFOUND) {
 			st->tok = t[i];
 			found++;
 		} else {
@@ -289,7 +294,7 @@ static int token_init_cmd(struct station *st)
 	if ((rc = pick_for_init(st)) != FINCA_OK)
 		return rc;
 	/* the inventory must allow it before the token is wiped */
-	rc = st->tok.serial[0] ? inv_get(st, st->tok.serial, &inv) : FINCA_ENOTFOUND;
+	rc = st->tok.serial[0] ? inv_get(st, st->tok.serial, 0, &inv) : FINCA_ENOTFOUND;
 	if (rc == FINCA_OK)
 		rc = token_move_check(json_string_value(json_object_get(inv, "state")),
 				      "initialized");
@@ -332,19 +337,16 @@ out:
 }
 
 /* A PKCS#10 request for pub, signed by the token key id (*der: caller's). */
-static int token_csr(struct station *st, EVP_PKEY *pub, const unsigned char *id,
-		     size_t idlen, unsigned char **der, size_t *len)
+static int token_csr(struct station *st, const X509_NAME *name, EVP_PKEY *pub,
+		     const unsigned char *id, size_t idlen, unsigned char **der, size_t *len)
 {
 	X509_REQ *req = X509_REQ_new();
-	X509_NAME *name = NULL;
 	X509_ALGOR *alg = NULL;
 	ASN1_BIT_STRING *bits = NULL;
 	unsigned char *tbs = NULL, *sig = NULL;
 	size_t siglen = 0;
 	int tl, n, nid, rc;
 
-	if ((rc = dn_parse(st->o.subject, &name)) != FINCA_OK)
-		goto out;
 	nid = key_is_sm2(pub) ? NID_SM2_with_SM3 : EVP_PKEY_is_a(pub, "RSA") ?
 		NID_sha256WithRSAEncryption : NID_ecdsa_with_SHA256;
 	if (!req || !X509_REQ_set_version(req, 0) || !X509_REQ_set_subject_name(req, name) ||
@@ -375,7 +377,6 @@ static int token_csr(struct station *st, EVP_PKEY *pub, const unsigned char *id,
 out:
 	ASN1_BIT_STRING_free(bits);
 	X509_ALGOR_free(alg);
-	X509_NAME_free(name);
 	X509_REQ_free(req);
 	OPENSSL_free(tbs);
 	OPENSSL_free(sig);
@@ -401,12 +402,13 @@ static int token_enroll_cmd(struct station *st)
 {
 	unsigned char id[16], *csr = NULL;
 	size_t csrlen = 0;
-	char idhex[33], serial[41], label[64];
+	char serial[41], label[64];
+	X509_NAME *name = NULL;
 	EVP_PKEY *pub = NULL;
 	X509 *x = NULL;
 	json_t *inv = NULL;
 	int rc, keys = 0;
-	const char *cn, *state;
+	const char *state;
 
 	if (!st->o.profile || !st->o.subject)
 		return err_set(FINCA_EINVAL, "enroll: give --profile and --subject (and --person "
@@ -415,30 +417,30 @@ static int token_enroll_cmd(struct station *st)
 		return rc;
 	if (RAND_bytes(id, sizeof id) != 1)
 		return err_ssl(FINCA_ECRYPTO, "key id");
-	hex_encode(id, sizeof id, idhex);
-	/* the readable label: the holder's name */
-	cn = strstr(st->o.subject, "CN=");
-	snprintf(label, sizeof label, "%.*s", cn ? (int)strcspn(cn + 3, ",/") : 5,
-		 cn ? cn + 3 : "finca");
 	/* only a token the inventory has as initialised is enrolled; it holds
 	 * nothing of value, so keys left by an enrolment that died go */
-	if ((rc = inv_get(st, st->tok.serial, &inv)) != FINCA_OK)
+	if ((rc = inv_get(st, st->tok.serial, 0, &inv)) != FINCA_OK)
 		return err_set(rc, "%s (finca token init registers it)", err_msg());
 	state = json_string_value(json_object_get(inv, "state"));
 	if (!state || strcmp(state, "initialized"))
 		rc = err_set(FINCA_ESTATE, "token %s is %s: enrolment needs an initialised token",
 			     st->tok.serial, state ? state : "unknown");
 	json_decref(inv);
-	if (rc != FINCA_OK || (rc = p11_destroy(st->s, NULL, 0)) != FINCA_OK)
+	if (rc != FINCA_OK || (rc = dn_parse(st->o.subject, &name)) != FINCA_OK)
 		return rc;
+	/* the readable label: the holder's name */
+	dn_attr(name, NID_commonName, label, sizeof label);
+	if (!label[0])
+		snprintf(label, sizeof label, "finca");
+	if ((rc = p11_destroy(st->s, NULL, 0)) != FINCA_OK)
+		goto out;
 	if ((rc = p11_keygen(st->s, st->algo, &st->sm2, id, sizeof id, label, &pub)) != FINCA_OK)
 		goto out;
 	keys = 1;
-	if ((rc = token_csr(st, pub, id, sizeof id, &csr, &csrlen)) ||
+	if ((rc = token_csr(st, name, pub, id, sizeof id, &csr, &csrlen)) ||
 	    (rc = inv_enroll_begin(st, csr, csrlen, &x)))
 		goto out;
-	hex_encode(ASN1_STRING_get0_data(X509_get0_serialNumber(x)),
-		   (size_t)ASN1_STRING_length(X509_get0_serialNumber(x)), serial);
+	ca_cert_serial(x, serial);
 	if (!key_public_equal(pub, X509_get0_pubkey(x)))
 		rc = err_set(FINCA_EINTEGRITY, "the CA returned a certificate for another key");
 	else
@@ -463,6 +465,7 @@ static int token_enroll_cmd(struct station *st)
 out:
 	if (keys)
 		p11_destroy(st->s, id, sizeof id);   /* best effort: it may be gone */
+	X509_NAME_free(name);
 	EVP_PKEY_free(pub);
 	X509_free(x);
 	OPENSSL_free(csr);
@@ -486,7 +489,7 @@ static int token_change_pin(struct station *st)
 	    (rc = p11_login(st->s, 0, old)) ||
 	    (rc = p11_set_pin(st->s, old, pin)))
 		goto out;
-	if ((rc = inv_get(st, st->tok.serial, &inv)) == FINCA_OK &&
+	if ((rc = inv_get(st, st->tok.serial, 0, &inv)) == FINCA_OK &&
 	    json_is_true(json_object_get(inv, "default_pin")))
 		rc = inv_pin_event(st, 1);
 	if (rc == FINCA_OK)
@@ -554,23 +557,6 @@ out:
 }
 
 /* --- inventory commands: the CA's records, no token needed --- */
-
-static int inv_show(struct station *st, const char *serial)
-{
-	json_t *j = NULL;
-	struct token_rec t;
-	int rc;
-
-	if (st->r) {
-		rc = remote_call(st->r, "GET", "tokens/%s", NULL, &j, serial);
-	} else if ((rc = store_token_get(ca_store(st->ca), serial, &t)) == FINCA_OK) {
-		j = token_json(st->ca, &t, 1);
-		token_rec_clear(&t);
-	}
-	if (rc == FINCA_OK)
-		cli_json(j);
-	return rc;
-}
 
 static int inv_list_one(void *arg, const struct token_rec *t)
 {
@@ -684,14 +670,13 @@ int cmd_token(struct cli *c, int argc, char **argv)
 		int need = !strcmp(sub, "inventory") ? 0 : !strcmp(sub, "mark") ? 2 : 1;
 		if (nargs != need)
 			return usage();
-		if (st.o.remote.url)
-			rc = remote_open(&st.o.remote, &st.r);
-		else
-			rc = cli_open(c, 1, &st.ca) ? err_set(FINCA_EINVAL, "%s", err_msg()) : 0;
-		if (rc != FINCA_OK)
+		if ((rc = station_open(c, &st, NEED_CA | UNLOCK)) != FINCA_OK)
 			goto out;
-		if (!strcmp(sub, "show"))
-			rc = inv_show(&st, argv[optind]);
+		if (!strcmp(sub, "show")) {
+			if ((rc = inv_get(&st, argv[optind], 1, &arr)) == FINCA_OK)
+				cli_json(arr);
+			arr = NULL;
+		}
 		else if (!strcmp(sub, "handover"))
 			rc = inv_change(&st, argv[optind], "handover");
 		else if (!strcmp(sub, "return"))
@@ -719,8 +704,8 @@ int cmd_token(struct cli *c, int argc, char **argv)
 	    strcmp(sub, "change-pin") && strcmp(sub, "reset-pin") && strcmp(sub, "sign"))
 		return usage();
 	/* list and sign work on a holder's computer, without the CA */
-	if ((rc = station_open(c, &st, strcmp(sub, "list") && strcmp(sub, "sign"),
-			       strcmp(sub, "list") && strcmp(sub, "sign"))) != FINCA_OK)
+	if ((rc = station_open(c, &st, !strcmp(sub, "list") || !strcmp(sub, "sign") ? NEED_MODULE
+				       : NEED_CA | UNLOCK | NEED_MODULE)) != FINCA_OK)
 		goto out;
 	if (!strcmp(sub, "list"))
 		rc = token_list(&st);

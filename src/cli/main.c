@@ -108,19 +108,16 @@ int cli_passphrase(const char *env, const char *prompt, int confirm,
 	return FINCA_OK;
 }
 
-int cli_open(const struct cli *c, int unlock, struct ca **out)
+int cli_open_rc(const struct cli *c, int unlock, struct ca **out)
 {
 	char pass[256];
 	int rc;
 
-	if (!c->dir) {
-		err_set(FINCA_EINVAL, "no data directory: give -d DIR or set FINCA_DIR");
-		return cli_fail(FINCA_EINVAL);
-	}
-	if ((rc = ca_open(c->dir, c->actor, out)) != FINCA_OK)
-		return cli_fail(rc);
-	if (!unlock)
-		return 0;
+	*out = NULL;
+	if (!c->dir)
+		return err_set(FINCA_EINVAL, "no data directory: give -d DIR or set FINCA_DIR");
+	if ((rc = ca_open(c->dir, c->actor, out)) != FINCA_OK || !unlock)
+		return rc;
 	rc = cli_passphrase("FINCA_PASSPHRASE", "CA passphrase:", 0, pass, sizeof pass);
 	if (rc == FINCA_OK)
 		rc = ca_unlock(*out, pass);
@@ -128,9 +125,15 @@ int cli_open(const struct cli *c, int unlock, struct ca **out)
 	if (rc != FINCA_OK) {
 		ca_free(*out);
 		*out = NULL;
-		return cli_fail(rc);
 	}
-	return 0;
+	return rc;
+}
+
+int cli_open(const struct cli *c, int unlock, struct ca **out)
+{
+	int rc = cli_open_rc(c, unlock, out);
+
+	return rc == FINCA_OK ? 0 : cli_fail(rc);
 }
 
 int cli_read_certs(const char *path, STACK_OF(X509) **out)

@@ -64,8 +64,7 @@ static int call(struct remote *r, const char *method, const char *path, json_t *
 	}
 	curl_easy_setopt(r->c, CURLOPT_URL, url);
 	curl_easy_setopt(r->c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(r->c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(r->c, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(r->c, CURLOPT_HTTPGET, 1L);   /* forget the last call's POST */
 	if (body) {
 		text = json_dumps(body, JSON_COMPACT);
 		curl_easy_setopt(r->c, CURLOPT_POSTFIELDS, text);

@@ -452,12 +452,9 @@ int issue_fields(struct call *k, const char *profile, const char *csr, json_int_
 /* A certificate just issued: 201 and its record. */
 static enum MHD_Result send_cert(struct call *k, X509 *x)
 {
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-	unsigned char sb[20];
 	char serial[41];
 
-	hex_encode(sb, (size_t)BN_bn2bin(bn, sb), serial);
-	BN_free(bn);
+	ca_cert_serial(x, serial);
 	return show(k, serial, 201);
 }
 

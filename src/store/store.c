@@ -86,6 +86,22 @@ int store_err(struct store *st, const char *what)
 		       sqlite3_errmsg(st->db));
 }
 
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int r = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return r == SQLITE_DONE ? FINCA_OK : store_err(st, what);
+}
+
+void store_bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v[0])
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
 void store_col_text(sqlite3_stmt *s, int i, char *dst, size_t n)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);

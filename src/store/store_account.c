@@ -44,10 +44,8 @@ int store_account_insert(struct store *st, struct account_rec *a)
 		return FINCA_ESTORE;
 	sqlite3_bind_text(s, 1, a->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, a->role, -1, SQLITE_STATIC);
-	if (a->scope[0])
-		sqlite3_bind_text(s, 3, a->scope, -1, SQLITE_STATIC);
-	if (a->cert_serial[0])
-		sqlite3_bind_text(s, 4, a->cert_serial, -1, SQLITE_STATIC);
+	store_bind_opt(s, 3, a->scope);
+	store_bind_opt(s, 4, a->cert_serial);
 	if (a->password)
 		sqlite3_bind_text(s, 5, a->password, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, a->created_at);

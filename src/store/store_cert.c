@@ -167,14 +167,6 @@ int store_cert_get_id(struct store *st, int64_t id, struct cert_rec *out)
 	return get_one(st, s, what, out);
 }
 
-static int step_done(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	int r = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	return r == SQLITE_DONE ? FINCA_OK : store_err(st, what);
-}
-
 int store_cert_set_status(struct store *st, int64_t id, int status,
 			  int reason, int64_t at)
 {
@@ -196,7 +188,7 @@ int store_cert_set_status(struct store *st, int64_t id, int status,
 		sqlite3_bind_int64(s, 3, at);
 	}
 	sqlite3_bind_int64(s, 4, id);
-	if ((rc = step_done(st, s, "updating status")) != FINCA_OK)
+	if ((rc = store_step_done(st, s, "updating status")) != FINCA_OK)
 		return rc;
 	if ((s = store_stmt(st, log)) == NULL)
 		return FINCA_ESTORE;
@@ -204,7 +196,7 @@ int store_cert_set_status(struct store *st, int64_t id, int status,
 	sqlite3_bind_int(s, 2, status);
 	sqlite3_bind_int(s, 3, reason);
 	sqlite3_bind_int64(s, 4, at);
-	return step_done(st, s, "logging status");
+	return store_step_done(st, s, "logging status");
 }
 
 int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
@@ -216,7 +208,7 @@ int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
 		return FINCA_ESTORE;
 	sqlite3_bind_int64(s, 1, by);
 	sqlite3_bind_int64(s, 2, id);
-	return step_done(st, s, "superseding");
+	return store_step_done(st, s, "superseding");
 }
 
 int store_cert_list(struct store *st, const struct cert_filter *f,
@@ -384,7 +376,7 @@ int store_crl_insert(struct store *st, const struct crl_rec *c)
 	sqlite3_bind_int64(s, 5, c->next_update);
 	sqlite3_bind_int64(s, 6, c->log_seq);
 	sqlite3_bind_int64(s, 7, c->entries);
-	return step_done(st, s, "recording CRL");
+	return store_step_done(st, s, "recording CRL");
 }
 
 int store_crl_last_full(struct store *st, struct crl_rec *out)

@@ -18,6 +18,10 @@ struct store {
 sqlite3_stmt *store_stmt(struct store *st, const char *sql);
 /* Records "database: what: sqlite message" and returns FINCA_ESTORE. */
 int store_err(struct store *st, const char *what);
+/* Runs a statement that returns no rows and resets it. */
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
+/* Binds v at i, or NULL when v is "". */
+void store_bind_opt(sqlite3_stmt *s, int i, const char *v);
 /* Copies text column i into dst (n bytes; "" for NULL). */
 void store_col_text(sqlite3_stmt *s, int i, char *dst, size_t n);
 

@@ -44,14 +44,6 @@ static void row_to_token(sqlite3_stmt *s, struct token_rec *t)
 	t->updated_at = sqlite3_column_int64(s, 13);
 }
 
-static void bind_opt(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v[0])
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
 /* Binds the mutable fields at 1..9. */
 static void bind_token(sqlite3_stmt *s, const struct token_rec *t)
 {
@@ -62,10 +54,10 @@ static void bind_token(sqlite3_stmt *s, const struct token_rec *t)
 	sqlite3_bind_int(s, 5, t->pin_default);
 	if (t->so_pin)
 		sqlite3_bind_blob(s, 6, t->so_pin, (int)t->so_pin_len, SQLITE_STATIC);
-	bind_opt(s, 7, t->holder);
-	bind_opt(s, 8, t->holder_name);
-	bind_opt(s, 9, t->cert_serial);
-	bind_opt(s, 10, t->pending_serial);
+	store_bind_opt(s, 7, t->holder);
+	store_bind_opt(s, 8, t->holder_name);
+	store_bind_opt(s, 9, t->cert_serial);
+	store_bind_opt(s, 10, t->pending_serial);
 	sqlite3_bind_int64(s, 11, t->updated_at);
 }
 
@@ -104,9 +96,7 @@ int store_token_update(struct store *st, const struct token_rec *t)
 		return FINCA_ESTORE;
 	bind_token(s, t);
 	sqlite3_bind_int64(s, 12, t->id);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		return store_err(st, "update token");
-	return FINCA_OK;
+	return store_step_done(st, s, "update token");
 }
 
 static int get_one(struct store *st, sqlite3_stmt *s, const char *key,
@@ -199,15 +189,13 @@ int store_token_event_insert(struct store *st, int64_t token_id,
 	sqlite3_bind_int64(s, 1, token_id);
 	sqlite3_bind_int64(s, 2, e->at);
 	sqlite3_bind_text(s, 3, e->kind, -1, SQLITE_STATIC);
-	bind_opt(s, 4, e->from_state);
-	bind_opt(s, 5, e->to_state);
+	store_bind_opt(s, 4, e->from_state);
+	store_bind_opt(s, 5, e->to_state);
 	sqlite3_bind_text(s, 6, e->actor, -1, SQLITE_STATIC);
-	bind_opt(s, 7, e->party);
-	bind_opt(s, 8, e->cert_serial);
-	bind_opt(s, 9, e->note);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		return store_err(st, "insert token event");
-	return FINCA_OK;
+	store_bind_opt(s, 7, e->party);
+	store_bind_opt(s, 8, e->cert_serial);
+	store_bind_opt(s, 9, e->note);
+	return store_step_done(st, s, "insert token event");
 }
 
 int store_token_events(struct store *st, int64_t token_id, token_event_cb cb,

@@ -3,6 +3,7 @@
  * registration, enrolment, handover, PIN events.  Every change is one
  * transaction with its event and its audit record. */
 #include "token/token.h"
+#include "ca/dn.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -346,8 +347,7 @@ int token_enroll_begin(struct ca *ca, const char *serial, const struct issue_req
 		return rc;
 	if ((rc = ca_issue_one(ca, rq, &x)) != FINCA_OK)
 		return rc;
-	hex_encode(ASN1_STRING_get0_data(X509_get0_serialNumber(x)),
-		   (size_t)ASN1_STRING_length(X509_get0_serialNumber(x)), cs);
+	ca_cert_serial(x, cs);
 	if ((rc = start(ca, serial, &t)) == FINCA_OK) {
 		/* another station may have enrolled it meanwhile */
 		if ((rc = enroll_check(ca, &t, rq)) == FINCA_OK) {
@@ -393,7 +393,8 @@ int token_enroll_commit(struct ca *ca, const char *serial, const char *cert)
 {
 	struct cert_rec r;
 	struct token_rec t;
-	const char *cn;
+	const unsigned char *p;
+	X509 *x = NULL;
 	int rc;
 
 	memset(&r, 0, sizeof r);
@@ -408,15 +409,18 @@ int token_enroll_commit(struct ca *ca, const char *serial, const char *cert)
 	snprintf(t.cert_serial, sizeof t.cert_serial, "%s", t.pending_serial);
 	t.pending_serial[0] = '\0';
 	snprintf(t.holder, sizeof t.holder, "%s", r.id_number ? r.id_number : "");
-	/* the holder's name: the subject's CN as stored */
-	if ((cn = strstr(r.subject, "CN=")) != NULL)
-		snprintf(t.holder_name, sizeof t.holder_name, "%.*s",
-			 (int)strcspn(cn + 3, ","), cn + 3);
+	p = r.der;
+	if ((x = d2i_X509(NULL, &p, (long)r.der_len)) == NULL) {
+		rc = err_ssl(FINCA_EINTEGRITY, "certificate %s: stored DER is unreadable", r.serial);
+		goto out;
+	}
+	dn_attr(X509_get_subject_name(x), NID_commonName, t.holder_name, sizeof t.holder_name);
 	snprintf(t.state, sizeof t.state, "issued");
 	t.updated_at = clock_now();
 	if ((rc = store_token_update(ca_store(ca), &t)) == FINCA_OK)
 		rc = record(ca, &t, "enroll", "initialized", t.holder_name, t.cert_serial, NULL);
 out:
+	X509_free(x);
 	cert_rec_clear(&r);
 	return finish(ca, &t, rc);
 }
