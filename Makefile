@@ -48,16 +48,19 @@ deps:
 build/finca: $(REL_OBJ)
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-build/obj/%.o: src/%.c $(HDRS)
+# -MMD: each object depends on the headers it includes (build/**/*.d)
+build/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(REL_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS_BASE) $(REL_CFLAGS) -MMD -MP -c -o $@ $<
 
 build/san/finca: $(SAN_OBJ)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
 
-build/san/obj/%.o: src/%.c $(HDRS)
+build/san/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(SAN_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS_BASE) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(REL_OBJ:.o=.d) $(SAN_OBJ:.o=.d)
 
 build/san/test_%: tests/unit/test_%.c $(SAN_LIB_OBJ) $(HDRS)
 	$(CC) $(CFLAGS_BASE) $(SAN_CFLAGS) -Wno-missing-prototypes -o $@ $< \
@@ -71,11 +74,18 @@ test: deps
 	@$(MAKE) --no-print-directory build/finca build/san/finca $(UNIT_BIN)
 	@./tests/run.sh
 
-bench: deps build/finca
+bench: deps build/finca build/bench/import
 	@./bench/issue
 	@./bench/crl
 	@./bench/ocsp
 	@./bench/auth
+	@./build/bench/import
+
+# C benches linked against the release objects of the library
+BENCH_LIB_OBJ := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC))
+build/bench/import: bench/import.c $(BENCH_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(REL_CFLAGS) -o $@ $< $(BENCH_LIB_OBJ) $(LDLIBS)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -C fuzz

@@ -10,7 +10,11 @@ if [ ! -f "$dir/finca.db" ]; then
 	$F -d "$dir" init --name "福建省财政厅演示" --url http://127.0.0.1:8080 | tee "$dir.init.txt"
 	FINCA_KEY_PASSPHRASE=demo-device-key $F -d "$dir" cert issue --profile device \
 		--genkey --subject "C=CN, O=福建省财政厅, CN=demo-gateway" --out "$dir/demo-gateway.pem"
-	echo "(the administrator's password is also kept in $dir.init.txt for this demo)"
+	# the Fujian node: nodes, departments, systems, units, persons, and one
+	# account per role with its TLS client certificate in $dir/demo
+	seed=$($F -d "$dir" demo seed)
+	echo "$seed" | tee -a "$dir.init.txt"
+	echo "(the administrator's and the demo accounts' passwords are also kept in $dir.init.txt for this demo)"
 fi
 $F -d "$dir" ca show
 echo
@@ -23,5 +27,10 @@ finca serves:
     openssl pkey -in $dir/admin.key -out /tmp/admin.pem   (password: see above)
     curl --cacert $dir/ca/service.crt --cert $dir/admin.crt --key /tmp/admin.pem \\
          -d '{"password":"…"}' https://127.0.0.1:8443/api/v1/login
+  demo accounts (finca demo seed; certificates and keys in $dir/demo), e.g.
+    curl --cacert $dir/ca/service.crt --cert $dir/demo/auditor.crt --key $dir/demo/auditor.key \\
+         https://127.0.0.1:8443/api/v1/certs
+    curl --cacert $dir/ca/service.crt --cert $dir/demo/op-province.crt --key $dir/demo/op-province.key \\
+         -d '{"password":"Demo-operator-2026"}' https://127.0.0.1:8443/api/v1/login
 EOT
 exec $F -d "$dir" serve

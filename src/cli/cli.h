@@ -8,8 +8,14 @@
 
 struct cli {
 	const char *dir;
+	const char *as;      /* --as ACCOUNT / $FINCA_AS, or NULL */
 	char actor[128];
 };
+
+struct actor;
+/* The account named by --as, logged in (its password from
+ * $FINCA_ACCOUNT_PASSWORD or the terminal when its role needs one). */
+int cli_actor(const struct cli *c, struct ca *ca, struct actor *a);
 
 /* Opens the data directory (and unlocks the CA keys when unlock is set);
  * prints the error and returns non-zero on failure. */
@@ -35,5 +41,10 @@ int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);
 int cmd_account(struct cli *c, int argc, char **argv);
 int cmd_token(struct cli *c, int argc, char **argv);
+/* node dept app unit person device (cmd_ra.c) */
+int cmd_org(struct cli *c, int argc, char **argv);
+/* request, batch */
+int cmd_request(struct cli *c, int argc, char **argv);
+int cmd_expiring(struct cli *c, int argc, char **argv);
 
 #endif

@@ -36,6 +36,8 @@ static int account_add_cmd(struct cli *c, int argc, char **argv, const char *fix
 		default: return cli_usage("%s add: bad option", argv[0]);
 		}
 	}
+	if (fixed_role && !scope && optind < argc)
+		scope = argv[optind]; /* an application system account: its code */
 	if (optind + 1 != argc || !role || !cert)
 		return cli_usage("%s add NAME%s --cert FILE [--scope S]", argv[0],
 				 fixed_role ? "" : " --role ROLE");

@@ -8,6 +8,7 @@
 #include "crypto/key.h"
 #include "crypto/pem.h"
 #include "ca/dn.h"
+#include "ra/ra.h"
 #include "token/p11.h"
 #include "token/token.h"
 #include "util/err.h"
@@ -23,6 +24,8 @@
 
 struct opts {
 	const char *module, *serial, *label, *profile, *subject, *person, *replaces;
+	const char *unit_code;
+	long long request;        /* --request: the accepted request made here */
 	const char *reason, *party, *note, *state, *data, *algo;
 	struct remote_opts remote;
 	int days, json;
@@ -36,6 +39,8 @@ struct station {
 	int algo;                 /* enum key_alg made on tokens */
 	struct ca *ca;            /* the CA host, or */
 	struct remote *r;         /* the daemon's API */
+	struct actor act;         /* locally with --request: who acts (--as) */
+	json_t *spec;             /* what the request asks to issue (owned) */
 	struct p11_token tok;     /* the token in front of us */
 	struct p11s *s;
 	json_t *list;             /* inventory --json */
@@ -43,6 +48,7 @@ struct station {
 
 static void station_free(struct station *st)
 {
+	json_decref(st->spec);
 	p11_close(st->s);
 	p11_free(st->m);
 	ca_free(st->ca);
@@ -135,8 +141,10 @@ static int inv_so_pin(struct station *st, char **out)
 
 	if (!st->r)
 		return token_so_pin(st->ca, st->tok.serial, out);
-	if ((rc = remote_call(st->r, "POST", "tokens/%s/so-pin", json_object(), &j,
-			      st->tok.serial)) == FINCA_OK)
+	/* with --request the daemon checks it is an accepted PIN reset */
+	if ((rc = remote_call(st->r, "POST", "tokens/%s/so-pin", st->o.request ?
+			      json_pack("{s:I}", "request", (json_int_t)st->o.request) :
+			      json_object(), &j, st->tok.serial)) == FINCA_OK)
 		*out = xstrdup(json_string_value(json_object_get(j, "so_pin")) ?: "");
 	json_decref(j);
 	return rc;
@@ -158,14 +166,15 @@ static int inv_enroll_begin(struct station *st, const unsigned char *csr, size_t
 		rq.id_number = st->o.person;
 		rq.days = st->o.days;
 		rq.replaces = st->o.replaces;
+		rq.unit_code = st->o.unit_code;
 		rq.action = "cert.issue.token";
 		return token_enroll_begin(st->ca, st->tok.serial, &rq, out);
 	}
 	pem = pem_encode("CERTIFICATE REQUEST", csr, len);
 	rc = remote_call(st->r, "POST", "tokens/%s/enroll", json_pack(
-		"{s:s, s:s, s:s*, s:i, s:s*}", "csr", pem, "profile", st->o.profile,
-		"id_number", st->o.person, "days", st->o.days, "replaces", st->o.replaces),
-		&j, st->tok.serial);
+		"{s:s, s:s, s:s*, s:i, s:s*, s:s*}", "csr", pem, "profile", st->o.profile,
+		"id_number", st->o.person, "days", st->o.days, "replaces", st->o.replaces,
+		"unit_code", st->o.unit_code), &j, st->tok.serial);
 	if (rc == FINCA_OK)
 		rc = pem_x509_parse(json_string_value(json_object_get(j, "certificate")), out);
 	free(pem);
@@ -178,17 +187,49 @@ static int inv_enroll_end(struct station *st, const char *cert, const char *abor
 	if (st->r)
 		return remote_call(st->r, "POST", abort_why ? "tokens/%s/enroll-abort"
 				   : "tokens/%s/enroll-commit",
-				   json_pack("{s:s, s:s*}", "certificate", cert, "reason", abort_why),
+				   json_pack("{s:s, s:s*, s:I}", "certificate", cert, "reason",
+					     abort_why, "request", (json_int_t)st->o.request),
 				   NULL, st->tok.serial);
-	return abort_why ? token_enroll_abort(st->ca, st->tok.serial, cert, abort_why)
-			 : token_enroll_commit(st->ca, st->tok.serial, cert);
+	if (abort_why)
+		return token_enroll_abort(st->ca, st->tok.serial, cert, abort_why);
+	/* with a request, the binding and the request's move are one change */
+	return st->o.request ? ra_enroll_done(st->ca, &st->act, st->o.request, st->tok.serial, cert)
+			     : token_enroll_commit(st->ca, st->tok.serial, cert);
+}
+
+/* --request: the request says what to issue (revoking first what a
+ * reissue replaces); the station fills its options from it. */
+static int inv_request_spec(struct station *st)
+{
+	struct issue_req rq;
+	json_t *s;
+	int rc;
+
+	if (st->r)
+		rc = remote_call(st->r, "POST", "requests/%lld/enroll-spec", NULL, &st->spec,
+				 st->o.request);
+	else if ((rc = ra_enroll_spec(st->ca, &st->act, st->o.request, &rq, &st->spec)) == FINCA_OK)
+		json_object_set_new(st->spec, "request", json_integer(st->o.request));
+	if (rc != FINCA_OK)
+		return rc;
+	s = st->spec;
+	if (st->o.profile || st->o.subject || st->o.person || st->o.replaces)
+		return err_set(FINCA_EINVAL, "--request says what to issue: leave out --profile, "
+			       "--subject, --person and --replaces");
+	st->o.profile = json_string_value(json_object_get(s, "profile"));
+	st->o.subject = json_string_value(json_object_get(s, "subject"));
+	st->o.person = json_string_value(json_object_get(s, "id_number"));
+	st->o.unit_code = json_string_value(json_object_get(s, "unit_code"));
+	st->o.replaces = json_string_value(json_object_get(s, "replaces"));
+	return FINCA_OK;
 }
 
 static int inv_pin_event(struct station *st, int changed)
 {
 	if (st->r)
-		return remote_call(st->r, "POST", "tokens/%s/pin", json_pack("{s:b}", "changed",
-				   changed), NULL, st->tok.serial);
+		return remote_call(st->r, "POST", "tokens/%s/pin", json_pack("{s:b, s:I}", "changed",
+				   changed, "request", (json_int_t)st->o.request), NULL,
+				   st->tok.serial);
 	return token_pin_event(st->ca, st->tok.serial, changed);
 }
 
@@ -366,6 +407,10 @@ static int token_csr(struct station *st, const X509_NAME *name, EVP_PKEY *pub,
 		rc = err_ssl(FINCA_ECRYPTO, "certificate request");
 		goto out;
 	}
+	/* all bits used: without the flag, i2d drops trailing zero octets of
+	 * the signature and counts trailing zero bits as unused */
+	bits->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
+	bits->flags |= ASN1_STRING_FLAG_BITS_LEFT;
 	X509_REQ_set0_signature(req, bits);
 	bits = NULL;
 	*der = NULL;
@@ -410,9 +455,11 @@ static int token_enroll_cmd(struct station *st)
 	int rc, keys = 0;
 	const char *state;
 
+	if (st->o.request && (rc = inv_request_spec(st)) != FINCA_OK)
+		return rc;
 	if (!st->o.profile || !st->o.subject)
-		return err_set(FINCA_EINVAL, "enroll: give --profile and --subject (and --person "
-			       "for a person)");
+		return err_set(FINCA_EINVAL, "enroll: give --request ID, or --profile and --subject "
+			       "(and --person for a person)");
 	if ((rc = station_token(st)) || (rc = user_login(st)))
 		return rc;
 	if (RAND_bytes(id, sizeof id) != 1)
@@ -513,9 +560,15 @@ static int token_reset_pin(struct station *st)
 		return rc;
 	if (!st->s)
 		return err_set(FINCA_ESTATE, "token %s is not initialised", st->tok.serial);
+	if (st->o.request && !st->r &&
+	    (rc = ra_pin_reset_check(st->ca, &st->act, st->o.request, st->tok.serial)) != FINCA_OK)
+		goto out;
 	if ((rc = pin_random(pin)) || (rc = inv_so_pin(st, &so)) ||
 	    (rc = p11_login(st->s, 1, so)) || (rc = p11_init_pin(st->s, pin)) ||
 	    (rc = inv_pin_event(st, 0)))
+		goto out;
+	if (st->o.request && !st->r &&
+	    (rc = ra_pin_reset_done(st->ca, &st->act, st->o.request)) != FINCA_OK)
 		goto out;
 	printf("PIN of token %s reset\nnew default PIN for the envelope: %s\n"
 	       "(the holder must change it at first use)\n", st->tok.serial, pin);
@@ -612,6 +665,7 @@ int cmd_token(struct cli *c, int argc, char **argv)
 		{ "person", required_argument, NULL, 'P' },
 		{ "days", required_argument, NULL, 'D' },
 		{ "replaces", required_argument, NULL, 'R' },
+		{ "request", required_argument, NULL, 'Q' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "to", required_argument, NULL, 't' },
 		{ "from", required_argument, NULL, 'f' },
@@ -649,6 +703,7 @@ int cmd_token(struct cli *c, int argc, char **argv)
 		case 'P': o->person = optarg; break;
 		case 'D': o->days = atoi(optarg); break;
 		case 'R': o->replaces = optarg; break;
+		case 'Q': o->request = atoll(optarg); break;
 		case 'r': o->reason = optarg; break;
 		case 't': case 'f': o->party = optarg; break;
 		case 'n': o->note = optarg; break;
@@ -706,6 +761,8 @@ int cmd_token(struct cli *c, int argc, char **argv)
 	/* list and sign work on a holder's computer, without the CA */
 	if ((rc = station_open(c, &st, !strcmp(sub, "list") || !strcmp(sub, "sign") ? NEED_MODULE
 				       : NEED_CA | UNLOCK | NEED_MODULE)) != FINCA_OK)
+		goto out;
+	if (st.o.request && st.ca && (rc = cli_actor(c, st.ca, &st.act)) != FINCA_OK)
 		goto out;
 	if (!strcmp(sub, "list"))
 		rc = token_list(&st);

@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "ra/ra.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -169,9 +170,9 @@ out:
 	return rc;
 }
 
-/* Takes "-d DIR" / "--dir DIR" / "--dir=DIR" out of argv wherever it is
- * (before or after the subcommand). */
-static void take_dir(int *argc, char **argv, const char **dir)
+/* Takes "-d DIR" / "--dir DIR" / "--dir=DIR" and "--as ACCOUNT" out of
+ * argv wherever they are (before or after the subcommand). */
+static void take_dir(int *argc, char **argv, const char **dir, const char **as)
 {
 	int i = 1, j = 1;
 
@@ -184,6 +185,9 @@ static void take_dir(int *argc, char **argv, const char **dir)
 		if ((!strcmp(argv[i], "-d") || !strcmp(argv[i], "--dir")) &&
 		    i + 1 < *argc) {
 			*dir = argv[i + 1];
+			i += 2;
+		} else if (!strcmp(argv[i], "--as") && i + 1 < *argc) {
+			*as = argv[i + 1];
 			i += 2;
 		} else if (!strncmp(argv[i], "--dir=", 6)) {
 			*dir = argv[i] + 6;
@@ -216,7 +220,8 @@ int main(int argc, char **argv)
 
 	memset(&c, 0, sizeof c);
 	c.dir = getenv("FINCA_DIR");
-	take_dir(&argc, argv, &c.dir);
+	c.as = getenv("FINCA_AS");
+	take_dir(&argc, argv, &c.dir, &c.as);
 	set_actor(&c);
 	if (argc < 2) {
 		fputs(usage, stderr);
@@ -243,8 +248,14 @@ int main(int argc, char **argv)
 		return cmd_crl(&c, argc, argv);
 	if (!strcmp(cmd, "audit"))
 		return cmd_audit(&c, argc, argv);
-	if (!strcmp(cmd, "account") || !strcmp(cmd, "app"))
+	if (!strcmp(cmd, "account"))
 		return cmd_account(&c, argc, argv);
+	if (org_kind_parse(cmd) >= 0)
+		return cmd_org(&c, argc, argv);
+	if (!strcmp(cmd, "request") || !strcmp(cmd, "batch"))
+		return cmd_request(&c, argc, argv);
+	if (!strcmp(cmd, "expiring"))
+		return cmd_expiring(&c, argc, argv);
 	if (!strcmp(cmd, "token"))
 		return cmd_token(&c, argc, argv);
 	if (!strcmp(cmd, "serve"))

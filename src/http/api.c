@@ -6,6 +6,7 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "crypto/pem.h"
+#include "ra/ra.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -306,13 +307,13 @@ static int list_one(void *arg, const struct cert_rec *r)
 	return FINCA_OK;
 }
 
-static const char *query(struct call *k, const char *name)
+const char *query(struct call *k, const char *name)
 {
 	return MHD_lookup_connection_value(k->c, MHD_GET_ARGUMENT_KIND, name);
 }
 
-static int query_int(struct call *k, const char *name, long lo, long hi, long *out,
-		     enum MHD_Result *ret)
+int query_int(struct call *k, const char *name, long lo, long hi, long *out,
+	      enum MHD_Result *ret)
 {
 	const char *v = query(k, name);
 	char *e;
@@ -730,6 +731,7 @@ static enum MHD_Result app_verify(struct call *k, struct api *a)
 	};
 	struct holder h;
 	struct token_rec t;
+	json_t *grants = NULL;
 	enum MHD_Result ret;
 	char na[32];
 	int rc, default_pin;
@@ -746,14 +748,17 @@ static enum MHD_Result app_verify(struct call *k, struct api *a)
 	default_pin = store_token_by_cert(ca_store(k->s->ca), h.c.serial, &t) == FINCA_OK &&
 		      t.pin_default;
 	token_rec_clear(&t);
+	/* the caller's own system only: an app account's scope is its code */
+	if (!*k->acct.scope || ra_grants(k->s->ca, h.c.id_number, k->acct.scope, &grants) != FINCA_OK)
+		grants = json_array();
 	ret = send_json(k, 200, json_pack(
-		"{s:b, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:I, s:b, s:b, s:[]}",
+		"{s:b, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:I, s:b, s:b, s:o}",
 		"valid", 1, "serial", h.c.serial,
 		"holder", "name", h.c.name, "id_number", h.c.id_number, "unit", h.c.unit,
 		"unit_code", h.c.unit_code,
 		"not_after", na, "days_to_expiry", (json_int_t)h.days_to_expiry,
 		"renewal_due", h.days_to_expiry <= k->s->ca->cfg->renewal_days,
-		"default_pin", default_pin, "grants"));
+		"default_pin", default_pin, "grants", grants));
 	holder_clear(&h);
 	return ret;
 }
@@ -799,6 +804,9 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 		return login_challenge(k, a);
 	if (!strcmp(p, "login") && !strcmp(m, "POST"))
 		return login(k, a);
+	if (!strcmp(p, "emergency-freeze") && !strcmp(m, "POST") &&
+	    json_object_get(k->body, "id_number"))
+		return api_ra_claim(k);
 	/* everything else needs a caller */
 	if ((rc = identify(k, a)) != FINCA_OK)
 		return send_err(k, 401, "auth", NULL, err_msg());
@@ -831,6 +839,8 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 		return allow(k, "account.write", &ret) ? accounts_add(k) : ret;
 	if (!strncmp(p, "tokens", 6) && (p[6] == '\0' || p[6] == '/'))
 		return api_tokens(k, p + 6);
+	if ((ret = api_ra(k, p)) != MHD_NO || k->r->status)
+		return ret;
 	if (!strcmp(p, "auth/challenge") && !strcmp(m, "POST"))
 		return allow(k, "app.auth", &ret) ? app_challenge(k, a) : ret;
 	if (!strcmp(p, "auth/verify") && !strcmp(m, "POST"))

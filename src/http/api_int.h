@@ -36,6 +36,20 @@ int issue_fields(struct call *k, const char *profile, const char *csr, json_int_
 		 const char *id_number, struct issue_req *rq, unsigned char **der,
 		 enum MHD_Result *ret);
 
+/* A query parameter (borrowed), or NULL. */
+const char *query(struct call *k, const char *name);
+/* 1 with *out set when parameter name is absent or a number in lo..hi;
+ * otherwise answers 400 and returns 0. */
+int query_int(struct call *k, const char *name, long lo, long hi, long *out,
+	      enum MHD_Result *ret);
+
+/* The registration authority's paths (api_ra.c): organisations, requests,
+ * batches, template, emergency freeze, expiry.  MHD_NO with nothing sent
+ * (k->r->status 0) when p is none of them. */
+enum MHD_Result api_ra(struct call *k, const char *p);
+/* Freezing without a login: the holder's claim (api_ra.c). */
+enum MHD_Result api_ra_claim(struct call *k);
+
 /* /api/v1/tokens[/...] (api_token.c); rest is what follows "tokens". */
 enum MHD_Result api_tokens(struct call *k, const char *rest);
 

@@ -2,6 +2,7 @@
  * remote CA, and for the console.  The token itself never reaches the
  * server: stations send what they read off it and the CSRs it signed. */
 #include "http/api_int.h"
+#include "ra/ra.h"
 #include "crypto/pem.h"
 #include "token/token.h"
 #include "util/err.h"
@@ -69,10 +70,19 @@ static enum MHD_Result add(struct call *k)
 
 static enum MHD_Result so_pin(struct call *k, const char *serial)
 {
+	json_int_t request = 0;
+	const struct field f[] = { { "request", F_INT, 0, &request } };
 	enum MHD_Result ret;
+	struct actor a;
 	char *pin = NULL;
 	int rc;
 
+	if (!decode(k, f, ARRAY_LEN(f), &ret))
+		return ret;
+	actor_from_account(&k->acct, &a);
+	/* a PIN reset for an accepted request (附件3) */
+	if (request && (rc = ra_pin_reset_check(k->s->ca, &a, request, serial)) != FINCA_OK)
+		return send_rc(k, rc);
 	if ((rc = token_so_pin(k->s->ca, serial, &pin)) != FINCA_OK)
 		return send_rc(k, rc);
 	ret = send_json(k, 200, json_pack("{s:s}", "so_pin", pin));
@@ -83,7 +93,7 @@ static enum MHD_Result so_pin(struct call *k, const char *serial)
 
 static enum MHD_Result enroll(struct call *k, const char *serial)
 {
-	const char *profile = NULL, *csr = NULL, *idn = NULL, *replaces = NULL;
+	const char *profile = NULL, *csr = NULL, *idn = NULL, *replaces = NULL, *uc = NULL;
 	json_int_t days = 0;
 	const struct field f[] = {
 		{ "profile", F_STR, 1, &profile },
@@ -91,6 +101,7 @@ static enum MHD_Result enroll(struct call *k, const char *serial)
 		{ "id_number", F_STR, 0, &idn },
 		{ "days", F_INT, 0, &days },
 		{ "replaces", F_STR, 0, &replaces },
+		{ "unit_code", F_STR, 0, &uc },
 	};
 	struct issue_req rq;
 	unsigned char *der = NULL;
@@ -103,6 +114,7 @@ static enum MHD_Result enroll(struct call *k, const char *serial)
 	    !issue_fields(k, profile, csr, days, idn, &rq, &der, &ret))
 		return ret;
 	rq.replaces = replaces;
+	rq.unit_code = uc;
 	rq.action = "cert.issue.token";
 	rc = token_enroll_begin(k->s->ca, serial, &rq, &x);
 	OPENSSL_free(der);
@@ -118,14 +130,20 @@ static enum MHD_Result enroll(struct call *k, const char *serial)
 static enum MHD_Result enroll_end(struct call *k, const char *serial, int commit)
 {
 	const char *cert = NULL, *reason = NULL;
+	json_int_t request = 0;
 	const struct field f[] = {
 		{ "certificate", F_STR, 1, &cert },
 		{ "reason", F_STR, 0, &reason },
+		{ "request", F_INT, 0, &request },
 	};
 	enum MHD_Result ret;
+	struct actor a;
 
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
+	actor_from_account(&k->acct, &a);
+	if (commit && request)
+		return ok(k, ra_enroll_done(k->s->ca, &a, request, serial, cert), serial);
 	return ok(k, commit ? token_enroll_commit(k->s->ca, serial, cert)
 			    : token_enroll_abort(k->s->ca, serial, cert,
 						 reason ? reason : "aborted by the station"),
@@ -135,8 +153,10 @@ static enum MHD_Result enroll_end(struct call *k, const char *serial, int commit
 static enum MHD_Result change(struct call *k, const char *serial, const char *op)
 {
 	const char *state = NULL, *reason = NULL, *party = NULL, *note = NULL;
-	int changed = 0, code = -1;
-	const struct field pf[] = { { "changed", F_BOOL, 1, &changed } };
+	int changed = 0, code = -1, rc;
+	json_int_t request = 0;
+	const struct field pf[] = { { "changed", F_BOOL, 1, &changed },
+				    { "request", F_INT, 0, &request } };
 	const struct field sf[] = {
 		{ "state", F_STR, 1, &state },
 		{ "reason", F_STR, 0, &reason },
@@ -147,9 +167,14 @@ static enum MHD_Result change(struct call *k, const char *serial, const char *op
 	enum MHD_Result ret;
 
 	if (!strcmp(op, "pin")) {
+		struct actor a;
 		if (!decode(k, pf, ARRAY_LEN(pf), &ret))
 			return ret;
-		return ok(k, token_pin_event(k->s->ca, serial, changed), serial);
+		actor_from_account(&k->acct, &a);
+		rc = token_pin_event(k->s->ca, serial, changed);
+		if (rc == FINCA_OK && request && !changed)
+			rc = ra_pin_reset_done(k->s->ca, &a, request);
+		return ok(k, rc, serial);
 	}
 	if (!strcmp(op, "handover")) {
 		if (!decode(k, hf, ARRAY_LEN(hf), &ret))

@@ -2,6 +2,7 @@
 #include "http/api.h"
 #include "crypto/key.h"
 #include "crypto/pem.h"
+#include "ra/ra.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -421,6 +422,115 @@ static struct MHD_Daemon *start(struct door *d, const char *listen, int threads,
 		0, NULL, NULL, on_request, d, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
 }
 
+/* --- expiry reminders: a pass every [notify] interval in a thread of its
+ * own, so that slow mail relays and webhooks never hold a request --- */
+
+struct reminder {
+	struct srv *s;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;       /* signalled when stop is set */
+	int stop, started;
+};
+
+static int remind_stopping(struct reminder *r)
+{
+	int stop;
+
+	pthread_mutex_lock(&r->mu);
+	stop = r->stop;
+	pthread_mutex_unlock(&r->mu);
+	return stop;
+}
+
+/* A scan, then deliveries until none is due (each call is bounded in
+ * time, so a stop waits for one call at most).  Under cfg_lock for
+ * reading: a SIGHUP reload waits for the call, requests do not. */
+static void remind_pass(struct reminder *r)
+{
+	struct srv *s = r->s;
+	int queued = 0, sent = 0, failed = 0, a, b, rc;
+
+	pthread_rwlock_rdlock(&s->cfg_lock);
+	rc = ra_remind_scan(s->ca, clock_now(), &queued);
+	pthread_rwlock_unlock(&s->cfg_lock);
+	if (rc != FINCA_OK)
+		fprintf(stderr, "finca: remind: %s\n", err_msg());
+	do {
+		a = b = 0;
+		pthread_rwlock_rdlock(&s->cfg_lock);
+		rc = ra_notify_deliver(s->ca, clock_now(), &a, &b);
+		pthread_rwlock_unlock(&s->cfg_lock);
+		sent += a;
+		failed += b;
+	} while (rc == FINCA_OK && a + b > 0 && !remind_stopping(r));
+	if (rc != FINCA_OK)
+		fprintf(stderr, "finca: notify: %s\n", err_msg());
+	if ((queued || sent || failed) && s->log == LOG_TO_STDERR)
+		fprintf(stderr, "finca: remind: queued %d, sent %d, failed %d\n", queued,
+			sent, failed);
+	else if ((queued || sent || failed) && s->log == LOG_TO_SYSLOG)
+		syslog(LOG_INFO, "remind: queued %d, sent %d, failed %d", queued, sent, failed);
+}
+
+static void *remind_main(void *arg)
+{
+	struct reminder *r = arg;
+	struct timespec until;
+	int interval;
+
+	ca_act_as("system");  /* who acts in the remind.scan audit records */
+	while (!remind_stopping(r)) {
+		pthread_rwlock_rdlock(&r->s->cfg_lock);
+		interval = r->s->ca->cfg->notify_interval;
+		pthread_rwlock_unlock(&r->s->cfg_lock);
+		if (interval > 0)
+			remind_pass(r);
+		/* interval 0 (none): look again after a minute (SIGHUP) */
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += interval > 0 ? interval : 60;
+		pthread_mutex_lock(&r->mu);
+		while (!r->stop && pthread_cond_timedwait(&r->cv, &r->mu, &until) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&r->mu);
+	}
+	return NULL;
+}
+
+static int remind_start(struct reminder *r, struct srv *s)
+{
+	pthread_condattr_t attr;
+
+	r->s = s;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cv, &attr);
+	pthread_condattr_destroy(&attr);
+	/* after the signal mask is set: the thread inherits it */
+	if (pthread_create(&r->th, NULL, remind_main, r) != 0) {
+		pthread_cond_destroy(&r->cv);
+		pthread_mutex_destroy(&r->mu);
+		return err_set(FINCA_ENOMEM, "cannot start the reminder thread");
+	}
+	r->started = 1;
+	return FINCA_OK;
+}
+
+static void remind_stop(struct reminder *r)
+{
+	if (!r->started)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = 1;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->th, NULL);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	r->started = 0;
+}
+
 static void quiesce(struct MHD_Daemon *d)
 {
 	if (!d)
@@ -441,12 +551,14 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	struct MHD_Daemon *plain = NULL, *tls = NULL;
 	struct door pd, td;
 	struct tls_pem tp;
+	struct reminder rem;
 	sigset_t set;
 	int sig, rc, threads;
 	const struct config *cfg = ca->cfg;
 
 	memset(&s, 0, sizeof s);
 	memset(&tp, 0, sizeof tp);
+	memset(&rem, 0, sizeof rem);
 	s.ca = ca;
 	s.listen = o->listen ? o->listen : cfg->listen;
 	s.tls_listen = o->tls_listen ? o->tls_listen : cfg->tls_listen;
@@ -502,6 +614,8 @@ int server_run(struct ca *ca, const struct server_opts *o)
 		fprintf(stderr, "finca: serving https://%s (API; trust ca/service.crt)\n",
 			s.tls_listen);
 	}
+	if ((rc = remind_start(&rem, &s)) != FINCA_OK)
+		goto out;
 	for (;;) {
 		struct timespec ts = { 60, 0 };
 		sig = sigtimedwait(&set, NULL, &ts);
@@ -522,11 +636,13 @@ int server_run(struct ca *ca, const struct server_opts *o)
 			fprintf(stderr, "finca: ocsp: %s\n", err_msg());
 	}
 	fprintf(stderr, "finca: stopping\n");
+	remind_stop(&rem);
 	/* stop accepting, let requests in flight finish (at most 10 s each) */
 	quiesce(plain);
 	quiesce(tls);
 	rc = FINCA_OK;
 out:
+	remind_stop(&rem);
 	if (plain)
 		MHD_stop_daemon(plain);
 	if (tls)

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 struct store;
 
@@ -187,5 +188,118 @@ int store_checkpoint_insert(struct store *st, const struct checkpoint_rec *c);
 int store_checkpoint_last(struct store *st, struct checkpoint_rec *out);
 typedef int (*checkpoint_cb)(void *arg, const struct checkpoint_rec *c);
 int store_checkpoint_iter(struct store *st, checkpoint_cb cb, void *arg);
+
+/* --- registration authority rows (store_ra.c) ---
+ * Tables node dept app unit person device batch request access_grant, as
+ * JSON objects whose members are the columns (integers, text, null; a
+ * request's "data" is an object).  Keys: code (person: id_number; batch,
+ * request, access_grant: id). */
+
+/* Writes obj's members that are columns of table: insert (sets created_at,
+ * *id) or update by key (every column: absent members become NULL).  A
+ * unique or reference violation is FINCA_ESTATE. */
+int store_row_put(struct store *st, const char *table, json_t *obj, int insert,
+		  int64_t *id);
+/* *out (caller's) by key; FINCA_ENOTFOUND naming it when absent. */
+int store_row_get(struct store *st, const char *table, const char *key, json_t **out);
+int store_row_get_id(struct store *st, const char *table, int64_t id, json_t **out);
+int store_row_exists(struct store *st, const char *table, const char *key);
+
+enum row_scope { ROW_ALL, ROW_UNIT, ROW_NODE, ROW_DEPT, ROW_PERSON };
+struct row_query {
+	const char *table;
+	int scope;                 /* enum row_scope: whose rows */
+	const char *scope_val;     /* unit code, node code, dept code, ID number */
+	struct { const char *col, *val; } eq[4]; /* and col = val (col NULL: end) */
+	const char *q;             /* text sought in the table's name and key */
+	int64_t after;             /* ids greater than this */
+	int limit;                 /* 0: 100 */
+};
+/* Appends the matching rows in id order to items; *next is the last id
+ * shown when more follow, else 0. */
+int store_row_list(struct store *st, const struct row_query *q, json_t *items,
+		   int64_t *next);
+
+int store_request_event(struct store *st, int64_t request, const char *actor,
+			const char *from, const char *to, const char *note);
+int store_request_events(struct store *st, int64_t request, json_t *arr);
+int store_attachment_insert(struct store *st, int64_t batch, const char *name,
+			    const char *mime, const char *sha256,
+			    const unsigned char *data, size_t len, const char *actor,
+			    int64_t *id);
+int store_attachments(struct store *st, int64_t batch, json_t *arr);
+/* The attachment's name, type and bytes (all the caller's). */
+int store_attachment_get(struct store *st, int64_t batch, int64_t id, char **name,
+			 char **mime, unsigned char **data, size_t *len);
+/* Active, unexpired grants of person (on app, or every app when NULL)
+ * while the person holds a valid certificate: [{app, roles, not_after}]. */
+int store_grants(struct store *st, const char *person, const char *app, int64_t now,
+		 json_t *arr);
+/* Valid certificates of the issuing CA expiring in (now, until], not yet
+ * renewed, in the scope (enum row_scope; ROW_DEPT sees none), with their
+ * holder's name and unit; pagination as store_row_list. */
+int store_expiring(struct store *st, int scope, const char *val, int64_t now,
+		   int64_t until, int64_t after, int limit, json_t *items, int64_t *next);
+/* The grant row of person on app; FINCA_ENOTFOUND (no message) when none. */
+int store_grant_find(struct store *st, const char *person, const char *app, json_t **out);
+
+/* --- expiry reminders and notices --- (store_notice.c, for ra/remind.c) */
+
+/* A certificate due for a reminder and whom to tell.  Strings are borrowed
+ * for the callback's duration only, "" when unknown. */
+struct expiring_rec {
+	const char *serial, *subject, *id_number;
+	const char *unit;                  /* the certificate's unit or its holder's */
+	const char *holder_name, *holder_email;
+	const char *unit_name, *unit_email, *unit_webhook;
+	const char *node, *node_name, *node_email, *node_webhook; /* making node */
+	int64_t not_after;
+	int reminded_sooner;               /* has a reminder at a smaller threshold */
+};
+/* The callback must not write to the store (it runs inside a SELECT). */
+typedef int (*expiring_cb)(void *arg, const struct expiring_rec *e);
+/* Certificates of the issuing CA valid at now (status valid, not_after >
+ * now) that expire within days and have no reminder for days yet, soonest
+ * first.  Joined: the holder (person by the certificate's ID number), the
+ * unit (the certificate's unit code, else the holder's unit) and the
+ * making node (the unit's node, or the node serving it). */
+int store_reminder_due(struct store *st, int64_t now, int days,
+		       expiring_cb cb, void *arg);
+/* Records that serial was reminded at threshold days (once: a second
+ * insert is ignored). */
+int store_reminder_insert(struct store *st, const char *serial, int days, int64_t at);
+
+/* A failing notice is retried 1, 2, 4 ... minutes later, then given up. */
+#define NOTICE_MAX_ATTEMPTS 8
+
+struct notice_rec {
+	int64_t id, created_at;
+	int64_t next_at;            /* pending: not before; sent: when */
+	char channel[8];            /* "webhook" | "smtp" */
+	char *target;               /* owned: a URL, or a mail address */
+	char *subject, *body;       /* owned: body is JSON, or a whole mail */
+	char state[8];              /* "pending" | "sent" | "failed" */
+	int attempts;
+	char *last_error;           /* owned, NULL when none */
+};
+void notice_rec_clear(struct notice_rec *n);
+/* Queues n (channel, target, subject, body, created_at, next_at) as
+ * pending; sets n->id. */
+int store_notice_insert(struct store *st, struct notice_rec *n);
+/* The callback may take n's strings (setting them NULL); it must not write
+ * to the store. */
+typedef int (*notice_cb)(void *arg, struct notice_rec *n);
+/* Pending notices with next_at <= now, oldest first, at most limit (0:
+ * 100). */
+int store_notice_due(struct store *st, int64_t now, int limit, notice_cb cb, void *arg);
+/* Moves a pending notice's next_at to until: a delivery in progress is
+ * not picked up again by another process meanwhile. */
+int store_notice_lease(struct store *st, int64_t id, int64_t until);
+int store_notice_sent(struct store *st, int64_t id, int64_t at);
+/* One more failed attempt (error kept in last_error): pending again with
+ * backoff, or failed after NOTICE_MAX_ATTEMPTS. */
+int store_notice_failed(struct store *st, int64_t id, int64_t now, const char *error);
+
+/* --- end of expiry reminders and notices --- */
 
 #endif

@@ -9,7 +9,7 @@ struct store {
 	struct {
 		const char *sql; /* static string: its address is the key */
 		sqlite3_stmt *s;
-	} stmts[64];
+	} stmts[160];
 	size_t nstmts;
 	int depth;       /* open transactions: 1 BEGIN, then savepoints */
 };

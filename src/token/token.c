@@ -318,8 +318,16 @@ static int enroll_check(struct ca *ca, const struct token_rec *t, const struct i
 	if (!p)
 		return FINCA_EINVAL;
 	if (rq->id_number && *rq->id_number) {
+		struct token_rec old;
 		if ((rc = store_token_active(ca_store(ca), rq->id_number, &n)) != FINCA_OK)
 			return rc;
+		/* a renewal or update replaces the certificate of a token in use:
+		 * that token is handed back with the new one (art. 22) */
+		memset(&old, 0, sizeof old);
+		if (rq->replaces && store_token_by_cert(ca_store(ca), rq->replaces, &old) == FINCA_OK &&
+		    (!strcmp(old.state, "issued") || !strcmp(old.state, "suspended")))
+			n--;
+		token_rec_clear(&old);
 		if (n >= p->tokens)
 			return err_set(FINCA_EPOLICY, "holder %s already has %lld token(s) in use; "
 				       "profile %s allows %d (report the old one lost, damaged or "

@@ -1,0 +1,313 @@
+/* The registration authority over HTTP: thin handlers over src/ra/, which
+ * checks every caller's role and scope itself.
+ *
+ *   GET|POST  /api/v1/{nodes,depts,apps,units,persons,devices}
+ *   GET|PATCH /api/v1/{kind}/{key}
+ *   GET|POST  /api/v1/requests            GET /requests/{id}[/form.pdf]
+ *   POST      /api/v1/requests/{id}/{submit|withdraw|...|complete}
+ *   POST      /api/v1/batches             (an upload, or a list of requests)
+ *   GET       /api/v1/batches/{id}[/forms.pdf]
+ *   POST      /api/v1/batches/{id}/{action}
+ *   POST|GET  /api/v1/batches/{id}/attachments[/{n}]
+ *   GET       /api/v1/template.xlsx
+ *   POST      /api/v1/emergency-freeze
+ *   GET       /api/v1/expiring            POST /api/v1/expiring/renew */
+#include "http/api_int.h"
+#include "ra/ra.h"
+#include "crypto/pem.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int page_of(struct call *k, struct page *p, enum MHD_Result *ret)
+{
+	long after = 0, limit = 100;
+
+	memset(p, 0, sizeof *p);
+	if (!query_int(k, "after", 0, INT64_MAX > LONG_MAX ? LONG_MAX : INT64_MAX, &after, ret) ||
+	    !query_int(k, "limit", 1, 1000, &limit, ret))
+		return 0;
+	p->q = query(k, "q");
+	p->filter = query(k, "filter");
+	p->after = after;
+	p->limit = (int)limit;
+	return 1;
+}
+
+/* Answers a core result: 200/201 with out, or the error. */
+static enum MHD_Result result(struct call *k, int rc, int status, json_t *out)
+{
+	if (rc != FINCA_OK) {
+		json_decref(out);
+		return send_rc(k, rc);
+	}
+	return send_json(k, status, out);
+}
+
+static enum MHD_Result binary(struct call *k, int rc, const char *type,
+			      unsigned char *buf, size_t len)
+{
+	enum MHD_Result ret;
+
+	if (rc != FINCA_OK)
+		return send_rc(k, rc);
+	ret = reply(k->c, k->r, 200, type, buf, len);
+	free(buf);
+	return ret;
+}
+
+static enum MHD_Result org(struct call *k, struct actor *a, int kind, const char *key)
+{
+	const char *m = k->r->method;
+	json_t *out = NULL;
+	enum MHD_Result ret;
+	struct page p;
+
+	if (!key && !strcmp(m, "GET")) {
+		if (!page_of(k, &p, &ret))
+			return ret;
+		return result(k, org_list(k->s->ca, a, kind, &p, &out), 200, out);
+	}
+	if (!key && !strcmp(m, "POST"))
+		return result(k, k->body ? org_add(k->s->ca, a, kind, k->body, &out)
+					 : err_set(FINCA_EINVAL, "expected a JSON object"),
+			      201, out);
+	if (key && !strcmp(m, "GET"))
+		return result(k, org_show(k->s->ca, a, kind, key, &out), 200, out);
+	if (key && !strcmp(m, "PATCH"))
+		return result(k, k->body ? org_edit(k->s->ca, a, kind, key, k->body, &out)
+					 : err_set(FINCA_EINVAL, "expected a JSON object"),
+			      200, out);
+	return send_err(k, 405, "method", NULL, "not for this resource");
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void spec_of(json_t *o, struct req_spec *sp)
+{
+	memset(sp, 0, sizeof *sp);
+	sp->type = jstr(o, "type");
+	sp->subject_kind = jstr(o, "subject_kind");
+	sp->subject = jstr(o, "subject");
+	sp->app = jstr(o, "app");
+	sp->cert_serial = jstr(o, "cert_serial");
+	sp->reason = jstr(o, "reason");
+	sp->data = json_object_get(o, "data");
+	sp->note = jstr(o, "note");
+}
+
+/* 400 with every bad row, or the batch. */
+static enum MHD_Result batch_result(struct call *k, int rc, json_t *out, json_t *errs)
+{
+	if (rc == FINCA_EINVAL && errs) {
+		json_t *e = json_pack("{s:s, s:s}", "code", "invalid", "message", err_msg());
+		return send_json(k, 400, json_pack("{s:o, s:o}", "error", e, "problems", errs));
+	}
+	json_decref(errs);
+	return result(k, rc, 201, out);
+}
+
+static enum MHD_Result batch_post(struct call *k, struct actor *a)
+{
+	json_t *reqs = json_object_get(k->body, "requests"), *out = NULL, *errs = NULL, *v;
+	const char *file = jstr(k->body, "file");
+	unsigned char *buf = NULL;
+	struct req_spec *sp;
+	size_t len, i;
+	int rc;
+
+	if (file) {
+		if (b64_decode(file, 64 << 20, &buf, &len) != FINCA_OK)
+			return send_err(k, 400, "invalid", "file", "expected base64");
+		rc = ra_import(k->s->ca, a, buf, len, jstr(k->body, "filename"), &out, &errs);
+		free(buf);
+		return batch_result(k, rc, out, errs);
+	}
+	if (!json_is_array(reqs))
+		return send_err(k, 400, "invalid", "requests",
+				"expected a file (base64 XLSX or CSV) or a list of requests");
+	sp = xcalloc(json_array_size(reqs) + 1, sizeof *sp);
+	json_array_foreach(reqs, i, v)
+		spec_of(v, &sp[i]);
+	rc = ra_batch_create(k->s->ca, a, jstr(k->body, "source"), sp, json_array_size(reqs),
+			     &out, &errs);
+	free(sp);
+	return batch_result(k, rc, out, errs);
+}
+
+/* requests/{id}[/op] and batches/{id}[/op[/n]] */
+static enum MHD_Result one(struct call *k, struct actor *a, int batch, const char *rest)
+{
+	struct ca *ca = k->s->ca;
+	const char *m = k->r->method;
+	char *end;
+	long long id = strtoll(rest, &end, 10);
+	const char *op = *end == '/' ? end + 1 : NULL;
+	json_t *out = NULL;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (id <= 0 || (*end && *end != '/'))
+		return send_err(k, 404, "not_found", NULL, "no such resource");
+	if (!op && !strcmp(m, "GET"))
+		return result(k, batch ? ra_batch_show(ca, a, id, &out)
+				       : ra_request_show(ca, a, id, &out), 200, out);
+	if (op && (!strcmp(op, "form.pdf") || !strcmp(op, "forms.pdf")) && !strcmp(m, "GET")) {
+		rc = ra_forms(ca, a, batch ? 0 : id, batch ? id : 0, query(k, "form"), &buf, &len);
+		return binary(k, rc, "application/pdf", buf, len);
+	}
+	if (batch && op && !strncmp(op, "attachments", 11)) {
+		const char *data = jstr(k->body, "data"), *name = jstr(k->body, "name");
+		char *fname = NULL, *mime = NULL;
+		enum MHD_Result ret;
+		if (op[11] == '/' && !strcmp(m, "GET")) {
+			rc = ra_attachment(ca, a, id, atoll(op + 12), &fname, &mime, &buf, &len);
+			ret = binary(k, rc, mime ? mime : "", buf, len);
+			free(fname);
+			free(mime);
+			return ret;
+		}
+		if (op[11] || strcmp(m, "POST"))
+			return send_err(k, 405, "method", NULL, "POST attachments, GET attachments/{n}");
+		if (!data || !name)
+			return send_err(k, 400, "invalid", data ? "name" : "data",
+					"expected {name, data (base64)}");
+		if (b64_decode(data, 16 << 20, &buf, &len) != FINCA_OK)
+			return send_err(k, 400, "invalid", "data", "expected base64, at most 16 MiB");
+		rc = ra_attach(ca, a, id, name, buf, len, &out);
+		free(buf);
+		return result(k, rc, 201, out);
+	}
+	if (!op || strcmp(m, "POST"))
+		return send_err(k, 405, "method", NULL, "GET it, or POST an action to it");
+	if (!batch && !strcmp(op, "enroll-spec")) {
+		/* the token station asks what to issue for an accepted request */
+		struct issue_req rq;
+		rc = ra_enroll_spec(ca, a, id, &rq, &out);
+		if (rc == FINCA_OK)
+			json_object_set_new(out, "request", json_integer(id));
+		return result(k, rc, 200, out);
+	}
+	return result(k, batch ? ra_batch_act(ca, a, id, op, k->body, &out)
+			       : ra_request_act(ca, a, id, op, k->body, &out), 200, out);
+}
+
+enum MHD_Result api_ra(struct call *k, const char *p)
+{
+	struct ca *ca = k->s->ca;
+	const char *m = k->r->method, *slash = strchr(p, '/');
+	char head[32];
+	size_t n = slash ? (size_t)(slash - p) : strlen(p);
+	json_t *out = NULL, *errs = NULL;
+	struct actor a;
+	struct page pg;
+	enum MHD_Result ret;
+	int kind, rc;
+
+	if (n >= sizeof head)
+		return MHD_NO;
+	memcpy(head, p, n);
+	head[n] = '\0';
+	actor_from_account(&k->acct, &a);
+	if ((kind = org_kind_parse(head)) >= 0 && !strcmp(head, org_kind_plural(kind)))
+		return org(k, &a, kind, slash && slash[1] ? slash + 1 : NULL);
+	if (!strcmp(head, "requests") && !slash) {
+		if (!strcmp(m, "POST")) {
+			struct req_spec sp;
+			if (!k->body)
+				return send_err(k, 400, "invalid", NULL, "expected a JSON object");
+			spec_of(k->body, &sp);
+			return result(k, ra_request_create(ca, &a, &sp, &out), 201, out);
+		}
+		if (!page_of(k, &pg, &ret))
+			return ret;
+		{
+			long batch = 0;
+			if (!query_int(k, "batch", 1, LONG_MAX, &batch, &ret))
+				return ret;
+			pg.filter = query(k, "type");
+			return result(k, ra_request_list(ca, &a, &pg, query(k, "state"), batch, &out),
+				      200, out);
+		}
+	}
+	if (!strcmp(head, "requests") || !strcmp(head, "batches")) {
+		if (!slash && !strcmp(m, "POST"))
+			return batch_post(k, &a);
+		if (!slash)
+			return send_err(k, 405, "method", NULL, "POST a batch");
+		return one(k, &a, !strcmp(head, "batches"), slash + 1);
+	}
+	if (!strcmp(p, "template.xlsx") && !strcmp(m, "GET")) {
+		unsigned char *buf = NULL;
+		size_t len = 0;
+		rc = ra_template(&buf, &len);
+		return binary(k, rc, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+			      buf, len);
+	}
+	if (!strcmp(p, "emergency-freeze") && !strcmp(m, "POST")) {
+		const char *serial = jstr(k->body, "serial");
+		if (!serial)
+			return send_err(k, 400, "invalid", "serial", "missing");
+		return result(k, ra_emergency_freeze(ca, &a, serial, jstr(k->body, "note"), &out),
+			      201, out);
+	}
+	if (!strcmp(p, "expiring") && !strcmp(m, "GET")) {
+		long days = 30;
+		if (!query_int(k, "days", 1, 3650, &days, &ret) || !page_of(k, &pg, &ret))
+			return ret;
+		return result(k, ra_expiring(ca, &a, (int)days, &pg, &out), 200, out);
+	}
+	if (!strcmp(p, "expiring/renew") && !strcmp(m, "POST")) {
+		json_int_t days = json_integer_value(json_object_get(k->body, "days"));
+		rc = ra_renew_due(ca, &a, days > 0 && days <= 3650 ? (int)days : 30,
+				  jstr(k->body, "app"), &out, &errs);
+		return batch_result(k, rc, out, errs);
+	}
+	return MHD_NO;
+}
+
+/* 紧急冻结 by a holder who lost the USBKey, and so cannot log in: the
+ * certificate's serial with the holder's resident ID number and name, as
+ * registered, stand for the holder.  Freezing can be undone by an approved
+ * unfreeze; the audit trail says it was a claim and from where. */
+enum MHD_Result api_ra_claim(struct call *k)
+{
+	const char *serial = jstr(k->body, "serial"), *idn = jstr(k->body, "id_number");
+	const char *name = jstr(k->body, "name");
+	struct ca *ca = k->s->ca;
+	struct cert_rec c;
+	json_t *person = NULL, *out = NULL;
+	struct actor a;
+	char norm[41];
+	int rc;
+
+	if (!serial || !idn || !name)
+		return send_err(k, 400, "invalid", !serial ? "serial" : !idn ? "id_number" : "name",
+				"a holder's claim gives serial, id_number and name");
+	memset(&c, 0, sizeof c);
+	memset(&a, 0, sizeof a);
+	if (ca_serial_norm(serial, norm) != FINCA_OK ||
+	    store_cert_get(ca_store(ca), norm, &c) != FINCA_OK || !c.id_number ||
+	    strcmp(c.id_number, idn) ||
+	    store_row_get(ca_store(ca), "person", idn, &person) != FINCA_OK ||
+	    strcmp(jstr(person, "name"), name)) {
+		cert_rec_clear(&c);
+		json_decref(person);
+		return send_err(k, 403, "refused", NULL,
+				"serial, ID number and name do not match a registered holder");
+	}
+	snprintf(a.name, sizeof a.name, "holder:%s (claim)", idn);
+	snprintf(a.role, sizeof a.role, "holder");
+	snprintf(a.scope, sizeof a.scope, "%s", idn);
+	ca_act_as(a.name);
+	rc = ra_emergency_freeze(ca, &a, norm, jstr(k->body, "note"), &out);
+	cert_rec_clear(&c);
+	json_decref(person);
+	return result(k, rc, 201, out);
+}

@@ -1,0 +1,104 @@
+/* Certificates due for renewal (art. 14), as each role may see them, and
+ * the information officer's one step from that list to renew requests. */
+#include "ra/ra.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int ra_expiring(struct ca *ca, const struct actor *a, int days, const struct page *p,
+		json_t **out)
+{
+	const char *r = a->role;
+	int scope = !strcmp(r, "officer") ? ROW_UNIT : !strcmp(r, "operator") ? ROW_NODE :
+		    !strcmp(r, "holder") ? ROW_PERSON : ROW_ALL;
+	json_t *items = json_array(), *v;
+	int64_t now = clock_now(), next = 0;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = actor_may(ca, a, "expiry.read", NULL)) != FINCA_OK ||
+	    (rc = store_expiring(ca_store(ca), scope, a->scope, now, now + (int64_t)days * 86400,
+				 p->after, p->limit > 0 ? p->limit : 100, items, &next)) != FINCA_OK) {
+		json_decref(items);
+		return rc;
+	}
+	json_array_foreach(items, i, v) {
+		char t[32];
+		time_format(json_integer_value(json_object_get(v, "not_after")), t, sizeof t);
+		json_object_set_new(v, "not_after", json_string(t));
+	}
+	*out = json_pack("{s:i, s:o, s:o}", "days", days, "items", items, "next",
+			 next ? json_integer(next) : json_null());
+	return FINCA_OK;
+}
+
+/* The application system a renewal of person's certificate is asked for:
+ * app when given, else the one system the person has access to. */
+static int app_for(struct ca *ca, const char *person, const char *app, char out[64])
+{
+	json_t *g = NULL;
+	int rc;
+
+	if (app) {
+		snprintf(out, 64, "%s", app);
+		return FINCA_OK;
+	}
+	if ((rc = ra_grants(ca, person, NULL, &g)) != FINCA_OK)
+		return rc;
+	if (json_array_size(g) != 1) {
+		json_decref(g);
+		return err_set(FINCA_EINVAL, "app: %s has access to %zu systems; say which "
+			       "department approves the renewal", person, json_array_size(g));
+	}
+	snprintf(out, 64, "%s", json_string_value(json_object_get(json_array_get(g, 0), "app")));
+	json_decref(g);
+	return FINCA_OK;
+}
+
+int ra_renew_due(struct ca *ca, const struct actor *a, int days, const char *app,
+		 json_t **out, json_t **errors)
+{
+	struct page p = { NULL, NULL, 0, 1000 };
+	json_t *due = NULL, *items, *v;
+	struct req_spec *sp = NULL;
+	char (*apps)[64] = NULL;
+	size_t i, n;
+	int rc;
+
+	*out = NULL;
+	*errors = NULL;
+	if ((rc = ra_expiring(ca, a, days, &p, &due)) != FINCA_OK)
+		return rc;
+	items = json_object_get(due, "items");
+	n = json_array_size(items);
+	if (n == 0) {
+		rc = err_set(FINCA_ENOTFOUND, "no certificate of yours expires within %d days", days);
+		goto out;
+	}
+	sp = xcalloc(n, sizeof *sp);
+	apps = xcalloc(n, sizeof *apps);
+	json_array_foreach(items, i, v) {
+		const char *person = json_string_value(json_object_get(v, "id_number"));
+		if (!person) {
+			rc = err_set(FINCA_EINVAL, "certificate %s has no holder to renew for",
+				     json_string_value(json_object_get(v, "serial")));
+			goto out;
+		}
+		if ((rc = app_for(ca, person, app, apps[i])) != FINCA_OK)
+			goto out;
+		sp[i].type = "renew";
+		sp[i].subject = person;
+		sp[i].cert_serial = json_string_value(json_object_get(v, "serial"));
+		sp[i].app = apps[i];
+		sp[i].note = "renewal due (art. 14)";
+	}
+	rc = ra_batch_create(ca, a, "expiry list", sp, n, out, errors);
+out:
+	free(sp);
+	free(apps);
+	json_decref(due);
+	return rc;
+}

@@ -1,0 +1,374 @@
+/* Organisations: nodes (province, cities, counties; a county may be served
+ * by its city, 代管), approving departments and their application systems,
+ * applying units, and the persons and devices that hold certificates. */
+#include "ra/ra.h"
+#include "ca/ident.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static const char *const fields[ORG_KINDS][9] = {
+	[ORG_NODE] = { "code", "name", "level", "parent", "served_by", "email", "webhook" },
+	[ORG_DEPT] = { "code", "name", "node" },
+	[ORG_APP] = { "code", "name", "dept", "account" },
+	[ORG_UNIT] = { "code", "name", "type", "node", "officer", "phone", "email", "webhook" },
+	[ORG_PERSON] = { "id_number", "name", "unit", "phone", "email" },
+	[ORG_DEVICE] = { "code", "name", "unit" },
+};
+static const char *const names[ORG_KINDS] = { "node", "dept", "app", "unit", "person",
+					      "device" };
+static const char *const plurals[ORG_KINDS] = { "nodes", "depts", "apps", "units",
+						"persons", "devices" };
+
+int org_kind_parse(const char *name)
+{
+	for (int k = 0; k < ORG_KINDS; k++)
+		if (!strcmp(name, names[k]) || !strcmp(name, plurals[k]))
+			return k;
+	return -1;
+}
+
+const char *org_kind_name(int kind) { return names[kind]; }
+const char *org_kind_plural(int kind) { return plurals[kind]; }
+const char *const *org_fields(int kind) { return fields[kind]; }
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s && *s ? s : NULL;
+}
+
+static int bad(const char *field, const char *why)
+{
+	return err_set(FINCA_EINVAL, "%s: %s", field, why);
+}
+
+static int code_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 32)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return 0;
+	return 1;
+}
+
+static int refers(struct ca *ca, const char *field, const char *table, const char *key)
+{
+	if (!key || store_row_exists(ca_store(ca), table, key))
+		return FINCA_OK;
+	return err_set(FINCA_EINVAL, "%s: no %s '%s'", field, table, key);
+}
+
+/* Checks every field of o (a whole object of kind) and normalises the
+ * identity numbers in place. */
+static int check(struct ca *ca, int kind, json_t *o)
+{
+	const char *const *f = fields[kind];
+	const char *key = str(o, f[0]), *v;
+	char norm[19];
+	int rc;
+
+	for (const char *const *p = f; *p; p++) {
+		json_t *x = json_object_get(o, *p);
+		if (x && !json_is_string(x) && !json_is_null(x))
+			return bad(*p, "expected a string");
+		if ((v = str(o, *p)) && strlen(v) > 256)
+			return bad(*p, "longer than 256 bytes");
+	}
+	if (!key)
+		return bad(f[0], "missing");
+	if (!str(o, "name"))
+		return bad("name", "missing");
+	if ((v = str(o, "email")) && (!strchr(v, '@') || strchr(v, ' ')))
+		return bad("email", "not an e-mail address");
+	if ((v = str(o, "webhook")) && strncmp(v, "https://", 8) && strncmp(v, "http://", 7))
+		return bad("webhook", "expected an http:// or https:// URL");
+	if ((v = str(o, "phone")) && (strlen(v) > 20 || strspn(v, "0123456789+- ") != strlen(v)))
+		return bad("phone", "expected digits, '+', '-' and spaces");
+	switch (kind) {
+	case ORG_NODE: {
+		const char *lv = str(o, "level"), *par = str(o, "parent"), *sb = str(o, "served_by");
+		if (strlen(key) != 6 || strspn(key, "0123456789") != 6)
+			return bad("code", "expected a 6-digit administrative division code");
+		if (!lv || (strcmp(lv, "province") && strcmp(lv, "city") && strcmp(lv, "county")))
+			return bad("level", "expected province, city or county");
+		if (!strcmp(lv, "province") ? par != NULL : par == NULL)
+			return bad("parent", !strcmp(lv, "province") ? "a province has no parent"
+				   : "a city or county names its parent node");
+		if (sb && strcmp(lv, "county"))
+			return bad("served_by", "only a county is served by another node (代管)");
+		if ((par && !strcmp(par, key)) || (sb && !strcmp(sb, key)))
+			return bad(par && !strcmp(par, key) ? "parent" : "served_by",
+				   "a node cannot name itself");
+		if ((rc = refers(ca, "parent", "node", par)) || (rc = refers(ca, "served_by", "node", sb)))
+			return rc;
+		break;
+	}
+	case ORG_DEPT:
+	case ORG_APP:
+	case ORG_DEVICE:
+		if (!code_ok(key))
+			return bad("code", "1-32 letters, digits, '-', '_' or '.'");
+		{
+			/* the reference every one of them has */
+			const char *ref = kind == ORG_DEPT ? "node" : kind == ORG_APP ? "dept" : "unit";
+			if (!str(o, ref))
+				return bad(ref, "missing");
+			if ((rc = refers(ca, ref, ref, str(o, ref))) != FINCA_OK)
+				return rc;
+		}
+		break;
+	case ORG_UNIT:
+		if (ident_uscc_check(key, norm) != FINCA_OK)
+			return err_wrap(FINCA_EINVAL, "code");
+		json_object_set_new(o, "code", json_string(norm));
+		if (!str(o, "type"))
+			return bad("type", "missing (机构类型)");
+		if (!str(o, "node"))
+			return bad("node", "missing");
+		if ((rc = refers(ca, "node", "node", str(o, "node"))))
+			return rc;
+		break;
+	case ORG_PERSON:
+		if (ident_resident_id_check(key, norm) != FINCA_OK)
+			return err_wrap(FINCA_EINVAL, "id_number");
+		json_object_set_new(o, "id_number", json_string(norm));
+		if (!str(o, "unit"))
+			return bad("unit", "missing");
+		if ((rc = refers(ca, "unit", "unit", str(o, "unit"))))
+			return rc;
+		break;
+	}
+	return FINCA_OK;
+}
+
+/* The scope an object of kind sits in. */
+static void target_of(int kind, json_t *o, struct target *t)
+{
+	memset(t, 0, sizeof *t);
+	if (kind == ORG_UNIT)
+		t->unit = str(o, "code");
+	else if (kind == ORG_PERSON || kind == ORG_DEVICE)
+		t->unit = str(o, "unit");
+	if (kind == ORG_PERSON)
+		t->person = str(o, "id_number");
+}
+
+static const char *write_right(int kind)
+{
+	return kind == ORG_PERSON || kind == ORG_DEVICE ? "person.write" : "org.write";
+}
+
+/* Only the object's own fields, as given. */
+static json_t *pick(int kind, json_t *in)
+{
+	json_t *o = json_object();
+
+	for (const char *const *f = fields[kind]; *f; f++) {
+		json_t *v = json_object_get(in, *f);
+		if (v)
+			json_object_set(o, *f, v);
+	}
+	return o;
+}
+
+static int unknown_field(int kind, json_t *in)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(in, k, v) {
+		const char *const *f;
+		for (f = fields[kind]; *f && strcmp(*f, k); f++)
+			;
+		if (!*f)
+			return err_set(FINCA_EINVAL, "%s: not a field of a %s", k, names[kind]);
+	}
+	return FINCA_OK;
+}
+
+static int save(struct ca *ca, int kind, json_t *o, int insert, const char *action,
+		json_t **out)
+{
+	struct store *st = ca_store(ca);
+	char obj[128];
+	int64_t id = 0;
+	int rc;
+
+	if ((rc = store_begin(st)) != FINCA_OK)
+		return rc;
+	snprintf(obj, sizeof obj, "%s:%s", names[kind], str(o, fields[kind][0]));
+	if ((rc = store_row_put(st, names[kind], o, insert, &id)) != FINCA_OK ||
+	    (rc = ca_audit(ca, action, obj, o)) != FINCA_OK) {
+		store_rollback(st);
+		if (rc == FINCA_ESTATE && insert)
+			err_set(rc, "%s '%s' exists already", names[kind], str(o, fields[kind][0]));
+		return rc;
+	}
+	if ((rc = store_commit(st)) != FINCA_OK)
+		return rc;
+	return store_row_get(st, names[kind], str(o, fields[kind][0]), out);
+}
+
+int org_add(struct ca *ca, const struct actor *a, int kind, json_t *in, json_t **out)
+{
+	json_t *o = pick(kind, in);
+	struct target t;
+	char act[32];
+	int rc;
+
+	*out = NULL;
+	if ((rc = unknown_field(kind, in)) || (rc = check(ca, kind, o)))
+		goto out;
+	target_of(kind, o, &t);
+	if ((rc = actor_may(ca, a, write_right(kind), &t)) != FINCA_OK)
+		goto out;
+	snprintf(act, sizeof act, "%s.add", names[kind]);
+	rc = save(ca, kind, o, 1, act, out);
+out:
+	json_decref(o);
+	return rc;
+}
+
+int org_edit(struct ca *ca, const struct actor *a, int kind, const char *key,
+	     json_t *changes, json_t **out)
+{
+	struct target before, after;
+	json_t *o = NULL, *ch = pick(kind, changes);
+	const char *k;
+	json_t *v;
+	char act[32];
+	int rc;
+
+	*out = NULL;
+	if ((rc = unknown_field(kind, changes)) != FINCA_OK)
+		goto out;
+	if (json_object_get(ch, fields[kind][0])) {
+		rc = err_set(FINCA_EINVAL, "%s: the key cannot change", fields[kind][0]);
+		goto out;
+	}
+	if ((rc = store_row_get(ca_store(ca), names[kind], key, &o)) != FINCA_OK)
+		goto out;
+	target_of(kind, o, &before);
+	if ((rc = actor_may(ca, a, write_right(kind), &before)) != FINCA_OK)
+		goto out;
+	json_object_foreach(ch, k, v)
+		json_object_set(o, k, v);
+	if ((rc = check(ca, kind, o)) != FINCA_OK)
+		goto out;
+	target_of(kind, o, &after);
+	if ((rc = actor_may(ca, a, write_right(kind), &after)) != FINCA_OK)
+		goto out;
+	snprintf(act, sizeof act, "%s.edit", names[kind]);
+	rc = save(ca, kind, o, 0, act, out);
+out:
+	json_decref(o);
+	json_decref(ch);
+	return rc;
+}
+
+/* The actor's view of table: ROW_ALL for the directory (nodes,
+ * departments, systems) and for whole-deployment roles. */
+static void scope_of(const struct actor *a, int kind, struct row_query *q)
+{
+	const char *r = a->role;
+
+	q->scope = ROW_ALL;
+	q->scope_val = a->scope;
+	if (kind == ORG_NODE || kind == ORG_DEPT || kind == ORG_APP)
+		return;
+	if (!strcmp(r, "officer"))
+		q->scope = ROW_UNIT;
+	else if (!strcmp(r, "operator"))
+		q->scope = ROW_NODE;
+	else if (!strcmp(r, "approver"))
+		q->scope = ROW_DEPT;
+	else if (!strcmp(r, "holder"))
+		q->scope = ROW_PERSON;
+}
+
+int org_list(struct ca *ca, const struct actor *a, int kind, const struct page *p,
+	     json_t **out)
+{
+	struct row_query q;
+	json_t *items = json_array();
+	int64_t next = 0;
+	int rc;
+
+	*out = NULL;
+	memset(&q, 0, sizeof q);
+	q.table = names[kind];
+	q.q = p->q;
+	q.after = p->after;
+	q.limit = p->limit;
+	if (p->filter)
+		q.eq[0].col = kind == ORG_PERSON || kind == ORG_DEVICE ? "unit" :
+			      kind == ORG_APP ? "dept" : kind == ORG_NODE ? "parent" : "node",
+		q.eq[0].val = p->filter;
+	if ((rc = actor_may(ca, a, "org.read", NULL)) != FINCA_OK)
+		goto fail;
+	scope_of(a, kind, &q);
+	if ((rc = store_row_list(ca_store(ca), &q, items, &next)) != FINCA_OK)
+		goto fail;
+	*out = json_pack("{s:o, s:o}", "items", items, "next",
+			 next ? json_integer(next) : json_null());
+	return FINCA_OK;
+fail:
+	json_decref(items);
+	return rc;
+}
+
+int org_show(struct ca *ca, const struct actor *a, int kind, const char *key, json_t **out)
+{
+	struct row_query q;
+	json_t *items = json_array(), *o = NULL;
+	int64_t next;
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_row_get(ca_store(ca), names[kind], key, &o)) != FINCA_OK)
+		goto out;
+	memset(&q, 0, sizeof q);
+	q.table = names[kind];
+	q.eq[0].col = fields[kind][0];
+	q.eq[0].val = str(o, fields[kind][0]);
+	scope_of(a, kind, &q);
+	if ((rc = store_row_list(ca_store(ca), &q, items, &next)) != FINCA_OK)
+		goto out;
+	if (json_array_size(items) == 0 || !actor_has(a, "org.read")) {
+		struct target t;
+		target_of(kind, o, &t);
+		/* denied: the rule names why (role or scope) and audits it */
+		if ((rc = actor_may(ca, a, "org.read", &t)) == FINCA_OK)
+			rc = actor_may(ca, a, "org.read.none", NULL);
+		goto out;
+	}
+	*out = o;
+	o = NULL;
+out:
+	json_decref(o);
+	json_decref(items);
+	return rc;
+}
+
+int org_making_node(struct ca *ca, const char *unit, char node[16])
+{
+	json_t *u = NULL, *n = NULL;
+	int rc;
+
+	if ((rc = store_row_get(ca_store(ca), "unit", unit, &u)) != FINCA_OK)
+		goto out;
+	if ((rc = store_row_get(ca_store(ca), "node", str(u, "node"), &n)) != FINCA_OK)
+		goto out;
+	snprintf(node, 16, "%s", str(n, "served_by") ? str(n, "served_by") : str(n, "code"));
+out:
+	json_decref(u);
+	json_decref(n);
+	return rc;
+}

@@ -1,0 +1,199 @@
+/* The registration authority: who may ask for what, who approves, who
+ * produces, and what is recorded (regulation chapters 2-4, DESIGN.md).
+ *
+ *   actor.c    who acts: an account's role and scope; the rights table and
+ *              the scope checks every operation below goes through
+ *   org.c      nodes, approving departments, application systems, applying
+ *              units, persons, devices
+ *   request.c  requests and batches, their state machine, production on the
+ *              core, handover, emergency freeze, access grants
+ *   import.c   the unified spreadsheet: template and import (sheet.c)
+ *   remind.c   expiry reminders and their delivery (webhook, SMTP)
+ *
+ * Every change is one store transaction with its audit record.  A refused
+ * call (role or scope) is FINCA_EAUTH, audited as auth.denied, and changes
+ * nothing else.  Objects come and go as JSON (jansson); *out is the
+ * caller's (json_decref). */
+#ifndef FINCA_RA_H
+#define FINCA_RA_H
+
+#include "ca/ca.h"
+
+#include <jansson.h>
+
+/* --- who acts (actor.c) --- */
+
+/* Roles: admin operator approver officer auditor app (accounts), holder (a
+ * certificate user: scope is its resident ID number), system (finca itself:
+ * demo seed, reminders).  Scope: operator a node code, approver a
+ * department code, officer a unit code, app an application system code. */
+struct actor {
+	char name[65], role[16], scope[65];
+};
+
+/* The actor of account name; roles with a password (art. 11) need pw. */
+int actor_login(struct ca *ca, const char *name, const char *pw, struct actor *out);
+void actor_from_account(const struct account_rec *a, struct actor *out);
+/* What an actor wants to do, and to what. */
+struct target {
+	const char *unit;     /* the unit the object belongs to, or NULL */
+	const char *node;     /* the node that makes for it (served_by applied) */
+	const char *dept;     /* the department approving for its app */
+	const char *person;   /* the holder concerned (resident ID) */
+};
+/* FINCA_OK when actor's role has right and t is inside its scope (t NULL:
+ * no scope to check).  Otherwise FINCA_EAUTH naming why, audited as
+ * auth.denied in its own transaction.  Rights: see actor.c. */
+int actor_may(struct ca *ca, const struct actor *a, const char *right,
+	      const struct target *t);
+/* 1 when the role alone has the right (menus, list filtering). */
+int actor_has(const struct actor *a, const char *right);
+
+/* --- organisations (org.c) --- */
+
+enum org_kind { ORG_NODE, ORG_DEPT, ORG_APP, ORG_UNIT, ORG_PERSON, ORG_DEVICE,
+		ORG_KINDS };
+int org_kind_parse(const char *name);        /* -1 when unknown */
+const char *org_kind_name(int kind);         /* "node" ... */
+const char *org_kind_plural(int kind);       /* "nodes" ... (API paths) */
+/* The fields of a kind, key first, NULL-terminated; org_field_help says what
+ * each takes (CLI usage). */
+const char *const *org_fields(int kind);
+
+/* Adds obj (fields of the kind, strings) after checking every field:
+ * codes and their check characters, references to other objects, the
+ * actor's right and scope. */
+int org_add(struct ca *ca, const struct actor *a, int kind, json_t *obj, json_t **out);
+/* Changes the given fields of the object with key (its code or resident ID
+ * number); the key itself cannot change. */
+int org_edit(struct ca *ca, const struct actor *a, int kind, const char *key,
+	     json_t *changes, json_t **out);
+int org_show(struct ca *ca, const struct actor *a, int kind, const char *key, json_t **out);
+
+struct page {
+	const char *q;        /* search text (name, code, ID number), or NULL */
+	const char *filter;   /* kind-specific: unit for persons, node for units... */
+	int64_t after;        /* ids greater than this */
+	int limit;            /* 1..1000, 0: 100 */
+};
+/* {"items": [...], "next": id or null}, restricted to the actor's scope. */
+int org_list(struct ca *ca, const struct actor *a, int kind, const struct page *p,
+	     json_t **out);
+
+/* The node that makes certificates for unit (its node, or the city serving
+ * a county), into node (7 bytes).  FINCA_ENOTFOUND for an unknown unit. */
+int org_making_node(struct ca *ca, const char *unit, char node[16]);
+
+/* --- requests and batches (request.c) --- */
+
+/* Request types, one per operation. */
+#define RA_TYPES "apply renew update reissue freeze unfreeze revoke pin-reset authorize"
+
+/* What a request asks; strings borrowed. */
+struct req_spec {
+	const char *type;
+	const char *subject_kind; /* person (default), unit, device */
+	const char *subject;      /* resident ID number, unit code, device code */
+	const char *app;          /* application system (its department approves) */
+	const char *cert_serial;  /* the certificate concerned (not for apply) */
+	const char *reason;       /* reissue: lost|damaged; revoke: RFC 5280 name */
+	json_t *data;             /* type-specific: update {name, unit, ...},
+				   * authorize {action grant|withdraw, roles,
+				   * not_after}, apply {profile, csr} */
+	const char *note;
+};
+
+/* Creates a draft request (in batch, 0: a batch of its own). */
+int ra_request_create(struct ca *ca, const struct actor *a, const struct req_spec *sp,
+		      json_t **out);
+/* Creates a batch of n drafts in one transaction after checking all of
+ * them.  When any is bad, nothing is created, the result is FINCA_EINVAL
+ * and *errors (caller's) lists every problem as {index, field, message}. */
+int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
+		    const struct req_spec *sp, size_t n, json_t **out, json_t **errors);
+
+/* Moves request id on: submit withdraw resubmit approve reject accept
+ * produce handover complete.  args: reject {reason}; handover {handler,
+ * date?, new_token?, old_returned?}; produce {token?} for the operations
+ * without a USBKey station.  The core operation that producing executes
+ * (revoke, freeze, unfreeze, renew, update, grant) is in the same
+ * transaction as the move. */
+int ra_request_act(struct ca *ca, const struct actor *a, int64_t id, const char *action,
+		   json_t *args, json_t **out);
+/* The same for every request of a batch (stops at the first refusal,
+ * changing nothing). */
+int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char *action,
+		 json_t *args, json_t **out);
+int ra_request_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out);
+int ra_batch_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out);
+/* p->filter: a state, or NULL. */
+int ra_request_list(struct ca *ca, const struct actor *a, const struct page *p,
+		    const char *state, int64_t batch, json_t **out);
+
+/* Token-made requests (apply, renew, update, reissue of a person): the
+ * station asks what to issue, then reports the certificate on the token.
+ * rq's strings point into *keep (caller's, json_decref after use). */
+int ra_enroll_spec(struct ca *ca, const struct actor *a, int64_t id,
+		   struct issue_req *rq, json_t **keep);
+int ra_enroll_done(struct ca *ca, const struct actor *a, int64_t id,
+		   const char *token_serial, const char *cert_serial);
+/* A PIN reset request for token serial, accepted, in the actor's scope:
+ * FINCA_OK; ra_pin_reset_done moves it to produced. */
+int ra_pin_reset_check(struct ca *ca, const struct actor *a, int64_t id, const char *token);
+int ra_pin_reset_done(struct ca *ca, const struct actor *a, int64_t id);
+
+/* 紧急冻结 (art. 25): freezes the certificate serial at once, without
+ * approval, and records a completed freeze request marked emergency.  The
+ * information officer of the holder's unit may; so may the holder (role
+ * holder) for its own certificates. */
+int ra_emergency_freeze(struct ca *ca, const struct actor *a, const char *serial,
+			const char *note, json_t **out);
+
+/* Scanned, stamped paper for a batch (PDF, PNG or JPEG, at most 16 MiB). */
+int ra_attach(struct ca *ca, const struct actor *a, int64_t batch, const char *name,
+	      const unsigned char *data, size_t len, json_t **out);
+int ra_attachment(struct ca *ca, const struct actor *a, int64_t batch, int64_t id,
+		  char **name, char **mime, unsigned char **data, size_t *len);
+/* The annex forms, pre-filled, for one request or a whole batch (batch
+ * non-zero): persons on 附件1, units on 附件2, PIN resets on 附件3; form
+ * (person, unit, pinreset) picks one when a batch has several, NULL: the
+ * first there is.  (paper.c, with the attachments) 
+ * *pdf is the caller's (free). */
+int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batch,
+	     const char *form, unsigned char **pdf, size_t *len);
+
+/* Access grants a holder has on app now (active, not expired, and the
+ * holder has a valid certificate): [{app, roles, not_after}].  app NULL:
+ * on every system. */
+int ra_grants(struct ca *ca, const char *person, const char *app, json_t **out);
+
+/* --- the unified spreadsheet (import.c) --- */
+
+/* The template, as XLSX: one sheet per request type.  *out: caller frees. */
+int ra_template(unsigned char **out, size_t *len);
+/* Reads an upload (XLSX or CSV; a CSV's type comes from its header row),
+ * checks every row and creates one batch of drafts.  When any row is bad,
+ * nothing is created and *errors lists {sheet, row, column, message}. */
+int ra_import(struct ca *ca, const struct actor *a, const unsigned char *buf, size_t len,
+	      const char *filename, json_t **out, json_t **errors);
+
+/* --- expiry reminders (remind.c) --- */
+
+/* Certificates valid now that expire within days, restricted to the
+ * actor's scope (holder: its own; officer: its unit; operator: its node). */
+int ra_expiring(struct ca *ca, const struct actor *a, int days, const struct page *p,
+		json_t **out);
+/* One step from that list (expiry.c): a batch of renew requests for every
+ * certificate in the actor's scope expiring within days, for app (NULL:
+ * each holder's one granted system). */
+int ra_renew_due(struct ca *ca, const struct actor *a, int days, const char *app,
+		 json_t **out, json_t **errors);
+/* The reminder pass: for each threshold of [notify] (30, 15, 7 days) and
+ * each certificate crossing it, once: notices for the holder, the unit's
+ * information officer and the making unit, queued for delivery. */
+int ra_remind_scan(struct ca *ca, int64_t now, int *queued);
+/* Delivers due notices (webhook POST of JSON, SMTP mail via libcurl);
+ * a failure is retried later with backoff, at most 8 times. */
+int ra_notify_deliver(struct ca *ca, int64_t now, int *sent, int *failed);
+
+#endif

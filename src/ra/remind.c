@@ -1,0 +1,526 @@
+/* Expiry reminders (art. 14: holders are told in time to renew) and their
+ * delivery.
+ *
+ * The scan finds the certificates crossing a threshold of [notify] and
+ * queues notices in the store: one mail per holder, and for each unit and
+ * each making node one mail and/or one webhook listing its certificates.
+ * Delivery reads the queue and talks to the network with no transaction
+ * open; each result is recorded in a short transaction of its own, and a
+ * failure is retried with backoff (store_notice_failed). */
+#include "ra/ra.h"
+#include "crypto/pem.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NOTICE_CERTS 200     /* certificates listed in one notice at most */
+#define DELIVER_BATCH 32     /* notices taken by one delivery pass */
+#define DELIVER_BUDGET 30    /* seconds a pass keeps starting deliveries */
+#define LEASE 600            /* seconds a notice in delivery is hidden */
+#define WEBHOOK_TIMEOUT 10L
+#define SMTP_TIMEOUT 30L
+
+/* --- the scan --- */
+
+struct scan {
+	const struct config *cfg;
+	int64_t now;
+	int days;            /* the threshold being scanned */
+	json_t *seen;        /* serial -> true: noticed at a smaller threshold */
+	json_t *serials;     /* serials crossing days, reminded once the SELECT ends */
+	json_t *groups;      /* "kind:days:code" -> {kind, code, name, days, email,
+			      * webhook, certificates} */
+};
+
+/* A resident ID number in a mail, which travels in clear: 350102********1234. */
+static void mask_id(const char *id, char *out, size_t n)
+{
+	size_t len = strlen(id);
+
+	if (len < 11) {
+		snprintf(out, n, "%s", id);
+		return;
+	}
+	snprintf(out, n, "%.6s%.*s%s", id, (int)(len - 10), "****************", id + len - 4);
+}
+
+/* s, or "?" when it is not UTF-8 (JSON would refuse it; the store does
+ * not check what was imported). */
+static const char *utf8(const char *s)
+{
+	json_t *j = json_string(s);
+	int ok = j != NULL;
+
+	json_decref(j);
+	return ok ? s : "?";
+}
+
+/* Adds cert to the group of kind and code for the threshold being
+ * scanned, making the group on first use.  Strings borrowed. */
+static void group_add(struct scan *s, const char *kind, const char *code,
+		      const char *name, const char *email, const char *webhook,
+		      json_t *cert)
+{
+	char key[256];
+	json_t *g;
+
+	if (!config_mail_addr_ok(email) || !s->cfg->smtp_url)
+		email = "";
+	if (strncmp(webhook, "http://", 7) && strncmp(webhook, "https://", 8))
+		webhook = "";
+	webhook = utf8(webhook);
+	if (!*code || (!*email && !*webhook))
+		return;  /* nobody to tell */
+	snprintf(key, sizeof key, "%s:%d:%s", kind, s->days, code);
+	if (!(g = json_object_get(s->groups, key))) {
+		g = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:[]}", "kind", kind,
+			      "code", utf8(code), "name", utf8(name), "days", s->days, "email", email,
+			      "webhook", webhook, "certificates");
+		json_object_set_new(s->groups, key, g);
+	}
+	json_array_append(json_object_get(g, "certificates"), cert);
+}
+
+static int on_due(void *arg, const struct expiring_rec *e)
+{
+	struct scan *s = arg;
+	char t[32];
+	const char *name;
+	json_t *cert;
+
+	json_array_append_new(s->serials, json_string(e->serial));
+	/* crossing several thresholds at once: the smallest one speaks (also
+	 * when a larger threshold was added to [notify] since) */
+	if (e->reminded_sooner || json_object_get(s->seen, e->serial))
+		return FINCA_OK;
+	json_object_set_new(s->seen, e->serial, json_true());
+	name = *e->holder_name ? e->holder_name :
+	       !*e->id_number && *e->unit_name ? e->unit_name : e->subject;
+	time_format(e->not_after, t, sizeof t);
+	cert = json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:I}", "serial", e->serial,
+			 "name", utf8(name), "id_number", *e->id_number ? utf8(e->id_number) : NULL,
+			 "unit", *e->unit ? utf8(e->unit) : NULL, "not_after", t,
+			 "days_left", (json_int_t)((e->not_after - s->now + 86399) / 86400));
+	group_add(s, "holder", e->id_number, e->holder_name, e->holder_email, "", cert);
+	group_add(s, "unit", e->unit, e->unit_name, e->unit_email, e->unit_webhook, cert);
+	group_add(s, "node", e->node, e->node_name, e->node_email, e->node_webhook, cert);
+	json_decref(cert);
+	return FINCA_OK;
+}
+
+/* RFC 5322 date (English names whatever the locale). */
+static void mail_date(int64_t t, char *out, size_t n)
+{
+	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const mo[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+					  "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	snprintf(out, n, "%s, %02d %s %04d %02d:%02d:%02d +0000", wd[tm.tm_wday], tm.tm_mday,
+		 mo[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* RFC 2047 B-encoded words of UTF-8 text, folded: at most 39 octets per word
+ * (52 base64 characters), so that a header line stays within 76, and never
+ * splitting a character. */
+static void put_encoded(FILE *f, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t len = strlen(text);
+
+	while (len) {
+		size_t n = len < 39 ? len : 39;
+		char *b;
+		while (n > 1 && n < len && (p[n] & 0xc0) == 0x80)
+			n--;  /* back to the start of the character */
+		b = b64_encode(p, n);
+		fprintf(f, "=?UTF-8?B?%s?=%s", b, len > n ? "\r\n " : "");
+		free(b);
+		p += n;
+		len -= n;
+	}
+}
+
+/* The mail for group g (certificates certs, at most NOTICE_CERTS): headers,
+ * then the text as base64 (7-bit clean through any relay).  Caller frees. */
+static char *mail_text(const struct scan *s, json_t *g, json_t *certs,
+		       const char *subject)
+{
+	const char *kind = json_string_value(json_object_get(g, "kind"));
+	const char *name = json_string_value(json_object_get(g, "name"));
+	const char *code = json_string_value(json_object_get(g, "code"));
+	int days = (int)json_integer_value(json_object_get(g, "days"));
+	char *text = NULL, *crlf = NULL, *b64 = NULL, *msg = NULL, date[40];
+	size_t tlen = 0, mlen = 0, i, k;
+	FILE *f;
+	json_t *c;
+
+	/* the text, LF line ends for now */
+	if (!(f = open_memstream(&text, &tlen)))
+		abort();
+	if (!*name)
+		name = code;
+	if (!strcmp(kind, "holder"))
+		fprintf(f, "%s，您好：\n\n您的", name);
+	else if (!strcmp(kind, "unit"))
+		fprintf(f, "%s：\n\n本单位的", name);
+	else
+		fprintf(f, "%s：\n\n由本节点制作的", name);
+	fprintf(f, "以下证书将于%d天内到期，请及时办理延期，以免影响使用。\n\n", days);
+	json_array_foreach(certs, i, c) {
+		const char *id = json_string_value(json_object_get(c, "id_number"));
+		const char *unit = json_string_value(json_object_get(c, "unit"));
+		int64_t na = 0;
+		char masked[40], when[32];
+		time_t tt;
+		struct tm tm;
+		/* back from the JSON's UTC text */
+		time_parse(json_string_value(json_object_get(c, "not_after")), &na);
+		tt = (time_t)(na + 8 * 3600);  /* Beijing time */
+		gmtime_r(&tt, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+		fprintf(f, "%zu. %s", i + 1, json_string_value(json_object_get(c, "name")));
+		if (id) {
+			mask_id(id, masked, sizeof masked);
+			fprintf(f, "（证件号码 %s）", masked);
+		}
+		fprintf(f, "\n   证书序列号：%s\n", json_string_value(json_object_get(c, "serial")));
+		if (unit)
+			fprintf(f, "   单位代码：%s\n", unit);
+		fprintf(f, "   到期时间：%s（北京时间），剩余 %d 天\n\n", when,
+			(int)json_integer_value(json_object_get(c, "days_left")));
+	}
+	fprintf(f, "此邮件由%s证书系统自动发送，请勿直接回复。\n", s->cfg->name);
+	fclose(f);
+	/* CRLF line ends (RFC 5322), then base64 in lines of 76 */
+	crlf = xcalloc(2, tlen + 1);
+	for (i = k = 0; i < tlen; i++) {
+		if (text[i] == '\n')
+			crlf[k++] = '\r';
+		crlf[k++] = text[i];
+	}
+	b64 = b64_encode((unsigned char *)crlf, k);
+	mail_date(s->now, date, sizeof date);
+	if (!(f = open_memstream(&msg, &mlen)))
+		abort();
+	fprintf(f, "From: %s\r\nTo: %s\r\nSubject: ", s->cfg->smtp_from,
+		json_string_value(json_object_get(g, "email")));
+	put_encoded(f, subject);
+	fprintf(f, "\r\nDate: %s\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: text/plain; charset=UTF-8\r\n"
+		"Content-Transfer-Encoding: base64\r\n\r\n", date);
+	for (i = 0, tlen = strlen(b64); i < tlen; i += 76)
+		fprintf(f, "%.76s\r\n", b64 + i);
+	fclose(f);
+	free(text);
+	free(crlf);
+	free(b64);
+	return msg;
+}
+
+static int queue(struct store *st, int64_t now, const char *channel, const char *target,
+		 const char *subject, char *body, int *queued)
+{
+	struct notice_rec n;
+	int rc;
+
+	memset(&n, 0, sizeof n);
+	snprintf(n.channel, sizeof n.channel, "%s", channel);
+	n.target = (char *)target;   /* borrowed: n is not cleared */
+	n.subject = (char *)subject;
+	n.body = body;
+	n.created_at = n.next_at = now;
+	if ((rc = store_notice_insert(st, &n)) == FINCA_OK)
+		(*queued)++;
+	return rc;
+}
+
+/* Queues the notices of every group, NOTICE_CERTS certificates at most
+ * in each. */
+static int queue_groups(struct store *st, const struct scan *s, int *queued)
+{
+	const char *key;
+	json_t *g;
+	int rc = FINCA_OK;
+
+	json_object_foreach(s->groups, key, g) {
+		json_t *all = json_object_get(g, "certificates");
+		const char *email = json_string_value(json_object_get(g, "email"));
+		const char *hook = json_string_value(json_object_get(g, "webhook"));
+		int days = (int)json_integer_value(json_object_get(g, "days"));
+		for (size_t from = 0; rc == FINCA_OK && from < json_array_size(all);
+		     from += NOTICE_CERTS) {
+			json_t *part = json_array();
+			char subject[160], *body;
+			for (size_t i = from; i < from + NOTICE_CERTS && i < json_array_size(all); i++)
+				json_array_append(part, json_array_get(all, i));
+			snprintf(subject, sizeof subject, "证书到期提醒：%zu 张证书将于 %d 天内到期",
+				 json_array_size(part), days);
+			if (*hook) {
+				json_t *b = json_pack("{s:s, s:i, s:{s:O, s:O, s:O}, s:O}",
+						      "event", "cert.expiring", "days", days,
+						      "recipient", "kind", json_object_get(g, "kind"),
+						      "code", json_object_get(g, "code"),
+						      "name", json_object_get(g, "name"),
+						      "certificates", part);
+				body = json_dumps(b, JSON_COMPACT);
+				json_decref(b);
+				rc = queue(st, s->now, "webhook", hook, subject, body, queued);
+				free(body);
+			}
+			if (rc == FINCA_OK && *email) {
+				body = mail_text(s, g, part, subject);
+				rc = queue(st, s->now, "smtp", email, subject, body, queued);
+				free(body);
+			}
+			json_decref(part);
+		}
+		if (rc != FINCA_OK)
+			break;
+	}
+	return rc;
+}
+
+int ra_remind_scan(struct ca *ca, int64_t now, int *queued)
+{
+	const struct config *cfg = ca->cfg;
+	struct store *st = ca_store(ca);
+	struct scan s;
+	json_t *th = json_array(), *d = NULL, *v;
+	int rc, n = 0, reminded = 0;
+	size_t i;
+	char t[32];
+
+	memset(&s, 0, sizeof s);
+	s.cfg = cfg;
+	s.now = now;
+	s.seen = json_object();
+	s.groups = json_object();
+	if ((rc = store_begin(st)) != FINCA_OK)
+		goto out;
+	/* smallest threshold first, so that a certificate crossing several
+	 * is noticed at the smallest (and reminded at all of them) */
+	for (int k = cfg->nthresholds - 1; k >= 0; k--) {
+		s.days = cfg->thresholds[k];
+		json_array_insert_new(th, 0, json_integer(s.days));
+		json_decref(s.serials);
+		s.serials = json_array();
+		if ((rc = store_reminder_due(st, now, s.days, on_due, &s)) != FINCA_OK)
+			goto fail;
+		json_array_foreach(s.serials, i, v) {
+			if ((rc = store_reminder_insert(st, json_string_value(v), s.days,
+							now)) != FINCA_OK)
+				goto fail;
+			reminded++;
+		}
+	}
+	if ((rc = queue_groups(st, &s, &n)) != FINCA_OK)
+		goto fail;
+	/* nothing crossed: no audit record every few minutes */
+	if (reminded) {
+		time_format(now, t, sizeof t);
+		d = json_pack("{s:i, s:i, s:O, s:s}", "queued", n, "certificates", reminded,
+			      "thresholds", th, "now", t);
+		if ((rc = ca_audit(ca, "remind.scan", "notice", d)) != FINCA_OK)
+			goto fail;
+	}
+	if ((rc = store_commit(st)) != FINCA_OK)
+		goto out;
+	*queued = n;
+	goto out;
+fail:
+	store_rollback(st);
+out:
+	json_decref(d);
+	json_decref(th);
+	json_decref(s.seen);
+	json_decref(s.serials);
+	json_decref(s.groups);
+	return rc;
+}
+
+/* --- delivery --- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init(void)
+{
+	/* once per process, before any handle: not safe to race */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t discard(char *data, size_t size, size_t n, void *arg)
+{
+	(void)data;
+	(void)arg;
+	return size * n;
+}
+
+struct upload {
+	const char *p;
+	size_t left;
+};
+
+static size_t feed(char *buf, size_t size, size_t n, void *arg)
+{
+	struct upload *u = arg;
+	size_t k = size * n < u->left ? size * n : u->left;
+
+	memcpy(buf, u->p, k);
+	u->p += k;
+	u->left -= k;
+	return k;
+}
+
+/* Delivers n; on failure writes why into err. */
+static int deliver(const struct config *cfg, const struct notice_rec *n, char *err,
+		   size_t errlen)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	struct upload up = { n->body, strlen(n->body) };
+	char eb[CURL_ERROR_SIZE] = "", addr[300];
+	CURLcode cc;
+	long code = 0;
+	int rc = FINCA_EIO;
+
+	if (!c) {
+		snprintf(err, errlen, "curl_easy_init failed");
+		return FINCA_ENOMEM;
+	}
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  /* threads: no SIGALRM */
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, eb);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	if (!strcmp(n->channel, "webhook")) {
+		curl_easy_setopt(c, CURLOPT_URL, n->target);
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, WEBHOOK_TIMEOUT);
+		h = curl_slist_append(h, "Content-Type: application/json");
+		h = curl_slist_append(h, "Expect:");  /* no 100-continue round trip */
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_USERAGENT, "finca");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, n->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)up.left);
+	} else {
+		if (!cfg->smtp_url || !cfg->smtp_from) {
+			snprintf(err, errlen, "[notify] smtp_url and smtp_from are not set");
+			goto out;
+		}
+		curl_easy_setopt(c, CURLOPT_URL, cfg->smtp_url);
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, SMTP_TIMEOUT);
+		snprintf(addr, sizeof addr, "<%s>", cfg->smtp_from);
+		curl_easy_setopt(c, CURLOPT_MAIL_FROM, addr);
+		snprintf(addr, sizeof addr, "<%s>", n->target);
+		h = curl_slist_append(h, addr);
+		curl_easy_setopt(c, CURLOPT_MAIL_RCPT, h);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, feed);
+		curl_easy_setopt(c, CURLOPT_READDATA, &up);
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	}
+	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
+		snprintf(err, errlen, "%s: %s", n->channel, eb[0] ? eb : curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (!strcmp(n->channel, "webhook") && code / 100 != 2) {
+		snprintf(err, errlen, "webhook: HTTP %ld", code);
+		goto out;
+	}
+	rc = FINCA_OK;
+out:
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+struct due {
+	struct notice_rec v[DELIVER_BATCH];
+	size_t n;
+};
+
+static int take(void *arg, struct notice_rec *n)
+{
+	struct due *d = arg;
+
+	if (d->n == DELIVER_BATCH)
+		return FINCA_OK;
+	d->v[d->n++] = *n;  /* the strings move to d */
+	memset(n, 0, sizeof *n);
+	return FINCA_OK;
+}
+
+/* Records one result in a transaction of its own. */
+static int record(struct store *st, const struct notice_rec *n, int ok, int64_t now,
+		  const char *err)
+{
+	int rc;
+
+	if ((rc = store_begin(st)) != FINCA_OK)
+		return rc;
+	rc = ok == 1 ? store_notice_sent(st, n->id, now) :
+	     ok == 0 ? store_notice_failed(st, n->id, now, err) :
+	     store_notice_lease(st, n->id, n->next_at);  /* not tried: as it was */
+	if (rc != FINCA_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}
+
+int ra_notify_deliver(struct ca *ca, int64_t now, int *sent, int *failed)
+{
+	struct store *st = ca_store(ca);
+	struct due *d = xcalloc(1, sizeof *d);
+	struct timespec t0, t;
+	char err[512];
+	int rc, nsent = 0, nfailed = 0;
+	size_t i;
+
+	pthread_once(&curl_once, curl_init);
+	/* take the due notices and hide them from other passes meanwhile */
+	if ((rc = store_begin(st)) != FINCA_OK)
+		goto out;
+	rc = store_notice_due(st, now, DELIVER_BATCH, take, d);
+	for (i = 0; rc == FINCA_OK && i < d->n; i++)
+		rc = store_notice_lease(st, d->v[i].id, now + LEASE);
+	if (rc != FINCA_OK) {
+		store_rollback(st);
+		goto out;
+	}
+	if ((rc = store_commit(st)) != FINCA_OK)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < d->n; i++) {
+		int ok = -1;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		/* a slow or silent peer must not hold the pass (and a daemon's
+		 * shutdown) for long: what is left waits for the next pass */
+		if (t.tv_sec - t0.tv_sec < DELIVER_BUDGET) {
+			err[0] = '\0';
+			ok = deliver(ca->cfg, &d->v[i], err, sizeof err) == FINCA_OK;
+			if (ok)
+				nsent++;
+			else
+				nfailed++;
+		}
+		if ((rc = record(st, &d->v[i], ok, now, err)) != FINCA_OK)
+			goto out;
+	}
+	*sent = nsent;
+	*failed = nfailed;
+out:
+	for (i = 0; i < d->n; i++)
+		notice_rec_clear(&d->v[i]);
+	free(d);
+	return rc;
+}

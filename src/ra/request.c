@@ -1,0 +1,1162 @@
+/* Requests and batches (art. 19-22): one request per operation, the state
+ * machine of DESIGN.md, production on the core, handover, the emergency
+ * freeze of art. 25, access grants.
+ *
+ *   draft -> submitted -> approved | rejected -> accepted -> produced
+ *         -> handed_over -> completed;  withdrawn before approval;
+ *   rejected -> submitted again (resubmit) or withdrawn.
+ * Operations with nothing to hand over (freeze, unfreeze, authorize) go
+ * from produced to completed. */
+#include "ra/ra.h"
+#include "ca/ident.h"
+#include "token/token.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <openssl/pem.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s && *s ? s : NULL;
+}
+
+static int type_is(json_t *r, const char *types)
+{
+	const char *t = str(r, "type");
+	size_t n = t ? strlen(t) : 0;
+
+	for (const char *p = types; t && (p = strstr(p, t)) != NULL; p += n)
+		if ((p == types || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Made at the token station (a key on a USBKey): persons' certificates and
+ * PIN resets. */
+static int at_station(json_t *r)
+{
+	return !strcmp(str(r, "subject_kind"), "person") &&
+	       type_is(r, "apply renew update reissue pin-reset");
+}
+
+/* Art. 22: the old USBKey comes back for renew, update, damaged reissue
+ * and revoke. */
+static int needs_old_token(json_t *r)
+{
+	return str(r, "token_serial") &&
+	       (type_is(r, "renew update revoke") ||
+		(type_is(r, "reissue") && !strcmp(str(r, "reason"), "damaged")));
+}
+
+static int needs_handover(json_t *r)
+{
+	return type_is(r, "apply renew update reissue pin-reset") || needs_old_token(r);
+}
+
+/* Checks the actor against a request: its unit, making node, holder, and
+ * the department of its application system. */
+static int may(struct ca *ca, const struct actor *a, const char *right, json_t *r)
+{
+	struct target t;
+	json_t *app = NULL;
+	int rc;
+
+	memset(&t, 0, sizeof t);
+	t.unit = str(r, "unit");
+	t.node = str(r, "node");
+	t.person = !strcmp(str(r, "subject_kind"), "person") ? str(r, "subject") : NULL;
+	if (str(r, "app") && store_row_get(ca_store(ca), "app", str(r, "app"), &app) == FINCA_OK)
+		t.dept = str(app, "dept");
+	rc = actor_may(ca, a, right, &t);
+	json_decref(app);
+	return rc;
+}
+
+/* --- checking what is asked --- */
+
+static int bad(const char *field, const char *fmt, const char *v)
+{
+	char m[256];
+
+	snprintf(m, sizeof m, fmt, v ? v : "");
+	return err_set(FINCA_EINVAL, "%s: %s", field, m);
+}
+
+/* The certificate serial of a request, checked to belong to its subject. */
+static int check_cert(struct ca *ca, json_t *r, struct cert_rec *c)
+{
+	const char *kind = str(r, "subject_kind"), *subj = str(r, "subject");
+	char norm[41];
+
+	if (!str(r, "cert_serial"))
+		return bad("cert_serial", "missing: which certificate%s", "");
+	if (ca_serial_norm(str(r, "cert_serial"), norm) != FINCA_OK)
+		return bad("cert_serial", "not a serial number: %s", str(r, "cert_serial"));
+	if (store_cert_get(ca_store(ca), norm, c) != FINCA_OK)
+		return bad("cert_serial", "no certificate %s", norm);
+	json_object_set_new(r, "cert_serial", json_string(norm));
+	if (!strcmp(kind, "person") ? !c->id_number || strcmp(c->id_number, subj)
+				    : !strcmp(kind, "unit") ? !c->unit_code || strcmp(c->unit_code, subj)
+							    : 0)
+		return bad("cert_serial", "certificate %s is not the subject's", norm);
+	return FINCA_OK;
+}
+
+/* Fills the row r from sp and checks it: the subject and its unit, the
+ * application system, the certificate and token concerned, the reason
+ * and the type's data. */
+static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
+{
+	const char *kind = sp->subject_kind && *sp->subject_kind ? sp->subject_kind : "person";
+	json_t *r = json_object(), *subj = NULL;
+	struct cert_rec c;
+	struct token_rec tk;
+	char node[16], norm[19];
+	int rc = FINCA_OK;
+
+	memset(&c, 0, sizeof c);
+	memset(&tk, 0, sizeof tk);
+	*out = NULL;
+	if (!sp->type || !*sp->type || !strstr(" " RA_TYPES " ", sp->type) ||
+	    strchr(sp->type, ' ')) {
+		rc = bad("type", "expected one of " RA_TYPES "%s", "");
+		goto out;
+	}
+	json_object_set_new(r, "type", json_string(sp->type));
+	if (strcmp(kind, "person") && strcmp(kind, "unit") && strcmp(kind, "device")) {
+		rc = bad("subject_kind", "expected person, unit or device, not %s", kind);
+		goto out;
+	}
+	json_object_set_new(r, "subject_kind", json_string(kind));
+	if (!sp->subject || !*sp->subject) {
+		rc = bad("subject", "missing%s", "");
+		goto out;
+	}
+	if (!strcmp(kind, "person") && ident_resident_id_check(sp->subject, norm) != FINCA_OK) {
+		rc = err_wrap(FINCA_EINVAL, "subject");
+		goto out;
+	}
+	json_object_set_new(r, "subject", json_string(!strcmp(kind, "person") ? norm : sp->subject));
+	if (store_row_get(ca_store(ca), kind, str(r, "subject"), &subj) != FINCA_OK) {
+		rc = err_set(FINCA_EINVAL, "subject: no %s '%s'", kind, str(r, "subject"));
+		goto out;
+	}
+	json_object_set(r, "name", json_object_get(subj, "name"));
+	json_object_set_new(r, "unit", json_string(!strcmp(kind, "unit") ? str(subj, "code")
+						   : str(subj, "unit")));
+	if ((rc = org_making_node(ca, str(r, "unit"), node)) != FINCA_OK)
+		goto out;
+	json_object_set_new(r, "node", json_string(node));
+	if (!sp->app || !*sp->app) {
+		rc = bad("app", "missing: the application system whose department approves%s", "");
+		goto out;
+	}
+	if (!store_row_exists(ca_store(ca), "app", sp->app)) {
+		rc = bad("app", "no application system '%s'", sp->app);
+		goto out;
+	}
+	json_object_set_new(r, "app", json_string(sp->app));
+	if (sp->cert_serial && *sp->cert_serial)
+		json_object_set_new(r, "cert_serial", json_string(sp->cert_serial));
+	if (sp->data)
+		json_object_set(r, "data", sp->data);
+	if (sp->note && *sp->note)
+		json_object_set_new(r, "note", json_string(sp->note));
+
+	if (type_is(r, "apply authorize pin-reset")) {
+		if (sp->cert_serial && *sp->cert_serial && !type_is(r, "pin-reset")) {
+			rc = bad("cert_serial", "not for %s", sp->type);
+			goto out;
+		}
+	} else if ((rc = check_cert(ca, r, &c)) != FINCA_OK) {
+		goto out;
+	}
+	if (type_is(r, "apply") && strcmp(kind, "person") &&
+	    !json_is_string(json_object_get(sp->data, "csr"))) {
+		rc = bad("data", "a %s certificate request carries its CSR (data.csr, PEM)", kind);
+		goto out;
+	}
+	if (type_is(r, "update")) {
+		const char *nu = str(sp->data, "unit");
+		if (!str(sp->data, "name") && !nu && !str(sp->data, "profile")) {
+			rc = bad("data", "an update says what changed: name or unit%s", "");
+			goto out;
+		}
+		if (nu && !store_row_exists(ca_store(ca), "unit", nu)) {
+			rc = bad("data.unit", "no unit '%s'", nu);
+			goto out;
+		}
+	}
+	if (type_is(r, "reissue")) {
+		if (!sp->reason || (strcmp(sp->reason, "lost") && strcmp(sp->reason, "damaged"))) {
+			rc = bad("reason", "expected lost or damaged%s", "");
+			goto out;
+		}
+	} else if (type_is(r, "revoke")) {
+		if (sp->reason && *sp->reason && ca_reason_parse(sp->reason) < 0) {
+			rc = bad("reason", "not an RFC 5280 reason: %s", sp->reason);
+			goto out;
+		}
+	}
+	if (sp->reason && *sp->reason)
+		json_object_set_new(r, "reason", json_string(sp->reason));
+	else if (type_is(r, "revoke"))
+		json_object_set_new(r, "reason", json_string("cessationOfOperation"));
+	if (type_is(r, "authorize")) {
+		const char *act = str(sp->data, "action"), *roles = str(sp->data, "roles");
+		const char *na = str(sp->data, "not_after");
+		int64_t t;
+		if (!act || (strcmp(act, "grant") && strcmp(act, "withdraw"))) {
+			rc = bad("data.action", "expected grant or withdraw%s", "");
+			goto out;
+		}
+		if (!strcmp(act, "grant") && !roles) {
+			rc = bad("data.roles", "missing: the roles granted on %s", sp->app);
+			goto out;
+		}
+		if (na && time_parse(na, &t) != FINCA_OK) {
+			rc = err_wrap(FINCA_EINVAL, "data.not_after");
+			goto out;
+		}
+		if (strcmp(kind, "person")) {
+			rc = bad("subject_kind", "access is granted to persons%s", "");
+			goto out;
+		}
+	}
+	/* the USBKey concerned: the one holding the certificate, or for a PIN
+	 * reset the holder's key in use */
+	if (c.serial[0] && store_token_by_cert(ca_store(ca), c.serial, &tk) == FINCA_OK)
+		json_object_set_new(r, "token_serial", json_string(tk.serial));
+	if (type_is(r, "pin-reset")) {
+		if (!sp->cert_serial || !*sp->cert_serial ||
+		    store_token_by_cert(ca_store(ca), sp->cert_serial, &tk) != FINCA_OK ||
+		    strcmp(tk.holder, str(r, "subject"))) {
+			rc = bad("cert_serial", "give the certificate on the USBKey whose PIN is "
+				 "reset%s", "");
+			goto out;
+		}
+		json_object_set_new(r, "token_serial", json_string(tk.serial));
+	}
+	*out = r;
+	r = NULL;
+out:
+	cert_rec_clear(&c);
+	token_rec_clear(&tk);
+	json_decref(r);
+	json_decref(subj);
+	return rc;
+}
+
+/* --- storing and moving --- */
+
+static int insert(struct ca *ca, const struct actor *a, json_t *r, int64_t batch,
+		  const char *state, int64_t *id)
+{
+	struct store *st = ca_store(ca);
+	char obj[32];
+	int rc;
+
+	json_object_set_new(r, "batch", batch ? json_integer(batch) : json_null());
+	json_object_set_new(r, "state", json_string(state));
+	json_object_set_new(r, "submitter", json_string(a->name));
+	json_object_set_new(r, "updated_at", json_integer(clock_now()));
+	if (!json_object_get(r, "emergency"))
+		json_object_set_new(r, "emergency", json_integer(0));
+	json_object_set_new(r, "old_returned", json_integer(0));
+	if ((rc = store_row_put(st, "request", r, 1, id)) != FINCA_OK)
+		return rc;
+	json_object_set_new(r, "id", json_integer(*id));
+	snprintf(obj, sizeof obj, "request:%lld", (long long)*id);
+	if ((rc = store_request_event(st, *id, a->name, NULL, state, NULL)) != FINCA_OK)
+		return rc;
+	return ca_audit(ca, "request.create", obj, r);
+}
+
+static int new_batch(struct ca *ca, const struct actor *a, const char *unit,
+		     const char *source, int64_t *id)
+{
+	json_t *b = json_pack("{s:s, s:s?, s:s}", "unit", unit, "source", source,
+			      "submitter", a->name);
+	int rc = store_row_put(ca_store(ca), "batch", b, 1, id);
+	char obj[32];
+
+	snprintf(obj, sizeof obj, "batch:%lld", (long long)*id);
+	if (rc == FINCA_OK)
+		rc = ca_audit(ca, "batch.create", obj, b);
+	json_decref(b);
+	return rc;
+}
+
+int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
+		    const struct req_spec *sp, size_t n, json_t **out, json_t **errors)
+{
+	json_t **rows = xcalloc(n ? n : 1, sizeof *rows), *errs = json_array(), *ids;
+	struct store *st = ca_store(ca);
+	const char *unit = NULL;
+	int64_t batch = 0, id;
+	int rc = FINCA_OK;
+	size_t i, j;
+
+	*out = NULL;
+	if (errors)
+		*errors = NULL;
+	if (n == 0) {
+		rc = err_set(FINCA_EINVAL, "the batch is empty");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct target t;
+		if (prepare(ca, &sp[i], &rows[i]) != FINCA_OK) {
+			const char *m = err_msg(), *colon = strchr(m, ':');
+			json_array_append_new(errs, json_pack("{s:I, s:s%, s:s}", "index",
+				(json_int_t)i, "field", m, colon ? (size_t)(colon - m) : 0,
+				"message", colon ? colon + 2 : m));
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (rows[j] && !strcmp(str(rows[j], "type"), str(rows[i], "type")) &&
+			    !strcmp(str(rows[j], "subject"), str(rows[i], "subject")))
+				json_array_append_new(errs, json_pack("{s:I, s:s, s:s}", "index",
+					(json_int_t)i, "field", "subject", "message",
+					"the same subject twice for the same operation in one batch"));
+		if (!unit)
+			unit = str(rows[i], "unit");
+		else if (strcmp(unit, str(rows[i], "unit")))
+			json_array_append_new(errs, json_pack("{s:I, s:s, s:s}", "index",
+				(json_int_t)i, "field", "subject", "message",
+				"a batch is one unit's: this subject belongs to another unit"));
+		memset(&t, 0, sizeof t);
+		t.unit = str(rows[i], "unit");
+		if (json_array_size(errs) == 0 &&
+		    (rc = actor_may(ca, a, "request.create", &t)) != FINCA_OK)
+			goto out;
+	}
+	if (json_array_size(errs)) {
+		json_t *e0 = json_array_get(errs, 0);
+		rc = err_set(FINCA_EINVAL, "%zu problem(s); the first: request %lld: %s: %s",
+			     json_array_size(errs), (long long)json_integer_value(
+			     json_object_get(e0, "index")) + 1, str(e0, "field"), str(e0, "message"));
+		if (errors) {
+			*errors = errs;
+			errs = NULL;
+		}
+		goto out;
+	}
+	if ((rc = store_begin(st)) != FINCA_OK)
+		goto out;
+	ids = json_array();
+	if ((rc = new_batch(ca, a, unit, source, &batch)) == FINCA_OK)
+		for (i = 0; i < n && rc == FINCA_OK; i++)
+			if ((rc = insert(ca, a, rows[i], batch, "draft", &id)) == FINCA_OK)
+				json_array_append_new(ids, json_integer(id));
+	if (rc != FINCA_OK || (rc = store_commit(st)) != FINCA_OK) {
+		store_rollback(st);
+		json_decref(ids);
+		goto out;
+	}
+	*out = json_pack("{s:I, s:s, s:I, s:o}", "batch", (json_int_t)batch, "unit", unit,
+			 "requests", (json_int_t)n, "ids", ids);
+out:
+	for (i = 0; i < n; i++)
+		json_decref(rows[i]);
+	free(rows);
+	json_decref(errs);
+	return rc;
+}
+
+int ra_request_create(struct ca *ca, const struct actor *a, const struct req_spec *sp,
+		      json_t **out)
+{
+	json_t *b = NULL;
+	int rc = ra_batch_create(ca, a, NULL, sp, 1, &b, NULL);
+
+	*out = NULL;
+	if (rc == FINCA_OK)
+		rc = ra_request_show(ca, a, json_integer_value(json_array_get(
+					 json_object_get(b, "ids"), 0)), out);
+	json_decref(b);
+	return rc;
+}
+
+/* --- production on the core --- */
+
+static int freeze_or_thaw(struct ca *ca, json_t *r, int freeze)
+{
+	struct token_rec t;
+	const char *serial = str(r, "cert_serial");
+	int rc;
+
+	memset(&t, 0, sizeof t);
+	if (store_token_by_cert(ca_store(ca), serial, &t) == FINCA_OK &&
+	    !strcmp(t.state, freeze ? "issued" : "suspended"))
+		rc = token_move(ca, t.serial, freeze ? "suspended" : "issued", -1, NULL,
+				freeze ? "certificate frozen" : "certificate unfrozen");
+	else
+		rc = freeze ? ca_freeze(ca, serial) : ca_unfreeze(ca, serial);
+	token_rec_clear(&t);
+	return rc;
+}
+
+static int grant(struct ca *ca, json_t *r)
+{
+	struct store *st = ca_store(ca);
+	json_t *d = json_object_get(r, "data"), *g = NULL;
+	const char *na = str(d, "not_after");
+	int withdraw = !strcmp(str(d, "action"), "withdraw");
+	int64_t t = 0, id;
+	int rc, found;
+
+	if (na && time_parse(na, &t) != FINCA_OK)
+		return err_wrap(FINCA_EINVAL, "data.not_after");
+	found = store_grant_find(st, str(r, "subject"), str(r, "app"), &g) == FINCA_OK;
+	if (withdraw && (!found || strcmp(str(g, "state"), "active"))) {
+		json_decref(g);
+		return err_set(FINCA_ESTATE, "%s has no access to %s to withdraw",
+			       str(r, "subject"), str(r, "app"));
+	}
+	if (!found)
+		g = json_pack("{s:s, s:s}", "person", str(r, "subject"), "app", str(r, "app"));
+	if (!withdraw) {
+		json_object_set_new(g, "roles", json_string(str(d, "roles")));
+		json_object_set_new(g, "not_after", t ? json_integer(t) : json_null());
+	}
+	json_object_set_new(g, "state", json_string(withdraw ? "withdrawn" : "active"));
+	json_object_set(g, "request", json_object_get(r, "id"));
+	json_object_set_new(g, "updated_at", json_integer(clock_now()));
+	rc = store_row_put(st, "access_grant", g, !found, &id);
+	if (rc == FINCA_OK)
+		rc = ca_audit(ca, withdraw ? "grant.withdraw" : "grant.give", "grant", g);
+	json_decref(g);
+	return rc;
+}
+
+/* A unit's or device's certificate from the request's CSR, or a renewal
+ * or update of one with the same key. */
+static int issue_direct(struct ca *ca, json_t *r)
+{
+	json_t *d = json_object_get(r, "data");
+	const char *csr = str(d, "csr");
+	struct issue_req rq;
+	unsigned char *der = NULL;
+	long len = 0;
+	X509 *x = NULL;
+	char serial[41];
+	int rc;
+
+	memset(&rq, 0, sizeof rq);
+	if (csr) {
+		BIO *b = BIO_new_mem_buf(csr, -1);
+		char *name = NULL, *hdr = NULL;
+		int ok = PEM_read_bio(b, &name, &hdr, &der, &len);
+		BIO_free(b);
+		OPENSSL_free(name);
+		OPENSSL_free(hdr);
+		if (!ok)
+			return err_set(FINCA_EINVAL, "data.csr: not a PEM certificate request");
+		rq.csr_der = der;
+		rq.csr_len = (size_t)len;
+	}
+	if (type_is(r, "apply")) {
+		rq.profile = str(d, "profile") ? str(d, "profile") : str(r, "subject_kind");
+		rq.subject = str(d, "subject");
+		rq.unit_code = !strcmp(str(r, "subject_kind"), "unit") ? str(r, "subject") : NULL;
+		rc = ca_issue_one(ca, &rq, &x);
+	} else {
+		rq.subject = str(d, "subject");
+		rq.unit_code = str(d, "unit_code");
+		rc = ca_renew(ca, type_is(r, "renew") ? OP_RENEW : OP_UPDATE,
+			      str(r, "cert_serial"), &rq, &x);
+	}
+	OPENSSL_free(der);
+	if (rc == FINCA_OK) {
+		ca_cert_serial(x, serial);
+		json_object_set_new(r, "result_serial", json_string(serial));
+	}
+	X509_free(x);
+	return rc;
+}
+
+/* The operation itself, inside the move's transaction. */
+static int produce(struct ca *ca, json_t *r)
+{
+	if (at_station(r))
+		return err_set(FINCA_ESTATE, "request %lld is made at the token station: "
+			       "finca token %s --request %lld",
+			       (long long)json_integer_value(json_object_get(r, "id")),
+			       type_is(r, "pin-reset") ? "reset-pin" : "enroll",
+			       (long long)json_integer_value(json_object_get(r, "id")));
+	if (type_is(r, "freeze") || type_is(r, "unfreeze"))
+		return freeze_or_thaw(ca, r, type_is(r, "freeze"));
+	if (type_is(r, "revoke"))
+		return ca_revoke(ca, str(r, "cert_serial"), ca_reason_parse(str(r, "reason")));
+	if (type_is(r, "authorize"))
+		return grant(ca, r);
+	if (type_is(r, "reissue")) /* a unit's or device's: revoke; apply anew */
+		return ca_revoke(ca, str(r, "cert_serial"),
+				 !strcmp(str(r, "reason"), "lost") ? 1 : 4);
+	return issue_direct(ca, r);
+}
+
+/* The old USBKey is back at the making unit (art. 22). */
+static int old_back(struct ca *ca, json_t *r, const char *who)
+{
+	const char *old = str(r, "token_serial");
+	struct token_rec t;
+	int rc = FINCA_OK;
+
+	if (!needs_old_token(r))
+		return err_set(FINCA_EINVAL, "request %lld needs no USBKey back",
+			       (long long)json_integer_value(json_object_get(r, "id")));
+	memset(&t, 0, sizeof t);
+	if ((rc = store_token_get(ca_store(ca), old, &t)) == FINCA_OK &&
+	    (!strcmp(t.state, "issued") || !strcmp(t.state, "suspended")))
+		rc = token_move(ca, old, "returned", -1, who, "returned with the request");
+	token_rec_clear(&t);
+	json_object_set_new(r, "old_returned", json_integer(1));
+	return rc;
+}
+
+/* Handover (交接): handler, date, the new token, the old one back. */
+static int handover(struct ca *ca, json_t *r, json_t *args)
+{
+	const char *handler = str(args, "handler"), *date = str(args, "date");
+	const char *nt = str(args, "new_token");
+	int returned = json_is_true(json_object_get(args, "old_returned"));
+	int64_t at = clock_now();
+	int rc = FINCA_OK;
+
+	if (!handler)
+		return err_set(FINCA_EINVAL, "handler: missing (经办人, who takes the USBKey)");
+	if (date && time_parse(date, &at) != FINCA_OK)
+		return err_wrap(FINCA_EINVAL, "date");
+	if (nt && str(r, "new_token") && strcmp(nt, str(r, "new_token")))
+		return err_set(FINCA_EINVAL, "new_token: the certificate was made on %s, not %s",
+			       str(r, "new_token"), nt);
+	json_object_set_new(r, "handler", json_string(handler));
+	json_object_set_new(r, "handed_at", json_integer(at));
+	if (str(r, "new_token") && !type_is(r, "pin-reset"))
+		rc = token_handover(ca, str(r, "new_token"), handler, "request handover");
+	if (rc == FINCA_OK && returned)
+		rc = old_back(ca, r, handler);
+	return rc;
+}
+
+static const struct move {
+	const char *action, *from, *to, *right;
+} moves[] = {
+	{ "submit", "draft", "submitted", "request.submit" },
+	{ "withdraw", "draft submitted rejected", "withdrawn", "request.submit" },
+	{ "resubmit", "rejected", "submitted", "request.submit" },
+	{ "approve", "submitted", "approved", "request.approve" },
+	{ "reject", "submitted", "rejected", "request.approve" },
+	{ "accept", "approved", "accepted", "request.produce" },
+	{ "produce", "accepted", "produced", "request.produce" },
+	{ "handover", "produced", "handed_over", "request.produce" },
+	{ "return", "handed_over", "handed_over", "request.produce" }, /* old key back later */
+	{ "complete", "produced handed_over", "completed", "request.complete" },
+};
+
+static int state_in(const char *list, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (const char *p = list; (p = strstr(p, s)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* The move m of r (read inside the transaction), its effect and record. */
+static int apply_move(struct ca *ca, const struct actor *a, const struct move *m,
+		      json_t *r, json_t *args)
+{
+	const char *from = str(r, "state"), *why = str(args, "reason");
+	int64_t id = json_integer_value(json_object_get(r, "id"));
+	char obj[32];
+	int rc;
+
+	if (!state_in(m->from, from))
+		return err_set(FINCA_ESTATE, "request %lld is %s: cannot %s it (only from %s)",
+			       (long long)id, from, m->action, m->from);
+	if (!strcmp(m->action, "reject") && !why)
+		return err_set(FINCA_EINVAL, "reason: a rejection says why");
+	if (!strcmp(m->action, "complete")) {
+		if (!strcmp(from, "produced") && needs_handover(r))
+			return err_set(FINCA_ESTATE, "request %lld: record the handover first "
+				       "(handler, new USBKey)", (long long)id);
+		if (needs_old_token(r) && !json_integer_value(json_object_get(r, "old_returned")))
+			return err_set(FINCA_ESTATE, "request %lld: the old USBKey %s must be "
+				       "returned first (art. 22)", (long long)id,
+				       str(r, "token_serial"));
+	}
+	if (!strcmp(m->action, "approve") || !strcmp(m->action, "reject"))
+		json_object_set_new(r, "approver", json_string(a->name));
+	if (!strcmp(m->action, "accept") || !strcmp(m->action, "produce"))
+		json_object_set_new(r, "operator", json_string(a->name));
+	if (!strcmp(m->action, "produce") && (rc = produce(ca, r)) != FINCA_OK)
+		return rc;
+	if (!strcmp(m->action, "handover") && (rc = handover(ca, r, args)) != FINCA_OK)
+		return rc;
+	if (!strcmp(m->action, "return")) {
+		if (json_integer_value(json_object_get(r, "old_returned")))
+			return err_set(FINCA_ESTATE, "request %lld: the old USBKey is back already",
+				       (long long)id);
+		if ((rc = old_back(ca, r, str(args, "handler") ? str(args, "handler") : a->name)))
+			return rc;
+	}
+	json_object_set_new(r, "state", json_string(m->to));
+	json_object_set_new(r, "updated_at", json_integer(clock_now()));
+	if ((rc = store_row_put(ca_store(ca), "request", r, 0, NULL)) != FINCA_OK ||
+	    (rc = store_request_event(ca_store(ca), id, a->name, from, m->to, why)) != FINCA_OK)
+		return rc;
+	snprintf(obj, sizeof obj, "request:%lld", (long long)id);
+	{
+		json_t *d = json_pack("{s:s, s:s, s:s, s:s?, s:O?}", "action", m->action, "from",
+				      from, "to", m->to, "reason", why, "args", args);
+		rc = ca_audit(ca, "request.move", obj, d);
+		json_decref(d);
+	}
+	return rc;
+}
+
+static const struct move *find_move(const char *action)
+{
+	for (size_t i = 0; i < ARRAY_LEN(moves); i++)
+		if (!strcmp(moves[i].action, action))
+			return &moves[i];
+	return NULL;
+}
+
+/* Reads request id, checks the actor, and runs fn inside one
+ * transaction with the request read again there. */
+static int in_tx(struct ca *ca, const struct actor *a, int64_t id, const char *right,
+		 int (*fn)(struct ca *, const struct actor *, json_t *, void *), void *arg)
+{
+	struct store *st = ca_store(ca);
+	json_t *r = NULL;
+	int rc;
+
+	if ((rc = store_row_get_id(st, "request", id, &r)) != FINCA_OK)
+		return err_set(rc, "no request %lld", (long long)id);
+	rc = may(ca, a, right, r);
+	json_decref(r);
+	r = NULL;
+	if (rc != FINCA_OK)
+		return rc;
+	if ((rc = store_begin(st)) != FINCA_OK)
+		return rc;
+	if ((rc = store_row_get_id(st, "request", id, &r)) == FINCA_OK)
+		rc = fn(ca, a, r, arg);
+	json_decref(r);
+	if (rc != FINCA_OK) {
+		char keep[512];
+		snprintf(keep, sizeof keep, "%s", err_msg());
+		store_rollback(st);
+		err_set(rc, "%s", keep);
+		return rc;
+	}
+	return store_commit(st);
+}
+
+struct act_arg {
+	const struct move *m;
+	json_t *args;
+};
+
+static int act_fn(struct ca *ca, const struct actor *a, json_t *r, void *arg)
+{
+	struct act_arg *x = arg;
+
+	return apply_move(ca, a, x->m, r, x->args);
+}
+
+int ra_request_act(struct ca *ca, const struct actor *a, int64_t id, const char *action,
+		   json_t *args, json_t **out)
+{
+	struct act_arg x = { find_move(action), args };
+	int rc;
+
+	*out = NULL;
+	if (!x.m)
+		return err_set(FINCA_EINVAL, "%s: not an action (submit withdraw resubmit approve "
+			       "reject accept produce handover return complete)", action);
+	if ((rc = in_tx(ca, a, id, x.m->right, act_fn, &x)) != FINCA_OK)
+		return rc;
+	return ra_request_show(ca, a, id, out);
+}
+
+int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char *action,
+		 json_t *args, json_t **out)
+{
+	struct store *st = ca_store(ca);
+	struct row_query q;
+	json_t *items = json_array(), *done = json_array();
+	const struct move *m = find_move(action);
+	int64_t next = 0;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	memset(&q, 0, sizeof q);
+	q.table = "request";
+	q.eq[0].col = "batch";
+	char b[24];
+	snprintf(b, sizeof b, "%lld", (long long)batch);
+	q.eq[0].val = b;
+	q.limit = 100000;
+	if (!m) {
+		rc = err_set(FINCA_EINVAL, "%s: not an action", action);
+		goto out;
+	}
+	if ((rc = store_row_list(st, &q, items, &next)) != FINCA_OK)
+		goto out;
+	if (json_array_size(items) == 0) {
+		rc = err_set(FINCA_ENOTFOUND, "no batch %lld", (long long)batch);
+		goto out;
+	}
+	for (i = 0; i < json_array_size(items); i++)
+		if ((rc = may(ca, a, m->right, json_array_get(items, i))) != FINCA_OK)
+			goto out;
+	if ((rc = store_begin(st)) != FINCA_OK)
+		goto out;
+	for (i = 0; i < json_array_size(items) && rc == FINCA_OK; i++) {
+		json_t *r = json_array_get(items, i);
+		/* requests already moved on (or withdrawn) are left as they are */
+		if (!state_in(m->from, str(r, "state")))
+			continue;
+		if ((rc = apply_move(ca, a, m, r, args)) == FINCA_OK)
+			json_array_append(done, json_object_get(r, "id"));
+		else
+			err_wrap(rc, "request %lld", (long long)json_integer_value(
+				 json_object_get(r, "id")));
+	}
+	if (rc == FINCA_OK && json_array_size(done) == 0)
+		rc = err_set(FINCA_ESTATE, "no request of batch %lld can %s now", (long long)batch,
+			     action);
+	if (rc != FINCA_OK) {
+		char keep[512];
+		snprintf(keep, sizeof keep, "%s", err_msg());
+		store_rollback(st);
+		err_set(rc, "%s", keep);
+		goto out;
+	}
+	if ((rc = store_commit(st)) != FINCA_OK)
+		goto out;
+	*out = json_pack("{s:I, s:s, s:O}", "batch", (json_int_t)batch, "action", action,
+			 "requests", done);
+out:
+	json_decref(items);
+	json_decref(done);
+	return rc;
+}
+
+/* --- reading --- */
+
+static void row_scope(const struct actor *a, struct row_query *q)
+{
+	const char *r = a->role;
+
+	q->scope_val = a->scope;
+	q->scope = !strcmp(r, "officer") ? ROW_UNIT : !strcmp(r, "operator") ? ROW_NODE :
+		   !strcmp(r, "approver") ? ROW_DEPT : !strcmp(r, "holder") ? ROW_PERSON :
+		   ROW_ALL;
+}
+
+static void decorate(json_t *r)
+{
+	const char *k;
+	json_t *v;
+	char t[32];
+
+	/* times as text, for people */
+	json_object_foreach(r, k, v)
+		if ((!strcmp(k, "created_at") || !strcmp(k, "updated_at") ||
+		     !strcmp(k, "handed_at") || !strcmp(k, "at")) && json_is_integer(v)) {
+			time_format(json_integer_value(v), t, sizeof t);
+			json_object_set_new(r, k, json_string(t));
+		}
+	if (json_is_integer(json_object_get(r, "emergency")))
+		json_object_set_new(r, "emergency",
+				    json_boolean(json_integer_value(json_object_get(r, "emergency"))));
+	if (json_is_integer(json_object_get(r, "old_returned")))
+		json_object_set_new(r, "old_returned",
+				    json_boolean(json_integer_value(json_object_get(r, "old_returned"))));
+}
+
+int ra_request_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out)
+{
+	struct store *st = ca_store(ca);
+	json_t *r = NULL, *ev = json_array();
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_row_get_id(st, "request", id, &r)) != FINCA_OK) {
+		err_set(rc, "no request %lld", (long long)id);
+		goto out;
+	}
+	if ((rc = may(ca, a, "request.read", r)) != FINCA_OK ||
+	    (rc = store_request_events(st, id, ev)) != FINCA_OK)
+		goto out;
+	for (size_t i = 0; i < json_array_size(ev); i++)
+		decorate(json_array_get(ev, i));
+	decorate(r);
+	json_object_set(r, "events", ev);
+	json_object_set_new(r, "needs_old_token", json_boolean(needs_old_token(r)));
+	json_object_set_new(r, "at_station", json_boolean(at_station(r)));
+	*out = r;
+	r = NULL;
+out:
+	json_decref(r);
+	json_decref(ev);
+	return rc;
+}
+
+int ra_request_list(struct ca *ca, const struct actor *a, const struct page *p,
+		    const char *state, int64_t batch, json_t **out)
+{
+	struct row_query q;
+	json_t *items = json_array();
+	char b[24];
+	int64_t next = 0;
+	int rc, e = 0;
+
+	*out = NULL;
+	memset(&q, 0, sizeof q);
+	q.table = "request";
+	q.q = p->q;
+	q.after = p->after;
+	q.limit = p->limit;
+	if (state)
+		q.eq[e].col = "state", q.eq[e++].val = state;
+	if (batch) {
+		snprintf(b, sizeof b, "%lld", (long long)batch);
+		q.eq[e].col = "batch", q.eq[e++].val = b;
+	}
+	if (p->filter)
+		q.eq[e].col = "type", q.eq[e++].val = p->filter;
+	if ((rc = actor_may(ca, a, "request.read", NULL)) != FINCA_OK)
+		goto fail;
+	row_scope(a, &q);
+	if ((rc = store_row_list(ca_store(ca), &q, items, &next)) != FINCA_OK)
+		goto fail;
+	for (size_t i = 0; i < json_array_size(items); i++)
+		decorate(json_array_get(items, i));
+	*out = json_pack("{s:o, s:o}", "items", items, "next",
+			 next ? json_integer(next) : json_null());
+	return FINCA_OK;
+fail:
+	json_decref(items);
+	return rc;
+}
+
+int ra_batch_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out)
+{
+	struct store *st = ca_store(ca);
+	struct page p = { NULL, NULL, 0, 1000 };
+	json_t *b = NULL, *reqs = NULL, *att = json_array();
+	struct target t;
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_row_get_id(st, "batch", id, &b)) != FINCA_OK) {
+		err_set(rc, "no batch %lld", (long long)id);
+		goto out;
+	}
+	memset(&t, 0, sizeof t);
+	t.unit = str(b, "unit");
+	/* approvers and operators see a batch through its requests */
+	if ((rc = ra_request_list(ca, a, &p, NULL, id, &reqs)) != FINCA_OK)
+		goto out;
+	if (json_array_size(json_object_get(reqs, "items")) == 0 &&
+	    (rc = actor_may(ca, a, "request.read", &t)) != FINCA_OK)
+		goto out;
+	if ((rc = store_attachments(st, id, att)) != FINCA_OK)
+		goto out;
+	for (size_t i = 0; i < json_array_size(att); i++)
+		decorate(json_array_get(att, i));
+	decorate(b);
+	json_object_set(b, "requests", json_object_get(reqs, "items"));
+	json_object_set(b, "attachments", att);
+	*out = b;
+	b = NULL;
+out:
+	json_decref(b);
+	json_decref(reqs);
+	json_decref(att);
+	return rc;
+}
+
+/* --- the token station's requests --- */
+
+struct enroll_arg {
+	struct issue_req *rq;
+	json_t **keep;
+};
+
+static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void *arg)
+{
+	struct enroll_arg *x = arg;
+	json_t *d = json_object_get(r, "data"), *p = NULL, *u = NULL, *k;
+	const char *name, *unit;
+	char dn[512];
+	int rc;
+
+	(void)a;
+	if (strcmp(str(r, "state"), "accepted"))
+		return err_set(FINCA_ESTATE, "request %lld is %s: a USBKey is made for an "
+			       "accepted request", (long long)json_integer_value(
+			       json_object_get(r, "id")), str(r, "state"));
+	if (!at_station(r) || type_is(r, "pin-reset"))
+		return err_set(FINCA_ESTATE, "request %lld (%s of a %s) is not made on a USBKey",
+			       (long long)json_integer_value(json_object_get(r, "id")),
+			       str(r, "type"), str(r, "subject_kind"));
+	if ((rc = store_row_get(ca_store(ca), "person", str(r, "subject"), &p)) != FINCA_OK)
+		return rc;
+	name = str(d, "name") ? str(d, "name") : str(p, "name");
+	unit = str(d, "unit") ? str(d, "unit") : str(p, "unit");
+	if ((rc = store_row_get(ca_store(ca), "unit", unit, &u)) != FINCA_OK) {
+		json_decref(p);
+		return rc;
+	}
+	snprintf(dn, sizeof dn, "C=CN,O=%s,CN=%s", str(u, "name"), name);
+	k = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "profile",
+		      str(d, "profile") ? str(d, "profile") : "personal", "subject", dn,
+		      "id_number", str(r, "subject"), "unit_code", str(u, "code"),
+		      "replaces", type_is(r, "renew update") ? str(r, "cert_serial") : NULL);
+	json_decref(p);
+	json_decref(u);
+	/* 补办: the lost or damaged key's certificate is revoked now, before
+	 * the new one exists (art. 16, 25) */
+	if (type_is(r, "reissue")) {
+		struct cert_rec c;
+		struct token_rec t;
+		const char *to = !strcmp(str(r, "reason"), "lost") ? "lost" : "damaged";
+		memset(&c, 0, sizeof c);
+		memset(&t, 0, sizeof t);
+		if (str(r, "token_serial") &&
+		    store_token_get(ca_store(ca), str(r, "token_serial"), &t) == FINCA_OK &&
+		    token_move_check(t.state, to) == FINCA_OK)
+			rc = token_move(ca, t.serial, to, -1, NULL, "reissue request");
+		else if (store_cert_get(ca_store(ca), str(r, "cert_serial"), &c) == FINCA_OK &&
+			 c.status != CERT_REVOKED)
+			rc = ca_revoke(ca, c.serial, !strcmp(to, "lost") ? 1 : 4);
+		cert_rec_clear(&c);
+		token_rec_clear(&t);
+		if (rc != FINCA_OK) {
+			json_decref(k);
+			return rc;
+		}
+	}
+	memset(x->rq, 0, sizeof *x->rq);
+	x->rq->profile = str(k, "profile");
+	x->rq->subject = str(k, "subject");
+	x->rq->id_number = str(k, "id_number");
+	x->rq->unit_code = str(k, "unit_code");
+	x->rq->replaces = str(k, "replaces");
+	*x->keep = k;
+	return FINCA_OK;
+}
+
+int ra_enroll_spec(struct ca *ca, const struct actor *a, int64_t id, struct issue_req *rq,
+		   json_t **keep)
+{
+	struct enroll_arg x = { rq, keep };
+
+	*keep = NULL;
+	return in_tx(ca, a, id, "request.produce", enroll_spec_fn, &x);
+}
+
+struct done_arg {
+	const char *token, *cert;
+};
+
+static int person_follows(struct ca *ca, json_t *r)
+{
+	json_t *d = json_object_get(r, "data"), *p = NULL;
+	int rc;
+
+	if (!str(d, "name") && !str(d, "unit"))
+		return FINCA_OK;
+	if ((rc = store_row_get(ca_store(ca), "person", str(r, "subject"), &p)) != FINCA_OK)
+		return rc;
+	if (str(d, "name"))
+		json_object_set_new(p, "name", json_string(str(d, "name")));
+	if (str(d, "unit"))
+		json_object_set_new(p, "unit", json_string(str(d, "unit")));
+	if ((rc = store_row_put(ca_store(ca), "person", p, 0, NULL)) == FINCA_OK)
+		rc = ca_audit(ca, "person.edit", "person", p);
+	json_decref(p);
+	return rc;
+}
+
+static int enroll_done_fn(struct ca *ca, const struct actor *a, json_t *r, void *arg)
+{
+	struct done_arg *x = arg;
+	int rc;
+
+	if (x->cert && (rc = token_enroll_commit(ca, x->token, x->cert)) != FINCA_OK)
+		return rc;
+	if (x->cert)
+		json_object_set_new(r, "result_serial", json_string(x->cert));
+	json_object_set_new(r, "new_token", json_string(x->token));
+	/* the station did the work: record it as produced */
+	json_object_set_new(r, "operator", json_string(a->name));
+	if (strcmp(str(r, "state"), "accepted"))
+		return err_set(FINCA_ESTATE, "request %lld is %s, not accepted",
+			       (long long)json_integer_value(json_object_get(r, "id")),
+			       str(r, "state"));
+	json_object_set_new(r, "state", json_string("produced"));
+	json_object_set_new(r, "updated_at", json_integer(clock_now()));
+	/* 更新: the register follows the certificate (name, unit) */
+	if (type_is(r, "update") && (rc = person_follows(ca, r)) != FINCA_OK)
+		return rc;
+	if ((rc = store_row_put(ca_store(ca), "request", r, 0, NULL)) != FINCA_OK ||
+	    (rc = store_request_event(ca_store(ca), json_integer_value(json_object_get(r, "id")),
+				      a->name, "accepted", "produced", x->token)) != FINCA_OK)
+		return rc;
+	{
+		char obj[32];
+		json_t *d = json_pack("{s:s, s:s, s:s, s:s?}", "action", "produce", "to",
+				      "produced", "token", x->token, "certificate", x->cert);
+		snprintf(obj, sizeof obj, "request:%lld",
+			 (long long)json_integer_value(json_object_get(r, "id")));
+		rc = ca_audit(ca, "request.move", obj, d);
+		json_decref(d);
+	}
+	return rc;
+}
+
+int ra_enroll_done(struct ca *ca, const struct actor *a, int64_t id,
+		   const char *token_serial, const char *cert_serial)
+{
+	struct done_arg x = { token_serial, cert_serial };
+
+	return in_tx(ca, a, id, "request.produce", enroll_done_fn, &x);
+}
+
+static int pin_check_fn(struct ca *ca, const struct actor *a, json_t *r, void *arg)
+{
+	const char *token = arg;
+
+	(void)ca;
+	(void)a;
+	if (!type_is(r, "pin-reset") || strcmp(str(r, "state"), "accepted") ||
+	    !str(r, "token_serial") || strcmp(str(r, "token_serial"), token))
+		return err_set(FINCA_ESTATE, "request %lld is not an accepted PIN reset of "
+			       "USBKey %s (it is a %s, %s, for %s)",
+			       (long long)json_integer_value(json_object_get(r, "id")), token,
+			       str(r, "type"), str(r, "state"),
+			       str(r, "token_serial") ? str(r, "token_serial") : "no USBKey");
+	return FINCA_OK;
+}
+
+int ra_pin_reset_check(struct ca *ca, const struct actor *a, int64_t id, const char *token)
+{
+	return in_tx(ca, a, id, "request.produce", pin_check_fn, (void *)token);
+}
+
+static int pin_done_fn(struct ca *ca, const struct actor *a, json_t *r, void *arg)
+{
+	struct done_arg x = { str(r, "token_serial"), NULL };
+	int rc;
+
+	(void)arg;
+	if ((rc = pin_check_fn(ca, a, r, (void *)x.token)) != FINCA_OK)
+		return rc;
+	return enroll_done_fn(ca, a, r, &x);
+}
+
+int ra_pin_reset_done(struct ca *ca, const struct actor *a, int64_t id)
+{
+	return in_tx(ca, a, id, "request.produce", pin_done_fn, NULL);
+}
+
+/* --- 紧急冻结 --- */
+
+int ra_emergency_freeze(struct ca *ca, const struct actor *a, const char *serial,
+			const char *note, json_t **out)
+{
+	struct store *st = ca_store(ca);
+	struct cert_rec c;
+	struct target t;
+	json_t *p = NULL, *r = NULL;
+	char norm[41], node[16];
+	int64_t id = 0;
+	int rc;
+
+	*out = NULL;
+	memset(&c, 0, sizeof c);
+	if (ca_serial_norm(serial, norm) != FINCA_OK || store_cert_get(st, norm, &c) != FINCA_OK) {
+		rc = err_set(FINCA_ENOTFOUND, "no certificate %s", serial);
+		goto out;
+	}
+	if (!c.id_number || store_row_get(st, "person", c.id_number, &p) != FINCA_OK) {
+		rc = err_set(FINCA_EINVAL, "certificate %s belongs to no registered person", norm);
+		goto out;
+	}
+	memset(&t, 0, sizeof t);
+	t.unit = str(p, "unit");
+	t.person = c.id_number;
+	if ((rc = actor_may(ca, a, "freeze.emergency", &t)) != FINCA_OK)
+		goto out;
+	if ((rc = org_making_node(ca, t.unit, node)) != FINCA_OK)
+		goto out;
+	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s?}", "type", "freeze",
+		      "subject_kind", "person", "subject", c.id_number, "name", str(p, "name"),
+		      "unit", t.unit, "node", node, "cert_serial", norm, "emergency", 1,
+		      "note", note);
+	if ((rc = store_begin(st)) != FINCA_OK)
+		goto out;
+	if ((rc = freeze_or_thaw(ca, r, 1)) != FINCA_OK ||
+	    (rc = insert(ca, a, r, 0, "completed", &id)) != FINCA_OK) {
+		char keep[512];
+		snprintf(keep, sizeof keep, "%s", err_msg());
+		store_rollback(st);
+		err_set(rc, "%s", keep);
+		goto out;
+	}
+	{
+		char obj[48];
+		json_t *d = json_pack("{s:s, s:s, s:s, s:s?}", "certificate", norm, "by", a->name,
+				      "role", a->role, "note", note);
+		snprintf(obj, sizeof obj, "request:%lld", (long long)id);
+		rc = ca_audit(ca, "request.emergency_freeze", obj, d);
+		json_decref(d);
+	}
+	if (rc != FINCA_OK || (rc = store_commit(st)) != FINCA_OK) {
+		store_rollback(st);
+		goto out;
+	}
+	rc = ra_request_show(ca, a, id, out);
+out:
+	cert_rec_clear(&c);
+	json_decref(p);
+	json_decref(r);
+	return rc;
+}
+
+int ra_grants(struct ca *ca, const char *person, const char *app, json_t **out)
+{
+	json_t *arr = json_array();
+	int rc = store_grants(ca_store(ca), person, app, clock_now(), arr);
+
+	*out = NULL;
+	if (rc != FINCA_OK) {
+		json_decref(arr);
+		return rc;
+	}
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		json_t *g = json_array_get(arr, i), *na = json_object_get(g, "not_after");
+		char t[32];
+		if (json_is_integer(na)) {
+			time_format(json_integer_value(na), t, sizeof t);
+			json_object_set_new(g, "not_after", json_string(t));
+		}
+	}
+	*out = arr;
+	return FINCA_OK;
+}

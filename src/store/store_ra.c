@@ -1,0 +1,479 @@
+/* The registration authority's rows: organisations, batches, requests and
+ * grants, moved as JSON objects whose members are the table's columns.
+ * The tables are listed once below; every statement is made from that
+ * list, once per process, so that the statement cache can keep them. */
+#include "store/store.h"
+#include "store/store_int.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct tbl {
+	const char *name, *key, *search; /* search: two columns text is sought in */
+	const char *cols[26];      /* key first; created_at is added */
+	size_t ncols;
+	char ins[1024], upd[1024], get[256];
+} tbls[] = {
+	{ "node", "code", "name,code", { "code", "name", "level", "parent", "served_by", "email",
+			    "webhook" }, 0, "", "", "" },
+	{ "dept", "code", "name,code", { "code", "name", "node" }, 0, "", "", "" },
+	{ "app", "code", "name,code", { "code", "name", "dept", "account" }, 0, "", "", "" },
+	{ "unit", "code", "name,code", { "code", "name", "type", "node", "officer", "phone", "email",
+			    "webhook" }, 0, "", "", "" },
+	{ "person", "id_number", "name,id_number", { "id_number", "name", "unit", "phone", "email" }, 0,
+	  "", "", "" },
+	{ "device", "code", "name,code", { "code", "name", "unit" }, 0, "", "", "" },
+	{ "batch", "id", "source,submitter", { "id", "unit", "source", "submitter" }, 0, "", "", "" },
+	{ "request", "id", "name,subject", { "id", "batch", "type", "state", "unit", "app", "node",
+			     "subject_kind", "subject", "name", "cert_serial",
+			     "token_serial", "reason", "data", "emergency", "submitter",
+			     "approver", "operator", "note", "handler", "handed_at",
+			     "new_token", "old_returned", "result_serial", "updated_at" },
+	  0, "", "", "" },
+	{ "access_grant", "id", "person,app", { "id", "person", "app", "roles", "not_after", "state",
+				  "request", "updated_at" }, 0, "", "", "" },
+};
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* INSERT (every column, created_at last), UPDATE (every column but the key
+ * and created_at, by key) and SELECT by key. */
+static void build(void)
+{
+	for (size_t t = 0; t < ARRAY_LEN(tbls); t++) {
+		struct tbl *b = &tbls[t];
+		size_t n = 0, i;
+		int o, p, q;
+
+		while (n < ARRAY_LEN(b->cols) && b->cols[n])
+			n++;
+		b->ncols = n;
+		o = snprintf(b->ins, sizeof b->ins, "INSERT INTO %s(", b->name);
+		for (i = 0; i < n; i++)
+			o += snprintf(b->ins + o, sizeof b->ins - (size_t)o, "%s,", b->cols[i]);
+		o += snprintf(b->ins + o, sizeof b->ins - (size_t)o, "created_at) VALUES(");
+		for (i = 0; i <= n; i++)
+			o += snprintf(b->ins + o, sizeof b->ins - (size_t)o, "?%zu%s", i + 1,
+				      i == n ? ")" : ",");
+		p = snprintf(b->upd, sizeof b->upd, "UPDATE %s SET ", b->name);
+		for (i = 1; i < n; i++)
+			p += snprintf(b->upd + p, sizeof b->upd - (size_t)p, "%s=?%zu%s",
+				      b->cols[i], i + 1, i + 1 == n ? "" : ",");
+		p += snprintf(b->upd + p, sizeof b->upd - (size_t)p, " WHERE %s=?1", b->key);
+		q = snprintf(b->get, sizeof b->get, "SELECT * FROM %s WHERE %s=?1",
+			     b->name, b->key);
+		if (o >= (int)sizeof b->ins || p >= (int)sizeof b->upd ||
+		    q >= (int)sizeof b->get)
+			abort(); /* a programming error: the buffers are too small */
+	}
+}
+
+static struct tbl *table(const char *name)
+{
+	pthread_once(&once, build);
+	for (size_t t = 0; t < ARRAY_LEN(tbls); t++)
+		if (!strcmp(tbls[t].name, name))
+			return &tbls[t];
+	abort(); /* a programming error: no such table */
+}
+
+static void bind_json(sqlite3_stmt *s, int i, json_t *v)
+{
+	if (json_is_string(v))
+		sqlite3_bind_text(s, i, json_string_value(v), -1, SQLITE_TRANSIENT);
+	else if (json_is_integer(v))
+		sqlite3_bind_int64(s, i, json_integer_value(v));
+	else if (json_is_boolean(v))
+		sqlite3_bind_int(s, i, json_is_true(v));
+	else if (json_is_object(v) || json_is_array(v)) {
+		char *d = json_dumps(v, JSON_COMPACT);
+		sqlite3_bind_text(s, i, d ? d : "{}", -1, SQLITE_TRANSIENT);
+		free(d);
+	} else
+		sqlite3_bind_null(s, i);
+}
+
+/* The current row as an object: integers, text, null; "data" parsed. */
+static json_t *row_json(sqlite3_stmt *s)
+{
+	json_t *o = json_object();
+	int n = sqlite3_column_count(s);
+
+	for (int i = 0; i < n; i++) {
+		const char *c = sqlite3_column_name(s, i);
+		json_t *v;
+
+		switch (sqlite3_column_type(s, i)) {
+		case SQLITE_INTEGER:
+			v = json_integer(sqlite3_column_int64(s, i));
+			break;
+		case SQLITE_NULL:
+			v = json_null();
+			break;
+		default: {
+			const char *t = (const char *)sqlite3_column_text(s, i);
+			v = !strcmp(c, "data") ? json_loads(t, 0, NULL) : NULL;
+			if (!v)
+				v = json_string(t);
+		}
+		}
+		json_object_set_new(o, c, v ? v : json_null());
+	}
+	return o;
+}
+
+int store_row_put(struct store *st, const char *tname, json_t *obj, int insert,
+		  int64_t *id)
+{
+	struct tbl *t = table(tname);
+	sqlite3_stmt *s = store_stmt(st, insert ? t->ins : t->upd);
+	int rc;
+
+	if (!s)
+		return FINCA_ESTORE;
+	for (size_t i = 0; i < t->ncols; i++)
+		bind_json(s, (int)i + 1, json_object_get(obj, t->cols[i]));
+	if (insert)
+		sqlite3_bind_int64(s, (int)t->ncols + 1, clock_now());
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_CONSTRAINT)
+		return err_set(FINCA_ESTATE, "%s: %s", tname, sqlite3_errmsg(st->db));
+	if (rc != SQLITE_DONE)
+		return store_err(st, tname);
+	if (insert && id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	if (!insert && sqlite3_changes(st->db) == 0)
+		return err_set(FINCA_ENOTFOUND, "%s: no such record", tname);
+	return FINCA_OK;
+}
+
+int store_row_get(struct store *st, const char *tname, const char *key, json_t **out)
+{
+	struct tbl *t = table(tname);
+	sqlite3_stmt *s = store_stmt(st, t->get);
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = row_json(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return FINCA_OK;
+	if (rc == SQLITE_DONE)
+		return err_set(FINCA_ENOTFOUND, "no %s '%s'", tname, key);
+	return store_err(st, tname);
+}
+
+int store_row_get_id(struct store *st, const char *tname, int64_t id, json_t **out)
+{
+	char k[24];
+
+	snprintf(k, sizeof k, "%lld", (long long)id);
+	return store_row_get(st, tname, k, out);
+}
+
+/* Scope conditions, by table and scope kind; ?1 is the scope's value.  A
+ * missing entry means the scope sees no row of that table. */
+#define NODESET "(SELECT code FROM node WHERE code=?1 OR served_by=?1)"
+#define DEPT_APPS "(SELECT code FROM app WHERE dept=?1)"
+static const struct {
+	const char *table;
+	int scope;
+	const char *cond;
+} scopes[] = {
+	{ "unit", ROW_UNIT, "code=?1" },
+	{ "person", ROW_UNIT, "unit=?1" },
+	{ "device", ROW_UNIT, "unit=?1" },
+	{ "batch", ROW_UNIT, "unit=?1" },
+	{ "request", ROW_UNIT, "unit=?1" },
+	{ "unit", ROW_NODE, "node IN " NODESET },
+	{ "person", ROW_NODE, "unit IN (SELECT code FROM unit WHERE node IN " NODESET ")" },
+	{ "device", ROW_NODE, "unit IN (SELECT code FROM unit WHERE node IN " NODESET ")" },
+	{ "batch", ROW_NODE, "id IN (SELECT batch FROM request WHERE node=?1)" },
+	{ "request", ROW_NODE, "node=?1" },
+	{ "unit", ROW_DEPT, "code IN (SELECT unit FROM request WHERE app IN " DEPT_APPS ")" },
+	{ "person", ROW_DEPT, "id_number IN (SELECT subject FROM request WHERE app IN "
+			      DEPT_APPS ")" },
+	{ "batch", ROW_DEPT, "id IN (SELECT batch FROM request WHERE app IN " DEPT_APPS ")" },
+	{ "request", ROW_DEPT, "app IN " DEPT_APPS },
+	{ "person", ROW_PERSON, "id_number=?1" },
+	{ "request", ROW_PERSON, "subject=?1" },
+	{ "access_grant", ROW_PERSON, "person=?1" },
+};
+
+static int known_col(const struct tbl *t, const char *c)
+{
+	if (!strcmp(c, "created_at"))
+		return 1;
+	for (size_t i = 0; i < t->ncols; i++)
+		if (!strcmp(t->cols[i], c))
+			return 1;
+	return 0;
+}
+
+int store_row_list(struct store *st, const struct row_query *q, json_t *items,
+		   int64_t *next)
+{
+	struct tbl *t = table(q->table);
+	char sql[2048];
+	const char *cond = NULL;
+	sqlite3_stmt *s = NULL;
+	int o, rc, n = 0, arg = 2, limit = q->limit > 0 ? q->limit : 100;
+	const char *comma = strchr(t->search, ',');
+
+	*next = 0;
+	if (q->scope != ROW_ALL) {
+		for (size_t i = 0; i < ARRAY_LEN(scopes); i++)
+			if (!strcmp(scopes[i].table, q->table) && scopes[i].scope == q->scope)
+				cond = scopes[i].cond;
+		if (!cond)
+			return FINCA_OK; /* nothing of this table is in that scope */
+	}
+	o = snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE %s AND id>?2", q->table,
+		     cond ? cond : "1");
+	for (size_t i = 0; i < ARRAY_LEN(q->eq) && q->eq[i].col; i++) {
+		if (!known_col(t, q->eq[i].col))
+			abort(); /* a programming error */
+		o += snprintf(sql + o, sizeof sql - (size_t)o, " AND %s=?%d",
+			      q->eq[i].col, ++arg);
+	}
+	if (q->q && *q->q)
+		o += snprintf(sql + o, sizeof sql - (size_t)o,
+			      " AND (instr(%.*s, ?%d) OR instr(%s, ?%d))",
+			      (int)(comma - t->search), t->search, arg + 1, comma + 1, arg + 1);
+	snprintf(sql + o, sizeof sql - (size_t)o, " ORDER BY id LIMIT %d", limit + 1);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_err(st, "list");
+	if (q->scope != ROW_ALL)
+		sqlite3_bind_text(s, 1, q->scope_val, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, q->after);
+	arg = 2;
+	for (size_t i = 0; i < ARRAY_LEN(q->eq) && q->eq[i].col; i++)
+		sqlite3_bind_text(s, ++arg, q->eq[i].val, -1, SQLITE_TRANSIENT);
+	if (q->q && *q->q)
+		sqlite3_bind_text(s, arg + 1, q->q, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *r = row_json(s);
+		if (n++ == limit) { /* more follow: the last id shown */
+			*next = json_integer_value(json_object_get(json_array_get(items,
+						   json_array_size(items) - 1), "id"));
+			json_decref(r);
+			break;
+		}
+		json_array_append_new(items, r);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_err(st, "list");
+	return FINCA_OK;
+}
+
+int store_row_exists(struct store *st, const char *tname, const char *key)
+{
+	json_t *o = NULL;
+	int rc = store_row_get(st, tname, key, &o);
+
+	json_decref(o);
+	return rc == FINCA_OK;
+}
+
+int store_request_event(struct store *st, int64_t request, const char *actor,
+			const char *from, const char *to, const char *note)
+{
+	static const char sql[] = "INSERT INTO request_event(request, at, actor,"
+				  " from_state, to_state, note) VALUES(?1,?2,?3,?4,?5,?6)";
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_int64(s, 1, request);
+	sqlite3_bind_int64(s, 2, clock_now());
+	sqlite3_bind_text(s, 3, actor, -1, SQLITE_TRANSIENT);
+	store_bind_opt(s, 4, from ? from : "");
+	sqlite3_bind_text(s, 5, to, -1, SQLITE_TRANSIENT);
+	store_bind_opt(s, 6, note ? note : "");
+	return store_step_done(st, s, "request event");
+}
+
+int store_request_events(struct store *st, int64_t request, json_t *arr)
+{
+	static const char sql[] = "SELECT at, actor, from_state, to_state, note"
+				  " FROM request_event WHERE request=?1 ORDER BY id";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_int64(s, 1, request);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_array_append_new(arr, row_json(s));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? FINCA_OK : store_err(st, "request events");
+}
+
+int store_attachment_insert(struct store *st, int64_t batch, const char *name,
+			    const char *mime, const char *sha256,
+			    const unsigned char *data, size_t len, const char *actor,
+			    int64_t *id)
+{
+	static const char sql[] = "INSERT INTO attachment(batch, name, mime, sha256,"
+				  " data, actor, at) VALUES(?1,?2,?3,?4,?5,?6,?7)";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_int64(s, 1, batch);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, mime, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, sha256, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(s, 5, data, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, actor, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 7, clock_now());
+	if ((rc = store_step_done(st, s, "attachment")) == FINCA_OK)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_attachments(struct store *st, int64_t batch, json_t *arr)
+{
+	static const char sql[] = "SELECT id, name, mime, sha256, length(data) AS size,"
+				  " actor, at FROM attachment WHERE batch=?1 ORDER BY id";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_int64(s, 1, batch);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_array_append_new(arr, row_json(s));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? FINCA_OK : store_err(st, "attachments");
+}
+
+int store_attachment_get(struct store *st, int64_t batch, int64_t id, char **name,
+			 char **mime, unsigned char **data, size_t *len)
+{
+	static const char sql[] = "SELECT name, mime, data FROM attachment"
+				  " WHERE batch=?1 AND id=?2";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_int64(s, 1, batch);
+	sqlite3_bind_int64(s, 2, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(s, 2);
+		*data = xcalloc(1, *len + 1);
+		memcpy(*data, sqlite3_column_blob(s, 2), *len);
+		*name = xstrdup((const char *)sqlite3_column_text(s, 0));
+		*mime = xstrdup((const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return FINCA_OK;
+	return rc == SQLITE_DONE ? err_set(FINCA_ENOTFOUND, "no attachment %lld in batch %lld",
+					   (long long)id, (long long)batch)
+				 : store_err(st, "attachment");
+}
+
+int store_grants(struct store *st, const char *person, const char *app, int64_t now,
+		 json_t *arr)
+{
+	static const char sql[] =
+		"SELECT app, roles, not_after FROM access_grant"
+		" WHERE person=?1 AND (?2 IS NULL OR app=?2) AND state='active'"
+		" AND (not_after IS NULL OR not_after>?3)"
+		" AND EXISTS(SELECT 1 FROM cert WHERE id_number=?1 AND status=0"
+		" AND not_after>?3 AND issuer='issuing') ORDER BY app";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_text(s, 1, person, -1, SQLITE_TRANSIENT);
+	if (app)
+		sqlite3_bind_text(s, 2, app, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, now);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_array_append_new(arr, row_json(s));
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? FINCA_OK : store_err(st, "grants");
+}
+
+int store_grant_find(struct store *st, const char *person, const char *app, json_t **out)
+{
+	static const char sql[] = "SELECT * FROM access_grant WHERE person=?1 AND app=?2";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_text(s, 1, person, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, app, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = row_json(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return FINCA_OK;
+	return rc == SQLITE_DONE ? FINCA_ENOTFOUND : store_err(st, "grant");
+}
+
+int store_expiring(struct store *st, int scope, const char *val, int64_t now,
+		   int64_t until, int64_t after, int limit, json_t *items, int64_t *next)
+{
+	static const char *const conds[] = {
+		[ROW_ALL] = "1",
+		[ROW_UNIT] = "(c.unit_code=?1 OR p.unit=?1)",
+		[ROW_NODE] = "(p.unit IN (SELECT code FROM unit WHERE node IN " NODESET ")"
+			     " OR c.unit_code IN (SELECT code FROM unit WHERE node IN " NODESET "))",
+		[ROW_DEPT] = "0",
+		[ROW_PERSON] = "c.id_number=?1",
+	};
+	char sql[1024];
+	sqlite3_stmt *s;
+	int64_t last = 0;
+	int rc, n = 0;
+
+	*next = 0;
+	snprintf(sql, sizeof sql,
+		 "SELECT c.id, c.serial, c.subject, p.name, c.id_number, c.unit_code,"
+		 " coalesce(p.unit, c.unit_code) AS unit, c.profile, c.not_after,"
+		 " (c.not_after-?2)/86400 AS days_left"
+		 " FROM cert c LEFT JOIN person p ON p.id_number=c.id_number"
+		 " WHERE c.issuer='issuing' AND c.status=0 AND c.not_after>?2"
+		 " AND c.not_after<=?3 AND c.id>?4 AND c.superseded_by IS NULL AND %s"
+		 " ORDER BY c.id LIMIT %d", conds[scope], limit + 1);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_err(st, "expiring");
+	if (scope != ROW_ALL)
+		sqlite3_bind_text(s, 1, val, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, until);
+	sqlite3_bind_int64(s, 4, after);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n++ == limit) {
+			*next = last; /* more follow */
+			break;
+		}
+		last = sqlite3_column_int64(s, 0);
+		json_array_append_new(items, row_json(s));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_err(st, "expiring");
+	return FINCA_OK;
+}

@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# The regulation walked through (art. 19-25): a county unit's information
+# officer registers people and submits a batch; the approving department
+# approves; the city operator (the county is served by its city, 代管)
+# produces USBKeys (SoftHSM2) and hands them over; one holder loses the key
+# (emergency freeze, then reissue), one retires (revoke, token returned),
+# one changes unit (update), one renews.  At each step openssl ocsp / crl
+# show the right status and the audit chain verifies; refusals by role or
+# scope change nothing.
+. "$(dirname "$0")/../lib.sh"
+
+M=/usr/lib/softhsm/libsofthsm2.so
+mkdir tokens
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$T" >softhsm2.conf
+export SOFTHSM2_CONF=$T/softhsm2.conf
+
+# resident ID numbers and unit codes with their check characters
+rid() { python3 -c 'import sys
+b=sys.argv[1]; w=[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2]
+print(b+"10X98765432"[sum(int(c)*x for c,x in zip(b,w))%11])' "$1"; }
+uscc() { python3 -c 'import sys
+a="0123456789ABCDEFGHJKLMNPQRTUWXY"; w=[1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28]
+b=sys.argv[1]; c=31-sum(a.index(ch)*x for ch,x in zip(b,w))%31
+print(b+a[c%31])' "$1"; }
+
+port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
+base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
+out=$(finca -d ca init --algo p256 --url $base) || echo "not ok - init: $out"
+export FINCA_ACCOUNT_PASSWORD=$(sed -n 's/^  password    \([^ ]*\) .*/\1/p' <<<"$out")
+printf '[token]\nmodule = %s\nalgorithm = p256\n' $M >>ca/finca.conf
+A() { "$FINCA" -d ca --as "$@"; }   # A ACCOUNT COMMAND...: act as an account
+
+# --- organisations (the administrator) ---
+U1=$(uscc 12350121MB0000001); U2=$(uscc 12350100MB0000002)
+ok "province node" A admin node add --code 350000 --name 福建省 --level province
+ok "city node" A admin node add --code 350100 --name 福州市 --level city --parent 350000
+ok "county served by its city" A admin node add --code 350121 --name 闽侯县 --level county \
+	--parent 350100 --served-by 350100
+fails "a city cannot be served" "only a county" A admin node add --code 350200 --name 厦门市 \
+	--level city --parent 350000 --served-by 350100
+ok "approving department" A admin dept add --code yusuan --name 预算处 --node 350000
+ok "application system" A admin app add --code ysgl --name 预算管理一体化系统 --dept yusuan
+fails "a unit code with a wrong check character" "check" A admin unit add --code ${U1%?}0 \
+	--name 闽侯县第一中学 --type 事业单位 --node 350121
+ok "county unit" A admin unit add --code $U1 --name 闽侯县第一中学 --type 事业单位 --node 350121
+ok "city unit" A admin unit add --code $U2 --name 福州市财政局 --type 行政机关 --node 350100
+
+# --- accounts, one per role ---
+for n in io1 io2 ap1 op1 op2 aud1; do mk_tls $n || echo "not ok - cert $n"; done
+PW=account-pass-1
+ok "officer of the county unit" A admin account add io1 --role officer --scope $U1 --cert io1.crt
+ok "officer of the city unit" A admin account add io2 --role officer --scope $U2 --cert io2.crt
+ok "approver" A admin account add ap1 --role approver --scope yusuan --cert ap1.crt
+ok "city operator" env FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as admin account add op1 \
+	--role operator --scope 350100 --cert op1.crt
+ok "province operator" env FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as admin account add op2 \
+	--role operator --scope 350000 --cert op2.crt
+ok "auditor" A admin account add aud1 --role auditor --scope "" --cert aud1.crt
+OP() { env FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as "$@"; }
+
+# --- the officer registers 20 people and submits one batch ---
+ids=()
+for i in $(seq 1 20); do
+	id=$(rid 350121198$((i % 10))0101$(printf %03d $i)); ids+=($id)
+	printf '%s,%s,%s,%s\n' "$id" "用户$i" "1380000$(printf %04d $i)" "u$i@example.cn"
+done >people.csv
+fails "the officer cannot register into another unit" "request|another unit" \
+	A io1 person add --id-number ${ids[0]} --name 用户1 --unit $U2
+while IFS=, read -r id name phone mail; do
+	A io1 person add --id-number $id --name $name --unit $U1 --phone $phone --email $mail \
+		>/dev/null || echo "not ok - person $id"
+done <people.csv
+same "20 persons registered" "$(A io1 person list --json | jq '.items | length')" 20
+same "another unit's officer sees none of them" "$(A io2 person list --json | jq '.items | length')" 0
+fails "a bad ID number is named" "id_number" A io1 person add --id-number 35012119800101001X \
+	--name 某 --unit $U1
+reqs='['; for id in "${ids[@]}"; do
+	reqs+="{\"type\":\"apply\",\"subject\":\"$id\",\"app\":\"ysgl\"},"; done
+reqs="${reqs%,}]"
+
+# the daemon, for the batch upload over the API, OCSP and the CRL
+"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
+pid=$!
+trap 'kill $pid 2>/dev/null; cp serve.log /tmp/ra-serve.log; rm -rf "$T"' EXIT
+for _ in $(seq 50); do curl -s $base/ca.crt >/dev/null && break; sleep 0.1; done
+C="curl -s --cacert ca/ca/service.crt"
+b=$($C --cert io1.crt --key io1.key -H 'Content-Type: application/json' \
+	-d "{\"requests\":$reqs,\"source\":\"20 people\"}" $api/batches)
+B=$(jq -r .batch <<<"$b"); [ "$B" != null ] || echo "# $b"
+same "one batch of 20 drafts" "$(jq -r .requests <<<"$b")" 20
+ok "submit the batch" A io1 batch submit $B
+fails "the officer cannot approve" "request.approve.*officer" A io1 batch approve $B
+fails "the operator cannot approve either" "request.approve.*operator" OP op1 batch approve $B
+ok "the approving department approves" A ap1 batch approve $B
+fails "the province operator does not make for the county" "another node makes it" \
+	OP op2 batch accept $B
+same "a refusal changed nothing" "$(A aud1 request list --batch $B --state approved --json |
+	jq '.items | length')" 20
+ok "the city operator accepts" OP op1 batch accept $B
+
+# --- production at the token station, handover, completion ---
+R=($(A aud1 request list --batch $B --json | jq -r '.items[].id'))
+serials=(); certs=()
+for i in $(seq 0 19); do
+	o=$(OP op1 token init --label key$i 2>&1) || echo "not ok - token init $i: $o"
+	pin=$(sed -n 's/^default PIN for the envelope: //p' <<<"$o")
+	s=$(sed -n 's/^token \([0-9a-f]*\) initialised.*/\1/p' <<<"$o")
+	o=$(FINCA_PIN=$pin OP op1 token enroll --serial $s --request ${R[$i]} 2>&1) ||
+		echo "not ok - enroll $i: $o"
+	serials+=($s); certs+=($(sed -n 's/.*certificate \([0-9A-F]*\) for.*/\1/p' <<<"$o"))
+	[ $i = 0 ] && pin0=$pin
+done
+same "20 certificates made on 20 USBKeys" "$(A aud1 request list --batch $B --state produced \
+	--json | jq '.items | length')" 20
+has "the subject names the holder and the unit" "O=闽侯县第一中学.*CN=用户1|CN=用户1.*O=闽侯县第一中学" \
+	"$(A aud1 cert show ${certs[0]} 2>/dev/null || "$FINCA" -d ca cert show ${certs[0]})"
+fails "handover names the handler" "handler" OP op1 request handover ${R[0]}
+ok "handover of the batch" OP op1 batch handover $B --handler 王经办
+ok "the officer confirms receipt" A io1 batch complete $B
+same "all 20 completed" "$(A aud1 request list --batch $B --state completed --json |
+	jq '.items | length')" 20
+"$FINCA" -d ca cert show ${certs[0]} --pem >c0.pem 2>/dev/null ||
+	sqlite3 ca/finca.db "select hex(der) from cert where serial='${certs[0]}'" | xxd -r -p |
+	openssl x509 -inform DER -out c0.pem
+ocsp() { openssl ocsp -issuer ca/ca/issuing.crt -serial 0x$1 -url $base/ocsp \
+	-CAfile ca/ca/root.crt 2>&1; }
+has "OCSP: the new certificate is good" ": good" "$(ocsp ${certs[0]})"
+
+# --- 1: a lost key: emergency freeze at once, then reissue ---
+fails "another unit's officer cannot freeze it" "another unit" A io2 request freeze-now ${certs[0]}
+ok "emergency freeze by the officer" A io1 request freeze-now ${certs[0]} --note "钥匙丢失"
+has "OCSP: on hold" "certificateHold" "$(ocsp ${certs[0]})"
+has "the freeze is recorded as an emergency request" '"emergency": true' \
+	"$(A aud1 request list --q 用户1 --json)"
+r=$(A io1 request create --type reissue --subject ${ids[0]} --app ysgl --cert ${certs[0]} \
+	--reason lost --json | jq -r .id)
+ok "submit the reissue" A io1 request submit $r
+fails "rejection needs a reason" "reason" A ap1 request reject $r
+ok "approve" A ap1 request approve $r
+ok "accept" OP op1 request accept $r
+fails "the operator cannot produce it without a USBKey" "token station" OP op1 request produce $r
+o=$(OP op1 token init --label key-new0 2>&1); pin=$(sed -n 's/^default PIN for the envelope: //p' <<<"$o")
+s=$(sed -n 's/^token \([0-9a-f]*\) initialised.*/\1/p' <<<"$o")
+o=$(FINCA_PIN=$pin OP op1 token enroll --serial $s --request $r 2>&1)
+has "reissued onto a new USBKey" "enrolled: certificate" "$o"
+new0=$(sed -n 's/.*certificate \([0-9A-F]*\) for.*/\1/p' <<<"$o")
+has "OCSP: the lost key's certificate is revoked (keyCompromise)" "keyCompromise" "$(ocsp ${certs[0]})"
+has "OCSP: the new one is good" ": good" "$(ocsp $new0)"
+has "the lost token is marked lost" "lost" "$(OP op1 token show ${serials[0]})"
+ok "handover and completion" sh -c "env FINCA_ACCOUNT_PASSWORD=$PW $FINCA -d ca --as op1 \
+	request handover $r --handler 王经办 && $FINCA -d ca --as io1 request complete $r"
+
+# --- 2: retirement: revoke, the token comes back ---
+r=$(A io1 request create --type revoke --subject ${ids[1]} --app ysgl --cert ${certs[1]} \
+	--reason cessationOfOperation --json | jq -r .id)
+for step in "io1 request submit" "ap1 request approve"; do ok "revoke: $step" A $step $r; done
+ok "revoke: accept" OP op1 request accept $r
+ok "revoke: produce (the certificate is revoked)" OP op1 request produce $r
+has "OCSP: revoked, cessationOfOperation" "cessationOfOperation" "$(ocsp ${certs[1]})"
+fails "no completion before the handover" "handover first" A io1 request complete $r
+ok "handover, the key not brought" OP op1 request handover $r --handler 李经办
+fails "no completion before the old USBKey is back (art. 22)" "must be returned" \
+	A io1 request complete $r
+ok "the old key comes back" OP op1 request return $r --handler 李经办
+ok "complete" A io1 request complete $r
+has "the token is returned" "returned" "$(OP op1 token show ${serials[1]})"
+
+# --- 3: a change of unit: update ---
+r=$(A io1 request create --type update --subject ${ids[2]} --app ysgl --cert ${certs[2]} \
+	--data "{\"unit\":\"$U2\"}" --json | jq -r .id)
+for step in "io1 request submit" "ap1 request approve"; do ok "update: $step" A $step $r; done
+ok "update: accept" OP op1 request accept $r
+o=$(OP op1 token init --label key-new2 2>&1); pin=$(sed -n 's/^default PIN for the envelope: //p' <<<"$o")
+s=$(sed -n 's/^token \([0-9a-f]*\) initialised.*/\1/p' <<<"$o")
+o=$(FINCA_PIN=$pin OP op1 token enroll --serial $s --request $r 2>&1)
+has "update: made on a new USBKey" "enrolled: certificate" "$o"
+new2=$(sed -n 's/.*certificate \([0-9A-F]*\) for.*/\1/p' <<<"$o")
+has "update: the new certificate names the new unit" "福州市财政局" "$("$FINCA" -d ca cert show $new2)"
+has "OCSP: the old one is superseded" "superseded" "$(ocsp ${certs[2]})"
+ok "update: handover with the old key back" OP op1 request handover $r --handler 王经办 --old-returned
+ok "update: complete" A io1 request complete $r
+
+# --- 4: renewal ---
+r=$(A io1 request create --type renew --subject ${ids[3]} --app ysgl --cert ${certs[3]} --json |
+	jq -r .id)
+for step in "io1 request submit" "ap1 request approve"; do ok "renew: $step" A $step $r; done
+ok "renew: accept" OP op1 request accept $r
+o=$(OP op1 token init --label key-new3 2>&1); pin=$(sed -n 's/^default PIN for the envelope: //p' <<<"$o")
+s=$(sed -n 's/^token \([0-9a-f]*\) initialised.*/\1/p' <<<"$o")
+o=$(FINCA_PIN=$pin OP op1 token enroll --serial $s --request $r 2>&1)
+has "renew: made" "enrolled: certificate" "$o"
+new3=$(sed -n 's/.*certificate \([0-9A-F]*\) for.*/\1/p' <<<"$o")
+has "OCSP: the renewed one is good" ": good" "$(ocsp $new3)"
+has "OCSP: the old one is superseded" "superseded" "$(ocsp ${certs[3]})"
+ok "renew: handover with the old key back" OP op1 request handover $r --handler 王经办 --old-returned
+ok "renew: complete" A io1 request complete $r
+
+# --- the CRL agrees ---
+ok "a CRL" OP op1 crl --out full.crl
+crl=$(openssl crl -in full.crl -noout -text)
+has "the CRL lists the lost key's certificate" "${certs[0]}" "$crl"
+has "the CRL lists the retired holder's" "${certs[1]}" "$crl"
+if grep -q "$new0" <<<"$crl"; then echo "not ok - the reissued certificate is on the CRL"
+else echo "ok - the reissued certificate is not on the CRL"; fi
+
+# --- access authorization, and grants suspended by a freeze ---
+r=$(A io1 request create --type authorize --subject ${ids[4]} --app ysgl \
+	--data '{"action":"grant","roles":"录入,查询","not_after":"2030-01-01"}' --json | jq -r .id)
+for step in "io1 request submit" "ap1 request approve"; do ok "grant: $step" A $step $r; done
+ok "grant: accept" OP op1 request accept $r
+ok "grant: produce" OP op1 request produce $r
+ok "grant: complete (nothing to hand over)" A io1 request complete $r
+
+# --- forms, attachments, audit ---
+ok "the personal form of the batch" A io1 batch forms $B --out batch.pdf
+has "it is a PDF in Chinese" "个人数字证书申请表" "$(pdftotext batch.pdf - 2>/dev/null)"
+ok "the stamped scan is attached" A io1 batch attach $B --file batch.pdf
+fails "a text file is not a scan" "PDF, PNG or JPEG" A io1 batch attach $B --file people.csv
+has "the batch lists its attachment" "batch.pdf" "$(A ap1 batch show $B --json)"
+has "refusals are audited" "auth.denied" "$("$FINCA" -d ca audit list)"
+ok "the audit chain verifies" finca -d ca audit verify
