@@ -46,5 +46,6 @@ int cmd_org(struct cli *c, int argc, char **argv);
 /* request, batch */
 int cmd_request(struct cli *c, int argc, char **argv);
 int cmd_expiring(struct cli *c, int argc, char **argv);
+int cmd_remind(struct cli *c, int argc, char **argv);
 
 #endif

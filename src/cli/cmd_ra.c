@@ -142,6 +142,23 @@ static void print_list(json_t *l, const char *const *cols, int as_json)
 	json_decref(l);
 }
 
+/* Every bad row of an import or batch, one line each, on stderr. */
+static void print_problems(json_t *errs)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(errs, i, e)
+		if (opt(e, "sheet"))
+			fprintf(stderr, "%s row %lld, %s: %s\n", opt(e, "sheet"),
+				(long long)json_integer_value(json_object_get(e, "row")),
+				opt(e, "column"), opt(e, "message"));
+		else
+			fprintf(stderr, "item %lld, %s: %s\n",
+				(long long)json_integer_value(json_object_get(e, "index")) + 1,
+				opt(e, "field"), opt(e, "message"));
+}
+
 static int page_opts(json_t *o, struct page *p)
 {
 	const char *v;
@@ -284,14 +301,8 @@ static int req_cmd(struct cli *c, int batch, int argc, char **argv)
 			rc = write_out(v, buf, len);
 	} else if (!strcmp(verb, "import") && batch && pos) {
 		if ((rc = file_read(pos, 64 << 20, &buf, &len)) == FINCA_OK &&
-		    (rc = ra_import(ca, &a, buf, len, pos, &res, &errs)) != FINCA_OK && errs) {
-			size_t i;
-			json_t *e;
-			json_array_foreach(errs, i, e)
-				fprintf(stderr, "%s row %lld, %s: %s\n", opt(e, "sheet"),
-					(long long)json_integer_value(json_object_get(e, "row")),
-					opt(e, "column"), opt(e, "message"));
-		}
+		    (rc = ra_import(ca, &a, buf, len, pos, &res, &errs)) != FINCA_OK)
+			print_problems(errs);
 	} else if (!strcmp(verb, "create") && !batch) {
 		struct req_spec sp;
 		json_t *data = NULL;
@@ -382,14 +393,16 @@ int cmd_expiring(struct cli *c, int argc, char **argv)
 					    "not_after", "days_left", NULL };
 	struct ca *ca = NULL;
 	struct actor a;
-	json_t *o = NULL, *res = NULL;
-	const char *pos, *d;
+	json_t *o = NULL, *res = NULL, *errs = NULL;
+	const char *pos, *d, *app;
 	struct page p;
-	int rc, as_json, days = 30;
+	int rc, as_json, renew, days = 30;
 
-	if ((rc = parse_opts(argc - 1, argv + 1, "json", &o, &pos)))
+	if ((rc = parse_opts(argc - 1, argv + 1, "json renew", &o, &pos)))
 		return rc;
 	as_json = take_flag(o, "json");
+	renew = take_flag(o, "renew");
+	app = take(o, "app");
 	if ((d = take(o, "days")) && ((days = atoi(d)) < 1 || days > 3650)) {
 		rc = cli_usage("--days: 1..3650");
 		goto out;
@@ -399,17 +412,23 @@ int cmd_expiring(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, 0, &ca)))
 		goto out;
 	if ((rc = cli_actor(c, ca, &a)) != FINCA_OK ||
-	    (rc = ra_expiring(ca, &a, days, &p, &res)) != FINCA_OK) {
+	    (rc = renew ? ra_renew_due(ca, &a, days, app, &res, &errs)
+			: ra_expiring(ca, &a, days, &p, &res)) != FINCA_OK) {
+		print_problems(errs);
 		rc = cli_fail(rc);
 		goto out;
 	}
-	print_list(res, cols, as_json);
+	if (renew)
+		print_obj(res, as_json);
+	else
+		print_list(res, cols, as_json);
 	res = NULL;
 out:
 	json_decref(all_opts);
 	all_opts = NULL;
 	json_decref(o);
 	json_decref(res);
+	json_decref(errs);
 	ca_free(ca);
 	return rc;
 }

@@ -9,10 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* XXX: also in cli.h once main.c dispatches "remind"; until then this keeps
- * -Wmissing-prototypes quiet. */
-int cmd_remind(struct cli *c, int argc, char **argv);
-
 int cmd_remind(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -48,7 +48,7 @@ static const char usage[] =
 "                                       $FINCA_ACCOUNT_PASSWORD or the terminal)\n"
 "  app add NAME --cert FILE | list [--json]\n"
 "                                       application systems (mutual TLS)\n"
-"  token list | init [--label L] | enroll --profile P --subject DN [--person ID]\n"
+"  token list | init [--label L] | enroll (--request ID | --profile P --subject DN [--person ID])\n"
 "       [--replaces SERIAL] [--days N] | change-pin | reset-pin | sign --data TEXT\n"
 "       [--module PATH] [--serial S] [--algo A] [--server URL --cert F --key F]\n"
 "                                       the USBKey station (PINs: $FINCA_PIN,\n"
@@ -56,6 +56,32 @@ static const char usage[] =
 "  token inventory [--state S] | show SERIAL | handover SERIAL --to WHOM\n"
 "       | return SERIAL --from WHOM [--reason R] | mark SERIAL STATE\n"
 "                                       the token inventory and its records\n"
+"  remind [--now TIME]                  one reminder pass: queue expiry notices\n"
+"                                       and deliver what is due ([notify])\n"
+"\n"
+"Registration authority: every command acts as an account, --as NAME (or\n"
+"$FINCA_AS; administrators and operators give $FINCA_ACCOUNT_PASSWORD), and\n"
+"is checked against its role and scope.\n"
+"  node|dept|app|unit|person|device add --FIELD VALUE ... | edit KEY --FIELD VALUE ...\n"
+"       | show KEY | list [--q TEXT] [--filter CODE] [--after ID] [--limit N] [--json]\n"
+"       node: code name level(province|city|county) parent served_by email webhook\n"
+"       dept: code name node;  app: code name dept (app add CODE --cert F: its account)\n"
+"       unit: code(统一社会信用代码) name type node officer phone email webhook\n"
+"       person: id_number name unit phone email;  device: code name unit\n"
+"  request create --type T --subject ID --app CODE [--cert SERIAL] [--reason R]\n"
+"       [--data JSON] [--kind person|unit|device] [--note N]\n"
+"       T: apply renew update reissue freeze unfreeze revoke pin-reset authorize\n"
+"  request ACTION ID [--reason R] [--handler H] [--date D] [--old-returned]\n"
+"       ACTION: submit withdraw resubmit approve reject accept produce handover\n"
+"       return complete  (apply/renew/update/reissue of a person and pin-reset are\n"
+"       produced at the token station: token enroll|reset-pin --request ID)\n"
+"  request show ID | list [--state S] [--batch B] [--filter TYPE] [--q TEXT] [--json]\n"
+"  request freeze-now SERIAL [--note N]  紧急冻结: freeze at once (art. 25)\n"
+"  request form ID --out F.pdf          the annex form, pre-filled\n"
+"  batch template --out F.xlsx | import FILE | show ID | ACTION ID ...\n"
+"       | forms ID --out F.pdf [--form person|unit|pinreset] | attach ID --file SCAN\n"
+"  expiring [--days N] [--json] | --renew [--app CODE]  certificates due in your\n"
+"                                       scope; --renew: one batch of renew requests\n"
 "  version\n"
 "\n"
 "DIR defaults to $FINCA_DIR.  The CA passphrase comes from $FINCA_PASSPHRASE\n"
@@ -260,5 +286,7 @@ int main(int argc, char **argv)
 		return cmd_token(&c, argc, argv);
 	if (!strcmp(cmd, "serve"))
 		return cmd_serve(&c, argc, argv);
+	if (!strcmp(cmd, "remind"))
+		return cmd_remind(&c, argc, argv);
 	return cli_usage("unknown command '%s'", cmd);
 }

@@ -295,6 +295,7 @@ int store_notice_due(struct store *st, int64_t now, int limit, notice_cb cb, voi
 /* Moves a pending notice's next_at to until: a delivery in progress is
  * not picked up again by another process meanwhile. */
 int store_notice_lease(struct store *st, int64_t id, int64_t until);
+/* Delivered at at (counted as an attempt; next_at becomes at). */
 int store_notice_sent(struct store *st, int64_t id, int64_t at);
 /* One more failed attempt (error kept in last_error): pending again with
  * backoff, or failed after NOTICE_MAX_ATTEMPTS. */

@@ -64,8 +64,8 @@ has "missing field named" '"field":"csr"' "$($C -H "Authorization: Bearer $tok" 
 has "not JSON" "not a JSON object" "$($C -H "Authorization: Bearer $tok" -X POST -d 'profile=x' $api/certs)"
 has "bad ID number explained" "check character" "$($C -H "Authorization: Bearer $tok" -X POST -d "$(sed 's/35010419700101001X/350104197001010010/' <<<"$body")" $api/certs)"
 same "bad serial: 400" "$(opc -X POST -d '{"reason":"keyCompromise"}' $api/certs/xyz/revoke)" 400
-head -c 2000000 /dev/zero | tr '\0' 'a' >big.json
-same "2 MB body: 413" "$(opc -X POST --data-binary @big.json $api/certs)" 413
+head -c 26000000 /dev/zero | tr '\0' 'a' >big.json
+same "26 MB body (over body_max): 413" "$(opc -X POST --data-binary @big.json $api/certs)" 413
 same "nothing was stored by bad input" "$(rows ca cert)" "$before"
 
 # SM2 holder logs in by signed challenge (no TLS client certificate)

@@ -100,15 +100,14 @@ ok "the city operator accepts" OP op1 batch accept $B
 
 # --- production at the token station, handover, completion ---
 R=($(A aud1 request list --batch $B --json | jq -r '.items[].id'))
-serials=(); certs=()
+serials=(); certs=(); pins=()
 for i in $(seq 0 19); do
 	o=$(OP op1 token init --label key$i 2>&1) || echo "not ok - token init $i: $o"
 	pin=$(sed -n 's/^default PIN for the envelope: //p' <<<"$o")
 	s=$(sed -n 's/^token \([0-9a-f]*\) initialised.*/\1/p' <<<"$o")
 	o=$(FINCA_PIN=$pin OP op1 token enroll --serial $s --request ${R[$i]} 2>&1) ||
 		echo "not ok - enroll $i: $o"
-	serials+=($s); certs+=($(sed -n 's/.*certificate \([0-9A-F]*\) for.*/\1/p' <<<"$o"))
-	[ $i = 0 ] && pin0=$pin
+	serials+=($s); pins+=($pin); certs+=($(sed -n 's/.*certificate \([0-9A-F]*\) for.*/\1/p' <<<"$o"))
 done
 same "20 certificates made on 20 USBKeys" "$(A aud1 request list --batch $B --state produced \
 	--json | jq '.items | length')" 20
@@ -210,6 +209,37 @@ for step in "io1 request submit" "ap1 request approve"; do ok "grant: $step" A $
 ok "grant: accept" OP op1 request accept $r
 ok "grant: produce" OP op1 request produce $r
 ok "grant: complete (nothing to hand over)" A io1 request complete $r
+mk_tls ysgl && A admin app add ysgl --cert ysgl.crt >/dev/null || echo "not ok - app account"
+auth() { # -> /auth/verify's answer for the 5th holder's token signing a challenge
+	local ch sig
+	ch=$($C --cert ysgl.crt --key ysgl.key -X POST $api/auth/challenge | jq -r .challenge)
+	sig=$(FINCA_PIN=${pins[4]} "$FINCA" token sign --module $M --serial ${serials[4]} \
+		--data "$ch") || return 1
+	$C --cert ysgl.crt --key ysgl.key -X POST $api/auth/verify \
+		-d "$(jq -c --arg ch "$ch" '{certificate, signature, challenge: $ch}' <<<"$sig")"
+}
+v=$(auth)
+same "the application system sees the grant" "$(jq -c '[.grants[] | [.app, .roles]]' <<<"$v")" \
+	'[["ysgl","录入,查询"]]'
+ok "a freeze (emergency)" A io1 request freeze-now ${certs[4]}
+has "a frozen holder is refused" "refused|frozen" "$(auth)"
+same "its grants are suspended" "$(sqlite3 ca/finca.db "select count(*) from access_grant g where \
+	exists(select 1 from cert where id_number=g.person and status=0)")" 0
+r=$(A io1 request create --type unfreeze --subject ${ids[4]} --app ysgl --cert ${certs[4]} \
+	--json | jq -r .id)
+for step in "io1 request submit" "ap1 request approve"; do ok "unfreeze: $step" A $step $r; done
+ok "unfreeze: accept" OP op1 request accept $r
+ok "unfreeze: produce" OP op1 request produce $r
+has "OCSP: good again" ": good" "$(ocsp ${certs[4]})"
+same "the grant is back" "$(auth | jq -c '[.grants[].app]')" '["ysgl"]'
+
+# --- expiry (art. 14): the unit's list, and renew requests in one step ---
+n=$(A io1 expiring --days 800 --json | jq '.items | length')
+[ "$n" -ge 15 ] && echo "ok - the officer's expiry list ($n)" || echo "not ok - expiry list: $n"
+same "another unit's officer sees only its own" "$(A io2 expiring --days 800 --json |
+	jq -c '[.items[].unit] | unique')" "[\"$U2\"]"
+b=$(A io1 expiring --days 800 --renew --app ysgl --json)
+same "one batch of renew requests for them" "$(jq -r .requests <<<"$b")" "$n"
 
 # --- forms, attachments, audit ---
 ok "the personal form of the batch" A io1 batch forms $B --out batch.pdf

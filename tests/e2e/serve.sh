@@ -69,8 +69,8 @@ ok "garbage body: malformedRequest" sh -c "curl -sf -H 'Content-Type: applicatio
 	openssl ocsp -respin bad.der -resp_text -noverify 2>&1 | grep -q malformedrequest"
 same "wrong content type: 415" \
 	"$(curl -s -o /dev/null -w '%{http_code}' --data-binary @req.der $base/ocsp)" 415
-head -c 2000000 /dev/zero >big.bin
-same "2 MB body: 413" "$(curl -s -o /dev/null -w '%{http_code}' \
+head -c 26000000 /dev/zero >big.bin
+same "26 MB body (over body_max): 413" "$(curl -s -o /dev/null -w '%{http_code}' \
 	-H 'Content-Type: application/ocsp-request' --data-binary @big.bin $base/ocsp)" 413
 
 # the CRL at the CDP URL, and the CA certificate at caIssuers
