@@ -47,5 +47,6 @@ int cmd_org(struct cli *c, int argc, char **argv);
 int cmd_request(struct cli *c, int argc, char **argv);
 int cmd_expiring(struct cli *c, int argc, char **argv);
 int cmd_remind(struct cli *c, int argc, char **argv);
+int cmd_demo(struct cli *c, int argc, char **argv);
 
 #endif

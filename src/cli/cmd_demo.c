@@ -22,10 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* XXX: also in cli.h once main.c dispatches "demo"; until then this keeps
- * -Wmissing-prototypes quiet. */
-int cmd_demo(struct cli *c, int argc, char **argv);
-
 /* Administrative division codes (GB/T 2260).  闽侯县 has no making unit of
  * its own: Fuzhou serves it (代管, art. 6). */
 static const struct {

@@ -56,6 +56,9 @@ static const char usage[] =
 "  token inventory [--state S] | show SERIAL | handover SERIAL --to WHOM\n"
 "       | return SERIAL --from WHOM [--reason R] | mark SERIAL STATE\n"
 "                                       the token inventory and its records\n"
+"  demo seed                            the Fujian demo node: nodes, departments,\n"
+"                                       systems, units, persons, one account per role\n"
+"                                       (certificates and keys in DIR/demo)\n"
 "  remind [--now TIME]                  one reminder pass: queue expiry notices\n"
 "                                       and deliver what is due ([notify])\n"
 "\n"
@@ -86,6 +89,17 @@ static const char usage[] =
 "\n"
 "DIR defaults to $FINCA_DIR.  The CA passphrase comes from $FINCA_PASSPHRASE\n"
 "or the terminal.\n";
+
+#ifdef __SANITIZE_ADDRESS__
+/* LeakSanitizer in the test build: cairo 1.16 and fontconfig keep caches
+ * they never free when a form is drawn (see tests/unit/test_forms.c); not
+ * ours to fix, and nothing else is suppressed. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:cairo_surface_finish\nleak:libfontconfig.so\nleak:libcairo.so\n";
+}
+#endif
 
 int cli_fail(int rc)
 {
@@ -288,5 +302,7 @@ int main(int argc, char **argv)
 		return cmd_serve(&c, argc, argv);
 	if (!strcmp(cmd, "remind"))
 		return cmd_remind(&c, argc, argv);
+	if (!strcmp(cmd, "demo"))
+		return cmd_demo(&c, argc, argv);
 	return cli_usage("unknown command '%s'", cmd);
 }

@@ -342,7 +342,7 @@ static const struct kind *kind_by_headers(struct imp *im, size_t si, size_t r)
 	const struct sheet *s = &im->bk->sheets[si];
 	const struct kind *fit = NULL, *exact = NULL;
 	size_t nfit = 0, nexact = 0, nh = 0;
-	char names[256] = "";
+	char fits[256] = "", exacts[256] = "";
 
 	for (size_t c = 0; c < s->ncols; c++)
 		nh += *s->cells[r][c] != '\0';
@@ -372,12 +372,14 @@ static const struct kind *kind_by_headers(struct imp *im, size_t si, size_t r)
 			continue;
 		nfit++;
 		fit = k;
+		snprintf(fits + strlen(fits), sizeof fits - strlen(fits), "%s%s",
+			 *fits ? ", " : "", k->sheet);
 		if (have == kind_ncols(k) && have == nh) {
 			nexact++;
 			exact = k;
+			snprintf(exacts + strlen(exacts), sizeof exacts - strlen(exacts), "%s%s",
+				 *exacts ? ", " : "", k->sheet);
 		}
-		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
-			 *names ? ", " : "", k->sheet);
 	}
 	if (nexact == 1)
 		return exact;
@@ -390,7 +392,8 @@ static const struct kind *kind_by_headers(struct imp *im, size_t si, size_t r)
 			"密码初始化.csv, 访问授权.csv)");
 	else
 		problem(im, si, s->row_no[r], "the header row fits the sheets %s: name the file "
-			"after its sheet, e.g. %s.csv", names, fit->sheet);
+			"after its sheet, e.g. %s.csv", nexact ? exacts : fits,
+			nexact ? exact->sheet : fit->sheet);
 	return NULL;
 }
 
@@ -663,18 +666,48 @@ static int app_known(struct imp *im, const char *code)
 	return im->app_ok;
 }
 
+static int unit_cmp(const void *x, const void *y)
+{
+	const struct row *a = *(const struct row *const *)x, *b = *(const struct row *const *)y;
+
+	return strcmp(a->unit, b->unit);
+}
+
+/* The unit most rows name (a batch is one unit's, and a stray row should
+ * not make all the others wrong); NULL when no row has a valid one. */
+static const char *main_unit(struct imp *im)
+{
+	struct row **by = xcalloc(im->nrows ? im->nrows : 1, sizeof *by);
+	const char *best = NULL;
+	size_t n = 0, run = 0, most = 0;
+
+	for (size_t i = 0; i < im->nrows; i++)
+		if (im->rows[i].unit[0])
+			by[n++] = &im->rows[i];
+	qsort(by, n, sizeof *by, unit_cmp);
+	for (size_t i = 0; i < n; i++) {
+		run = i && !strcmp(by[i - 1]->unit, by[i]->unit) ? run + 1 : 1;
+		if (run > most) {
+			most = run;
+			best = by[i]->unit;
+		}
+	}
+	free(by);
+	return best;
+}
+
 /* The checks against what is registered: the person and its unit, the
  * unit a new person joins, the new unit of an update, the application
- * system; and that the whole file is for one unit (a batch is one unit's).  new[] holds the
- * 申请 rows that register their person, by ID number, after the call for
- * the 申请 rows (pass 0). */
+ * system; and that the row is for the batch's unit.  new[] holds the 申请
+ * rows that register their person, by ID number, once the 申请 rows are
+ * checked (pass 0 of check_rows). */
 static int check_registered(struct imp *im, struct row *rw, struct row **new, size_t nnew,
-			    const char **batch_unit)
+			    const char *batch_unit)
 {
 	struct store *st = ca_store(im->ca);
 	json_t *p = NULL;
 	const char *name;
-	int rc = FINCA_OK;
+	int rc = FINCA_OK, unit_bad = 0;
 
 	if (*rw->v[C_APP] && !app_known(im, rw->v[C_APP]))
 		bad(im, rw, C_APP, "no application system is registered with code '%.64s'",
@@ -688,35 +721,39 @@ static int check_registered(struct imp *im, struct row *rw, struct row **new, si
 		name = json_string_value(json_object_get(p, "name"));
 		/* XXX: an officer learns which unit another unit's person is
 		 * with; the ID number is needed to ask, so it stays */
-		if (pu && strcmp(pu, rw->unit))
+		if (pu && strcmp(pu, rw->unit)) {
 			bad(im, rw, C_UNIT, "%s is registered with unit %s, not %s", rw->id, pu,
 			    rw->unit);
-		else if (*rw->v[C_NAME] && name && strcmp(name, rw->v[C_NAME]))
+			unit_bad = 1;
+		} else if (*rw->v[C_NAME] && name && strcmp(name, rw->v[C_NAME])) {
 			bad(im, rw, C_NAME, "'%.64s' is not the name registered for %s%s",
 			    rw->v[C_NAME], rw->id, !strcmp(rw->k->type, "update") ?
 			    " (the new name goes under 新姓名)" : "");
+		}
 	} else if (rc != FINCA_ENOTFOUND) {
 		goto out;
 	} else if (!strcmp(rw->k->type, "apply")) {
-		if (!unit_known(im, rw->unit))
-			bad(im, rw, C_UNIT, "no unit is registered with code %s", rw->unit);
-		else
+		if (unit_known(im, rw->unit)) {
 			rw->enrol = 1;
+		} else {
+			bad(im, rw, C_UNIT, "no unit is registered with code %s", rw->unit);
+			unit_bad = 1;
+		}
 	} else {
 		struct row **hit = nnew ? bsearch(rw->id, new, nnew, sizeof *new, id_cmp) : NULL;
-		if (!hit)
+		if (!hit) {
 			bad(im, rw, C_ID, "no person is registered with ID number %s (a new "
 			    "person is registered through a row of the 申请 sheet)", rw->id);
-		else if (strcmp((*hit)->unit, rw->unit))
+		} else if (strcmp((*hit)->unit, rw->unit)) {
 			bad(im, rw, C_UNIT, "%s joins unit %s on the 申请 sheet, not %s", rw->id,
 			    (*hit)->unit, rw->unit);
+			unit_bad = 1;
+		}
 	}
 	rc = FINCA_OK;
-	if (!*batch_unit)
-		*batch_unit = rw->unit;
-	else if (strcmp(*batch_unit, rw->unit))
+	if (!unit_bad && strcmp(batch_unit, rw->unit))
 		bad(im, rw, C_UNIT, "a batch is one unit's: the other rows are for unit %s, "
-		    "this one for %s", *batch_unit, rw->unit);
+		    "this one for %s", batch_unit, rw->unit);
 out:
 	json_decref(p);
 	return rc;
@@ -731,12 +768,13 @@ static int check_rows(struct imp *im, const char **batch_unit)
 	for (i = 0; i < im->nrows; i++)
 		check_cells(im, &im->rows[i]);
 	check_duplicates(im, by);
+	*batch_unit = main_unit(im);
 	/* the 申请 rows first: a person registered there may be named on
 	 * the other sheets of the same file */
 	for (int pass = 0; pass < 2; pass++) {
 		for (i = 0; i < im->nrows && rc == FINCA_OK; i++)
 			if (!strcmp(im->rows[i].k->type, "apply") == !pass)
-				rc = check_registered(im, &im->rows[i], new, nnew, batch_unit);
+				rc = check_registered(im, &im->rows[i], new, nnew, *batch_unit);
 		if (rc != FINCA_OK || pass)
 			break;
 		/* by[] is sorted by type then ID number: the new persons are a
@@ -949,7 +987,7 @@ int ra_import(struct ca *ca, const struct actor *a, const unsigned char *buf, si
 		good = !im.rows[i].bad;
 	if (!good)
 		goto report;
-	/* unit: the unit of the rows, the first one's when they differ */
+	/* unit: the unit of the rows, the most named one when they differ */
 	if (unit && (rc = may_unit(&im, unit)) != FINCA_OK)
 		goto out;
 	if ((rc = store_begin(st)) != FINCA_OK)

@@ -574,10 +574,13 @@ static int state_in(const char *list, const char *s)
 static int apply_move(struct ca *ca, const struct actor *a, const struct move *m,
 		      json_t *r, json_t *args)
 {
-	const char *from = str(r, "state"), *why = str(args, "reason");
+	const char *why = str(args, "reason");
 	int64_t id = json_integer_value(json_object_get(r, "id"));
-	char obj[32];
+	char obj[32], from[16];
 	int rc;
+
+	/* a copy: the member is replaced below */
+	snprintf(from, sizeof from, "%s", str(r, "state"));
 
 	if (!state_in(m->from, from))
 		return err_set(FINCA_ESTATE, "request %lld is %s: cannot %s it (only from %s)",
