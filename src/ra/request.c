@@ -295,11 +295,13 @@ int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
 		    const struct req_spec *sp, size_t n, json_t **out, json_t **errors)
 {
 	json_t **rows = xcalloc(n ? n : 1, sizeof *rows), *errs = json_array(), *ids;
+	json_t *seen = json_object(); /* "type subject" of the rows checked */
+	char key[160];
 	struct store *st = ca_store(ca);
 	const char *unit = NULL;
 	int64_t batch = 0, id;
 	int rc = FINCA_OK;
-	size_t i, j;
+	size_t i;
 
 	*out = NULL;
 	if (errors)
@@ -317,12 +319,15 @@ int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
 				"message", colon ? colon + 2 : m));
 			continue;
 		}
-		for (j = 0; j < i; j++)
-			if (rows[j] && !strcmp(str(rows[j], "type"), str(rows[i], "type")) &&
-			    !strcmp(str(rows[j], "subject"), str(rows[i], "subject")))
-				json_array_append_new(errs, json_pack("{s:I, s:s, s:s}", "index",
-					(json_int_t)i, "field", "subject", "message",
-					"the same subject twice for the same operation in one batch"));
+		/* one lookup per row, not a scan of the rows before it: a
+		 * spreadsheet of 10,000 rows took 10-50 s in that scan */
+		snprintf(key, sizeof key, "%s %s", str(rows[i], "type"), str(rows[i], "subject"));
+		if (json_object_get(seen, key))
+			json_array_append_new(errs, json_pack("{s:I, s:s, s:s}", "index",
+				(json_int_t)i, "field", "subject", "message",
+				"the same subject twice for the same operation in one batch"));
+		else
+			json_object_set_new(seen, key, json_true());
 		if (!unit)
 			unit = str(rows[i], "unit");
 		else if (strcmp(unit, str(rows[i], "unit")))
@@ -365,6 +370,7 @@ out:
 		json_decref(rows[i]);
 	free(rows);
 	json_decref(errs);
+	json_decref(seen);
 	return rc;
 }
 
