@@ -407,7 +407,8 @@ static int row_is_sample(const struct kind *k, const int map[NCOLS], char **cell
 	return 1;
 }
 
-/* Reads the rows of sheet si, of kind k, under header row hr. */
+/* Reads the rows of sheet si, of kind k, under header row hr.  Too many
+ * rows: FINCA_EINVAL, a problem recorded. */
 static int read_rows(struct imp *im, size_t si, const struct kind *k, size_t hr)
 {
 	struct sheet *s = &im->bk->sheets[si];
@@ -446,9 +447,11 @@ static int read_rows(struct imp *im, size_t si, const struct kind *k, size_t hr)
 				any = 1;
 		if (!any || row_is_sample(k, map, s->cells[r]))
 			continue;
-		if (im->nrows == IMPORT_ROWS_MAX)
-			return err_set(FINCA_EINVAL, "spreadsheet: more than %d request rows: "
-				       "split it into several uploads", IMPORT_ROWS_MAX);
+		if (im->nrows == IMPORT_ROWS_MAX) {
+			problem(im, SIZE_MAX, 0, "more than %d request rows: split the file into "
+				"several uploads", IMPORT_ROWS_MAX);
+			return FINCA_EINVAL;
+		}
 		if (im->nrows % 1024 == 0)
 			im->rows = xrealloc(im->rows, (im->nrows + 1024) * sizeof *im->rows);
 		rw = &im->rows[im->nrows++];
@@ -894,10 +897,10 @@ static int create(struct imp *im, const char *source, int *registered, json_t **
 			spec_of(of[n], &sp[n]);
 			n++;
 		}
-	/* even when other rows are bad already, so that every problem is
-	 * listed at once; the caller rolls it all back then */
 	if (n == 0)
 		goto out;
+	/* even when other rows are bad already, so that every problem is
+	 * listed at once; the caller rolls it all back then */
 	rc = ra_batch_create(im->ca, im->a, source, sp, n, res, &errs);
 	if (rc == FINCA_EINVAL && errs) {
 		json_array_foreach(errs, i, e) {
@@ -927,8 +930,7 @@ out:
 static int may_unit(struct imp *im, const char *unit)
 {
 	struct target t;
-	int rc;
-	int enrols = 0;
+	int rc, enrols = 0;
 
 	for (size_t i = 0; i < im->nrows && !enrols; i++)
 		enrols = im->rows[i].enrol && !im->rows[i].bad;
@@ -973,8 +975,9 @@ int ra_import(struct ca *ca, const struct actor *a, const unsigned char *buf, si
 		problem(&im, SIZE_MAX, 0, "%s", err_msg());
 		goto report;
 	}
-	if ((rc = read_sheets(&im, !(len >= 4 && !memcmp(buf, "PK\3\4", 4)))) != FINCA_OK)
-		goto out;
+	/* FINCA_EINVAL: too many rows, a problem recorded */
+	if (read_sheets(&im, !(len >= 4 && !memcmp(buf, "PK\3\4", 4))) != FINCA_OK)
+		goto report;
 	if (im.nrows == 0 && im.total == 0) {
 		problem(&im, SIZE_MAX, 0, "no request rows: fill in the sheets of the template "
 			"(申请, 延期, 更新, 补办, 冻结, 解冻, 注销, 密码初始化, 访问授权) below "
