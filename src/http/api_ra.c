@@ -36,14 +36,16 @@ static int page_of(struct call *k, struct page *p, enum MHD_Result *ret)
 	return 1;
 }
 
-/* Answers a core result: 200/201 with out, or the error. */
-static enum MHD_Result result(struct call *k, int rc, int status, json_t *out)
+/* Answers a core result: 200/201 with *out, or the error.  out is a
+ * pointer, read here, after the call that fills it: in result(k, f(&out),
+ * 200, &out) the order of evaluation would be unspecified. */
+static enum MHD_Result result(struct call *k, int rc, int status, json_t **out)
 {
 	if (rc != FINCA_OK) {
-		json_decref(out);
+		json_decref(*out);
 		return send_rc(k, rc);
 	}
-	return send_json(k, status, out);
+	return send_json(k, status, *out);
 }
 
 static enum MHD_Result binary(struct call *k, int rc, const char *type,
@@ -68,18 +70,18 @@ static enum MHD_Result org(struct call *k, struct actor *a, int kind, const char
 	if (!key && !strcmp(m, "GET")) {
 		if (!page_of(k, &p, &ret))
 			return ret;
-		return result(k, org_list(k->s->ca, a, kind, &p, &out), 200, out);
+		return result(k, org_list(k->s->ca, a, kind, &p, &out), 200, &out);
 	}
 	if (!key && !strcmp(m, "POST"))
 		return result(k, k->body ? org_add(k->s->ca, a, kind, k->body, &out)
 					 : err_set(FINCA_EINVAL, "expected a JSON object"),
-			      201, out);
+			      201, &out);
 	if (key && !strcmp(m, "GET"))
-		return result(k, org_show(k->s->ca, a, kind, key, &out), 200, out);
+		return result(k, org_show(k->s->ca, a, kind, key, &out), 200, &out);
 	if (key && !strcmp(m, "PATCH"))
 		return result(k, k->body ? org_edit(k->s->ca, a, kind, key, k->body, &out)
 					 : err_set(FINCA_EINVAL, "expected a JSON object"),
-			      200, out);
+			      200, &out);
 	return send_err(k, 405, "method", NULL, "not for this resource");
 }
 
@@ -109,7 +111,7 @@ static enum MHD_Result batch_result(struct call *k, int rc, json_t *out, json_t 
 		return send_json(k, 400, json_pack("{s:o, s:o}", "error", e, "problems", errs));
 	}
 	json_decref(errs);
-	return result(k, rc, 201, out);
+	return result(k, rc, 201, &out);
 }
 
 static enum MHD_Result batch_post(struct call *k, struct actor *a)
@@ -157,7 +159,7 @@ static enum MHD_Result one(struct call *k, struct actor *a, int batch, const cha
 		return send_err(k, 404, "not_found", NULL, "no such resource");
 	if (!op && !strcmp(m, "GET"))
 		return result(k, batch ? ra_batch_show(ca, a, id, &out)
-				       : ra_request_show(ca, a, id, &out), 200, out);
+				       : ra_request_show(ca, a, id, &out), 200, &out);
 	if (op && (!strcmp(op, "form.pdf") || !strcmp(op, "forms.pdf")) && !strcmp(m, "GET")) {
 		rc = ra_forms(ca, a, batch ? 0 : id, batch ? id : 0, query(k, "form"), &buf, &len);
 		return binary(k, rc, "application/pdf", buf, len);
@@ -182,7 +184,7 @@ static enum MHD_Result one(struct call *k, struct actor *a, int batch, const cha
 			return send_err(k, 400, "invalid", "data", "expected base64, at most 16 MiB");
 		rc = ra_attach(ca, a, id, name, buf, len, &out);
 		free(buf);
-		return result(k, rc, 201, out);
+		return result(k, rc, 201, &out);
 	}
 	if (!op || strcmp(m, "POST"))
 		return send_err(k, 405, "method", NULL, "GET it, or POST an action to it");
@@ -192,10 +194,10 @@ static enum MHD_Result one(struct call *k, struct actor *a, int batch, const cha
 		rc = ra_enroll_spec(ca, a, id, &rq, &out);
 		if (rc == FINCA_OK)
 			json_object_set_new(out, "request", json_integer(id));
-		return result(k, rc, 200, out);
+		return result(k, rc, 200, &out);
 	}
 	return result(k, batch ? ra_batch_act(ca, a, id, op, k->body, &out)
-			       : ra_request_act(ca, a, id, op, k->body, &out), 200, out);
+			       : ra_request_act(ca, a, id, op, k->body, &out), 200, &out);
 }
 
 enum MHD_Result api_ra(struct call *k, const char *p)
@@ -223,7 +225,7 @@ enum MHD_Result api_ra(struct call *k, const char *p)
 			if (!k->body)
 				return send_err(k, 400, "invalid", NULL, "expected a JSON object");
 			spec_of(k->body, &sp);
-			return result(k, ra_request_create(ca, &a, &sp, &out), 201, out);
+			return result(k, ra_request_create(ca, &a, &sp, &out), 201, &out);
 		}
 		if (!page_of(k, &pg, &ret))
 			return ret;
@@ -233,7 +235,7 @@ enum MHD_Result api_ra(struct call *k, const char *p)
 				return ret;
 			pg.filter = query(k, "type");
 			return result(k, ra_request_list(ca, &a, &pg, query(k, "state"), batch, &out),
-				      200, out);
+				      200, &out);
 		}
 	}
 	if (!strcmp(head, "requests") || !strcmp(head, "batches")) {
@@ -255,13 +257,13 @@ enum MHD_Result api_ra(struct call *k, const char *p)
 		if (!serial)
 			return send_err(k, 400, "invalid", "serial", "missing");
 		return result(k, ra_emergency_freeze(ca, &a, serial, jstr(k->body, "note"), &out),
-			      201, out);
+			      201, &out);
 	}
 	if (!strcmp(p, "expiring") && !strcmp(m, "GET")) {
 		long days = 30;
 		if (!query_int(k, "days", 1, 3650, &days, &ret) || !page_of(k, &pg, &ret))
 			return ret;
-		return result(k, ra_expiring(ca, &a, (int)days, &pg, &out), 200, out);
+		return result(k, ra_expiring(ca, &a, (int)days, &pg, &out), 200, &out);
 	}
 	if (!strcmp(p, "expiring/renew") && !strcmp(m, "POST")) {
 		json_int_t days = json_integer_value(json_object_get(k->body, "days"));
@@ -309,5 +311,5 @@ enum MHD_Result api_ra_claim(struct call *k)
 	rc = ra_emergency_freeze(ca, &a, norm, jstr(k->body, "note"), &out);
 	cert_rec_clear(&c);
 	json_decref(person);
-	return result(k, rc, 201, out);
+	return result(k, rc, 201, &out);
 }

@@ -113,7 +113,7 @@ static const char *kind_of(json_t *r)
 int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batch,
 	     const char *form, unsigned char **pdf, size_t *len)
 {
-	json_t *reqs = NULL, *keep = json_array(), *one = NULL, *r;
+	json_t *reqs = NULL, *keep = NULL, *one = NULL, *r;
 	struct form_person *fp = NULL;
 	struct form_unit *fu = NULL;
 	struct form_pinreset *fr = NULL;
@@ -129,6 +129,7 @@ int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batc
 		return err_set(FINCA_EINVAL, "form: expected person, unit or pinreset");
 	if ((rc = actor_may(ca, a, "forms.print", NULL)) != FINCA_OK)
 		return rc;
+	keep = json_array(); /* the rows the forms' strings point into */
 	if (batch) {
 		if ((rc = ra_batch_show(ca, a, batch, &one)) != FINCA_OK)
 			goto out;
