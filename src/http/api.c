@@ -298,12 +298,17 @@ struct list_acc {
 	int64_t last_id;
 };
 
+static int cert_scope(struct call *k, const struct cert_rec *c, const char *right,
+		      enum MHD_Result *ret);
+
 static int list_one(void *arg, const struct cert_rec *r)
 {
 	struct list_acc *la = arg;
 
-	json_array_append_new(la->arr, ca_cert_json(la->k->s->ca, r, clock_now()));
 	la->last_id = r->id;
+	if (!cert_scope(la->k, r, "cert.read", NULL))
+		return FINCA_OK; /* another node's: not listed */
+	json_array_append_new(la->arr, ca_cert_json(la->k->s->ca, r, clock_now()));
 	return FINCA_OK;
 }
 
@@ -376,6 +381,47 @@ static enum MHD_Result certs_list(struct call *k)
 }
 
 /* A stored certificate as JSON with its PEM, with HTTP status st. */
+/* An operator acts only on certificates its node makes (its units' and
+ * served counties' holders).  0 when c is outside: silent when ret is
+ * NULL (lists), else 403 sent and audited. */
+static int cert_scope(struct call *k, const struct cert_rec *c, const char *right,
+		      enum MHD_Result *ret)
+{
+	struct target t;
+	struct actor a;
+	char node[16];
+
+	if (strcmp(k->acct.role, "operator"))
+		return 1;
+	org_cert_node(k->s->ca, c, node);
+	if (!ret)
+		return !strcmp(node, k->acct.scope);
+	actor_from_account(&k->acct, &a);
+	memset(&t, 0, sizeof t);
+	t.node = node;
+	if (actor_may(k->s->ca, &a, right, &t) == FINCA_OK)
+		return 1;
+	*ret = send_err(k, 403, "forbidden", NULL, err_msg());
+	return 0;
+}
+
+/* cert_scope for a serial; 1 (letting the handler answer 404) when there
+ * is no such certificate. */
+static int serial_scope(struct call *k, const char *serial_in, const char *right,
+			enum MHD_Result *ret)
+{
+	struct cert_rec r;
+	char serial[41];
+	int ok = 1;
+
+	memset(&r, 0, sizeof r);
+	if (ca_serial_norm(serial_in, serial) == FINCA_OK &&
+	    store_cert_get(ca_store(k->s->ca), serial, &r) == FINCA_OK)
+		ok = cert_scope(k, &r, right, ret);
+	cert_rec_clear(&r);
+	return ok;
+}
+
 static enum MHD_Result show(struct call *k, const char *serial_in, int st)
 {
 	struct cert_rec r;
@@ -778,12 +824,13 @@ static enum MHD_Result certs_route(struct call *k, const char *rest)
 	if (!op) {
 		if (strcmp(k->r->method, "GET"))
 			return send_err(k, 405, "method", NULL, "GET only");
-		return allow(k, "cert.read", &ret) ? cert_show(k, serial) : ret;
+		return allow(k, "cert.read", &ret) && serial_scope(k, serial, "cert.read", &ret) ?
+		       cert_show(k, serial) : ret;
 	}
 	op++;
 	if (strcmp(k->r->method, "POST"))
 		return send_err(k, 405, "method", NULL, "POST only");
-	if (!allow(k, "cert.write", &ret))
+	if (!allow(k, "cert.write", &ret) || !serial_scope(k, serial, "cert.write", &ret))
 		return ret;
 	if (!strcmp(op, "revoke") || !strcmp(op, "freeze") || !strcmp(op, "unfreeze"))
 		return cert_change(k, serial, op);

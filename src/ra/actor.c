@@ -11,6 +11,8 @@
 static const struct {
 	const char *right, *roles;
 } rights[] = {
+	{ "cert.read", "admin auditor operator system" },  /* the certificate API */
+	{ "cert.write", "operator system" },
 	{ "org.read", "admin auditor operator approver officer system" },
 	{ "org.write", "admin system" },        /* nodes, departments, systems, units */
 	{ "person.write", "admin officer system" }, /* persons and devices of a unit */

@@ -16,7 +16,11 @@ ok "admin.key opens with the password" openssl pkey -in ca/admin.key -passin pas
 ok "operator TLS certificate" mk_tls op1
 ok "auditor TLS certificate" mk_tls aud1
 ok "app TLS certificate" mk_tls app1
-ok "account add operator" env FINCA_ACCOUNT_PASSWORD=operator-pass-1 "$FINCA" -d ca account add op1 --role operator --cert op1.crt
+# the province's making unit: its operator acts on certificates of holders
+# of no registered unit (operators act only within their node's scope)
+ok "province node" env FINCA_ACCOUNT_PASSWORD=$adminpw "$FINCA" -d ca --as admin node add \
+	--code 350000 --name 福建省 --level province
+ok "account add operator" env FINCA_ACCOUNT_PASSWORD=operator-pass-1 "$FINCA" -d ca account add op1 --role operator --scope 350000 --cert op1.crt
 ok "account add auditor" finca -d ca account add aud1 --role auditor --cert aud1.crt
 ok "app add" finca -d ca app add app1 --cert app1.crt
 fails "account with an unknown role" "expected admin, operator" finca -d ca account add x --role boss --cert op1.crt
