@@ -201,15 +201,14 @@ static int inv_enroll_end(struct station *st, const char *cert, const char *abor
  * reissue replaces); the station fills its options from it. */
 static int inv_request_spec(struct station *st)
 {
-	struct issue_req rq;
 	json_t *s;
 	int rc;
 
 	if (st->r)
 		rc = remote_call(st->r, "POST", "requests/%lld/enroll-spec", NULL, &st->spec,
 				 st->o.request);
-	else if ((rc = ra_enroll_spec(st->ca, &st->act, st->o.request, &rq, &st->spec)) == FINCA_OK)
-		json_object_set_new(st->spec, "request", json_integer(st->o.request));
+	else
+		rc = ra_enroll_spec(st->ca, &st->act, st->o.request, &st->spec);
 	if (rc != FINCA_OK)
 		return rc;
 	s = st->spec;

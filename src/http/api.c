@@ -161,12 +161,8 @@ static const struct {
 static int has_right(const char *role, const char *right)
 {
 	for (size_t i = 0; i < ARRAY_LEN(rights); i++)
-		if (!strcmp(rights[i].right, right)) {
-			const char *p = strstr(rights[i].roles, role);
-			size_t n = strlen(role);
-			return p && (p[n] == ' ' || p[n] == '\0') &&
-			       (p == rights[i].roles || p[-1] == ' ');
-		}
+		if (!strcmp(rights[i].right, right))
+			return word_in(rights[i].roles, role);
 	return 0;
 }
 

@@ -26,7 +26,7 @@ static int page_of(struct call *k, struct page *p, enum MHD_Result *ret)
 	long after = 0, limit = 100;
 
 	memset(p, 0, sizeof *p);
-	if (!query_int(k, "after", 0, INT64_MAX > LONG_MAX ? LONG_MAX : INT64_MAX, &after, ret) ||
+	if (!query_int(k, "after", 0, LONG_MAX, &after, ret) ||
 	    !query_int(k, "limit", 1, 1000, &limit, ret))
 		return 0;
 	p->q = query(k, "q");
@@ -190,11 +190,7 @@ static enum MHD_Result one(struct call *k, struct actor *a, int batch, const cha
 		return send_err(k, 405, "method", NULL, "GET it, or POST an action to it");
 	if (!batch && !strcmp(op, "enroll-spec")) {
 		/* the token station asks what to issue for an accepted request */
-		struct issue_req rq;
-		rc = ra_enroll_spec(ca, a, id, &rq, &out);
-		if (rc == FINCA_OK)
-			json_object_set_new(out, "request", json_integer(id));
-		return result(k, rc, 200, &out);
+		return result(k, ra_enroll_spec(ca, a, id, &out), 200, &out);
 	}
 	return result(k, batch ? ra_batch_act(ca, a, id, op, k->body, &out)
 			       : ra_request_act(ca, a, id, op, k->body, &out), 200, &out);

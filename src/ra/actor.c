@@ -28,16 +28,6 @@ static const struct {
 	{ "expiry.read", "admin auditor operator officer holder system" },
 };
 
-static int word_in(const char *list, const char *w)
-{
-	size_t n = strlen(w);
-
-	for (const char *p = list; (p = strstr(p, w)) != NULL; p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return 1;
-	return 0;
-}
-
 int actor_has(const struct actor *a, const char *right)
 {
 	for (size_t i = 0; i < ARRAY_LEN(rights); i++)
@@ -89,6 +79,14 @@ int actor_may(struct ca *ca, const struct actor *a, const char *right,
 	json_decref(d);
 	err_set(rc, "%s (%s %s): %s", right, a->role, a->name, why);
 	return rc;
+}
+
+int actor_row_scope(const struct actor *a)
+{
+	const char *r = a->role;
+
+	return !strcmp(r, "officer") ? ROW_UNIT : !strcmp(r, "operator") ? ROW_NODE :
+	       !strcmp(r, "approver") ? ROW_DEPT : !strcmp(r, "holder") ? ROW_PERSON : ROW_ALL;
 }
 
 void actor_from_account(const struct account_rec *a, struct actor *out)

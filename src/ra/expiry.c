@@ -10,9 +10,7 @@
 int ra_expiring(struct ca *ca, const struct actor *a, int days, const struct page *p,
 		json_t **out)
 {
-	const char *r = a->role;
-	int scope = !strcmp(r, "officer") ? ROW_UNIT : !strcmp(r, "operator") ? ROW_NODE :
-		    !strcmp(r, "holder") ? ROW_PERSON : ROW_ALL;
+	int scope = actor_row_scope(a); /* approvers have no expiry.read */
 	json_t *items = json_array(), *v;
 	int64_t now = clock_now(), next = 0;
 	size_t i;

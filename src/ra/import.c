@@ -1017,12 +1017,8 @@ report:
 	*out = res;
 	res = NULL;
 out:
-	if (in_tx) {
-		char keep[512];
-		snprintf(keep, sizeof keep, "%s", err_msg());
-		store_rollback(st);
-		err_set(rc, "%s", keep);
-	}
+	if (in_tx)
+		store_rollback(st); /* keeps the error message */
 	json_decref(res);
 	for (size_t i = 0; i < im.npb; i++)
 		free(im.pb[i].msg);

@@ -34,12 +34,13 @@ const char *org_kind_name(int kind) { return names[kind]; }
 const char *org_kind_plural(int kind) { return plurals[kind]; }
 const char *const *org_fields(int kind) { return fields[kind]; }
 
-static const char *str(json_t *o, const char *k)
+const char *ra_str(json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
 
 	return s && *s ? s : NULL;
 }
+
 
 static int bad(const char *field, const char *why)
 {
@@ -70,7 +71,7 @@ static int refers(struct ca *ca, const char *field, const char *table, const cha
 static int check(struct ca *ca, int kind, json_t *o)
 {
 	const char *const *f = fields[kind];
-	const char *key = str(o, f[0]), *v;
+	const char *key = ra_str(o, f[0]), *v;
 	char norm[19];
 	int rc;
 
@@ -78,22 +79,22 @@ static int check(struct ca *ca, int kind, json_t *o)
 		json_t *x = json_object_get(o, *p);
 		if (x && !json_is_string(x) && !json_is_null(x))
 			return bad(*p, "expected a string");
-		if ((v = str(o, *p)) && strlen(v) > 256)
+		if ((v = ra_str(o, *p)) && strlen(v) > 256)
 			return bad(*p, "longer than 256 bytes");
 	}
 	if (!key)
 		return bad(f[0], "missing");
-	if (!str(o, "name"))
+	if (!ra_str(o, "name"))
 		return bad("name", "missing");
-	if ((v = str(o, "email")) && (!strchr(v, '@') || strchr(v, ' ')))
+	if ((v = ra_str(o, "email")) && (!strchr(v, '@') || strchr(v, ' ')))
 		return bad("email", "not an e-mail address");
-	if ((v = str(o, "webhook")) && strncmp(v, "https://", 8) && strncmp(v, "http://", 7))
+	if ((v = ra_str(o, "webhook")) && strncmp(v, "https://", 8) && strncmp(v, "http://", 7))
 		return bad("webhook", "expected an http:// or https:// URL");
-	if ((v = str(o, "phone")) && (strlen(v) > 20 || strspn(v, "0123456789+- ") != strlen(v)))
+	if ((v = ra_str(o, "phone")) && (strlen(v) > 20 || strspn(v, "0123456789+- ") != strlen(v)))
 		return bad("phone", "expected digits, '+', '-' and spaces");
 	switch (kind) {
 	case ORG_NODE: {
-		const char *lv = str(o, "level"), *par = str(o, "parent"), *sb = str(o, "served_by");
+		const char *lv = ra_str(o, "level"), *par = ra_str(o, "parent"), *sb = ra_str(o, "served_by");
 		if (strlen(key) != 6 || strspn(key, "0123456789") != 6)
 			return bad("code", "expected a 6-digit administrative division code");
 		if (!lv || (strcmp(lv, "province") && strcmp(lv, "city") && strcmp(lv, "county")))
@@ -118,9 +119,9 @@ static int check(struct ca *ca, int kind, json_t *o)
 		{
 			/* the reference every one of them has */
 			const char *ref = kind == ORG_DEPT ? "node" : kind == ORG_APP ? "dept" : "unit";
-			if (!str(o, ref))
+			if (!ra_str(o, ref))
 				return bad(ref, "missing");
-			if ((rc = refers(ca, ref, ref, str(o, ref))) != FINCA_OK)
+			if ((rc = refers(ca, ref, ref, ra_str(o, ref))) != FINCA_OK)
 				return rc;
 		}
 		break;
@@ -128,20 +129,20 @@ static int check(struct ca *ca, int kind, json_t *o)
 		if (ident_uscc_check(key, norm) != FINCA_OK)
 			return err_wrap(FINCA_EINVAL, "code");
 		json_object_set_new(o, "code", json_string(norm));
-		if (!str(o, "type"))
+		if (!ra_str(o, "type"))
 			return bad("type", "missing (机构类型)");
-		if (!str(o, "node"))
+		if (!ra_str(o, "node"))
 			return bad("node", "missing");
-		if ((rc = refers(ca, "node", "node", str(o, "node"))))
+		if ((rc = refers(ca, "node", "node", ra_str(o, "node"))))
 			return rc;
 		break;
 	case ORG_PERSON:
 		if (ident_resident_id_check(key, norm) != FINCA_OK)
 			return err_wrap(FINCA_EINVAL, "id_number");
 		json_object_set_new(o, "id_number", json_string(norm));
-		if (!str(o, "unit"))
+		if (!ra_str(o, "unit"))
 			return bad("unit", "missing");
-		if ((rc = refers(ca, "unit", "unit", str(o, "unit"))))
+		if ((rc = refers(ca, "unit", "unit", ra_str(o, "unit"))))
 			return rc;
 		break;
 	}
@@ -153,11 +154,11 @@ static void target_of(int kind, json_t *o, struct target *t)
 {
 	memset(t, 0, sizeof *t);
 	if (kind == ORG_UNIT)
-		t->unit = str(o, "code");
+		t->unit = ra_str(o, "code");
 	else if (kind == ORG_PERSON || kind == ORG_DEVICE)
-		t->unit = str(o, "unit");
+		t->unit = ra_str(o, "unit");
 	if (kind == ORG_PERSON)
-		t->person = str(o, "id_number");
+		t->person = ra_str(o, "id_number");
 }
 
 static const char *write_right(int kind)
@@ -203,17 +204,17 @@ static int save(struct ca *ca, int kind, json_t *o, int insert, const char *acti
 
 	if ((rc = store_begin(st)) != FINCA_OK)
 		return rc;
-	snprintf(obj, sizeof obj, "%s:%s", names[kind], str(o, fields[kind][0]));
+	snprintf(obj, sizeof obj, "%s:%s", names[kind], ra_str(o, fields[kind][0]));
 	if ((rc = store_row_put(st, names[kind], o, insert, &id)) != FINCA_OK ||
 	    (rc = ca_audit(ca, action, obj, o)) != FINCA_OK) {
 		store_rollback(st);
 		if (rc == FINCA_ESTATE && insert)
-			err_set(rc, "%s '%s' exists already", names[kind], str(o, fields[kind][0]));
+			err_set(rc, "%s '%s' exists already", names[kind], ra_str(o, fields[kind][0]));
 		return rc;
 	}
 	if ((rc = store_commit(st)) != FINCA_OK)
 		return rc;
-	return store_row_get(st, names[kind], str(o, fields[kind][0]), out);
+	return store_row_get(st, names[kind], ra_str(o, fields[kind][0]), out);
 }
 
 int org_add(struct ca *ca, const struct actor *a, int kind, json_t *in, json_t **out)
@@ -275,22 +276,13 @@ out:
 
 /* The actor's view of table: ROW_ALL for the directory (nodes,
  * departments, systems) and for whole-deployment roles. */
+/* The actor's view of a kind: the directory (nodes, departments, systems)
+ * is everyone's; units, persons and devices follow the actor's scope. */
 static void scope_of(const struct actor *a, int kind, struct row_query *q)
 {
-	const char *r = a->role;
-
-	q->scope = ROW_ALL;
 	q->scope_val = a->scope;
-	if (kind == ORG_NODE || kind == ORG_DEPT || kind == ORG_APP)
-		return;
-	if (!strcmp(r, "officer"))
-		q->scope = ROW_UNIT;
-	else if (!strcmp(r, "operator"))
-		q->scope = ROW_NODE;
-	else if (!strcmp(r, "approver"))
-		q->scope = ROW_DEPT;
-	else if (!strcmp(r, "holder"))
-		q->scope = ROW_PERSON;
+	q->scope = kind == ORG_NODE || kind == ORG_DEPT || kind == ORG_APP ? ROW_ALL
+									: actor_row_scope(a);
 }
 
 int org_list(struct ca *ca, const struct actor *a, int kind, const struct page *p,
@@ -337,7 +329,7 @@ int org_show(struct ca *ca, const struct actor *a, int kind, const char *key, js
 	memset(&q, 0, sizeof q);
 	q.table = names[kind];
 	q.eq[0].col = fields[kind][0];
-	q.eq[0].val = str(o, fields[kind][0]);
+	q.eq[0].val = ra_str(o, fields[kind][0]);
 	scope_of(a, kind, &q);
 	if ((rc = store_row_list(ca_store(ca), &q, items, &next)) != FINCA_OK)
 		goto out;
@@ -346,7 +338,7 @@ int org_show(struct ca *ca, const struct actor *a, int kind, const char *key, js
 		target_of(kind, o, &t);
 		/* denied: the rule names why (role or scope) and audits it */
 		if ((rc = actor_may(ca, a, "org.read", &t)) == FINCA_OK)
-			rc = actor_may(ca, a, "org.read.none", NULL);
+			rc = err_set(FINCA_ENOTFOUND, "no %s '%s' in your scope", names[kind], key);
 		goto out;
 	}
 	*out = o;
@@ -364,9 +356,9 @@ int org_making_node(struct ca *ca, const char *unit, char node[16])
 
 	if ((rc = store_row_get(ca_store(ca), "unit", unit, &u)) != FINCA_OK)
 		goto out;
-	if ((rc = store_row_get(ca_store(ca), "node", str(u, "node"), &n)) != FINCA_OK)
+	if ((rc = store_row_get(ca_store(ca), "node", ra_str(u, "node"), &n)) != FINCA_OK)
 		goto out;
-	snprintf(node, 16, "%s", str(n, "served_by") ? str(n, "served_by") : str(n, "code"));
+	snprintf(node, 16, "%s", ra_str(n, "served_by") ? ra_str(n, "served_by") : ra_str(n, "code"));
 out:
 	json_decref(u);
 	json_decref(n);

@@ -10,12 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-static const char *str(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s && *s ? s : NULL;
-}
 
 #define ATTACH_MAX (16u << 20)
 
@@ -44,7 +38,7 @@ int ra_attach(struct ca *ca, const struct actor *a, int64_t batch, const char *n
 	if ((rc = store_row_get_id(st, "batch", batch, &b)) != FINCA_OK)
 		return err_set(rc, "no batch %lld", (long long)batch);
 	memset(&t, 0, sizeof t);
-	t.unit = str(b, "unit");
+	t.unit = ra_str(b, "unit");
 	if ((rc = actor_may(ca, a, "batch.attach", &t)) != FINCA_OK)
 		goto out;
 	EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL);
@@ -105,9 +99,9 @@ static json_t *row(struct ca *ca, json_t *keep, const char *table, const char *k
 
 static const char *kind_of(json_t *r)
 {
-	return !strcmp(str(r, "type"), "pin-reset") ? "pinreset" :
-	       !strcmp(str(r, "subject_kind"), "unit") ? "unit" :
-	       !strcmp(str(r, "subject_kind"), "person") ? "person" : "none";
+	return !strcmp(ra_str(r, "type"), "pin-reset") ? "pinreset" :
+	       !strcmp(ra_str(r, "subject_kind"), "unit") ? "unit" :
+	       !strcmp(ra_str(r, "subject_kind"), "person") ? "person" : "none";
 }
 
 int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batch,
@@ -162,50 +156,50 @@ int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batc
 		json_t *unit, *node, *app, *dept, *person;
 		if (strcmp(kind_of(r), form))
 			continue;
-		unit = row(ca, keep, "unit", str(r, "unit"));
-		node = row(ca, keep, "node", str(r, "node"));
-		app = row(ca, keep, "app", str(r, "app"));
-		dept = app ? row(ca, keep, "dept", str(app, "dept")) : NULL;
-		person = strcmp(form, "unit") ? row(ca, keep, "person", str(r, "subject")) : NULL;
-		doc.officer = str(unit, "officer");
-		doc.approver = str(dept, "name");
-		doc.maker = str(node, "name");
+		unit = row(ca, keep, "unit", ra_str(r, "unit"));
+		node = row(ca, keep, "node", ra_str(r, "node"));
+		app = row(ca, keep, "app", ra_str(r, "app"));
+		dept = app ? row(ca, keep, "dept", ra_str(app, "dept")) : NULL;
+		person = strcmp(form, "unit") ? row(ca, keep, "person", ra_str(r, "subject")) : NULL;
+		doc.officer = ra_str(unit, "officer");
+		doc.approver = ra_str(dept, "name");
+		doc.maker = ra_str(node, "name");
 		if (!strcmp(form, "person")) {
-			fp[n].name = str(r, "name");
-			fp[n].id_number = str(r, "subject");
-			fp[n].unit = str(unit, "name");
-			fp[n].unit_code = str(unit, "code");
-			fp[n].unit_type = str(unit, "type");
-			fp[n].phone = str(person, "phone");
-			fp[n].email = str(person, "email");
-			fp[n].op = form_op(str(r, "type"));
-			fp[n].reason = str(r, "reason") ? str(r, "reason") : str(r, "note");
-			fp[n].app_systems = str(app, "name");
-			fp[n].old_cert = str(r, "cert_serial");
-			fp[n].old_token = str(r, "token_serial");
+			fp[n].name = ra_str(r, "name");
+			fp[n].id_number = ra_str(r, "subject");
+			fp[n].unit = ra_str(unit, "name");
+			fp[n].unit_code = ra_str(unit, "code");
+			fp[n].unit_type = ra_str(unit, "type");
+			fp[n].phone = ra_str(person, "phone");
+			fp[n].email = ra_str(person, "email");
+			fp[n].op = form_op(ra_str(r, "type"));
+			fp[n].reason = ra_str(r, "reason") ? ra_str(r, "reason") : ra_str(r, "note");
+			fp[n].app_systems = ra_str(app, "name");
+			fp[n].old_cert = ra_str(r, "cert_serial");
+			fp[n].old_token = ra_str(r, "token_serial");
 		} else if (!strcmp(form, "unit")) {
-			fu[n].name = str(unit, "name");
-			fu[n].unit_code = str(unit, "code");
-			fu[n].unit_type = str(unit, "type");
-			fu[n].region = str(node, "name");
-			fu[n].phone = str(unit, "phone");
-			fu[n].officer = str(unit, "officer");
-			fu[n].officer_email = str(unit, "email");
-			fu[n].op = form_op(str(r, "type"));
-			fu[n].reason = str(r, "reason") ? str(r, "reason") : str(r, "note");
-			fu[n].app_systems = str(app, "name");
-			fu[n].old_cert = str(r, "cert_serial");
-			fu[n].old_token = str(r, "token_serial");
+			fu[n].name = ra_str(unit, "name");
+			fu[n].unit_code = ra_str(unit, "code");
+			fu[n].unit_type = ra_str(unit, "type");
+			fu[n].region = ra_str(node, "name");
+			fu[n].phone = ra_str(unit, "phone");
+			fu[n].officer = ra_str(unit, "officer");
+			fu[n].officer_email = ra_str(unit, "email");
+			fu[n].op = form_op(ra_str(r, "type"));
+			fu[n].reason = ra_str(r, "reason") ? ra_str(r, "reason") : ra_str(r, "note");
+			fu[n].app_systems = ra_str(app, "name");
+			fu[n].old_cert = ra_str(r, "cert_serial");
+			fu[n].old_token = ra_str(r, "token_serial");
 		} else {
-			fr[n].name = str(r, "name");
-			fr[n].id_number = str(r, "subject");
-			fr[n].unit = str(unit, "name");
-			fr[n].unit_code = str(unit, "code");
-			fr[n].phone = str(person, "phone");
-			fr[n].token_serial = str(r, "token_serial");
-			fr[n].cert_serial = str(r, "cert_serial");
+			fr[n].name = ra_str(r, "name");
+			fr[n].id_number = ra_str(r, "subject");
+			fr[n].unit = ra_str(unit, "name");
+			fr[n].unit_code = ra_str(unit, "code");
+			fr[n].phone = ra_str(person, "phone");
+			fr[n].token_serial = ra_str(r, "token_serial");
+			fr[n].cert_serial = ra_str(r, "cert_serial");
 			fr[n].cause = FORM_PIN_FORGOTTEN;
-			fr[n].reason = str(r, "note");
+			fr[n].reason = ra_str(r, "note");
 		}
 		n++;
 	}

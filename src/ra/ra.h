@@ -48,6 +48,11 @@ int actor_may(struct ca *ca, const struct actor *a, const char *right,
 	      const struct target *t);
 /* 1 when the role alone has the right (menus, list filtering). */
 int actor_has(const struct actor *a, const char *right);
+/* Whose rows a list shows the actor (enum row_scope of store.h; the
+ * value is a->scope). */
+int actor_row_scope(const struct actor *a);
+/* A member's string, NULL when absent or "" (borrowed from o). */
+const char *ra_str(json_t *o, const char *k);
 
 /* --- organisations (org.c) --- */
 
@@ -135,10 +140,10 @@ int ra_request_list(struct ca *ca, const struct actor *a, const struct page *p,
 		    const char *state, int64_t batch, json_t **out);
 
 /* Token-made requests (apply, renew, update, reissue of a person): the
- * station asks what to issue, then reports the certificate on the token.
- * rq's strings point into *keep (caller's, json_decref after use). */
-int ra_enroll_spec(struct ca *ca, const struct actor *a, int64_t id,
-		   struct issue_req *rq, json_t **keep);
+ * station asks what to issue, *spec {request, profile, subject, id_number,
+ * unit_code, replaces?} (caller's), then reports the certificate on the
+ * token.  A reissue's old certificate is revoked here, first. */
+int ra_enroll_spec(struct ca *ca, const struct actor *a, int64_t id, json_t **spec);
 int ra_enroll_done(struct ca *ca, const struct actor *a, int64_t id,
 		   const char *token_serial, const char *cert_serial);
 /* A PIN reset request for token serial, accepted, in the actor's scope:

@@ -17,29 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *str(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s && *s ? s : NULL;
-}
 
 static int type_is(json_t *r, const char *types)
 {
-	const char *t = str(r, "type");
-	size_t n = t ? strlen(t) : 0;
-
-	for (const char *p = types; t && (p = strstr(p, t)) != NULL; p += n)
-		if ((p == types || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return 1;
-	return 0;
+	return word_in(types, ra_str(r, "type"));
 }
 
 /* Made at the token station (a key on a USBKey): persons' certificates and
  * PIN resets. */
 static int at_station(json_t *r)
 {
-	return !strcmp(str(r, "subject_kind"), "person") &&
+	return !strcmp(ra_str(r, "subject_kind"), "person") &&
 	       type_is(r, "apply renew update reissue pin-reset");
 }
 
@@ -47,9 +35,9 @@ static int at_station(json_t *r)
  * and revoke. */
 static int needs_old_token(json_t *r)
 {
-	return str(r, "token_serial") &&
+	return ra_str(r, "token_serial") &&
 	       (type_is(r, "renew update revoke") ||
-		(type_is(r, "reissue") && !strcmp(str(r, "reason"), "damaged")));
+		(type_is(r, "reissue") && !strcmp(ra_str(r, "reason"), "damaged")));
 }
 
 static int needs_handover(json_t *r)
@@ -66,11 +54,11 @@ static int may(struct ca *ca, const struct actor *a, const char *right, json_t *
 	int rc;
 
 	memset(&t, 0, sizeof t);
-	t.unit = str(r, "unit");
-	t.node = str(r, "node");
-	t.person = !strcmp(str(r, "subject_kind"), "person") ? str(r, "subject") : NULL;
-	if (str(r, "app") && store_row_get(ca_store(ca), "app", str(r, "app"), &app) == FINCA_OK)
-		t.dept = str(app, "dept");
+	t.unit = ra_str(r, "unit");
+	t.node = ra_str(r, "node");
+	t.person = !strcmp(ra_str(r, "subject_kind"), "person") ? ra_str(r, "subject") : NULL;
+	if (ra_str(r, "app") && store_row_get(ca_store(ca), "app", ra_str(r, "app"), &app) == FINCA_OK)
+		t.dept = ra_str(app, "dept");
 	rc = actor_may(ca, a, right, &t);
 	json_decref(app);
 	return rc;
@@ -78,31 +66,23 @@ static int may(struct ca *ca, const struct actor *a, const char *right, json_t *
 
 /* --- checking what is asked --- */
 
-static int bad(const char *field, const char *fmt, const char *v)
-{
-	char m[256];
-
-	snprintf(m, sizeof m, fmt, v ? v : "");
-	return err_set(FINCA_EINVAL, "%s: %s", field, m);
-}
-
 /* The certificate serial of a request, checked to belong to its subject. */
 static int check_cert(struct ca *ca, json_t *r, struct cert_rec *c)
 {
-	const char *kind = str(r, "subject_kind"), *subj = str(r, "subject");
+	const char *kind = ra_str(r, "subject_kind"), *subj = ra_str(r, "subject");
 	char norm[41];
 
-	if (!str(r, "cert_serial"))
-		return bad("cert_serial", "missing: which certificate%s", "");
-	if (ca_serial_norm(str(r, "cert_serial"), norm) != FINCA_OK)
-		return bad("cert_serial", "not a serial number: %s", str(r, "cert_serial"));
+	if (!ra_str(r, "cert_serial"))
+		return err_set(FINCA_EINVAL, "cert_serial: missing: which certificate");
+	if (ca_serial_norm(ra_str(r, "cert_serial"), norm) != FINCA_OK)
+		return err_set(FINCA_EINVAL, "cert_serial: not a serial number: %s", ra_str(r, "cert_serial"));
 	if (store_cert_get(ca_store(ca), norm, c) != FINCA_OK)
-		return bad("cert_serial", "no certificate %s", norm);
+		return err_set(FINCA_EINVAL, "cert_serial: no certificate %s", norm);
 	json_object_set_new(r, "cert_serial", json_string(norm));
 	if (!strcmp(kind, "person") ? !c->id_number || strcmp(c->id_number, subj)
 				    : !strcmp(kind, "unit") ? !c->unit_code || strcmp(c->unit_code, subj)
 							    : 0)
-		return bad("cert_serial", "certificate %s is not the subject's", norm);
+		return err_set(FINCA_EINVAL, "cert_serial: certificate %s is not the subject's", norm);
 	return FINCA_OK;
 }
 
@@ -121,19 +101,18 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	memset(&c, 0, sizeof c);
 	memset(&tk, 0, sizeof tk);
 	*out = NULL;
-	if (!sp->type || !*sp->type || !strstr(" " RA_TYPES " ", sp->type) ||
-	    strchr(sp->type, ' ')) {
-		rc = bad("type", "expected one of " RA_TYPES "%s", "");
+	if (!word_in(RA_TYPES, sp->type)) {
+		rc = err_set(FINCA_EINVAL, "type: expected one of " RA_TYPES);
 		goto out;
 	}
 	json_object_set_new(r, "type", json_string(sp->type));
 	if (strcmp(kind, "person") && strcmp(kind, "unit") && strcmp(kind, "device")) {
-		rc = bad("subject_kind", "expected person, unit or device, not %s", kind);
+		rc = err_set(FINCA_EINVAL, "subject_kind: expected person, unit or device, not %s", kind);
 		goto out;
 	}
 	json_object_set_new(r, "subject_kind", json_string(kind));
 	if (!sp->subject || !*sp->subject) {
-		rc = bad("subject", "missing%s", "");
+		rc = err_set(FINCA_EINVAL, "subject: missing");
 		goto out;
 	}
 	if (!strcmp(kind, "person") && ident_resident_id_check(sp->subject, norm) != FINCA_OK) {
@@ -141,22 +120,22 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		goto out;
 	}
 	json_object_set_new(r, "subject", json_string(!strcmp(kind, "person") ? norm : sp->subject));
-	if (store_row_get(ca_store(ca), kind, str(r, "subject"), &subj) != FINCA_OK) {
-		rc = err_set(FINCA_EINVAL, "subject: no %s '%s'", kind, str(r, "subject"));
+	if (store_row_get(ca_store(ca), kind, ra_str(r, "subject"), &subj) != FINCA_OK) {
+		rc = err_set(FINCA_EINVAL, "subject: no %s '%s'", kind, ra_str(r, "subject"));
 		goto out;
 	}
 	json_object_set(r, "name", json_object_get(subj, "name"));
-	json_object_set_new(r, "unit", json_string(!strcmp(kind, "unit") ? str(subj, "code")
-						   : str(subj, "unit")));
-	if ((rc = org_making_node(ca, str(r, "unit"), node)) != FINCA_OK)
+	json_object_set_new(r, "unit", json_string(!strcmp(kind, "unit") ? ra_str(subj, "code")
+						   : ra_str(subj, "unit")));
+	if ((rc = org_making_node(ca, ra_str(r, "unit"), node)) != FINCA_OK)
 		goto out;
 	json_object_set_new(r, "node", json_string(node));
 	if (!sp->app || !*sp->app) {
-		rc = bad("app", "missing: the application system whose department approves%s", "");
+		rc = err_set(FINCA_EINVAL, "app: missing: the application system whose department approves");
 		goto out;
 	}
 	if (!store_row_exists(ca_store(ca), "app", sp->app)) {
-		rc = bad("app", "no application system '%s'", sp->app);
+		rc = err_set(FINCA_EINVAL, "app: no application system '%s'", sp->app);
 		goto out;
 	}
 	json_object_set_new(r, "app", json_string(sp->app));
@@ -169,7 +148,7 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 
 	if (type_is(r, "apply authorize pin-reset")) {
 		if (sp->cert_serial && *sp->cert_serial && !type_is(r, "pin-reset")) {
-			rc = bad("cert_serial", "not for %s", sp->type);
+			rc = err_set(FINCA_EINVAL, "cert_serial: not for %s", sp->type);
 			goto out;
 		}
 	} else if ((rc = check_cert(ca, r, &c)) != FINCA_OK) {
@@ -177,28 +156,28 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	}
 	if (type_is(r, "apply") && strcmp(kind, "person") &&
 	    !json_is_string(json_object_get(sp->data, "csr"))) {
-		rc = bad("data", "a %s certificate request carries its CSR (data.csr, PEM)", kind);
+		rc = err_set(FINCA_EINVAL, "data: a %s certificate request carries its CSR (data.csr, PEM)", kind);
 		goto out;
 	}
 	if (type_is(r, "update")) {
-		const char *nu = str(sp->data, "unit");
-		if (!str(sp->data, "name") && !nu && !str(sp->data, "profile")) {
-			rc = bad("data", "an update says what changed: name or unit%s", "");
+		const char *nu = ra_str(sp->data, "unit");
+		if (!ra_str(sp->data, "name") && !nu && !ra_str(sp->data, "profile")) {
+			rc = err_set(FINCA_EINVAL, "data: an update says what changed: name or unit");
 			goto out;
 		}
 		if (nu && !store_row_exists(ca_store(ca), "unit", nu)) {
-			rc = bad("data.unit", "no unit '%s'", nu);
+			rc = err_set(FINCA_EINVAL, "data.unit: no unit '%s'", nu);
 			goto out;
 		}
 	}
 	if (type_is(r, "reissue")) {
 		if (!sp->reason || (strcmp(sp->reason, "lost") && strcmp(sp->reason, "damaged"))) {
-			rc = bad("reason", "expected lost or damaged%s", "");
+			rc = err_set(FINCA_EINVAL, "reason: expected lost or damaged");
 			goto out;
 		}
 	} else if (type_is(r, "revoke")) {
 		if (sp->reason && *sp->reason && ca_reason_parse(sp->reason) < 0) {
-			rc = bad("reason", "not an RFC 5280 reason: %s", sp->reason);
+			rc = err_set(FINCA_EINVAL, "reason: not an RFC 5280 reason: %s", sp->reason);
 			goto out;
 		}
 	}
@@ -207,15 +186,15 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	else if (type_is(r, "revoke"))
 		json_object_set_new(r, "reason", json_string("cessationOfOperation"));
 	if (type_is(r, "authorize")) {
-		const char *act = str(sp->data, "action"), *roles = str(sp->data, "roles");
-		const char *na = str(sp->data, "not_after");
+		const char *act = ra_str(sp->data, "action"), *roles = ra_str(sp->data, "roles");
+		const char *na = ra_str(sp->data, "not_after");
 		int64_t t;
 		if (!act || (strcmp(act, "grant") && strcmp(act, "withdraw"))) {
-			rc = bad("data.action", "expected grant or withdraw%s", "");
+			rc = err_set(FINCA_EINVAL, "data.action: expected grant or withdraw");
 			goto out;
 		}
 		if (!strcmp(act, "grant") && !roles) {
-			rc = bad("data.roles", "missing: the roles granted on %s", sp->app);
+			rc = err_set(FINCA_EINVAL, "data.roles: missing: the roles granted on %s", sp->app);
 			goto out;
 		}
 		if (na && time_parse(na, &t) != FINCA_OK) {
@@ -223,7 +202,7 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 			goto out;
 		}
 		if (strcmp(kind, "person")) {
-			rc = bad("subject_kind", "access is granted to persons%s", "");
+			rc = err_set(FINCA_EINVAL, "subject_kind: access is granted to persons");
 			goto out;
 		}
 	}
@@ -234,9 +213,9 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	if (type_is(r, "pin-reset")) {
 		if (!sp->cert_serial || !*sp->cert_serial ||
 		    store_token_by_cert(ca_store(ca), sp->cert_serial, &tk) != FINCA_OK ||
-		    strcmp(tk.holder, str(r, "subject"))) {
-			rc = bad("cert_serial", "give the certificate on the USBKey whose PIN is "
-				 "reset%s", "");
+		    strcmp(tk.holder, ra_str(r, "subject"))) {
+			rc = err_set(FINCA_EINVAL, "cert_serial: give the certificate on the USBKey whose PIN is "
+				 "reset");
 			goto out;
 		}
 		json_object_set_new(r, "token_serial", json_string(tk.serial));
@@ -321,7 +300,7 @@ int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
 		}
 		/* one lookup per row, not a scan of the rows before it: a
 		 * spreadsheet of 10,000 rows took 10-50 s in that scan */
-		snprintf(key, sizeof key, "%s %s", str(rows[i], "type"), str(rows[i], "subject"));
+		snprintf(key, sizeof key, "%s %s", ra_str(rows[i], "type"), ra_str(rows[i], "subject"));
 		if (json_object_get(seen, key))
 			json_array_append_new(errs, json_pack("{s:I, s:s, s:s}", "index",
 				(json_int_t)i, "field", "subject", "message",
@@ -329,13 +308,13 @@ int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
 		else
 			json_object_set_new(seen, key, json_true());
 		if (!unit)
-			unit = str(rows[i], "unit");
-		else if (strcmp(unit, str(rows[i], "unit")))
+			unit = ra_str(rows[i], "unit");
+		else if (strcmp(unit, ra_str(rows[i], "unit")))
 			json_array_append_new(errs, json_pack("{s:I, s:s, s:s}", "index",
 				(json_int_t)i, "field", "subject", "message",
 				"a batch is one unit's: this subject belongs to another unit"));
 		memset(&t, 0, sizeof t);
-		t.unit = str(rows[i], "unit");
+		t.unit = ra_str(rows[i], "unit");
 		if (json_array_size(errs) == 0 &&
 		    (rc = actor_may(ca, a, "request.create", &t)) != FINCA_OK)
 			goto out;
@@ -344,7 +323,7 @@ int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
 		json_t *e0 = json_array_get(errs, 0);
 		rc = err_set(FINCA_EINVAL, "%zu problem(s); the first: request %lld: %s: %s",
 			     json_array_size(errs), (long long)json_integer_value(
-			     json_object_get(e0, "index")) + 1, str(e0, "field"), str(e0, "message"));
+			     json_object_get(e0, "index")) + 1, ra_str(e0, "field"), ra_str(e0, "message"));
 		if (errors) {
 			*errors = errs;
 			errs = NULL;
@@ -393,7 +372,7 @@ int ra_request_create(struct ca *ca, const struct actor *a, const struct req_spe
 static int freeze_or_thaw(struct ca *ca, json_t *r, int freeze)
 {
 	struct token_rec t;
-	const char *serial = str(r, "cert_serial");
+	const char *serial = ra_str(r, "cert_serial");
 	int rc;
 
 	memset(&t, 0, sizeof t);
@@ -411,23 +390,23 @@ static int grant(struct ca *ca, json_t *r)
 {
 	struct store *st = ca_store(ca);
 	json_t *d = json_object_get(r, "data"), *g = NULL;
-	const char *na = str(d, "not_after");
-	int withdraw = !strcmp(str(d, "action"), "withdraw");
+	const char *na = ra_str(d, "not_after");
+	int withdraw = !strcmp(ra_str(d, "action"), "withdraw");
 	int64_t t = 0, id;
 	int rc, found;
 
 	if (na && time_parse(na, &t) != FINCA_OK)
 		return err_wrap(FINCA_EINVAL, "data.not_after");
-	found = store_grant_find(st, str(r, "subject"), str(r, "app"), &g) == FINCA_OK;
-	if (withdraw && (!found || strcmp(str(g, "state"), "active"))) {
+	found = store_grant_find(st, ra_str(r, "subject"), ra_str(r, "app"), &g) == FINCA_OK;
+	if (withdraw && (!found || strcmp(ra_str(g, "state"), "active"))) {
 		json_decref(g);
 		return err_set(FINCA_ESTATE, "%s has no access to %s to withdraw",
-			       str(r, "subject"), str(r, "app"));
+			       ra_str(r, "subject"), ra_str(r, "app"));
 	}
 	if (!found)
-		g = json_pack("{s:s, s:s}", "person", str(r, "subject"), "app", str(r, "app"));
+		g = json_pack("{s:s, s:s}", "person", ra_str(r, "subject"), "app", ra_str(r, "app"));
 	if (!withdraw) {
-		json_object_set_new(g, "roles", json_string(str(d, "roles")));
+		json_object_set_new(g, "roles", json_string(ra_str(d, "roles")));
 		json_object_set_new(g, "not_after", t ? json_integer(t) : json_null());
 	}
 	json_object_set_new(g, "state", json_string(withdraw ? "withdrawn" : "active"));
@@ -445,7 +424,7 @@ static int grant(struct ca *ca, json_t *r)
 static int issue_direct(struct ca *ca, json_t *r)
 {
 	json_t *d = json_object_get(r, "data");
-	const char *csr = str(d, "csr");
+	const char *csr = ra_str(d, "csr");
 	struct issue_req rq;
 	unsigned char *der = NULL;
 	long len = 0;
@@ -467,15 +446,15 @@ static int issue_direct(struct ca *ca, json_t *r)
 		rq.csr_len = (size_t)len;
 	}
 	if (type_is(r, "apply")) {
-		rq.profile = str(d, "profile") ? str(d, "profile") : str(r, "subject_kind");
-		rq.subject = str(d, "subject");
-		rq.unit_code = !strcmp(str(r, "subject_kind"), "unit") ? str(r, "subject") : NULL;
+		rq.profile = ra_str(d, "profile") ? ra_str(d, "profile") : ra_str(r, "subject_kind");
+		rq.subject = ra_str(d, "subject");
+		rq.unit_code = !strcmp(ra_str(r, "subject_kind"), "unit") ? ra_str(r, "subject") : NULL;
 		rc = ca_issue_one(ca, &rq, &x);
 	} else {
-		rq.subject = str(d, "subject");
-		rq.unit_code = str(d, "unit_code");
+		rq.subject = ra_str(d, "subject");
+		rq.unit_code = ra_str(d, "unit_code");
 		rc = ca_renew(ca, type_is(r, "renew") ? OP_RENEW : OP_UPDATE,
-			      str(r, "cert_serial"), &rq, &x);
+			      ra_str(r, "cert_serial"), &rq, &x);
 	}
 	OPENSSL_free(der);
 	if (rc == FINCA_OK) {
@@ -498,19 +477,19 @@ static int produce(struct ca *ca, json_t *r)
 	if (type_is(r, "freeze") || type_is(r, "unfreeze"))
 		return freeze_or_thaw(ca, r, type_is(r, "freeze"));
 	if (type_is(r, "revoke"))
-		return ca_revoke(ca, str(r, "cert_serial"), ca_reason_parse(str(r, "reason")));
+		return ca_revoke(ca, ra_str(r, "cert_serial"), ca_reason_parse(ra_str(r, "reason")));
 	if (type_is(r, "authorize"))
 		return grant(ca, r);
 	if (type_is(r, "reissue")) /* a unit's or device's: revoke; apply anew */
-		return ca_revoke(ca, str(r, "cert_serial"),
-				 !strcmp(str(r, "reason"), "lost") ? 1 : 4);
+		return ca_revoke(ca, ra_str(r, "cert_serial"),
+				 !strcmp(ra_str(r, "reason"), "lost") ? 1 : 4);
 	return issue_direct(ca, r);
 }
 
 /* The old USBKey is back at the making unit (art. 22). */
 static int old_back(struct ca *ca, json_t *r, const char *who)
 {
-	const char *old = str(r, "token_serial");
+	const char *old = ra_str(r, "token_serial");
 	struct token_rec t;
 	int rc = FINCA_OK;
 
@@ -529,8 +508,8 @@ static int old_back(struct ca *ca, json_t *r, const char *who)
 /* Handover (交接): handler, date, the new token, the old one back. */
 static int handover(struct ca *ca, json_t *r, json_t *args)
 {
-	const char *handler = str(args, "handler"), *date = str(args, "date");
-	const char *nt = str(args, "new_token");
+	const char *handler = ra_str(args, "handler"), *date = ra_str(args, "date");
+	const char *nt = ra_str(args, "new_token");
 	int returned = json_is_true(json_object_get(args, "old_returned"));
 	int64_t at = clock_now();
 	int rc = FINCA_OK;
@@ -539,13 +518,13 @@ static int handover(struct ca *ca, json_t *r, json_t *args)
 		return err_set(FINCA_EINVAL, "handler: missing (经办人, who takes the USBKey)");
 	if (date && time_parse(date, &at) != FINCA_OK)
 		return err_wrap(FINCA_EINVAL, "date");
-	if (nt && str(r, "new_token") && strcmp(nt, str(r, "new_token")))
+	if (nt && ra_str(r, "new_token") && strcmp(nt, ra_str(r, "new_token")))
 		return err_set(FINCA_EINVAL, "new_token: the certificate was made on %s, not %s",
-			       str(r, "new_token"), nt);
+			       ra_str(r, "new_token"), nt);
 	json_object_set_new(r, "handler", json_string(handler));
 	json_object_set_new(r, "handed_at", json_integer(at));
-	if (str(r, "new_token") && !type_is(r, "pin-reset"))
-		rc = token_handover(ca, str(r, "new_token"), handler, "request handover");
+	if (ra_str(r, "new_token") && !type_is(r, "pin-reset"))
+		rc = token_handover(ca, ra_str(r, "new_token"), handler, "request handover");
 	if (rc == FINCA_OK && returned)
 		rc = old_back(ca, r, handler);
 	return rc;
@@ -566,29 +545,38 @@ static const struct move {
 	{ "complete", "produced handed_over", "completed", "request.complete" },
 };
 
-static int state_in(const char *list, const char *s)
+/* Writes r in state to with its event (note) and audit record (details,
+ * taken, with action, from and to added). */
+static int record_move(struct ca *ca, const struct actor *a, json_t *r, const char *action,
+		       const char *to, const char *note, json_t *details)
 {
-	size_t n = strlen(s);
+	int64_t id = json_integer_value(json_object_get(r, "id"));
+	char obj[32], from[16];
+	int rc;
 
-	for (const char *p = list; (p = strstr(p, s)) != NULL; p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return 1;
-	return 0;
+	snprintf(from, sizeof from, "%s", ra_str(r, "state")); /* replaced below */
+	json_object_set_new(r, "state", json_string(to));
+	json_object_set_new(r, "updated_at", json_integer(clock_now()));
+	json_object_set_new(details, "action", json_string(action));
+	json_object_set_new(details, "from", json_string(from));
+	json_object_set_new(details, "to", json_string(to));
+	snprintf(obj, sizeof obj, "request:%lld", (long long)id);
+	if ((rc = store_row_put(ca_store(ca), "request", r, 0, NULL)) == FINCA_OK &&
+	    (rc = store_request_event(ca_store(ca), id, a->name, from, to, note)) == FINCA_OK)
+		rc = ca_audit(ca, "request.move", obj, details);
+	json_decref(details);
+	return rc;
 }
 
 /* The move m of r (read inside the transaction), its effect and record. */
 static int apply_move(struct ca *ca, const struct actor *a, const struct move *m,
 		      json_t *r, json_t *args)
 {
-	const char *why = str(args, "reason");
+	const char *why = ra_str(args, "reason"), *from = ra_str(r, "state");
 	int64_t id = json_integer_value(json_object_get(r, "id"));
-	char obj[32], from[16];
 	int rc;
 
-	/* a copy: the member is replaced below */
-	snprintf(from, sizeof from, "%s", str(r, "state"));
-
-	if (!state_in(m->from, from))
+	if (!word_in(m->from, from))
 		return err_set(FINCA_ESTATE, "request %lld is %s: cannot %s it (only from %s)",
 			       (long long)id, from, m->action, m->from);
 	if (!strcmp(m->action, "reject") && !why)
@@ -600,7 +588,7 @@ static int apply_move(struct ca *ca, const struct actor *a, const struct move *m
 		if (needs_old_token(r) && !json_integer_value(json_object_get(r, "old_returned")))
 			return err_set(FINCA_ESTATE, "request %lld: the old USBKey %s must be "
 				       "returned first (art. 22)", (long long)id,
-				       str(r, "token_serial"));
+				       ra_str(r, "token_serial"));
 	}
 	if (!strcmp(m->action, "approve") || !strcmp(m->action, "reject"))
 		json_object_set_new(r, "approver", json_string(a->name));
@@ -614,22 +602,11 @@ static int apply_move(struct ca *ca, const struct actor *a, const struct move *m
 		if (json_integer_value(json_object_get(r, "old_returned")))
 			return err_set(FINCA_ESTATE, "request %lld: the old USBKey is back already",
 				       (long long)id);
-		if ((rc = old_back(ca, r, str(args, "handler") ? str(args, "handler") : a->name)))
+		if ((rc = old_back(ca, r, ra_str(args, "handler") ? ra_str(args, "handler") : a->name)))
 			return rc;
 	}
-	json_object_set_new(r, "state", json_string(m->to));
-	json_object_set_new(r, "updated_at", json_integer(clock_now()));
-	if ((rc = store_row_put(ca_store(ca), "request", r, 0, NULL)) != FINCA_OK ||
-	    (rc = store_request_event(ca_store(ca), id, a->name, from, m->to, why)) != FINCA_OK)
-		return rc;
-	snprintf(obj, sizeof obj, "request:%lld", (long long)id);
-	{
-		json_t *d = json_pack("{s:s, s:s, s:s, s:s?, s:O?}", "action", m->action, "from",
-				      from, "to", m->to, "reason", why, "args", args);
-		rc = ca_audit(ca, "request.move", obj, d);
-		json_decref(d);
-	}
-	return rc;
+	return record_move(ca, a, r, m->action, m->to, why,
+			   json_pack("{s:s?, s:O?}", "reason", why, "args", args));
 }
 
 static const struct move *find_move(const char *action)
@@ -662,10 +639,7 @@ static int in_tx(struct ca *ca, const struct actor *a, int64_t id, const char *r
 		rc = fn(ca, a, r, arg);
 	json_decref(r);
 	if (rc != FINCA_OK) {
-		char keep[512];
-		snprintf(keep, sizeof keep, "%s", err_msg());
-		store_rollback(st);
-		err_set(rc, "%s", keep);
+		store_rollback(st); /* keeps the error message */
 		return rc;
 	}
 	return store_commit(st);
@@ -735,7 +709,7 @@ int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char
 	for (i = 0; i < json_array_size(items) && rc == FINCA_OK; i++) {
 		json_t *r = json_array_get(items, i);
 		/* requests already moved on (or withdrawn) are left as they are */
-		if (!state_in(m->from, str(r, "state")))
+		if (!word_in(m->from, ra_str(r, "state")))
 			continue;
 		if ((rc = apply_move(ca, a, m, r, args)) == FINCA_OK)
 			json_array_append(done, json_object_get(r, "id"));
@@ -747,10 +721,7 @@ int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char
 		rc = err_set(FINCA_ESTATE, "no request of batch %lld can %s now", (long long)batch,
 			     action);
 	if (rc != FINCA_OK) {
-		char keep[512];
-		snprintf(keep, sizeof keep, "%s", err_msg());
-		store_rollback(st);
-		err_set(rc, "%s", keep);
+		store_rollback(st); /* keeps the error message */
 		goto out;
 	}
 	if ((rc = store_commit(st)) != FINCA_OK)
@@ -764,16 +735,6 @@ out:
 }
 
 /* --- reading --- */
-
-static void row_scope(const struct actor *a, struct row_query *q)
-{
-	const char *r = a->role;
-
-	q->scope_val = a->scope;
-	q->scope = !strcmp(r, "officer") ? ROW_UNIT : !strcmp(r, "operator") ? ROW_NODE :
-		   !strcmp(r, "approver") ? ROW_DEPT : !strcmp(r, "holder") ? ROW_PERSON :
-		   ROW_ALL;
-}
 
 static void decorate(json_t *r)
 {
@@ -849,7 +810,8 @@ int ra_request_list(struct ca *ca, const struct actor *a, const struct page *p,
 		q.eq[e].col = "type", q.eq[e++].val = p->filter;
 	if ((rc = actor_may(ca, a, "request.read", NULL)) != FINCA_OK)
 		goto fail;
-	row_scope(a, &q);
+	q.scope = actor_row_scope(a);
+	q.scope_val = a->scope;
 	if ((rc = store_row_list(ca_store(ca), &q, items, &next)) != FINCA_OK)
 		goto fail;
 	for (size_t i = 0; i < json_array_size(items); i++)
@@ -876,7 +838,7 @@ int ra_batch_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out
 		goto out;
 	}
 	memset(&t, 0, sizeof t);
-	t.unit = str(b, "unit");
+	t.unit = ra_str(b, "unit");
 	/* approvers and operators see a batch through its requests */
 	if ((rc = ra_request_list(ca, a, &p, NULL, id, &reqs)) != FINCA_OK)
 		goto out;
@@ -901,41 +863,35 @@ out:
 
 /* --- the token station's requests --- */
 
-struct enroll_arg {
-	struct issue_req *rq;
-	json_t **keep;
-};
-
 static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void *arg)
 {
-	struct enroll_arg *x = arg;
-	json_t *d = json_object_get(r, "data"), *p = NULL, *u = NULL, *k;
+	json_t **spec = arg, *d = json_object_get(r, "data"), *p = NULL, *u = NULL, *k;
 	const char *name, *unit;
 	char dn[512];
 	int rc;
 
 	(void)a;
-	if (strcmp(str(r, "state"), "accepted"))
+	if (strcmp(ra_str(r, "state"), "accepted"))
 		return err_set(FINCA_ESTATE, "request %lld is %s: a USBKey is made for an "
 			       "accepted request", (long long)json_integer_value(
-			       json_object_get(r, "id")), str(r, "state"));
+			       json_object_get(r, "id")), ra_str(r, "state"));
 	if (!at_station(r) || type_is(r, "pin-reset"))
 		return err_set(FINCA_ESTATE, "request %lld (%s of a %s) is not made on a USBKey",
 			       (long long)json_integer_value(json_object_get(r, "id")),
-			       str(r, "type"), str(r, "subject_kind"));
-	if ((rc = store_row_get(ca_store(ca), "person", str(r, "subject"), &p)) != FINCA_OK)
+			       ra_str(r, "type"), ra_str(r, "subject_kind"));
+	if ((rc = store_row_get(ca_store(ca), "person", ra_str(r, "subject"), &p)) != FINCA_OK)
 		return rc;
-	name = str(d, "name") ? str(d, "name") : str(p, "name");
-	unit = str(d, "unit") ? str(d, "unit") : str(p, "unit");
+	name = ra_str(d, "name") ? ra_str(d, "name") : ra_str(p, "name");
+	unit = ra_str(d, "unit") ? ra_str(d, "unit") : ra_str(p, "unit");
 	if ((rc = store_row_get(ca_store(ca), "unit", unit, &u)) != FINCA_OK) {
 		json_decref(p);
 		return rc;
 	}
-	snprintf(dn, sizeof dn, "C=CN,O=%s,CN=%s", str(u, "name"), name);
+	snprintf(dn, sizeof dn, "C=CN,O=%s,CN=%s", ra_str(u, "name"), name);
 	k = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "profile",
-		      str(d, "profile") ? str(d, "profile") : "personal", "subject", dn,
-		      "id_number", str(r, "subject"), "unit_code", str(u, "code"),
-		      "replaces", type_is(r, "renew update") ? str(r, "cert_serial") : NULL);
+		      ra_str(d, "profile") ? ra_str(d, "profile") : "personal", "subject", dn,
+		      "id_number", ra_str(r, "subject"), "unit_code", ra_str(u, "code"),
+		      "replaces", type_is(r, "renew update") ? ra_str(r, "cert_serial") : NULL);
 	json_decref(p);
 	json_decref(u);
 	/* 补办: the lost or damaged key's certificate is revoked now, before
@@ -943,14 +899,14 @@ static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 	if (type_is(r, "reissue")) {
 		struct cert_rec c;
 		struct token_rec t;
-		const char *to = !strcmp(str(r, "reason"), "lost") ? "lost" : "damaged";
+		const char *to = !strcmp(ra_str(r, "reason"), "lost") ? "lost" : "damaged";
 		memset(&c, 0, sizeof c);
 		memset(&t, 0, sizeof t);
-		if (str(r, "token_serial") &&
-		    store_token_get(ca_store(ca), str(r, "token_serial"), &t) == FINCA_OK &&
+		if (ra_str(r, "token_serial") &&
+		    store_token_get(ca_store(ca), ra_str(r, "token_serial"), &t) == FINCA_OK &&
 		    token_move_check(t.state, to) == FINCA_OK)
 			rc = token_move(ca, t.serial, to, -1, NULL, "reissue request");
-		else if (store_cert_get(ca_store(ca), str(r, "cert_serial"), &c) == FINCA_OK &&
+		else if (store_cert_get(ca_store(ca), ra_str(r, "cert_serial"), &c) == FINCA_OK &&
 			 c.status != CERT_REVOKED)
 			rc = ca_revoke(ca, c.serial, !strcmp(to, "lost") ? 1 : 4);
 		cert_rec_clear(&c);
@@ -960,23 +916,15 @@ static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 			return rc;
 		}
 	}
-	memset(x->rq, 0, sizeof *x->rq);
-	x->rq->profile = str(k, "profile");
-	x->rq->subject = str(k, "subject");
-	x->rq->id_number = str(k, "id_number");
-	x->rq->unit_code = str(k, "unit_code");
-	x->rq->replaces = str(k, "replaces");
-	*x->keep = k;
+	json_object_set(k, "request", json_object_get(r, "id"));
+	*spec = k;
 	return FINCA_OK;
 }
 
-int ra_enroll_spec(struct ca *ca, const struct actor *a, int64_t id, struct issue_req *rq,
-		   json_t **keep)
+int ra_enroll_spec(struct ca *ca, const struct actor *a, int64_t id, json_t **spec)
 {
-	struct enroll_arg x = { rq, keep };
-
-	*keep = NULL;
-	return in_tx(ca, a, id, "request.produce", enroll_spec_fn, &x);
+	*spec = NULL;
+	return in_tx(ca, a, id, "request.produce", enroll_spec_fn, spec);
 }
 
 struct done_arg {
@@ -988,14 +936,14 @@ static int person_follows(struct ca *ca, json_t *r)
 	json_t *d = json_object_get(r, "data"), *p = NULL;
 	int rc;
 
-	if (!str(d, "name") && !str(d, "unit"))
+	if (!ra_str(d, "name") && !ra_str(d, "unit"))
 		return FINCA_OK;
-	if ((rc = store_row_get(ca_store(ca), "person", str(r, "subject"), &p)) != FINCA_OK)
+	if ((rc = store_row_get(ca_store(ca), "person", ra_str(r, "subject"), &p)) != FINCA_OK)
 		return rc;
-	if (str(d, "name"))
-		json_object_set_new(p, "name", json_string(str(d, "name")));
-	if (str(d, "unit"))
-		json_object_set_new(p, "unit", json_string(str(d, "unit")));
+	if (ra_str(d, "name"))
+		json_object_set_new(p, "name", json_string(ra_str(d, "name")));
+	if (ra_str(d, "unit"))
+		json_object_set_new(p, "unit", json_string(ra_str(d, "unit")));
 	if ((rc = store_row_put(ca_store(ca), "person", p, 0, NULL)) == FINCA_OK)
 		rc = ca_audit(ca, "person.edit", "person", p);
 	json_decref(p);
@@ -1014,29 +962,15 @@ static int enroll_done_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 	json_object_set_new(r, "new_token", json_string(x->token));
 	/* the station did the work: record it as produced */
 	json_object_set_new(r, "operator", json_string(a->name));
-	if (strcmp(str(r, "state"), "accepted"))
+	if (strcmp(ra_str(r, "state"), "accepted"))
 		return err_set(FINCA_ESTATE, "request %lld is %s, not accepted",
 			       (long long)json_integer_value(json_object_get(r, "id")),
-			       str(r, "state"));
-	json_object_set_new(r, "state", json_string("produced"));
-	json_object_set_new(r, "updated_at", json_integer(clock_now()));
+			       ra_str(r, "state"));
 	/* 更新: the register follows the certificate (name, unit) */
 	if (type_is(r, "update") && (rc = person_follows(ca, r)) != FINCA_OK)
 		return rc;
-	if ((rc = store_row_put(ca_store(ca), "request", r, 0, NULL)) != FINCA_OK ||
-	    (rc = store_request_event(ca_store(ca), json_integer_value(json_object_get(r, "id")),
-				      a->name, "accepted", "produced", x->token)) != FINCA_OK)
-		return rc;
-	{
-		char obj[32];
-		json_t *d = json_pack("{s:s, s:s, s:s, s:s?}", "action", "produce", "to",
-				      "produced", "token", x->token, "certificate", x->cert);
-		snprintf(obj, sizeof obj, "request:%lld",
-			 (long long)json_integer_value(json_object_get(r, "id")));
-		rc = ca_audit(ca, "request.move", obj, d);
-		json_decref(d);
-	}
-	return rc;
+	return record_move(ca, a, r, "produce", "produced", x->token,
+			   json_pack("{s:s, s:s?}", "token", x->token, "certificate", x->cert));
 }
 
 int ra_enroll_done(struct ca *ca, const struct actor *a, int64_t id,
@@ -1053,13 +987,13 @@ static int pin_check_fn(struct ca *ca, const struct actor *a, json_t *r, void *a
 
 	(void)ca;
 	(void)a;
-	if (!type_is(r, "pin-reset") || strcmp(str(r, "state"), "accepted") ||
-	    !str(r, "token_serial") || strcmp(str(r, "token_serial"), token))
+	if (!type_is(r, "pin-reset") || strcmp(ra_str(r, "state"), "accepted") ||
+	    !ra_str(r, "token_serial") || strcmp(ra_str(r, "token_serial"), token))
 		return err_set(FINCA_ESTATE, "request %lld is not an accepted PIN reset of "
 			       "USBKey %s (it is a %s, %s, for %s)",
 			       (long long)json_integer_value(json_object_get(r, "id")), token,
-			       str(r, "type"), str(r, "state"),
-			       str(r, "token_serial") ? str(r, "token_serial") : "no USBKey");
+			       ra_str(r, "type"), ra_str(r, "state"),
+			       ra_str(r, "token_serial") ? ra_str(r, "token_serial") : "no USBKey");
 	return FINCA_OK;
 }
 
@@ -1070,7 +1004,7 @@ int ra_pin_reset_check(struct ca *ca, const struct actor *a, int64_t id, const c
 
 static int pin_done_fn(struct ca *ca, const struct actor *a, json_t *r, void *arg)
 {
-	struct done_arg x = { str(r, "token_serial"), NULL };
+	struct done_arg x = { ra_str(r, "token_serial"), NULL };
 	int rc;
 
 	(void)arg;
@@ -1108,24 +1042,21 @@ int ra_emergency_freeze(struct ca *ca, const struct actor *a, const char *serial
 		goto out;
 	}
 	memset(&t, 0, sizeof t);
-	t.unit = str(p, "unit");
+	t.unit = ra_str(p, "unit");
 	t.person = c.id_number;
 	if ((rc = actor_may(ca, a, "freeze.emergency", &t)) != FINCA_OK)
 		goto out;
 	if ((rc = org_making_node(ca, t.unit, node)) != FINCA_OK)
 		goto out;
 	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s?}", "type", "freeze",
-		      "subject_kind", "person", "subject", c.id_number, "name", str(p, "name"),
+		      "subject_kind", "person", "subject", c.id_number, "name", ra_str(p, "name"),
 		      "unit", t.unit, "node", node, "cert_serial", norm, "emergency", 1,
 		      "note", note);
 	if ((rc = store_begin(st)) != FINCA_OK)
 		goto out;
 	if ((rc = freeze_or_thaw(ca, r, 1)) != FINCA_OK ||
 	    (rc = insert(ca, a, r, 0, "completed", &id)) != FINCA_OK) {
-		char keep[512];
-		snprintf(keep, sizeof keep, "%s", err_msg());
-		store_rollback(st);
-		err_set(rc, "%s", keep);
+		store_rollback(st); /* keeps the error message */
 		goto out;
 	}
 	{

@@ -16,26 +16,30 @@ static struct tbl {
 	const char *name, *key, *search; /* search: two columns text is sought in */
 	const char *cols[26];      /* key first; created_at is added */
 	size_t ncols;
-	char ins[1024], upd[1024], get[256];
+	char ins[1024], upd[1024], get[256], ex[256]; /* made by build() */
 } tbls[] = {
-	{ "node", "code", "name,code", { "code", "name", "level", "parent", "served_by", "email",
-			    "webhook" }, 0, "", "", "" },
-	{ "dept", "code", "name,code", { "code", "name", "node" }, 0, "", "", "" },
-	{ "app", "code", "name,code", { "code", "name", "dept", "account" }, 0, "", "", "" },
-	{ "unit", "code", "name,code", { "code", "name", "type", "node", "officer", "phone", "email",
-			    "webhook" }, 0, "", "", "" },
-	{ "person", "id_number", "name,id_number", { "id_number", "name", "unit", "phone", "email" }, 0,
-	  "", "", "" },
-	{ "device", "code", "name,code", { "code", "name", "unit" }, 0, "", "", "" },
-	{ "batch", "id", "source,submitter", { "id", "unit", "source", "submitter" }, 0, "", "", "" },
-	{ "request", "id", "name,subject", { "id", "batch", "type", "state", "unit", "app", "node",
-			     "subject_kind", "subject", "name", "cert_serial",
-			     "token_serial", "reason", "data", "emergency", "submitter",
-			     "approver", "operator", "note", "handler", "handed_at",
-			     "new_token", "old_returned", "result_serial", "updated_at" },
-	  0, "", "", "" },
-	{ "access_grant", "id", "person,app", { "id", "person", "app", "roles", "not_after", "state",
-				  "request", "updated_at" }, 0, "", "", "" },
+	{ .name = "node", .key = "code", .search = "name,code",
+	  .cols = { "code", "name", "level", "parent", "served_by", "email", "webhook" } },
+	{ .name = "dept", .key = "code", .search = "name,code",
+	  .cols = { "code", "name", "node" } },
+	{ .name = "app", .key = "code", .search = "name,code",
+	  .cols = { "code", "name", "dept", "account" } },
+	{ .name = "unit", .key = "code", .search = "name,code",
+	  .cols = { "code", "name", "type", "node", "officer", "phone", "email", "webhook" } },
+	{ .name = "person", .key = "id_number", .search = "name,id_number",
+	  .cols = { "id_number", "name", "unit", "phone", "email" } },
+	{ .name = "device", .key = "code", .search = "name,code",
+	  .cols = { "code", "name", "unit" } },
+	{ .name = "batch", .key = "id", .search = "source,submitter",
+	  .cols = { "id", "unit", "source", "submitter" } },
+	{ .name = "request", .key = "id", .search = "name,subject",
+	  .cols = { "id", "batch", "type", "state", "unit", "app", "node", "subject_kind",
+		    "subject", "name", "cert_serial", "token_serial", "reason", "data",
+		    "emergency", "submitter", "approver", "operator", "note", "handler",
+		    "handed_at", "new_token", "old_returned", "result_serial", "updated_at" } },
+	{ .name = "access_grant", .key = "id", .search = "person,app",
+	  .cols = { "id", "person", "app", "roles", "not_after", "state", "request",
+		    "updated_at" } },
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -66,6 +70,7 @@ static void build(void)
 		p += snprintf(b->upd + p, sizeof b->upd - (size_t)p, " WHERE %s=?1", b->key);
 		q = snprintf(b->get, sizeof b->get, "SELECT * FROM %s WHERE %s=?1",
 			     b->name, b->key);
+		snprintf(b->ex, sizeof b->ex, "SELECT 1 FROM %s WHERE %s=?1", b->name, b->key);
 		if (o >= (int)sizeof b->ins || p >= (int)sizeof b->upd ||
 		    q >= (int)sizeof b->get)
 			abort(); /* a programming error: the buffers are too small */
@@ -279,11 +284,15 @@ int store_row_list(struct store *st, const struct row_query *q, json_t *items,
 
 int store_row_exists(struct store *st, const char *tname, const char *key)
 {
-	json_t *o = NULL;
-	int rc = store_row_get(st, tname, key, &o);
+	sqlite3_stmt *s = store_stmt(st, table(tname)->ex);
+	int rc;
 
-	json_decref(o);
-	return rc == FINCA_OK;
+	if (!s)
+		return 0;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW;
 }
 
 int store_request_event(struct store *st, int64_t request, const char *actor,

@@ -218,3 +218,15 @@ void *xrealloc(void *p, size_t size)
 		abort();
 	return q;
 }
+
+int word_in(const char *list, const char *w)
+{
+	size_t n = w ? strlen(w) : 0;
+
+	if (n == 0)
+		return 0;
+	for (const char *p = list; (p = strstr(p, w)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}

@@ -34,6 +34,9 @@ void time_format(int64_t t, char *out, size_t outlen);
 /* Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SSZ" or seconds since the epoch. */
 int time_parse(const char *s, int64_t *out);
 
+/* 1 when w (not NULL, not "") is one of the space-separated words of list. */
+int word_in(const char *list, const char *w);
+
 /* Duplicates s, or NULL when s is NULL (aborts on allocation failure:
  * finca does not try to limp on without memory). */
 char *xstrdup(const char *s);
