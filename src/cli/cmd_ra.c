@@ -288,18 +288,22 @@ static int req_cmd(struct cli *c, int batch, int argc, char **argv)
 		return rc;
 	as_json = take_flag(o, "json");
 	id = pos ? atoll(pos) : 0;
-	if ((rc = cli_open(c, 0, &ca)))
-		goto out;
-	if ((rc = cli_actor(c, ca, &a)) != FINCA_OK)
-		goto fail;
-	if (!strcmp(verb, "template") && batch) {
+	if (!strcmp(verb, "template") && batch) { /* the same for everyone: no data directory */
 		if (!(v = take(o, "out"))) {
 			rc = cli_usage("batch template --out FILE.xlsx");
 			goto out;
 		}
 		if ((rc = ra_template(&buf, &len)) == FINCA_OK)
 			rc = write_out(v, buf, len);
-	} else if (!strcmp(verb, "import") && batch && pos) {
+		if (rc < 0)
+			goto fail;
+		goto out;
+	}
+	if ((rc = cli_open(c, 0, &ca)))
+		goto out;
+	if ((rc = cli_actor(c, ca, &a)) != FINCA_OK)
+		goto fail;
+	if (!strcmp(verb, "import") && batch && pos) {
 		if ((rc = file_read(pos, 64 << 20, &buf, &len)) == FINCA_OK &&
 		    (rc = ra_import(ca, &a, buf, len, pos, &res, &errs)) != FINCA_OK)
 			print_problems(errs);
