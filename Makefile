@@ -33,6 +33,17 @@ REL_OBJ := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC) $(CLI_SRC))
 SAN_OBJ := $(patsubst src/%.c,build/san/obj/%.o,$(LIB_SRC) $(CLI_SRC))
 SAN_LIB_OBJ := $(patsubst src/%.c,build/san/obj/%.o,$(LIB_SRC))
 
+# The web console: scripts/embed.sh turns every file under web/ into one C
+# table, build/gen/console_assets.c, part of the library (src/http/console.c
+# serves it).  The directories are prerequisites too: removing a file
+# changes its directory's time, and the table is made again.  (Symbolic
+# links are neither embedded nor prerequisites: an editor's lock file is a
+# dangling one.)
+WEB_DEPS := $(shell find web \( -type f -o -type d \) 2>/dev/null)
+REL_OBJ += build/obj/gen/console_assets.o
+SAN_OBJ += build/san/obj/gen/console_assets.o
+SAN_LIB_OBJ += build/san/obj/gen/console_assets.o
+
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,build/san/%,$(UNIT_SRC))
 
@@ -60,6 +71,18 @@ build/san/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
 
+build/gen/console_assets.c: scripts/embed.sh $(WEB_DEPS)
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh web $@
+
+build/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(REL_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/san/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
+
 -include $(REL_OBJ:.o=.d) $(SAN_OBJ:.o=.d)
 
 build/san/test_%: tests/unit/test_%.c $(SAN_LIB_OBJ) $(HDRS)
@@ -71,19 +94,28 @@ run: deps
 	@./scripts/demo.sh "$(DEMO_DIR)"
 
 test: deps
-	@$(MAKE) --no-print-directory build/finca build/san/finca $(UNIT_BIN)
+	@$(MAKE) --no-print-directory build/finca build/san/finca $(UNIT_BIN) \
+		tests/browser/node_modules/.package-lock.json
 	@./tests/run.sh
 
-bench: deps build/finca build/bench/import
+# the browser tests' playwright-core, from the npm registry, as locked
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+
+bench: deps build/finca build/bench/import build/bench/list
 	@./bench/issue
 	@./bench/crl
 	@./bench/ocsp
 	@./bench/auth
 	@./build/bench/import
+	@./build/bench/list
 
 # C benches linked against the release objects of the library
-BENCH_LIB_OBJ := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC))
+BENCH_LIB_OBJ := $(patsubst src/%.c,build/obj/%.o,$(LIB_SRC)) build/obj/gen/console_assets.o
 build/bench/import: bench/import.c $(BENCH_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(REL_CFLAGS) -o $@ $< $(BENCH_LIB_OBJ) $(LDLIBS)
+build/bench/list: bench/list.c $(BENCH_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(REL_CFLAGS) -o $@ $< $(BENCH_LIB_OBJ) $(LDLIBS)
 

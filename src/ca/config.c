@@ -249,6 +249,54 @@ badnum:
 	return fail(l, "[server] %s: '%s' is not a number in range", name, v);
 }
 
+/* 1 when v is the origin of a signing agent: http or https, a loopback
+ * host (the agent refuses any other address, docs/console.md) and a port,
+ * nothing else but an optional final '/'.  The origin goes verbatim into
+ * the console's Content-Security-Policy, so nothing else may pass. */
+static int agent_origin_ok(const char *v)
+{
+	static const char *const hosts[] = { "127.0.0.1:", "localhost:", "[::1]:" };
+	const char *p = !strncmp(v, "http://", 7) ? v + 7 :
+			!strncmp(v, "https://", 8) ? v + 8 : NULL;
+	char port[6];
+	size_t i, n;
+	int num;
+
+	if (!p)
+		return 0;
+	for (i = 0; i < ARRAY_LEN(hosts); i++)
+		if (!strncmp(p, hosts[i], strlen(hosts[i])))
+			break;
+	if (i == ARRAY_LEN(hosts))
+		return 0;
+	p += strlen(hosts[i]);
+	n = strspn(p, "0123456789");
+	if (n == 0 || p[0] == '0' || n >= sizeof port || (p[n] && strcmp(p + n, "/")))
+		return 0;
+	memcpy(port, p, n);
+	port[n] = '\0';
+	return parse_int(port, 1, 65535, &num) == 0;
+}
+
+static int set_console(struct load *l, const char *name, const char *v)
+{
+	struct config *c = l->c;
+
+	if (!strcmp(name, "agent")) {
+		if (!agent_origin_ok(v))
+			return fail(l, "[console] agent: '%s' is not http(s)://HOST:PORT with HOST "
+				    "127.0.0.1, localhost or [::1] (the signing agent listens on "
+				    "loopback only)", v);
+		free(c->console_agent);
+		c->console_agent = xstrdup(v);
+		if (v[strlen(v) - 1] == '/') /* an origin has no path */
+			c->console_agent[strlen(v) - 1] = '\0';
+	} else {
+		return fail(l, "[console]: unknown setting '%s'", name);
+	}
+	return 1;
+}
+
 static int set_token(struct load *l, const char *name, const char *v)
 {
 	struct config *c = l->c;
@@ -463,6 +511,8 @@ static int handler(void *user, const char *section, const char *name,
 		return set_server(l, name, value);
 	if (!strcmp(section, "token"))
 		return set_token(l, name, value);
+	if (!strcmp(section, "console"))
+		return set_console(l, name, value);
 	if (!strcmp(section, "notify"))
 		return set_notify(l, name, value);
 	if (!strncmp(section, "profile ", 8)) {
@@ -519,6 +569,7 @@ int config_load(const char *path, struct config **out)
 	c->body_max = 24 << 20; /* uploads: spreadsheets, scanned forms (base64) */
 	c->idle_timeout = 10;
 	c->log = xstrdup("stderr");
+	c->console_agent = xstrdup("http://127.0.0.1:8765");
 	c->resident_id_oid = xstrdup("1.2.156.10260.4.1.1");
 	c->unit_code_oid = xstrdup("1.2.156.10260.4.1.4");
 	c->thresholds[0] = 30;
@@ -586,6 +637,7 @@ void config_free(struct config *c)
 	free(c->listen);
 	free(c->tls_listen);
 	free(c->log);
+	free(c->console_agent);
 	free(c->token_module);
 	free(c->token_algo);
 	free(c->key_store);
@@ -651,6 +703,13 @@ static const char default_text[] =
 "body_max = 25165824\n"
 "idle_timeout = 10\n"
 "log = stderr\n"
+"\n"
+"[console]\n"
+"# The web console at https://TLS_LISTEN/ui/.  agent: the origin of the\n"
+"# signing agent (finca agent) on the users' computers, which the console's\n"
+"# pages may call to sign login challenges with a USBKey: http or https,\n"
+"# host 127.0.0.1, localhost or [::1] (it listens on loopback only), a port.\n"
+"agent = http://127.0.0.1:8765\n"
 "\n"
 "[token]\n"
 "# The token station (finca token ...): the USBKeys' PKCS#11 module (--module\n"

@@ -42,6 +42,9 @@ struct config {
 	int body_max;          /* bytes of a request body */
 	int idle_timeout;      /* seconds a silent connection is kept */
 	char *log;             /* stderr | syslog | none */
+	/* [console]: the web console */
+	char *console_agent;   /* origin of the signing agent (finca agent):
+				* http(s)://127.0.0.1|localhost|[::1]:PORT */
 	/* [token]: the token station */
 	char *token_module;    /* PKCS#11 module of the USBKeys, or NULL */
 	char *token_algo;      /* key algorithm made on tokens */

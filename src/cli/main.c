@@ -61,6 +61,10 @@ static const char usage[] =
 "                                       (certificates and keys in DIR/demo)\n"
 "  remind [--now TIME]                  one reminder pass: queue expiry notices\n"
 "                                       and deliver what is due ([notify])\n"
+"  agent --module PATH --origin URL... [--listen 127.0.0.1:8765]\n"
+"       [--pin-file FILE | --pin-command CMD] [--sm2-sign MECH]\n"
+"                                       the holder's signing agent for the web\n"
+"                                       console (loopback HTTP; asks the PIN itself)\n"
 "\n"
 "Registration authority: every command acts as an account, --as NAME (or\n"
 "$FINCA_AS; administrators and operators give $FINCA_ACCOUNT_PASSWORD), and\n"
@@ -100,6 +104,9 @@ const char *__lsan_default_suppressions(void)
 	return "leak:cairo_surface_finish\nleak:libfontconfig.so\nleak:libcairo.so\n";
 }
 #endif
+
+/* finca agent (cmd_agent.c) */
+int cmd_agent(struct cli *c, int argc, char **argv);
 
 int cli_fail(int rc)
 {
@@ -304,5 +311,7 @@ int main(int argc, char **argv)
 		return cmd_remind(&c, argc, argv);
 	if (!strcmp(cmd, "demo"))
 		return cmd_demo(&c, argc, argv);
+	if (!strcmp(cmd, "agent"))
+		return cmd_agent(&c, argc, argv);
 	return cli_usage("unknown command '%s'", cmd);
 }

@@ -143,37 +143,17 @@ static int identify(struct call *k, struct api *a)
 	return err_set(FINCA_EAUTH, "not logged in: present a client certificate or a session token");
 }
 
-/* Which roles may do what.  One table; every handler asks it. */
-static const struct {
-	const char *right, *roles;
-} rights[] = {
-	{ "cert.read", "operator auditor admin" },
-	{ "cert.write", "operator" },
-	{ "crl.make", "operator" },
-	{ "audit.read", "auditor" },
-	{ "account.read", "admin auditor" },
-	{ "account.write", "admin" },
-	{ "app.auth", "app" },
-	{ "token.read", "operator auditor admin" },
-	{ "token.write", "operator" },
-};
-
-static int has_right(const char *role, const char *right)
-{
-	for (size_t i = 0; i < ARRAY_LEN(rights); i++)
-		if (!strcmp(rights[i].right, right))
-			return word_in(rights[i].roles, role);
-	return 0;
-}
-
-/* 1 when allowed; otherwise sends 403, audits the attempt, returns 0. */
+/* 1 when allowed (the one rights table: src/ra/actor.c); otherwise sends
+ * 403, audits the attempt, returns 0. */
 int allow(struct call *k, const char *right, enum MHD_Result *ret)
 {
 	struct ca *ca = k->s->ca;
+	struct actor a;
 	json_t *d;
 	char obj[96];
 
-	if (has_right(k->acct.role, right))
+	actor_from_account(&k->acct, &a);
+	if (actor_has(&a, right))
 		return 1;
 	d = json_pack("{s:s, s:s, s:s, s:s}", "right", right, "role", k->acct.role,
 		      "method", k->r->method, "path", k->r->path);
@@ -281,31 +261,33 @@ static enum MHD_Result login(struct call *k, struct api *a)
 					   "expires_at", t));
 }
 
-static enum MHD_Result whoami(struct call *k)
+/* The rights of role (the one table: actor.c): the console shows the
+ * menus they allow; every call is checked anyway. */
+static json_t *role_rights(const char *role)
 {
-	return send_json(k, 200, json_pack("{s:s, s:s, s:s, s:s}", "account", k->acct.name,
-					   "role", k->acct.role, "scope", k->acct.scope,
-					   "certificate", k->acct.cert_serial));
+	return actor_rights_json(role);
 }
 
-struct list_acc {
-	struct call *k;
-	json_t *arr;
-	int64_t last_id;
-};
-
-static int cert_scope(struct call *k, const struct cert_rec *c, const char *right,
-		      enum MHD_Result *ret);
-
-static int list_one(void *arg, const struct cert_rec *r)
+static enum MHD_Result whoami(struct call *k)
 {
-	struct list_acc *la = arg;
+	/* the organisation a scope names, for the page's title */
+	static const struct {
+		const char *role, *table;
+	} scoped[] = { { "officer", "unit" }, { "operator", "node" },
+		       { "approver", "dept" }, { "app", "app" } };
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o}", "account", k->acct.name,
+			      "role", k->acct.role, "scope", k->acct.scope,
+			      "certificate", k->acct.cert_serial,
+			      "rights", role_rights(k->acct.role));
+	json_t *org = NULL;
 
-	la->last_id = r->id;
-	if (!cert_scope(la->k, r, "cert.read", NULL))
-		return FINCA_OK; /* another node's: not listed */
-	json_array_append_new(la->arr, ca_cert_json(la->k->s->ca, r, clock_now()));
-	return FINCA_OK;
+	for (size_t i = 0; i < ARRAY_LEN(scoped) && k->acct.scope[0]; i++)
+		if (!strcmp(k->acct.role, scoped[i].role) &&
+		    store_row_get(ca_store(k->s->ca), scoped[i].table, k->acct.scope, &org) == FINCA_OK &&
+		    ra_str(org, "name"))
+			json_object_set_new(j, "name", json_string(ra_str(org, "name")));
+	json_decref(org);
+	return send_json(k, 200, j);
 }
 
 const char *query(struct call *k, const char *name)
@@ -331,70 +313,69 @@ int query_int(struct call *k, const char *name, long lo, long hi, long *out,
 	return 1;
 }
 
+/* ?status ?q ?expiring_within ?after ?limit: the caller's certificates
+ * (ra_cert_list: the scope is in the query, not filtered here). */
 static enum MHD_Result certs_list(struct call *k)
 {
 	struct cert_filter f;
-	struct list_acc la = { k, json_array(), 0 };
-	const char *st = query(k, "status");
+	struct actor a;
+	const char *st = query(k, "status"), *q = query(k, "q");
 	long limit = 100, after = 0, days = -1;
+	json_t *out = NULL;
 	enum MHD_Result ret;
 	int rc;
 
 	memset(&f, 0, sizeof f);
 	f.status = -1;
 	if (!query_int(k, "limit", 1, 1000, &limit, &ret) ||
-	    !query_int(k, "after", 0, INT32_MAX, &after, &ret) ||
-	    !query_int(k, "expiring_within", 0, 36500, &days, &ret)) {
-		json_decref(la.arr);
+	    !query_int(k, "after", 0, INT64_MAX, &after, &ret) ||
+	    !query_int(k, "expiring_within", 0, 36500, &days, &ret))
 		return ret;
-	}
 	if (st) {
 		f.status = !strcmp(st, "valid") ? CERT_VALID : !strcmp(st, "frozen") ? CERT_HOLD :
 			   !strcmp(st, "revoked") ? CERT_REVOKED :
 			   !strcmp(st, "expired") ? CERT_EXPIRED_FILTER : -2;
-		if (f.status == -2) {
-			json_decref(la.arr);
+		if (f.status == -2)
 			return send_err(k, 400, "invalid", "status",
 					"expected valid, frozen, revoked or expired");
-		}
 	}
+	if (q && strlen(q) > 64)
+		return send_err(k, 400, "invalid", "q", "at most 64 bytes");
 	f.now = clock_now();
 	f.limit = (int)limit;
 	f.after_id = after;
+	f.q = q;
 	if (days >= 0)
 		f.expiring_before = f.now + days * 86400;
-	if ((rc = store_cert_list(ca_store(k->s->ca), &f, list_one, &la)) != FINCA_OK) {
-		json_decref(la.arr);
+	actor_from_account(&k->acct, &a);
+	if ((rc = ra_cert_list(k->s->ca, &a, &f, &out)) != FINCA_OK)
 		return send_rc(k, rc);
-	}
-	{
-		json_t *res = json_pack("{s:o}", "certificates", la.arr);
-		/* the next page starts after the last id of this one */
-		if (json_array_size(la.arr) == (size_t)limit)
-			json_object_set_new(res, "next", json_integer(la.last_id));
-		return send_json(k, 200, res);
-	}
+	return send_json(k, 200, out);
 }
 
-/* A stored certificate as JSON with its PEM, with HTTP status st. */
-/* An operator acts only on certificates its node makes (its units' and
- * served counties' holders).  0 when c is outside: silent when ret is
- * NULL (lists), else 403 sent and audited. */
+/* A scoped role acts only on the certificates in its scope, by the rules
+ * of the list (store.h: store_cert_list, store_cert_owner): an officer on
+ * its unit's, an operator on those its node makes (its units' and served
+ * counties' holders).  0 when c is outside: 403 sent and audited. */
 static int cert_scope(struct call *k, const struct cert_rec *c, const char *right,
 		      enum MHD_Result *ret)
 {
 	struct target t;
 	struct actor a;
-	char node[16];
+	char unit[65], node[16];
+	int rc;
 
-	if (strcmp(k->acct.role, "operator"))
-		return 1;
-	org_cert_node(k->s->ca, c, node);
-	if (!ret)
-		return !strcmp(node, k->acct.scope);
 	actor_from_account(&k->acct, &a);
+	if (actor_row_scope(&a) == ROW_ALL && actor_has(&a, right))
+		return 1;
+	if ((rc = store_cert_owner(ca_store(k->s->ca), c->id, unit, node)) != FINCA_OK) {
+		*ret = send_rc(k, rc);
+		return 0;
+	}
 	memset(&t, 0, sizeof t);
+	t.unit = unit;
 	t.node = node;
+	t.person = c->id_number;
 	if (actor_may(k->s->ca, &a, right, &t) == FINCA_OK)
 		return 1;
 	*ret = send_err(k, 403, "forbidden", NULL, err_msg());
@@ -418,6 +399,7 @@ static int serial_scope(struct call *k, const char *serial_in, const char *right
 	return ok;
 }
 
+/* A stored certificate as JSON with its PEM, with HTTP status st. */
 static enum MHD_Result show(struct call *k, const char *serial_in, int st)
 {
 	struct cert_rec r;
@@ -864,6 +846,8 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 	}
 	if (!strcmp(p, "whoami") && !strcmp(m, "GET"))
 		return whoami(k);
+	if (!strcmp(p, "dashboard") && !strcmp(m, "GET"))
+		return api_dashboard(k);
 	if (!strcmp(p, "certs") && !strcmp(m, "GET"))
 		return allow(k, "cert.read", &ret) ? certs_list(k) : ret;
 	if (!strcmp(p, "certs") && !strcmp(m, "POST"))

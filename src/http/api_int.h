@@ -53,4 +53,7 @@ enum MHD_Result api_ra_claim(struct call *k);
 /* /api/v1/tokens[/...] (api_token.c); rest is what follows "tokens". */
 enum MHD_Result api_tokens(struct call *k, const char *rest);
 
+/* GET /api/v1/dashboard (api_dash.c). */
+enum MHD_Result api_dashboard(struct call *k);
+
 #endif

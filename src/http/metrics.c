@@ -12,7 +12,7 @@ static const uint64_t bounds[LAT_BUCKETS] = {
 };
 
 static const char *const routes[R_N] = {
-	"ocsp", "crl", "ca_cert", "metrics", "health", "api", "other"
+	"ocsp", "crl", "ca_cert", "metrics", "health", "api", "console", "other"
 };
 
 const char *route_name(int route)

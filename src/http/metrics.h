@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 enum route {
-	R_OCSP, R_CRL, R_CACERT, R_METRICS, R_HEALTH, R_API, R_OTHER, R_N
+	R_OCSP, R_CRL, R_CACERT, R_METRICS, R_HEALTH, R_API, R_CONSOLE, R_OTHER, R_N
 };
 enum status_class { S_2XX, S_3XX, S_4XX, S_5XX, S_N };
 

@@ -1,5 +1,6 @@
 #include "http/server_int.h"
 #include "http/api.h"
+#include "http/console.h"
 #include "crypto/key.h"
 #include "crypto/pem.h"
 #include "ra/ra.h"
@@ -230,6 +231,11 @@ static enum MHD_Result dispatch(struct srv *s, struct MHD_Connection *c,
 	if (!strcmp(url, "/healthz")) {
 		r->route = R_HEALTH;
 		return text(c, r, 200, "ok\n");
+	}
+	/* the web console: HTTPS only (the plain listener answers 404) */
+	if (r->tls && (!strcmp(url, "/") || !strcmp(url, "/ui") || !strncmp(url, "/ui/", 4))) {
+		r->route = R_CONSOLE;
+		return console_handle(s, c, r, url);
 	}
 	return text(c, r, 404, "not found\n");
 }
@@ -590,6 +596,7 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((rc = ca_threaded(ca)) != FINCA_OK ||
+	    (rc = console_new(&s.console)) != FINCA_OK ||
 	    (rc = ocsp_responder_new(ca, 3600, &s.ocsp)) != FINCA_OK)
 		goto out;
 	pthread_mutex_lock(&s.crl_mu);
@@ -611,8 +618,11 @@ int server_run(struct ca *ca, const struct server_opts *o)
 				     errno ? strerror(errno) : "see above");
 			goto out;
 		}
-		fprintf(stderr, "finca: serving https://%s (API; trust ca/service.crt)\n",
+		fprintf(stderr, "finca: serving https://%s (API, console at /ui/; trust ca/service.crt)\n",
 			s.tls_listen);
+		if (getenv("FINCA_CONSOLE_DIR") && *getenv("FINCA_CONSOLE_DIR"))
+			fprintf(stderr, "finca: console files read from %s (FINCA_CONSOLE_DIR)\n",
+				getenv("FINCA_CONSOLE_DIR"));
 	}
 	if ((rc = remind_start(&rem, &s)) != FINCA_OK)
 		goto out;
@@ -653,6 +663,7 @@ out:
 	free(tp.cert);
 	free(tp.trust);
 	api_free(s.api);
+	console_free(s.console);
 	if (s.log == LOG_TO_SYSLOG)
 		closelog();
 	ocsp_responder_free(s.ocsp);

@@ -12,12 +12,14 @@
 
 
 struct api;
+struct console;
 
 enum { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_NONE };
 
 struct srv {
 	struct ca *ca;                 /* borrowed */
 	struct api *api;               /* owned */
+	struct console *console;       /* owned (console.c) */
 	struct ocsp_responder *ocsp;   /* owned */
 	struct metrics metrics;
 	const char *listen, *tls_listen; /* in force */

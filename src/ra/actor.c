@@ -1,6 +1,7 @@
-/* Who may do what, and to whose objects.  One table of rights; one scope
- * rule per role.  Every operation of the registration authority asks
- * actor_may() before it opens its transaction. */
+/* Who may do what, and to whose objects.  One table of rights, for the
+ * registration authority and the CA's API alike (api.c asks actor_has);
+ * one scope rule per role.  Every operation of the registration authority
+ * asks actor_may() before it opens its transaction. */
 #include "ra/ra.h"
 #include "auth/auth.h"
 #include "util/err.h"
@@ -11,8 +12,19 @@
 static const struct {
 	const char *right, *roles;
 } rights[] = {
-	{ "cert.read", "admin auditor operator system" },  /* the certificate API */
+	/* the certificate API; an officer reads its unit's (the console's
+	 * "the unit's people and certificates") */
+	{ "cert.read", "admin auditor operator officer system" },
 	{ "cert.write", "operator system" },
+	{ "crl.make", "operator" },
+	{ "audit.read", "auditor" },
+	{ "account.read", "admin auditor" },
+	{ "account.write", "admin" },
+	{ "app.auth", "app" },                 /* /auth/challenge, /auth/verify */
+	{ "token.read", "operator auditor admin" },
+	{ "token.write", "operator" },
+	/* the console's counts: every person's role, each in its scope */
+	{ "dash.read", "admin auditor operator approver officer holder system" },
 	{ "org.read", "admin auditor operator approver officer system" },
 	{ "org.write", "admin system" },        /* nodes, departments, systems, units */
 	{ "person.write", "admin officer system" }, /* persons and devices of a unit */
@@ -34,6 +46,16 @@ int actor_has(const struct actor *a, const char *right)
 		if (!strcmp(rights[i].right, right))
 			return *a->role && word_in(rights[i].roles, a->role);
 	return 0;
+}
+
+json_t *actor_rights_json(const char *role)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < ARRAY_LEN(rights); i++)
+		if (role && *role && word_in(rights[i].roles, role))
+			json_array_append_new(a, json_string(rights[i].right));
+	return a;
 }
 
 /* NULL when t is inside a's scope, else why not. */

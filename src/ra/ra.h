@@ -48,6 +48,9 @@ int actor_may(struct ca *ca, const struct actor *a, const char *right,
 	      const struct target *t);
 /* 1 when the role alone has the right (menus, list filtering). */
 int actor_has(const struct actor *a, const char *right);
+/* The rights of role in actor.c's table, as a new array of strings
+ * (caller's): the console's menus. */
+json_t *actor_rights_json(const char *role);
 /* Whose rows a list shows the actor (enum row_scope of store.h; the
  * value is a->scope). */
 int actor_row_scope(const struct actor *a);
@@ -97,6 +100,9 @@ int org_cert_node(struct ca *ca, const struct cert_rec *c, char node[16]);
 
 /* Request types, one per operation. */
 #define RA_TYPES "apply renew update reissue freeze unfreeze revoke pin-reset authorize"
+/* Request states, in the order of the machine (request.c). */
+#define RA_STATES "draft submitted approved rejected accepted produced handed_over " \
+		  "completed withdrawn"
 
 /* What a request asks; strings borrowed. */
 struct req_spec {
@@ -204,5 +210,25 @@ int ra_remind_scan(struct ca *ca, int64_t now, int *queued);
 /* Delivers due notices (webhook POST of JSON, SMTP mail via libcurl);
  * a failure is retried later with backoff, at most 8 times. */
 int ra_notify_deliver(struct ca *ca, int64_t now, int *sent, int *failed);
+
+/* --- what the console shows first (dash.c) --- */
+
+/* Weeks of the dashboard's expiry histogram. */
+#define DASH_WEEKS 26
+/* The actor's certificates by status {valid, frozen, revoked, expired},
+ * its requests by state (every state of RA_STATES), and the valid
+ * certificates expiring in each of the DASH_WEEKS weeks from now, all in
+ * the actor's scope (store_cert_list's rules for certificates,
+ * store_row_list's for requests):
+ * {"certificates": {...}, "requests": {...}, "expiring_weeks": [n...],
+ *  "week_start": "YYYY-MM-DD" (now, in Beijing time)}.  Right dash.read. */
+int ra_dashboard(struct ca *ca, const struct actor *a, int64_t now, json_t **out);
+/* The certificates matching f in the actor's scope (f's scope and
+ * scope_val are the actor's, whatever f says; f->limit 0: 100):
+ * {"certificates": [...], "next": last id shown when more follow, or null}.
+ * Each item is ca_cert_json's with holder_name, unit and unit_name (whose
+ * it is, store.h) when known.  Right cert.read. */
+int ra_cert_list(struct ca *ca, const struct actor *a, const struct cert_filter *f,
+		 json_t **out);
 
 #endif

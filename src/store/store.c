@@ -141,6 +141,17 @@ static const char *const migrations[] = {
 	" attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"
 	" last_error TEXT);"
 	"CREATE INDEX notice_due ON notice(state, next_at);",
+	/* 5: the console's certificate list and dashboard (store_cert.c):
+	 * certificates found from a holder or a unit code, counted from the
+	 * indexes alone (cert_owner: every column a scope's count reads, in
+	 * an order that keeps the holders' look-ups near each other), persons
+	 * sought by name */
+	"DROP INDEX cert_id_number;"
+	"CREATE INDEX cert_holder ON cert(id_number, status, not_after)"
+	" WHERE id_number IS NOT NULL;"
+	"CREATE INDEX cert_owner ON cert(unit_code, id_number, status, not_after);"
+	"CREATE INDEX cert_status ON cert(status, not_after);"
+	"CREATE INDEX person_name ON person(name);",
 };
 
 int store_err(struct store *st, const char *what)

@@ -44,6 +44,10 @@ struct cert_rec {
 	int64_t replaces, superseded_by; /* cert ids, 0 when none */
 	unsigned char *der;           /* owned */
 	size_t der_len;
+	/* set by store_cert_list only, borrowed for its callback (else NULL):
+	 * the holder's name (person of id_number), the unit the certificate
+	 * belongs to (see store_cert_list) and that unit's name */
+	const char *holder_name, *owner_unit, *owner_unit_name;
 };
 
 void cert_rec_clear(struct cert_rec *r);
@@ -64,13 +68,35 @@ struct cert_filter {
 	int64_t after_id;     /* pagination: ids greater than this */
 	int limit;            /* 0: no limit */
 	int with_der;
+	int scope;            /* enum row_scope (below): whose; ROW_ALL: every one */
+	const char *scope_val; /* the scope's unit, node, department or ID number */
+	const char *q;        /* text sought, NULL or "": none (see below) */
 };
 #define CERT_EXPIRED_FILTER 3
+/* The callback's non-zero result stops the list and is returned. */
 typedef int (*cert_cb)(void *arg, const struct cert_rec *r);
+/* Certificates matching f in id order.  Whose a certificate is: it
+ * belongs to its holder's unit (the person registered with its ID
+ * number), else to its own unit code; it is made by that unit's node or
+ * the node serving it (代管), and by the province when its unit is not
+ * registered (ra/org.c: org_cert_node).  ROW_UNIT: that unit; ROW_NODE:
+ * that making node; ROW_DEPT: holders with a request or an access grant
+ * on the department's application systems; ROW_PERSON: that ID number.
+ * q matches a serial or a resident ID number by prefix (any case), a
+ * holder's name by prefix, a unit by code prefix or by part of its name. */
 int store_cert_list(struct store *st, const struct cert_filter *f,
 		    cert_cb cb, void *arg);
 /* Counts by status: counts[0..2] as CERT_*, counts[3] expired. */
 int store_cert_counts(struct store *st, int64_t now, int64_t counts[4]);
+/* The certificates of a scope (as store_cert_list) by status: counts[0..2]
+ * as CERT_*, counts[3] expired (valid past not_after); and weeks[i] the
+ * valid ones with not_after in [now + 7i days, now + 7(i+1) days), i <
+ * nweeks. */
+int store_cert_scope_counts(struct store *st, int scope, const char *val, int64_t now,
+			    int64_t counts[4], int64_t *weeks, int nweeks);
+/* The unit certificate id belongs to and the node that makes for it, as
+ * store_cert_list decides ("" when none: no unit, no province node). */
+int store_cert_owner(struct store *st, int64_t id, char unit[65], char node[16]);
 
 /* --- CRLs --- */
 
@@ -219,6 +245,10 @@ struct row_query {
  * shown when more follow, else 0. */
 int store_row_list(struct store *st, const struct row_query *q, json_t *items,
 		   int64_t *next);
+/* The number of rows matching q (its after and limit aside) for each
+ * value of column by, into counts as {value: n} (caller's object). */
+int store_row_count(struct store *st, const struct row_query *q, const char *by,
+		    json_t *counts);
 
 int store_request_event(struct store *st, int64_t request, const char *actor,
 			const char *from, const char *to, const char *note);

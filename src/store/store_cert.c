@@ -4,6 +4,7 @@
 #include "util/err.h"
 #include "util/util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,23 +212,113 @@ int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
 	return store_step_done(st, s, "superseding");
 }
 
+/* --- whose certificates: the scope rules of the lists (store.h) ---
+ * Over "cert c LEFT JOIN person p" (the holder registered with the
+ * certificate's ID number).  ?8 is the scope's value, ?9 the text sought. */
+#define CERT_JOIN " FROM cert c LEFT JOIN person p ON p.id_number=c.id_number"
+#define OWNER_UNIT "coalesce(p.unit, nullif(c.unit_code,''))"
+#define PROVINCE "(SELECT code FROM node WHERE level='province' ORDER BY id LIMIT 1)"
+#define MAKING_NODE "coalesce(nullif(n.served_by,''), n.code)"
+#define PREFIX(col, v) "(" col ">=" v " AND " col "<" v "||char(1114111))"
+/* one unit's certificates, found from its persons and its unit code */
+#define UNIT_CERTS "(SELECT c2.id FROM person p2 JOIN cert c2 ON c2.id_number=p2.id_number" \
+	" WHERE p2.unit=?8 UNION ALL SELECT id FROM cert WHERE unit_code=?8)"
+#define NODE_UNITS "(SELECT u.code FROM unit u JOIN node n ON n.code=u.node WHERE " \
+	MAKING_NODE "=?8)"
+#define DEPT_APPS "(SELECT code FROM app WHERE dept=?8)"
+/* The row's condition for each scope.  ROW_UNIT, ROW_DEPT and ROW_PERSON
+ * start from an index (a unit's persons and unit code, holders); ROW_NODE
+ * and ROW_ALL are read in id order (a node holds a large share: a page of
+ * it comes sooner that way than by gathering the whole set first).  Kept
+ * equal to store_cert_owner's answer by tests/unit/test_dash.c. */
+static const char *const scope_cond[] = {
+	[ROW_ALL] = "1",
+	[ROW_UNIT] = OWNER_UNIT "=?8 AND c.id IN " UNIT_CERTS,
+	[ROW_NODE] = "(" OWNER_UNIT " IN " NODE_UNITS " OR (?8=" PROVINCE
+		     " AND NOT EXISTS(SELECT 1 FROM unit WHERE code=" OWNER_UNIT ")))",
+	[ROW_DEPT] = "c.id_number IN (SELECT subject FROM request WHERE app IN " DEPT_APPS
+		     " UNION SELECT person FROM access_grant WHERE app IN " DEPT_APPS ")",
+	[ROW_PERSON] = "c.id_number=?8",
+};
+/* q: a serial or ID number prefix, a holder's name prefix, a unit */
+#define Q_UNITS "(SELECT code FROM unit WHERE instr(name, ?9) OR " \
+	PREFIX("code", "upper(?9)") ")"
+#define Q_COND "(" PREFIX("c.serial", "upper(?9)") " OR " PREFIX("c.id_number", "upper(?9)") \
+	" OR " PREFIX("p.name", "?9") " OR " OWNER_UNIT " IN " Q_UNITS ")"
+/* the same as a set of ids from the indexes (a superset, for wide scopes) */
+#define Q_CERTS "c.id IN (SELECT id FROM cert WHERE " PREFIX("serial", "upper(?9)") \
+	" UNION ALL SELECT id FROM cert WHERE " PREFIX("id_number", "upper(?9)") \
+	" UNION ALL SELECT c2.id FROM person p2 JOIN cert c2 ON c2.id_number=p2.id_number" \
+	" WHERE " PREFIX("p2.name", "?9") \
+	" UNION ALL SELECT c2.id FROM person p2 JOIN cert c2 ON c2.id_number=p2.id_number" \
+	" WHERE p2.unit IN " Q_UNITS " UNION ALL SELECT id FROM cert WHERE unit_code IN " \
+	Q_UNITS ")"
+
+#define CERT_COLS_C \
+	"c.id,c.serial,c.serial_bin,c.issuer,c.profile,c.subject,c.id_number," \
+	"c.unit_code,c.key_alg,c.not_before,c.not_after,c.issued_at,c.status," \
+	"c.reason,c.revoked_at,c.replaces,c.superseded_by"
+
+#define NSCOPES 5
+/* Made once from the rules above: the list (by scope, without and with
+ * q) and the counts (by scope). */
+static char list_sql[NSCOPES][2][3072], count_sql[NSCOPES][1024];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void build(void)
+{
+	for (int k = 0; k < NSCOPES; k++) {
+		for (int q = 0; q < 2; q++) {
+			int n = snprintf(list_sql[k][q], sizeof list_sql[k][q],
+				"SELECT " CERT_COLS_C ",CASE WHEN ?7 THEN c.der END,p.name,"
+				OWNER_UNIT ",un.name" CERT_JOIN
+				" LEFT JOIN unit un ON un.code=" OWNER_UNIT " WHERE c.id>?1"
+				" AND (?2<0 OR (?2=3 AND c.status=0 AND c.not_after<?3)"
+				"  OR (?2=0 AND c.status=0 AND c.not_after>=?3)"
+				"  OR (?2 IN (1,2) AND c.status=?2))"
+				" AND (?4=0 OR (c.status=0 AND c.not_after>=?3 AND c.not_after<=?4))"
+				" AND %s%s%s ORDER BY c.id LIMIT ?5", scope_cond[k],
+				q ? " AND " Q_COND : "",
+				q && (k == ROW_ALL || k == ROW_NODE) ? " AND " Q_CERTS : "");
+			if (n >= (int)sizeof list_sql[k][q])
+				abort(); /* a programming error: the buffer is too small */
+		}
+		/* one pass: by status (3: expired) and week of expiry (-1: none).
+		 * Grouped by expressions, which no index is in the order of, so
+		 * that SQLite reads a covering index (cert_status, cert_owner)
+		 * rather than cert_status in order and every row of the table. */
+		if (snprintf(count_sql[k], sizeof count_sql[k],
+			     "SELECT CASE WHEN c.status=0 AND c.not_after<?3 THEN 3"
+			     " ELSE c.status END, CASE WHEN c.status=0 AND c.not_after>=?3"
+			     " AND c.not_after<?4 THEN (c.not_after-?3)/604800 ELSE -1 END,"
+			     " count(*)%s WHERE %s GROUP BY 1, 2",
+			     k == ROW_ALL ? " FROM cert c" : CERT_JOIN,
+			     scope_cond[k]) >= (int)sizeof count_sql[k])
+			abort();
+	}
+}
+
+static int scope_ok(int scope, const char *val)
+{
+	if (scope < 0 || scope >= NSCOPES)
+		abort(); /* a programming error: not an enum row_scope */
+	return scope == ROW_ALL || (val && *val);
+}
+
 int store_cert_list(struct store *st, const struct cert_filter *f,
 		    cert_cb cb, void *arg)
 {
-	/* One statement for every filter: each condition is switched off by
-	 * its own parameter, so the plan stays cached. */
-	static const char sql[] =
-		"SELECT " CERT_COLS ",CASE WHEN ?7 THEN der END FROM cert WHERE id>?1"
-		" AND (?2<0 OR (?2=3 AND status=0 AND not_after<?3)"
-		"  OR (?2=0 AND status=0 AND not_after>=?3)"
-		"  OR (?2 IN (1,2) AND status=?2))"
-		" AND (?4=0 OR (status=0 AND not_after>=?3 AND not_after<=?4))"
-		" ORDER BY id LIMIT ?5";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	/* One statement per scope and q or not: the other conditions are
+	 * switched off by their own parameters, so the plans stay cached. */
+	int has_q = f->q && *f->q;
+	sqlite3_stmt *s;
 	struct cert_rec r;
 	int rc = FINCA_OK, sr;
 
-	if (!s)
+	if (!scope_ok(f->scope, f->scope_val))
+		return FINCA_OK; /* a scope with no value sees nothing */
+	pthread_once(&once, build);
+	if (!(s = store_stmt(st, list_sql[f->scope][has_q])))
 		return FINCA_ESTORE;
 	sqlite3_bind_int64(s, 1, f->after_id);
 	sqlite3_bind_int(s, 2, f->status);
@@ -235,8 +326,15 @@ int store_cert_list(struct store *st, const struct cert_filter *f,
 	sqlite3_bind_int64(s, 4, f->expiring_before);
 	sqlite3_bind_int64(s, 5, f->limit > 0 ? f->limit : -1);
 	sqlite3_bind_int(s, 7, f->with_der);
+	if (f->scope != ROW_ALL)
+		sqlite3_bind_text(s, 8, f->scope_val, -1, SQLITE_STATIC);
+	if (has_q)
+		sqlite3_bind_text(s, 9, f->q, -1, SQLITE_STATIC);
 	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
 		row_to_rec(s, &r, f->with_der);
+		r.holder_name = (const char *)sqlite3_column_text(s, 18);
+		r.owner_unit = (const char *)sqlite3_column_text(s, 19);
+		r.owner_unit_name = (const char *)sqlite3_column_text(s, 20);
 		rc = cb(arg, &r);
 		cert_rec_clear(&r);
 		if (rc != FINCA_OK)
@@ -246,6 +344,62 @@ int store_cert_list(struct store *st, const struct cert_filter *f,
 		rc = store_err(st, "listing certificates");
 	sqlite3_reset(s);
 	return rc;
+}
+
+int store_cert_scope_counts(struct store *st, int scope, const char *val, int64_t now,
+			    int64_t counts[4], int64_t *weeks, int nweeks)
+{
+	sqlite3_stmt *s;
+	int sr;
+
+	memset(counts, 0, 4 * sizeof counts[0]);
+	memset(weeks, 0, (size_t)nweeks * sizeof weeks[0]);
+	if (!scope_ok(scope, val))
+		return FINCA_OK;
+	pthread_once(&once, build);
+	if (!(s = store_stmt(st, count_sql[scope])))
+		return FINCA_ESTORE;
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, now + (int64_t)nweeks * 604800);
+	if (scope != ROW_ALL)
+		sqlite3_bind_text(s, 8, val, -1, SQLITE_STATIC);
+	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
+		int k = sqlite3_column_int(s, 0);
+		int64_t w = sqlite3_column_int64(s, 1), n = sqlite3_column_int64(s, 2);
+		if (k >= 0 && k < 4)
+			counts[k] += n;
+		if (w >= 0 && w < nweeks)
+			weeks[w] += n;
+	}
+	sqlite3_reset(s);
+	return sr == SQLITE_DONE ? FINCA_OK : store_err(st, "counting certificates");
+}
+
+int store_cert_owner(struct store *st, int64_t id, char unit[65], char node[16])
+{
+	static const char sql[] =
+		"SELECT " OWNER_UNIT ", CASE WHEN un.code IS NULL THEN " PROVINCE
+		" ELSE " MAKING_NODE " END" CERT_JOIN
+		" LEFT JOIN unit un ON un.code=" OWNER_UNIT
+		" LEFT JOIN node n ON n.code=un.node WHERE c.id=?1";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int sr;
+
+	unit[0] = node[0] = '\0';
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_int64(s, 1, id);
+	sr = sqlite3_step(s);
+	if (sr == SQLITE_ROW) {
+		store_col_text(s, 0, unit, 65);
+		store_col_text(s, 1, node, 16);
+	}
+	sqlite3_reset(s);
+	if (sr == SQLITE_ROW)
+		return FINCA_OK;
+	return sr == SQLITE_DONE ? err_set(FINCA_ENOTFOUND, "certificate #%lld: not issued "
+					   "by this CA", (long long)id)
+				 : store_err(st, "reading whose a certificate is");
 }
 
 int store_cert_counts(struct store *st, int64_t now, int64_t counts[4])

@@ -225,47 +225,69 @@ static int known_col(const struct tbl *t, const char *c)
 	return 0;
 }
 
+/* The condition of q's scope on its table ("1": every row), or NULL when
+ * the scope sees no row of it. */
+static const char *scope_cond(const struct row_query *q)
+{
+	if (q->scope == ROW_ALL)
+		return "1";
+	for (size_t i = 0; i < ARRAY_LEN(scopes); i++)
+		if (!strcmp(scopes[i].table, q->table) && scopes[i].scope == q->scope)
+			return scopes[i].cond;
+	return NULL;
+}
+
+/* Appends q's conditions (the columns of eq, the text sought) to sql at o,
+ * as parameters ?3 on; the new length. */
+static int filters_sql(const struct tbl *t, const struct row_query *q, char *sql,
+		       size_t size, int o)
+{
+	const char *comma = strchr(t->search, ',');
+	int arg = 2;
+
+	for (size_t i = 0; i < ARRAY_LEN(q->eq) && q->eq[i].col; i++) {
+		if (!known_col(t, q->eq[i].col))
+			abort(); /* a programming error */
+		o += snprintf(sql + o, size - (size_t)o, " AND %s=?%d", q->eq[i].col, ++arg);
+	}
+	if (q->q && *q->q)
+		o += snprintf(sql + o, size - (size_t)o, " AND (instr(%.*s, ?%d) OR instr(%s, ?%d))",
+			      (int)(comma - t->search), t->search, arg + 1, comma + 1, arg + 1);
+	return o;
+}
+
+/* Binds the scope's value (?1) and the parameters of filters_sql. */
+static void filters_bind(sqlite3_stmt *s, const struct row_query *q)
+{
+	int arg = 2;
+
+	if (q->scope != ROW_ALL)
+		sqlite3_bind_text(s, 1, q->scope_val, -1, SQLITE_TRANSIENT);
+	for (size_t i = 0; i < ARRAY_LEN(q->eq) && q->eq[i].col; i++)
+		sqlite3_bind_text(s, ++arg, q->eq[i].val, -1, SQLITE_TRANSIENT);
+	if (q->q && *q->q)
+		sqlite3_bind_text(s, arg + 1, q->q, -1, SQLITE_TRANSIENT);
+}
+
 int store_row_list(struct store *st, const struct row_query *q, json_t *items,
 		   int64_t *next)
 {
 	struct tbl *t = table(q->table);
 	char sql[2048];
-	const char *cond = NULL;
+	const char *cond = scope_cond(q);
 	sqlite3_stmt *s = NULL;
-	int o, rc, n = 0, arg = 2, limit = q->limit > 0 ? q->limit : 100;
-	const char *comma = strchr(t->search, ',');
+	int o, rc, n = 0, limit = q->limit > 0 ? q->limit : 100;
 
 	*next = 0;
-	if (q->scope != ROW_ALL) {
-		for (size_t i = 0; i < ARRAY_LEN(scopes); i++)
-			if (!strcmp(scopes[i].table, q->table) && scopes[i].scope == q->scope)
-				cond = scopes[i].cond;
-		if (!cond)
-			return FINCA_OK; /* nothing of this table is in that scope */
-	}
-	o = snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE %s AND id>?2", q->table,
-		     cond ? cond : "1");
-	for (size_t i = 0; i < ARRAY_LEN(q->eq) && q->eq[i].col; i++) {
-		if (!known_col(t, q->eq[i].col))
-			abort(); /* a programming error */
-		o += snprintf(sql + o, sizeof sql - (size_t)o, " AND %s=?%d",
-			      q->eq[i].col, ++arg);
-	}
-	if (q->q && *q->q)
-		o += snprintf(sql + o, sizeof sql - (size_t)o,
-			      " AND (instr(%.*s, ?%d) OR instr(%s, ?%d))",
-			      (int)(comma - t->search), t->search, arg + 1, comma + 1, arg + 1);
+	if (!cond)
+		return FINCA_OK; /* nothing of this table is in that scope */
+	o = snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE %s AND id>?2", q->table, cond);
+	o = filters_sql(t, q, sql, sizeof sql, o);
 	snprintf(sql + o, sizeof sql - (size_t)o, " ORDER BY id LIMIT %d", limit + 1);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_err(st, "list");
-	if (q->scope != ROW_ALL)
-		sqlite3_bind_text(s, 1, q->scope_val, -1, SQLITE_TRANSIENT);
+	filters_bind(s, q);
 	sqlite3_bind_int64(s, 2, q->after);
-	arg = 2;
-	for (size_t i = 0; i < ARRAY_LEN(q->eq) && q->eq[i].col; i++)
-		sqlite3_bind_text(s, ++arg, q->eq[i].val, -1, SQLITE_TRANSIENT);
-	if (q->q && *q->q)
-		sqlite3_bind_text(s, arg + 1, q->q, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		json_t *r = row_json(s);
 		if (n++ == limit) { /* more follow: the last id shown */
@@ -280,6 +302,34 @@ int store_row_list(struct store *st, const struct row_query *q, json_t *items,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_err(st, "list");
 	return FINCA_OK;
+}
+
+int store_row_count(struct store *st, const struct row_query *q, const char *by,
+		    json_t *counts)
+{
+	struct tbl *t = table(q->table);
+	char sql[2048];
+	const char *cond = scope_cond(q);
+	sqlite3_stmt *s = NULL;
+	int o, rc;
+
+	if (!known_col(t, by))
+		abort(); /* a programming error */
+	if (!cond)
+		return FINCA_OK;
+	/* ?2 (store_row_list's after) is not used: the filters keep their numbers */
+	o = snprintf(sql, sizeof sql, "SELECT %s, count(*) FROM %s WHERE %s", by, q->table, cond);
+	o = filters_sql(t, q, sql, sizeof sql, o);
+	snprintf(sql + o, sizeof sql - (size_t)o, " GROUP BY 1");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_err(st, "count");
+	filters_bind(s, q);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+			json_object_set_new(counts, (const char *)sqlite3_column_text(s, 0),
+					    json_integer(sqlite3_column_int64(s, 1)));
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? FINCA_OK : store_err(st, "count");
 }
 
 int store_row_exists(struct store *st, const char *tname, const char *key)

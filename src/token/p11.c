@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <p11-kit/pkcs11.h>
 #include <stdlib.h>
@@ -150,6 +151,8 @@ int p11_list(struct p11 *m, struct p11_token **out, size_t *n)
 		t->user_pin_set = !!(ti.flags & CKF_USER_PIN_INITIALIZED);
 		t->pin_locked = !!(ti.flags & CKF_USER_PIN_LOCKED);
 		t->so_pin_locked = !!(ti.flags & CKF_SO_PIN_LOCKED);
+		t->pin_count_low = !!(ti.flags & CKF_USER_PIN_COUNT_LOW);
+		t->pin_final_try = !!(ti.flags & CKF_USER_PIN_FINAL_TRY);
 		t->min_pin = ti.ulMinPinLen;
 		t->max_pin = ti.ulMaxPinLen;
 		(*n)++;
@@ -595,6 +598,56 @@ out:
 	free(der);
 	free(cid);
 	return rc;
+}
+
+int p11_get_certs(struct p11s *s, struct p11_cert **out, size_t *n)
+{
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_CERTIFICATE_TYPE ct = CKC_X_509;
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof cls },
+			     { CKA_CERTIFICATE_TYPE, &ct, sizeof ct } };
+	CK_OBJECT_HANDLE o[P11_CERTS_MAX];
+	CK_ULONG found = 0;
+	struct p11_cert *v = NULL;
+	size_t nv = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = find(s, t, ARRAY_LEN(t), o, ARRAY_LEN(o), &found)) != FINCA_OK)
+		return rc;
+	v = xcalloc(found ? found : 1, sizeof *v);
+	for (CK_ULONG i = 0; i < found; i++) {
+		unsigned char *der = NULL, *cid = NULL;
+		const unsigned char *p;
+		size_t len = 0, clen = 0;
+		/* a vendor's odd object is skipped, not a reason to show none */
+		if (get_attr(s, o[i], CKA_VALUE, &der, &len) == FINCA_OK &&
+		    get_attr(s, o[i], CKA_ID, &cid, &clen) == FINCA_OK && clen <= sizeof v->id) {
+			p = der;
+			if ((v[nv].x = d2i_X509(NULL, &p, (long)len)) != NULL) {
+				memcpy(v[nv].id, cid, clen);
+				v[nv].idlen = clen;
+				nv++;
+			}
+		}
+		free(der);
+		free(cid);
+	}
+	ERR_clear_error();
+	err_clear();
+	*out = v;
+	*n = nv;
+	return FINCA_OK;
+}
+
+void p11_certs_free(struct p11_cert *c, size_t n)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < n; i++)
+		X509_free(c[i].x);
+	free(c);
 }
 
 int p11_destroy(struct p11s *s, const unsigned char *id, size_t idlen)

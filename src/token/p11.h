@@ -23,6 +23,9 @@ struct p11_token {
 	int user_pin_set;     /* CKF_USER_PIN_INITIALIZED */
 	int pin_locked, so_pin_locked;
 	unsigned long min_pin, max_pin;
+	/* CKF_USER_PIN_COUNT_LOW: a wrong PIN since the last good one;
+	 * CKF_USER_PIN_FINAL_TRY: one more wrong PIN locks it */
+	int pin_count_low, pin_final_try;
 };
 
 /* Vendor SM2 mechanisms; 0 when the module has none. */
@@ -67,6 +70,18 @@ int p11_put_cert(struct p11s *s, const unsigned char *id, size_t idlen,
 		 const char *label, X509 *x);
 /* The first certificate on the token and its CKA_ID (id: 64 bytes). */
 int p11_get_cert(struct p11s *s, X509 **out, unsigned char *id, size_t *idlen);
+/* A certificate object of a token and its CKA_ID. */
+struct p11_cert {
+	X509 *x;                  /* owned */
+	unsigned char id[64];
+	size_t idlen;
+};
+#define P11_CERTS_MAX 64
+/* Every X.509 certificate object on the token (at most P11_CERTS_MAX),
+ * in the token's order; objects that do not parse or have a CKA_ID over
+ * 64 bytes are left out.  *out is the caller's: p11_certs_free. */
+int p11_get_certs(struct p11s *s, struct p11_cert **out, size_t *n);
+void p11_certs_free(struct p11_cert *c, size_t n);
 /* Destroys every object with CKA_ID id (keys and certificate), or with id
  * NULL every object the session sees. */
 int p11_destroy(struct p11s *s, const unsigned char *id, size_t idlen);

@@ -98,3 +98,29 @@ same "no node kept" "$(rows ca2 node)" 0
 same "no person kept" "$(rows ca2 person)" 0
 same "no certificate left behind" "$(ls ca2/demo 2>/dev/null | wc -l)" 0
 ok "audit verify after the refusal" finca -d ca2 audit verify
+
+# 'make run' (scripts/demo.sh): the demo a person logs into at once, with a
+# demo USBKey for each account through the signing agent
+p=$((20000 + RANDOM % 20000))
+(cd "$ROOT" && FINCA_DEMO_PORTS="$p $((p + 1)) $((p + 2))" exec ./scripts/demo.sh "$T/run") \
+	>run.log 2>&1 &
+rpid=$!
+trap 'kill $rpid 2>/dev/null; pkill -P $rpid 2>/dev/null; rm -rf "$T"' EXIT
+for _ in $(seq 300); do curl -s -o /dev/null http://127.0.0.1:$p/healthz && break; sleep 0.2; done
+has "make run prints the console and its accounts" "console.*https://127.0.0.1:$((p + 1))/ui/" \
+	"$(cat run.log)"
+O="Origin: https://127.0.0.1:$((p + 1))"; G=http://127.0.0.1:$((p + 2))
+certs=$(curl -s -H "$O" $G/v1/certificates)
+same "the agent holds a demo USBKey per account" "$(jq '.certificates | length' <<<"$certs")" 8
+C="curl -s --cacert $T/run/ca/service.crt"
+ch=$($C -X POST https://127.0.0.1:$((p + 1))/api/v1/login/challenge | jq -r .challenge)
+id=$(jq -r '.certificates[] | select(.subject | test("io-minhou")) | .id' <<<"$certs")
+sig=$(curl -s -H "$O" -H 'Content-Type: application/json' \
+	-d "{\"id\":\"$id\",\"challenge\":\"$ch\"}" $G/v1/sign)
+tok=$($C -H 'Content-Type: application/json' -d "$(jq -c --arg c "$ch" \
+	'{certificate, signature, challenge: $c}' <<<"$sig")" https://127.0.0.1:$((p + 1))/api/v1/login |
+	jq -r .token)
+same "io-minhou logs in with its USBKey, the PIN answered by the agent" "$($C -H \
+	"Authorization: Bearer $tok" https://127.0.0.1:$((p + 1))/api/v1/whoami | jq -r .role)" officer
+has "the console is served" "<html" "$($C https://127.0.0.1:$((p + 1))/ui/)"
+kill $rpid 2>/dev/null

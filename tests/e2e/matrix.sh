@@ -216,6 +216,8 @@ op_account_add()    { n=$((n + 1)); call $1 POST accounts "$(jq -n --arg c "$(ca
 op_audit_list()     { call $1 GET "audit?limit=5"; }
 op_list_certs()     { SEES='[.certificates[].serial] | index($w)'; WIT=${W[$2]}; call $1 GET "certs?limit=1000"; }
 op_cert_freeze()    { take cert_freeze $2; call $1 POST certs/$FIX/freeze; }
+op_show_cert()      { call $1 GET certs/${W[$2]}; }
+op_dashboard()      { call $1 GET dashboard; }
 
 # --- what actor.c allows: per operation, the administrator, the auditor and
 # the officers, approvers and operators.  A scoped cell is IN/OUT: on its own
@@ -250,10 +252,13 @@ list_expiring       200   200     200/hide  403/403   200/hide
 account_list        200   200     403       403       403
 account_add         201   403     403       403       403
 audit_list          403   200     403       403       403
-# the CA's certificate API (api.c's table) under the same scope rule: an
-# operator acts for its node and the counties it serves
-list_certs          200   200     403       403       200/hide
+# the CA's certificate API (the same table) under the same scope rule: an
+# operator acts for its node and the counties it serves; an officer reads
+# its unit's certificates (the console's unit page)
+list_certs          200   200     200/hide  403       200/hide
+show_cert           200   200     200/403   403       200/403
 cert_freeze         403   403     403       403       200/403
+dashboard           200   200     200       200       200
 "
 
 # snap: the store as a refused call must leave it (FP: every table but the

@@ -1,0 +1,42 @@
+// The signing agent (finca agent) on this computer: lists the USBKey
+// certificates and signs the login challenge; it asks the PIN itself.
+let base = 'http://127.0.0.1:8765';
+export function setAgent(u) { if (u) base = u.replace(/\/+$/, ''); }
+export const agentUrl = () => base;
+
+export class AgentError extends Error {
+	constructor(kind, status, body) {
+		super(body?.error?.message || kind);
+		this.kind = kind;          // down, origin, pin, locked, nocert, nopin, bad
+		this.status = status;
+		this.triesLeft = body?.error?.tries_left ?? body?.tries_left ?? null;
+	}
+}
+
+async function call(path, body) {
+	let r;
+	try {
+		r = await fetch(`${base}${path}`, {
+			method: body ? 'POST' : 'GET',
+			headers: body ? { 'Content-Type': 'application/json' } : {},
+			body: body ? JSON.stringify(body) : undefined,
+			cache: 'no-store', credentials: 'omit',
+		});
+	} catch {
+		throw new AgentError('down', 0, null);
+	}
+	let j = null;
+	try { j = await r.json(); } catch { /* empty */ }
+	if (r.ok) return j;
+	const kind = { 401: 'pin', 403: 'origin', 404: 'nocert', 423: 'locked', 503: 'nopin' }[r.status] || 'bad';
+	throw new AgentError(kind, r.status, j);
+}
+
+export async function certificates() {
+	const j = await call('/v1/certificates');
+	return j?.certificates || [];
+}
+
+export async function sign(id, challenge) {
+	return call('/v1/sign', { id, challenge });
+}

@@ -1,0 +1,200 @@
+// What every page showing requests shares: columns, the actions a
+// request can take now (by its state and the caller's rights), and running
+// them, one request, many, or a whole batch.
+import { h, clear, note, openBlob } from '../dom.js';
+import { t, label, fmtTime, bjDate } from '../i18n.js';
+import { api } from '../api.js';
+import { can } from '../session.js';
+import { ask, show } from './dialog.js';
+
+const has = (words, w) => words.split(' ').includes(w);
+
+// Made at the token station (key on a USBKey): persons' certificates, PIN resets.
+export const atStation = (r) => (r.subject_kind || 'person') === 'person' && has('apply renew update reissue pin-reset', r.type);
+// Art. 22: the old USBKey comes back.
+export const needsOldToken = (r) => !!r.token_serial && (has('renew update revoke', r.type) || (r.type === 'reissue' && r.reason === 'damaged'));
+export const needsHandover = (r) => has('apply renew update reissue pin-reset', r.type) || needsOldToken(r);
+export const stationCmd = (r) => `finca token ${r.type === 'pin-reset' ? 'reset-pin' : 'enroll'} --request ${r.id}`;
+
+export function stateBadge(s) {
+	return h('span', { class: ['badge', `st-${s}`] }, label('state', s));
+}
+
+// The actions request r can take now, for this caller, in display order.
+export function actionsFor(r) {
+	const a = [], s = r.state;
+	if (can('request.submit')) {
+		if (s === 'draft') a.push('submit');
+		if (s === 'rejected') a.push('resubmit');
+		if (has('draft submitted rejected', s)) a.push('withdraw');
+	}
+	if (can('request.approve') && s === 'submitted') a.push('approve', 'reject');
+	if (can('request.produce')) {
+		if (s === 'approved') a.push('accept');
+		if (s === 'accepted' && !atStation(r)) a.push('produce');
+		if (s === 'produced' && needsHandover(r)) a.push('handover');
+		if (s === 'handed_over' && needsOldToken(r) && !r.old_returned) a.push('return');
+	}
+	if (can('request.complete') && ((s === 'produced' && !needsHandover(r)) ||
+		(s === 'handed_over' && (!needsOldToken(r) || r.old_returned)))) a.push('complete');
+	return a;
+}
+
+// The fields an action asks for, or null.
+export function actionFields(action, r = {}) {
+	if (action === 'reject') return [{ name: 'reason', label: t('req.reject.reason'), type: 'textarea', required: true, rows: 3 }];
+	if (action === 'handover') {
+		return [
+			{ name: 'handler', label: t('req.handler'), required: true, hint: t('req.handler.hint') },
+			{ name: 'new_token', label: t('req.new_token'), value: r.new_token || '', hint: t('req.new_token.hint'), mono: true },
+			{ name: 'date', label: t('req.handed_date'), type: 'date' },
+			{ name: 'old_returned', label: t('req.old_returned'), type: 'checkbox', value: false,
+				show: () => !r.id || needsOldToken(r), hint: r.token_serial ? t('req.old_token', { s: r.token_serial }) : '' },
+		];
+	}
+	if (action === 'return') return [{ name: 'handler', label: t('req.returned_by'), required: true }];
+	return null;
+}
+
+function argsOf(action, v) {
+	if (!v || v === true) return {};
+	const a = {};
+	for (const [k, x] of Object.entries(v)) if (x !== '' && x != null) a[k] = x;
+	if (action === 'handover' && a.date) a.date = bjDate(a.date);
+	if (action === 'handover') a.old_returned = !!v.old_returned;
+	return a;
+}
+
+const DANGER = new Set(['reject', 'withdraw']);
+
+// One button running action on request r (asking first), then done().
+export function actionButton(r, action, done) {
+	return h('button', { type: 'button', class: ['btn', 'btn-sm', action === 'approve' || action === 'accept' || action === 'produce' ? 'btn-primary' : null, DANGER.has(action) && 'btn-danger-o'],
+		'data-action': action, onclick: async () => {
+			const res = await ask({
+				title: t('req.confirm.title', { action: label('action', action), id: r.id }),
+				message: describe(r),
+				fields: actionFields(action, r) || [],
+				confirmLabel: label('action', action), danger: DANGER.has(action),
+				action: (v) => api.post(`requests/${r.id}/${action}`, argsOf(action, v)),
+			});
+			if (res) done?.(res);
+		} }, label('action', action));
+}
+
+export function describe(r) {
+	return h('p', {}, `#${r.id} ${label('type', r.type)} · ${r.name || ''} ${r.subject || ''}`,
+		r.app ? ` · ${t('req.app')} ${r.app}` : '', r.cert_serial ? ` · ${r.cert_serial}` : '');
+}
+
+// Runs action on every request of rows (one call each), asking once.
+export async function actMany(rows, action, done) {
+	const ok = rows.filter((r) => actionsFor(r).includes(action));
+	if (!ok.length) {
+		await show(label('action', action), note('warn', t('req.none_can', { action: label('action', action) })), false);
+		return;
+	}
+	const failed = [];
+	let n = 0;
+	const res = await ask({
+		title: t('req.many.title', { action: label('action', action), n: ok.length }),
+		message: h('div', {}, h('p', {}, t('req.many.text', { ids: ok.map((r) => `#${r.id}`).join(' ') })),
+			ok.length < rows.length ? note('warn', t('req.many.skip', { n: rows.length - ok.length })) : null),
+		fields: (actionFields(action) || []).filter((f) => f.name !== 'new_token'), confirmLabel: label('action', action), danger: DANGER.has(action),
+		action: async (v) => {
+			for (const r of ok) {
+				try {
+					await api.post(`requests/${r.id}/${action}`, argsOf(action, v));
+					n++;
+				} catch (e) {
+					failed.push(`#${r.id}: ${e.message}`);
+				}
+			}
+			return true;
+		},
+	});
+	if (!res) return;
+	done?.();
+	await show(label('action', action), [
+		note(failed.length ? 'warn' : 'ok', t('req.many.done', { n, f: failed.length })),
+		failed.length ? h('ul', { class: 'errlist' }, failed.map((f) => h('li', {}, f))) : null], false);
+}
+
+// An action on a whole batch (one transaction on the server).
+export async function actBatch(batch, action, done) {
+	const res = await ask({
+		title: t('batch.act.title', { action: label('action', action), id: batch }),
+		message: h('p', {}, t('batch.act.text', { action: label('action', action), id: batch })),
+		fields: (actionFields(action) || []).filter((f) => f.name !== 'new_token'), confirmLabel: label('action', action), danger: DANGER.has(action),
+		action: (v) => api.post(`batches/${batch}/${action}`, argsOf(action, v)),
+	});
+	if (res) {
+		done?.(res);
+		await show(label('action', action), note('ok', t('batch.act.done', { action: label('action', action), n: (res.requests || []).length, ids: (res.requests || []).map((x) => `#${x}`).join(' ') })), false);
+	}
+}
+
+// The annex form(s) as PDF, opened in a new tab.
+export async function printForms(path, name, msgBox) {
+	try {
+		const b = await api.blob(path);
+		openBlob(b, name);
+	} catch (e) {
+		if (msgBox) clear(msgBox, note('error', e.message)); else await show(t('forms.print'), note('error', e.message), false);
+	}
+}
+
+// The request list's columns.
+export function columns({ batch = true, unit = false } = {}) {
+	return [
+		{ label: t('req.id'), render: (r) => h('a', { href: `#/requests/${r.id}` }, `#${r.id}`), class: 'num' },
+		batch && { label: t('req.batch'), render: (r) => (r.batch ? h('a', { href: `#/batches/${r.batch}` }, `#${r.batch}`) : ''), class: 'num' },
+		{ label: t('req.type'), render: (r) => [label('type', r.type), r.emergency ? h('span', { class: 'badge st-rejected' }, t('req.emergency')) : null] },
+		{ label: t('req.subject'), render: (r) => [h('span', {}, r.name || ''), h('br'), h('span', { class: 'mono muted' }, r.subject || '')] },
+		unit && { label: t('req.unit'), key: 'unit', class: 'mono' },
+		{ label: t('req.app'), key: 'app' },
+		{ label: t('req.cert'), render: (r) => h('span', { class: 'mono small' }, r.cert_serial || r.result_serial || '') },
+		{ label: t('req.state'), render: (r) => stateBadge(r.state) },
+		{ label: t('req.updated'), render: (r) => fmtTime(r.updated_at), class: 'nowrap' },
+	].filter(Boolean);
+}
+
+// The actions of one row, and for station-made requests the command.
+export function rowActions(r, reload) {
+	const acts = actionsFor(r);
+	const out = acts.map((a) => actionButton(r, a, () => reload()));
+	if (r.state === 'accepted' && atStation(r) && can('request.produce'))
+		out.push(h('div', { class: 'station' }, t('req.station'), h('br'), h('code', {}, stationCmd(r))));
+	return out.length ? out : h('span', { class: 'muted' }, '—');
+}
+
+export const STATES = ['draft', 'submitted', 'approved', 'rejected', 'accepted', 'produced', 'handed_over', 'completed', 'withdrawn'];
+export const TYPES = ['apply', 'renew', 'update', 'reissue', 'freeze', 'unfreeze', 'revoke', 'pin-reset', 'authorize'];
+
+// The batches that have requests in state, as a table with whole-batch
+// actions (approval and production queues).
+export async function batchTable(state, actions, reload) {
+	const r = await api.get('requests', { state, limit: 1000 });
+	const by = new Map();
+	for (const x of r.items) {
+		if (!x.batch) continue;
+		if (!by.has(x.batch)) by.set(x.batch, { unit: x.unit, n: 0, types: new Set(), apps: new Set(), acts: new Set() });
+		const b = by.get(x.batch);
+		b.n++;
+		for (const a of actionsFor(x)) b.acts.add(a);
+		b.types.add(label('type', x.type));
+		b.apps.add(x.app);
+	}
+	if (!by.size) return h('p', { class: 'muted' }, t('appr.none'));
+	return h('div', { class: 'table-wrap' }, h('table', { class: 'grid batches', 'data-state': state },
+		h('thead', {}, h('tr', {}, [t('req.batch'), t('req.unit'), t('appr.n'), t('req.type'), t('req.app'), t('list.actions')].map((x) => h('th', { scope: 'col' }, x)))),
+		h('tbody', {}, [...by].map(([k, b]) => h('tr', { 'data-batch': k },
+			h('td', { class: 'num' }, h('a', { href: `#/batches/${k}` }, `#${k}`)),
+			h('td', { class: 'mono' }, b.unit), h('td', { class: 'num' }, String(b.n)),
+			h('td', {}, [...b.types].join('、')), h('td', {}, [...b.apps].join('、')),
+			h('td', { class: 'actions' },
+				h('a', { class: 'btn btn-sm', href: `#/batches/${k}` }, t('appr.view')),
+				actions.filter((a) => b.acts.has(a)).map((a) => h('button', { type: 'button', 'data-batch-action': a,
+					class: ['btn', 'btn-sm', DANGER.has(a) ? 'btn-danger-o' : 'btn-primary'],
+					onclick: () => actBatch(k, a, reload) }, t('batch.all', { action: label('action', a) })))))))));
+}
