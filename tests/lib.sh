@@ -78,3 +78,27 @@ mk_tls() { # NAME
 		--subject "CN=$1" --out $1.crt >/dev/null 2>&1 &&
 	openssl pkey -in $1.crt.key -passin pass:keypass1234 -out $1.key
 }
+
+# rid DIGITS17 / uscc CHARS17: a resident ID number (GB 11643) or a unified
+# social credit code (GB 32100) with its check character, computed here
+# independently of finca
+rid() { # 17 DIGITS
+	local b=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) s=0 i c=10X98765432
+	for i in {0..16}; do s=$((s + ${b:i:1} * w[i])); done
+	echo "$b${c:s%11:1}"
+}
+uscc() { # 17 CHARACTERS
+	local a=0123456789ABCDEFGHJKLMNPQRTUWXY b=$1 s=0 i p
+	local w=(1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28)
+	for i in {0..16}; do p=${a%%"${b:i:1}"*}; s=$((s + ${#p} * w[i])); done
+	echo "$b${a:(31 - s % 31) % 31:1}"
+}
+
+# softhsm: SoftHSM2 with its own token directory under $T (M: the module)
+M=/usr/lib/softhsm/libsofthsm2.so
+softhsm() {
+	mkdir -p "$T/tokens"
+	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' \
+		"$T" >"$T/softhsm2.conf"
+	export SOFTHSM2_CONF=$T/softhsm2.conf
+}

@@ -51,6 +51,9 @@ static int hash_password(const char *pw, char **out)
 
 int account_check_password(const struct account_rec *a, const char *pw)
 {
+	if (a->password && (!pw || !*pw))
+		return err_set(FINCA_EAUTH, "account %s (%s): password: this role logs in with "
+			       "its certificate and a password (art. 11)", a->name, a->role);
 	if (!a->password || !pw ||
 	    argon2id_verify(a->password, pw, strlen(pw)) != ARGON2_OK)
 		return err_set(FINCA_EAUTH, "account %s: wrong password", a->name);

@@ -214,7 +214,7 @@ static enum MHD_Result login(struct call *k, struct api *a)
 	const char *how;
 	enum MHD_Result ret;
 	json_t *d;
-	int rc;
+	int rc, pw_bad = 0;
 
 	memset(&h, 0, sizeof h);
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
@@ -244,7 +244,7 @@ static enum MHD_Result login(struct call *k, struct api *a)
 				"present a client certificate, or a certificate with a signed challenge");
 	}
 	if (rc == FINCA_OK && role_needs_password(k->acct.role))
-		rc = account_check_password(&k->acct, pw);
+		pw_bad = (rc = account_check_password(&k->acct, pw)) != FINCA_OK;
 	if (rc == FINCA_OK)
 		rc = session_open(a->sessions, k->acct.id, token);
 	d = json_pack("{s:s, s:s}", "method", how, "result", rc == FINCA_OK ? "ok" : err_msg());
@@ -253,7 +253,8 @@ static enum MHD_Result login(struct call *k, struct api *a)
 	json_decref(d);
 	holder_clear(&h);
 	if (rc != FINCA_OK)
-		return send_err(k, rc == FINCA_EAUTH ? 401 : 400, err_name(rc), NULL, err_msg());
+		return send_err(k, rc == FINCA_EAUTH ? 401 : 400, err_name(rc),
+				pw_bad ? "password" : NULL, err_msg());
 	snprintf(k->r->account, sizeof k->r->account, "%s", k->acct.name);
 	time_format(clock_now() + SESSION_TTL, t, sizeof t);
 	return send_json(k, 200, json_pack("{s:s, s:s, s:s, s:s}", "token", token,
@@ -608,49 +609,58 @@ static enum MHD_Result crl_make(struct call *k)
 	return ret;
 }
 
-struct audit_acc {
-	json_t *arr;
-	long left;
-};
-
 static int audit_one(void *arg, const struct audit_rec *r)
 {
-	struct audit_acc *a = arg;
 	char t[32];
 	json_t *d;
 
-	if (a->left-- <= 0)
-		return 1; /* stop: page full */
 	time_format(r->at, t, sizeof t);
 	d = json_loads(r->details, 0, NULL);
-	json_array_append_new(a->arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}",
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}",
 		"seq", (json_int_t)r->seq, "at", t, "actor", r->actor, "action", r->action,
 		"object", r->object, "details", d ? d : json_object()));
 	return FINCA_OK;
 }
 
+/* ?since ?until ?actor ?action ?object ?order ?before ?after ?limit: the
+ * audit trail searched by store_audit_find, a page at a time. */
 static enum MHD_Result audit_list(struct call *k)
 {
-	struct audit_acc a = { json_array(), 1000 };
-	const char *since = query(k, "since");
-	int64_t t = 0;
+	struct audit_filter f = { .actor = query(k, "actor"), .action = query(k, "action"),
+				  .object = query(k, "object") };
+	const char *since = query(k, "since"), *until = query(k, "until");
+	const char *order = query(k, "order");
+	long limit = 1000, before = 0, after = 0;
+	int64_t next = 0;
+	json_t *arr;
 	enum MHD_Result ret;
 	int rc;
 
-	if (!query_int(k, "limit", 1, 10000, &a.left, &ret)) {
-		json_decref(a.arr);
+	if (!query_int(k, "limit", 1, 10000, &limit, &ret) ||
+	    !query_int(k, "before", 1, INT64_MAX, &before, &ret) ||
+	    !query_int(k, "after", 0, INT64_MAX, &after, &ret))
 		return ret;
-	}
-	if (since && time_parse(since, &t) != FINCA_OK) {
-		json_decref(a.arr);
+	if (since && time_parse(since, &f.since) != FINCA_OK)
 		return send_err(k, 400, "invalid", "since", err_msg());
-	}
-	rc = store_audit_iter(ca_store(k->s->ca), t, audit_one, &a);
-	if (rc != FINCA_OK && rc != 1) {
-		json_decref(a.arr);
+	if (until && time_parse(until, &f.until) != FINCA_OK)
+		return send_err(k, 400, "invalid", "until", err_msg());
+	if (order && strcmp(order, "asc") && strcmp(order, "desc"))
+		return send_err(k, 400, "invalid", "order", "expected asc or desc");
+	f.desc = order && !strcmp(order, "desc");
+	if (before && !f.desc)
+		return send_err(k, 400, "invalid", "before", "only with order=desc");
+	if (after && f.desc)
+		return send_err(k, 400, "invalid", "after", "only with order=asc");
+	f.from = f.desc ? before : after;
+	f.limit = (int)limit;
+	arr = json_array();
+	rc = store_audit_find(ca_store(k->s->ca), &f, audit_one, arr, &next);
+	if (rc != FINCA_OK) {
+		json_decref(arr);
 		return send_rc(k, rc);
 	}
-	return send_json(k, 200, json_pack("{s:o}", "records", a.arr));
+	return send_json(k, 200, json_pack("{s:o, s:o}", "records", arr,
+		"next", next ? json_integer(next) : json_null()));
 }
 
 static enum MHD_Result audit_check(struct call *k)

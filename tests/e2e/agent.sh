@@ -10,10 +10,7 @@
 # --sm2-sign, needs a vendor module).
 . "$(dirname "$0")/../lib.sh"
 
-M=/usr/lib/softhsm/libsofthsm2.so
-mkdir tokens
-printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$T" >softhsm2.conf
-export SOFTHSM2_CONF=$T/softhsm2.conf
+softhsm
 P11="pkcs11-tool --module $M"
 SUBJ="C=CN, O=福建省财政厅, CN=张三"
 

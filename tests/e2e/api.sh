@@ -111,6 +111,40 @@ printf '%s' "$ach" | openssl dgst -sm3 -sign u.csr.key -sigopt distid:$DISTID -o
 has "verify: revoked refused with the reason" "is revoked affiliationChanged" \
 	"$($A -X POST -d "{\"certificate\":\"$cert\",\"challenge\":\"$ach\",\"signature\":\"$(base64 -w0 rsig.bin)\"}" $api/auth/verify)"
 
+# the audit trail searched on the server (as the auditor)
+U="$C --cert aud1.crt --key aud1.key"
+q() { sqlite3 ca/finca.db "$1"; }
+r=$($U "$api/audit?action=auth.&limit=10000")
+same "action prefix: only auth.* records" "$(jq '[.records[].action | select(startswith("auth.") | not)] | length' <<<"$r")" 0
+same "action prefix: all of them" "$(jq '.records | length' <<<"$r")" \
+	"$(q "SELECT count(*) FROM audit WHERE action LIKE 'auth.%' AND seq<=$(jq '.records[-1].seq' <<<"$r")")"
+same "action exact: auth.denied" "$($U "$api/audit?action=auth.denied" | jq -r '[.records[].action] | unique | join(",")')" auth.denied
+r=$($U "$api/audit?actor=op1")
+same "actor op1: only op1's records" "$(jq -r '[.records[].actor] | unique | join(",")' <<<"$r")" op1
+has "actor op1: some" '^[1-9]' "$(jq '.records | length' <<<"$r")"
+same "object prefix" "$($U "$api/audit?object=acc&limit=10000" | jq '[.records[].object | select(startswith("acc") | not)] | length')" 0
+same "since and limit as before: the oldest two, oldest first" \
+	"$($U "$api/audit?since=2000-01-01&limit=2" | jq -c '[.records[].seq]')" "$(q "SELECT json_group_array(seq) FROM (SELECT seq FROM audit ORDER BY seq LIMIT 2)")"
+same "until before the first record: none, next null" "$($U "$api/audit?until=2000-01-01" | jq -c '[.records, .next]')" '[[],null]'
+seqs=(); nxt=; pages=0
+while :; do
+	r=$($U "$api/audit?order=desc&limit=4${nxt:+&before=$nxt}")
+	seqs+=($(jq '.records[].seq' <<<"$r")); pages=$((pages + 1))
+	nxt=$(jq -r '.next // empty' <<<"$r")
+	[ -n "$nxt" ] && [ $pages -lt 100 ] || break
+done
+has "desc pages: several" '^([3-9]|[1-9][0-9])$' "$pages"
+same "desc pages with before=: disjoint, newest first, covering every record" "${seqs[*]}" \
+	"$(q "SELECT seq FROM audit WHERE seq<=${seqs[0]} ORDER BY seq DESC" | tr '\n' ' ' | sed 's/ $//')"
+r=$($U "$api/audit?limit=3")
+same "asc page after= continues after next" "$($U "$api/audit?limit=1&after=$(jq .next <<<"$r")" | jq '.records[0].seq')" \
+	"$(($(jq '.records[-1].seq' <<<"$r") + 1))"
+r=$($U "$api/audit?order=desc&before=abc")
+same "bad before: 400" "$($U -o /dev/null -w '%{http_code}' "$api/audit?order=desc&before=abc")" 400
+has "bad before: named" '"field":"before"' "$r"
+has "before without order=desc: named" '"field":"before"' "$($U "$api/audit?before=5")"
+same "bad order: 400" "$($U -o /dev/null -w '%{http_code}' "$api/audit?order=up")" 400
+
 # a frozen TLS client certificate cannot log in
 ok "freeze the auditor's certificate" finca -d ca cert freeze "$(serial_of aud1.crt)"
 same "frozen client certificate: 401" "$(code --cert aud1.crt --key aud1.key $api/certs)" 401

@@ -8,11 +8,6 @@
 . "$(dirname "$0")/../lib.sh"
 unset FINCA_CONSOLE_DIR
 
-uscc() { python3 -c 'import sys
-a="0123456789ABCDEFGHJKLMNPQRTUWXY"; w=[1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28]
-b=sys.argv[1]; c=31-sum(a.index(ch)*x for ch,x in zip(b,w))%31
-print(b+a[c%31])' "$1"; }
-
 WEB=$ROOT/web
 port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
 base=http://127.0.0.1:$port; ui=https://127.0.0.1:$tport/ui

@@ -6,13 +6,6 @@
 # 350121 (代管); city B (350200) is the other side.
 . "$(dirname "$0")/../lib.sh"
 
-rid() { python3 -c 'import sys
-b=sys.argv[1]; w=[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2]
-print(b+"10X98765432"[sum(int(c)*x for c,x in zip(b,w))%11])' "$1"; }
-uscc() { python3 -c 'import sys
-a="0123456789ABCDEFGHJKLMNPQRTUWXY"; w=[1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28]
-b=sys.argv[1]; c=31-sum(a.index(ch)*x for ch,x in zip(b,w))%31
-print(b+a[c%31])' "$1"; }
 
 out=$(finca -d ca init --algo p256 --url http://127.0.0.1:8080) || echo "not ok - init: $out"
 export FINCA_ACCOUNT_PASSWORD=$(sed -n 's/^  password    \([^ ]*\) .*/\1/p' <<<"$out")

@@ -3,10 +3,7 @@
 # pkcs11-tool, used by finca through the module, never on disk.
 . "$(dirname "$0")/../lib.sh"
 
-M=/usr/lib/softhsm/libsofthsm2.so
-mkdir tokens
-printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$T" >softhsm2.conf
-export SOFTHSM2_CONF=$T/softhsm2.conf
+softhsm
 PIN=hsm-user-pin-1
 export FINCA_PASSPHRASE=$PIN
 ok "token" softhsm2-util --init-token --free --label finca-ca --so-pin so-pin-12345 --pin $PIN

@@ -17,18 +17,6 @@
 # does not test (POST /batches, POST /certs).
 . "$(dirname "$0")/../lib.sh"
 
-# --- GB 11643 resident ID numbers and GB 32100 unit codes, check characters ---
-rid() { # 17 DIGITS
-	local b=$1 w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) s=0 i c=10X98765432
-	for i in {0..16}; do s=$((s + ${b:i:1} * w[i])); done
-	echo "$b${c:s%11:1}"
-}
-uscc() { # 17 CHARACTERS
-	local a=0123456789ABCDEFGHJKLMNPQRTUWXY b=$1 s=0 i p
-	local w=(1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28)
-	for i in {0..16}; do p=${a%%"${b:i:1}"*}; s=$((s + ${#p} * w[i])); done
-	echo "$b${a:(31 - s % 31) % 31:1}"
-}
 seq_n=100
 person_id() { seq_n=$((seq_n + 1)); PID=$(rid "${REGION[$1]}19900101$seq_n"); } # SIDE -> PID
 

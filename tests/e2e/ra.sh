@@ -10,19 +10,8 @@
 # scope change nothing.
 . "$(dirname "$0")/../lib.sh"
 
-M=/usr/lib/softhsm/libsofthsm2.so
-mkdir tokens
-printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$T" >softhsm2.conf
-export SOFTHSM2_CONF=$T/softhsm2.conf
+softhsm
 
-# resident ID numbers and unit codes with their check characters
-rid() { python3 -c 'import sys
-b=sys.argv[1]; w=[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2]
-print(b+"10X98765432"[sum(int(c)*x for c,x in zip(b,w))%11])' "$1"; }
-uscc() { python3 -c 'import sys
-a="0123456789ABCDEFGHJKLMNPQRTUWXY"; w=[1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28]
-b=sys.argv[1]; c=31-sum(a.index(ch)*x for ch,x in zip(b,w))%31
-print(b+a[c%31])' "$1"; }
 
 port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
 base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1

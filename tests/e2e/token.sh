@@ -6,10 +6,7 @@
 # check what finca did.
 . "$(dirname "$0")/../lib.sh"
 
-M=/usr/lib/softhsm/libsofthsm2.so
-mkdir tokens
-printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$T" >softhsm2.conf
-export SOFTHSM2_CONF=$T/softhsm2.conf
+softhsm
 P11="pkcs11-tool --module $M"
 ID1=11010519491231002X
 
