@@ -679,6 +679,25 @@ static enum MHD_Result audit_check(struct call *k)
 		"first_bad", (json_int_t)rep.bad_seq, "message", rc == FINCA_OK ? NULL : err_msg()));
 }
 
+/* The certificate profiles of finca.conf, as configured (read only). */
+static enum MHD_Result profiles_list(struct call *k)
+{
+	const struct config *cfg = k->s->ca->cfg;
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < cfg->nprofiles; i++) {
+		const struct profile *pr = &cfg->profiles[i];
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:s?, s:b, s:s?, s:s?, "
+			"s:s?, s:s, s:b, s:i}", "name", pr->name, "issuer", pr->issuer,
+			"validity_days", pr->validity_days, "extended_key_usage", pr->eku,
+			"ca", pr->ca, "subject", pr->subject_allowed, "subject_required",
+			pr->subject_required, "policies", pr->policies, "identity",
+			pr->identity == IDENT_PERSON ? "person" : pr->identity == IDENT_UNIT ?
+			"unit" : "none", "genkey", pr->genkey, "tokens", pr->tokens));
+	}
+	return send_json(k, 200, json_pack("{s:o}", "profiles", arr));
+}
+
 static int account_one(void *arg, const struct account_rec *a)
 {
 	char t[32];
@@ -870,6 +889,8 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 		return allow(k, "audit.read", &ret) ? audit_list(k) : ret;
 	if (!strcmp(p, "audit/verify") && !strcmp(m, "GET"))
 		return allow(k, "audit.read", &ret) ? audit_check(k) : ret;
+	if (!strcmp(p, "profiles") && !strcmp(m, "GET"))
+		return allow(k, "profile.read", &ret) ? profiles_list(k) : ret;
 	if (!strcmp(p, "accounts") && !strcmp(m, "GET"))
 		return allow(k, "account.read", &ret) ? accounts_list(k) : ret;
 	if (!strcmp(p, "accounts") && !strcmp(m, "POST"))

@@ -20,6 +20,7 @@ static const struct {
 	{ "audit.read", "auditor" },
 	{ "account.read", "admin auditor" },
 	{ "account.write", "admin" },
+	{ "profile.read", "admin auditor operator" }, /* the configured profiles */
 	{ "app.auth", "app" },                 /* /auth/challenge, /auth/verify */
 	{ "token.read", "operator auditor admin" },
 	{ "token.write", "operator" },

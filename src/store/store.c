@@ -152,6 +152,11 @@ static const char *const migrations[] = {
 	"CREATE INDEX cert_owner ON cert(unit_code, id_number, status, not_after);"
 	"CREATE INDEX cert_status ON cert(status, not_after);"
 	"CREATE INDEX person_name ON person(name);",
+	/* 6: the auditor's search (store_audit_find): an actor's or an
+	 * action's records in seq order (keyset pages), objects by prefix */
+	"CREATE INDEX audit_actor ON audit(actor, seq);"
+	"CREATE INDEX audit_action ON audit(action, seq);"
+	"CREATE INDEX audit_object ON audit(object, seq);",
 };
 
 int store_err(struct store *st, const char *what)

@@ -202,6 +202,23 @@ typedef int (*audit_cb)(void *arg, const struct audit_rec *r);
 /* Records with at >= since, in sequence order. */
 int store_audit_iter(struct store *st, int64_t since, audit_cb cb, void *arg);
 
+/* What store_audit_find returns; zero or NULL/"" fields do not filter. */
+struct audit_filter {
+	int64_t since, until; /* at >= since; at < until (0: no bound) */
+	const char *actor;    /* exact */
+	const char *action;   /* exact, or a prefix when it ends in '.' or '*' */
+	const char *object;   /* a prefix (the audit_object index finds it) */
+	int desc;             /* newest first */
+	int64_t from;         /* keyset: seq < from (desc) or seq > from (asc) */
+	int limit;            /* 0: no limit */
+};
+/* The records matching f, in seq order (descending when f->desc), at most
+ * f->limit; *next (may be NULL) is set to the last seq passed to cb when
+ * more follow, else 0.  The callback's non-zero result stops and is
+ * returned.  Values are bound, never pasted into the SQL. */
+int store_audit_find(struct store *st, const struct audit_filter *f,
+		     audit_cb cb, void *arg, int64_t *next);
+
 struct checkpoint_rec {
 	int64_t seq, at;
 	unsigned char hash[AUDIT_HASH_MAX];

@@ -108,6 +108,76 @@ int store_audit_iter(struct store *st, int64_t since, audit_cb cb, void *arg)
 	return rc;
 }
 
+/* Binds a text filter's value at *i and moves on; "" and NULL bind nothing. */
+static void bind_text(sqlite3_stmt *s, int *i, const char *v, size_t n)
+{
+	if (v && *v)
+		sqlite3_bind_text(s, (*i)++, v, (int)n, SQLITE_TRANSIENT);
+}
+
+/* The SQL is made of fixed pieces, one per filter given; the values are
+ * bound in the same order.  A prefix is a range on the column, so that
+ * the index (binary collation) is used: col >= v AND col < v||U+10FFFF. */
+#define AUDIT_PREFIX(col) " AND " col ">=? AND " col "<?||char(1114111)"
+
+int store_audit_find(struct store *st, const struct audit_filter *f,
+		     audit_cb cb, void *arg, int64_t *next)
+{
+	char sql[512];
+	size_t alen = f->action ? strlen(f->action) : 0;
+	int aprefix = alen && (f->action[alen - 1] == '.' || f->action[alen - 1] == '*');
+	int has_obj = f->object && *f->object;
+	sqlite3_stmt *s = NULL;
+	struct audit_rec r;
+	int64_t last = 0;
+	int rc = FINCA_OK, sr, i = 1, n = 0;
+
+	if (next)
+		*next = 0;
+	snprintf(sql, sizeof sql, "SELECT " AUDIT_COLS " FROM audit WHERE at>=?%s%s%s%s%s"
+		 " ORDER BY seq%s LIMIT ?",
+		 f->until ? " AND at<?" : "",
+		 f->actor && *f->actor ? " AND actor=?" : "",
+		 !alen ? "" : aprefix ? AUDIT_PREFIX("action") : " AND action=?",
+		 has_obj ? AUDIT_PREFIX("object") : "",
+		 !f->from ? "" : f->desc ? " AND seq<?" : " AND seq>?",
+		 f->desc ? " DESC" : "");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_err(st, "searching audit");
+	sqlite3_bind_int64(s, i++, f->since);
+	if (f->until)
+		sqlite3_bind_int64(s, i++, f->until);
+	bind_text(s, &i, f->actor, f->actor ? strlen(f->actor) : 0);
+	/* "request." keeps its dot; "request*" seeks "request" */
+	bind_text(s, &i, f->action, aprefix && f->action[alen - 1] == '*' ? alen - 1 : alen);
+	if (aprefix)
+		bind_text(s, &i, f->action, f->action[alen - 1] == '*' ? alen - 1 : alen);
+	if (has_obj) {
+		bind_text(s, &i, f->object, strlen(f->object));
+		bind_text(s, &i, f->object, strlen(f->object));
+	}
+	if (f->from)
+		sqlite3_bind_int64(s, i++, f->from);
+	sqlite3_bind_int64(s, i, f->limit > 0 ? (int64_t)f->limit + 1 : -1);
+	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
+		if (f->limit > 0 && n++ == f->limit) { /* more follow */
+			if (next)
+				*next = last;
+			break;
+		}
+		row_to_audit(s, &r);
+		last = r.seq;
+		rc = cb(arg, &r);
+		audit_rec_clear(&r);
+		if (rc != FINCA_OK)
+			break;
+	}
+	if (rc == FINCA_OK && sr != SQLITE_DONE && sr != SQLITE_ROW)
+		rc = store_err(st, "searching audit");
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int store_checkpoint_insert(struct store *st, const struct checkpoint_rec *c)
 {
 	static const char sql[] =

@@ -172,6 +172,12 @@ same "pages of one: three, each once" "$(printf '%s\n' "${seen[@]}" | sort -u | 
 same "the last page says no more" "$(jq -c .next body)" null
 same "a full page says where the next starts" "$(get admin "certs?limit=2" '.next | type')" '"number"'
 
+# the certificate profiles, read as configured (the console's 证书模板 page)
+same "the administrator reads the profiles" "$(get admin profiles \
+	'[.profiles[] | select(.name == "personal") | .identity, .issuer]')" '["person","issuing"]'
+get ioa profiles . >/dev/null
+same "an officer may not: 403" "$ST" 403
+
 kill -TERM $pid; wait $pid
 rc=$?; same "the daemon stops cleanly (under the sanitizers: nothing leaked)" $rc 0
 [ $rc = 0 ] || grep -A12 -m3 'ERROR: \|SUMMARY' serve.log | sed 's/^/#   /'
