@@ -85,7 +85,7 @@ build/san/obj/gen/%.o: build/gen/%.c
 
 -include $(REL_OBJ:.o=.d) $(SAN_OBJ:.o=.d)
 
-build/san/test_%: tests/unit/test_%.c $(SAN_LIB_OBJ) $(HDRS)
+build/san/test_%: tests/unit/test_%.c $(SAN_LIB_OBJ) $(HDRS) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS_BASE) $(SAN_CFLAGS) -Wno-missing-prototypes -o $@ $< \
 		$(SAN_LIB_OBJ) $(LDLIBS) -lcmocka
 

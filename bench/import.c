@@ -25,6 +25,7 @@
  * after checking the row. */
 #include "ra/ra.h"
 #include "ra/sheet.h"
+#include "ca/ident.h"
 #include "crypto/key.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -58,18 +59,14 @@ static void die(const char *what, int rc)
  * sequence i % 1000, and its check character. */
 static void rid(size_t i, char out[19])
 {
-	static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
 	time_t t = (time_t)(-315619200 + (long)(i / 1000) * 86400); /* 1960-01-01 */
 	struct tm tm;
-	int sum = 0;
 
 	gmtime_r(&t, &tm);
 	snprintf(out, 19, "350102%04u%02u%02u%03u", (unsigned)(tm.tm_year + 1900) % 10000u,
 		 (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
 		 (unsigned)(i % 1000));
-	for (int k = 0; k < 17; k++)
-		sum += (out[k] - '0') * w[k];
-	out[17] = "10X98765432"[sum % 11];
+	out[17] = ident_resident_id_char(out);
 	out[18] = '\0';
 }
 

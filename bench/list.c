@@ -34,6 +34,7 @@
  * included). */
 #include "ra/ra.h"
 #include "store/store_int.h"
+#include "ca/ident.h"
 #include "crypto/key.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -121,32 +122,22 @@ struct unit {
 /* GB 32100 check character over 17 characters. */
 static void uscc(const char *b17, char out[19])
 {
-	static const char a[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-	static const int w[17] = { 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28 };
-	int s = 0;
-
-	for (int i = 0; i < 17; i++)
-		s += (int)(strchr(a, b17[i]) - a) * w[i];
 	memcpy(out, b17, 17);
-	out[17] = a[(31 - s % 31) % 31];
+	out[17] = ident_uscc_char(b17);
 	out[18] = '\0';
 }
 
 /* GB 11643: region, a birth date from i, sequence, check character. */
 static void rid(const char *region, size_t i, char out[19])
 {
-	static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
 	time_t t = (time_t)(-315619200 + (long)((i / 997) % 14000) * DAY); /* 1960-01-01 on */
 	struct tm tm;
-	int sum = 0;
 
 	gmtime_r(&t, &tm);
 	snprintf(out, 19, "%.6s%04u%02u%02u%03u", region, (unsigned)(tm.tm_year + 1900) % 10000u,
 		 (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
 		 (unsigned)(i % 997));
-	for (int k = 0; k < 17; k++)
-		sum += (out[k] - '0') * w[k];
-	out[17] = "10X98765432"[sum % 11];
+	out[17] = ident_resident_id_char(out);
 	out[18] = '\0';
 }
 

@@ -3,7 +3,7 @@
 import { h, clear, note } from './dom.js';
 import { t, label, getLang, setLang } from './i18n.js';
 import { api, token, whenSessionEnds } from './api.js';
-import { me, can, loadMe, scopeName, logout } from './session.js';
+import { me, can, loadMe, logout } from './session.js';
 import { setAgent } from './agent.js';
 
 // The pages: route, module, who may use it, and a harmless call the
@@ -158,7 +158,6 @@ async function start() {
 	}
 	if (!location.hash || location.hash === '#/') location.hash = '#/dashboard';
 	await render();
-	scopeName().then((n) => { const s = document.getElementById('who-scope'); if (s && n) s.textContent = n; });
 }
 
 whenSessionEnds(() => {

@@ -11,4 +11,10 @@ int ident_resident_id_check(const char *s, char norm[19]);
  * "0123456789ABCDEFGHJKLMNPQRTUWXY", check = 31 - (weighted sum mod 31). */
 int ident_uscc_check(const char *s, char norm[19]);
 
+/* The check character of the first 17 characters of a resident ID number
+ * (digits) or of a unified social credit code (the alphabet above, upper
+ * case); '\0' when one of them does not belong. */
+char ident_resident_id_char(const char *s17);
+char ident_uscc_char(const char *s17);
+
 #endif

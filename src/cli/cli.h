@@ -48,5 +48,7 @@ int cmd_request(struct cli *c, int argc, char **argv);
 int cmd_expiring(struct cli *c, int argc, char **argv);
 int cmd_remind(struct cli *c, int argc, char **argv);
 int cmd_demo(struct cli *c, int argc, char **argv);
+/* the signing agent on a holder's computer (cmd_agent.c) */
+int cmd_agent(struct cli *c, int argc, char **argv);
 
 #endif

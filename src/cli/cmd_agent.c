@@ -46,9 +46,6 @@
 
 extern char **environ;
 
-/* Declared in main.c too: cli.h is not this file's to change. */
-int cmd_agent(struct cli *c, int argc, char **argv);
-
 #define BODY_MAX 4096          /* {"id", "challenge"} fits many times over */
 #define CHALLENGE_MAX 256      /* docs/console.md: printable ASCII */
 #define PIN_MAX 128

@@ -11,6 +11,7 @@
  * leaves that the store does not know (the rule ca_issue follows). */
 #include "cli/cli.h"
 #include "auth/auth.h"
+#include "ca/ident.h"
 #include "crypto/key.h"
 #include "crypto/pem.h"
 #include "ra/ra.h"
@@ -141,9 +142,6 @@ static void seed_clear(struct seed *s)
  * character over those 17. */
 static void uscc_make(size_t u, char out[19])
 {
-	static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-	static const int w32100[17] = { 1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13,
-					8, 24, 10, 30, 28 };
 	/* GB 11714: digits count as themselves, letters A..Z as 10..35 */
 	static const int w11714[8] = { 3, 7, 9, 10, 5, 8, 4, 2 };
 	const char *org = units[u].org;
@@ -154,10 +152,7 @@ static void uscc_make(size_t u, char out[19])
 	c9 = 11 - sum % 11;
 	snprintf(out, 19, "%s%s%s%c", units[u].reg, units[u].node, org,
 		 c9 == 10 ? 'X' : c9 == 11 ? '0' : (char)('0' + c9));
-	sum = 0;
-	for (int i = 0; i < 17; i++)
-		sum += (int)(strchr(alphabet, out[i]) - alphabet) * w32100[i];
-	out[17] = alphabet[(31 - sum % 31) % 31];
+	out[17] = ident_uscc_char(out);
 	out[18] = '\0';
 }
 
@@ -166,15 +161,9 @@ static void uscc_make(size_t u, char out[19])
  * last digit gives the sex, then the check character. */
 static void rid_make(size_t p, char out[19])
 {
-	static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
-	static const char check[] = "10X98765432";
-	int sum = 0;
-
 	snprintf(out, 19, "%s%s%03d", units[persons[p].unit].node, persons[p].birth,
 		 (int)(100 + 2 * p + !persons[p].female));
-	for (int i = 0; i < 17; i++)
-		sum += (out[i] - '0') * w[i];
-	out[17] = check[sum % 11];
+	out[17] = ident_resident_id_char(out);
 	out[18] = '\0';
 }
 

@@ -105,9 +105,6 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 
-/* finca agent (cmd_agent.c) */
-int cmd_agent(struct cli *c, int argc, char **argv);
-
 int cli_fail(int rc)
 {
 	(void)rc;

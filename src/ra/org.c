@@ -41,7 +41,6 @@ const char *ra_str(json_t *o, const char *k)
 	return s && *s ? s : NULL;
 }
 
-
 static int bad(const char *field, const char *why)
 {
 	return err_set(FINCA_EINVAL, "%s: %s", field, why);
@@ -365,30 +364,3 @@ out:
 	return rc;
 }
 
-int org_cert_node(struct ca *ca, const struct cert_rec *c, char node[16])
-{
-	struct row_query q;
-	json_t *p = NULL, *items = json_array();
-	const char *unit = c->unit_code;
-	int64_t next;
-	int rc = FINCA_ENOTFOUND;
-
-	node[0] = '\0';
-	if (c->id_number && store_row_get(ca_store(ca), "person", c->id_number, &p) == FINCA_OK)
-		unit = json_string_value(json_object_get(p, "unit"));
-	if (unit && *unit)
-		rc = org_making_node(ca, unit, node);
-	if (rc != FINCA_OK) { /* no registered unit: the province's making unit */
-		memset(&q, 0, sizeof q);
-		q.table = "node";
-		q.eq[0].col = "level";
-		q.eq[0].val = "province";
-		q.limit = 1;
-		if ((rc = store_row_list(ca_store(ca), &q, items, &next)) == FINCA_OK)
-			snprintf(node, 16, "%s", json_string_value(json_object_get(
-					 json_array_get(items, 0), "code")) ?: "");
-	}
-	json_decref(p);
-	json_decref(items);
-	return rc;
-}

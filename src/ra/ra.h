@@ -91,10 +91,6 @@ int org_list(struct ca *ca, const struct actor *a, int kind, const struct page *
 /* The node that makes certificates for unit (its node, or the city serving
  * a county), into node (7 bytes).  FINCA_ENOTFOUND for an unknown unit. */
 int org_making_node(struct ca *ca, const char *unit, char node[16]);
-/* The node whose operators act on certificate c: its holder's or unit's
- * making node; the province's for a certificate of no registered unit
- * ("" when there is no province node). */
-int org_cert_node(struct ca *ca, const struct cert_rec *c, char node[16]);
 
 /* --- requests and batches (request.c) --- */
 

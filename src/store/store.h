@@ -79,7 +79,7 @@ typedef int (*cert_cb)(void *arg, const struct cert_rec *r);
  * belongs to its holder's unit (the person registered with its ID
  * number), else to its own unit code; it is made by that unit's node or
  * the node serving it (代管), and by the province when its unit is not
- * registered (ra/org.c: org_cert_node).  ROW_UNIT: that unit; ROW_NODE:
+ * registered.  ROW_UNIT: that unit; ROW_NODE:
  * that making node; ROW_DEPT: holders with a request or an access grant
  * on the department's application systems; ROW_PERSON: that ID number.
  * q matches a serial or a resident ID number by prefix (any case), a

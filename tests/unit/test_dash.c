@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto/key.h"
+#include "fixture.h"
 #include "ra/ra.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -44,46 +44,22 @@ static const struct {
 };
 #define NCERTS (sizeof certs / sizeof certs[0])
 
-struct fx {
-	char dir[64];
-	struct ca *ca;
-	sqlite3 *db;
-};
-
-static void sql(struct fx *f, const char *q)
+static int teardown(void **state)
 {
-	char *e = NULL;
-
-	if (sqlite3_exec(f->db, q, NULL, NULL, &e) != SQLITE_OK)
-		fail_msg("%s: %s", q, e);
+	fx_close(*state);
+	free(*state);
+	return 0;
 }
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct ca_init_opts o;
-	char q[512], *p;
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/finca-dash-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	memset(&o, 0, sizeof o);
-	o.dir = f->dir;
-	o.name = "Test";
-	o.base_url = "http://127.0.0.1:9";
-	o.algorithm = KEY_P256;
-	o.actor = "test";
-	if (ca_init(&o, "test-passphrase") != FINCA_OK)
-		fail_msg("ca_init: %s", err_msg());
-	if (ca_open(f->dir, "test", &f->ca) != FINCA_OK)
-		fail_msg("ca_open: %s", err_msg());
-	p = path_join(f->dir, "finca.db");
-	assert_int_equal(sqlite3_open(p, &f->db), SQLITE_OK);
-	sqlite3_busy_timeout(f->db, 5000);
-	free(p);
+	fx_open(f, "dash", NULL);
 	/* ca_init's own certificates aside: only the rows below */
-	sql(f, "DELETE FROM status_log; DELETE FROM account; UPDATE cert SET replaces=NULL,"
+	fx_sql(f, "DELETE FROM status_log; DELETE FROM account; UPDATE cert SET replaces=NULL,"
 	    " superseded_by=NULL; DELETE FROM cert;");
-	sql(f, "INSERT INTO node(code,name,level,parent,served_by,created_at) VALUES"
+	fx_sql(f, "INSERT INTO node(code,name,level,parent,served_by,created_at) VALUES"
 	    "('P0','福建省','province',NULL,NULL,0), ('N1','福州市','city','P0',NULL,0),"
 	    "('N2','闽侯县','county','N1','N1',0), ('N3','厦门市','city','P0',NULL,0);"
 	    "INSERT INTO unit(code,name,type,node,created_at) VALUES"
@@ -101,29 +77,15 @@ static int setup(void **state)
 	    "INSERT INTO access_grant(person,app,roles,state,created_at,updated_at) VALUES"
 	    "('" PD "','AP','录入','active',0,0);");
 	for (size_t i = 0; i < NCERTS; i++) {
-		snprintf(q, sizeof q, "INSERT INTO cert(id,serial,serial_bin,issuer,profile,subject,"
+		fx_sql(f, "INSERT INTO cert(id,serial,serial_bin,issuer,profile,subject,"
 			 "id_number,unit_code,key_alg,not_before,not_after,issued_at,status,der)"
 			 " VALUES(%zu,'%s',x'01','issuing','personal','CN=x',%s%s%s,%s%s%s,'p256',"
 			 "0,%lld,0,%d,x'00')", i + 1, certs[i].serial, certs[i].id ? "'" : "",
 			 certs[i].id ? certs[i].id : "NULL", certs[i].id ? "'" : "",
 			 certs[i].unit ? "'" : "", certs[i].unit ? certs[i].unit : "NULL",
 			 certs[i].unit ? "'" : "", (long long)certs[i].not_after, certs[i].status);
-		sql(f, q);
 	}
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[96];
-
-	sqlite3_close(f->db);
-	ca_free(f->ca);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
 	return 0;
 }
 

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <xlsxwriter.h>
 
-#include "crypto/key.h"
+#include "fixture.h"
 #include "ra/ra.h"
 #include "ra/sheet.h"
 #include "util/err.h"
@@ -21,8 +21,8 @@
 #define UNIT1 "12350102MB0000001U"
 #define UNIT2 "91350100M00010001T"
 
-static char dir[64];
-static struct ca *ca;
+static struct fx fx;
+static struct ca *ca; /* fx.ca */
 static const struct actor sys = { "test", "system", "" };
 
 /* Resident ID number i (Fuzhou Gulou, born in 1980), with its check
@@ -55,22 +55,9 @@ static void add(int kind, json_t *o)
 
 static int setup(void **state)
 {
-	struct ca_init_opts o;
-
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/finca-test-import.XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	memset(&o, 0, sizeof o);
-	o.dir = dir;
-	o.name = "test";
-	o.base_url = "http://127.0.0.1:8080";
-	o.algorithm = KEY_P256;
-	o.actor = "test";
-	if (ca_init(&o, "test-passphrase") != FINCA_OK || ca_open(dir, "test", &ca) != FINCA_OK) {
-		fprintf(stderr, "setup: %s\n", err_msg());
-		return -1;
-	}
+	fx_open(&fx, "import", NULL);
+	ca = fx.ca;
 	add(ORG_NODE, json_pack("{s:s, s:s, s:s}", "code", "350000", "name", "福建省",
 				"level", "province"));
 	add(ORG_DEPT, json_pack("{s:s, s:s, s:s}", "code", "czt", "name", "福建省财政厅",
@@ -91,12 +78,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	ca_free(ca);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	fx_close(&fx);
+	return 0;
 }
 
 /* How many persons and requests there are (the system sees all). */
@@ -244,8 +228,8 @@ static void csv_gb18030(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(in, sizeof in, "%s/utf8.csv", dir);
-	snprintf(out, sizeof out, "%s/申请.csv", dir);
+	snprintf(in, sizeof in, "%s/utf8.csv", fx.dir);
+	snprintf(out, sizeof out, "%s/申请.csv", fx.dir);
 	assert_non_null(f = fopen(in, "w"));
 	fputs(csv, f);
 	fclose(f);
@@ -314,7 +298,7 @@ static void bad_file(void **state)
 	(void)state;
 	snprintf(bad_id, sizeof bad_id, "%s", rid(30));
 	bad_id[17] = bad_id[17] == '1' ? '2' : '1';
-	snprintf(path, sizeof path, "%s/bad.xlsx", dir);
+	snprintf(path, sizeof path, "%s/bad.xlsx", fx.dir);
 	assert_non_null(wb = workbook_new(path));
 	ws = workbook_add_worksheet(wb, "申请");
 	row(ws, 0, apply_h, 7);
@@ -380,7 +364,7 @@ static void cross_sheets(void **state)
 	json_t *out = NULL, *errs = NULL, *list = NULL, *d = NULL;
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/cross.xlsx", dir);
+	snprintf(path, sizeof path, "%s/cross.xlsx", fx.dir);
 	assert_non_null(wb = workbook_new(path));
 	/* the 访问授权 sheet first: the order of the sheets does not matter */
 	ws = workbook_add_worksheet(wb, "访问授权");

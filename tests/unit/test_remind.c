@@ -15,32 +15,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "crypto/key.h"
+#include "fixture.h"
 #include "ra/ra.h"
 #include "util/err.h"
 #include "util/util.h"
 
 #define DAY 86400
 #define T0 1900000000LL   /* 2030-03-17 */
-
-struct fx {
-	char dir[64];
-	struct ca *ca;
-	sqlite3 *db;
-};
-
-static void sql(struct fx *f, const char *fmt, ...)
-{
-	char *q = NULL, *e = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	assert_true(vasprintf(&q, fmt, ap) > 0);
-	va_end(ap);
-	if (sqlite3_exec(f->db, q, NULL, NULL, &e) != SQLITE_OK)
-		fail_msg("%s: %s", q, e);
-	free(q);
-}
 
 /* The first column of the first row as an integer. */
 static int64_t num(struct fx *f, const char *q)
@@ -68,37 +49,22 @@ static char *text(struct fx *f, const char *q)
 	return v;
 }
 
+static int teardown(void **state)
+{
+	fx_close(*state);
+	free(*state);
+	return 0;
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct ca_init_opts o;
-	char *p;
-	FILE *fp;
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/finca-remind-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	memset(&o, 0, sizeof o);
-	o.dir = f->dir;
-	o.name = "Test";
-	o.base_url = "http://127.0.0.1:9";
-	o.algorithm = KEY_P256;
-	o.actor = "test";
-	if (ca_init(&o, "test-passphrase") != FINCA_OK)
-		fail_msg("ca_init: %s", err_msg());
-	p = path_join(f->dir, "finca.conf");
-	assert_non_null(fp = fopen(p, "a"));
 	/* nothing listens on port 9 (discard) of loopback here */
-	fputs("[notify]\nsmtp_url = smtp://127.0.0.1:9\nsmtp_from = ca@example.org\n", fp);
-	fclose(fp);
-	free(p);
-	if (ca_open(f->dir, "test", &f->ca) != FINCA_OK)
-		fail_msg("ca_open: %s", err_msg());
-	p = path_join(f->dir, "finca.db");
-	assert_int_equal(sqlite3_open(p, &f->db), SQLITE_OK);
-	sqlite3_busy_timeout(f->db, 5000);
-	free(p);
+	fx_open(f, "remind",
+		"[notify]\nsmtp_url = smtp://127.0.0.1:9\nsmtp_from = ca@example.org\n");
 	/* a city node serving a county node; units under both */
-	sql(f, "INSERT INTO node(code,name,level,email,webhook,created_at) VALUES"
+	fx_sql(f, "INSERT INTO node(code,name,level,email,webhook,created_at) VALUES"
 	    "('N1','福州市','city','n1@example.org','http://127.0.0.1:9/n1',0);"
 	    "INSERT INTO node(code,name,level,parent,served_by,created_at) VALUES"
 	    "('N2','闽侯县','county','N1','N1',0);"
@@ -114,24 +80,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[96];
-
-	sqlite3_close(f->db);
-	ca_free(f->ca);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
-
 /* A certificate row: serial, id number or unit code, expiry, status. */
 static void cert(struct fx *f, const char *serial, const char *id, const char *unit,
 		 int64_t not_after, int status, const char *issuer)
 {
-	sql(f, "INSERT INTO cert(serial,serial_bin,issuer,profile,subject,id_number,"
+	fx_sql(f, "INSERT INTO cert(serial,serial_bin,issuer,profile,subject,id_number,"
 	    "unit_code,key_alg,not_before,not_after,issued_at,status,der) VALUES"
 	    "('%s',x'01','%s','personal','CN=%s',%s%s%s,%s%s%s,'p256',0,%lld,0,%d,x'00')",
 	    serial, issuer, serial, id ? "'" : "", id ? id : "NULL", id ? "'" : "",
