@@ -137,7 +137,7 @@ static X509 *issue(const char *cn)
 	rq.profile = "device";
 	rq.pubkey = key;
 	rq.subject = cn;
-	if (ca_issue_one(ca, &rq, &x) != FINCA_OK)
+	if (ca_issue_one(ca, &ca->self, &rq, &x) != FINCA_OK)
 		die("ca_issue_one");
 	EVP_PKEY_free(key);
 	return x;
@@ -304,9 +304,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	certs[C_SIGNER] = ocsp_signer_cert(resp);
 	for (int i = 0; i < NCERTS; i++)
 		serial_hex(certs[i], hex[i]);
-	if (ca_revoke(ca, hex[C_REVOKED], OCSP_REVOKED_STATUS_KEYCOMPROMISE) != FINCA_OK)
+	if (ca_revoke(ca, &ca->self, hex[C_REVOKED], OCSP_REVOKED_STATUS_KEYCOMPROMISE) != FINCA_OK)
 		die("ca_revoke");
-	if (ca_freeze(ca, hex[C_FROZEN]) != FINCA_OK)
+	if (ca_freeze(ca, &ca->self, hex[C_FROZEN]) != FINCA_OK)
 		die("ca_freeze");
 
 	self_test();

@@ -60,7 +60,7 @@ int account_check_password(const struct account_rec *a, const char *pw)
 	return FINCA_OK;
 }
 
-int account_add(struct ca *ca, const char *name, const char *role,
+int account_add(struct ca *ca, const struct actor *actor, const char *name, const char *role,
 		const char *scope, X509 *cert, const char *pw,
 		struct account_rec *out)
 {
@@ -104,7 +104,7 @@ int account_add(struct ca *ca, const char *name, const char *role,
 		      "cert", v.serial, "password", pw != NULL);
 	snprintf(obj, sizeof obj, "account:%s", name);
 	if ((rc = store_account_insert(ca_store(ca), &a)) != FINCA_OK ||
-	    (rc = ca_audit(ca, "account.add", obj, d)) != FINCA_OK) {
+	    (rc = ca_audit(ca, actor->name, "account.add", obj, d)) != FINCA_OK) {
 		store_rollback(ca_store(ca));
 		goto out;
 	}
@@ -165,11 +165,11 @@ int account_bootstrap_admin(struct ca *ca, char *pw_out, size_t pw_len)
 	cp = path_join(ca->dir, "admin.crt");
 	/* the key is encrypted under the administrator's password */
 	if ((rc = key_save(kp, key, pw_out)) != FINCA_OK ||
-	    (rc = ca_issue_one(ca, &rq, &x)) != FINCA_OK)
+	    (rc = ca_issue_one(ca, &ca->self, &rq, &x)) != FINCA_OK)
 		goto out;
 	if ((rc = pem_x509_write(cp, x)) != FINCA_OK)
 		goto out;
-	rc = account_add(ca, "admin", "admin", NULL, x, pw_out, NULL);
+	rc = account_add(ca, &ca->self, "admin", "admin", NULL, x, pw_out, NULL);
 out:
 	X509_free(x);
 	EVP_PKEY_free(key);

@@ -38,7 +38,7 @@ int role_needs_password(const char *role);
 
 /* Creates an account bound to cert (one of finca's, in the store).  pw may
  * be NULL for roles that need none; it must have 10 or more characters. */
-int account_add(struct ca *ca, const char *name, const char *role,
+int account_add(struct ca *ca, const struct actor *actor, const char *name, const char *role,
 		const char *scope, X509 *cert, const char *pw,
 		struct account_rec *out);
 /* The account whose certificate (DER) this is, when the certificate is
@@ -85,14 +85,19 @@ int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
 /* --- sessions (session.c) --- */
 
 #define TOKEN_LEN 43
-#define SESSION_TTL (8 * 3600)
 
-struct sessions;
-struct sessions *sessions_new(void);
-void sessions_free(struct sessions *s);
-int session_open(struct sessions *s, int64_t account_id, char *token);
-/* The account of a live session, or 0. */
-int64_t session_account(struct sessions *s, const char *token);
-void session_close(struct sessions *s, const char *token);
+/* Opens a session for account a, bound to its certificate and to the TLS
+ * client certificate peer (DER; NULL: none).  token: TOKEN_LEN + 1 bytes,
+ * given to the caller once; *expires: when it ends at the latest
+ * ([auth] session_ttl). */
+int session_open(struct ca *ca, const struct account_rec *a, const unsigned char *peer,
+		 size_t peer_len, char *token, int64_t *expires);
+/* The account of a live session presented on a connection with TLS client
+ * certificate peer (NULL: none), into out; FINCA_EAUTH naming why not
+ * (expired, idle, another connection's certificate, the certificate
+ * frozen, revoked or expired, the account disabled). */
+int session_check(struct ca *ca, const char *token, const unsigned char *peer,
+		  size_t peer_len, struct account_rec *out);
+void session_close(struct ca *ca, const char *token);
 
 #endif

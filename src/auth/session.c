@@ -1,95 +1,134 @@
+/* Sessions: a random token, given once to the caller, kept in the store
+ * only as its SHA-256 (they survive a restart; a copy of the database
+ * does not hand out live tokens).  A session is bound to the account's
+ * certificate and to the TLS client certificate (or its absence) it was
+ * opened with, and ends at the first of: its absolute lifetime, an idle
+ * time, logout, the certificate frozen, revoked or expired, the account
+ * disabled or bound to another certificate.  Every call checks all of it:
+ * three indexed reads (session, account, certificate). */
 #include "auth/auth.h"
 #include "util/err.h"
 #include "util/util.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
-#define MAX_SESSIONS 4096
+/* Sessions an account may hold at once; a new one ends its oldest. */
+#define SESSIONS_PER_ACCOUNT 16
+/* seen_at is written at most every quarter of the idle time, and at
+ * least every 30 s: the idle time is measured to within it */
+#define SESSION_TOUCH(idle) ((idle) / 4 < 30 ? (idle) / 4 : 30)
 
-struct sessions {
-	pthread_mutex_t mu;
-	struct sess {
-		char token[TOKEN_LEN + 1];
-		int64_t account, expires;
-	} v[MAX_SESSIONS];
-};
-
-struct sessions *sessions_new(void)
+static void digest(const void *p, size_t n, unsigned char out[32])
 {
-	struct sessions *s = xcalloc(1, sizeof *s);
-
-	pthread_mutex_init(&s->mu, NULL);
-	return s;
+	EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL);
 }
 
-void sessions_free(struct sessions *s)
+int session_open(struct ca *ca, const struct account_rec *a, const unsigned char *peer,
+		 size_t peer_len, char *token, int64_t *expires)
 {
-	if (!s)
-		return;
-	OPENSSL_cleanse(s->v, sizeof s->v);
-	pthread_mutex_destroy(&s->mu);
-	free(s);
-}
-
-int session_open(struct sessions *s, int64_t account, char *token)
-{
-	static const char a[] =
+	static const char al[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	unsigned char r[TOKEN_LEN];
+	struct session_rec s;
 	int64_t now = clock_now();
-	size_t victim = 0;
+	int rc;
 
 	if (RAND_bytes(r, sizeof r) != 1)
 		return err_set(FINCA_ECRYPTO, "random token");
 	for (size_t i = 0; i < TOKEN_LEN; i++)
-		token[i] = a[r[i] & 63];
+		token[i] = al[r[i] & 63];
 	token[TOKEN_LEN] = '\0';
-	pthread_mutex_lock(&s->mu);
-	/* a free or expired slot, else the one closest to expiry */
-	for (size_t i = 0; i < MAX_SESSIONS; i++) {
-		if (s->v[i].expires < now) {
-			victim = i;
-			break;
-		}
-		if (s->v[i].expires < s->v[victim].expires)
-			victim = i;
+	OPENSSL_cleanse(r, sizeof r);
+	memset(&s, 0, sizeof s);
+	digest(token, TOKEN_LEN, s.hash);
+	s.account = a->id;
+	snprintf(s.cert_serial, sizeof s.cert_serial, "%s", a->cert_serial);
+	if (peer) {
+		digest(peer, peer_len, s.peer);
+		s.has_peer = 1;
 	}
-	memcpy(s->v[victim].token, token, TOKEN_LEN + 1);
-	s->v[victim].account = account;
-	s->v[victim].expires = now + SESSION_TTL;
-	pthread_mutex_unlock(&s->mu);
+	s.created_at = s.seen_at = now;
+	s.expires_at = now + ca->cfg->session_ttl;
+	if ((rc = store_session_insert(ca_store(ca), &s, SESSIONS_PER_ACCOUNT)) != FINCA_OK) {
+		OPENSSL_cleanse(token, TOKEN_LEN);
+		return rc;
+	}
+	*expires = s.expires_at;
 	return FINCA_OK;
 }
 
-int64_t session_account(struct sessions *s, const char *token)
+/* FINCA_EAUTH naming why the session ended, after removing it. */
+static int ended(struct store *st, const struct session_rec *s, const char *fmt,
+		 const char *arg)
 {
-	int64_t now = clock_now(), acct = 0;
-
-	if (strlen(token) != TOKEN_LEN)
-		return 0;
-	pthread_mutex_lock(&s->mu);
-	for (size_t i = 0; i < MAX_SESSIONS; i++)
-		if (s->v[i].expires >= now && !CRYPTO_memcmp(s->v[i].token, token, TOKEN_LEN)) {
-			acct = s->v[i].account;
-			break;
-		}
-	pthread_mutex_unlock(&s->mu);
-	return acct;
+	store_session_delete(st, s->hash);
+	return err_set(FINCA_EAUTH, fmt, arg);
 }
 
-void session_close(struct sessions *s, const char *token)
+int session_check(struct ca *ca, const char *token, const unsigned char *peer,
+		  size_t peer_len, struct account_rec *out)
 {
+	struct store *st = ca_store(ca);
+	struct session_rec s;
+	struct cert_rec c;
+	unsigned char h[32];
+	int64_t now = clock_now();
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (strlen(token) != TOKEN_LEN)
+		return err_set(FINCA_EAUTH, "session: not a session token");
+	digest(token, TOKEN_LEN, h);
+	if ((rc = store_session_get(st, h, &s)) != FINCA_OK)
+		return rc == FINCA_ENOTFOUND ? err_set(FINCA_EAUTH, "session: unknown or ended; "
+						       "log in again") : rc;
+	if (now >= s.expires_at)
+		return ended(st, &s, "session: expired after %s; log in again",
+			     "its lifetime");
+	if (now - s.seen_at > ca->cfg->session_idle)
+		return ended(st, &s, "session: ended after %s without a call; log in again",
+			     "the idle time");
+	/* a token is no use on another TLS connection's certificate */
+	if (peer) {
+		unsigned char ph[32];
+		digest(peer, peer_len, ph);
+		if (!s.has_peer || CRYPTO_memcmp(ph, s.peer, sizeof ph))
+			return err_set(FINCA_EAUTH, "session: opened with %s TLS client certificate",
+				       s.has_peer ? "another" : "no");
+	} else if (s.has_peer) {
+		return err_set(FINCA_EAUTH, "session: present the TLS client certificate it "
+			       "was opened with");
+	}
+	if ((rc = store_account_by_id(st, s.account, out)) != FINCA_OK || out->disabled ||
+	    strcmp(out->cert_serial, s.cert_serial)) {
+		account_rec_clear(out);
+		return ended(st, &s, "session: the account is %s; log in again",
+			     rc != FINCA_OK ? "gone" : "disabled or bound to another certificate");
+	}
+	memset(&c, 0, sizeof c);
+	if (store_cert_get(st, s.cert_serial, &c) != FINCA_OK || c.status != CERT_VALID ||
+	    now > c.not_after) {
+		const char *why = !c.serial[0] ? "unknown" : c.status == CERT_HOLD ? "frozen" :
+				  c.status == CERT_REVOKED ? "revoked" : "expired";
+		cert_rec_clear(&c);
+		account_rec_clear(out);
+		return ended(st, &s, "session: the account's certificate is %s", why);
+	}
+	cert_rec_clear(&c);
+	if (now - s.seen_at >= SESSION_TOUCH(ca->cfg->session_idle))
+		store_session_touch(st, h, now); /* best effort: a busy store waits */
+	return FINCA_OK;
+}
+
+void session_close(struct ca *ca, const char *token)
+{
+	unsigned char h[32];
+
 	if (strlen(token) != TOKEN_LEN)
 		return;
-	pthread_mutex_lock(&s->mu);
-	for (size_t i = 0; i < MAX_SESSIONS; i++)
-		if (!CRYPTO_memcmp(s->v[i].token, token, TOKEN_LEN)) {
-			OPENSSL_cleanse(&s->v[i], sizeof s->v[i]);
-			break;
-		}
-	pthread_mutex_unlock(&s->mu);
+	digest(token, TOKEN_LEN, h);
+	store_session_delete(ca_store(ca), h);
 }

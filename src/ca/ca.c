@@ -85,24 +85,12 @@ EVP_PKEY *ca_issuer_key(const struct ca *ca, const char *issuer)
 	return !strcmp(issuer, "service") ? ca->service_key : ca->issuing_key;
 }
 
-static _Thread_local char act_as[128];
-
-void ca_act_as(const char *actor)
-{
-	snprintf(act_as, sizeof act_as, "%s", actor ? actor : "");
-}
-
-const char *ca_actor(const struct ca *ca)
-{
-	return act_as[0] ? act_as : ca->actor;
-}
-
-int ca_audit(struct ca *ca, const char *action, const char *object,
-	     json_t *details)
+int ca_audit(struct ca *ca, const char *actor, const char *action,
+	     const char *object, json_t *details)
 {
 	int64_t seq = 0;
-	int rc = audit_append(ca_store(ca), ca->audit_md,
-			      act_as[0] ? act_as : ca->actor, action, object, details, &seq);
+	int rc = audit_append(ca_store(ca), ca->audit_md, actor, action, object,
+			      details, &seq);
 
 	/* a signed checkpoint at every multiple of checkpoint_every (and at
 	 * the end of each signing command) */
@@ -110,6 +98,25 @@ int ca_audit(struct ca *ca, const char *action, const char *object,
 		rc = audit_checkpoint(ca_store(ca), ca->audit_md, ca->issuing_key,
 				      "issuing");
 	return rc;
+}
+
+int ca_deny(struct ca *ca, const struct actor *a, json_t *details)
+{
+	struct store *st = ca_store(ca);
+	char obj[96], msg[1024];
+
+	snprintf(msg, sizeof msg, "%s", err_msg());
+	json_object_set_new(details, "why", json_string(msg));
+	json_object_set_new(details, "role", json_string(a->role));
+	snprintf(obj, sizeof obj, "account:%s", a->name);
+	if (store_begin(st) == FINCA_OK) {
+		if (ca_audit(ca, a->name, "auth.denied", obj, details) == FINCA_OK)
+			store_commit(st);
+		else
+			store_rollback(st);
+	}
+	json_decref(details);
+	return err_set(FINCA_EAUTH, "%s", msg);
 }
 
 int ca_checkpoint(struct ca *ca)
@@ -460,7 +467,7 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 		      "service", cert_json(s.service));
 	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		goto out;
-	if ((rc = ca_audit(ca, "ca.init", "ca", d)) != FINCA_OK ||
+	if ((rc = ca_audit(ca, ca->self.name, "ca.init", "ca", d)) != FINCA_OK ||
 	    (ca->issuing && (rc = audit_checkpoint(ca_store(ca), ca->audit_md,
 						   ca->issuing_key, "issuing")))) {
 		store_rollback(ca_store(ca));
@@ -509,7 +516,7 @@ static int audit_config(struct ca *ca)
 	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		goto out;
 	d = json_pack("{s:s?, s:s}", "old_sha256", old, "new_sha256", hex);
-	if ((rc = ca_audit(ca, old ? "config.change" : "config.load",
+	if ((rc = ca_audit(ca, ca->self.name, old ? "config.change" : "config.load",
 			   "finca.conf", d)) ||
 	    (rc = store_meta_set(ca_store(ca), "config_sha256", hex))) {
 		store_rollback(ca_store(ca));
@@ -552,7 +559,8 @@ int ca_open(const char *dir, const char *actor, struct ca **out)
 	int rc;
 
 	ca->dir = xstrdup(dir);
-	snprintf(ca->actor, sizeof ca->actor, "%s", actor ? actor : "?");
+	snprintf(ca->self.name, sizeof ca->self.name, "%s", actor ? actor : "?");
+	snprintf(ca->self.role, sizeof ca->self.role, "system");
 	p = path_join(dir, "finca.conf");
 	rc = config_load(p, &ca->cfg);
 	free(p);
@@ -726,7 +734,7 @@ int ca_install(struct ca *ca, const char *pem, size_t len, const char *pass)
 	d = json_pack("{s:o, s:o}", "issuing", cert_json(issuing), "root", cert_json(root));
 	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		goto out;
-	if ((rc = ca_audit(ca, "ca.install", "ca", d)) != FINCA_OK) {
+	if ((rc = ca_audit(ca, ca->self.name, "ca.install", "ca", d)) != FINCA_OK) {
 		store_rollback(ca_store(ca));
 		goto out;
 	}

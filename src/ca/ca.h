@@ -19,6 +19,17 @@
 #include <pthread.h>
 #include <openssl/x509.h>
 
+/* Who acts: every core operation takes one, for its checks and the audit
+ * trail.  Roles: admin operator approver officer auditor app (accounts),
+ * holder (a certificate user: scope is its resident ID number), system
+ * (finca itself or the CA host: whoever holds the data directory and the
+ * CA passphrase; demo seed, reminders, the daemon's own certificates).
+ * Scope: operator a node code, approver a department code, officer a unit
+ * code, app an application system code. */
+struct actor {
+	char name[65], role[16], scope[65];
+};
+
 struct ca {
 	char *dir;
 	struct config *cfg;   /* owned */
@@ -28,7 +39,7 @@ struct ca {
 	X509 *root, *issuing, *service; /* owned; NULL when not installed */
 	EVP_PKEY *issuing_key, *service_key; /* owned; NULL until ca_unlock */
 	struct keystore *keys; /* owned: where root and issuing keys live */
-	char actor[128];      /* who acts, for the audit trail */
+	struct actor self;    /* the process itself (cli:root): role system */
 	int threaded;         /* ca_threaded() was called */
 	pthread_key_t st_key; /* per-thread stores when threaded */
 };
@@ -82,18 +93,18 @@ int ca_random_serial(X509 *x);
 /* The URLs certificates carry (caller frees). */
 char *ca_url(const struct ca *ca, const char *what);
 
-/* Names who acts in audit records made by this thread (an API caller);
- * NULL returns to ca->actor. */
-void ca_act_as(const char *actor);
-/* Who acts now in this thread (borrowed). */
-const char *ca_actor(const struct ca *ca);
-
-/* Appends an audit record and, every cfg->checkpoint_every records or when
- * force is set and a key is unlocked, a signed checkpoint.  Inside a
- * transaction. */
-int ca_audit(struct ca *ca, const char *action, const char *object,
-	     json_t *details);
+/* Appends an audit record made by actor (the acting account's name, or the
+ * process's own ca->actor for what no account asked) and, every
+ * cfg->checkpoint_every records when a key is unlocked, a signed
+ * checkpoint.  Inside a transaction.  Every core operation below takes its
+ * actor explicitly: the audit trail names who asked, whatever the door. */
+int ca_audit(struct ca *ca, const char *actor, const char *action,
+	     const char *object, json_t *details);
 int ca_checkpoint(struct ca *ca);
+/* A refusal: records auth.denied (details, taken; the message added as
+ * "why") against a's account in a transaction of its own, and returns
+ * FINCA_EAUTH with the current message kept. */
+int ca_deny(struct ca *ca, const struct actor *a, json_t *details);
 
 /* --- issuance (issue.c) --- */
 
@@ -122,18 +133,19 @@ typedef int (*issue_emit_cb)(void *arg, size_t i, X509 *cert);
  * the whole batch and changes nothing.  Then certificates are signed by
  * cfg->workers threads and committed in groups of cfg->commit_group, each
  * group durable before any of its certificates reaches emit. */
-int ca_issue(struct ca *ca, const struct issue_req *rq, size_t n,
+int ca_issue(struct ca *ca, const struct actor *a, const struct issue_req *rq, size_t n,
 	     issue_emit_cb emit, void *arg);
 
 /* Issues one certificate; *out is the caller's. */
-int ca_issue_one(struct ca *ca, const struct issue_req *rq, X509 **out);
+int ca_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *rq,
+		 X509 **out);
 
 /* Renew (延期, op OP_RENEW) or update (更新, OP_UPDATE) the certificate
  * serial: a new certificate with the old one's profile, subject and
  * identity unless over says otherwise (over->csr_der: a new key; over->subject,
  * id_number, unit_code: changed data; over->days).  The old certificate is
  * revoked as superseded in the same transaction.  *out is the caller's. */
-int ca_renew(struct ca *ca, int op, const char *serial,
+int ca_renew(struct ca *ca, const struct actor *a, int op, const char *serial,
 	     const struct issue_req *over, X509 **out);
 
 /* --- lifecycle (status.c) --- */
@@ -154,9 +166,12 @@ const char *ca_status_name(const struct cert_rec *r, int64_t now);
 /* FINCA_OK when op is allowed on r now, else FINCA_ESTATE naming why. */
 int ca_transition_check(const struct cert_rec *r, int op, int64_t now);
 
-int ca_revoke(struct ca *ca, const char *serial, int reason);
-int ca_freeze(struct ca *ca, const char *serial);
-int ca_unfreeze(struct ca *ca, const char *serial);
+/* FINCA_EINVAL unless reason is one a revocation may give (RFC 5280;
+ * certificateHold is a freeze). */
+int ca_revocation_reason(int reason);
+int ca_revoke(struct ca *ca, const struct actor *a, const char *serial, int reason);
+int ca_freeze(struct ca *ca, const struct actor *a, const char *serial);
+int ca_unfreeze(struct ca *ca, const struct actor *a, const char *serial);
 
 /* A certificate record as JSON, for the CLI and the API (caller decrefs). */
 json_t *ca_cert_json(struct ca *ca, const struct cert_rec *r, int64_t now);
@@ -165,7 +180,7 @@ json_t *ca_cert_json(struct ca *ca, const struct cert_rec *r, int64_t now);
 
 /* Makes, records and returns a full (or delta) CRL of the issuing CA.
  * *der is the caller's (free). */
-int ca_crl(struct ca *ca, int delta, unsigned char **der, size_t *len,
+int ca_crl(struct ca *ca, const struct actor *a, int delta, unsigned char **der, size_t *len,
 	   struct crl_rec *info);
 
 struct crl_summary {

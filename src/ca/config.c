@@ -406,7 +406,11 @@ static int set_profile(struct load *l, struct profile *p, const char *name,
 	const char *pn = p->name;
 	char **dst = NULL;
 
-	if (!strcmp(name, "issuer")) {
+	if (!strcmp(name, "class")) {
+		if ((p->klass = profile_class_parse(v)) < 0)
+			return fail(l, "[profile %s] class: '%s' is not subscriber, account, "
+				    "service or ca", pn, v);
+	} else if (!strcmp(name, "issuer")) {
 		if (strcmp(v, "issuing") && strcmp(v, "service"))
 			return fail(l, "[profile %s] issuer: '%s' is not 'issuing' or 'service'",
 				    pn, v);
@@ -498,6 +502,22 @@ static struct profile *profile_get(struct config *c, const char *name)
 	return p;
 }
 
+static int set_auth(struct load *l, const char *name, const char *v)
+{
+	struct config *c = l->c;
+
+	if (!strcmp(name, "session_ttl")) {
+		if (parse_int(v, 5, 7 * 86400, &c->session_ttl))
+			return fail(l, "[auth] session_ttl: '%s' is not 5..604800 seconds", v);
+	} else if (!strcmp(name, "session_idle")) {
+		if (parse_int(v, 5, 7 * 86400, &c->session_idle))
+			return fail(l, "[auth] session_idle: '%s' is not 5..604800 seconds", v);
+	} else {
+		return fail(l, "[auth]: unknown setting '%s'", name);
+	}
+	return 1;
+}
+
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
@@ -513,6 +533,8 @@ static int handler(void *user, const char *section, const char *name,
 		return set_token(l, name, value);
 	if (!strcmp(section, "console"))
 		return set_console(l, name, value);
+	if (!strcmp(section, "auth"))
+		return set_auth(l, name, value);
 	if (!strcmp(section, "notify"))
 		return set_notify(l, name, value);
 	if (!strncmp(section, "profile ", 8)) {
@@ -550,6 +572,18 @@ static int check_profile(const struct config *c, const struct profile *p)
 		return err_set(FINCA_ECONFIG,
 			       "%s: [profile %s] pathlen: only for CA profiles",
 			       c->path, p->name);
+	/* a subscriber's certificate must not sign certificates, OCSP answers
+	 * or stand in for the daemon (profile_may_issue lets operators have
+	 * subscriber certificates made) */
+	if (p->klass == PCLASS_SUBSCRIBER &&
+	    (p->ca || !strcmp(p->issuer, "service") ||
+	     (p->eku && strcasestr(p->eku, "OCSPSigning"))))
+		return err_set(FINCA_ECONFIG, "%s: [profile %s] class: a subscriber profile "
+			       "cannot be a CA, come from the service CA or sign OCSP answers",
+			       c->path, p->name);
+	if (p->ca && p->klass == PCLASS_ACCOUNT)
+		return err_set(FINCA_ECONFIG, "%s: [profile %s] class: a CA profile is class ca",
+			       c->path, p->name);
 	return FINCA_OK;
 }
 
@@ -568,6 +602,8 @@ int config_load(const char *path, struct config **out)
 	c->listen = xstrdup("127.0.0.1:8080");
 	c->body_max = 24 << 20; /* uploads: spreadsheets, scanned forms (base64) */
 	c->idle_timeout = 10;
+	c->session_ttl = 8 * 3600;
+	c->session_idle = 30 * 60;
 	c->log = xstrdup("stderr");
 	c->console_agent = xstrdup("http://127.0.0.1:8765");
 	c->resident_id_oid = xstrdup("1.2.156.10260.4.1.1");
@@ -711,6 +747,13 @@ static const char default_text[] =
 "# host 127.0.0.1, localhost or [::1] (it listens on loopback only), a port.\n"
 "agent = http://127.0.0.1:8765\n"
 "\n"
+"[auth]\n"
+"# Console and API sessions: the longest a login lasts, and how long without\n"
+"# a call ends it (seconds).  A session also ends when the certificate it was\n"
+"# opened with is frozen, revoked or expired.\n"
+"session_ttl = 28800\n"
+"session_idle = 1800\n"
+"\n"
 "[token]\n"
 "# The token station (finca token ...): the USBKeys' PKCS#11 module (--module\n"
 "# overrides it), the key algorithm made on them, and for SM2 the vendor's\n"
@@ -760,10 +803,13 @@ static const char default_text[] =
 "#   ocsp_nocheck        yes: id-pkix-ocsp-nocheck (OCSP signers)\n"
 "#   san_from_cn         yes: the CN is copied into a DNS subjectAltName\n"
 "#   tokens              USBKeys a holder may have in use at once (default 1)\n"
+"#   class               who may have it made (README, \"Who issues what\"):\n"
+"#                       subscriber (operators, in their scope), account,\n"
+"#                       service (the default) or ca (the CA host only)\n"
 "\n"
 "# A person's signature certificate, on a USBKey (GM/T 0015: digitalSignature\n"
 "# and nonRepudiation).\n"
-"[profile personal]\n"
+"[profile personal]\nclass = subscriber\n"
 "validity_days = 730\n"
 "key_usage = digitalSignature, nonRepudiation\n"
 "extended_key_usage = clientAuth, emailProtection\n"
@@ -772,7 +818,7 @@ static const char default_text[] =
 "identity = person\n"
 "\n"
 "# A unit's certificate (单位证书).\n"
-"[profile unit]\n"
+"[profile unit]\nclass = subscriber\n"
 "validity_days = 730\n"
 "key_usage = digitalSignature, nonRepudiation\n"
 "extended_key_usage = clientAuth, emailProtection\n"
@@ -782,7 +828,7 @@ static const char default_text[] =
 "genkey = yes\n"
 "\n"
 "# A device's certificate, key kept on the device's disk (art. 10).\n"
-"[profile device]\n"
+"[profile device]\nclass = subscriber\n"
 "validity_days = 1095\n"
 "key_usage = digitalSignature, keyEncipherment\n"
 "extended_key_usage = clientAuth, serverAuth\n"
@@ -791,7 +837,7 @@ static const char default_text[] =
 "genkey = yes\n"
 "\n"
 "# A TLS server.\n"
-"[profile server]\n"
+"[profile server]\nclass = service\n"
 "validity_days = 397\n"
 "key_usage = digitalSignature, keyEncipherment\n"
 "extended_key_usage = serverAuth\n"
@@ -801,7 +847,7 @@ static const char default_text[] =
 "san_from_cn = yes\n"
 "\n"
 "# Administrators, operators, approvers, information officers, auditors.\n"
-"[profile operator]\n"
+"[profile operator]\nclass = account\n"
 "validity_days = 730\n"
 "key_usage = digitalSignature, nonRepudiation\n"
 "extended_key_usage = clientAuth\n"
@@ -810,7 +856,7 @@ static const char default_text[] =
 "identity = person\n"
 "\n"
 "# The delegated OCSP signer (RFC 6960 4.2.2.2).\n"
-"[profile ocsp]\n"
+"[profile ocsp]\nclass = service\n"
 "validity_days = 30\n"
 "key_usage = digitalSignature, nonRepudiation\n"
 "extended_key_usage = OCSPSigning\n"
@@ -821,7 +867,7 @@ static const char default_text[] =
 "\n"
 "# The daemon's HTTPS certificate, from the P-256 service CA (browsers and\n"
 "# TLS stacks do not speak SM2).  An IP address as CN becomes an IP SAN.\n"
-"[profile tls-server]\n"
+"[profile tls-server]\nclass = service\n"
 "issuer = service\n"
 "validity_days = 397\n"
 "key_usage = digitalSignature, keyEncipherment\n"
@@ -833,7 +879,7 @@ static const char default_text[] =
 "\n"
 "# TLS client certificates for console accounts and application systems\n"
 "# (mutual TLS), from the service CA.\n"
-"[profile tls-client]\n"
+"[profile tls-client]\nclass = account\n"
 "issuer = service\n"
 "validity_days = 730\n"
 "key_usage = digitalSignature\n"
@@ -843,7 +889,7 @@ static const char default_text[] =
 "genkey = yes\n"
 "\n"
 "# A subordinate CA (for a city node with its own CA).\n"
-"[profile subca]\n"
+"[profile subca]\nclass = ca\n"
 "validity_days = 3650\n"
 "key_usage = keyCertSign, cRLSign\n"
 "ca = yes\n"

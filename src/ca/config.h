@@ -8,8 +8,21 @@
 
 enum ident_kind { IDENT_NONE, IDENT_PERSON, IDENT_UNIT };
 
+/* What a profile's certificates are for, and so who may have them made
+ * (the table: profile.c, profile_may_issue). */
+enum profile_class {
+	PCLASS_SERVICE,          /* the default: the CA's own services (OCSP, TLS) */
+	PCLASS_SUBSCRIBER,       /* people, units and devices (art. 2) */
+	PCLASS_ACCOUNT,          /* certificates that bind finca's accounts */
+	PCLASS_CA,               /* subordinate CAs */
+};
+
+/* enum profile_class of "subscriber" ... "ca"; -1 when none (profile.c). */
+int profile_class_parse(const char *name);
+
 struct profile {
 	char name[32];
+	int klass;              /* enum profile_class */
 	char issuer[16];        /* "issuing" | "service" */
 	int validity_days;      /* default and maximum */
 	unsigned key_usage;     /* KU_* bits of <openssl/x509v3.h> */
@@ -42,6 +55,9 @@ struct config {
 	int body_max;          /* bytes of a request body */
 	int idle_timeout;      /* seconds a silent connection is kept */
 	char *log;             /* stderr | syslog | none */
+	/* [auth]: sessions (auth/session.c) */
+	int session_ttl;       /* seconds a session lasts at most */
+	int session_idle;      /* seconds without a call that end it */
 	/* [console]: the web console */
 	char *console_agent;   /* origin of the signing agent (finca agent):
 				* http(s)://127.0.0.1|localhost|[::1]:PORT */

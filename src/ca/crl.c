@@ -102,7 +102,7 @@ static size_t tlv(const unsigned char *p, size_t avail, size_t *clen)
 	return h;
 }
 
-int ca_crl(struct ca *ca, int delta, unsigned char **der_out, size_t *len_out,
+int ca_crl(struct ca *ca, const struct actor *a, int delta, unsigned char **der_out, size_t *len_out,
 	   struct crl_rec *info)
 {
 	X509_CRL *crl = NULL;
@@ -261,7 +261,7 @@ int ca_crl(struct ca *ca, int delta, unsigned char **der_out, size_t *len_out,
 		      (json_int_t)rec.entries, "base", (json_int_t)rec.base,
 		      "next_update", (json_int_t)rec.next_update);
 	snprintf(obj, sizeof obj, "crl:%lld", (long long)rec.number);
-	if ((rc = ca_audit(ca, "crl.issue", obj, d)) != FINCA_OK ||
+	if ((rc = ca_audit(ca, a->name, "crl.issue", obj, d)) != FINCA_OK ||
 	    (rc = audit_checkpoint(ca_store(ca), ca->audit_md, ca->issuing_key,
 				   "issuing")) != FINCA_OK)
 		goto fail;

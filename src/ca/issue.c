@@ -40,6 +40,7 @@ struct item {
 
 struct batch {
 	struct ca *ca;
+	const struct actor *a;  /* borrowed: who asked */
 	struct item *it;
 	size_t n;
 	int64_t now;
@@ -263,13 +264,13 @@ static int record(struct batch *b, size_t i)
 		snprintf(obj, sizeof obj, "cert:%s", old.serial);
 		json_t *od = json_pack("{s:s, s:s}", "reason", "superseded",
 				       "superseded_by", r.serial);
-		rc = ca_audit(b->ca, "cert.revoke", obj, od);
+		rc = ca_audit(b->ca, b->a->name, "cert.revoke", obj, od);
 		json_decref(od);
 		if (rc)
 			goto out;
 	}
 	snprintf(obj, sizeof obj, "cert:%s", r.serial);
-	rc = ca_audit(b->ca, it->rq->action ? it->rq->action : "cert.issue", obj, d);
+	rc = ca_audit(b->ca, b->a->name, it->rq->action ? it->rq->action : "cert.issue", obj, d);
 out:
 	if (rc != FINCA_OK)
 		item_fail(it, rc);
@@ -277,6 +278,22 @@ out:
 	cert_rec_clear(&r);
 	cert_rec_clear(&old);
 	return rc;
+}
+
+/* Every profile of the batch may be issued by its actor (profile.c's
+ * table), before anything is checked or signed; a refusal is audited. */
+static int may_issue(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct profile *p = config_profile(b->ca->cfg, b->it[i].rq->profile);
+		if (!p)
+			continue; /* prepare says so, with the request's number */
+		if (profile_may_issue(p, b->a) != FINCA_OK)
+			return ca_deny(b->ca, b->a, json_pack("{s:s, s:s, s:s}", "right",
+				       "cert.issue", "profile", p->name, "class",
+				       profile_class_name(p)));
+	}
+	return FINCA_OK;
 }
 
 static int phase0(struct batch *b)
@@ -302,7 +319,7 @@ static int phase0(struct batch *b)
 	return rc;
 }
 
-int ca_issue(struct ca *ca, const struct issue_req *rq, size_t n,
+int ca_issue(struct ca *ca, const struct actor *a, const struct issue_req *rq, size_t n,
 	     issue_emit_cb emit, void *arg)
 {
 	struct batch b;
@@ -314,6 +331,7 @@ int ca_issue(struct ca *ca, const struct issue_req *rq, size_t n,
 		return FINCA_OK;
 	memset(&b, 0, sizeof b);
 	b.ca = ca;
+	b.a = a;
 	b.n = n;
 	b.now = clock_now();
 	b.it = xcalloc(n, sizeof *b.it);
@@ -325,7 +343,7 @@ int ca_issue(struct ca *ca, const struct issue_req *rq, size_t n,
 	threaded = n >= 8 && nth > 1;
 	th = xcalloc((size_t)nth, sizeof *th);
 
-	if ((rc = phase0(&b)) != FINCA_OK)
+	if ((rc = may_issue(&b)) != FINCA_OK || (rc = phase0(&b)) != FINCA_OK)
 		goto fail;
 
 	/* phase 1: check and build everything; nothing is stored yet */
@@ -437,10 +455,11 @@ static int keep_one(void *arg, size_t i, X509 *cert)
 	return *(X509 **)arg ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "certificate copy");
 }
 
-int ca_issue_one(struct ca *ca, const struct issue_req *rq, X509 **out)
+int ca_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *rq,
+		 X509 **out)
 {
 	X509 *x = NULL;
-	int rc = ca_issue(ca, rq, 1, keep_one, &x);
+	int rc = ca_issue(ca, a, rq, 1, keep_one, &x);
 
 	if (rc == FINCA_OK)
 		*out = x;
@@ -449,7 +468,7 @@ int ca_issue_one(struct ca *ca, const struct issue_req *rq, X509 **out)
 	return rc;
 }
 
-int ca_renew(struct ca *ca, int op, const char *serial_in,
+int ca_renew(struct ca *ca, const struct actor *a, int op, const char *serial_in,
 	     const struct issue_req *over, X509 **out)
 {
 	struct cert_rec old;
@@ -492,7 +511,7 @@ int ca_renew(struct ca *ca, int op, const char *serial_in,
 			     "update: nothing changes (give a new subject, ID number or unit code)");
 		goto out;
 	}
-	rc = ca_issue_one(ca, &rq, out);
+	rc = ca_issue_one(ca, a, &rq, out);
 out:
 	X509_free(oldx);
 	cert_rec_clear(&old);

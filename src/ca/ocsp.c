@@ -108,7 +108,7 @@ static int new_signer(struct ocsp_responder *r)
 	rq.pubkey = key;
 	rq.subject = subj;
 	rq.action = "ocsp.signer";
-	if ((rc = ca_issue_one(r->ca, &rq, &x)) != FINCA_OK) {
+	if ((rc = ca_issue_one(r->ca, &r->ca->self, &rq, &x)) != FINCA_OK) {
 		EVP_PKEY_free(key);
 		return err_wrap(rc, "issuing the OCSP signer");
 	}

@@ -45,6 +45,59 @@ static void ku_string(unsigned bits, char *out, size_t n)
 		}
 }
 
+/* Who may have which certificates made.  Role system is the CA host (the
+ * command line without --as, holding the data directory and the CA
+ * passphrase) and the daemon itself; operators make subscribers'
+ * certificates, within their node (ra/cert.c checks the subject's scope).
+ * Nothing else is ever issued through the API or by an operator: an OCSP
+ * signer would sign "good" for a revoked certificate, a TLS server
+ * certificate from the service CA would impersonate the console. */
+static const struct {
+	int klass;
+	const char *name, *roles, *who;
+} classes[] = {
+	{ PCLASS_SUBSCRIBER, "subscriber", "operator system",
+	  "operators of the making node, and the CA host" },
+	{ PCLASS_ACCOUNT, "account", "system",
+	  "the administrator on the CA host (account certificates)" },
+	{ PCLASS_SERVICE, "service", "system",
+	  "the CA host and the daemon itself (OCSP, TLS servers)" },
+	{ PCLASS_CA, "ca", "system", "a key ceremony on the CA host" },
+};
+
+int profile_class_parse(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(classes); i++)
+		if (!strcmp(classes[i].name, name))
+			return classes[i].klass;
+	return -1;
+}
+
+static size_t class_of(const struct profile *p)
+{
+	int k = p->ca ? PCLASS_CA : p->klass;
+	size_t i = 0;
+
+	while (i + 1 < ARRAY_LEN(classes) && classes[i].klass != k)
+		i++;
+	return i;
+}
+
+const char *profile_class_name(const struct profile *p)
+{
+	return classes[class_of(p)].name;
+}
+
+int profile_may_issue(const struct profile *p, const struct actor *a)
+{
+	size_t i = class_of(p);
+
+	if (word_in(classes[i].roles, a->role))
+		return FINCA_OK;
+	return err_set(FINCA_EAUTH, "profile %s (class %s) is issued only by %s, not by %s "
+		       "%s", p->name, classes[i].name, classes[i].who, a->role, a->name);
+}
+
 int profile_prepare(struct ca *ca, struct profile *p)
 {
 	STACK_OF(X509_EXTENSION) *sk = sk_X509_EXTENSION_new_null();

@@ -19,6 +19,12 @@ struct tmpl {
 	const struct config *cfg;
 };
 
+/* Who may have a profile's certificates made, by its class: one table
+ * (profile.c; README "Who issues what").  FINCA_OK, or FINCA_EAUTH naming
+ * the rule. */
+int profile_may_issue(const struct profile *p, const struct actor *a);
+const char *profile_class_name(const struct profile *p);
+
 /* Builds p->exts, the extensions fixed for every certificate of the profile
  * (key usage, EKU, basic constraints, policies, CDP, AIA, AKI). */
 int profile_prepare(struct ca *ca, struct profile *p);

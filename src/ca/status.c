@@ -123,8 +123,8 @@ int ca_transition_check(const struct cert_rec *r, int op, int64_t now)
 		       state_names[s]);
 }
 
-static int change(struct ca *ca, const char *serial_in, int op, int status,
-		  int reason, const char *action)
+static int change(struct ca *ca, const struct actor *a, const char *serial_in, int op,
+		  int status, int reason, const char *action)
 {
 	struct cert_rec r;
 	char serial[41], obj[64];
@@ -146,7 +146,7 @@ static int change(struct ca *ca, const char *serial_in, int op, int status,
 	if (op == OP_REVOKE)
 		json_object_set_new(d, "reason", json_string(ca_reason_name(reason)));
 	snprintf(obj, sizeof obj, "cert:%s", serial);
-	if ((rc = ca_audit(ca, action, obj, d)) != FINCA_OK)
+	if ((rc = ca_audit(ca, a->name, action, obj, d)) != FINCA_OK)
 		goto fail;
 	rc = store_commit(ca_store(ca));
 	goto out;
@@ -158,23 +158,32 @@ out:
 	return rc;
 }
 
-int ca_revoke(struct ca *ca, const char *serial, int reason)
+int ca_revocation_reason(int reason)
 {
 	if (reason < 0 || reason == 6 || reason == 8 || reason > 10 || reason == 7)
 		return err_set(FINCA_EINVAL,
 			       "reason %s: not a revocation reason (use freeze for certificateHold)",
 			       ca_reason_name(reason));
-	return change(ca, serial, OP_REVOKE, CERT_REVOKED, reason, "cert.revoke");
+	return FINCA_OK;
 }
 
-int ca_freeze(struct ca *ca, const char *serial)
+int ca_revoke(struct ca *ca, const struct actor *a, const char *serial, int reason)
 {
-	return change(ca, serial, OP_FREEZE, CERT_HOLD, 6, "cert.freeze");
+	int rc = ca_revocation_reason(reason);
+
+	if (rc != FINCA_OK)
+		return rc;
+	return change(ca, a, serial, OP_REVOKE, CERT_REVOKED, reason, "cert.revoke");
 }
 
-int ca_unfreeze(struct ca *ca, const char *serial)
+int ca_freeze(struct ca *ca, const struct actor *a, const char *serial)
 {
-	return change(ca, serial, OP_UNFREEZE, CERT_VALID, 0, "cert.unfreeze");
+	return change(ca, a, serial, OP_FREEZE, CERT_HOLD, 6, "cert.freeze");
+}
+
+int ca_unfreeze(struct ca *ca, const struct actor *a, const char *serial)
+{
+	return change(ca, a, serial, OP_UNFREEZE, CERT_VALID, 0, "cert.unfreeze");
 }
 
 json_t *ca_cert_json(struct ca *ca, const struct cert_rec *r, int64_t now)

@@ -9,13 +9,17 @@
 struct cli {
 	const char *dir;
 	const char *as;      /* --as ACCOUNT / $FINCA_AS, or NULL */
-	char actor[128];
+	char actor[65];      /* the host acting (cli:USER, $FINCA_ACTOR) */
 };
 
 struct actor;
 /* The account named by --as, logged in (its password from
  * $FINCA_ACCOUNT_PASSWORD or the terminal when its role needs one). */
 int cli_actor(const struct cli *c, struct ca *ca, struct actor *a);
+/* cli_actor with --as; without it the CA host itself (c->actor, role
+ * system): whoever holds the data directory and the CA passphrase.  The
+ * audit trail names which. */
+int cli_actor_or_host(const struct cli *c, struct ca *ca, struct actor *a);
 
 /* Opens the data directory (and unlocks the CA keys when unlock is set);
  * prints the error and returns non-zero on failure. */

@@ -1,5 +1,6 @@
 /* finca account ..., finca app ... */
 #include "cli/cli.h"
+#include "ra/ra.h"
 #include "auth/auth.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -19,6 +20,7 @@ static int account_add_cmd(struct cli *c, int argc, char **argv, const char *fix
 	};
 	const char *role = fixed_role, *cert = NULL, *scope = NULL;
 	STACK_OF(X509) *certs = NULL;
+	struct actor who;
 	struct ca *ca = NULL;
 	char pw[256];
 	int ch, rc, have_pw = 0;
@@ -45,15 +47,20 @@ static int account_add_cmd(struct cli *c, int argc, char **argv, const char *fix
 		return cli_usage("--role %s: expected admin, operator, approver, officer, auditor or app",
 				 role);
 	if (role_needs_password(role)) {
-		if ((rc = cli_passphrase("FINCA_ACCOUNT_PASSWORD", "Account password:", 1,
-					 pw, sizeof pw)) != FINCA_OK)
+		/* with --as, $FINCA_ACCOUNT_PASSWORD is the acting account's */
+		const char *env = c->as || getenv("FINCA_NEW_PASSWORD") ? "FINCA_NEW_PASSWORD"
+				  : "FINCA_ACCOUNT_PASSWORD";
+		if ((rc = cli_passphrase(env, "New account's password:", 1, pw,
+					 sizeof pw)) != FINCA_OK)
 			return cli_fail(rc);
 		have_pw = 1;
 	}
 	if ((rc = cli_open(c, 0, &ca)))
 		goto out;
-	if ((rc = cli_read_certs(cert, &certs)) ||
-	    (rc = account_add(ca, argv[optind], role, scope, sk_X509_value(certs, 0),
+	if ((rc = cli_actor_or_host(c, ca, &who)) ||
+	    (rc = actor_may(ca, &who, "account.write", NULL)) ||
+	    (rc = cli_read_certs(cert, &certs)) ||
+	    (rc = account_add(ca, &who, argv[optind], role, scope, sk_X509_value(certs, 0),
 			      have_pw ? pw : NULL, NULL))) {
 		rc = cli_fail(rc);
 		goto out;

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "crypto/key.h"
 #include "crypto/pem.h"
+#include "ra/ra.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -135,6 +136,7 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 	};
 	const char *profile = NULL, *csr = NULL, *keyout = NULL, *alg = NULL;
 	struct issue_req proto, *rq = NULL;
+	struct actor who;
 	struct csrs csrs = { NULL, NULL, 0 };
 	EVP_PKEY *key = NULL;
 	struct ca *ca = NULL;
@@ -175,6 +177,10 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 		return cli_usage("cert issue: give either --out FILE or --out-dir DIR");
 	if ((rc = cli_open(c, 1, &ca)))
 		return rc;
+	if ((rc = cli_actor_or_host(c, ca, &who)) != FINCA_OK) {
+		ca_free(ca);
+		return cli_fail(rc);
+	}
 	proto.profile = profile;
 	if (genkey) {
 		const struct profile *p = config_profile(ca->cfg, profile);
@@ -239,7 +245,7 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 	}
 	if (o.file)
 		o.mem = BIO_new(BIO_s_mem());
-	if ((rc = ca_issue(ca, rq, (size_t)n, emit, &o)) != FINCA_OK ||
+	if ((rc = ra_cert_issue(ca, &who, rq, (size_t)n, emit, &o)) != FINCA_OK ||
 	    (rc = finish_out(&o)) != FINCA_OK) {
 		if (keypath && o.n == 0)
 			unlink(keypath); /* no certificate: the key is useless */
@@ -398,6 +404,7 @@ out:
 static int cert_change(struct cli *c, int argc, char **argv)
 {
 	const char *op = argv[0], *sn = NULL, *reason = NULL;
+	struct actor who;
 	struct ca *ca = NULL;
 	int rc, code = -1;
 
@@ -425,12 +432,9 @@ static int cert_change(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = cli_open(c, 0, &ca)))
 		return rc;
-	if (!strcmp(op, "revoke"))
-		rc = ca_revoke(ca, sn, code);
-	else if (!strcmp(op, "freeze"))
-		rc = ca_freeze(ca, sn);
-	else
-		rc = ca_unfreeze(ca, sn);
+	if ((rc = cli_actor_or_host(c, ca, &who)) == FINCA_OK)
+		rc = ra_cert_change(ca, &who, sn, !strcmp(op, "revoke") ? OP_REVOKE :
+				    !strcmp(op, "freeze") ? OP_FREEZE : OP_UNFREEZE, code);
 	if (rc != FINCA_OK)
 		rc = cli_fail(rc);
 	else
@@ -455,6 +459,7 @@ static int cert_renew(struct cli *c, int argc, char **argv)
 	const char *csr = NULL, *outf = NULL;
 	struct csrs csrs = { NULL, NULL, 0 };
 	struct issue_req over;
+	struct actor who;
 	struct ca *ca = NULL;
 	X509 *x = NULL;
 	struct out o;
@@ -502,7 +507,8 @@ static int cert_renew(struct cli *c, int argc, char **argv)
 	}
 	o.file = outf;
 	o.mem = BIO_new(BIO_s_mem());
-	if ((rc = ca_renew(ca, update ? OP_UPDATE : OP_RENEW, argv[optind], &over, &x)) ||
+	if ((rc = cli_actor_or_host(c, ca, &who)) ||
+	    (rc = ra_cert_renew(ca, &who, update ? OP_UPDATE : OP_RENEW, argv[optind], &over, &x)) ||
 	    (rc = emit(&o, 0, x)) || (rc = finish_out(&o))) {
 		rc = cli_fail(rc);
 		goto out;

@@ -1,5 +1,6 @@
 /* finca crl ..., finca audit ... */
 #include "cli/cli.h"
+#include "ra/ra.h"
 #include "audit/audit.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -59,6 +60,7 @@ int cmd_crl(struct cli *c, int argc, char **argv)
 	unsigned char *crl = NULL;
 	size_t len;
 	struct crl_rec info;
+	struct actor who;
 
 	if (argc >= 2 && !strcmp(argv[1], "verify")) {
 		if (argc != 3)
@@ -78,7 +80,9 @@ int cmd_crl(struct cli *c, int argc, char **argv)
 		return cli_usage("crl [--delta] [--der] --out FILE");
 	if ((rc = cli_open(c, 1, &ca)))
 		return rc;
-	if ((rc = ca_crl(ca, delta, &crl, &len, &info)) != FINCA_OK) {
+	if ((rc = cli_actor_or_host(c, ca, &who)) != FINCA_OK ||
+	    (rc = actor_may(ca, &who, "crl.make", NULL)) != FINCA_OK ||
+	    (rc = ca_crl(ca, &who, delta, &crl, &len, &info)) != FINCA_OK) {
 		rc = cli_fail(rc);
 		goto out;
 	}

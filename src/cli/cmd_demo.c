@@ -244,13 +244,13 @@ static int seed_account(struct ca *ca, const struct actor *a, struct seed *s, si
 	if ((rc = key_generate(KEY_P256, &s->key[i])) != FINCA_OK)
 		return rc;
 	rq.pubkey = s->key[i];
-	if ((rc = ca_issue_one(ca, &rq, &s->cert[i])) != FINCA_OK)
+	if ((rc = ca_issue_one(ca, a, &rq, &s->cert[i])) != FINCA_OK)
 		return err_wrap(rc, "account %s: certificate", accounts[i].name);
 	/* art. 11: the roles that log in with certificate and password */
 	if (role_needs_password(role))
 		snprintf(s->pw[i], sizeof s->pw[i], "Demo-%s-2026", role);
 	/* account_add's messages name the account */
-	if ((rc = account_add(ca, accounts[i].name, role, scope, s->cert[i],
+	if ((rc = account_add(ca, a, accounts[i].name, role, scope, s->cert[i],
 			      s->pw[i][0] ? s->pw[i] : NULL, NULL)) != FINCA_OK)
 		return rc;
 	if (accounts[i].unit < 0)

@@ -95,6 +95,16 @@ int cli_actor(const struct cli *c, struct ca *ca, struct actor *a)
 	return rc;
 }
 
+int cli_actor_or_host(const struct cli *c, struct ca *ca, struct actor *a)
+{
+	if (c->as)
+		return cli_actor(c, ca, a);
+	memset(a, 0, sizeof *a);
+	snprintf(a->name, sizeof a->name, "%s", c->actor);
+	snprintf(a->role, sizeof a->role, "system");
+	return FINCA_OK;
+}
+
 /* Prints an object: JSON, or "key: value" lines. */
 static void print_obj(json_t *o, int as_json)
 {

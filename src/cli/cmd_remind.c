@@ -34,7 +34,7 @@ int cmd_remind(struct cli *c, int argc, char **argv)
 		return cli_usage("remind [--now TIME]");
 	if ((rc = cli_open(c, 0, &ca)))
 		return rc;
-	if ((rc = ra_remind_scan(ca, now, &queued)) != FINCA_OK) {
+	if ((rc = ra_remind_scan(ca, c->actor, now, &queued)) != FINCA_OK) {
 		rc = cli_fail(rc);
 		goto out;
 	}

@@ -24,7 +24,7 @@
 
 struct opts {
 	const char *module, *serial, *label, *profile, *subject, *person, *replaces;
-	const char *unit_code;
+	const char *unit_code, *node;
 	long long request;        /* --request: the accepted request made here */
 	const char *reason, *party, *note, *state, *data, *algo;
 	struct remote_opts remote;
@@ -39,7 +39,7 @@ struct station {
 	int algo;                 /* enum key_alg made on tokens */
 	struct ca *ca;            /* the CA host, or */
 	struct remote *r;         /* the daemon's API */
-	struct actor act;         /* locally with --request: who acts (--as) */
+	struct actor act;         /* locally: who acts (--as, or the CA host) */
 	json_t *spec;             /* what the request asks to issue (owned) */
 	struct p11_token tok;     /* the token in front of us */
 	struct p11s *s;
@@ -69,7 +69,8 @@ static int station_open(struct cli *c, struct station *st, int need)
 		if ((rc = remote_open(&st->o.remote, &st->r)) != FINCA_OK)
 			return rc;
 	} else if (c->dir || (need & NEED_CA)) {
-		if ((rc = cli_open_rc(c, need & UNLOCK, &st->ca)) != FINCA_OK)
+		if ((rc = cli_open_rc(c, need & UNLOCK, &st->ca)) != FINCA_OK ||
+		    (rc = cli_actor_or_host(c, st->ca, &st->act)) != FINCA_OK)
 			return rc;
 		if (!module)
 			module = st->ca->cfg->token_module;
@@ -114,7 +115,7 @@ static int inv_get(struct station *st, const char *serial, int events, json_t **
 		return remote_call(st->r, "GET", "tokens/%s", NULL, out, serial);
 	if (!st->ca)
 		return err_set(FINCA_ENOTFOUND, "no inventory here (give -d DIR or --server)");
-	if ((rc = store_token_get(ca_store(st->ca), serial, &t)) != FINCA_OK)
+	if ((rc = ra_token_get(st->ca, &st->act, serial, &t)) != FINCA_OK)
 		return rc;
 	*out = token_json(st->ca, &t, events);
 	token_rec_clear(&t);
@@ -124,14 +125,14 @@ static int inv_get(struct station *st, const char *serial, int events, json_t **
 static int inv_register(struct station *st, const char *so_pin)
 {
 	struct token_info ti = { st->tok.serial, st->tok.label, st->tok.manufacturer,
-				 st->tok.model };
+				 st->tok.model, st->o.node };
 
 	if (st->r)
 		return remote_call(st->r, "POST", "tokens", json_pack(
-			"{s:s, s:s, s:s, s:s, s:s}", "serial", ti.serial, "label", ti.label,
-			"manufacturer", ti.manufacturer, "model", ti.model, "so_pin", so_pin),
-			NULL);
-	return token_register(st->ca, &ti, so_pin);
+			"{s:s, s:s, s:s, s:s, s:s, s:s*}", "serial", ti.serial, "label", ti.label,
+			"manufacturer", ti.manufacturer, "model", ti.model, "so_pin", so_pin,
+			"node", ti.node), NULL);
+	return ra_token_register(st->ca, &st->act, &ti, so_pin);
 }
 
 static int inv_so_pin(struct station *st, char **out)
@@ -140,7 +141,7 @@ static int inv_so_pin(struct station *st, char **out)
 	int rc;
 
 	if (!st->r)
-		return token_so_pin(st->ca, st->tok.serial, out);
+		return ra_token_so_pin(st->ca, &st->act, st->tok.serial, st->o.request, out);
 	/* with --request the daemon checks it is an accepted PIN reset */
 	if ((rc = remote_call(st->r, "POST", "tokens/%s/so-pin", st->o.request ?
 			      json_pack("{s:I}", "request", (json_int_t)st->o.request) :
@@ -168,7 +169,7 @@ static int inv_enroll_begin(struct station *st, const unsigned char *csr, size_t
 		rq.replaces = st->o.replaces;
 		rq.unit_code = st->o.unit_code;
 		rq.action = "cert.issue.token";
-		return token_enroll_begin(st->ca, st->tok.serial, &rq, out);
+		return ra_token_enroll_begin(st->ca, &st->act, st->tok.serial, &rq, out);
 	}
 	pem = pem_encode("CERTIFICATE REQUEST", csr, len);
 	rc = remote_call(st->r, "POST", "tokens/%s/enroll", json_pack(
@@ -190,11 +191,8 @@ static int inv_enroll_end(struct station *st, const char *cert, const char *abor
 				   json_pack("{s:s, s:s*, s:I}", "certificate", cert, "reason",
 					     abort_why, "request", (json_int_t)st->o.request),
 				   NULL, st->tok.serial);
-	if (abort_why)
-		return token_enroll_abort(st->ca, st->tok.serial, cert, abort_why);
-	/* with a request, the binding and the request's move are one change */
-	return st->o.request ? ra_enroll_done(st->ca, &st->act, st->o.request, st->tok.serial, cert)
-			     : token_enroll_commit(st->ca, st->tok.serial, cert);
+	return ra_token_enroll_end(st->ca, &st->act, st->tok.serial, cert, st->o.request,
+				   abort_why);
 }
 
 /* --request: the request says what to issue (revoking first what a
@@ -229,7 +227,7 @@ static int inv_pin_event(struct station *st, int changed)
 		return remote_call(st->r, "POST", "tokens/%s/pin", json_pack("{s:b, s:I}", "changed",
 				   changed, "request", (json_int_t)st->o.request), NULL,
 				   st->tok.serial);
-	return token_pin_event(st->ca, st->tok.serial, changed);
+	return ra_token_pin_event(st->ca, &st->act, st->tok.serial, changed, st->o.request);
 }
 
 /* --- subcommands --- */
@@ -559,15 +557,11 @@ static int token_reset_pin(struct station *st)
 		return rc;
 	if (!st->s)
 		return err_set(FINCA_ESTATE, "token %s is not initialised", st->tok.serial);
-	if (st->o.request && !st->r &&
-	    (rc = ra_pin_reset_check(st->ca, &st->act, st->o.request, st->tok.serial)) != FINCA_OK)
-		goto out;
+	/* with --request: an accepted PIN reset of this token (inv_so_pin
+	 * checks, inv_pin_event moves the request on) */
 	if ((rc = pin_random(pin)) || (rc = inv_so_pin(st, &so)) ||
 	    (rc = p11_login(st->s, 1, so)) || (rc = p11_init_pin(st->s, pin)) ||
 	    (rc = inv_pin_event(st, 0)))
-		goto out;
-	if (st->o.request && !st->r &&
-	    (rc = ra_pin_reset_done(st->ca, &st->act, st->o.request)) != FINCA_OK)
 		goto out;
 	printf("PIN of token %s reset\nnew default PIN for the envelope: %s\n"
 	       "(the holder must change it at first use)\n", st->tok.serial, pin);
@@ -637,8 +631,8 @@ static int inv_change(struct station *st, const char *serial, const char *what)
 			"party", st->o.party, "note", st->o.note), NULL, serial);
 	}
 	if (!strcmp(what, "handover"))
-		return token_handover(st->ca, serial, st->o.party, st->o.note);
-	return token_move(st->ca, serial, what, reason, st->o.party, st->o.note);
+		return ra_token_handover(st->ca, &st->act, serial, st->o.party, st->o.note);
+	return ra_token_move(st->ca, &st->act, serial, what, reason, st->o.party, st->o.note);
 }
 
 static int usage(void)
@@ -646,6 +640,7 @@ static int usage(void)
 	return cli_usage(
 		"token list|init|enroll|change-pin|reset-pin|sign [--module PATH] [--serial S]\n"
 		"       token enroll --profile P --subject DN [--person ID] [--days N] [--replaces SERIAL]\n"
+		"       token init [--node CODE]   (the making node; an operator's: its own)\n"
 		"       token inventory [--state S] | show SERIAL\n"
 		"       token handover SERIAL --to WHOM | return SERIAL --from WHOM [--reason R]\n"
 		"       token mark SERIAL suspended|issued|lost|damaged|in_stock|destroyed [--note T]\n"
@@ -665,6 +660,7 @@ int cmd_token(struct cli *c, int argc, char **argv)
 		{ "days", required_argument, NULL, 'D' },
 		{ "replaces", required_argument, NULL, 'R' },
 		{ "request", required_argument, NULL, 'Q' },
+		{ "node", required_argument, NULL, 'N' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "to", required_argument, NULL, 't' },
 		{ "from", required_argument, NULL, 'f' },
@@ -703,6 +699,7 @@ int cmd_token(struct cli *c, int argc, char **argv)
 		case 'D': o->days = atoi(optarg); break;
 		case 'R': o->replaces = optarg; break;
 		case 'Q': o->request = atoll(optarg); break;
+		case 'N': o->node = optarg; break;
 		case 'r': o->reason = optarg; break;
 		case 't': case 'f': o->party = optarg; break;
 		case 'n': o->note = optarg; break;
@@ -744,7 +741,7 @@ int cmd_token(struct cli *c, int argc, char **argv)
 			arr = NULL;
 		} else {
 			arr = st.list = json_array();
-			rc = store_token_list(ca_store(st.ca), st.o.state, inv_list_one, &st);
+			rc = ra_token_list(st.ca, &st.act, st.o.state, inv_list_one, &st);
 			if (st.o.json && rc == FINCA_OK) {
 				cli_json(arr);
 				arr = NULL;
@@ -760,8 +757,6 @@ int cmd_token(struct cli *c, int argc, char **argv)
 	/* list and sign work on a holder's computer, without the CA */
 	if ((rc = station_open(c, &st, !strcmp(sub, "list") || !strcmp(sub, "sign") ? NEED_MODULE
 				       : NEED_CA | UNLOCK | NEED_MODULE)) != FINCA_OK)
-		goto out;
-	if (st.o.request && st.ca && (rc = cli_actor(c, st.ca, &st.act)) != FINCA_OK)
 		goto out;
 	if (!strcmp(sub, "list"))
 		rc = token_list(&st);

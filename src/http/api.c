@@ -5,6 +5,7 @@
 #include "http/jsonreq.h"
 #include "audit/audit.h"
 #include "auth/auth.h"
+#include "ca/profile.h"
 #include "crypto/pem.h"
 #include "ra/ra.h"
 #include "util/err.h"
@@ -19,7 +20,6 @@
 
 struct api {
 	struct challenges *login_ch, *app_ch; /* owned */
-	struct sessions *sessions;            /* owned */
 	struct certcache *certs;              /* owned */
 };
 
@@ -29,7 +29,6 @@ struct api *api_new(void)
 
 	a->login_ch = challenges_new();
 	a->app_ch = challenges_new();
-	a->sessions = sessions_new();
 	a->certs = certcache_new();
 	return a;
 }
@@ -40,7 +39,6 @@ void api_free(struct api *a)
 		return;
 	challenges_free(a->login_ch);
 	challenges_free(a->app_ch);
-	sessions_free(a->sessions);
 	certcache_free(a->certs);
 	free(a);
 }
@@ -116,19 +114,11 @@ static int identify(struct call *k, struct api *a)
 {
 	const char *auth = MHD_lookup_connection_value(k->c, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_AUTHORIZATION);
-	struct store *st = ca_store(k->s->ca);
 
-	if (auth && !strncmp(auth, "Bearer ", 7)) {
-		int64_t id = session_account(a->sessions, auth + 7);
-		struct account_rec tmp;
-		memset(&tmp, 0, sizeof tmp);
-		if (!id)
-			return err_set(FINCA_EAUTH, "session: unknown or expired token");
-		/* the account is read again: a disabled account stops at once */
-		if (store_account_by_id(st, id, &k->acct) != FINCA_OK || k->acct.disabled)
-			return err_set(FINCA_EAUTH, "session: account no longer active");
-		return FINCA_OK;
-	}
+	/* the session's account, certificate and TLS binding are checked
+	 * on every call (session.c) */
+	if (auth && !strncmp(auth, "Bearer ", 7))
+		return session_check(k->s->ca, auth + 7, k->peer, k->peer_len, &k->acct);
 	if (k->peer) {
 		int rc = account_for_der(k->s->ca, a->certs, k->peer, k->peer_len, &k->acct);
 		if (rc != FINCA_OK)
@@ -159,7 +149,7 @@ int allow(struct call *k, const char *right, enum MHD_Result *ret)
 		      "method", k->r->method, "path", k->r->path);
 	snprintf(obj, sizeof obj, "account:%s", k->acct.name);
 	if (store_begin(ca_store(ca)) == FINCA_OK) {
-		if (ca_audit(ca, "auth.denied", obj, d) == FINCA_OK)
+		if (ca_audit(ca, k->acct.name, "auth.denied", obj, d) == FINCA_OK)
 			store_commit(ca_store(ca));
 		else
 			store_rollback(ca_store(ca));
@@ -191,8 +181,7 @@ static int audit_login(struct ca *ca, const char *who, const char *action, json_
 	snprintf(obj, sizeof obj, "account:%s", who);
 	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		return rc;
-	ca_act_as(who);
-	if ((rc = ca_audit(ca, action, obj, d)) != FINCA_OK) {
+	if ((rc = ca_audit(ca, who, action, obj, d)) != FINCA_OK) {
 		store_rollback(ca_store(ca));
 		return rc;
 	}
@@ -211,6 +200,7 @@ static enum MHD_Result login(struct call *k, struct api *a)
 	struct ca *ca = k->s->ca;
 	struct holder h;
 	char token[TOKEN_LEN + 1], t[32];
+	int64_t expires = 0;
 	const char *how;
 	enum MHD_Result ret;
 	json_t *d;
@@ -246,7 +236,7 @@ static enum MHD_Result login(struct call *k, struct api *a)
 	if (rc == FINCA_OK && role_needs_password(k->acct.role))
 		pw_bad = (rc = account_check_password(&k->acct, pw)) != FINCA_OK;
 	if (rc == FINCA_OK)
-		rc = session_open(a->sessions, k->acct.id, token);
+		rc = session_open(ca, &k->acct, k->peer, k->peer_len, token, &expires);
 	d = json_pack("{s:s, s:s}", "method", how, "result", rc == FINCA_OK ? "ok" : err_msg());
 	audit_login(ca, k->acct.name[0] ? k->acct.name : "?",
 		    rc == FINCA_OK ? "auth.login" : "auth.login.denied", d);
@@ -256,7 +246,7 @@ static enum MHD_Result login(struct call *k, struct api *a)
 		return send_err(k, rc == FINCA_EAUTH ? 401 : 400, err_name(rc),
 				pw_bad ? "password" : NULL, err_msg());
 	snprintf(k->r->account, sizeof k->r->account, "%s", k->acct.name);
-	time_format(clock_now() + SESSION_TTL, t, sizeof t);
+	time_format(expires, t, sizeof t);
 	return send_json(k, 200, json_pack("{s:s, s:s, s:s, s:s}", "token", token,
 					   "account", k->acct.name, "role", k->acct.role,
 					   "expires_at", t));
@@ -354,84 +344,34 @@ static enum MHD_Result certs_list(struct call *k)
 	return send_json(k, 200, out);
 }
 
-/* A scoped role acts only on the certificates in its scope, by the rules
- * of the list (store.h: store_cert_list, store_cert_owner): an officer on
- * its unit's, an operator on those its node makes (its units' and served
- * counties' holders).  0 when c is outside: 403 sent and audited. */
-static int cert_scope(struct call *k, const struct cert_rec *c, const char *right,
-		      enum MHD_Result *ret)
+/* A certificate record as JSON with its PEM, with HTTP status st. */
+static enum MHD_Result send_rec(struct call *k, const struct cert_rec *r, int st)
 {
-	struct target t;
-	struct actor a;
-	char unit[65], node[16];
-	int rc;
+	json_t *j = ca_cert_json(k->s->ca, r, clock_now());
+	const unsigned char *p = r->der;
+	X509 *x = d2i_X509(NULL, &p, (long)r->der_len);
 
-	actor_from_account(&k->acct, &a);
-	if (actor_row_scope(&a) == ROW_ALL && actor_has(&a, right))
-		return 1;
-	if ((rc = store_cert_owner(ca_store(k->s->ca), c->id, unit, node)) != FINCA_OK) {
-		*ret = send_rc(k, rc);
-		return 0;
+	if (x) {
+		char *pem = pem_x509(x);
+		json_object_set_new(j, "pem", json_string(pem));
+		free(pem);
 	}
-	memset(&t, 0, sizeof t);
-	t.unit = unit;
-	t.node = node;
-	t.person = c->id_number;
-	if (actor_may(k->s->ca, &a, right, &t) == FINCA_OK)
-		return 1;
-	*ret = send_err(k, 403, "forbidden", NULL, err_msg());
-	return 0;
+	X509_free(x);
+	return send_json(k, st, j);
 }
 
-/* cert_scope for a serial; 1 (letting the handler answer 404) when there
- * is no such certificate. */
-static int serial_scope(struct call *k, const char *serial_in, const char *right,
-			enum MHD_Result *ret)
+/* Certificate serial as the caller may see it (ra_cert_get), status st. */
+static enum MHD_Result show(struct call *k, const char *serial, int st)
 {
 	struct cert_rec r;
-	char serial[41];
-	int ok = 1;
-
-	memset(&r, 0, sizeof r);
-	if (ca_serial_norm(serial_in, serial) == FINCA_OK &&
-	    store_cert_get(ca_store(k->s->ca), serial, &r) == FINCA_OK)
-		ok = cert_scope(k, &r, right, ret);
-	cert_rec_clear(&r);
-	return ok;
-}
-
-/* A stored certificate as JSON with its PEM, with HTTP status st. */
-static enum MHD_Result show(struct call *k, const char *serial_in, int st)
-{
-	struct cert_rec r;
-	char serial[41];
 	enum MHD_Result ret;
 	int rc;
 
-	memset(&r, 0, sizeof r);
-	if ((rc = ca_serial_norm(serial_in, serial)) != FINCA_OK)
-		return send_err(k, 400, "invalid", "serial", err_msg());
-	if ((rc = store_cert_get(ca_store(k->s->ca), serial, &r)) != FINCA_OK)
+	if ((rc = ra_cert_get(k->s->ca, &k->who, serial, &r)) != FINCA_OK)
 		return send_rc(k, rc);
-	{
-		json_t *j = ca_cert_json(k->s->ca, &r, clock_now());
-		const unsigned char *p = r.der;
-		X509 *x = d2i_X509(NULL, &p, (long)r.der_len);
-		if (x) {
-			char *pem = pem_x509(x);
-			json_object_set_new(j, "pem", json_string(pem));
-			free(pem);
-		}
-		X509_free(x);
-		ret = send_json(k, st, j);
-	}
+	ret = send_rec(k, &r, st);
 	cert_rec_clear(&r);
 	return ret;
-}
-
-static enum MHD_Result cert_show(struct call *k, const char *serial)
-{
-	return show(k, serial, 200);
 }
 
 static int pem_to_der(const char *pem, unsigned char **der, long *len)
@@ -507,7 +447,7 @@ static enum MHD_Result cert_issue(struct call *k)
 		return ret;
 	rq.subject = subject;
 	rq.unit_code = uc;
-	rc = ca_issue_one(k->s->ca, &rq, &x);
+	rc = ra_cert_issue_one(k->s->ca, &k->who, &rq, &x);
 	OPENSSL_free(der);
 	if (rc != FINCA_OK)
 		return send_rc(k, rc);
@@ -530,19 +470,16 @@ static enum MHD_Result cert_change(struct call *k, const char *serial, const cha
 			return send_err(k, 400, "invalid", "reason", "missing field");
 		if ((code = ca_reason_parse(reason)) < 0)
 			return send_err(k, 400, "invalid", "reason", "not an RFC 5280 reason");
-		rc = ca_revoke(k->s->ca, serial, code);
-	} else if (!strcmp(op, "freeze")) {
-		rc = ca_freeze(k->s->ca, serial);
-	} else {
-		rc = ca_unfreeze(k->s->ca, serial);
 	}
+	rc = ra_cert_change(k->s->ca, &k->who, serial, !strcmp(op, "revoke") ? OP_REVOKE :
+			    !strcmp(op, "freeze") ? OP_FREEZE : OP_UNFREEZE, code);
 	if (rc != FINCA_OK)
 		return send_rc(k, rc);
 	{
 		char norm[41];
 		ca_serial_norm(serial, norm);
 		ocsp_invalidate(k->s->ocsp, norm);
-		return cert_show(k, norm);
+		return show(k, norm, 200);
 	}
 }
 
@@ -577,7 +514,7 @@ static enum MHD_Result cert_renew(struct call *k, const char *serial, int op)
 	over.subject = subject;
 	over.id_number = idn;
 	over.unit_code = uc;
-	rc = ca_renew(k->s->ca, op, serial, &over, &x);
+	rc = ra_cert_renew(k->s->ca, &k->who, op, serial, &over, &x);
 	OPENSSL_free(der);
 	if (rc != FINCA_OK)
 		return send_rc(k, rc);
@@ -602,7 +539,7 @@ static enum MHD_Result crl_make(struct call *k)
 
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
-	if ((rc = ca_crl(k->s->ca, delta, &der, &len, NULL)) != FINCA_OK)
+	if ((rc = ca_crl(k->s->ca, &k->who, delta, &der, &len, NULL)) != FINCA_OK)
 		return send_rc(k, rc);
 	ret = reply(k->c, k->r, 201, "application/pkix-crl", der, len);
 	free(der);
@@ -687,8 +624,9 @@ static enum MHD_Result profiles_list(struct call *k)
 
 	for (size_t i = 0; i < cfg->nprofiles; i++) {
 		const struct profile *pr = &cfg->profiles[i];
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:s?, s:b, s:s?, s:s?, "
-			"s:s?, s:s, s:b, s:i}", "name", pr->name, "issuer", pr->issuer,
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i, s:s?, s:b, s:s?, s:s?, "
+			"s:s?, s:s, s:b, s:i}", "name", pr->name, "class", profile_class_name(pr),
+			"issuer", pr->issuer,
 			"validity_days", pr->validity_days, "extended_key_usage", pr->eku,
 			"ca", pr->ca, "subject", pr->subject_allowed, "subject_required",
 			pr->subject_required, "policies", pr->policies, "identity",
@@ -749,7 +687,7 @@ static enum MHD_Result accounts_add(struct call *k)
 	if (!x)
 		return send_err(k, 400, "invalid", "certificate", "expected a PEM certificate");
 	memset(&a, 0, sizeof a);
-	rc = account_add(k->s->ca, name, role, scope, x, pw, &a);
+	rc = account_add(k->s->ca, &k->who, name, role, scope, x, pw, &a);
 	X509_free(x);
 	if (rc != FINCA_OK)
 		return send_rc(k, rc);
@@ -831,13 +769,14 @@ static enum MHD_Result certs_route(struct call *k, const char *rest)
 	if (!op) {
 		if (strcmp(k->r->method, "GET"))
 			return send_err(k, 405, "method", NULL, "GET only");
-		return allow(k, "cert.read", &ret) && serial_scope(k, serial, "cert.read", &ret) ?
-		       cert_show(k, serial) : ret;
+		return show(k, serial, 200);
 	}
 	op++;
 	if (strcmp(k->r->method, "POST"))
 		return send_err(k, 405, "method", NULL, "POST only");
-	if (!allow(k, "cert.write", &ret) || !serial_scope(k, serial, "cert.write", &ret))
+	/* the role first, before the body is read; ra/cert.c decides:
+	 * cert.write in scope, cert.admin for account and service certificates */
+	if (!allow(k, actor_has(&k->who, "cert.admin") ? "cert.admin" : "cert.write", &ret))
 		return ret;
 	if (!strcmp(op, "revoke") || !strcmp(op, "freeze") || !strcmp(op, "unfreeze"))
 		return cert_change(k, serial, op);
@@ -865,12 +804,12 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 	if ((rc = identify(k, a)) != FINCA_OK)
 		return send_err(k, 401, "auth", NULL, err_msg());
 	snprintf(k->r->account, sizeof k->r->account, "%s", k->acct.name);
-	ca_act_as(k->acct.name);
+	actor_from_account(&k->acct, &k->who);
 	if (!strcmp(p, "logout") && !strcmp(m, "POST")) {
 		const char *h = MHD_lookup_connection_value(k->c, MHD_HEADER_KIND,
 							    MHD_HTTP_HEADER_AUTHORIZATION);
 		if (h && !strncmp(h, "Bearer ", 7))
-			session_close(a->sessions, h + 7);
+			session_close(k->s->ca, h + 7);
 		return send_json(k, 200, json_pack("{s:b}", "ok", 1));
 	}
 	if (!strcmp(p, "whoami") && !strcmp(m, "GET"))
@@ -925,7 +864,6 @@ enum MHD_Result api_dispatch(struct srv *s, struct MHD_Connection *c,
 		return send_err(&k, 400, "invalid", NULL, err_msg());
 	k.peer = peer_cert(c, &k.peer_len);
 	ret = route(&k, s->api, url + strlen("/api/v1/"));
-	ca_act_as(NULL);
 	json_decref(k.body);
 	account_rec_clear(&k.acct);
 	return ret;

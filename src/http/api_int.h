@@ -18,6 +18,7 @@ struct call {
 	const unsigned char *peer; /* the TLS client certificate's DER, */
 	size_t peer_len;        /* borrowed from the TLS session */
 	struct account_rec acct; /* the caller, id 0 when anonymous */
+	struct actor who;       /* the caller as the core sees it */
 };
 
 enum MHD_Result send_json(struct call *k, int status, json_t *j);

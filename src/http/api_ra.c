@@ -303,7 +303,6 @@ enum MHD_Result api_ra_claim(struct call *k)
 	snprintf(a.name, sizeof a.name, "holder:%s (claim)", idn);
 	snprintf(a.role, sizeof a.role, "holder");
 	snprintf(a.scope, sizeof a.scope, "%s", idn);
-	ca_act_as(a.name);
 	rc = ra_emergency_freeze(ca, &a, norm, jstr(k->body, "note"), &out);
 	cert_rec_clear(&c);
 	json_decref(person);

@@ -18,7 +18,7 @@ static enum MHD_Result ok(struct call *k, int rc, const char *serial)
 
 	if (rc != FINCA_OK)
 		return send_rc(k, rc);
-	if ((rc = store_token_get(ca_store(k->s->ca), serial, &t)) != FINCA_OK)
+	if ((rc = ra_token_get(k->s->ca, &k->who, serial, &t)) != FINCA_OK)
 		return send_rc(k, rc);
 	ret = send_json(k, 200, token_json(k->s->ca, &t, 1));
 	token_rec_clear(&t);
@@ -43,7 +43,7 @@ static enum MHD_Result list(struct call *k)
 	struct list_acc l = { k->s->ca, json_array() };
 	int rc;
 
-	if ((rc = store_token_list(ca_store(k->s->ca), state, list_one, &l)) != FINCA_OK) {
+	if ((rc = ra_token_list(k->s->ca, &k->who, state, list_one, &l)) != FINCA_OK) {
 		json_decref(l.arr);
 		return send_rc(k, rc);
 	}
@@ -52,7 +52,7 @@ static enum MHD_Result list(struct call *k)
 
 static enum MHD_Result add(struct call *k)
 {
-	struct token_info ti = { NULL, "", "", "" };
+	struct token_info ti = { NULL, "", "", "", NULL };
 	const char *so = NULL;
 	const struct field f[] = {
 		{ "serial", F_STR, 1, &ti.serial },
@@ -60,12 +60,13 @@ static enum MHD_Result add(struct call *k)
 		{ "manufacturer", F_STR, 0, &ti.manufacturer },
 		{ "model", F_STR, 0, &ti.model },
 		{ "so_pin", F_STR, 1, &so },
+		{ "node", F_STR, 0, &ti.node },
 	};
 	enum MHD_Result ret;
 
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
-	return ok(k, token_register(k->s->ca, &ti, so), ti.serial);
+	return ok(k, ra_token_register(k->s->ca, &k->who, &ti, so), ti.serial);
 }
 
 static enum MHD_Result so_pin(struct call *k, const char *serial)
@@ -73,17 +74,13 @@ static enum MHD_Result so_pin(struct call *k, const char *serial)
 	json_int_t request = 0;
 	const struct field f[] = { { "request", F_INT, 0, &request } };
 	enum MHD_Result ret;
-	struct actor a;
 	char *pin = NULL;
 	int rc;
 
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
-	actor_from_account(&k->acct, &a);
-	/* a PIN reset for an accepted request (附件3) */
-	if (request && (rc = ra_pin_reset_check(k->s->ca, &a, request, serial)) != FINCA_OK)
-		return send_rc(k, rc);
-	if ((rc = token_so_pin(k->s->ca, serial, &pin)) != FINCA_OK)
+	/* request: a PIN reset for an accepted request (附件3) */
+	if ((rc = ra_token_so_pin(k->s->ca, &k->who, serial, request, &pin)) != FINCA_OK)
 		return send_rc(k, rc);
 	ret = send_json(k, 200, json_pack("{s:s}", "so_pin", pin));
 	OPENSSL_cleanse(pin, strlen(pin));
@@ -116,7 +113,7 @@ static enum MHD_Result enroll(struct call *k, const char *serial)
 	rq.replaces = replaces;
 	rq.unit_code = uc;
 	rq.action = "cert.issue.token";
-	rc = token_enroll_begin(k->s->ca, serial, &rq, &x);
+	rc = ra_token_enroll_begin(k->s->ca, &k->who, serial, &rq, &x);
 	OPENSSL_free(der);
 	if (rc != FINCA_OK)
 		return send_rc(k, rc);
@@ -137,23 +134,18 @@ static enum MHD_Result enroll_end(struct call *k, const char *serial, int commit
 		{ "request", F_INT, 0, &request },
 	};
 	enum MHD_Result ret;
-	struct actor a;
 
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
-	actor_from_account(&k->acct, &a);
-	if (commit && request)
-		return ok(k, ra_enroll_done(k->s->ca, &a, request, serial, cert), serial);
-	return ok(k, commit ? token_enroll_commit(k->s->ca, serial, cert)
-			    : token_enroll_abort(k->s->ca, serial, cert,
-						 reason ? reason : "aborted by the station"),
-		  serial);
+	return ok(k, ra_token_enroll_end(k->s->ca, &k->who, serial, cert, commit ? request : 0,
+					 commit ? NULL : reason ? reason
+					 : "aborted by the station"), serial);
 }
 
 static enum MHD_Result change(struct call *k, const char *serial, const char *op)
 {
 	const char *state = NULL, *reason = NULL, *party = NULL, *note = NULL;
-	int changed = 0, code = -1, rc;
+	int changed = 0, code = -1;
 	json_int_t request = 0;
 	const struct field pf[] = { { "changed", F_BOOL, 1, &changed },
 				    { "request", F_INT, 0, &request } };
@@ -167,25 +159,21 @@ static enum MHD_Result change(struct call *k, const char *serial, const char *op
 	enum MHD_Result ret;
 
 	if (!strcmp(op, "pin")) {
-		struct actor a;
 		if (!decode(k, pf, ARRAY_LEN(pf), &ret))
 			return ret;
-		actor_from_account(&k->acct, &a);
-		rc = token_pin_event(k->s->ca, serial, changed);
-		if (rc == FINCA_OK && request && !changed)
-			rc = ra_pin_reset_done(k->s->ca, &a, request);
-		return ok(k, rc, serial);
+		return ok(k, ra_token_pin_event(k->s->ca, &k->who, serial, changed, request),
+			  serial);
 	}
 	if (!strcmp(op, "handover")) {
 		if (!decode(k, hf, ARRAY_LEN(hf), &ret))
 			return ret;
-		return ok(k, token_handover(k->s->ca, serial, party, note), serial);
+		return ok(k, ra_token_handover(k->s->ca, &k->who, serial, party, note), serial);
 	}
 	if (!decode(k, sf, ARRAY_LEN(sf), &ret))
 		return ret;
 	if (reason && (code = ca_reason_parse(reason)) < 0)
 		return send_err(k, 400, "invalid", "reason", "not an RFC 5280 reason");
-	return ok(k, token_move(k->s->ca, serial, state, code, party, note), serial);
+	return ok(k, ra_token_move(k->s->ca, &k->who, serial, state, code, party, note), serial);
 }
 
 enum MHD_Result api_tokens(struct call *k, const char *rest)
@@ -195,11 +183,15 @@ enum MHD_Result api_tokens(struct call *k, const char *rest)
 	enum MHD_Result ret;
 	size_t n;
 
+	/* the role first (before the body is read: a role without the right
+	 * learns nothing); ra/tokens.c checks it again with the token's node */
+	if (!allow(k, strcmp(m, "GET") ? "token.write" : "token.read", &ret))
+		return ret;
 	if (!*rest) {
 		if (!strcmp(m, "GET"))
-			return allow(k, "token.read", &ret) ? list(k) : ret;
+			return list(k);
 		if (!strcmp(m, "POST"))
-			return allow(k, "token.write", &ret) ? add(k) : ret;
+			return add(k);
 		return send_err(k, 405, "method", NULL, "GET or POST");
 	}
 	if (*rest++ != '/')
@@ -213,13 +205,11 @@ enum MHD_Result api_tokens(struct call *k, const char *rest)
 	if (!op) {
 		if (strcmp(m, "GET"))
 			return send_err(k, 405, "method", NULL, "GET only");
-		return allow(k, "token.read", &ret) ? ok(k, FINCA_OK, serial) : ret;
+		return ok(k, FINCA_OK, serial);
 	}
 	op++;
 	if (strcmp(m, "POST"))
 		return send_err(k, 405, "method", NULL, "POST only");
-	if (!allow(k, "token.write", &ret))
-		return ret;
 	if (!strcmp(op, "so-pin"))
 		return so_pin(k, serial);
 	if (!strcmp(op, "enroll"))

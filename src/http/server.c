@@ -103,7 +103,7 @@ static int refresh(struct ca *ca, int delta, struct published *p, int hours,
 
 	if (p->der && seq == p->seq && now - p->at <= 1800LL * hours)
 		return FINCA_OK;
-	if ((rc = ca_crl(ca, delta, &der, &len, NULL)) != FINCA_OK)
+	if ((rc = ca_crl(ca, &ca->self, delta, &der, &len, NULL)) != FINCA_OK)
 		return rc;
 	free(p->der);
 	p->der = der;
@@ -376,7 +376,7 @@ static int tls_material(struct srv *s, const char *listen, struct tls_pem *t)
 	if ((rc = key_generate(KEY_P256, &key)) != FINCA_OK)
 		return rc;
 	rq.pubkey = key;
-	if ((rc = ca_issue_one(s->ca, &rq, &x)) != FINCA_OK) {
+	if ((rc = ca_issue_one(s->ca, &s->ca->self, &rq, &x)) != FINCA_OK) {
 		EVP_PKEY_free(key);
 		return err_wrap(rc, "issuing the HTTPS certificate");
 	}
@@ -458,7 +458,7 @@ static void remind_pass(struct reminder *r)
 	int queued = 0, sent = 0, failed = 0, a, b, rc;
 
 	pthread_rwlock_rdlock(&s->cfg_lock);
-	rc = ra_remind_scan(s->ca, clock_now(), &queued);
+	rc = ra_remind_scan(s->ca, "system", clock_now(), &queued);
 	pthread_rwlock_unlock(&s->cfg_lock);
 	if (rc != FINCA_OK)
 		fprintf(stderr, "finca: remind: %s\n", err_msg());
@@ -485,7 +485,6 @@ static void *remind_main(void *arg)
 	struct timespec until;
 	int interval;
 
-	ca_act_as("system");  /* who acts in the remind.scan audit records */
 	while (!remind_stopping(r)) {
 		pthread_rwlock_rdlock(&r->s->cfg_lock);
 		interval = r->s->ca->cfg->notify_interval;

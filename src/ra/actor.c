@@ -16,14 +16,16 @@ static const struct {
 	 * "the unit's people and certificates") */
 	{ "cert.read", "admin auditor operator officer system" },
 	{ "cert.write", "operator system" },
-	{ "crl.make", "operator" },
+	/* certificates that bind accounts or serve the CA (ra/cert.c) */
+	{ "cert.admin", "admin system" },
+	{ "crl.make", "operator system" },
 	{ "audit.read", "auditor" },
 	{ "account.read", "admin auditor" },
-	{ "account.write", "admin" },
+	{ "account.write", "admin system" },
 	{ "profile.read", "admin auditor operator" }, /* the configured profiles */
 	{ "app.auth", "app" },                 /* /auth/challenge, /auth/verify */
-	{ "token.read", "operator auditor admin" },
-	{ "token.write", "operator" },
+	{ "token.read", "operator auditor admin system" },
+	{ "token.write", "operator system" },
 	/* the console's counts: every person's role, each in its scope */
 	{ "dash.read", "admin auditor operator approver officer holder system" },
 	{ "org.read", "admin auditor operator approver officer system" },
@@ -80,28 +82,14 @@ int actor_may(struct ca *ca, const struct actor *a, const char *right,
 	      const struct target *t)
 {
 	const char *why = actor_has(a, right) ? out_of_scope(a, t) : "your role may not do this";
-	struct store *st = ca_store(ca);
-	json_t *d;
-	char obj[96];
-	int rc;
 
 	if (!why)
 		return FINCA_OK;
-	rc = err_set(FINCA_EAUTH, "%s (%s %s): %s", right, a->role, a->name, why);
-	d = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "right", right,
-		      "role", a->role, "scope", a->scope, "why", why,
-		      "unit", t ? t->unit : NULL, "node", t ? t->node : NULL,
-		      "dept", t ? t->dept : NULL, "person", t ? t->person : NULL);
-	snprintf(obj, sizeof obj, "account:%s", a->name);
-	if (store_begin(st) == FINCA_OK) {
-		if (ca_audit(ca, "auth.denied", obj, d) == FINCA_OK)
-			store_commit(st);
-		else
-			store_rollback(st);
-	}
-	json_decref(d);
-	err_set(rc, "%s (%s %s): %s", right, a->role, a->name, why);
-	return rc;
+	err_set(FINCA_EAUTH, "%s (%s %s): %s", right, a->role, a->name, why);
+	return ca_deny(ca, a, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "right", right,
+					"scope", a->scope, "unit", t ? t->unit : NULL,
+					"node", t ? t->node : NULL, "dept", t ? t->dept : NULL,
+					"person", t ? t->person : NULL));
 }
 
 int actor_row_scope(const struct actor *a)

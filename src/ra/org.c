@@ -193,7 +193,7 @@ static int unknown_field(int kind, json_t *in)
 	return FINCA_OK;
 }
 
-static int save(struct ca *ca, int kind, json_t *o, int insert, const char *action,
+static int save(struct ca *ca, const struct actor *a, int kind, json_t *o, int insert, const char *action,
 		json_t **out)
 {
 	struct store *st = ca_store(ca);
@@ -205,7 +205,7 @@ static int save(struct ca *ca, int kind, json_t *o, int insert, const char *acti
 		return rc;
 	snprintf(obj, sizeof obj, "%s:%s", names[kind], ra_str(o, fields[kind][0]));
 	if ((rc = store_row_put(st, names[kind], o, insert, &id)) != FINCA_OK ||
-	    (rc = ca_audit(ca, action, obj, o)) != FINCA_OK) {
+	    (rc = ca_audit(ca, a->name, action, obj, o)) != FINCA_OK) {
 		store_rollback(st);
 		if (rc == FINCA_ESTATE && insert)
 			err_set(rc, "%s '%s' exists already", names[kind], ra_str(o, fields[kind][0]));
@@ -230,7 +230,7 @@ int org_add(struct ca *ca, const struct actor *a, int kind, json_t *in, json_t *
 	if ((rc = actor_may(ca, a, write_right(kind), &t)) != FINCA_OK)
 		goto out;
 	snprintf(act, sizeof act, "%s.add", names[kind]);
-	rc = save(ca, kind, o, 1, act, out);
+	rc = save(ca, a, kind, o, 1, act, out);
 out:
 	json_decref(o);
 	return rc;
@@ -266,7 +266,7 @@ int org_edit(struct ca *ca, const struct actor *a, int kind, const char *key,
 	if ((rc = actor_may(ca, a, write_right(kind), &after)) != FINCA_OK)
 		goto out;
 	snprintf(act, sizeof act, "%s.edit", names[kind]);
-	rc = save(ca, kind, o, 0, act, out);
+	rc = save(ca, a, kind, o, 0, act, out);
 out:
 	json_decref(o);
 	json_decref(ch);

@@ -50,7 +50,7 @@ int ra_attach(struct ca *ca, const struct actor *a, int64_t batch, const char *n
 		      "size", (json_int_t)len);
 	if ((rc = store_attachment_insert(st, batch, base, mime, hex, data, len, a->name,
 					  &id)) != FINCA_OK ||
-	    (rc = ca_audit(ca, "batch.attach", obj, d)) != FINCA_OK ||
+	    (rc = ca_audit(ca, a->name, "batch.attach", obj, d)) != FINCA_OK ||
 	    (rc = store_commit(st)) != FINCA_OK)
 		store_rollback(st);
 	else

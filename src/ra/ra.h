@@ -23,14 +23,6 @@
 
 /* --- who acts (actor.c) --- */
 
-/* Roles: admin operator approver officer auditor app (accounts), holder (a
- * certificate user: scope is its resident ID number), system (finca itself:
- * demo seed, reminders).  Scope: operator a node code, approver a
- * department code, officer a unit code, app an application system code. */
-struct actor {
-	char name[65], role[16], scope[65];
-};
-
 /* The actor of account name; roles with a password (art. 11) need pw. */
 int actor_login(struct ca *ca, const char *name, const char *pw, struct actor *out);
 void actor_from_account(const struct account_rec *a, struct actor *out);
@@ -202,10 +194,63 @@ int ra_renew_due(struct ca *ca, const struct actor *a, int days, const char *app
 /* The reminder pass: for each threshold of [notify] (30, 15, 7 days) and
  * each certificate crossing it, once: notices for the holder, the unit's
  * information officer and the making unit, queued for delivery. */
-int ra_remind_scan(struct ca *ca, int64_t now, int *queued);
+int ra_remind_scan(struct ca *ca, const char *actor, int64_t now, int *queued);
 /* Delivers due notices (webhook POST of JSON, SMTP mail via libcurl);
  * a failure is retried later with backoff, at most 8 times. */
 int ra_notify_deliver(struct ca *ca, int64_t now, int *sent, int *failed);
+
+/* --- certificates as the accounts see them (cert.c) --- */
+
+/* ca_issue / ca_issue_one for actor a: a scoped actor (operator) names for
+ * each certificate a registered holder (id_number) or unit (unit_code) its
+ * node makes for; refusals are audited and change nothing. */
+int ra_cert_issue(struct ca *ca, const struct actor *a, const struct issue_req *rq,
+		  size_t n, issue_emit_cb emit, void *arg);
+int ra_cert_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *rq,
+		      X509 **out);
+/* That rule alone (right cert.write, the subject in a's scope). */
+int ra_cert_may_issue(struct ca *ca, const struct actor *a, const struct issue_req *rq);
+/* Certificate serial when a may read it (right cert.read, scope). */
+int ra_cert_get(struct ca *ca, const struct actor *a, const char *serial,
+		struct cert_rec *out);
+/* Revoke (reason), freeze or unfreeze (op OP_*); renew or update.  Right
+ * cert.write in scope; cert.admin for certificates that bind accounts or
+ * serve the CA itself. */
+int ra_cert_change(struct ca *ca, const struct actor *a, const char *serial, int op,
+		   int reason);
+int ra_cert_renew(struct ca *ca, const struct actor *a, int op, const char *serial,
+		  const struct issue_req *over, X509 **out);
+
+/* --- the USBKey inventory as the accounts see it (tokens.c) --- */
+
+struct token_info;
+struct token_rec;
+/* Right token.read or token.write, and the token's node (where it was
+ * made; the province's when none) in a scoped actor's scope; each then
+ * calls token.h's function of the same name.  Enrolment also checks the
+ * holder (ra_cert_issue's rule). */
+int ra_token_list(struct ca *ca, const struct actor *a, const char *state,
+		  int (*cb)(void *arg, const struct token_rec *t), void *arg);
+int ra_token_get(struct ca *ca, const struct actor *a, const char *serial,
+		 struct token_rec *out);
+/* ti->node: where the token is made (an operator's: its own node). */
+int ra_token_register(struct ca *ca, const struct actor *a, const struct token_info *ti,
+		      const char *so_pin);
+/* request non-zero: an accepted PIN reset of the token (附件3). */
+int ra_token_so_pin(struct ca *ca, const struct actor *a, const char *serial,
+		    int64_t request, char **out);
+int ra_token_enroll_begin(struct ca *ca, const struct actor *a, const char *serial,
+			  const struct issue_req *rq, X509 **out);
+/* commit (request non-zero: with its request's move) or abort (why). */
+int ra_token_enroll_end(struct ca *ca, const struct actor *a, const char *serial,
+			const char *cert, int64_t request, const char *abort_why);
+/* changed 0 with request: a PIN reset done for that request. */
+int ra_token_pin_event(struct ca *ca, const struct actor *a, const char *serial,
+		       int changed, int64_t request);
+int ra_token_move(struct ca *ca, const struct actor *a, const char *serial,
+		  const char *to, int reason, const char *party, const char *note);
+int ra_token_handover(struct ca *ca, const struct actor *a, const char *serial,
+		      const char *party, const char *note);
 
 /* --- what the console shows first (dash.c) --- */
 

@@ -289,7 +289,7 @@ static int queue_groups(struct store *st, const struct scan *s, int *queued)
 	return rc;
 }
 
-int ra_remind_scan(struct ca *ca, int64_t now, int *queued)
+int ra_remind_scan(struct ca *ca, const char *actor, int64_t now, int *queued)
 {
 	const struct config *cfg = ca->cfg;
 	struct store *st = ca_store(ca);
@@ -329,7 +329,7 @@ int ra_remind_scan(struct ca *ca, int64_t now, int *queued)
 		time_format(now, t, sizeof t);
 		d = json_pack("{s:i, s:i, s:O, s:s}", "queued", n, "certificates", reminded,
 			      "thresholds", th, "now", t);
-		if ((rc = ca_audit(ca, "remind.scan", "notice", d)) != FINCA_OK)
+		if ((rc = ca_audit(ca, actor, "remind.scan", "notice", d)) != FINCA_OK)
 			goto fail;
 	}
 	if ((rc = store_commit(st)) != FINCA_OK)

@@ -159,6 +159,18 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		rc = err_set(FINCA_EINVAL, "data: a %s certificate request carries its CSR (data.csr, PEM)", kind);
 		goto out;
 	}
+	/* a request names subscribers' profiles only (profile.c's classes; the
+	 * issuance checks it again) */
+	if (ra_str(sp->data, "profile")) {
+		const struct profile *pr = config_profile(ca->cfg, ra_str(sp->data, "profile"));
+		if (!pr || pr->ca || pr->klass != PCLASS_SUBSCRIBER) {
+			rc = err_set(FINCA_EINVAL, "data.profile: %s%s: a request names a "
+				     "subscriber's profile (personal, unit, device)",
+				     ra_str(sp->data, "profile"), pr ? " is not a subscriber's"
+				     : " is no profile");
+			goto out;
+		}
+	}
 	if (type_is(r, "update")) {
 		const char *nu = ra_str(sp->data, "unit");
 		if (!ra_str(sp->data, "name") && !nu && !ra_str(sp->data, "profile")) {
@@ -252,7 +264,7 @@ static int insert(struct ca *ca, const struct actor *a, json_t *r, int64_t batch
 	snprintf(obj, sizeof obj, "request:%lld", (long long)*id);
 	if ((rc = store_request_event(st, *id, a->name, NULL, state, NULL)) != FINCA_OK)
 		return rc;
-	return ca_audit(ca, "request.create", obj, r);
+	return ca_audit(ca, a->name, "request.create", obj, r);
 }
 
 static int new_batch(struct ca *ca, const struct actor *a, const char *unit,
@@ -265,7 +277,7 @@ static int new_batch(struct ca *ca, const struct actor *a, const char *unit,
 
 	snprintf(obj, sizeof obj, "batch:%lld", (long long)*id);
 	if (rc == FINCA_OK)
-		rc = ca_audit(ca, "batch.create", obj, b);
+		rc = ca_audit(ca, a->name, "batch.create", obj, b);
 	json_decref(b);
 	return rc;
 }
@@ -369,7 +381,7 @@ int ra_request_create(struct ca *ca, const struct actor *a, const struct req_spe
 
 /* --- production on the core --- */
 
-static int freeze_or_thaw(struct ca *ca, json_t *r, int freeze)
+static int freeze_or_thaw(struct ca *ca, const struct actor *a, json_t *r, int freeze)
 {
 	struct token_rec t;
 	const char *serial = ra_str(r, "cert_serial");
@@ -378,15 +390,15 @@ static int freeze_or_thaw(struct ca *ca, json_t *r, int freeze)
 	memset(&t, 0, sizeof t);
 	if (store_token_by_cert(ca_store(ca), serial, &t) == FINCA_OK &&
 	    !strcmp(t.state, freeze ? "issued" : "suspended"))
-		rc = token_move(ca, t.serial, freeze ? "suspended" : "issued", -1, NULL,
+		rc = token_move(ca, a, t.serial, freeze ? "suspended" : "issued", -1, NULL,
 				freeze ? "certificate frozen" : "certificate unfrozen");
 	else
-		rc = freeze ? ca_freeze(ca, serial) : ca_unfreeze(ca, serial);
+		rc = freeze ? ca_freeze(ca, a, serial) : ca_unfreeze(ca, a, serial);
 	token_rec_clear(&t);
 	return rc;
 }
 
-static int grant(struct ca *ca, json_t *r)
+static int grant(struct ca *ca, const struct actor *a, json_t *r)
 {
 	struct store *st = ca_store(ca);
 	json_t *d = json_object_get(r, "data"), *g = NULL;
@@ -414,14 +426,14 @@ static int grant(struct ca *ca, json_t *r)
 	json_object_set_new(g, "updated_at", json_integer(clock_now()));
 	rc = store_row_put(st, "access_grant", g, !found, &id);
 	if (rc == FINCA_OK)
-		rc = ca_audit(ca, withdraw ? "grant.withdraw" : "grant.give", "grant", g);
+		rc = ca_audit(ca, a->name, withdraw ? "grant.withdraw" : "grant.give", "grant", g);
 	json_decref(g);
 	return rc;
 }
 
 /* A unit's or device's certificate from the request's CSR, or a renewal
  * or update of one with the same key. */
-static int issue_direct(struct ca *ca, json_t *r)
+static int issue_direct(struct ca *ca, const struct actor *a, json_t *r)
 {
 	json_t *d = json_object_get(r, "data");
 	const char *csr = ra_str(d, "csr");
@@ -449,11 +461,11 @@ static int issue_direct(struct ca *ca, json_t *r)
 		rq.profile = ra_str(d, "profile") ? ra_str(d, "profile") : ra_str(r, "subject_kind");
 		rq.subject = ra_str(d, "subject");
 		rq.unit_code = !strcmp(ra_str(r, "subject_kind"), "unit") ? ra_str(r, "subject") : NULL;
-		rc = ca_issue_one(ca, &rq, &x);
+		rc = ca_issue_one(ca, a, &rq, &x);
 	} else {
 		rq.subject = ra_str(d, "subject");
 		rq.unit_code = ra_str(d, "unit_code");
-		rc = ca_renew(ca, type_is(r, "renew") ? OP_RENEW : OP_UPDATE,
+		rc = ca_renew(ca, a, type_is(r, "renew") ? OP_RENEW : OP_UPDATE,
 			      ra_str(r, "cert_serial"), &rq, &x);
 	}
 	OPENSSL_free(der);
@@ -466,7 +478,7 @@ static int issue_direct(struct ca *ca, json_t *r)
 }
 
 /* The operation itself, inside the move's transaction. */
-static int produce(struct ca *ca, json_t *r)
+static int produce(struct ca *ca, const struct actor *a, json_t *r)
 {
 	if (at_station(r))
 		return err_set(FINCA_ESTATE, "request %lld is made at the token station: "
@@ -475,19 +487,19 @@ static int produce(struct ca *ca, json_t *r)
 			       type_is(r, "pin-reset") ? "reset-pin" : "enroll",
 			       (long long)json_integer_value(json_object_get(r, "id")));
 	if (type_is(r, "freeze") || type_is(r, "unfreeze"))
-		return freeze_or_thaw(ca, r, type_is(r, "freeze"));
+		return freeze_or_thaw(ca, a, r, type_is(r, "freeze"));
 	if (type_is(r, "revoke"))
-		return ca_revoke(ca, ra_str(r, "cert_serial"), ca_reason_parse(ra_str(r, "reason")));
+		return ca_revoke(ca, a, ra_str(r, "cert_serial"), ca_reason_parse(ra_str(r, "reason")));
 	if (type_is(r, "authorize"))
-		return grant(ca, r);
+		return grant(ca, a, r);
 	if (type_is(r, "reissue")) /* a unit's or device's: revoke; apply anew */
-		return ca_revoke(ca, ra_str(r, "cert_serial"),
+		return ca_revoke(ca, a, ra_str(r, "cert_serial"),
 				 !strcmp(ra_str(r, "reason"), "lost") ? 1 : 4);
-	return issue_direct(ca, r);
+	return issue_direct(ca, a, r);
 }
 
 /* The old USBKey is back at the making unit (art. 22). */
-static int old_back(struct ca *ca, json_t *r, const char *who)
+static int old_back(struct ca *ca, const struct actor *a, json_t *r, const char *who)
 {
 	const char *old = ra_str(r, "token_serial");
 	struct token_rec t;
@@ -499,14 +511,14 @@ static int old_back(struct ca *ca, json_t *r, const char *who)
 	memset(&t, 0, sizeof t);
 	if ((rc = store_token_get(ca_store(ca), old, &t)) == FINCA_OK &&
 	    (!strcmp(t.state, "issued") || !strcmp(t.state, "suspended")))
-		rc = token_move(ca, old, "returned", -1, who, "returned with the request");
+		rc = token_move(ca, a, old, "returned", -1, who, "returned with the request");
 	token_rec_clear(&t);
 	json_object_set_new(r, "old_returned", json_integer(1));
 	return rc;
 }
 
 /* Handover (交接): handler, date, the new token, the old one back. */
-static int handover(struct ca *ca, json_t *r, json_t *args)
+static int handover(struct ca *ca, const struct actor *a, json_t *r, json_t *args)
 {
 	const char *handler = ra_str(args, "handler"), *date = ra_str(args, "date");
 	const char *nt = ra_str(args, "new_token");
@@ -524,9 +536,9 @@ static int handover(struct ca *ca, json_t *r, json_t *args)
 	json_object_set_new(r, "handler", json_string(handler));
 	json_object_set_new(r, "handed_at", json_integer(at));
 	if (ra_str(r, "new_token") && !type_is(r, "pin-reset"))
-		rc = token_handover(ca, ra_str(r, "new_token"), handler, "request handover");
+		rc = token_handover(ca, a, ra_str(r, "new_token"), handler, "request handover");
 	if (rc == FINCA_OK && returned)
-		rc = old_back(ca, r, handler);
+		rc = old_back(ca, a, r, handler);
 	return rc;
 }
 
@@ -563,7 +575,7 @@ static int record_move(struct ca *ca, const struct actor *a, json_t *r, const ch
 	snprintf(obj, sizeof obj, "request:%lld", (long long)id);
 	if ((rc = store_row_put(ca_store(ca), "request", r, 0, NULL)) == FINCA_OK &&
 	    (rc = store_request_event(ca_store(ca), id, a->name, from, to, note)) == FINCA_OK)
-		rc = ca_audit(ca, "request.move", obj, details);
+		rc = ca_audit(ca, a->name, "request.move", obj, details);
 	json_decref(details);
 	return rc;
 }
@@ -594,15 +606,15 @@ static int apply_move(struct ca *ca, const struct actor *a, const struct move *m
 		json_object_set_new(r, "approver", json_string(a->name));
 	if (!strcmp(m->action, "accept") || !strcmp(m->action, "produce"))
 		json_object_set_new(r, "operator", json_string(a->name));
-	if (!strcmp(m->action, "produce") && (rc = produce(ca, r)) != FINCA_OK)
+	if (!strcmp(m->action, "produce") && (rc = produce(ca, a, r)) != FINCA_OK)
 		return rc;
-	if (!strcmp(m->action, "handover") && (rc = handover(ca, r, args)) != FINCA_OK)
+	if (!strcmp(m->action, "handover") && (rc = handover(ca, a, r, args)) != FINCA_OK)
 		return rc;
 	if (!strcmp(m->action, "return")) {
 		if (json_integer_value(json_object_get(r, "old_returned")))
 			return err_set(FINCA_ESTATE, "request %lld: the old USBKey is back already",
 				       (long long)id);
-		if ((rc = old_back(ca, r, ra_str(args, "handler") ? ra_str(args, "handler") : a->name)))
+		if ((rc = old_back(ca, a, r, ra_str(args, "handler") ? ra_str(args, "handler") : a->name)))
 			return rc;
 	}
 	return record_move(ca, a, r, m->action, m->to, why,
@@ -870,7 +882,6 @@ static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 	char dn[512];
 	int rc;
 
-	(void)a;
 	if (strcmp(ra_str(r, "state"), "accepted"))
 		return err_set(FINCA_ESTATE, "request %lld is %s: a USBKey is made for an "
 			       "accepted request", (long long)json_integer_value(
@@ -905,10 +916,10 @@ static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 		if (ra_str(r, "token_serial") &&
 		    store_token_get(ca_store(ca), ra_str(r, "token_serial"), &t) == FINCA_OK &&
 		    token_move_check(t.state, to) == FINCA_OK)
-			rc = token_move(ca, t.serial, to, -1, NULL, "reissue request");
+			rc = token_move(ca, a, t.serial, to, -1, NULL, "reissue request");
 		else if (store_cert_get(ca_store(ca), ra_str(r, "cert_serial"), &c) == FINCA_OK &&
 			 c.status != CERT_REVOKED)
-			rc = ca_revoke(ca, c.serial, !strcmp(to, "lost") ? 1 : 4);
+			rc = ca_revoke(ca, a, c.serial, !strcmp(to, "lost") ? 1 : 4);
 		cert_rec_clear(&c);
 		token_rec_clear(&t);
 		if (rc != FINCA_OK) {
@@ -931,7 +942,7 @@ struct done_arg {
 	const char *token, *cert;
 };
 
-static int person_follows(struct ca *ca, json_t *r)
+static int person_follows(struct ca *ca, const struct actor *a, json_t *r)
 {
 	json_t *d = json_object_get(r, "data"), *p = NULL;
 	int rc;
@@ -945,7 +956,7 @@ static int person_follows(struct ca *ca, json_t *r)
 	if (ra_str(d, "unit"))
 		json_object_set_new(p, "unit", json_string(ra_str(d, "unit")));
 	if ((rc = store_row_put(ca_store(ca), "person", p, 0, NULL)) == FINCA_OK)
-		rc = ca_audit(ca, "person.edit", "person", p);
+		rc = ca_audit(ca, a->name, "person.edit", "person", p);
 	json_decref(p);
 	return rc;
 }
@@ -955,7 +966,7 @@ static int enroll_done_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 	struct done_arg *x = arg;
 	int rc;
 
-	if (x->cert && (rc = token_enroll_commit(ca, x->token, x->cert)) != FINCA_OK)
+	if (x->cert && (rc = token_enroll_commit(ca, a, x->token, x->cert)) != FINCA_OK)
 		return rc;
 	if (x->cert)
 		json_object_set_new(r, "result_serial", json_string(x->cert));
@@ -967,7 +978,7 @@ static int enroll_done_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 			       (long long)json_integer_value(json_object_get(r, "id")),
 			       ra_str(r, "state"));
 	/* 更新: the register follows the certificate (name, unit) */
-	if (type_is(r, "update") && (rc = person_follows(ca, r)) != FINCA_OK)
+	if (type_is(r, "update") && (rc = person_follows(ca, a, r)) != FINCA_OK)
 		return rc;
 	return record_move(ca, a, r, "produce", "produced", x->token,
 			   json_pack("{s:s, s:s?}", "token", x->token, "certificate", x->cert));
@@ -1054,7 +1065,7 @@ int ra_emergency_freeze(struct ca *ca, const struct actor *a, const char *serial
 		      "note", note);
 	if ((rc = store_begin(st)) != FINCA_OK)
 		goto out;
-	if ((rc = freeze_or_thaw(ca, r, 1)) != FINCA_OK ||
+	if ((rc = freeze_or_thaw(ca, a, r, 1)) != FINCA_OK ||
 	    (rc = insert(ca, a, r, 0, "completed", &id)) != FINCA_OK) {
 		store_rollback(st); /* keeps the error message */
 		goto out;
@@ -1064,7 +1075,7 @@ int ra_emergency_freeze(struct ca *ca, const struct actor *a, const char *serial
 		json_t *d = json_pack("{s:s, s:s, s:s, s:s?}", "certificate", norm, "by", a->name,
 				      "role", a->role, "note", note);
 		snprintf(obj, sizeof obj, "request:%lld", (long long)id);
-		rc = ca_audit(ca, "request.emergency_freeze", obj, d);
+		rc = ca_audit(ca, a->name, "request.emergency_freeze", obj, d);
 		json_decref(d);
 	}
 	if (rc != FINCA_OK || (rc = store_commit(st)) != FINCA_OK) {

@@ -157,6 +157,18 @@ static const char *const migrations[] = {
 	"CREATE INDEX audit_actor ON audit(actor, seq);"
 	"CREATE INDEX audit_action ON audit(action, seq);"
 	"CREATE INDEX audit_object ON audit(object, seq);",
+	/* 7: containment.  A USBKey belongs to the node that made it (its
+	 * operators see and act on it; NULL: the province's).  Sessions are
+	 * kept hashed, bound to the certificate and the TLS client
+	 * certificate they were opened with (auth/session.c). */
+	"ALTER TABLE token ADD COLUMN node TEXT;"
+	"CREATE INDEX token_node ON token(node, serial);"
+	"CREATE TABLE session(hash BLOB PRIMARY KEY,"
+	" account INTEGER NOT NULL REFERENCES account(id),"
+	" cert_serial TEXT NOT NULL, peer BLOB,"
+	" created_at INTEGER NOT NULL, seen_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL);"
+	"CREATE INDEX session_account ON session(account, created_at);",
 };
 
 int store_err(struct store *st, const char *what)

@@ -136,6 +136,24 @@ struct account_rec {
 	int disabled;
 };
 void account_rec_clear(struct account_rec *a);
+
+/* A login session (store_session.c), found by the SHA-256 of its token;
+ * the token itself is never stored. */
+struct session_rec {
+	unsigned char hash[32];
+	int64_t account;
+	char cert_serial[41];     /* the account's certificate at login */
+	unsigned char peer[32];   /* SHA-256 of the TLS client certificate */
+	int has_peer;             /* 0: opened without one */
+	int64_t created_at, seen_at, expires_at;
+};
+/* Inserts r; then removes the sessions of r->account beyond the keep
+ * newest (an account evicts only its own) and every expired one. */
+int store_session_insert(struct store *st, const struct session_rec *r, int keep);
+int store_session_get(struct store *st, const unsigned char hash[32],
+		      struct session_rec *out);
+int store_session_touch(struct store *st, const unsigned char hash[32], int64_t now);
+int store_session_delete(struct store *st, const unsigned char hash[32]);
 /* A duplicate name or certificate is FINCA_ESTATE. */
 int store_account_insert(struct store *st, struct account_rec *a);
 /* By name, or by bound certificate serial; FINCA_ENOTFOUND when none. */
@@ -158,6 +176,7 @@ struct token_rec {
 	char holder_name[129];
 	char cert_serial[41];     /* the certificate on the token, or "" */
 	char pending_serial[41];  /* issued for it, not yet written, or "" */
+	char node[16];            /* the node that made it; "": the province */
 };
 void token_rec_clear(struct token_rec *t);
 /* Inserts t and sets t->id; a known serial is FINCA_ESTATE. */
@@ -169,8 +188,10 @@ int store_token_get(struct store *st, const char *serial, struct token_rec *out)
 int store_token_by_cert(struct store *st, const char *cert_serial,
 			struct token_rec *out);
 typedef int (*token_cb)(void *arg, const struct token_rec *t);
-/* Every token (state NULL) or those in state, by serial. */
-int store_token_list(struct store *st, const char *state, token_cb cb, void *arg);
+/* Every token (state NULL) or those in state, of node (NULL: every node;
+ * a token of no node is the province's), by serial. */
+int store_token_list(struct store *st, const char *state, const char *node,
+		     token_cb cb, void *arg);
 /* Tokens of holder in use (issued or suspended). */
 int store_token_active(struct store *st, const char *holder, int64_t *n);
 

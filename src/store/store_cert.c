@@ -217,7 +217,6 @@ int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
  * certificate's ID number).  ?8 is the scope's value, ?9 the text sought. */
 #define CERT_JOIN " FROM cert c LEFT JOIN person p ON p.id_number=c.id_number"
 #define OWNER_UNIT "coalesce(p.unit, nullif(c.unit_code,''))"
-#define PROVINCE "(SELECT code FROM node WHERE level='province' ORDER BY id LIMIT 1)"
 #define MAKING_NODE "coalesce(nullif(n.served_by,''), n.code)"
 #define PREFIX(col, v) "(" col ">=" v " AND " col "<" v "||char(1114111))"
 /* one unit's certificates, found from its persons and its unit code */
@@ -234,7 +233,7 @@ int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
 static const char *const scope_cond[] = {
 	[ROW_ALL] = "1",
 	[ROW_UNIT] = OWNER_UNIT "=?8 AND c.id IN " UNIT_CERTS,
-	[ROW_NODE] = "(" OWNER_UNIT " IN " NODE_UNITS " OR (?8=" PROVINCE
+	[ROW_NODE] = "(" OWNER_UNIT " IN " NODE_UNITS " OR (?8=" STORE_PROVINCE
 		     " AND NOT EXISTS(SELECT 1 FROM unit WHERE code=" OWNER_UNIT ")))",
 	[ROW_DEPT] = "c.id_number IN (SELECT subject FROM request WHERE app IN " DEPT_APPS
 		     " UNION SELECT person FROM access_grant WHERE app IN " DEPT_APPS ")",
@@ -378,7 +377,7 @@ int store_cert_scope_counts(struct store *st, int scope, const char *val, int64_
 int store_cert_owner(struct store *st, int64_t id, char unit[65], char node[16])
 {
 	static const char sql[] =
-		"SELECT " OWNER_UNIT ", CASE WHEN un.code IS NULL THEN " PROVINCE
+		"SELECT " OWNER_UNIT ", CASE WHEN un.code IS NULL THEN " STORE_PROVINCE
 		" ELSE " MAKING_NODE " END" CERT_JOIN
 		" LEFT JOIN unit un ON un.code=" OWNER_UNIT
 		" LEFT JOIN node n ON n.code=un.node WHERE c.id=?1";

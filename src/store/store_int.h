@@ -4,6 +4,10 @@
 
 #include <sqlite3.h>
 
+/* The province's node: what belongs to no unit (account certificates, a
+ * token of no node) is the province's to make and to keep. */
+#define STORE_PROVINCE "(SELECT code FROM node WHERE level='province' ORDER BY id LIMIT 1)"
+
 struct store {
 	sqlite3 *db;
 	struct {

@@ -9,7 +9,8 @@
 #include <string.h>
 
 #define TOKEN_COLS "id,serial,label,manufacturer,model,state,pin_default,so_pin," \
-	"holder,holder_name,cert_serial,pending_serial,created_at,updated_at"
+	"holder,holder_name,cert_serial,pending_serial,created_at,updated_at," \
+	"coalesce(node," STORE_PROVINCE ")"
 
 void token_rec_clear(struct token_rec *t)
 {
@@ -42,6 +43,7 @@ static void row_to_token(sqlite3_stmt *s, struct token_rec *t)
 	store_col_text(s, 11, t->pending_serial, sizeof t->pending_serial);
 	t->created_at = sqlite3_column_int64(s, 12);
 	t->updated_at = sqlite3_column_int64(s, 13);
+	store_col_text(s, 14, t->node, sizeof t->node);
 }
 
 /* Binds the mutable fields at 1..9. */
@@ -59,22 +61,23 @@ static void bind_token(sqlite3_stmt *s, const struct token_rec *t)
 	store_bind_opt(s, 9, t->cert_serial);
 	store_bind_opt(s, 10, t->pending_serial);
 	sqlite3_bind_int64(s, 11, t->updated_at);
+	store_bind_opt(s, 12, t->node);
 }
 
 int store_token_insert(struct store *st, struct token_rec *t)
 {
 	static const char sql[] =
 		"INSERT INTO token(label,manufacturer,model,state,pin_default,so_pin,"
-		"holder,holder_name,cert_serial,pending_serial,updated_at,serial,created_at)"
-		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		"holder,holder_name,cert_serial,pending_serial,updated_at,node,serial,created_at)"
+		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = store_stmt(st, sql);
 	int sr;
 
 	if (!s)
 		return FINCA_ESTORE;
 	bind_token(s, t);
-	sqlite3_bind_text(s, 12, t->serial, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 13, t->created_at);
+	sqlite3_bind_text(s, 13, t->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 14, t->created_at);
 	sr = sqlite3_step(s);
 	if (sr == SQLITE_CONSTRAINT_UNIQUE)
 		return err_set(FINCA_ESTATE, "token %s is already in the inventory", t->serial);
@@ -88,14 +91,14 @@ int store_token_update(struct store *st, const struct token_rec *t)
 {
 	static const char sql[] =
 		"UPDATE token SET label=?,manufacturer=?,model=?,state=?,pin_default=?,"
-		"so_pin=?,holder=?,holder_name=?,cert_serial=?,pending_serial=?,updated_at=?"
-		" WHERE id=?";
+		"so_pin=?,holder=?,holder_name=?,cert_serial=?,pending_serial=?,updated_at=?,"
+		"node=? WHERE id=?";
 	sqlite3_stmt *s = store_stmt(st, sql);
 
 	if (!s)
 		return FINCA_ESTORE;
 	bind_token(s, t);
-	sqlite3_bind_int64(s, 12, t->id);
+	sqlite3_bind_int64(s, 13, t->id);
 	return store_step_done(st, s, "update token");
 }
 
@@ -135,10 +138,12 @@ int store_token_by_cert(struct store *st, const char *cert_serial,
 	return get_one(st, store_stmt(st, sql), cert_serial, out);
 }
 
-int store_token_list(struct store *st, const char *state, token_cb cb, void *arg)
+int store_token_list(struct store *st, const char *state, const char *node,
+		     token_cb cb, void *arg)
 {
 	static const char sql[] = "SELECT " TOKEN_COLS " FROM token"
-		" WHERE ?1 IS NULL OR state=?1 ORDER BY serial";
+		" WHERE (?1 IS NULL OR state=?1) AND (?2 IS NULL OR coalesce(node, "
+		STORE_PROVINCE ")=?2) ORDER BY serial";
 	sqlite3_stmt *s = store_stmt(st, sql);
 	struct token_rec t;
 	int sr = SQLITE_DONE, rc = FINCA_OK;
@@ -147,6 +152,8 @@ int store_token_list(struct store *st, const char *state, token_cb cb, void *arg
 		return FINCA_ESTORE;
 	if (state)
 		sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+	if (node)
+		sqlite3_bind_text(s, 2, node, -1, SQLITE_STATIC);
 	while (rc == FINCA_OK && (sr = sqlite3_step(s)) == SQLITE_ROW) {
 		row_to_token(s, &t);
 		rc = cb(arg, &t);

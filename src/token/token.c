@@ -77,7 +77,7 @@ int token_move_check(const char *from, const char *to)
 
 /* The event row and the audit record of a change to t, in the caller's
  * transaction. */
-static int record(struct ca *ca, const struct token_rec *t, const char *kind,
+static int record(struct ca *ca, const struct actor *a, const struct token_rec *t, const char *kind,
 		  const char *from, const char *party, const char *cert,
 		  const char *note)
 {
@@ -92,7 +92,7 @@ static int record(struct ca *ca, const struct token_rec *t, const char *kind,
 	snprintf(e.kind, sizeof e.kind, "%s", kind);
 	snprintf(e.from_state, sizeof e.from_state, "%s", from ? from : "");
 	snprintf(e.to_state, sizeof e.to_state, "%s", t->state);
-	snprintf(e.actor, sizeof e.actor, "%s", ca_actor(ca));
+	snprintf(e.actor, sizeof e.actor, "%s", a->name);
 	snprintf(e.party, sizeof e.party, "%s", party ? party : "");
 	snprintf(e.cert_serial, sizeof e.cert_serial, "%s", cert ? cert : "");
 	snprintf(e.note, sizeof e.note, "%s", note ? note : "");
@@ -109,7 +109,7 @@ static int record(struct ca *ca, const struct token_rec *t, const char *kind,
 		json_object_set_new(d, "note", json_string(note));
 	snprintf(obj, sizeof obj, "token:%s", t->serial);
 	snprintf(action, sizeof action, "token.%s", kind);
-	rc = ca_audit(ca, action, obj, d);
+	rc = ca_audit(ca, a->name, action, obj, d);
 	json_decref(d);
 	return rc;
 }
@@ -137,7 +137,7 @@ static int finish(struct ca *ca, struct token_rec *t, int rc)
 	return rc;
 }
 
-int token_register(struct ca *ca, const struct token_info *ti, const char *so_pin)
+int token_register(struct ca *ca, const struct actor *a, const struct token_info *ti, const char *so_pin)
 {
 	struct token_rec t;
 	char from[16] = "";
@@ -161,6 +161,7 @@ int token_register(struct ca *ca, const struct token_info *ti, const char *so_pi
 	snprintf(t.label, sizeof t.label, "%s", ti->label);
 	snprintf(t.manufacturer, sizeof t.manufacturer, "%s", ti->manufacturer);
 	snprintf(t.model, sizeof t.model, "%s", ti->model);
+	snprintf(t.node, sizeof t.node, "%s", ti->node ? ti->node : "");
 	snprintf(t.state, sizeof t.state, "initialized");
 	t.pin_default = 1;
 	t.holder[0] = t.holder_name[0] = t.cert_serial[0] = t.pending_serial[0] = '\0';
@@ -171,12 +172,12 @@ int token_register(struct ca *ca, const struct token_info *ti, const char *so_pi
 	t.updated_at = clock_now();
 	rc = fresh ? store_token_insert(ca_store(ca), &t) : store_token_update(ca_store(ca), &t);
 	if (rc == FINCA_OK)
-		rc = record(ca, &t, "init", from, NULL, NULL, t.label);
+		rc = record(ca, a, &t, "init", from, NULL, NULL, t.label);
 out:
 	return finish(ca, &t, rc);
 }
 
-int token_so_pin(struct ca *ca, const char *serial, char **out)
+int token_so_pin(struct ca *ca, const struct actor *a, const char *serial, char **out)
 {
 	struct token_rec t;
 	int rc;
@@ -186,7 +187,7 @@ int token_so_pin(struct ca *ca, const char *serial, char **out)
 	if (!t.so_pin)
 		rc = err_set(FINCA_ENOTFOUND, "token %s: finca keeps no SO PIN for it", serial);
 	else if ((rc = ca_unseal(ca, t.serial, t.so_pin, t.so_pin_len, out)) == FINCA_OK &&
-		 (rc = record(ca, &t, "so_pin", NULL, NULL, NULL, "SO PIN handed out")) != FINCA_OK) {
+		 (rc = record(ca, a, &t, "so_pin", NULL, NULL, NULL, "SO PIN handed out")) != FINCA_OK) {
 		OPENSSL_cleanse(*out, strlen(*out));
 		free(*out);
 		*out = NULL;
@@ -196,7 +197,7 @@ int token_so_pin(struct ca *ca, const char *serial, char **out)
 
 /* Applies the move's effect to cert (may be ""), in the caller's
  * transaction. */
-static int effect(struct ca *ca, const struct move *m, const char *cert, int reason)
+static int effect(struct ca *ca, const struct actor *a, const struct move *m, const char *cert, int reason)
 {
 	struct cert_rec r;
 	int64_t now = clock_now();
@@ -210,18 +211,18 @@ static int effect(struct ca *ca, const struct move *m, const char *cert, int rea
 	if (m->op == OP_REVOKE && (r.status == CERT_REVOKED || now > r.not_after))
 		goto out;   /* renewed, updated or expired already: nothing to do */
 	if (m->op == OP_FREEZE)
-		rc = ca_freeze(ca, cert);
+		rc = ca_freeze(ca, a, cert);
 	else if (m->op == OP_UNFREEZE)
-		rc = ca_unfreeze(ca, cert);
+		rc = ca_unfreeze(ca, a, cert);
 	else
-		rc = ca_revoke(ca, cert, m->reason == REASON_CALLER ?
+		rc = ca_revoke(ca, a, cert, m->reason == REASON_CALLER ?
 			       (reason >= 0 ? reason : 5 /* cessationOfOperation */) : m->reason);
 out:
 	cert_rec_clear(&r);
 	return rc;
 }
 
-int token_move(struct ca *ca, const char *serial, const char *to, int reason,
+int token_move(struct ca *ca, const struct actor *a, const char *serial, const char *to, int reason,
 	       const char *party, const char *note)
 {
 	const struct move *m;
@@ -240,18 +241,18 @@ int token_move(struct ca *ca, const char *serial, const char *to, int reason,
 			     m->via);
 		goto out;
 	}
-	if ((rc = effect(ca, m, t.cert_serial, reason)) != FINCA_OK)
+	if ((rc = effect(ca, a, m, t.cert_serial, reason)) != FINCA_OK)
 		goto out;
 	snprintf(t.state, sizeof t.state, "%s", to);
 	t.updated_at = clock_now();
 	if ((rc = store_token_update(ca_store(ca), &t)) == FINCA_OK)
-		rc = record(ca, &t, !strcmp(to, "returned") ? "return" : "state", from, party,
+		rc = record(ca, a, &t, !strcmp(to, "returned") ? "return" : "state", from, party,
 			    t.cert_serial, note);
 out:
 	return finish(ca, &t, rc);
 }
 
-int token_handover(struct ca *ca, const char *serial, const char *party,
+int token_handover(struct ca *ca, const struct actor *a, const char *serial, const char *party,
 		   const char *note)
 {
 	struct token_rec t;
@@ -265,11 +266,11 @@ int token_handover(struct ca *ca, const char *serial, const char *party,
 		rc = err_set(FINCA_ESTATE, "token %s is %s: only an issued token is handed over",
 			     serial, t.state);
 	else
-		rc = record(ca, &t, "handover", NULL, party, t.cert_serial, note);
+		rc = record(ca, a, &t, "handover", NULL, party, t.cert_serial, note);
 	return finish(ca, &t, rc);
 }
 
-int token_pin_event(struct ca *ca, const char *serial, int changed)
+int token_pin_event(struct ca *ca, const struct actor *a, const char *serial, int changed)
 {
 	struct token_rec t;
 	int rc;
@@ -279,14 +280,14 @@ int token_pin_event(struct ca *ca, const char *serial, int changed)
 	t.pin_default = !changed;
 	t.updated_at = clock_now();
 	if ((rc = store_token_update(ca_store(ca), &t)) == FINCA_OK)
-		rc = record(ca, &t, "pin", NULL, NULL, NULL,
+		rc = record(ca, a, &t, "pin", NULL, NULL, NULL,
 			    changed ? "default PIN changed by the holder"
 				    : "PIN reset to a new default PIN");
 	return finish(ca, &t, rc);
 }
 
 /* Revokes a pending certificate that never reached the token. */
-static int drop_pending(struct ca *ca, struct token_rec *t, const char *why)
+static int drop_pending(struct ca *ca, const struct actor *a, struct token_rec *t, const char *why)
 {
 	struct cert_rec r;
 	int rc;
@@ -297,10 +298,10 @@ static int drop_pending(struct ca *ca, struct token_rec *t, const char *why)
 	if ((rc = store_cert_get(ca_store(ca), t->pending_serial, &r)) != FINCA_OK)
 		return rc;
 	if (r.status != CERT_REVOKED)
-		rc = ca_revoke(ca, t->pending_serial, 5 /* cessationOfOperation */);
+		rc = ca_revoke(ca, a, t->pending_serial, 5 /* cessationOfOperation */);
 	cert_rec_clear(&r);
 	if (rc == FINCA_OK)
-		rc = record(ca, t, "enroll_abort", NULL, NULL, t->pending_serial, why);
+		rc = record(ca, a, t, "enroll_abort", NULL, NULL, t->pending_serial, why);
 	t->pending_serial[0] = '\0';
 	return rc;
 }
@@ -337,7 +338,7 @@ static int enroll_check(struct ca *ca, const struct token_rec *t, const struct i
 	return FINCA_OK;
 }
 
-int token_enroll_begin(struct ca *ca, const char *serial, const struct issue_req *rq,
+int token_enroll_begin(struct ca *ca, const struct actor *a, const char *serial, const struct issue_req *rq,
 		       X509 **out)
 {
 	struct token_rec t;
@@ -349,11 +350,11 @@ int token_enroll_begin(struct ca *ca, const char *serial, const struct issue_req
 	if ((rc = start(ca, serial, &t)) != FINCA_OK)
 		return rc;
 	if ((rc = enroll_check(ca, &t, rq)) == FINCA_OK && t.pending_serial[0] &&
-	    (rc = drop_pending(ca, &t, "a new enrolment started")) == FINCA_OK)
+	    (rc = drop_pending(ca, a, &t, "a new enrolment started")) == FINCA_OK)
 		rc = store_token_update(ca_store(ca), &t);
 	if ((rc = finish(ca, &t, rc)) != FINCA_OK)
 		return rc;
-	if ((rc = ca_issue_one(ca, rq, &x)) != FINCA_OK)
+	if ((rc = ca_issue_one(ca, a, rq, &x)) != FINCA_OK)
 		return rc;
 	ca_cert_serial(x, cs);
 	if ((rc = start(ca, serial, &t)) == FINCA_OK) {
@@ -362,7 +363,7 @@ int token_enroll_begin(struct ca *ca, const char *serial, const struct issue_req
 			snprintf(t.pending_serial, sizeof t.pending_serial, "%s", cs);
 			t.updated_at = clock_now();
 			if ((rc = store_token_update(ca_store(ca), &t)) == FINCA_OK)
-				rc = record(ca, &t, "enroll_begin", NULL, NULL, cs, rq->profile);
+				rc = record(ca, a, &t, "enroll_begin", NULL, NULL, cs, rq->profile);
 		}
 		rc = finish(ca, &t, rc);
 	}
@@ -370,7 +371,7 @@ int token_enroll_begin(struct ca *ca, const char *serial, const struct issue_req
 		int keep = rc;
 		char msg[512];
 		snprintf(msg, sizeof msg, "%s", err_msg());
-		ca_revoke(ca, cs, 5);
+		ca_revoke(ca, a, cs, 5);
 		X509_free(x);
 		return err_set(keep, "%s", msg);
 	}
@@ -397,7 +398,7 @@ static int pending(struct ca *ca, const char *serial, const char *cert_in,
 	return rc;
 }
 
-int token_enroll_commit(struct ca *ca, const char *serial, const char *cert)
+int token_enroll_commit(struct ca *ca, const struct actor *a, const char *serial, const char *cert)
 {
 	struct cert_rec r;
 	struct token_rec t;
@@ -423,17 +424,23 @@ int token_enroll_commit(struct ca *ca, const char *serial, const char *cert)
 		goto out;
 	}
 	dn_attr(X509_get_subject_name(x), NID_commonName, t.holder_name, sizeof t.holder_name);
+	/* from now on the token is the holder's making node's (art. 6) */
+	{
+		char unit[65], node[16];
+		if (store_cert_owner(ca_store(ca), r.id, unit, node) == FINCA_OK && *node)
+			snprintf(t.node, sizeof t.node, "%s", node);
+	}
 	snprintf(t.state, sizeof t.state, "issued");
 	t.updated_at = clock_now();
 	if ((rc = store_token_update(ca_store(ca), &t)) == FINCA_OK)
-		rc = record(ca, &t, "enroll", "initialized", t.holder_name, t.cert_serial, NULL);
+		rc = record(ca, a, &t, "enroll", "initialized", t.holder_name, t.cert_serial, NULL);
 out:
 	X509_free(x);
 	cert_rec_clear(&r);
 	return finish(ca, &t, rc);
 }
 
-int token_enroll_abort(struct ca *ca, const char *serial, const char *cert,
+int token_enroll_abort(struct ca *ca, const struct actor *a, const char *serial, const char *cert,
 		       const char *why)
 {
 	struct token_rec t;
@@ -441,7 +448,7 @@ int token_enroll_abort(struct ca *ca, const char *serial, const char *cert,
 
 	if ((rc = pending(ca, serial, cert, &t)) != FINCA_OK)
 		return rc;
-	if ((rc = drop_pending(ca, &t, why)) == FINCA_OK) {
+	if ((rc = drop_pending(ca, a, &t, why)) == FINCA_OK) {
 		t.updated_at = clock_now();
 		rc = store_token_update(ca_store(ca), &t);
 	}

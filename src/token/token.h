@@ -21,7 +21,10 @@ int pin_random(char *out);
 /* A random SO PIN (out: 17 bytes). */
 int pin_random_so(char *out);
 
-/* --- inventory (token.c) --- */
+/* --- inventory (token.c) ---
+ * Every operation takes its actor for the token's
+ * events and the audit trail; who may act on which token is decided above,
+ * in ra/ (ra_token_*), the doors' way in. */
 /* States: in_stock initialized issued suspended returned lost damaged
  * destroyed.  FINCA_ESTATE, naming the allowed next states, unless the
  * table allows from -> to. */
@@ -29,12 +32,13 @@ int token_move_check(const char *from, const char *to);
 
 struct token_info {               /* what the station read off the token */
 	const char *serial, *label, *manufacturer, *model;
+	const char *node;         /* where it is made; NULL: the province */
 };
 /* Records a freshly initialised token (new, in stock or returned) as
  * initialized with its sealed SO PIN and a default user PIN. */
-int token_register(struct ca *ca, const struct token_info *t, const char *so_pin);
+int token_register(struct ca *ca, const struct actor *a, const struct token_info *t, const char *so_pin);
 /* The SO PIN of serial, for a PIN reset (audited).  *out: cleanse, free. */
-int token_so_pin(struct ca *ca, const char *serial, char **out);
+int token_so_pin(struct ca *ca, const struct actor *a, const char *serial, char **out);
 
 /* Enrolment, in two steps around writing the certificate to the token:
  * begin checks the token (initialized, registered) and the holder (no more
@@ -43,10 +47,10 @@ int token_so_pin(struct ca *ca, const char *serial, char **out);
  * issued); abort revokes it (cessationOfOperation) when it never got there.
  * A pending certificate left by a station that died is revoked by the next
  * begin on the same token.  *out is the caller's. */
-int token_enroll_begin(struct ca *ca, const char *serial, const struct issue_req *rq,
+int token_enroll_begin(struct ca *ca, const struct actor *a, const char *serial, const struct issue_req *rq,
 		       X509 **out);
-int token_enroll_commit(struct ca *ca, const char *serial, const char *cert_serial);
-int token_enroll_abort(struct ca *ca, const char *serial, const char *cert_serial,
+int token_enroll_commit(struct ca *ca, const struct actor *a, const char *serial, const char *cert_serial);
+int token_enroll_abort(struct ca *ca, const struct actor *a, const char *serial, const char *cert_serial,
 		       const char *why);
 
 /* Moves serial to state to, with the table's effect on its certificate:
@@ -55,14 +59,14 @@ int token_enroll_abort(struct ca *ca, const char *serial, const char *cert_seria
  * reason (-1: cessationOfOperation) unless already revoked.  The token
  * change, the certificate change, the event (party: to or from whom) and
  * the audit record are one transaction. */
-int token_move(struct ca *ca, const char *serial, const char *to, int reason,
+int token_move(struct ca *ca, const struct actor *a, const char *serial, const char *to, int reason,
 	       const char *party, const char *note);
 /* 交接: the issued token serial was handed to party. */
-int token_handover(struct ca *ca, const char *serial, const char *party,
+int token_handover(struct ca *ca, const struct actor *a, const char *serial, const char *party,
 		   const char *note);
 /* The holder changed the default PIN (changed 1), or a PIN reset set a new
  * default one (changed 0). */
-int token_pin_event(struct ca *ca, const char *serial, int changed);
+int token_pin_event(struct ca *ca, const struct actor *a, const char *serial, int changed);
 
 /* A token record with its events, for the CLI and the API (caller
  * decrefs). */

@@ -20,6 +20,12 @@ ok "app TLS certificate" mk_tls app1
 # of no registered unit (operators act only within their node's scope)
 ok "province node" env FINCA_ACCOUNT_PASSWORD=$adminpw "$FINCA" -d ca --as admin node add \
 	--code 350000 --name 福建省 --level province
+# the holder the operator issues for: registered, in a unit of its node
+UP=$(uscc 11350000MB0000001)
+ok "province unit" env FINCA_ACCOUNT_PASSWORD=$adminpw "$FINCA" -d ca --as admin unit add \
+	--code $UP --name 福建省财政厅 --type 行政机关 --node 350000
+ok "holder registered" env FINCA_ACCOUNT_PASSWORD=$adminpw "$FINCA" -d ca --as admin person add \
+	--id-number 35010419700101001X --name 赵六 --unit $UP
 ok "account add operator" env FINCA_ACCOUNT_PASSWORD=operator-pass-1 "$FINCA" -d ca account add op1 --role operator --scope 350000 --cert op1.crt
 ok "account add auditor" finca -d ca account add aud1 --role auditor --cert aud1.crt
 ok "app add" finca -d ca app add app1 --cert app1.crt
@@ -43,12 +49,14 @@ tok=$($C --cert op1.crt --key op1.key -X POST -d '{"password":"operator-pass-1"}
 same "operator login gives a token" "${#tok}" 43
 O="$C --cert op1.crt --key op1.key -H Authorization:\ Bearer\ $tok"
 opc() { $C -o /dev/null -w '%{http_code}' --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" "$@"; }
-has "whoami" '"role":"operator"' "$($C -H "Authorization: Bearer $tok" $api/whoami)"
+same "the token alone, without the TLS certificate it came with: 401" \
+	"$(code -H "Authorization: Bearer $tok" $api/whoami)" 401
+has "whoami" '"role":"operator"' "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" $api/whoami)"
 
 # issue through the API, then lifecycle
 csr sm2 "/C=CN/O=福建省财政厅/CN=赵六" u.csr
 body=$(jq -n --arg csr "$(cat u.csr)" '{profile:"personal", csr:$csr, id_number:"35010419700101001X"}')
-res=$($C -H "Authorization: Bearer $tok" -X POST -d "$body" $api/certs)
+res=$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d "$body" $api/certs)
 serial=$(sed -n 's/.*"serial":"\([0-9A-F]*\)".*/\1/p' <<<"$res")
 same "POST /certs issues (serial)" "${#serial}" 32
 printf '%b' "$(sed -n 's/.*"pem":"\([^"]*\)".*/\1/p' <<<"$res")" >u.pem
@@ -58,15 +66,15 @@ same "freeze" "$(opc -X POST $api/certs/$serial/freeze)" 200
 has "OCSP says hold at once" "certificateHold" "$(openssl ocsp -issuer ca/ca/issuing.crt -cert u.pem -url $base/ocsp -noverify 2>&1)"
 same "freeze twice: 409" "$(opc -X POST $api/certs/$serial/freeze)" 409
 same "unfreeze" "$(opc -X POST $api/certs/$serial/unfreeze)" 200
-has "list with filter" "$serial" "$($C -H "Authorization: Bearer $tok" "$api/certs?status=valid&limit=10")"
+has "list with filter" "$serial" "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" "$api/certs?status=valid&limit=10")"
 
 # bad input: named fields, nothing changes
 before=$(rows ca cert)
-has "unknown field named" '"field":"colour"' "$($C -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal","csr":"x","colour":"red"}' $api/certs)"
-has "wrong type named" '"field":"days"' "$($C -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal","csr":"x","days":"ten"}' $api/certs)"
-has "missing field named" '"field":"csr"' "$($C -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal"}' $api/certs)"
-has "not JSON" "not a JSON object" "$($C -H "Authorization: Bearer $tok" -X POST -d 'profile=x' $api/certs)"
-has "bad ID number explained" "check character" "$($C -H "Authorization: Bearer $tok" -X POST -d "$(sed 's/35010419700101001X/350104197001010010/' <<<"$body")" $api/certs)"
+has "unknown field named" '"field":"colour"' "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal","csr":"x","colour":"red"}' $api/certs)"
+has "wrong type named" '"field":"days"' "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal","csr":"x","days":"ten"}' $api/certs)"
+has "missing field named" '"field":"csr"' "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal"}' $api/certs)"
+has "not JSON" "not a JSON object" "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d 'profile=x' $api/certs)"
+has "bad ID number explained" "check character" "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d "$(sed 's/35010419700101001X/350104197001010010/' <<<"$body")" $api/certs)"
 same "bad serial: 400" "$(opc -X POST -d '{"reason":"keyCompromise"}' $api/certs/xyz/revoke)" 400
 head -c 26000000 /dev/zero | tr '\0' 'a' >big.json
 same "26 MB body (over body_max): 413" "$(opc -X POST --data-binary @big.json $api/certs)" 413
@@ -156,11 +164,18 @@ same "admin login" "${#atok}" 43
 ok "app2 TLS certificate" mk_tls app2
 body=$(jq -n --arg c "$(cat app2.crt)" '{name:"app2", role:"app", certificate:$c}')
 same "admin registers an application system over the API" \
-	"$(code -H "Authorization: Bearer $atok" -X POST -d "$body" $api/accounts)" 201
-has "it is listed" '"name":"app2","role":"app"' "$($C -H "Authorization: Bearer $atok" $api/accounts)"
+	"$(code --cert ca/admin.crt --key admin.key.pem -H "Authorization: Bearer $atok" -X POST -d "$body" $api/accounts)" 201
+has "it is listed" '"name":"app2","role":"app"' "$($C --cert ca/admin.crt --key admin.key.pem -H "Authorization: Bearer $atok" $api/accounts)"
 same "the new app can ask for challenges" "$(code --cert app2.crt --key app2.key -X POST $api/auth/challenge)" 200
 same "an operator may not add accounts" "$(opc -X POST -d "$body" $api/accounts)" 403
-same "admin may not revoke" "$(code -H "Authorization: Bearer $atok" -X POST -d '{"reason":"keyCompromise"}' $api/certs/$serial/revoke)" 403
+# certificates that bind accounts are the administrator's; subscribers'
+# are the operators' (issue 12)
+body=$(jq -n --arg csr "$(cat u.csr)" '{profile:"personal", csr:$csr, id_number:"35010419700101001X"}')
+s2=$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d "$body" $api/certs | sed -n 's/.*"serial":"\([0-9A-F]*\)".*/\1/p')
+same "admin may not revoke a subscriber's certificate" "$(code --cert ca/admin.crt --key admin.key.pem -H "Authorization: Bearer $atok" -X POST -d '{"reason":"keyCompromise"}' $api/certs/$s2/revoke)" 403
+same "an operator may not freeze an account's certificate" "$(opc -X POST $api/certs/$(serial_of app2.crt)/freeze)" 403
+same "the administrator may" "$(code --cert ca/admin.crt --key admin.key.pem -H "Authorization: Bearer $atok" -X POST $api/certs/$(serial_of app2.crt)/freeze)" 200
+same "and app2 is locked out" "$(code --cert app2.crt --key app2.key -X POST $api/auth/challenge)" 401
 
 kill -TERM $pid; wait $pid
 same "clean stop" "$?" 0

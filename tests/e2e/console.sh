@@ -59,7 +59,7 @@ for spec in "io1 officer $U1" "ap1 approver yusuan" "op1 operator 350100" "adm1 
 	openssl x509 -inform DER -in $name.der -out $name.crt
 	[ "$scope" = - ] && scope=""
 	pw=null; extra=()
-	if [ $role = admin ] || [ $role = operator ]; then pw="\"$PW\""; extra=(env FINCA_ACCOUNT_PASSWORD=$PW); fi
+	if [ $role = admin ] || [ $role = operator ]; then pw="\"$PW\""; extra=(env FINCA_NEW_PASSWORD=$PW); fi
 	o=$("${extra[@]}" "$FINCA" -d ca --as admin account add $name --role $role --scope "$scope" \
 		--cert $name.crt 2>&1) || echo "not ok - account $name: $o"
 	echo "$s $pin" >>"$pins"
@@ -110,7 +110,8 @@ case \$1 in
 produce)
 	for r in \$(FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as op1 request list --state accepted \\
 		--json | jq -r '.items[] | select(.type == "apply") | .id'); do
-		o=\$("$FINCA" -d ca token init --label key\$r 2>&1) || { echo "\$o" >&2; exit 1; }
+		o=\$(FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as op1 token init --label key\$r 2>&1) ||
+			{ echo "\$o" >&2; exit 1; }
 		pin=\$(sed -n 's/^default PIN for the envelope: //p' <<<"\$o")
 		s=\$(sed -n 's/^token \([0-9a-f]*\) initialised.*/\1/p' <<<"\$o")
 		FINCA_PIN=\$pin FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as op1 token enroll \\

@@ -51,7 +51,7 @@ setup A admin account add auditor --role auditor --scope "" --cert auditor.crt
 for s in A B; do
 	setup A admin account add officer-$s --role officer --scope ${UNIT[$s]} --cert officer-$s.crt
 	setup A admin account add approver-$s --role approver --scope ${DEPT[$s]} --cert approver-$s.crt
-	setup env FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as admin account add operator-$s \
+	setup env FINCA_NEW_PASSWORD=$PW "$FINCA" -d ca --as admin account add operator-$s \
 		--role operator --scope ${CITY[$s]} --cert operator-$s.crt
 done
 

@@ -41,9 +41,9 @@ PW=account-pass-1
 ok "officer of the county unit" A admin account add io1 --role officer --scope $U1 --cert io1.crt
 ok "officer of the city unit" A admin account add io2 --role officer --scope $U2 --cert io2.crt
 ok "approver" A admin account add ap1 --role approver --scope yusuan --cert ap1.crt
-ok "city operator" env FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as admin account add op1 \
+ok "city operator" env FINCA_NEW_PASSWORD=$PW "$FINCA" -d ca --as admin account add op1 \
 	--role operator --scope 350100 --cert op1.crt
-ok "province operator" env FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as admin account add op2 \
+ok "province operator" env FINCA_NEW_PASSWORD=$PW "$FINCA" -d ca --as admin account add op2 \
 	--role operator --scope 350000 --cert op2.crt
 ok "auditor" A admin account add aud1 --role auditor --scope "" --cert aud1.crt
 OP() { env FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as "$@"; }

@@ -12,7 +12,9 @@ ID1=11010519491231002X
 
 port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
 base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
-ok "init a P-256 CA" finca -d ca init --algo p256 --url $base
+out=$(finca -d ca init --algo p256 --url $base)
+has "init a P-256 CA" "administrator account: admin" "$out"
+ADMINPW=$(sed -n 's/^  password *\([^ ]*\) .*/\1/p' <<<"$out")
 
 # --- the station on the CA host ---
 has "list shows the blank token" "slot" "$(finca -d ca token list --module $M)"
@@ -72,7 +74,16 @@ ok "the old PIN still works" $P11 --token-label zhangsan-key --login --pin "$pin
 ok "operator certificate" mk_tls op1
 ok "app certificate" mk_tls app1
 ok "auditor certificate" mk_tls aud1
-ok "operator account" env FINCA_ACCOUNT_PASSWORD=operator-pass-1 "$FINCA" -d ca account add op1 --role operator --cert op1.crt
+# the operator works for the province, where 张三 is registered (an
+# operator acts only on its node's tokens and holders)
+UP=$(uscc 11110000MB0000001)
+for c in "node add --code 110000 --name 北京市 --level province" \
+	"unit add --code $UP --name 福建省财政厅 --type 行政机关 --node 110000" \
+	"person add --id-number $ID1 --name 张三 --unit $UP"; do
+	ok "registered: ${c%% --*}" env FINCA_ACCOUNT_PASSWORD=$ADMINPW "$FINCA" -d ca --as admin $c
+done
+ok "operator account" env FINCA_ACCOUNT_PASSWORD=operator-pass-1 "$FINCA" -d ca account add op1 \
+	--role operator --scope 110000 --cert op1.crt
 ok "app account" finca -d ca app add app1 --cert app1.crt
 ok "auditor account" finca -d ca account add aud1 --role auditor --cert aud1.crt
 "$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &

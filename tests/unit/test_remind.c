@@ -96,7 +96,7 @@ static int scan(struct fx *f, int64_t now)
 {
 	int q = -1;
 
-	if (ra_remind_scan(f->ca, now, &q) != FINCA_OK)
+	if (ra_remind_scan(f->ca, "test", now, &q) != FINCA_OK)
 		fail_msg("ra_remind_scan: %s", err_msg());
 	return q;
 }
