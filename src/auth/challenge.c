@@ -47,7 +47,7 @@ struct challenges {
 	uint32_t *bucket;            /* owned, max: first slot + 1 */
 	struct owner *o;             /* owned, max */
 	uint32_t *obucket;           /* owned, max: first owner + 1 */
-	uint32_t free, ofree;        /* first free slot, owner, +1 */
+	uint32_t sfree, ofree;       /* first free slot, owner, +1 */
 	uint32_t oldest, youngest;   /* ends of the age list, +1 */
 	uint64_t seed;               /* owner_key(): unguessable collisions */
 };
@@ -64,7 +64,7 @@ struct challenges *challenges_new(uint32_t max)
 	c->obucket = xcalloc(max, sizeof *c->obucket);
 	for (uint32_t i = 0; i + 1 < max; i++)
 		c->v[i].next = c->o[i].next = i + 2;
-	c->free = c->ofree = 1;
+	c->sfree = c->ofree = 1;
 	if (RAND_bytes((unsigned char *)&c->seed, sizeof c->seed) != 1)
 		c->seed = (uint64_t)clock_now();
 	return c;
@@ -150,8 +150,8 @@ static void unlink_slot(struct challenges *c, uint32_t i)
 		c->ofree = s->owner;
 	}
 	memset(s, 0, sizeof *s);
-	s->next = c->free;
-	c->free = i + 1;
+	s->next = c->sfree;
+	c->sfree = i + 1;
 }
 
 /* base64url without padding of n bytes */
@@ -193,10 +193,10 @@ int challenge_issue(struct challenges *c, const char *owner, int quota, char *ou
 	while ((o = owner_get(c, key, 0)) != 0 &&
 	       (c->v[c->o[o - 1].head - 1].expires < now || c->o[o - 1].n >= (uint32_t)quota))
 		unlink_slot(c, c->o[o - 1].head - 1);
-	if (!c->free)
+	if (!c->sfree)
 		unlink_slot(c, c->oldest - 1); /* full: the oldest of all makes room */
-	i = c->free - 1;
-	c->free = c->v[i].next;
+	i = c->sfree - 1;
+	c->sfree = c->v[i].next;
 	o = owner_get(c, key, 1);
 	memcpy(c->v[i].c, out, CHALLENGE_LEN + 1);
 	c->v[i].expires = *expires;
