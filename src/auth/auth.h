@@ -7,6 +7,8 @@
 
 #include "ca/ca.h"
 
+#include <sys/socket.h>
+
 /* --- verified certificates (certcache.c) --- */
 
 /* A certificate checked now: chain (cached), validity, status (read). */
@@ -58,12 +60,18 @@ int account_check_password(const struct account_rec *a, const char *pw);
 
 #define CHALLENGE_LEN 43       /* base64url of 32 random bytes */
 #define CHALLENGE_TTL 120      /* seconds */
+#define CHALLENGE_MAX 131072   /* outstanding in one table */
 
 struct challenges;
-struct challenges *challenges_new(void);
+/* A table of at most max outstanding challenges (a power of two). */
+struct challenges *challenges_new(uint32_t max);
 void challenges_free(struct challenges *c);
-/* A fresh challenge in out (CHALLENGE_LEN + 1 bytes) and when it expires. */
-int challenge_issue(struct challenges *c, char *out, int64_t *expires);
+/* A fresh challenge in out (CHALLENGE_LEN + 1 bytes) and when it expires,
+ * for owner (who asked: a source address, an application system).  An
+ * owner has at most quota outstanding: beyond that its own oldest is
+ * dropped, so a flood from one owner cannot push out another's. */
+int challenge_issue(struct challenges *c, const char *owner, int quota, char *out,
+		    int64_t *expires);
 /* Consumes the challenge: FINCA_EAUTH when unknown, used or expired. */
 int challenge_take(struct challenges *c, const char *challenge);
 
@@ -81,6 +89,41 @@ void holder_clear(struct holder *h);
 int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
 		  const char *cert, const char *challenge, const char *sig,
 		  struct holder *out);
+
+/* --- login throttling (throttle.c) --- */
+
+#define THROTTLE_SOURCE_LEN 48   /* "ffff:ffff:ffff:ffff::/64" or IPv4 */
+
+/* The source address of sa as throttling and the challenge quota count
+ * it: IPv4 dotted, IPv6 by its /64 (one host commonly holds a whole /64). */
+void throttle_source(const struct sockaddr *sa, char out[THROTTLE_SOURCE_LEN]);
+
+/* A lock, as told to the caller and recorded in the audit trail. */
+struct throttle_lock {
+	int64_t retry;            /* seconds until the later lock ends, >= 1 */
+	char msg[192];            /* names the rule: "account op1: 6 failed
+				   * logins, try again in 32 s" */
+	int account_failures, address_failures; /* counts now */
+	int64_t account_lock, address_lock;   /* seconds left, 0: not locked */
+};
+
+struct throttle;
+struct throttle *throttle_new(void);
+void throttle_free(struct throttle *t);
+/* FINCA_OK when a login from address addr, as account (NULL while not
+ * known), may be tried now; otherwise FINCA_ELIMIT with the message and
+ * *out filled.  cfg: the [auth] rule in force. */
+int throttle_check(struct throttle *t, const struct config *cfg, const char *addr,
+		   const char *account, struct throttle_lock *out);
+/* Counts a failed login against addr, and against account when it is not
+ * NULL: pass it only when the caller proved it holds the account's key (a
+ * TLS client certificate, a signed challenge), so that nobody can lock an
+ * account by naming it.  1 with *out filled when the failure starts a
+ * lock, else 0. */
+int throttle_fail(struct throttle *t, const struct config *cfg, const char *addr,
+		  const char *account, struct throttle_lock *out);
+/* A successful login: the account's count starts again. */
+void throttle_ok(struct throttle *t, const char *account);
 
 /* --- sessions (session.c) --- */
 

@@ -7,6 +7,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +401,35 @@ static int set_notify(struct load *l, const char *name, const char *v)
 	return 1;
 }
 
+static int set_auth(struct load *l, const char *name, const char *v)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		int lo, hi;
+	} f[] = {
+		{ "failures", offsetof(struct config, auth_failures), 1, 1000 },
+		{ "lock", offsetof(struct config, auth_lock), 1, 86400 },
+		{ "account_lock_max", offsetof(struct config, auth_account_max), 1, 86400 },
+		{ "address_lock_max", offsetof(struct config, auth_address_max), 1, 86400 },
+		{ "window", offsetof(struct config, auth_window), 1, 86400 },
+		{ "challenges_per_address", offsetof(struct config, auth_challenges), 1, 65536 },
+		{ "challenges_per_app", offsetof(struct config, auth_app_challenges), 1, 131072 },
+		/* sessions (auth/session.c) */
+		{ "session_ttl", offsetof(struct config, session_ttl), 5, 7 * 86400 },
+		{ "session_idle", offsetof(struct config, session_idle), 5, 7 * 86400 },
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(f); i++)
+		if (!strcmp(name, f[i].name)) {
+			if (parse_int(v, f[i].lo, f[i].hi, (int *)((char *)l->c + f[i].off)))
+				return fail(l, "[auth] %s: '%s' is not a number from %d to %d",
+					    name, v, f[i].lo, f[i].hi);
+			return 1;
+		}
+	return fail(l, "[auth]: unknown setting '%s'", name);
+}
+
 static int set_profile(struct load *l, struct profile *p, const char *name,
 		       const char *v)
 {
@@ -502,22 +532,6 @@ static struct profile *profile_get(struct config *c, const char *name)
 	return p;
 }
 
-static int set_auth(struct load *l, const char *name, const char *v)
-{
-	struct config *c = l->c;
-
-	if (!strcmp(name, "session_ttl")) {
-		if (parse_int(v, 5, 7 * 86400, &c->session_ttl))
-			return fail(l, "[auth] session_ttl: '%s' is not 5..604800 seconds", v);
-	} else if (!strcmp(name, "session_idle")) {
-		if (parse_int(v, 5, 7 * 86400, &c->session_idle))
-			return fail(l, "[auth] session_idle: '%s' is not 5..604800 seconds", v);
-	} else {
-		return fail(l, "[auth]: unknown setting '%s'", name);
-	}
-	return 1;
-}
-
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
@@ -613,6 +627,13 @@ int config_load(const char *path, struct config **out)
 	c->thresholds[2] = 7;
 	c->nthresholds = 3;
 	c->notify_interval = 300;
+	c->auth_failures = 5;
+	c->auth_lock = 1;
+	c->auth_account_max = 300;
+	c->auth_address_max = 900;
+	c->auth_window = 900;
+	c->auth_challenges = 64;
+	c->auth_app_challenges = 32768;
 	l.c = c;
 	l.err[0] = '\0';
 	line = ini_parse(path, handler, &l);
@@ -747,13 +768,6 @@ static const char default_text[] =
 "# host 127.0.0.1, localhost or [::1] (it listens on loopback only), a port.\n"
 "agent = http://127.0.0.1:8765\n"
 "\n"
-"[auth]\n"
-"# Console and API sessions: the longest a login lasts, and how long without\n"
-"# a call ends it (seconds).  A session also ends when the certificate it was\n"
-"# opened with is frozen, revoked or expired.\n"
-"session_ttl = 28800\n"
-"session_idle = 1800\n"
-"\n"
 "[token]\n"
 "# The token station (finca token ...): the USBKeys' PKCS#11 module (--module\n"
 "# overrides it), the key algorithm made on them, and for SM2 the vendor's\n"
@@ -779,6 +793,31 @@ static const char default_text[] =
 "# 'finca remind' from cron instead).  A failed delivery is retried after\n"
 "# 1, 2, 4 ... minutes, at most 8 times.\n"
 "interval = 300\n"
+"\n"
+"[auth]\n"
+"# Console and API sessions: the longest a login lasts, and how long without\n"
+"# a call ends it (seconds).  A session also ends when the certificate it was\n"
+"# opened with is frozen, revoked or expired.\n"
+"session_ttl = 28800\n"
+"session_idle = 1800\n"
+"# Login throttling (POST /api/v1/login).  After `failures` failed logins a\n"
+"# lock of `lock` seconds, doubled by each further failure, at most\n"
+"# account_lock_max for an account (it applies from every address, so it\n"
+"# stays short) and address_lock_max for a source address (an IPv6 /64).  An\n"
+"# account counts only failures of callers who proved they hold its key (a\n"
+"# wrong password); everything counts for the address.  A count is\n"
+"# forgotten `window` seconds after its lock ended; a login resets the\n"
+"# account's.  Kept in memory: a restart forgets it.\n"
+"failures = 5\n"
+"lock = 1\n"
+"account_lock_max = 300\n"
+"address_lock_max = 900\n"
+"window = 900\n"
+"# Challenges outstanding at once per source address (login) and per\n"
+"# application system (/auth/challenge); beyond it the same caller's oldest\n"
+"# is dropped, never another's.\n"
+"challenges_per_address = 64\n"
+"challenges_per_app = 32768\n"
 "\n"
 "[identity]\n"
 "# GM/T 0015 identity extensions.  The 2023 revision moved some OIDs;\n"

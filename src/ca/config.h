@@ -71,6 +71,15 @@ struct config {
 	char *smtp_url;        /* smtp:// or smtps:// relay, NULL: no mail */
 	char *smtp_from;       /* envelope and From: address */
 	int notify_interval;   /* seconds between the daemon's passes, 0: none */
+	/* [auth]: login throttling and challenge quotas (auth/throttle.c,
+	 * auth/challenge.c) */
+	int auth_failures;     /* failed logins before the first lock */
+	int auth_lock;         /* first lock, seconds; doubles per further failure */
+	int auth_account_max;  /* longest lock of an account, seconds */
+	int auth_address_max;  /* longest lock of a source address, seconds */
+	int auth_window;       /* quiet seconds after a lock that forget a count */
+	int auth_challenges;   /* login challenges outstanding per source address */
+	int auth_app_challenges; /* authentication challenges per application */
 	struct profile *profiles;
 	size_t nprofiles;
 };

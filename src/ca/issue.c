@@ -415,19 +415,22 @@ stop:
 		join(th, nth);
 fail:
 	if (rc != FINCA_OK) {
-		char m[600];
+		char m[600], which[32] = ""; /* which: none when no request failed
+					       * (storing, or emit) */
 		size_t bad = n;
 		for (size_t i = 0; i < n && bad == n; i++)
 			if (b.it[i].rc != FINCA_OK)
 				bad = i;
 		snprintf(m, sizeof m, "%s", bad < n ? b.it[bad].err : err_msg());
+		if (bad < n)
+			snprintf(which, sizeof which, "request %zu: ", bad + 1);
 		if (n == 1)
 			rc = err_set(rc, "%s", m);
 		else if (committed)
-			rc = err_set(rc, "request %zu: %s (%zu of %zu certificates were issued before it)",
-				     bad + 1, m, committed, n);
+			rc = err_set(rc, "%s%s (%zu of %zu certificates were issued before it)",
+				     which, m, committed, n);
 		else
-			rc = err_set(rc, "request %zu: %s; nothing was issued", bad + 1, m);
+			rc = err_set(rc, "%s%s; nothing was issued", which, m);
 	}
 out:
 	for (size_t i = 0; i < n; i++)

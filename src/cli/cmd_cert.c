@@ -7,6 +7,7 @@
 #include "util/util.h"
 
 #include <getopt.h>
+#include <libgen.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <stdio.h>
@@ -84,6 +85,26 @@ struct out {
 	size_t n;
 };
 
+/* Refuses an output that cannot be written before anything is issued: a
+ * certificate committed but never written is one nobody received.  --out
+ * FILE: its directory (the file itself is written at the end). */
+static int out_check(const struct out *o, const char *nothing)
+{
+	char *copy = xstrdup(o->dir ? o->dir : o->file), m[600];
+	int rc = dir_writable(o->dir ? copy : dirname(copy));
+
+	free(copy);
+	if (rc == FINCA_OK)
+		return FINCA_OK;
+	snprintf(m, sizeof m, "%s", err_msg());
+	if (o->dir)
+		return err_set(rc, "--out-dir %s; nothing was %s", m, nothing);
+	return err_set(rc, "--out %s: %s; nothing was %s", o->file, m, nothing);
+}
+
+/* Called once a certificate is committed: its serial goes to stdout
+ * before its file is written, so a batch stopped in between can be
+ * finished with 'cert export' (README). */
 static int emit(void *arg, size_t i, X509 *x)
 {
 	struct out *o = arg;
@@ -92,10 +113,12 @@ static int emit(void *arg, size_t i, X509 *x)
 
 	(void)i;
 	o->n++;
+	ca_cert_serial(x, name);
+	printf("%s\n", name);
+	fflush(stdout);
 	if (o->file)
 		return PEM_write_bio_X509(o->mem, x) ? FINCA_OK :
 		       err_ssl(FINCA_ECRYPTO, "encoding");
-	ca_cert_serial(x, name);
 	strcat(name, ".pem");
 	path = path_join(o->dir, name);
 	data = pem_x509(x);
@@ -175,6 +198,8 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 		return cli_usage("cert issue: give either --csr FILE or --genkey");
 	if (!!o.file + !!o.dir != 1)
 		return cli_usage("cert issue: give either --out FILE or --out-dir DIR");
+	if (out_check(&o, "issued") != FINCA_OK)
+		return cli_fail(FINCA_EIO);
 	if ((rc = cli_open(c, 1, &ca)))
 		return rc;
 	if ((rc = cli_actor_or_host(c, ca, &who)) != FINCA_OK) {
@@ -250,6 +275,11 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 		if (keypath && o.n == 0)
 			unlink(keypath); /* no certificate: the key is useless */
 		rc = cli_fail(rc);
+		if (o.n)
+			fprintf(stderr, "finca: the %zu serial%s printed %s issued; write %s with "
+				"'finca cert export --out-dir DIR SERIAL...'\n", o.n,
+				o.n == 1 ? "" : "s", o.n == 1 ? "is" : "are",
+				o.n == 1 ? "it" : "them");
 		goto out;
 	}
 	fprintf(stderr, "issued %zu certificate%s\n", o.n, o.n == 1 ? "" : "s");
@@ -401,6 +431,71 @@ out:
 	return rc;
 }
 
+/* Writes stored certificates into DIR as 'cert issue --out-dir' does
+ * (DIR/SERIAL.pem, the serial printed): finishes a batch stopped after its
+ * commit without issuing again.  Every serial is read first, so one typo
+ * writes nothing. */
+static int cert_export(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out-dir", required_argument, NULL, 'O' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ca *ca = NULL;
+	X509 **x = NULL;
+	struct out o;
+	int ch, rc, n;
+
+	memset(&o, 0, sizeof o);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'O')
+			return cli_usage("cert export: bad option");
+		o.dir = optarg;
+	}
+	if (!o.dir || optind == argc)
+		return cli_usage("cert export --out-dir DIR SERIAL...");
+	if (out_check(&o, "written") != FINCA_OK)
+		return cli_fail(FINCA_EIO);
+	if ((rc = cli_open(c, 0, &ca)))
+		return rc;
+	n = argc - optind;
+	x = xcalloc((size_t)n, sizeof *x);
+	for (int i = 0; i < n; i++) {
+		struct cert_rec r;
+		char serial[41];
+		const unsigned char *p;
+		memset(&r, 0, sizeof r);
+		if ((rc = ca_serial_norm(argv[optind + i], serial)) == FINCA_OK &&
+		    (rc = store_cert_get(ca_store(ca), serial, &r)) == FINCA_OK) {
+			p = r.der;
+			if (!(x[i] = d2i_X509(NULL, &p, (long)r.der_len)))
+				rc = err_ssl(FINCA_EINTEGRITY, "certificate %s: stored DER does not parse",
+					     serial);
+		}
+		cert_rec_clear(&r);
+		if (rc != FINCA_OK) {
+			char m[600];
+			snprintf(m, sizeof m, "%s", err_msg());
+			rc = cli_fail(err_set(rc, "%s; nothing was written", m));
+			goto out;
+		}
+	}
+	for (int i = 0; i < n && rc == FINCA_OK; i++)
+		rc = emit(&o, (size_t)i, x[i]);
+	if (rc != FINCA_OK) {
+		rc = cli_fail(rc);
+		goto out;
+	}
+	fprintf(stderr, "wrote %d certificate%s into %s\n", n, n == 1 ? "" : "s", o.dir);
+out:
+	for (int i = 0; x && i < n; i++)
+		X509_free(x[i]);
+	free(x);
+	ca_free(ca);
+	return rc;
+}
+
 static int cert_change(struct cli *c, int argc, char **argv)
 {
 	const char *op = argv[0], *sn = NULL, *reason = NULL;
@@ -491,6 +586,9 @@ static int cert_renew(struct cli *c, int argc, char **argv)
 	}
 	if (optind + 1 != argc || !outf)
 		return cli_usage("cert %s SERIAL ... --out FILE", argv[0]);
+	o.file = outf;
+	if (out_check(&o, "issued") != FINCA_OK)
+		return cli_fail(FINCA_EIO);
 	if ((rc = cli_open(c, 1, &ca)))
 		return rc;
 	if (csr) {
@@ -505,7 +603,6 @@ static int cert_renew(struct cli *c, int argc, char **argv)
 		over.csr_der = csrs.der[0];
 		over.csr_len = (size_t)csrs.len[0];
 	}
-	o.file = outf;
 	o.mem = BIO_new(BIO_s_mem());
 	if ((rc = cli_actor_or_host(c, ca, &who)) ||
 	    (rc = ra_cert_renew(ca, &who, update ? OP_UPDATE : OP_RENEW, argv[optind], &over, &x)) ||
@@ -562,7 +659,7 @@ int cmd_cert(struct cli *c, int argc, char **argv)
 	const char *sub;
 
 	if (argc < 2)
-		return cli_usage("cert: expected issue, show, list, revoke, freeze, "
+		return cli_usage("cert: expected issue, export, show, list, revoke, freeze, "
 				 "unfreeze, renew, update or verify");
 	sub = argv[1];
 	argc--;
@@ -573,6 +670,8 @@ int cmd_cert(struct cli *c, int argc, char **argv)
 		return cert_list(c, argc, argv);
 	if (!strcmp(sub, "show"))
 		return cert_show(c, argc, argv);
+	if (!strcmp(sub, "export"))
+		return cert_export(c, argc, argv);
 	if (!strcmp(sub, "revoke") || !strcmp(sub, "freeze") || !strcmp(sub, "unfreeze"))
 		return cert_change(c, argc, argv);
 	if (!strcmp(sub, "renew") || !strcmp(sub, "update"))

@@ -21,15 +21,17 @@
 struct api {
 	struct challenges *login_ch, *app_ch; /* owned */
 	struct certcache *certs;              /* owned */
+	struct throttle *throttle;            /* owned */
 };
 
 struct api *api_new(void)
 {
 	struct api *a = xcalloc(1, sizeof *a);
 
-	a->login_ch = challenges_new();
-	a->app_ch = challenges_new();
+	a->login_ch = challenges_new(CHALLENGE_MAX);
+	a->app_ch = challenges_new(CHALLENGE_MAX);
 	a->certs = certcache_new();
+	a->throttle = throttle_new();
 	return a;
 }
 
@@ -40,6 +42,7 @@ void api_free(struct api *a)
 	challenges_free(a->login_ch);
 	challenges_free(a->app_ch);
 	certcache_free(a->certs);
+	throttle_free(a->throttle);
 	free(a);
 }
 
@@ -161,13 +164,58 @@ int allow(struct call *k, const char *right, enum MHD_Result *ret)
 
 /* --- handlers --- */
 
+/* The caller's source address, as throttling counts it. */
+static void source_of(struct call *k, char out[THROTTLE_SOURCE_LEN])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(k->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	throttle_source(ci ? ci->client_addr : NULL, out);
+}
+
+/* 429 with Retry-After: msg names the rule (the lock's message, after the
+ * failure's own when this failure started the lock). */
+static enum MHD_Result send_throttled(struct call *k, const struct throttle_lock *lk,
+				      const char *msg, const char *field)
+{
+	json_t *e = json_pack("{s:s, s:s, s:I}", "code", err_name(FINCA_ELIMIT), "message", msg,
+			      "retry_after", (json_int_t)lk->retry);
+	json_t *j = json_pack("{s:o}", "error", e);
+	char *body, ra[24];
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (field)
+		json_object_set_new(e, "field", json_string(field));
+	body = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!body)
+		return reply(k->c, k->r, 500, "text/plain", "encoding\n", 9);
+	resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	snprintf(ra, sizeof ra, "%lld", (long long)lk->retry);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	ret = MHD_queue_response(k->c, 429, resp);
+	MHD_destroy_response(resp);
+	k->r->status = 429;
+	return ret;
+}
+
 static enum MHD_Result login_challenge(struct call *k, struct api *a)
 {
-	char ch[CHALLENGE_LEN + 1], t[32];
+	char ch[CHALLENGE_LEN + 1], t[32], addr[THROTTLE_SOURCE_LEN];
 	int64_t exp;
 	int rc;
 
-	if ((rc = challenge_issue(a->login_ch, ch, &exp)) != FINCA_OK)
+	/* anyone may ask: a quota per address keeps a flood from pushing out
+	 * other clients' challenges */
+	source_of(k, addr);
+	if ((rc = challenge_issue(a->login_ch, addr, k->s->ca->cfg->auth_challenges, ch,
+				  &exp)) != FINCA_OK)
 		return send_rc(k, rc);
 	time_format(exp, t, sizeof t);
 	return send_json(k, 200, json_pack("{s:s, s:s}", "challenge", ch, "expires_at", t));
@@ -199,16 +247,18 @@ static enum MHD_Result login(struct call *k, struct api *a)
 	};
 	struct ca *ca = k->s->ca;
 	struct holder h;
-	char token[TOKEN_LEN + 1], t[32];
+	struct throttle_lock lk;
+	char token[TOKEN_LEN + 1], t[32], addr[THROTTLE_SOURCE_LEN], m[600];
 	int64_t expires = 0;
 	const char *how;
 	enum MHD_Result ret;
 	json_t *d;
-	int rc, pw_bad = 0;
+	int rc, pw_bad = 0, locked = 0;
 
 	memset(&h, 0, sizeof h);
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
+	source_of(k, addr);
 	if (cert || challenge || sig) {
 		/* signed challenge: SM2 holders, whose browsers cannot do TLS
 		 * with SM2 certificates */
@@ -233,18 +283,47 @@ static enum MHD_Result login(struct call *k, struct api *a)
 		return send_err(k, 401, "auth", NULL,
 				"present a client certificate, or a certificate with a signed challenge");
 	}
+	/* locked: refused before the password (the right one too), neither
+	 * counted nor audited one by one (the lock was, when it began), so
+	 * hammering a lock neither lengthens it nor floods the audit trail */
+	if (throttle_check(a->throttle, ca->cfg, addr, rc == FINCA_OK ? k->acct.name : NULL,
+			   &lk) != FINCA_OK) {
+		holder_clear(&h);
+		return send_throttled(k, &lk, lk.msg, NULL);
+	}
 	if (rc == FINCA_OK && role_needs_password(k->acct.role))
 		pw_bad = (rc = account_check_password(&k->acct, pw)) != FINCA_OK;
 	if (rc == FINCA_OK)
 		rc = session_open(ca, &k->acct, k->peer, k->peer_len, token, &expires);
-	d = json_pack("{s:s, s:s}", "method", how, "result", rc == FINCA_OK ? "ok" : err_msg());
+	/* k->acct is known only once its key was proved (TLS handshake,
+	 * signed challenge): only then does the account's count go up */
+	if (rc == FINCA_OK)
+		throttle_ok(a->throttle, k->acct.name);
+	else if (rc == FINCA_EAUTH)
+		locked = throttle_fail(a->throttle, ca->cfg, addr,
+				       k->acct.id ? k->acct.name : NULL, &lk);
+	snprintf(m, sizeof m, "%s", rc == FINCA_OK ? "ok" : err_msg());
+	d = json_pack("{s:s, s:s, s:s}", "method", how, "result", m, "address", addr);
 	audit_login(ca, k->acct.name[0] ? k->acct.name : "?",
 		    rc == FINCA_OK ? "auth.login" : "auth.login.denied", d);
 	json_decref(d);
+	if (locked) {
+		d = json_pack("{s:s, s:s, s:i, s:I, s:i, s:I}", "rule", lk.msg, "address", addr,
+			      "address_failures", lk.address_failures,
+			      "address_lock", (json_int_t)lk.address_lock,
+			      "account_failures", lk.account_failures,
+			      "account_lock", (json_int_t)lk.account_lock);
+		audit_login(ca, k->acct.name[0] ? k->acct.name : "?", "auth.throttled", d);
+		json_decref(d);
+	}
 	holder_clear(&h);
+	if (locked) {
+		snprintf(m + strlen(m), sizeof m - strlen(m), "; %s", lk.msg);
+		return send_throttled(k, &lk, m, pw_bad ? "password" : NULL);
+	}
 	if (rc != FINCA_OK)
 		return send_err(k, rc == FINCA_EAUTH ? 401 : 400, err_name(rc),
-				pw_bad ? "password" : NULL, err_msg());
+				pw_bad ? "password" : NULL, m);
 	snprintf(k->r->account, sizeof k->r->account, "%s", k->acct.name);
 	time_format(expires, t, sizeof t);
 	return send_json(k, 200, json_pack("{s:s, s:s, s:s, s:s}", "token", token,
@@ -706,7 +785,9 @@ static enum MHD_Result app_challenge(struct call *k, struct api *a)
 	int64_t exp;
 	int rc;
 
-	if ((rc = challenge_issue(a->app_ch, ch, &exp)) != FINCA_OK)
+	/* one quota per application system: it asks for all its users */
+	if ((rc = challenge_issue(a->app_ch, k->acct.name, k->s->ca->cfg->auth_app_challenges,
+				  ch, &exp)) != FINCA_OK)
 		return send_rc(k, rc);
 	time_format(exp, t, sizeof t);
 	return send_json(k, 200, json_pack("{s:s, s:s}", "challenge", ch, "expires_at", t));

@@ -117,6 +117,30 @@ int dir_make(const char *path, int mode)
 	return err_set(FINCA_EIO, "%s: %s", path, strerror(errno));
 }
 
+int dir_writable(const char *path)
+{
+	struct stat st;
+	char *probe;
+	int fd, rc = FINCA_OK;
+
+	if (stat(path, &st) != 0)
+		return err_set(errno == ENOENT ? FINCA_ENOTFOUND : FINCA_EIO, "%s: %s", path,
+			       errno == ENOENT ? "no such directory" : strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return err_set(FINCA_EINVAL, "%s: not a directory", path);
+	/* access(W_OK) says yes to root on a read-only mount: try for real */
+	probe = path_join(path, ".finca-probe.XXXXXX");
+	if ((fd = mkstemp(probe)) < 0) {
+		rc = err_set(FINCA_EIO, "%s: cannot create a file in it: %s", path,
+			     strerror(errno));
+	} else {
+		close(fd);
+		unlink(probe);
+	}
+	free(probe);
+	return rc;
+}
+
 int path_exists(const char *path)
 {
 	struct stat st;

@@ -18,6 +18,10 @@ int file_write(const char *path, const void *data, size_t len, int mode);
  * (certificates: the store holds them). */
 int file_write_nosync(const char *path, const void *data, size_t len, int mode);
 int dir_make(const char *path, int mode);
+/* FINCA_OK when path is a directory in which this process can create a
+ * file (tried: a file is made and removed); otherwise the error names path
+ * and why. */
+int dir_writable(const char *path);
 int path_exists(const char *path);
 /* "dir/name" into a new string (caller frees) or NULL. */
 char *path_join(const char *dir, const char *name);

@@ -65,6 +65,49 @@ same "nothing was stored" "$(rows ca cert)" "$before_c"
 same "nothing was audited" "$(rows ca audit)" "$before_a"
 [ ! -e x.pem ] && echo "ok - no certificate file was written" || echo "not ok - x.pem exists"
 
+# an output that cannot be written is refused before anything is issued
+# (tests run as root: chmod stops nothing, so the directories below fail
+# for root too)
+for i in $(seq 10); do cat good.csr; done >ten.csr
+touch plain
+fails "--out-dir that does not exist" "--out-dir nodir: no such directory; nothing was issued" \
+	finca -d ca cert issue --profile device --csr ten.csr --out-dir nodir
+fails "--out-dir under a regular file" "--out-dir plain/sub: Not a directory; nothing was issued" \
+	finca -d ca cert issue --profile device --csr ten.csr --out-dir plain/sub
+fails "--out-dir that is a file" "--out-dir plain: not a directory; nothing was issued" \
+	finca -d ca cert issue --profile device --csr ten.csr --out-dir plain
+fails "--out-dir that cannot be written (/proc/self)" \
+	"--out-dir /proc/self: cannot create a file in it: .*; nothing was issued" \
+	finca -d ca cert issue --profile device --csr ten.csr --out-dir /proc/self
+fails "--out in a directory that does not exist" "--out nodir/x.pem: nodir: no such directory" \
+	finca -d ca cert issue --profile device --csr good.csr --out nodir/x.pem
+same "unwritable outputs stored nothing" "$(rows ca cert)" "$before_c"
+same "unwritable outputs audited nothing" "$(rows ca audit)" "$before_a"
+[ ! -e nodir ] && echo "ok - no directory was made" || echo "not ok - nodir exists"
+
+# a batch stopped after its commit is finished without issuing again: the
+# serials printed, 'cert export' writes the missing files
+mkdir batch
+finca -d ca cert issue --profile device --csr ten.csr --out-dir batch >serials 2>/dev/null
+same "a batch prints one serial per certificate" "$(sort -u serials | wc -l)" 10
+same "and writes one file per serial" "$(ls batch | sort | tr '\n' ' ')" \
+	"$(sed 's/$/.pem/' serials | sort | tr '\n' ' ')"
+cp -r batch whole
+rm batch/"$(sed -n 3p serials)".pem batch/"$(sed -n 7p serials)".pem
+issued=$(rows ca cert)
+fails "export of an unknown serial writes nothing" "0123ABCD.*nothing was written" \
+	finca -d ca cert export --out-dir batch "$(sed -n 3p serials)" 0123ABCD
+[ ! -e batch/"$(sed -n 3p serials)".pem ] && echo "ok - still missing" || echo "not ok - a file was written"
+fails "export into a directory that does not exist" "--out-dir nodir: no such directory; nothing was written" \
+	finca -d ca cert export --out-dir nodir $(cat serials)
+ok "cert export writes the missing files" finca -d ca cert export --out-dir batch $(cat serials)
+same "the batch is whole again, byte for byte" "$(cd batch && sha256sum * | sha256sum)" \
+	"$(cd whole && sha256sum * | sha256sum)"
+same "nothing was issued again" "$(rows ca cert)" "$issued"
+same "cert show --pem gives the same certificate" "$(finca -d ca cert show "$(sed -n 7p serials)" --pem)" \
+	"$(cat whole/"$(sed -n 7p serials)".pem)"
+before_c=$(rows ca cert); before_a=$(rows ca audit)
+
 # configuration errors name file, line and field
 cp ca/finca.conf conf.bak
 sed -i '0,/^key_usage = digitalSignature, nonRepudiation$/s//key_usage = digitalSig, nonRepudiation/' ca/finca.conf
