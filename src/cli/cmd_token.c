@@ -121,17 +121,25 @@ static int inv_get(struct station *st, const char *serial, int events, json_t **
 	return FINCA_OK;
 }
 
-static int inv_register(struct station *st, const char *so_pin)
+/* Registers the token; code gets its envelope's loss-report code. */
+static int inv_register(struct station *st, const char *so_pin, char code[LOSS_CODE_BUF])
 {
 	struct token_info ti = { st->tok.serial, st->tok.label, st->tok.manufacturer,
 				 st->tok.model };
+	json_t *j = NULL;
+	int rc;
 
-	if (st->r)
-		return remote_call(st->r, "POST", "tokens", json_pack(
-			"{s:s, s:s, s:s, s:s, s:s}", "serial", ti.serial, "label", ti.label,
-			"manufacturer", ti.manufacturer, "model", ti.model, "so_pin", so_pin),
-			NULL);
-	return token_register(st->ca, &ti, so_pin);
+	if (!st->r)
+		return token_register(st->ca, &ti, so_pin, code);
+	rc = remote_call(st->r, "POST", "tokens", json_pack(
+		"{s:s, s:s, s:s, s:s, s:s}", "serial", ti.serial, "label", ti.label,
+		"manufacturer", ti.manufacturer, "model", ti.model, "so_pin", so_pin), &j);
+	if (rc == FINCA_OK && snprintf(code, LOSS_CODE_BUF, "%s", json_string_value(
+		json_object_get(j, "loss_code")) ?: "") != LOSS_CODE_BUF - 1)
+		rc = err_set(FINCA_EIO, "token %s: the server sent no loss-report code (挂失码) "
+			     "for the envelope", ti.serial);
+	json_decref(j);
+	return rc;
 }
 
 static int inv_so_pin(struct station *st, char **out)
@@ -326,7 +334,7 @@ static int refind(struct station *st, const char *label)
 
 static int token_init_cmd(struct station *st)
 {
-	char so[17], pin[PIN_DEFAULT_LEN + 1], *old_so = NULL;
+	char so[17], pin[PIN_DEFAULT_LEN + 1], code[LOSS_CODE_BUF], *old_so = NULL;
 	const char *label = st->o.label ? st->o.label : "finca";
 	json_t *inv = NULL;
 	int rc;
@@ -362,10 +370,13 @@ static int token_init_cmd(struct station *st)
 	    (rc = p11_login(st->s, 1, old_so ? old_so : so)) ||
 	    (old_so && (rc = p11_set_pin(st->s, old_so, so))) ||
 	    (rc = p11_init_pin(st->s, pin)) ||
-	    (rc = inv_register(st, so)))
+	    (rc = inv_register(st, so, code)))
 		goto out;
 	printf("token %s initialised (label %s)\ndefault PIN for the envelope: %s\n"
-	       "(the holder must change it at first use)\n", st->tok.serial, label, pin);
+	       "(the holder must change it at first use)\n"
+	       "loss-report code (挂失码) for the envelope: %s\n"
+	       "(if the USBKey is lost, it freezes the certificate without login)\n",
+	       st->tok.serial, label, pin, code);
 out:
 	if (old_so) {
 		OPENSSL_cleanse(old_so, strlen(old_so));
@@ -373,6 +384,7 @@ out:
 	}
 	OPENSSL_cleanse(so, sizeof so);
 	OPENSSL_cleanse(pin, sizeof pin);
+	OPENSSL_cleanse(code, sizeof code);
 	return rc;
 }
 

@@ -62,10 +62,22 @@ static enum MHD_Result add(struct call *k)
 		{ "so_pin", F_STR, 1, &so },
 	};
 	enum MHD_Result ret;
+	struct token_rec t;
+	char code[LOSS_CODE_BUF];
+	json_t *j;
+	int rc;
 
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
-	return ok(k, token_register(k->s->ca, &ti, so), ti.serial);
+	if ((rc = token_register(k->s->ca, &ti, so, code)) != FINCA_OK ||
+	    (rc = store_token_get(ca_store(k->s->ca), ti.serial, &t)) != FINCA_OK)
+		return send_rc(k, rc);
+	/* the station prints the envelope's loss-report code: shown once */
+	j = token_json(k->s->ca, &t, 1);
+	json_object_set_new(j, "loss_code", json_string(code));
+	OPENSSL_cleanse(code, sizeof code);
+	token_rec_clear(&t);
+	return send_json(k, 200, j);
 }
 
 static enum MHD_Result so_pin(struct call *k, const char *serial)

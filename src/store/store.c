@@ -157,6 +157,11 @@ static const char *const migrations[] = {
 	"CREATE INDEX audit_actor ON audit(actor, seq);"
 	"CREATE INDEX audit_action ON audit(action, seq);"
 	"CREATE INDEX audit_object ON audit(object, seq);",
+	/* 7: the loss-report code (挂失码) of each USBKey's PIN envelope, as an
+	 * argon2id encoding (token/loss_code.c); a token's new envelope
+	 * replaces its row */
+	"CREATE TABLE loss_code(token TEXT PRIMARY KEY REFERENCES token(serial),"
+	" hash TEXT NOT NULL, created_at INTEGER NOT NULL);",
 };
 
 int store_err(struct store *st, const char *what)

@@ -137,10 +137,11 @@ static int finish(struct ca *ca, struct token_rec *t, int rc)
 	return rc;
 }
 
-int token_register(struct ca *ca, const struct token_info *ti, const char *so_pin)
+int token_register(struct ca *ca, const struct token_info *ti, const char *so_pin,
+		   char loss_code[LOSS_CODE_BUF])
 {
 	struct token_rec t;
-	char from[16] = "";
+	char from[16] = "", code[LOSS_CODE_BUF];
 	int rc, fresh = 0;
 
 	memset(&t, 0, sizeof t);
@@ -172,6 +173,10 @@ int token_register(struct ca *ca, const struct token_info *ti, const char *so_pi
 	rc = fresh ? store_token_insert(ca_store(ca), &t) : store_token_update(ca_store(ca), &t);
 	if (rc == FINCA_OK)
 		rc = record(ca, &t, "init", from, NULL, NULL, t.label);
+	/* a new envelope, a new code: the old one stops working (art. 25) */
+	if (rc == FINCA_OK && (rc = loss_code_new(ca, t.serial, code)) == FINCA_OK)
+		memcpy(loss_code, code, LOSS_CODE_BUF);
+	OPENSSL_cleanse(code, sizeof code);
 out:
 	return finish(ca, &t, rc);
 }

@@ -21,6 +21,19 @@ int pin_random(char *out);
 /* A random SO PIN (out: 17 bytes). */
 int pin_random_so(char *out);
 
+/* --- the loss-report code of the PIN envelope (loss_code.c, art. 25) --- */
+#define LOSS_CODE_LEN 12          /* characters, 60 bits */
+#define LOSS_CODE_BUF 15          /* printed: XXXX-XXXX-XXXX and NUL */
+/* A new random code for token, stored as its argon2id encoding (replacing
+ * the token's older code) in the caller's transaction; out gets it as
+ * printed in the envelope.  Shown once: finca cannot show it again. */
+int loss_code_new(struct ca *ca, const char *token, char out[LOSS_CODE_BUF]);
+/* The code as typed (any case, dashes and spaces ignored) into out, or
+ * FINCA_EINVAL naming the rule. */
+int loss_code_norm(const char *in, char out[LOSS_CODE_LEN + 1]);
+/* 1 when code (normalised) is the one hash was made from. */
+int loss_code_match(const char *hash, const char *code);
+
 /* --- inventory (token.c) --- */
 /* States: in_stock initialized issued suspended returned lost damaged
  * destroyed.  FINCA_ESTATE, naming the allowed next states, unless the
@@ -31,8 +44,10 @@ struct token_info {               /* what the station read off the token */
 	const char *serial, *label, *manufacturer, *model;
 };
 /* Records a freshly initialised token (new, in stock or returned) as
- * initialized with its sealed SO PIN and a default user PIN. */
-int token_register(struct ca *ca, const struct token_info *t, const char *so_pin);
+ * initialized with its sealed SO PIN and a default user PIN, and gives it
+ * a new loss-report code, written to loss_code for the envelope. */
+int token_register(struct ca *ca, const struct token_info *t, const char *so_pin,
+		   char loss_code[LOSS_CODE_BUF]);
 /* The SO PIN of serial, for a PIN reset (audited).  *out: cleanse, free. */
 int token_so_pin(struct ca *ca, const char *serial, char **out);
 
