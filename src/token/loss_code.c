@@ -97,5 +97,14 @@ out:
 
 int loss_code_match(const char *hash, const char *code)
 {
-	return hash && code && argon2id_verify(hash, code, strlen(code)) == ARGON2_OK;
+	/* the parameters above, of no code finca made: a check without a
+	 * token takes as long as one with a token */
+	static const char none[] = "$argon2id$v=19$m=19456,t=2,p=1$ZmluY2EtbG9zcy1kdW1teQ$"
+				   "ziexVKlXChD/SPHaXt/23IfW7ELAo2jZ6v6o4rkyQcE";
+	int ok;
+
+	if (!code)
+		return 0;
+	ok = argon2id_verify(hash ? hash : none, code, strlen(code)) == ARGON2_OK;
+	return hash && ok;
 }

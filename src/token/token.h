@@ -31,7 +31,9 @@ int loss_code_new(struct ca *ca, const char *token, char out[LOSS_CODE_BUF]);
 /* The code as typed (any case, dashes and spaces ignored) into out, or
  * FINCA_EINVAL naming the rule. */
 int loss_code_norm(const char *in, char out[LOSS_CODE_LEN + 1]);
-/* 1 when code (normalised) is the one hash was made from. */
+/* 1 when code (normalised) is the one hash was made from.  hash NULL:
+ * 0, after as long as a real check takes (no token in use must not show
+ * in the time of the answer). */
 int loss_code_match(const char *hash, const char *code);
 
 /* --- inventory (token.c) --- */
