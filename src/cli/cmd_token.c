@@ -231,13 +231,23 @@ static int inv_request_spec(struct station *st)
 	return FINCA_OK;
 }
 
-static int inv_pin_event(struct station *st, int changed)
+/* A PIN event; after a reset (changed 0) code gets the new envelope's
+ * loss-report code. */
+static int inv_pin_event(struct station *st, int changed, char code[LOSS_CODE_BUF])
 {
-	if (st->r)
-		return remote_call(st->r, "POST", "tokens/%s/pin", json_pack("{s:b, s:I}", "changed",
-				   changed, "request", (json_int_t)st->o.request), NULL,
-				   st->tok.serial);
-	return token_pin_event(st->ca, st->tok.serial, changed);
+	json_t *j = NULL;
+	int rc;
+
+	if (!st->r)
+		return token_pin_event(st->ca, st->tok.serial, changed, code);
+	rc = remote_call(st->r, "POST", "tokens/%s/pin", json_pack("{s:b, s:I}", "changed",
+			 changed, "request", (json_int_t)st->o.request), &j, st->tok.serial);
+	if (rc == FINCA_OK && !changed && snprintf(code, LOSS_CODE_BUF, "%s", json_string_value(
+		json_object_get(j, "loss_code")) ?: "") != LOSS_CODE_BUF - 1)
+		rc = err_set(FINCA_EIO, "token %s: the server sent no loss-report code (挂失码) "
+			     "for the envelope", st->tok.serial);
+	json_decref(j);
+	return rc;
 }
 
 /* --- subcommands --- */
@@ -549,7 +559,7 @@ static int token_change_pin(struct station *st)
 		goto out;
 	if ((rc = inv_get(st, st->tok.serial, 0, &inv)) == FINCA_OK &&
 	    json_is_true(json_object_get(inv, "default_pin")))
-		rc = inv_pin_event(st, 1);
+		rc = inv_pin_event(st, 1, NULL);
 	if (rc == FINCA_OK)
 		printf("PIN of token %s changed\n", st->tok.serial);
 	else
@@ -564,7 +574,7 @@ out:
 
 static int token_reset_pin(struct station *st)
 {
-	char pin[PIN_DEFAULT_LEN + 1], *so = NULL;
+	char pin[PIN_DEFAULT_LEN + 1], code[LOSS_CODE_BUF], *so = NULL;
 	int rc;
 
 	if ((rc = station_token(st)) != FINCA_OK)
@@ -576,19 +586,22 @@ static int token_reset_pin(struct station *st)
 		goto out;
 	if ((rc = pin_random(pin)) || (rc = inv_so_pin(st, &so)) ||
 	    (rc = p11_login(st->s, 1, so)) || (rc = p11_init_pin(st->s, pin)) ||
-	    (rc = inv_pin_event(st, 0)))
+	    (rc = inv_pin_event(st, 0, code)))
 		goto out;
 	if (st->o.request && !st->r &&
 	    (rc = ra_pin_reset_done(st->ca, &st->act, st->o.request)) != FINCA_OK)
 		goto out;
 	printf("PIN of token %s reset\nnew default PIN for the envelope: %s\n"
-	       "(the holder must change it at first use)\n", st->tok.serial, pin);
+	       "(the holder must change it at first use)\n"
+	       "new loss-report code (挂失码) for the envelope: %s\n"
+	       "(the old envelope's code no longer works)\n", st->tok.serial, pin, code);
 out:
 	if (so) {
 		OPENSSL_cleanse(so, strlen(so));
 		free(so);
 	}
 	OPENSSL_cleanse(pin, sizeof pin);
+	OPENSSL_cleanse(code, sizeof code);
 	return rc;
 }
 

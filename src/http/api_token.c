@@ -11,18 +11,32 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-static enum MHD_Result ok(struct call *k, int rc, const char *serial)
+/* The token after a change; with the new envelope's loss-report code
+ * when there is one (shown once: the station prints it). */
+static enum MHD_Result ok_code(struct call *k, int rc, const char *serial, char *code)
 {
 	struct token_rec t;
-	enum MHD_Result ret;
+	json_t *j;
 
-	if (rc != FINCA_OK)
+	if (rc == FINCA_OK)
+		rc = store_token_get(ca_store(k->s->ca), serial, &t);
+	if (rc != FINCA_OK) {
+		if (code)
+			OPENSSL_cleanse(code, LOSS_CODE_BUF);
 		return send_rc(k, rc);
-	if ((rc = store_token_get(ca_store(k->s->ca), serial, &t)) != FINCA_OK)
-		return send_rc(k, rc);
-	ret = send_json(k, 200, token_json(k->s->ca, &t, 1));
+	}
+	j = token_json(k->s->ca, &t, 1);
+	if (code) {
+		json_object_set_new(j, "loss_code", json_string(code));
+		OPENSSL_cleanse(code, LOSS_CODE_BUF);
+	}
 	token_rec_clear(&t);
-	return ret;
+	return send_json(k, 200, j);
+}
+
+static enum MHD_Result ok(struct call *k, int rc, const char *serial)
+{
+	return ok_code(k, rc, serial, NULL);
 }
 
 struct list_acc {
@@ -62,22 +76,11 @@ static enum MHD_Result add(struct call *k)
 		{ "so_pin", F_STR, 1, &so },
 	};
 	enum MHD_Result ret;
-	struct token_rec t;
 	char code[LOSS_CODE_BUF];
-	json_t *j;
-	int rc;
 
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
-	if ((rc = token_register(k->s->ca, &ti, so, code)) != FINCA_OK ||
-	    (rc = store_token_get(ca_store(k->s->ca), ti.serial, &t)) != FINCA_OK)
-		return send_rc(k, rc);
-	/* the station prints the envelope's loss-report code: shown once */
-	j = token_json(k->s->ca, &t, 1);
-	json_object_set_new(j, "loss_code", json_string(code));
-	OPENSSL_cleanse(code, sizeof code);
-	token_rec_clear(&t);
-	return send_json(k, 200, j);
+	return ok_code(k, token_register(k->s->ca, &ti, so, code), ti.serial, code);
 }
 
 static enum MHD_Result so_pin(struct call *k, const char *serial)
@@ -180,13 +183,14 @@ static enum MHD_Result change(struct call *k, const char *serial, const char *op
 
 	if (!strcmp(op, "pin")) {
 		struct actor a;
+		char lc[LOSS_CODE_BUF];
 		if (!decode(k, pf, ARRAY_LEN(pf), &ret))
 			return ret;
 		actor_from_account(&k->acct, &a);
-		rc = token_pin_event(k->s->ca, serial, changed);
+		rc = token_pin_event(k->s->ca, serial, changed, lc);
 		if (rc == FINCA_OK && request && !changed)
 			rc = ra_pin_reset_done(k->s->ca, &a, request);
-		return ok(k, rc, serial);
+		return ok_code(k, rc, serial, changed ? NULL : lc);
 	}
 	if (!strcmp(op, "handover")) {
 		if (!decode(k, hf, ARRAY_LEN(hf), &ret))

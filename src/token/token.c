@@ -274,7 +274,8 @@ int token_handover(struct ca *ca, const char *serial, const char *party,
 	return finish(ca, &t, rc);
 }
 
-int token_pin_event(struct ca *ca, const char *serial, int changed)
+int token_pin_event(struct ca *ca, const char *serial, int changed,
+		    char loss_code[LOSS_CODE_BUF])
 {
 	struct token_rec t;
 	int rc;
@@ -287,6 +288,9 @@ int token_pin_event(struct ca *ca, const char *serial, int changed)
 		rc = record(ca, &t, "pin", NULL, NULL, NULL,
 			    changed ? "default PIN changed by the holder"
 				    : "PIN reset to a new default PIN");
+	/* the reset's envelope replaces the first one, code and all */
+	if (rc == FINCA_OK && !changed)
+		rc = loss_code_new(ca, t.serial, loss_code);
 	return finish(ca, &t, rc);
 }
 

@@ -78,8 +78,10 @@ int token_move(struct ca *ca, const char *serial, const char *to, int reason,
 int token_handover(struct ca *ca, const char *serial, const char *party,
 		   const char *note);
 /* The holder changed the default PIN (changed 1), or a PIN reset set a new
- * default one (changed 0). */
-int token_pin_event(struct ca *ca, const char *serial, int changed);
+ * default one (changed 0): a new envelope, with a new loss-report code
+ * written to loss_code (the old one stops working). */
+int token_pin_event(struct ca *ca, const char *serial, int changed,
+		    char loss_code[LOSS_CODE_BUF]);
 
 /* A token record with its events, for the CLI and the API (caller
  * decrefs). */

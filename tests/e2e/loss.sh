@@ -7,8 +7,8 @@
 # and is audited; the sixth try an hour for one holder gets 429 with
 # Retry-After, and so does the 21st from one address; the right code
 # freezes at once (OCSP: certificateHold) and the unit's information
-# officer is told (webhook, mail, from the daemon); after a reissue the
-# old envelope's code no longer counts, the new one does.
+# officer is told (webhook, mail, from the daemon); after a reissue or a
+# PIN reset the old envelope's code no longer counts, the new one does.
 . "$(dirname "$0")/../lib.sh"
 
 softhsm
@@ -51,7 +51,8 @@ A admin account add ap1 --role approver --scope yusuan --cert ap1.crt >/dev/null
 env FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as admin account add op1 --role operator \
 	--scope 350100 --cert op1.crt >/dev/null || echo "not ok - operator account"
 IDA=$(rid 35010219800101001); IDB=$(rid 35010219800101002); IDC=$(rid 35010219800101003)
-for p in "$IDA 张一" "$IDB 王二" "$IDC 李三"; do
+IDD=$(rid 35010219800101004)
+for p in "$IDA 张一" "$IDB 王二" "$IDC 李三" "$IDD 赵四"; do
 	A io1 person add --id-number ${p% *} --name ${p#* } --unit $U1 >/dev/null ||
 		echo "not ok - person ${p#* }"
 done
@@ -68,7 +69,7 @@ usbkey() { # ID NAME: init (the envelope) and enroll
 		--subject "C=CN, O=福州市财政局, CN=$2" --person $1 2>&1) || { echo "# $o"; return 1; }
 	CERT[$1]=$(sed -n 's/.*certificate \([0-9A-F]*\) for.*/\1/p' <<<"$o")
 }
-for p in "$IDA 张一" "$IDB 王二" "$IDC 李三"; do  # not in ok's subshell: SER, CERT, CODE
+for p in "$IDA 张一" "$IDB 王二" "$IDC 李三" "$IDD 赵四"; do  # not in ok's subshell: SER, CERT, CODE
 	usbkey ${p% *} ${p#* } && [ -n "${CERT[${p% *}]}" ] && echo "ok - ${p#* }'s USBKey" ||
 		echo "not ok - ${p#* }'s USBKey"
 done
@@ -202,17 +203,26 @@ same "the new envelope's code freezes the new certificate" \
 	"$(claim "{\"id_number\":\"$IDB\",\"loss_code\":\"$new\"}")/$(jq -r .cert_serial claim.json)" \
 	"201/$newcert"
 
+# --- a PIN reset's envelope has a new code; the first one stops ---
+o=$(finca -d ca token reset-pin --serial ${SER[$IDD]} 2>&1)
+resetcode=$(sed -n 's/^new loss-report code (挂失码) for the envelope: //p' <<<"$o")
+has "the PIN reset prints a new code for its envelope" '^[2-9A-HJ-NP-Z]{4}-' "$resetcode"
+same "the first envelope's code no longer counts: 403" \
+	"$(claim "{\"serial\":\"${CERT[$IDD]}\",\"loss_code\":\"${CODE[$IDD]}\"}")" 403
+same "the new one does: 201" \
+	"$(claim "{\"serial\":\"${CERT[$IDD]}\",\"loss_code\":\"$resetcode\"}")" 201
+
 # --- one address: 20 tries an hour, whatever it names ---
 n=$(sqlite3 ca/finca.db "SELECT count(*) FROM audit WHERE action LIKE 'loss_report%'")
 codes=
 for i in $(seq 1 8); do
 	codes+="$(claim "{\"serial\":\"7777$i\",\"loss_code\":\"2222-3333-4444\"}") "
 done
-# 15 tries so far from here: the 21st is refused
-same "the 21st try from one address: 429" "$codes" "403 403 403 403 403 429 429 429 "
+# 17 tries so far from here: the 21st is refused
+same "the 21st try from one address: 429" "$codes" "403 403 403 429 429 429 429 429 "
 has "and says so" "too many loss reports from 127.0.0.1" "$(jq -r .error.message claim.json)"
 same "tries past a limit are not audited (nobody fills the trail)" \
-	"$(sqlite3 ca/finca.db "SELECT count(*) FROM audit WHERE action LIKE 'loss_report%'")" $((n + 5))
+	"$(sqlite3 ca/finca.db "SELECT count(*) FROM audit WHERE action LIKE 'loss_report%'")" $((n + 3))
 
 # --- the officer's own emergency freeze is as it was ---
 st=$($C -o claim.json -w '%{http_code}' --cert io1.crt --key io1.key -H 'Content-Type: application/json' \
