@@ -371,7 +371,7 @@ export const zh = {
 	'cert.revoke.text': '注销不可撤回：证书将永久失效并列入CRL。',
 
 	'emergency.title': '紧急冻结',
-	'emergency.intro': 'USBKey丢失时，为防止证书被他人盗用，信息员可立即冻结证书，无需审批（第二十五条）。冻结后请办理补办申请。',
+	'emergency.intro': 'USBKey丢失时，为防止证书被他人盗用，信息员可立即冻结证书，无需审批（第二十五条）。持有人也可凭PIN码信封中的挂失码自行挂失，无需登录；冻结后本单位将收到通知。冻结后请办理补办申请。',
 	'emergency.text': '证书将立即冻结，持有人在解冻前无法使用证书。',
 	'emergency.do': '紧急冻结',
 	'emergency.note': '情况说明',
@@ -886,7 +886,7 @@ export const en = {
 	'cert.revoke.text': 'Revocation cannot be undone: the certificate is listed in the CRL for good.',
 
 	'emergency.title': 'Emergency freeze',
-	'emergency.intro': 'When a USBKey is lost, the information officer freezes its certificate at once, without approval, so that nobody can use it (art. 25). Then request a reissue.',
+	'emergency.intro': 'When a USBKey is lost, the information officer freezes its certificate at once, without approval, so that nobody can use it (art. 25). The holder can also report the loss without login, with the loss-report code (挂失码) of the PIN envelope; the unit is then notified. Then request a reissue.',
 	'emergency.text': 'The certificate is frozen now; its holder cannot use it until it is unfrozen.',
 	'emergency.do': 'Freeze now',
 	'emergency.note': 'What happened',

@@ -122,17 +122,26 @@ static int inv_get(struct station *st, const char *serial, int events, json_t **
 	return FINCA_OK;
 }
 
-static int inv_register(struct station *st, const char *so_pin)
+/* Registers the token; code gets its envelope's loss-report code. */
+static int inv_register(struct station *st, const char *so_pin, char code[LOSS_CODE_BUF])
 {
 	struct token_info ti = { st->tok.serial, st->tok.label, st->tok.manufacturer,
 				 st->tok.model, st->o.node };
+	json_t *j = NULL;
+	int rc;
 
-	if (st->r)
-		return remote_call(st->r, "POST", "tokens", json_pack(
-			"{s:s, s:s, s:s, s:s, s:s, s:s*}", "serial", ti.serial, "label", ti.label,
-			"manufacturer", ti.manufacturer, "model", ti.model, "so_pin", so_pin,
-			"node", ti.node), NULL);
-	return ra_token_register(st->ca, &st->act, &ti, so_pin);
+	if (!st->r)
+		return ra_token_register(st->ca, &st->act, &ti, so_pin, code);
+	rc = remote_call(st->r, "POST", "tokens", json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:s*}", "serial", ti.serial, "label", ti.label,
+		"manufacturer", ti.manufacturer, "model", ti.model, "so_pin", so_pin,
+		"node", ti.node), &j);
+	if (rc == FINCA_OK && snprintf(code, LOSS_CODE_BUF, "%s", json_string_value(
+		json_object_get(j, "loss_code")) ?: "") != LOSS_CODE_BUF - 1)
+		rc = err_set(FINCA_EIO, "token %s: the server sent no loss-report code (挂失码) "
+			     "for the envelope", ti.serial);
+	json_decref(j);
+	return rc;
 }
 
 static int inv_so_pin(struct station *st, char **out)
@@ -221,13 +230,24 @@ static int inv_request_spec(struct station *st)
 	return FINCA_OK;
 }
 
-static int inv_pin_event(struct station *st, int changed)
+/* A PIN event; after a reset (changed 0) code gets the new envelope's
+ * loss-report code. */
+static int inv_pin_event(struct station *st, int changed, char code[LOSS_CODE_BUF])
 {
-	if (st->r)
-		return remote_call(st->r, "POST", "tokens/%s/pin", json_pack("{s:b, s:I}", "changed",
-				   changed, "request", (json_int_t)st->o.request), NULL,
-				   st->tok.serial);
-	return ra_token_pin_event(st->ca, &st->act, st->tok.serial, changed, st->o.request);
+	json_t *j = NULL;
+	int rc;
+
+	if (!st->r)
+		return ra_token_pin_event(st->ca, &st->act, st->tok.serial, changed, st->o.request,
+					  code);
+	rc = remote_call(st->r, "POST", "tokens/%s/pin", json_pack("{s:b, s:I}", "changed",
+			 changed, "request", (json_int_t)st->o.request), &j, st->tok.serial);
+	if (rc == FINCA_OK && !changed && snprintf(code, LOSS_CODE_BUF, "%s", json_string_value(
+		json_object_get(j, "loss_code")) ?: "") != LOSS_CODE_BUF - 1)
+		rc = err_set(FINCA_EIO, "token %s: the server sent no loss-report code (挂失码) "
+			     "for the envelope", st->tok.serial);
+	json_decref(j);
+	return rc;
 }
 
 /* --- subcommands --- */
@@ -324,7 +344,7 @@ static int refind(struct station *st, const char *label)
 
 static int token_init_cmd(struct station *st)
 {
-	char so[17], pin[PIN_DEFAULT_LEN + 1], *old_so = NULL;
+	char so[17], pin[PIN_DEFAULT_LEN + 1], code[LOSS_CODE_BUF], *old_so = NULL;
 	const char *label = st->o.label ? st->o.label : "finca";
 	json_t *inv = NULL;
 	int rc;
@@ -360,10 +380,13 @@ static int token_init_cmd(struct station *st)
 	    (rc = p11_login(st->s, 1, old_so ? old_so : so)) ||
 	    (old_so && (rc = p11_set_pin(st->s, old_so, so))) ||
 	    (rc = p11_init_pin(st->s, pin)) ||
-	    (rc = inv_register(st, so)))
+	    (rc = inv_register(st, so, code)))
 		goto out;
 	printf("token %s initialised (label %s)\ndefault PIN for the envelope: %s\n"
-	       "(the holder must change it at first use)\n", st->tok.serial, label, pin);
+	       "(the holder must change it at first use)\n"
+	       "loss-report code (挂失码) for the envelope: %s\n"
+	       "(if the USBKey is lost, it freezes the certificate without login)\n",
+	       st->tok.serial, label, pin, code);
 out:
 	if (old_so) {
 		OPENSSL_cleanse(old_so, strlen(old_so));
@@ -371,6 +394,7 @@ out:
 	}
 	OPENSSL_cleanse(so, sizeof so);
 	OPENSSL_cleanse(pin, sizeof pin);
+	OPENSSL_cleanse(code, sizeof code);
 	return rc;
 }
 
@@ -535,7 +559,7 @@ static int token_change_pin(struct station *st)
 		goto out;
 	if ((rc = inv_get(st, st->tok.serial, 0, &inv)) == FINCA_OK &&
 	    json_is_true(json_object_get(inv, "default_pin")))
-		rc = inv_pin_event(st, 1);
+		rc = inv_pin_event(st, 1, NULL);
 	if (rc == FINCA_OK)
 		printf("PIN of token %s changed\n", st->tok.serial);
 	else
@@ -550,7 +574,7 @@ out:
 
 static int token_reset_pin(struct station *st)
 {
-	char pin[PIN_DEFAULT_LEN + 1], *so = NULL;
+	char pin[PIN_DEFAULT_LEN + 1], code[LOSS_CODE_BUF], *so = NULL;
 	int rc;
 
 	if ((rc = station_token(st)) != FINCA_OK)
@@ -561,16 +585,19 @@ static int token_reset_pin(struct station *st)
 	 * checks, inv_pin_event moves the request on) */
 	if ((rc = pin_random(pin)) || (rc = inv_so_pin(st, &so)) ||
 	    (rc = p11_login(st->s, 1, so)) || (rc = p11_init_pin(st->s, pin)) ||
-	    (rc = inv_pin_event(st, 0)))
+	    (rc = inv_pin_event(st, 0, code)))
 		goto out;
 	printf("PIN of token %s reset\nnew default PIN for the envelope: %s\n"
-	       "(the holder must change it at first use)\n", st->tok.serial, pin);
+	       "(the holder must change it at first use)\n"
+	       "new loss-report code (挂失码) for the envelope: %s\n"
+	       "(the old envelope's code no longer works)\n", st->tok.serial, pin, code);
 out:
 	if (so) {
 		OPENSSL_cleanse(so, strlen(so));
 		free(so);
 	}
 	OPENSSL_cleanse(pin, sizeof pin);
+	OPENSSL_cleanse(code, sizeof code);
 	return rc;
 }
 

@@ -879,7 +879,7 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 	if (!strcmp(p, "login") && !strcmp(m, "POST"))
 		return login(k, a);
 	if (!strcmp(p, "emergency-freeze") && !strcmp(m, "POST") &&
-	    json_object_get(k->body, "id_number"))
+	    (json_object_get(k->body, "id_number") || json_object_get(k->body, "loss_code")))
 		return api_ra_claim(k);
 	/* everything else needs a caller */
 	if ((rc = identify(k, a)) != FINCA_OK)

@@ -48,7 +48,8 @@ int query_int(struct call *k, const char *name, long lo, long hi, long *out,
  * batches, template, emergency freeze, expiry.  MHD_NO with nothing sent
  * (k->r->status 0) when p is none of them. */
 enum MHD_Result api_ra(struct call *k, const char *p);
-/* Freezing without a login: the holder's claim (api_ra.c). */
+/* Freezing without a login: the holder's loss report with the 挂失码
+ * (api_ra.c). */
 enum MHD_Result api_ra_claim(struct call *k);
 
 /* /api/v1/tokens[/...] (api_token.c); rest is what follows "tokens". */

@@ -18,8 +18,11 @@
 #include "util/err.h"
 #include "util/util.h"
 
+#include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static int page_of(struct call *k, struct page *p, enum MHD_Result *ret)
 {
@@ -270,41 +273,60 @@ enum MHD_Result api_ra(struct call *k, const char *p)
 	return MHD_NO;
 }
 
-/* 紧急冻结 by a holder who lost the USBKey, and so cannot log in: the
- * certificate's serial with the holder's resident ID number and name, as
- * registered, stand for the holder.  Freezing can be undone by an approved
- * unfreeze; the audit trail says it was a claim and from where. */
+/* The caller's address, numeric, into out ("" when unknown). */
+static void client_addr(struct call *k, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(k->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	out[0] = '\0';
+	if (!sa || getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+			       : sizeof(struct sockaddr_in), out, (socklen_t)n, NULL, 0,
+			       NI_NUMERICHOST) != 0)
+		out[0] = '\0';
+}
+
+/* 429 with Retry-After (reply() takes no other header). */
+static enum MHD_Result too_many(struct call *k, int wait)
+{
+	json_t *e = json_pack("{s:{s:s, s:s, s:i}}", "error", "code", err_name(FINCA_ELIMIT),
+			      "message", err_msg(), "retry_after", wait);
+	char *body = json_dumps(e, JSON_COMPACT), secs[16];
+	struct MHD_Response *resp = NULL;
+	enum MHD_Result ret = MHD_NO;
+
+	json_decref(e);
+	snprintf(secs, sizeof secs, "%d", wait);
+	if (body && (resp = MHD_create_response_from_buffer(strlen(body), body,
+							    MHD_RESPMEM_MUST_COPY))) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+		ret = MHD_queue_response(k->c, 429, resp);
+		MHD_destroy_response(resp);
+		k->r->status = 429;
+	}
+	free(body);
+	return ret;
+}
+
+/* 挂失: a holder who lost the USBKey, and so cannot log in, freezes its
+ * certificate with the loss-report code of the PIN envelope (ra/loss.c
+ * decides everything). */
 enum MHD_Result api_ra_claim(struct call *k)
 {
-	const char *serial = jstr(k->body, "serial"), *idn = jstr(k->body, "id_number");
-	const char *name = jstr(k->body, "name");
-	struct ca *ca = k->s->ca;
-	struct cert_rec c;
-	json_t *person = NULL, *out = NULL;
-	struct actor a;
-	char norm[41];
-	int rc;
+	struct loss_report lr = { jstr(k->body, "serial"), jstr(k->body, "id_number"),
+				  jstr(k->body, "loss_code"), NULL, jstr(k->body, "note") };
+	char addr[64];
+	json_t *out = NULL;
+	int rc, wait = 0;
 
-	if (!serial || !idn || !name)
-		return send_err(k, 400, "invalid", !serial ? "serial" : !idn ? "id_number" : "name",
-				"a holder's claim gives serial, id_number and name");
-	memset(&c, 0, sizeof c);
-	memset(&a, 0, sizeof a);
-	if (ca_serial_norm(serial, norm) != FINCA_OK ||
-	    store_cert_get(ca_store(ca), norm, &c) != FINCA_OK || !c.id_number ||
-	    strcmp(c.id_number, idn) ||
-	    store_row_get(ca_store(ca), "person", idn, &person) != FINCA_OK ||
-	    strcmp(jstr(person, "name"), name)) {
-		cert_rec_clear(&c);
-		json_decref(person);
-		return send_err(k, 403, "refused", NULL,
-				"serial, ID number and name do not match a registered holder");
-	}
-	snprintf(a.name, sizeof a.name, "holder:%s (claim)", idn);
-	snprintf(a.role, sizeof a.role, "holder");
-	snprintf(a.scope, sizeof a.scope, "%s", idn);
-	rc = ra_emergency_freeze(ca, &a, norm, jstr(k->body, "note"), &out);
-	cert_rec_clear(&c);
-	json_decref(person);
+	client_addr(k, addr, sizeof addr);
+	lr.source = addr;
+	rc = ra_loss_report(k->s->ca, &lr, &out, &wait);
+	if (rc == FINCA_ELIMIT)
+		return too_many(k, wait);
+	if (rc == FINCA_EAUTH)
+		return send_err(k, 403, "refused", "loss_code", err_msg());
 	return result(k, rc, 201, &out);
 }

@@ -11,18 +11,32 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-static enum MHD_Result ok(struct call *k, int rc, const char *serial)
+/* The token after a change; with the new envelope's loss-report code
+ * when there is one (shown once: the station prints it). */
+static enum MHD_Result ok_code(struct call *k, int rc, const char *serial, char *code)
 {
 	struct token_rec t;
-	enum MHD_Result ret;
+	json_t *j;
 
-	if (rc != FINCA_OK)
+	if (rc == FINCA_OK)
+		rc = ra_token_get(k->s->ca, &k->who, serial, &t);
+	if (rc != FINCA_OK) {
+		if (code)
+			OPENSSL_cleanse(code, LOSS_CODE_BUF);
 		return send_rc(k, rc);
-	if ((rc = ra_token_get(k->s->ca, &k->who, serial, &t)) != FINCA_OK)
-		return send_rc(k, rc);
-	ret = send_json(k, 200, token_json(k->s->ca, &t, 1));
+	}
+	j = token_json(k->s->ca, &t, 1);
+	if (code) {
+		json_object_set_new(j, "loss_code", json_string(code));
+		OPENSSL_cleanse(code, LOSS_CODE_BUF);
+	}
 	token_rec_clear(&t);
-	return ret;
+	return send_json(k, 200, j);
+}
+
+static enum MHD_Result ok(struct call *k, int rc, const char *serial)
+{
+	return ok_code(k, rc, serial, NULL);
 }
 
 struct list_acc {
@@ -63,10 +77,11 @@ static enum MHD_Result add(struct call *k)
 		{ "node", F_STR, 0, &ti.node },
 	};
 	enum MHD_Result ret;
+	char code[LOSS_CODE_BUF];
 
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
-	return ok(k, ra_token_register(k->s->ca, &k->who, &ti, so), ti.serial);
+	return ok_code(k, ra_token_register(k->s->ca, &k->who, &ti, so, code), ti.serial, code);
 }
 
 static enum MHD_Result so_pin(struct call *k, const char *serial)
@@ -159,10 +174,11 @@ static enum MHD_Result change(struct call *k, const char *serial, const char *op
 	enum MHD_Result ret;
 
 	if (!strcmp(op, "pin")) {
+		char lc[LOSS_CODE_BUF];
 		if (!decode(k, pf, ARRAY_LEN(pf), &ret))
 			return ret;
-		return ok(k, ra_token_pin_event(k->s->ca, &k->who, serial, changed, request),
-			  serial);
+		return ok_code(k, ra_token_pin_event(k->s->ca, &k->who, serial, changed, request,
+						     lc), serial, changed ? NULL : lc);
 	}
 	if (!strcmp(op, "handover")) {
 		if (!decode(k, hf, ARRAY_LEN(hf), &ret))

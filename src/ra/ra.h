@@ -8,7 +8,9 @@
  *   request.c  requests and batches, their state machine, production on the
  *              core, handover, emergency freeze, access grants
  *   import.c   the unified spreadsheet: template and import (sheet.c)
- *   remind.c   expiry reminders and their delivery (webhook, SMTP)
+ *   loss.c     the holder's loss report without login (挂失码, art. 25)
+ *   remind.c   expiry reminders and their delivery (webhook, SMTP);
+ *              notice.c queues notices for both
  *
  * Every change is one store transaction with its audit record.  A refused
  * call (role or scope) is FINCA_EAUTH, audited as auth.denied, and changes
@@ -152,6 +154,28 @@ int ra_pin_reset_done(struct ca *ca, const struct actor *a, int64_t id);
 int ra_emergency_freeze(struct ca *ca, const struct actor *a, const char *serial,
 			const char *note, json_t **out);
 
+/* 挂失 (art. 25, loss.c): a holder who lost the USBKey, without login.
+ * Strings borrowed. */
+struct loss_report {
+	const char *serial;       /* the certificate, or NULL and */
+	const char *id_number;    /* the holder: each of its USBKeys in use */
+	const char *loss_code;    /* 挂失码 from the USBKey's PIN envelope */
+	const char *source;       /* the caller's address (rate limit, audit) */
+	const char *note;         /* what happened, or NULL */
+};
+#define LOSS_TRIES_ADDR 20        /* tries an hour per source address */
+#define LOSS_TRIES_HOLDER 5       /* tries an hour per holder (or certificate) */
+/* Freezes at once, as ra_emergency_freeze does, the certificate of the
+ * USBKey in use whose envelope's loss-report code lr gives, and queues a
+ * notice to the holder's unit (its information officer: the unit's email
+ * and webhook), in one transaction.  Without the code, or with a wrong
+ * one, FINCA_EAUTH: nothing changes, the refusal is audited (serial, name
+ * and ID number are printed in the certificate: they prove nothing).
+ * Past LOSS_TRIES_* in an hour, FINCA_ELIMIT with *retry_after seconds.
+ * *out: the completed emergency freeze request. */
+int ra_loss_report(struct ca *ca, const struct loss_report *lr, json_t **out,
+		   int *retry_after);
+
 /* Scanned, stamped paper for a batch (PDF, PNG or JPEG, at most 16 MiB). */
 int ra_attach(struct ca *ca, const struct actor *a, int64_t batch, const char *name,
 	      const unsigned char *data, size_t len, json_t **out);
@@ -233,9 +257,10 @@ int ra_token_list(struct ca *ca, const struct actor *a, const char *state,
 		  int (*cb)(void *arg, const struct token_rec *t), void *arg);
 int ra_token_get(struct ca *ca, const struct actor *a, const char *serial,
 		 struct token_rec *out);
-/* ti->node: where the token is made (an operator's: its own node). */
+/* ti->node: where the token is made (an operator's: its own node).
+ * loss_code (LOSS_CODE_BUF bytes): the envelope's new loss-report code. */
 int ra_token_register(struct ca *ca, const struct actor *a, const struct token_info *ti,
-		      const char *so_pin);
+		      const char *so_pin, char *loss_code);
 /* request non-zero: an accepted PIN reset of the token (附件3). */
 int ra_token_so_pin(struct ca *ca, const struct actor *a, const char *serial,
 		    int64_t request, char **out);
@@ -244,9 +269,10 @@ int ra_token_enroll_begin(struct ca *ca, const struct actor *a, const char *seri
 /* commit (request non-zero: with its request's move) or abort (why). */
 int ra_token_enroll_end(struct ca *ca, const struct actor *a, const char *serial,
 			const char *cert, int64_t request, const char *abort_why);
-/* changed 0 with request: a PIN reset done for that request. */
+/* changed 0: a PIN reset (with request: done for that request), whose
+ * new envelope's loss-report code goes to loss_code. */
 int ra_token_pin_event(struct ca *ca, const struct actor *a, const char *serial,
-		       int changed, int64_t request);
+		       int changed, int64_t request, char *loss_code);
 int ra_token_move(struct ca *ca, const struct actor *a, const char *serial,
 		  const char *to, int reason, const char *party, const char *note);
 int ra_token_handover(struct ca *ca, const struct actor *a, const char *serial,

@@ -8,7 +8,7 @@
  * open; each result is recorded in a short transaction of its own, and a
  * failure is retried with backoff (store_notice_failed). */
 #include "ra/ra.h"
-#include "crypto/pem.h"
+#include "ra/notice.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -38,29 +38,6 @@ struct scan {
 			      * webhook, certificates} */
 };
 
-/* A resident ID number in a mail, which travels in clear: 350102********1234. */
-static void mask_id(const char *id, char *out, size_t n)
-{
-	size_t len = strlen(id);
-
-	if (len < 11) {
-		snprintf(out, n, "%s", id);
-		return;
-	}
-	snprintf(out, n, "%.6s%.*s%s", id, (int)(len - 10), "****************", id + len - 4);
-}
-
-/* s, or "?" when it is not UTF-8 (JSON would refuse it; the store does
- * not check what was imported). */
-static const char *utf8(const char *s)
-{
-	json_t *j = json_string(s);
-	int ok = j != NULL;
-
-	json_decref(j);
-	return ok ? s : "?";
-}
-
 /* Adds cert to the group of kind and code for the threshold being
  * scanned, making the group on first use.  Strings borrowed. */
 static void group_add(struct scan *s, const char *kind, const char *code,
@@ -70,17 +47,16 @@ static void group_add(struct scan *s, const char *kind, const char *code,
 	char key[256];
 	json_t *g;
 
-	if (!config_mail_addr_ok(email) || !s->cfg->smtp_url)
+	if (!notice_email_ok(s->cfg, email))
 		email = "";
-	if (strncmp(webhook, "http://", 7) && strncmp(webhook, "https://", 8))
+	if (!notice_webhook_ok(webhook))
 		webhook = "";
-	webhook = utf8(webhook);
 	if (!*code || (!*email && !*webhook))
 		return;  /* nobody to tell */
 	snprintf(key, sizeof key, "%s:%d:%s", kind, s->days, code);
 	if (!(g = json_object_get(s->groups, key))) {
 		g = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:[]}", "kind", kind,
-			      "code", utf8(code), "name", utf8(name), "days", s->days, "email", email,
+			      "code", notice_utf8(code), "name", notice_utf8(name), "days", s->days, "email", email,
 			      "webhook", webhook, "certificates");
 		json_object_set_new(s->groups, key, g);
 	}
@@ -104,8 +80,8 @@ static int on_due(void *arg, const struct expiring_rec *e)
 	       !*e->id_number && *e->unit_name ? e->unit_name : e->subject;
 	time_format(e->not_after, t, sizeof t);
 	cert = json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:I}", "serial", e->serial,
-			 "name", utf8(name), "id_number", *e->id_number ? utf8(e->id_number) : NULL,
-			 "unit", *e->unit ? utf8(e->unit) : NULL, "not_after", t,
+			 "name", notice_utf8(name), "id_number", *e->id_number ? notice_utf8(e->id_number) : NULL,
+			 "unit", *e->unit ? notice_utf8(e->unit) : NULL, "not_after", t,
 			 "days_left", (json_int_t)((e->not_after - s->now + 86399) / 86400));
 	group_add(s, "holder", e->id_number, e->holder_name, e->holder_email, "", cert);
 	group_add(s, "unit", e->unit, e->unit_name, e->unit_email, e->unit_webhook, cert);
@@ -114,56 +90,19 @@ static int on_due(void *arg, const struct expiring_rec *e)
 	return FINCA_OK;
 }
 
-/* RFC 5322 date (English names whatever the locale). */
-static void mail_date(int64_t t, char *out, size_t n)
-{
-	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const mo[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-					  "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	snprintf(out, n, "%s, %02d %s %04d %02d:%02d:%02d +0000", wd[tm.tm_wday], tm.tm_mday,
-		 mo[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-/* RFC 2047 B-encoded words of UTF-8 text, folded: at most 39 octets per word
- * (52 base64 characters), so that a header line stays within 76, and never
- * splitting a character. */
-static void put_encoded(FILE *f, const char *text)
-{
-	const unsigned char *p = (const unsigned char *)text;
-	size_t len = strlen(text);
-
-	while (len) {
-		size_t n = len < 39 ? len : 39;
-		char *b;
-		while (n > 1 && n < len && (p[n] & 0xc0) == 0x80)
-			n--;  /* back to the start of the character */
-		b = b64_encode(p, n);
-		fprintf(f, "=?UTF-8?B?%s?=%s", b, len > n ? "\r\n " : "");
-		free(b);
-		p += n;
-		len -= n;
-	}
-}
-
-/* The mail for group g (certificates certs, at most NOTICE_CERTS): headers,
- * then the text as base64 (7-bit clean through any relay).  Caller frees. */
-static char *mail_text(const struct scan *s, json_t *g, json_t *certs,
-		       const char *subject)
+/* The letter for group g (certificates certs, at most NOTICE_CERTS), LF
+ * line ends.  Caller frees. */
+static char *letter(const struct scan *s, json_t *g, json_t *certs)
 {
 	const char *kind = json_string_value(json_object_get(g, "kind"));
 	const char *name = json_string_value(json_object_get(g, "name"));
 	const char *code = json_string_value(json_object_get(g, "code"));
 	int days = (int)json_integer_value(json_object_get(g, "days"));
-	char *text = NULL, *crlf = NULL, *b64 = NULL, *msg = NULL, date[40];
-	size_t tlen = 0, mlen = 0, i, k;
+	char *text = NULL;
+	size_t tlen = 0, i;
 	FILE *f;
 	json_t *c;
 
-	/* the text, LF line ends for now */
 	if (!(f = open_memstream(&text, &tlen)))
 		abort();
 	if (!*name)
@@ -189,7 +128,7 @@ static char *mail_text(const struct scan *s, json_t *g, json_t *certs,
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
 		fprintf(f, "%zu. %s", i + 1, json_string_value(json_object_get(c, "name")));
 		if (id) {
-			mask_id(id, masked, sizeof masked);
+			notice_mask_id(id, masked, sizeof masked);
 			fprintf(f, "（证件号码 %s）", masked);
 		}
 		fprintf(f, "\n   证书序列号：%s\n", json_string_value(json_object_get(c, "serial")));
@@ -200,52 +139,12 @@ static char *mail_text(const struct scan *s, json_t *g, json_t *certs,
 	}
 	fprintf(f, "此邮件由%s证书系统自动发送，请勿直接回复。\n", s->cfg->name);
 	fclose(f);
-	/* CRLF line ends (RFC 5322), then base64 in lines of 76 */
-	crlf = xcalloc(2, tlen + 1);
-	for (i = k = 0; i < tlen; i++) {
-		if (text[i] == '\n')
-			crlf[k++] = '\r';
-		crlf[k++] = text[i];
-	}
-	b64 = b64_encode((unsigned char *)crlf, k);
-	mail_date(s->now, date, sizeof date);
-	if (!(f = open_memstream(&msg, &mlen)))
-		abort();
-	fprintf(f, "From: %s\r\nTo: %s\r\nSubject: ", s->cfg->smtp_from,
-		json_string_value(json_object_get(g, "email")));
-	put_encoded(f, subject);
-	fprintf(f, "\r\nDate: %s\r\nMIME-Version: 1.0\r\n"
-		"Content-Type: text/plain; charset=UTF-8\r\n"
-		"Content-Transfer-Encoding: base64\r\n\r\n", date);
-	for (i = 0, tlen = strlen(b64); i < tlen; i += 76)
-		fprintf(f, "%.76s\r\n", b64 + i);
-	fclose(f);
-	free(text);
-	free(crlf);
-	free(b64);
-	return msg;
-}
-
-static int queue(struct store *st, int64_t now, const char *channel, const char *target,
-		 const char *subject, char *body, int *queued)
-{
-	struct notice_rec n;
-	int rc;
-
-	memset(&n, 0, sizeof n);
-	snprintf(n.channel, sizeof n.channel, "%s", channel);
-	n.target = (char *)target;   /* borrowed: n is not cleared */
-	n.subject = (char *)subject;
-	n.body = body;
-	n.created_at = n.next_at = now;
-	if ((rc = store_notice_insert(st, &n)) == FINCA_OK)
-		(*queued)++;
-	return rc;
+	return text;
 }
 
 /* Queues the notices of every group, NOTICE_CERTS certificates at most
  * in each. */
-static int queue_groups(struct store *st, const struct scan *s, int *queued)
+static int queue_groups(struct ca *ca, const struct scan *s, int *queued)
 {
 	const char *key;
 	json_t *g;
@@ -258,29 +157,22 @@ static int queue_groups(struct store *st, const struct scan *s, int *queued)
 		int days = (int)json_integer_value(json_object_get(g, "days"));
 		for (size_t from = 0; rc == FINCA_OK && from < json_array_size(all);
 		     from += NOTICE_CERTS) {
-			json_t *part = json_array();
-			char subject[160], *body;
+			json_t *part = json_array(), *b;
+			char subject[160], *text;
 			for (size_t i = from; i < from + NOTICE_CERTS && i < json_array_size(all); i++)
 				json_array_append(part, json_array_get(all, i));
 			snprintf(subject, sizeof subject, "证书到期提醒：%zu 张证书将于 %d 天内到期",
 				 json_array_size(part), days);
-			if (*hook) {
-				json_t *b = json_pack("{s:s, s:i, s:{s:O, s:O, s:O}, s:O}",
-						      "event", "cert.expiring", "days", days,
-						      "recipient", "kind", json_object_get(g, "kind"),
-						      "code", json_object_get(g, "code"),
-						      "name", json_object_get(g, "name"),
-						      "certificates", part);
-				body = json_dumps(b, JSON_COMPACT);
-				json_decref(b);
-				rc = queue(st, s->now, "webhook", hook, subject, body, queued);
-				free(body);
-			}
-			if (rc == FINCA_OK && *email) {
-				body = mail_text(s, g, part, subject);
-				rc = queue(st, s->now, "smtp", email, subject, body, queued);
-				free(body);
-			}
+			b = json_pack("{s:s, s:i, s:{s:O, s:O, s:O}, s:O}",
+				      "event", "cert.expiring", "days", days,
+				      "recipient", "kind", json_object_get(g, "kind"),
+				      "code", json_object_get(g, "code"),
+				      "name", json_object_get(g, "name"),
+				      "certificates", part);
+			text = letter(s, g, part);
+			rc = notice_send(ca, s->now, email, hook, subject, text, b, queued);
+			free(text);
+			json_decref(b);
 			json_decref(part);
 		}
 		if (rc != FINCA_OK)
@@ -322,7 +214,7 @@ int ra_remind_scan(struct ca *ca, const char *actor, int64_t now, int *queued)
 			reminded++;
 		}
 	}
-	if ((rc = queue_groups(st, &s, &n)) != FINCA_OK)
+	if ((rc = queue_groups(ca, &s, &n)) != FINCA_OK)
 		goto fail;
 	/* nothing crossed: no audit record every few minutes */
 	if (reminded) {

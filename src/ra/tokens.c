@@ -64,7 +64,7 @@ int ra_token_list(struct ca *ca, const struct actor *a, const char *state,
 }
 
 int ra_token_register(struct ca *ca, const struct actor *a, const struct token_info *ti,
-		      const char *so_pin)
+		      const char *so_pin, char *loss_code)
 {
 	struct token_info mine = *ti;
 	struct token_rec t;
@@ -79,7 +79,7 @@ int ra_token_register(struct ca *ca, const struct actor *a, const struct token_i
 		rc = actor_may(ca, a, "token.write", NULL);
 	if (rc != FINCA_OK)
 		return rc;
-	return token_register(ca, a, &mine, so_pin);
+	return token_register(ca, a, &mine, so_pin, loss_code);
 }
 
 int ra_token_so_pin(struct ca *ca, const struct actor *a, const char *serial,
@@ -121,12 +121,12 @@ int ra_token_enroll_end(struct ca *ca, const struct actor *a, const char *serial
 }
 
 int ra_token_pin_event(struct ca *ca, const struct actor *a, const char *serial,
-		       int changed, int64_t request)
+		       int changed, int64_t request, char *loss_code)
 {
 	int rc;
 
 	if ((rc = may(ca, a, serial)) != FINCA_OK ||
-	    (rc = token_pin_event(ca, a, serial, changed)) != FINCA_OK)
+	    (rc = token_pin_event(ca, a, serial, changed, loss_code)) != FINCA_OK)
 		return rc;
 	return request && !changed ? ra_pin_reset_done(ca, a, request) : FINCA_OK;
 }

@@ -169,6 +169,11 @@ static const char *const migrations[] = {
 	" created_at INTEGER NOT NULL, seen_at INTEGER NOT NULL,"
 	" expires_at INTEGER NOT NULL);"
 	"CREATE INDEX session_account ON session(account, created_at);",
+	/* 8: the loss-report code (挂失码) of each USBKey's PIN envelope, as an
+	 * argon2id encoding (token/loss_code.c); a token's new envelope
+	 * replaces its row */
+	"CREATE TABLE loss_code(token TEXT PRIMARY KEY REFERENCES token(serial),"
+	" hash TEXT NOT NULL, created_at INTEGER NOT NULL);",
 };
 
 int store_err(struct store *st, const char *what)

@@ -207,6 +207,22 @@ typedef int (*token_event_cb)(void *arg, const struct token_event *e);
 int store_token_events(struct store *st, int64_t token_id, token_event_cb cb,
 		       void *arg);
 
+/* --- loss-report codes of USBKeys (store_loss.c) --- */
+
+/* Sets token's code (its argon2id encoding), replacing an older one. */
+int store_loss_code_put(struct store *st, const char *token, const char *hash, int64_t at);
+struct loss_code_rec {
+	char token[33], cert_serial[41], holder[19], state[16];
+	const char *hash;         /* borrowed: valid during the callback */
+};
+/* The callback must not write to the store (it runs inside a SELECT). */
+typedef int (*loss_code_cb)(void *arg, const struct loss_code_rec *r);
+/* The codes of the tokens in use (issued or suspended) whose certificate is
+ * valid or frozen and not expired at now: the token holding cert_serial,
+ * or (cert_serial NULL) every token of holder. */
+int store_loss_code_find(struct store *st, const char *cert_serial, const char *holder,
+			 int64_t now, loss_code_cb cb, void *arg);
+
 /* --- audit --- */
 
 #define AUDIT_HASH_MAX 64

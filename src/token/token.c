@@ -137,10 +137,11 @@ static int finish(struct ca *ca, struct token_rec *t, int rc)
 	return rc;
 }
 
-int token_register(struct ca *ca, const struct actor *a, const struct token_info *ti, const char *so_pin)
+int token_register(struct ca *ca, const struct actor *a, const struct token_info *ti,
+		   const char *so_pin, char loss_code[LOSS_CODE_BUF])
 {
 	struct token_rec t;
-	char from[16] = "";
+	char from[16] = "", code[LOSS_CODE_BUF];
 	int rc, fresh = 0;
 
 	memset(&t, 0, sizeof t);
@@ -173,6 +174,10 @@ int token_register(struct ca *ca, const struct actor *a, const struct token_info
 	rc = fresh ? store_token_insert(ca_store(ca), &t) : store_token_update(ca_store(ca), &t);
 	if (rc == FINCA_OK)
 		rc = record(ca, a, &t, "init", from, NULL, NULL, t.label);
+	/* a new envelope, a new code: the old one stops working (art. 25) */
+	if (rc == FINCA_OK && (rc = loss_code_new(ca, t.serial, code)) == FINCA_OK)
+		memcpy(loss_code, code, LOSS_CODE_BUF);
+	OPENSSL_cleanse(code, sizeof code);
 out:
 	return finish(ca, &t, rc);
 }
@@ -270,7 +275,8 @@ int token_handover(struct ca *ca, const struct actor *a, const char *serial, con
 	return finish(ca, &t, rc);
 }
 
-int token_pin_event(struct ca *ca, const struct actor *a, const char *serial, int changed)
+int token_pin_event(struct ca *ca, const struct actor *a, const char *serial, int changed,
+		    char loss_code[LOSS_CODE_BUF])
 {
 	struct token_rec t;
 	int rc;
@@ -283,6 +289,9 @@ int token_pin_event(struct ca *ca, const struct actor *a, const char *serial, in
 		rc = record(ca, a, &t, "pin", NULL, NULL, NULL,
 			    changed ? "default PIN changed by the holder"
 				    : "PIN reset to a new default PIN");
+	/* the reset's envelope replaces the first one, code and all */
+	if (rc == FINCA_OK && !changed)
+		rc = loss_code_new(ca, t.serial, loss_code);
 	return finish(ca, &t, rc);
 }
 

@@ -21,6 +21,21 @@ int pin_random(char *out);
 /* A random SO PIN (out: 17 bytes). */
 int pin_random_so(char *out);
 
+/* --- the loss-report code of the PIN envelope (loss_code.c, art. 25) --- */
+#define LOSS_CODE_LEN 12          /* characters, 60 bits */
+#define LOSS_CODE_BUF 15          /* printed: XXXX-XXXX-XXXX and NUL */
+/* A new random code for token, stored as its argon2id encoding (replacing
+ * the token's older code) in the caller's transaction; out gets it as
+ * printed in the envelope.  Shown once: finca cannot show it again. */
+int loss_code_new(struct ca *ca, const char *token, char out[LOSS_CODE_BUF]);
+/* The code as typed (any case, dashes and spaces ignored) into out, or
+ * FINCA_EINVAL naming the rule. */
+int loss_code_norm(const char *in, char out[LOSS_CODE_LEN + 1]);
+/* 1 when code (normalised) is the one hash was made from.  hash NULL:
+ * 0, after as long as a real check takes (no token in use must not show
+ * in the time of the answer). */
+int loss_code_match(const char *hash, const char *code);
+
 /* --- inventory (token.c) ---
  * Every operation takes its actor for the token's
  * events and the audit trail; who may act on which token is decided above,
@@ -35,8 +50,10 @@ struct token_info {               /* what the station read off the token */
 	const char *node;         /* where it is made; NULL: the province */
 };
 /* Records a freshly initialised token (new, in stock or returned) as
- * initialized with its sealed SO PIN and a default user PIN. */
-int token_register(struct ca *ca, const struct actor *a, const struct token_info *t, const char *so_pin);
+ * initialized with its sealed SO PIN and a default user PIN, and gives it
+ * a new loss-report code, written to loss_code for the envelope. */
+int token_register(struct ca *ca, const struct actor *a, const struct token_info *t,
+		   const char *so_pin, char loss_code[LOSS_CODE_BUF]);
 /* The SO PIN of serial, for a PIN reset (audited).  *out: cleanse, free. */
 int token_so_pin(struct ca *ca, const struct actor *a, const char *serial, char **out);
 
@@ -65,8 +82,10 @@ int token_move(struct ca *ca, const struct actor *a, const char *serial, const c
 int token_handover(struct ca *ca, const struct actor *a, const char *serial, const char *party,
 		   const char *note);
 /* The holder changed the default PIN (changed 1), or a PIN reset set a new
- * default one (changed 0). */
-int token_pin_event(struct ca *ca, const struct actor *a, const char *serial, int changed);
+ * default one (changed 0): a new envelope, with a new loss-report code
+ * written to loss_code (the old one stops working). */
+int token_pin_event(struct ca *ca, const struct actor *a, const char *serial, int changed,
+		    char loss_code[LOSS_CODE_BUF]);
 
 /* A token record with its events, for the CLI and the API (caller
  * decrefs). */

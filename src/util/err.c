@@ -82,7 +82,7 @@ const char *err_name(int rc)
 	case FINCA_EAUTH: return "auth";
 	case FINCA_EINTEGRITY: return "integrity";
 	case FINCA_ECONFIG: return "config";
-	case FINCA_ELIMIT: return "throttled";
+	case FINCA_ELIMIT: return "too_many";
 	}
 	return "error";
 }

@@ -19,7 +19,7 @@ enum finca_rc {
 	FINCA_EAUTH = -9,      /* wrong passphrase, key locked */
 	FINCA_EINTEGRITY = -10, /* audit chain or stored data tampered with */
 	FINCA_ECONFIG = -11,   /* configuration file is invalid */
-	FINCA_ELIMIT = -12,    /* too many attempts: wait (login throttling) */
+	FINCA_ELIMIT = -12,    /* too many tries: wait (login throttling, rate limits) */
 };
 
 /* Records a printf-style message and returns rc, so "return err_set(...)"

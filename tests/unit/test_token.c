@@ -1,5 +1,6 @@
-/* The token state table cell by cell, the PIN policy of art. 23, and the
- * SM2 digest handed to vendor tokens (checked against libcrypto's SM2). */
+/* The token state table cell by cell, the PIN policy of art. 23, the
+ * loss-report code as typed back (art. 25), and the SM2 digest handed to
+ * vendor tokens (checked against libcrypto's SM2). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,6 +76,32 @@ static void pins(void **state)
 /* A vendor token signs e = SM3(Z || M) raw; libcrypto's SM2 signing of a
  * given digest does the same, so its signature over our e must verify as an
  * SM2-with-SM3 signature over M with the default ID. */
+static void loss_codes(void **state)
+{
+	/* the argon2id of "NOT-A-CODE" with loss_code.c's parameters */
+	static const char h[] = "$argon2id$v=19$m=19456,t=2,p=1$ZmluY2EtbG9zcy1kdW1teQ$"
+				"ziexVKlXChD/SPHaXt/23IfW7ELAo2jZ6v6o4rkyQcE";
+	static const char *const bad[] = {
+		"", "7KQM-2X9P-HT4", "7KQM-2X9P-HT4CX", "7KQM-2X9P-HT4O" /* O */,
+		"7KQM-2X9P-HT41" /* 1 */, "7KQM-2X9P-HT4I", "7KQM_2X9P_HT4C", "7KQM-2X9P-HT4Ç",
+	};
+	char out[LOSS_CODE_LEN + 1];
+
+	(void)state;
+	assert_int_equal(loss_code_norm("7kqm 2x9p-ht4c", out), FINCA_OK);
+	assert_string_equal(out, "7KQM2X9PHT4C");
+	assert_int_equal(loss_code_norm("7KQM2X9PHT4C", out), FINCA_OK);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (loss_code_norm(bad[i], out) != FINCA_EINVAL)
+			fail_msg("'%s' was taken for a loss-report code", bad[i]);
+	assert_non_null(strstr(err_msg(), "挂失码"));
+	assert_int_equal(loss_code_match(h, "NOT-A-CODE"), 1);
+	assert_int_equal(loss_code_match(h, "NOT-A-CODF"), 0);
+	/* no token: no match, whatever is given */
+	assert_int_equal(loss_code_match(NULL, "NOT-A-CODE"), 0);
+	assert_int_equal(loss_code_match(h, NULL), 0);
+}
+
 static void sm2_digest(void **state)
 {
 	static const unsigned char msg[] = "challenge-text";
@@ -100,6 +127,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(states),
 		cmocka_unit_test(pins),
+		cmocka_unit_test(loss_codes),
 		cmocka_unit_test(sm2_digest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
