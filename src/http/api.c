@@ -604,7 +604,8 @@ static enum MHD_Result crl_make(struct call *k)
 		return ret;
 	if ((rc = ca_crl(k->s->ca, delta, &der, &len, NULL)) != FINCA_OK)
 		return send_rc(k, rc);
-	ret = reply(k->c, k->r, 201, "application/pkix-crl", der, len);
+	ret = reply_file(k->c, k->r, 201, "application/pkix-crl", der, len,
+			 delta ? "issuing-delta.crl" : "issuing.crl");
 	free(der);
 	return ret;
 }

@@ -48,14 +48,16 @@ static enum MHD_Result result(struct call *k, int rc, int status, json_t **out)
 	return send_json(k, status, *out);
 }
 
+/* A file to save (Content-Disposition: attachment; filename, UTF-8), or
+ * the error.  Frees buf. */
 static enum MHD_Result binary(struct call *k, int rc, const char *type,
-			      unsigned char *buf, size_t len)
+			      unsigned char *buf, size_t len, const char *filename)
 {
 	enum MHD_Result ret;
 
 	if (rc != FINCA_OK)
 		return send_rc(k, rc);
-	ret = reply(k->c, k->r, 200, type, buf, len);
+	ret = reply_file(k->c, k->r, 200, type, buf, len, filename);
 	free(buf);
 	return ret;
 }
@@ -161,8 +163,10 @@ static enum MHD_Result one(struct call *k, struct actor *a, int batch, const cha
 		return result(k, batch ? ra_batch_show(ca, a, id, &out)
 				       : ra_request_show(ca, a, id, &out), 200, &out);
 	if (op && (!strcmp(op, "form.pdf") || !strcmp(op, "forms.pdf")) && !strcmp(m, "GET")) {
+		char fn[64];
+		snprintf(fn, sizeof fn, "%s%lld.pdf", batch ? "申请表-批次" : "申请表-申请", id);
 		rc = ra_forms(ca, a, batch ? 0 : id, batch ? id : 0, query(k, "form"), &buf, &len);
-		return binary(k, rc, "application/pdf", buf, len);
+		return binary(k, rc, "application/pdf", buf, len, fn);
 	}
 	if (batch && op && !strncmp(op, "attachments", 11)) {
 		const char *data = jstr(k->body, "data"), *name = jstr(k->body, "name");
@@ -170,7 +174,8 @@ static enum MHD_Result one(struct call *k, struct actor *a, int batch, const cha
 		enum MHD_Result ret;
 		if (op[11] == '/' && !strcmp(m, "GET")) {
 			rc = ra_attachment(ca, a, id, atoll(op + 12), &fname, &mime, &buf, &len);
-			ret = binary(k, rc, mime ? mime : "", buf, len);
+			ret = binary(k, rc, mime ? mime : "", buf, len,
+				     fname ? fname : "attachment");
 			free(fname);
 			free(mime);
 			return ret;
@@ -246,7 +251,7 @@ enum MHD_Result api_ra(struct call *k, const char *p)
 		size_t len = 0;
 		rc = ra_template(&buf, &len);
 		return binary(k, rc, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-			      buf, len);
+			      buf, len, "统一电子表格.xlsx");
 	}
 	if (!strcmp(p, "emergency-freeze") && !strcmp(m, "POST")) {
 		const char *serial = jstr(k->body, "serial");
