@@ -389,8 +389,9 @@ static int tls_material(struct srv *s, const char *listen, struct tls_pem *t)
 	return FINCA_OK;
 }
 
-/* MHD's error log, to stderr; the connections it refuses for a limit
- * (one line each: a flood under attack) are counted for /metrics instead. */
+/* MHD's error log, to stderr, but for two lines it writes per connection
+ * (a flood under attack): a connection refused for a limit (counted for
+ * /metrics instead) and a client gone mid-request. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct srv *s = cls;
@@ -399,6 +400,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 		atomic_fetch_add(&s->refused, 1);
 		return;
 	}
+	/* a client gone mid-request: what the deadline does to a trickler,
+	 * or a broken link; nothing for the operator to do */
+	if (strstr(fmt, "closed by remote side") || strstr(fmt, "Connection socket is closed"))
+		return;
 	fputs("finca: http: ", stderr);
 	vfprintf(stderr, fmt, ap);
 }
