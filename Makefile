@@ -107,6 +107,7 @@ bench: deps build/finca build/bench/import build/bench/list
 	@./bench/crl
 	@./bench/ocsp
 	@./bench/auth
+	@./bench/slowloris
 	@./build/bench/import
 	@./build/bench/list
 

@@ -237,6 +237,24 @@ static int set_server(struct load *l, const char *name, const char *v)
 	} else if (!strcmp(name, "idle_timeout")) {
 		if (parse_int(v, 1, 3600, &c->idle_timeout))
 			goto badnum;
+	} else if (!strcmp(name, "request_timeout")) {
+		if (parse_int(v, 0, 3600, &c->request_timeout))
+			goto badnum;
+	} else if (!strcmp(name, "body_min_rate")) {
+		if (parse_int(v, 0, 1 << 30, &c->body_min_rate))
+			goto badnum;
+	} else if (!strcmp(name, "max_connections")) {
+		if (parse_int(v, 1, 1000000, &c->max_connections))
+			goto badnum;
+	} else if (!strcmp(name, "per_ip_connections")) {
+		if (parse_int(v, 0, 1000000, &c->per_ip_connections))
+			goto badnum;
+	} else if (!strcmp(name, "tls_priority")) {
+		/* checked by GnuTLS when the HTTPS listener starts */
+		if (!*v)
+			return fail(l, "[server] tls_priority: empty (omit it for the default)");
+		free(c->tls_priority);
+		c->tls_priority = xstrdup(v);
 	} else if (!strcmp(name, "log")) {
 		if (strcmp(v, "stderr") && strcmp(v, "syslog") && strcmp(v, "none"))
 			return fail(l, "[server] log: '%s' is not stderr, syslog or none", v);
@@ -618,6 +636,11 @@ int config_load(const char *path, struct config **out)
 	c->idle_timeout = 10;
 	c->session_ttl = 8 * 3600;
 	c->session_idle = 30 * 60;
+	c->request_timeout = 20;
+	c->body_min_rate = 8192;
+	c->max_connections = 2000;
+	c->per_ip_connections = 128;
+	c->tls_priority = xstrdup(CONFIG_TLS_PRIORITY);
 	c->log = xstrdup("stderr");
 	c->console_agent = xstrdup("http://127.0.0.1:8765");
 	c->resident_id_oid = xstrdup("1.2.156.10260.4.1.1");
@@ -693,6 +716,7 @@ void config_free(struct config *c)
 	free(c->unit_code_oid);
 	free(c->listen);
 	free(c->tls_listen);
+	free(c->tls_priority);
 	free(c->log);
 	free(c->console_agent);
 	free(c->token_module);
@@ -754,12 +778,27 @@ static const char default_text[] =
 "listen = 127.0.0.1:8080\n"
 "tls_listen = 127.0.0.1:8443\n"
 "# Worker threads (0: one per core), largest request body in bytes, seconds\n"
-"# a silent or trickling connection is kept, where request lines go\n"
-"# (stderr, syslog or none).\n"
+"# a silent connection is kept, where request lines go (stderr, syslog or\n"
+"# none).\n"
 "threads = 0\n"
 "body_max = 25165824\n"
 "idle_timeout = 10\n"
 "log = stderr\n"
+"# Abusive clients (slowloris: a byte every few seconds keeps a connection\n"
+"# that idle_timeout never closes).  A request (line, headers and body) must\n"
+"# arrive whole within request_timeout seconds of the connection's start or\n"
+"# of the previous answer (0: no deadline); each body_min_rate bytes of a\n"
+"# body add a second (large uploads on slow links; 0: none).  Connections\n"
+"# per listener, and per client address and listener (0: no limit; raise it\n"
+"# when a proxy or a NAT puts many clients behind one address).\n"
+"request_timeout = 20\n"
+"body_min_rate = 8192\n"
+"max_connections = 2000\n"
+"per_ip_connections = 128\n"
+"# The HTTPS listener's GnuTLS priority string; the default (below) allows\n"
+"# TLS 1.3, and TLS 1.2 with ECDHE and AEAD suites only.  To see what a\n"
+"# string allows: gnutls-cli --list --priority 'STRING'.\n"
+"# tls_priority = " CONFIG_TLS_PRIORITY "\n"
 "\n"
 "[console]\n"
 "# The web console at https://TLS_LISTEN/ui/.  agent: the origin of the\n"

@@ -165,7 +165,7 @@ int allow(struct call *k, const char *right, enum MHD_Result *ret)
 /* --- handlers --- */
 
 /* The caller's source address, as throttling counts it. */
-static void source_of(struct call *k, char out[THROTTLE_SOURCE_LEN])
+void call_source(struct call *k, char out[THROTTLE_SOURCE_LEN])
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(k->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -173,17 +173,14 @@ static void source_of(struct call *k, char out[THROTTLE_SOURCE_LEN])
 	throttle_source(ci ? ci->client_addr : NULL, out);
 }
 
-/* 429 with Retry-After: msg names the rule (the lock's message, after the
- * failure's own when this failure started the lock). */
-static enum MHD_Result send_throttled(struct call *k, const struct throttle_lock *lk,
-				      const char *msg, const char *field)
+enum MHD_Result send_too_many(struct call *k, int64_t retry, const char *msg,
+			      const char *field)
 {
 	json_t *e = json_pack("{s:s, s:s, s:I}", "code", err_name(FINCA_ELIMIT), "message", msg,
-			      "retry_after", (json_int_t)lk->retry);
+			      "retry_after", (json_int_t)retry);
 	json_t *j = json_pack("{s:o}", "error", e);
 	char *body, ra[24];
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
 	if (field)
 		json_object_set_new(e, "field", json_string(field));
@@ -196,13 +193,10 @@ static enum MHD_Result send_throttled(struct call *k, const struct throttle_lock
 		free(body);
 		return MHD_NO;
 	}
-	snprintf(ra, sizeof ra, "%lld", (long long)lk->retry);
+	snprintf(ra, sizeof ra, "%lld", (long long)retry);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
-	ret = MHD_queue_response(k->c, 429, resp);
-	MHD_destroy_response(resp);
-	k->r->status = 429;
-	return ret;
+	return queue(k->c, k->r, 429, resp);
 }
 
 static enum MHD_Result login_challenge(struct call *k, struct api *a)
@@ -213,7 +207,7 @@ static enum MHD_Result login_challenge(struct call *k, struct api *a)
 
 	/* anyone may ask: a quota per address keeps a flood from pushing out
 	 * other clients' challenges */
-	source_of(k, addr);
+	call_source(k, addr);
 	if ((rc = challenge_issue(a->login_ch, addr, k->s->ca->cfg->auth_challenges, ch,
 				  &exp)) != FINCA_OK)
 		return send_rc(k, rc);
@@ -258,7 +252,7 @@ static enum MHD_Result login(struct call *k, struct api *a)
 	memset(&h, 0, sizeof h);
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
-	source_of(k, addr);
+	call_source(k, addr);
 	if (cert || challenge || sig) {
 		/* signed challenge: SM2 holders, whose browsers cannot do TLS
 		 * with SM2 certificates */
@@ -289,7 +283,7 @@ static enum MHD_Result login(struct call *k, struct api *a)
 	if (throttle_check(a->throttle, ca->cfg, addr, rc == FINCA_OK ? k->acct.name : NULL,
 			   &lk) != FINCA_OK) {
 		holder_clear(&h);
-		return send_throttled(k, &lk, lk.msg, NULL);
+		return send_too_many(k, lk.retry, lk.msg, NULL);
 	}
 	if (rc == FINCA_OK && role_needs_password(k->acct.role))
 		pw_bad = (rc = account_check_password(&k->acct, pw)) != FINCA_OK;
@@ -319,7 +313,7 @@ static enum MHD_Result login(struct call *k, struct api *a)
 	holder_clear(&h);
 	if (locked) {
 		snprintf(m + strlen(m), sizeof m - strlen(m), "; %s", lk.msg);
-		return send_throttled(k, &lk, m, pw_bad ? "password" : NULL);
+		return send_too_many(k, lk.retry, m, pw_bad ? "password" : NULL);
 	}
 	if (rc != FINCA_OK)
 		return send_err(k, rc == FINCA_EAUTH ? 401 : 400, err_name(rc),
@@ -620,7 +614,8 @@ static enum MHD_Result crl_make(struct call *k)
 		return ret;
 	if ((rc = ca_crl(k->s->ca, &k->who, delta, &der, &len, NULL)) != FINCA_OK)
 		return send_rc(k, rc);
-	ret = reply(k->c, k->r, 201, "application/pkix-crl", der, len);
+	ret = reply_file(k->c, k->r, 201, "application/pkix-crl", der, len,
+			 delta ? "issuing-delta.crl" : "issuing.crl");
 	free(der);
 	return ret;
 }

@@ -24,6 +24,12 @@ struct call {
 enum MHD_Result send_json(struct call *k, int status, json_t *j);
 enum MHD_Result send_err(struct call *k, int status, const char *code,
 			 const char *field, const char *msg);
+/* 429 Too Many Requests with Retry-After (seconds) and the message naming
+ * the rule (field: the input at fault, or NULL). */
+enum MHD_Result send_too_many(struct call *k, int64_t retry, const char *msg,
+			      const char *field);
+/* The caller's source address, as rate limits count it (IPv6 by /64). */
+void call_source(struct call *k, char out[THROTTLE_SOURCE_LEN]);
 /* Maps a core error to an HTTP status and answers with its message. */
 enum MHD_Result send_rc(struct call *k, int rc);
 /* 1 when the body fits the fields; otherwise sends 400 naming the field. */

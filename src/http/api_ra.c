@@ -18,11 +18,9 @@
 #include "util/err.h"
 #include "util/util.h"
 
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 static int page_of(struct call *k, struct page *p, enum MHD_Result *ret)
 {
@@ -51,14 +49,16 @@ static enum MHD_Result result(struct call *k, int rc, int status, json_t **out)
 	return send_json(k, status, *out);
 }
 
+/* A file to save (Content-Disposition: attachment; filename, UTF-8), or
+ * the error.  Frees buf. */
 static enum MHD_Result binary(struct call *k, int rc, const char *type,
-			      unsigned char *buf, size_t len)
+			      unsigned char *buf, size_t len, const char *filename)
 {
 	enum MHD_Result ret;
 
 	if (rc != FINCA_OK)
 		return send_rc(k, rc);
-	ret = reply(k->c, k->r, 200, type, buf, len);
+	ret = reply_file(k->c, k->r, 200, type, buf, len, filename);
 	free(buf);
 	return ret;
 }
@@ -164,8 +164,10 @@ static enum MHD_Result one(struct call *k, struct actor *a, int batch, const cha
 		return result(k, batch ? ra_batch_show(ca, a, id, &out)
 				       : ra_request_show(ca, a, id, &out), 200, &out);
 	if (op && (!strcmp(op, "form.pdf") || !strcmp(op, "forms.pdf")) && !strcmp(m, "GET")) {
+		char fn[64];
+		snprintf(fn, sizeof fn, "%s%lld.pdf", batch ? "申请表-批次" : "申请表-申请", id);
 		rc = ra_forms(ca, a, batch ? 0 : id, batch ? id : 0, query(k, "form"), &buf, &len);
-		return binary(k, rc, "application/pdf", buf, len);
+		return binary(k, rc, "application/pdf", buf, len, fn);
 	}
 	if (batch && op && !strncmp(op, "attachments", 11)) {
 		const char *data = jstr(k->body, "data"), *name = jstr(k->body, "name");
@@ -173,7 +175,8 @@ static enum MHD_Result one(struct call *k, struct actor *a, int batch, const cha
 		enum MHD_Result ret;
 		if (op[11] == '/' && !strcmp(m, "GET")) {
 			rc = ra_attachment(ca, a, id, atoll(op + 12), &fname, &mime, &buf, &len);
-			ret = binary(k, rc, mime ? mime : "", buf, len);
+			ret = binary(k, rc, mime ? mime : "", buf, len,
+				     fname ? fname : "attachment");
 			free(fname);
 			free(mime);
 			return ret;
@@ -249,7 +252,7 @@ enum MHD_Result api_ra(struct call *k, const char *p)
 		size_t len = 0;
 		rc = ra_template(&buf, &len);
 		return binary(k, rc, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-			      buf, len);
+			      buf, len, "统一电子表格.xlsx");
 	}
 	if (!strcmp(p, "emergency-freeze") && !strcmp(m, "POST")) {
 		const char *serial = jstr(k->body, "serial");
@@ -273,43 +276,6 @@ enum MHD_Result api_ra(struct call *k, const char *p)
 	return MHD_NO;
 }
 
-/* The caller's address, numeric, into out ("" when unknown). */
-static void client_addr(struct call *k, char *out, size_t n)
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(k->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-
-	out[0] = '\0';
-	if (!sa || getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-			       : sizeof(struct sockaddr_in), out, (socklen_t)n, NULL, 0,
-			       NI_NUMERICHOST) != 0)
-		out[0] = '\0';
-}
-
-/* 429 with Retry-After (reply() takes no other header). */
-static enum MHD_Result too_many(struct call *k, int wait)
-{
-	json_t *e = json_pack("{s:{s:s, s:s, s:i}}", "error", "code", err_name(FINCA_ELIMIT),
-			      "message", err_msg(), "retry_after", wait);
-	char *body = json_dumps(e, JSON_COMPACT), secs[16];
-	struct MHD_Response *resp = NULL;
-	enum MHD_Result ret = MHD_NO;
-
-	json_decref(e);
-	snprintf(secs, sizeof secs, "%d", wait);
-	if (body && (resp = MHD_create_response_from_buffer(strlen(body), body,
-							    MHD_RESPMEM_MUST_COPY))) {
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
-		ret = MHD_queue_response(k->c, 429, resp);
-		MHD_destroy_response(resp);
-		k->r->status = 429;
-	}
-	free(body);
-	return ret;
-}
-
 /* 挂失: a holder who lost the USBKey, and so cannot log in, freezes its
  * certificate with the loss-report code of the PIN envelope (ra/loss.c
  * decides everything). */
@@ -317,15 +283,15 @@ enum MHD_Result api_ra_claim(struct call *k)
 {
 	struct loss_report lr = { jstr(k->body, "serial"), jstr(k->body, "id_number"),
 				  jstr(k->body, "loss_code"), NULL, jstr(k->body, "note") };
-	char addr[64];
+	char addr[THROTTLE_SOURCE_LEN];
 	json_t *out = NULL;
 	int rc, wait = 0;
 
-	client_addr(k, addr, sizeof addr);
+	call_source(k, addr);
 	lr.source = addr;
 	rc = ra_loss_report(k->s->ca, &lr, &out, &wait);
 	if (rc == FINCA_ELIMIT)
-		return too_many(k, wait);
+		return send_too_many(k, wait, err_msg(), NULL);
 	if (rc == FINCA_EAUTH)
 		return send_err(k, 403, "refused", "loss_code", err_msg());
 	return result(k, rc, 201, &out);

@@ -142,7 +142,6 @@ static enum MHD_Result answer(struct srv *s, struct MHD_Connection *c, struct re
 			      const char *etag)
 {
 	char csp[512];
-	enum MHD_Result ret;
 
 	if (!resp)
 		return MHD_NO;
@@ -154,15 +153,11 @@ static enum MHD_Result answer(struct srv *s, struct MHD_Connection *c, struct re
 		 "base-uri 'none'; form-action 'self'", s->ca->cfg->console_agent);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "Content-Security-Policy", csp);
 	if (etag && *etag)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-	ret = MHD_queue_response(c, (unsigned)status, resp);
-	MHD_destroy_response(resp);
-	r->status = status;
-	return ret;
+	return queue(c, r, status, resp); /* nosniff, HSTS */
 }
 
 static enum MHD_Result message(struct srv *s, struct MHD_Connection *c, struct req *r,

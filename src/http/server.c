@@ -1,6 +1,7 @@
 #include "http/server_int.h"
 #include "http/api.h"
 #include "http/console.h"
+#include "http/deadline.h"
 #include "crypto/key.h"
 #include "crypto/pem.h"
 #include "ra/ra.h"
@@ -9,13 +10,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <netdb.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -26,23 +30,6 @@ static uint64_t now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-enum MHD_Result reply(struct MHD_Connection *c, struct req *r, int status,
-		      const char *type, const void *body, size_t len)
-{
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-
-	resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	if (!resp)
-		return MHD_NO;
-	if (type)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ret = MHD_queue_response(c, (unsigned)status, resp);
-	MHD_destroy_response(resp);
-	r->status = status;
-	return ret;
 }
 
 static enum MHD_Result text(struct MHD_Connection *c, struct req *r, int status,
@@ -141,9 +128,9 @@ static enum MHD_Result handle_crl(struct srv *s, struct MHD_Connection *c,
 	pthread_mutex_lock(&s->crl_mu);
 	rc = refresh_crls(s);
 	if (rc == FINCA_OK)
-		ret = reply(c, r, 200, "application/pkix-crl",
-			    delta ? s->delta.der : s->crl.der,
-			    delta ? s->delta.len : s->crl.len);
+		ret = reply_file(c, r, 200, "application/pkix-crl",
+				 delta ? s->delta.der : s->crl.der,
+				 delta ? s->delta.len : s->crl.len, url + 5);
 	pthread_mutex_unlock(&s->crl_mu);
 	if (rc != FINCA_OK) {
 		fprintf(stderr, "finca: crl: %s\n", err_msg());
@@ -165,7 +152,7 @@ static enum MHD_Result handle_cacert(struct srv *s, struct MHD_Connection *c,
 	if (!x)
 		return text(c, r, 404, "no such CA certificate\n");
 	n = i2d_X509(x, &der);
-	ret = reply(c, r, 200, "application/pkix-cert", der, (size_t)n);
+	ret = reply_file(c, r, 200, "application/pkix-cert", der, (size_t)n, url + 4);
 	OPENSSL_free(der);
 	return ret;
 }
@@ -175,7 +162,7 @@ static enum MHD_Result handle_metrics(struct srv *s, struct MHD_Connection *c,
 {
 	const struct ocsp_stats *os = ocsp_stats(s->ocsp);
 	int64_t counts[4] = { 0 };
-	char extra[1024];
+	char extra[2048];
 	char *body;
 	enum MHD_Result ret;
 
@@ -191,12 +178,19 @@ static enum MHD_Result handle_metrics(struct srv *s, struct MHD_Connection *c,
 		 "finca_certificates{status=\"valid\"} %lld\n"
 		 "finca_certificates{status=\"frozen\"} %lld\n"
 		 "finca_certificates{status=\"revoked\"} %lld\n"
-		 "finca_certificates{status=\"expired\"} %lld\n",
+		 "finca_certificates{status=\"expired\"} %lld\n"
+		 "# HELP finca_http_connections_refused_total Connections closed at once: over max_connections or per_ip_connections.\n"
+		 "# TYPE finca_http_connections_refused_total counter\n"
+		 "finca_http_connections_refused_total %llu\n"
+		 "# HELP finca_http_deadline_closed_total Connections closed for not sending a whole request within request_timeout.\n"
+		 "# TYPE finca_http_deadline_closed_total counter\n"
+		 "finca_http_deadline_closed_total %llu\n",
 		 (unsigned long long)atomic_load(&os->hits),
 		 (unsigned long long)atomic_load(&os->misses),
 		 (unsigned long long)atomic_load(&os->errors),
 		 (long long)counts[0], (long long)counts[1], (long long)counts[2],
-		 (long long)counts[3]);
+		 (long long)counts[3], (unsigned long long)atomic_load(&s->refused),
+		 deadline_closed(s->deadline));
 	body = metrics_render(&s->metrics, extra);
 	ret = reply(c, r, 200, "text/plain; version=0.0.4", body, strlen(body));
 	free(body);
@@ -267,6 +261,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		return MHD_YES;
 	}
 	if (*data_size) {
+		deadline_body(s->deadline, c, *data_size);
 		if (r->len + *data_size > (size_t)s->body_max) {
 			r->too_big = 1; /* keep reading, answer 413 at the end */
 		} else if (!r->too_big) {
@@ -280,6 +275,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	}
 	{
 		enum MHD_Result ret;
+		deadline_hold(s->deadline, c); /* received whole: no deadline */
 		pthread_rwlock_rdlock(&s->cfg_lock);
 		ret = dispatch(s, c, r, url);
 		pthread_rwlock_unlock(&s->cfg_lock);
@@ -294,7 +290,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct req *r = *req_cls;
 	uint64_t us;
 
-	(void)c;
+	deadline_restart(s->deadline, c); /* the next request's clock */
 	if (!r)
 		return;
 	us = now_us() - r->start_us;
@@ -393,24 +389,50 @@ static int tls_material(struct srv *s, const char *listen, struct tls_pem *t)
 	return FINCA_OK;
 }
 
+/* MHD's error log, to stderr, but for two lines it writes per connection
+ * (a flood under attack): a connection refused for a limit (counted for
+ * /metrics instead) and a client gone mid-request. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct srv *s = cls;
+
+	if (strstr(fmt, "reached connection limit")) {
+		atomic_fetch_add(&s->refused, 1);
+		return;
+	}
+	/* a client gone mid-request: what the deadline does to a trickler,
+	 * or a broken link; nothing for the operator to do */
+	if (strstr(fmt, "closed by remote side") || strstr(fmt, "Connection socket is closed"))
+		return;
+	fputs("finca: http: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
 static struct MHD_Daemon *start(struct door *d, const char *listen, int threads,
 				const struct tls_pem *t)
 {
+	struct srv *s = d->s;
 	struct sockaddr_storage ss;
-	/* one option list for both listeners; HTTPS adds its three */
-	struct MHD_OptionItem o[16];
+	/* one option list for both listeners; HTTPS adds its four */
+	struct MHD_OptionItem o[20];
 	size_t n = 0;
 
 	if (parse_addr(listen, &ss) != FINCA_OK)
 		return NULL;
 #define OPT(opt, v, p) (o[n++] = (struct MHD_OptionItem){ (opt), (intptr_t)(v), (p) })
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s); /* first: MHD says so */
 	OPT(MHD_OPTION_SOCK_ADDR, 0, &ss);
 	OPT(MHD_OPTION_THREAD_POOL_SIZE, threads, NULL);
-	/* a client that sends nothing, or trickles, loses its connection
-	 * after this many idle seconds */
-	OPT(MHD_OPTION_CONNECTION_TIMEOUT, d->s->idle_timeout, NULL);
-	OPT(MHD_OPTION_CONNECTION_LIMIT, 4000, NULL);
-	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, 2000, NULL);
+	/* a client that sends nothing loses its connection after this many
+	 * idle seconds; one that trickles, at its deadline (deadline.c) */
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, s->idle_timeout, NULL);
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, s->deadline);
+	/* MHD closes a connection over either limit at once: one address
+	 * cannot take every slot */
+	OPT(MHD_OPTION_CONNECTION_LIMIT, s->max_connections, NULL);
+	if (s->per_ip_connections > 0)
+		OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_ip_connections, NULL);
+	/* request line and headers must fit (else 431 or 414) */
 	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, 65536, NULL);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, on_done, d);
 	if (t) {
@@ -419,6 +441,7 @@ static struct MHD_Daemon *start(struct door *d, const char *listen, int threads,
 		/* asks browsers and clients for a certificate; finca checks it
 		 * itself (chain and status) */
 		OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, t->trust);
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, s->ca->cfg->tls_priority);
 	}
 	OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
@@ -426,6 +449,51 @@ static struct MHD_Daemon *start(struct door *d, const char *listen, int threads,
 		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 			(t ? MHD_USE_TLS : 0) | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		0, NULL, NULL, on_request, d, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+}
+
+/* The GnuTLS priority string, checked before MHD gets it (MHD only says
+ * that the daemon did not start). */
+static int tls_priority_check(const char *prio)
+{
+	gnutls_priority_t p;
+	const char *at = NULL;
+
+	if (gnutls_priority_init(&p, prio, &at) != GNUTLS_E_SUCCESS)
+		return err_set(FINCA_ECONFIG, "[server] tls_priority: GnuTLS does not accept "
+			       "'%s' (at '%s'; gnutls-cli --list --priority STRING explains)",
+			       prio, at ? at : prio);
+	gnutls_priority_deinit(p);
+	return FINCA_OK;
+}
+
+/* One descriptor per connection.  systemd and most shells start daemons
+ * with a soft limit of 1024 open files: past it accept() fails and MHD
+ * stops accepting for everyone until a connection closes.  So the soft
+ * limit is raised to the hard one, and max_connections kept within it
+ * (a reserve for the store, logs and PKCS#11). */
+static void fd_budget(struct srv *s, int listeners)
+{
+	struct rlimit rl;
+	long long avail;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	avail = ((long long)rl.rlim_cur - 256) / listeners;
+	if (avail < 16)
+		avail = 16;
+	if (s->max_connections > avail) {
+		fprintf(stderr, "finca: [server] max_connections %d lowered to %lld: the open-file "
+			"limit is %llu (ulimit -n, systemd LimitNOFILE=)\n", s->max_connections,
+			avail, (unsigned long long)rl.rlim_cur);
+		s->max_connections = (int)avail;
+	}
 }
 
 /* --- expiry reminders: a pass every [notify] interval in a thread of its
@@ -572,6 +640,8 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	s.threads = threads = o->threads >= 0 ? o->threads : cfg->threads;
 	s.body_max = cfg->body_max;
 	s.idle_timeout = cfg->idle_timeout;
+	s.max_connections = cfg->max_connections;
+	s.per_ip_connections = cfg->per_ip_connections;
 	s.log = o->quiet || !strcmp(cfg->log, "none") ? LOG_TO_NONE :
 		!strcmp(cfg->log, "syslog") ? LOG_TO_SYSLOG : LOG_TO_STDERR;
 	if (s.log == LOG_TO_SYSLOG)
@@ -594,7 +664,10 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	fd_budget(&s, s.tls_listen ? 2 : 1);
 	if ((rc = ca_threaded(ca)) != FINCA_OK ||
+	    (s.tls_listen && (rc = tls_priority_check(cfg->tls_priority)) != FINCA_OK) ||
+	    (rc = deadline_new(cfg->request_timeout, cfg->body_min_rate, &s.deadline)) != FINCA_OK ||
 	    (rc = console_new(&s.console)) != FINCA_OK ||
 	    (rc = ocsp_responder_new(ca, 3600, &s.ocsp)) != FINCA_OK)
 		goto out;
@@ -656,6 +729,7 @@ out:
 		MHD_stop_daemon(plain);
 	if (tls)
 		MHD_stop_daemon(tls);
+	deadline_free(s.deadline); /* after the listeners: no connection left */
 	if (tp.key)
 		OPENSSL_cleanse(tp.key, strlen(tp.key));
 	free(tp.key);

@@ -13,6 +13,7 @@
 
 struct api;
 struct console;
+struct deadline;
 
 enum { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_NONE };
 
@@ -22,8 +23,11 @@ struct srv {
 	struct console *console;       /* owned (console.c) */
 	struct ocsp_responder *ocsp;   /* owned */
 	struct metrics metrics;
+	struct deadline *deadline;     /* owned (deadline.c), NULL: none */
+	atomic_ullong refused;         /* connections over a limit (MHD's log) */
 	const char *listen, *tls_listen; /* in force */
 	int threads, body_max, idle_timeout;
+	int max_connections, per_ip_connections;
 	int log;                       /* LOG_TO_* */
 	pthread_rwlock_t cfg_lock;     /* requests read; SIGHUP reload writes */
 	pthread_mutex_t crl_mu;        /* the published CRLs */
@@ -50,5 +54,20 @@ struct req {
 /* Queues a response with body (copied) and content type. */
 enum MHD_Result reply(struct MHD_Connection *c, struct req *r, int status,
 		      const char *type, const void *body, size_t len);
+/* reply() for a file to save, not to show: Content-Disposition: attachment
+ * with filename (UTF-8; RFC 6266). */
+enum MHD_Result reply_file(struct MHD_Connection *c, struct req *r, int status,
+			   const char *type, const void *body, size_t len,
+			   const char *filename);
+/* Queues resp (and destroys it) with the headers every answer carries:
+ * X-Content-Type-Options: nosniff, and Strict-Transport-Security over
+ * HTTPS.  NULL resp: MHD_NO.  (answer.c, with reply and reply_file) */
+enum MHD_Result queue(struct MHD_Connection *c, struct req *r, int status,
+		      struct MHD_Response *resp);
+
+/* The Content-Disposition value for a download named filename (UTF-8):
+ * attachment, an ASCII filename= and, when the name is not plain ASCII,
+ * filename*=UTF-8''%XX (RFC 6266 4.3, RFC 5987).  Caller frees. */
+char *answer_disposition(const char *filename);
 
 #endif

@@ -267,5 +267,23 @@ has "it is a PDF in Chinese" "个人数字证书申请表" "$(pdftotext batch.pd
 ok "the stamped scan is attached" A io1 batch attach $B --file batch.pdf
 fails "a text file is not a scan" "PDF, PNG or JPEG" A io1 batch attach $B --file people.csv
 has "the batch lists its attachment" "batch.pdf" "$(A ap1 batch show $B --json)"
+# downloads (issue 12, point 9): saved, not shown; a Chinese name in
+# filename* (RFC 6266), an ASCII stand-in in filename
+cp batch.pdf 盖章扫描件.pdf
+ok "a scan with a Chinese name is attached" A io1 batch attach $B --file 盖章扫描件.pdf
+aid=$(A io1 batch show $B --json | jq -r '.attachments[] | select(.name == "盖章扫描件.pdf") | .id')
+enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' 盖章扫描件.pdf)
+h=$($C --cert io1.crt --key io1.key -D - -o got.pdf $api/batches/$B/attachments/$aid | tr -d '\r')
+has "the attachment is a download named in UTF-8" \
+	"^Content-Disposition: attachment; filename=\"_+\.pdf\"; filename\*=UTF-8''$enc$" "$h"
+has "the attachment: nosniff" "^X-Content-Type-Options: nosniff" "$h"
+ok "the attachment comes back whole" cmp got.pdf 盖章扫描件.pdf
+h=$($C --cert io1.crt --key io1.key -D - -o /dev/null $api/batches/$B/forms.pdf | tr -d '\r')
+has "the batch's forms are a download" \
+	"^Content-Disposition: attachment; filename=\"[_0-9-]+\.pdf\"; filename\*=UTF-8''%E7%94%B3%E8%AF%B7%E8%A1%A8-%E6%89%B9%E6%AC%A1$B\.pdf$" "$h"
+has "the forms: nosniff" "^X-Content-Type-Options: nosniff" "$h"
+h=$($C --cert io1.crt --key io1.key -D - -o /dev/null $api/template.xlsx | tr -d '\r')
+has "the template is a download" "^Content-Disposition: attachment; filename=\"[_]+\.xlsx\"; filename\*=UTF-8''" "$h"
+has "the template: nosniff" "^X-Content-Type-Options: nosniff" "$h"
 has "refusals are audited" "auth.denied" "$("$FINCA" -d ca audit list)"
 ok "the audit chain verifies" finca -d ca audit verify
