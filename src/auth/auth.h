@@ -143,4 +143,48 @@ int session_check(struct ca *ca, const char *token, const unsigned char *peer,
 		  size_t peer_len, struct account_rec *out);
 void session_close(struct ca *ca, const char *token);
 
+/* --- the doors' way in (login.c) --- */
+
+/* The challenges, the verified-certificate cache and the throttle of one
+ * daemon. */
+struct auth;
+struct auth *auth_new(void);
+void auth_free(struct auth *au);
+
+/* A fresh challenge: for application system app (its /auth/challenge
+ * users), or when app is NULL for a login from source (an address). */
+int auth_challenge(struct auth *au, struct ca *ca, const char *app, const char *source,
+		   char *out, int64_t *expires);
+
+/* What a login presents (borrowed): the TLS client certificate (DER, or
+ * NULL), or a certificate with a signed challenge, and the password. */
+struct auth_login {
+	const unsigned char *peer;
+	size_t peer_len;
+	const char *certificate, *challenge, *signature, *password;
+	const char *source;       /* the caller's address (throttle_source) */
+};
+struct auth_session {
+	struct account_rec acct;  /* who logged in */
+	char token[TOKEN_LEN + 1];
+	int64_t expires;
+	int64_t retry;            /* FINCA_ELIMIT: seconds to wait */
+	const char *field;        /* the input at fault, or NULL */
+};
+/* Logs in: FINCA_OK with a session; FINCA_EINVAL (out->field), FINCA_EAUTH
+ * naming why, or FINCA_ELIMIT while throttled (out->retry).  Every attempt
+ * is audited; failures count towards the throttle. */
+int auth_login(struct auth *au, struct ca *ca, const struct auth_login *q,
+	       struct auth_session *out);
+/* The account of an API call: the session bearer (when not NULL) on a
+ * connection with TLS client certificate peer, or that certificate alone
+ * for roles without a password. */
+int auth_identify(struct auth *au, struct ca *ca, const char *bearer,
+		  const unsigned char *peer, size_t peer_len, struct account_rec *out);
+/* An application system's question: is this the holder's signature over
+ * our challenge, and is the certificate valid now?  *default_pin: its
+ * USBKey still has the envelope PIN (art. 23). */
+int auth_app_verify(struct auth *au, struct ca *ca, const char *cert, const char *challenge,
+		    const char *sig, struct holder *out, int *default_pin);
+
 #endif

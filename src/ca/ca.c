@@ -333,14 +333,14 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 	}
 	for (const char *c = o->name; *c; c++)
 		if (strchr(",/\\=+", *c)) {
-			rc = err_set(FINCA_EINVAL, "--name '%s': may not contain , / \\ = +",
+			rc = err_set(FINCA_EINVAL, "CA name '%s': may not contain , / \\ = +",
 				     o->name);
 			goto out;
 		}
 	/* everything that can fail is made in memory first */
 	if (o->pkcs11_module) {
 		if (o->external_root) {
-			rc = err_set(FINCA_EINVAL, "--external-root with an HSM is not supported yet");
+			rc = err_set(FINCA_EINVAL, "an external root with the CA keys in an HSM is not supported yet");
 			goto out;
 		}
 		if ((rc = keystore_open_pkcs11(o->pkcs11_module, o->pkcs11_token, &hsm)) ||

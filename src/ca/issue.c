@@ -97,7 +97,7 @@ static int prepare(struct batch *b, size_t i)
 		subject = csr.subject;
 		csr.subject = NULL;
 	} else {
-		rc = err_set(FINCA_EINVAL, "no subject: give --subject or a CSR with one");
+		rc = err_set(FINCA_EINVAL, "subject: missing (neither the request nor its CSR gives one)");
 		goto out;
 	}
 	if (rq->id_number &&

@@ -19,19 +19,14 @@
 #include <string.h>
 
 struct api {
-	struct challenges *login_ch, *app_ch; /* owned */
-	struct certcache *certs;              /* owned */
-	struct throttle *throttle;            /* owned */
+	struct auth *auth;    /* owned */
 };
 
 struct api *api_new(void)
 {
 	struct api *a = xcalloc(1, sizeof *a);
 
-	a->login_ch = challenges_new(CHALLENGE_MAX);
-	a->app_ch = challenges_new(CHALLENGE_MAX);
-	a->certs = certcache_new();
-	a->throttle = throttle_new();
+	a->auth = auth_new();
 	return a;
 }
 
@@ -39,10 +34,7 @@ void api_free(struct api *a)
 {
 	if (!a)
 		return;
-	challenges_free(a->login_ch);
-	challenges_free(a->app_ch);
-	certcache_free(a->certs);
-	throttle_free(a->throttle);
+	auth_free(a->auth);
 	free(a);
 }
 
@@ -111,53 +103,26 @@ static const unsigned char *peer_cert(struct MHD_Connection *c, size_t *len)
 	return certs[0].data;
 }
 
-/* Fills k->acct from a session token or, for roles without a password, the
- * TLS client certificate alone. */
+/* Fills k->acct: auth/login.c decides. */
 static int identify(struct call *k, struct api *a)
 {
-	const char *auth = MHD_lookup_connection_value(k->c, MHD_HEADER_KIND,
-						       MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *h = MHD_lookup_connection_value(k->c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
 
-	/* the session's account, certificate and TLS binding are checked
-	 * on every call (session.c) */
-	if (auth && !strncmp(auth, "Bearer ", 7))
-		return session_check(k->s->ca, auth + 7, k->peer, k->peer_len, &k->acct);
-	if (k->peer) {
-		int rc = account_for_der(k->s->ca, a->certs, k->peer, k->peer_len, &k->acct);
-		if (rc != FINCA_OK)
-			return rc;
-		if (role_needs_password(k->acct.role)) {
-			account_rec_clear(&k->acct);
-			return err_set(FINCA_EAUTH,
-				       "role needs a password: POST /api/v1/login first");
-		}
-		return FINCA_OK;
-	}
-	return err_set(FINCA_EAUTH, "not logged in: present a client certificate or a session token");
+	return auth_identify(a->auth, k->s->ca, h && !strncmp(h, "Bearer ", 7) ? h + 7 : NULL,
+			     k->peer, k->peer_len, &k->acct);
 }
 
 /* 1 when allowed (the one rights table: src/ra/actor.c); otherwise sends
  * 403, audits the attempt, returns 0. */
 int allow(struct call *k, const char *right, enum MHD_Result *ret)
 {
-	struct ca *ca = k->s->ca;
-	struct actor a;
-	json_t *d;
-	char obj[96];
-
-	actor_from_account(&k->acct, &a);
-	if (actor_has(&a, right))
+	if (actor_has(&k->who, right))
 		return 1;
-	d = json_pack("{s:s, s:s, s:s, s:s}", "right", right, "role", k->acct.role,
-		      "method", k->r->method, "path", k->r->path);
-	snprintf(obj, sizeof obj, "account:%s", k->acct.name);
-	if (store_begin(ca_store(ca)) == FINCA_OK) {
-		if (ca_audit(ca, k->acct.name, "auth.denied", obj, d) == FINCA_OK)
-			store_commit(ca_store(ca));
-		else
-			store_rollback(ca_store(ca));
-	}
-	json_decref(d);
+	err_set(FINCA_EAUTH, "%s (%s %s): your role may not do this", right, k->who.role,
+		k->who.name);
+	ca_deny(k->s->ca, &k->who, json_pack("{s:s, s:s, s:s}", "right", right,
+					     "method", k->r->method, "path", k->r->path));
 	*ret = send_err(k, 403, "forbidden", NULL, "your role may not do this");
 	return 0;
 }
@@ -199,130 +164,52 @@ enum MHD_Result send_too_many(struct call *k, int64_t retry, const char *msg,
 	return queue(k->c, k->r, 429, resp);
 }
 
-static enum MHD_Result login_challenge(struct call *k, struct api *a)
+/* A challenge for a login (from anyone: a quota per address) or, for an
+ * application system, for its users' authentication. */
+static enum MHD_Result challenge(struct call *k, struct api *a, const char *app)
 {
 	char ch[CHALLENGE_LEN + 1], t[32], addr[THROTTLE_SOURCE_LEN];
 	int64_t exp;
 	int rc;
 
-	/* anyone may ask: a quota per address keeps a flood from pushing out
-	 * other clients' challenges */
 	call_source(k, addr);
-	if ((rc = challenge_issue(a->login_ch, addr, k->s->ca->cfg->auth_challenges, ch,
-				  &exp)) != FINCA_OK)
+	if ((rc = auth_challenge(a->auth, k->s->ca, app, addr, ch, &exp)) != FINCA_OK)
 		return send_rc(k, rc);
 	time_format(exp, t, sizeof t);
 	return send_json(k, 200, json_pack("{s:s, s:s}", "challenge", ch, "expires_at", t));
 }
 
-static int audit_login(struct ca *ca, const char *who, const char *action, json_t *d)
-{
-	char obj[96];
-	int rc;
-
-	snprintf(obj, sizeof obj, "account:%s", who);
-	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
-		return rc;
-	if ((rc = ca_audit(ca, who, action, obj, d)) != FINCA_OK) {
-		store_rollback(ca_store(ca));
-		return rc;
-	}
-	return store_commit(ca_store(ca));
-}
-
 static enum MHD_Result login(struct call *k, struct api *a)
 {
-	const char *cert = NULL, *challenge = NULL, *sig = NULL, *pw = NULL;
+	struct auth_login q = { .peer = k->peer, .peer_len = k->peer_len };
 	const struct field f[] = {
-		{ "certificate", F_STR, 0, &cert },
-		{ "challenge", F_STR, 0, &challenge },
-		{ "signature", F_STR, 0, &sig },
-		{ "password", F_STR, 0, &pw },
+		{ "certificate", F_STR, 0, &q.certificate },
+		{ "challenge", F_STR, 0, &q.challenge },
+		{ "signature", F_STR, 0, &q.signature },
+		{ "password", F_STR, 0, &q.password },
 	};
-	struct ca *ca = k->s->ca;
-	struct holder h;
-	struct throttle_lock lk;
-	char token[TOKEN_LEN + 1], t[32], addr[THROTTLE_SOURCE_LEN], m[600];
-	int64_t expires = 0;
-	const char *how;
+	struct auth_session ses;
+	char t[32], addr[THROTTLE_SOURCE_LEN];
 	enum MHD_Result ret;
-	json_t *d;
-	int rc, pw_bad = 0, locked = 0;
+	int rc;
 
-	memset(&h, 0, sizeof h);
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
 	call_source(k, addr);
-	if (cert || challenge || sig) {
-		/* signed challenge: SM2 holders, whose browsers cannot do TLS
-		 * with SM2 certificates */
-		if (!cert || !challenge || !sig)
-			return send_err(k, 400, "invalid", !cert ? "certificate" :
-					!challenge ? "challenge" : "signature",
-					"certificate, challenge and signature go together");
-		how = "challenge";
-		rc = holder_verify(ca, a->login_ch, a->certs, cert, challenge, sig, &h);
-		if (rc == FINCA_OK) {
-			rc = store_account_by_cert(ca_store(ca), h.c.serial, &k->acct);
-			if (rc == FINCA_ENOTFOUND)
-				rc = err_set(FINCA_EAUTH, "certificate %s belongs to no account",
-					     h.c.serial);
-			else if (rc == FINCA_OK && k->acct.disabled)
-				rc = err_set(FINCA_EAUTH, "account %s is disabled", k->acct.name);
-		}
-	} else if (k->peer) {
-		how = "tls";
-		rc = account_for_der(ca, a->certs, k->peer, k->peer_len, &k->acct);
-	} else {
-		return send_err(k, 401, "auth", NULL,
-				"present a client certificate, or a certificate with a signed challenge");
-	}
-	/* locked: refused before the password (the right one too), neither
-	 * counted nor audited one by one (the lock was, when it began), so
-	 * hammering a lock neither lengthens it nor floods the audit trail */
-	if (throttle_check(a->throttle, ca->cfg, addr, rc == FINCA_OK ? k->acct.name : NULL,
-			   &lk) != FINCA_OK) {
-		holder_clear(&h);
-		return send_too_many(k, lk.retry, lk.msg, NULL);
-	}
-	if (rc == FINCA_OK && role_needs_password(k->acct.role))
-		pw_bad = (rc = account_check_password(&k->acct, pw)) != FINCA_OK;
-	if (rc == FINCA_OK)
-		rc = session_open(ca, &k->acct, k->peer, k->peer_len, token, &expires);
-	/* k->acct is known only once its key was proved (TLS handshake,
-	 * signed challenge): only then does the account's count go up */
-	if (rc == FINCA_OK)
-		throttle_ok(a->throttle, k->acct.name);
-	else if (rc == FINCA_EAUTH)
-		locked = throttle_fail(a->throttle, ca->cfg, addr,
-				       k->acct.id ? k->acct.name : NULL, &lk);
-	snprintf(m, sizeof m, "%s", rc == FINCA_OK ? "ok" : err_msg());
-	d = json_pack("{s:s, s:s, s:s}", "method", how, "result", m, "address", addr);
-	audit_login(ca, k->acct.name[0] ? k->acct.name : "?",
-		    rc == FINCA_OK ? "auth.login" : "auth.login.denied", d);
-	json_decref(d);
-	if (locked) {
-		d = json_pack("{s:s, s:s, s:i, s:I, s:i, s:I}", "rule", lk.msg, "address", addr,
-			      "address_failures", lk.address_failures,
-			      "address_lock", (json_int_t)lk.address_lock,
-			      "account_failures", lk.account_failures,
-			      "account_lock", (json_int_t)lk.account_lock);
-		audit_login(ca, k->acct.name[0] ? k->acct.name : "?", "auth.throttled", d);
-		json_decref(d);
-	}
-	holder_clear(&h);
-	if (locked) {
-		snprintf(m + strlen(m), sizeof m - strlen(m), "; %s", lk.msg);
-		return send_too_many(k, lk.retry, m, pw_bad ? "password" : NULL);
-	}
+	q.source = addr;
+	if ((rc = auth_login(a->auth, k->s->ca, &q, &ses)) == FINCA_ELIMIT)
+		return send_too_many(k, ses.retry, err_msg(), ses.field);
 	if (rc != FINCA_OK)
-		return send_err(k, rc == FINCA_EAUTH ? 401 : 400, err_name(rc),
-				pw_bad ? "password" : NULL, m);
-	snprintf(k->r->account, sizeof k->r->account, "%s", k->acct.name);
-	time_format(expires, t, sizeof t);
-	return send_json(k, 200, json_pack("{s:s, s:s, s:s, s:s}", "token", token,
-					   "account", k->acct.name, "role", k->acct.role,
-					   "expires_at", t));
+		return send_err(k, rc == FINCA_EAUTH ? 401 : 400, err_name(rc), ses.field,
+				err_msg());
+	snprintf(k->r->account, sizeof k->r->account, "%s", ses.acct.name);
+	time_format(ses.expires, t, sizeof t);
+	ret = send_json(k, 200, json_pack("{s:s, s:s, s:s, s:s}", "token", ses.token,
+					  "account", ses.acct.name, "role", ses.acct.role,
+					  "expires_at", t));
+	OPENSSL_cleanse(ses.token, sizeof ses.token);
+	account_rec_clear(&ses.acct);
+	return ret;
 }
 
 /* The rights of role (the one table: actor.c): the console shows the
@@ -774,20 +661,8 @@ static enum MHD_Result accounts_add(struct call *k)
 
 /* Application systems: authenticate a certificate holder (art. 14: tell
  * them when renewal is due). */
-static enum MHD_Result app_challenge(struct call *k, struct api *a)
-{
-	char ch[CHALLENGE_LEN + 1], t[32];
-	int64_t exp;
-	int rc;
-
-	/* one quota per application system: it asks for all its users */
-	if ((rc = challenge_issue(a->app_ch, k->acct.name, k->s->ca->cfg->auth_app_challenges,
-				  ch, &exp)) != FINCA_OK)
-		return send_rc(k, rc);
-	time_format(exp, t, sizeof t);
-	return send_json(k, 200, json_pack("{s:s, s:s}", "challenge", ch, "expires_at", t));
-}
-
+/* Application systems: authenticate a certificate holder (art. 14: tell
+ * them when renewal is due). */
 static enum MHD_Result app_verify(struct call *k, struct api *a)
 {
 	const char *cert = NULL, *challenge = NULL, *sig = NULL;
@@ -797,7 +672,6 @@ static enum MHD_Result app_verify(struct call *k, struct api *a)
 		{ "signature", F_STR, 1, &sig },
 	};
 	struct holder h;
-	struct token_rec t;
 	json_t *grants = NULL;
 	enum MHD_Result ret;
 	char na[32];
@@ -805,16 +679,12 @@ static enum MHD_Result app_verify(struct call *k, struct api *a)
 
 	if (!decode(k, f, ARRAY_LEN(f), &ret))
 		return ret;
-	if ((rc = holder_verify(k->s->ca, a->app_ch, a->certs, cert, challenge, sig, &h)) != FINCA_OK)
+	memset(&h, 0, sizeof h);
+	if ((rc = auth_app_verify(a->auth, k->s->ca, cert, challenge, sig, &h,
+				  &default_pin)) != FINCA_OK)
 		return send_err(k, rc == FINCA_EINVAL ? 400 : 403,
 				rc == FINCA_EINVAL ? "invalid" : "refused", NULL, err_msg());
 	time_format(h.c.not_after, na, sizeof na);
-	/* a certificate on a USBKey whose envelope PIN was never changed is not
-	 * in use yet (art. 23): the application system decides what to allow */
-	memset(&t, 0, sizeof t);
-	default_pin = store_token_by_cert(ca_store(k->s->ca), h.c.serial, &t) == FINCA_OK &&
-		      t.pin_default;
-	token_rec_clear(&t);
 	/* the caller's own system only: an app account's scope is its code */
 	if (!*k->acct.scope || ra_grants(k->s->ca, h.c.id_number, k->acct.scope, &grants) != FINCA_OK)
 		grants = json_array();
@@ -870,7 +740,7 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 	int rc;
 
 	if (!strcmp(p, "login/challenge") && !strcmp(m, "POST"))
-		return login_challenge(k, a);
+		return challenge(k, a, NULL);
 	if (!strcmp(p, "login") && !strcmp(m, "POST"))
 		return login(k, a);
 	if (!strcmp(p, "emergency-freeze") && !strcmp(m, "POST") &&
@@ -915,7 +785,7 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 	if ((ret = api_ra(k, p)) != MHD_NO || k->r->status)
 		return ret;
 	if (!strcmp(p, "auth/challenge") && !strcmp(m, "POST"))
-		return allow(k, "app.auth", &ret) ? app_challenge(k, a) : ret;
+		return allow(k, "app.auth", &ret) ? challenge(k, a, k->acct.name) : ret;
 	if (!strcmp(p, "auth/verify") && !strcmp(m, "POST"))
 		return allow(k, "app.auth", &ret) ? app_verify(k, a) : ret;
 	return send_err(k, 404, "not_found", NULL, "no such resource");

@@ -182,7 +182,7 @@ int p11_find(struct p11 *m, const char *serial, struct p11_token *out)
 	else if (found == 0)
 		rc = err_set(FINCA_ENOTFOUND, "no initialised token is present: insert one");
 	else
-		rc = err_set(FINCA_EINVAL, "%zu tokens are present: name one with --serial", found);
+		rc = err_set(FINCA_EINVAL, "%zu tokens are present: say which (its serial)", found);
 	free(t);
 	return rc;
 }

@@ -83,7 +83,7 @@ S_ZS=$(issue $ZS $UA1); S_LS=$(issue $LS $UA1 10); S_WW=$(issue $WW $UA2); S_ZL=
 # a holder of no registered unit: the province makes for it (no operator
 # may issue for an unregistered holder: made on the CA host)
 S_EX=$(finca -d ca cert issue --profile personal --csr h.csr --id-number $(rid 35010219900101009) \
-	--out ex.pem 2>/dev/null && serial_of ex.pem)
+	--out ex.pem >/dev/null 2>&1 && serial_of ex.pem)
 ok "four persons' certificates and one of no registered holder" test -n "$S_ZS$S_LS$S_WW$S_ZL$S_EX"
 
 # --- the dashboard ---
