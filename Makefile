@@ -108,6 +108,7 @@ bench: deps build/finca build/bench/import build/bench/list
 	@./bench/ocsp
 	@./bench/auth
 	@./bench/slowloris
+	@./bench/session
 	@./build/bench/import
 	@./build/bench/list
 
