@@ -221,23 +221,14 @@ static json_t *role_rights(const char *role)
 
 static enum MHD_Result whoami(struct call *k)
 {
-	/* the organisation a scope names, for the page's title */
-	static const struct {
-		const char *role, *table;
-	} scoped[] = { { "officer", "unit" }, { "operator", "node" },
-		       { "approver", "dept" }, { "app", "app" } };
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o}", "account", k->acct.name,
 			      "role", k->acct.role, "scope", k->acct.scope,
 			      "certificate", k->acct.cert_serial,
 			      "rights", role_rights(k->acct.role));
-	json_t *org = NULL;
+	char name[130];
 
-	for (size_t i = 0; i < ARRAY_LEN(scoped) && k->acct.scope[0]; i++)
-		if (!strcmp(k->acct.role, scoped[i].role) &&
-		    store_row_get(ca_store(k->s->ca), scoped[i].table, k->acct.scope, &org) == FINCA_OK &&
-		    ra_str(org, "name"))
-			json_object_set_new(j, "name", json_string(ra_str(org, "name")));
-	json_decref(org);
+	if (ra_scope_name(k->s->ca, &k->who, name, sizeof name) == FINCA_OK)
+		json_object_set_new(j, "name", json_string(name));
 	return send_json(k, 200, j);
 }
 
@@ -521,7 +512,7 @@ static int audit_one(void *arg, const struct audit_rec *r)
 }
 
 /* ?since ?until ?actor ?action ?object ?order ?before ?after ?limit: the
- * audit trail searched by store_audit_find, a page at a time. */
+ * audit trail searched (ra_audit_find), a page at a time. */
 static enum MHD_Result audit_list(struct call *k)
 {
 	struct audit_filter f = { .actor = query(k, "actor"), .action = query(k, "action"),
@@ -552,7 +543,7 @@ static enum MHD_Result audit_list(struct call *k)
 	f.from = f.desc ? before : after;
 	f.limit = (int)limit;
 	arr = json_array();
-	rc = store_audit_find(ca_store(k->s->ca), &f, audit_one, arr, &next);
+	rc = ra_audit_find(k->s->ca, &k->who, &f, audit_one, arr, &next);
 	if (rc != FINCA_OK) {
 		json_decref(arr);
 		return send_rc(k, rc);
@@ -612,7 +603,7 @@ static int account_one(void *arg, const struct account_rec *a)
 static enum MHD_Result accounts_list(struct call *k)
 {
 	json_t *arr = json_array();
-	int rc = store_account_list(ca_store(k->s->ca), account_one, arr);
+	int rc = ra_account_list(k->s->ca, &k->who, account_one, arr);
 
 	if (rc != FINCA_OK) {
 		json_decref(arr);

@@ -278,6 +278,17 @@ int ra_token_move(struct ca *ca, const struct actor *a, const char *serial,
 int ra_token_handover(struct ca *ca, const struct actor *a, const char *serial,
 		      const char *party, const char *note);
 
+/* --- the audit trail and the accounts, read (trail.c) --- */
+
+/* store_audit_find and store_account_list for a (rights audit.read,
+ * account.read; refusals audited). */
+int ra_audit_find(struct ca *ca, const struct actor *a, const struct audit_filter *f,
+		  audit_cb cb, void *arg, int64_t *next);
+int ra_account_list(struct ca *ca, const struct actor *a, account_cb cb, void *arg);
+/* The name of the organisation a's scope names (unit, node, department,
+ * application system), into out; FINCA_ENOTFOUND when none. */
+int ra_scope_name(struct ca *ca, const struct actor *a, char *out, size_t n);
+
 /* --- what the console shows first (dash.c) --- */
 
 /* Weeks of the dashboard's expiry histogram. */
