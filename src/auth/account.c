@@ -84,7 +84,7 @@ int account_add(struct ca *ca, const struct actor *actor, const char *name, cons
 	if (role_needs_password(role) && !pw)
 		return err_set(FINCA_EINVAL, "role %s needs a password (art. 11)", role);
 	if (pw && strlen(pw) < 10)
-		return err_set(FINCA_EINVAL, "password: at least 10 characters");
+		return err_at(FINCA_EINVAL, "password", "at least 10 characters");
 	if ((rc = ca_verify(ca, cert, &v)) != FINCA_OK)
 		return rc;
 	if (v.chain_ok != 1 || strcmp(v.status, "valid"))

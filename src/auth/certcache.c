@@ -70,7 +70,7 @@ static int full_check(struct ca *ca, const unsigned char *der, size_t len,
 
 	if (!x || p != der + len) {
 		X509_free(x);
-		return err_set(FINCA_EINVAL, "certificate: not a DER certificate");
+		return err_at(FINCA_EINVAL, "certificate", "not a DER certificate");
 	}
 	if ((rc = ca_verify(ca, x, &v)) != FINCA_OK)
 		goto out;

@@ -34,29 +34,38 @@ static void trim(char *s)
 	memmove(s, s + k, n - k + 1);
 }
 
+/* rc, with the field at fault: the subject. */
+static int bad_subject(int rc)
+{
+	err_field_set("subject");
+	return rc;
+}
+
 static int add_rdn(X509_NAME *name, char *rdn, const char *whole)
 {
 	char *eq = strchr(rdn, '=');
 	int nid;
 
 	if (!eq)
-		return err_set(FINCA_EINVAL, "subject '%s': '%s' lacks '='", whole, rdn);
+		return bad_subject(err_set(FINCA_EINVAL, "subject '%s': '%s' lacks '='", whole,
+					   rdn));
 	*eq = '\0';
 	trim(rdn);
 	trim(eq + 1);
 	if ((nid = OBJ_txt2nid(rdn)) == NID_undef)
-		return err_set(FINCA_EINVAL, "subject '%s': unknown attribute '%s'",
-			       whole, rdn);
+		return bad_subject(err_set(FINCA_EINVAL, "subject '%s': unknown attribute '%s'",
+					   whole, rdn));
 	if (!eq[1])
-		return err_set(FINCA_EINVAL, "subject '%s': %s is empty", whole, rdn);
+		return bad_subject(err_set(FINCA_EINVAL, "subject '%s': %s is empty", whole,
+					   rdn));
 	if (!utf8_ok((const unsigned char *)eq + 1))
-		return err_set(FINCA_EINVAL, "subject: %s is not valid UTF-8 text",
+		return err_at(FINCA_EINVAL, "subject", "%s is not valid UTF-8 text",
 			       rdn);
 	ERR_clear_error();
 	if (!X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8,
 					(const unsigned char *)eq + 1, -1, -1, 0))
-		return err_ssl(FINCA_EINVAL, "subject '%s': %s='%s' not accepted",
-			       whole, rdn, eq + 1);
+		return bad_subject(err_ssl(FINCA_EINVAL, "subject '%s': %s='%s' not accepted",
+					   whole, rdn, eq + 1));
 	return FINCA_OK;
 }
 
@@ -72,7 +81,7 @@ int dn_parse(const char *s, X509_NAME **out)
 	/* the limit is on the text without its escapes, so that whatever
 	 * dn_format writes (escaping doubles some characters) reads back */
 	if (len == 0 || len > 2 * DN_MAX)
-		return err_set(FINCA_EINVAL, "subject: must be 1 to %d characters", DN_MAX);
+		return err_at(FINCA_EINVAL, "subject", "must be 1 to %d characters", DN_MAX);
 	if (*p == '/') {
 		sep = '/';
 		p++;
@@ -98,7 +107,7 @@ int dn_parse(const char *s, X509_NAME **out)
 		total++;
 	}
 	if (total > DN_MAX) {
-		rc = err_set(FINCA_EINVAL, "subject: longer than %d characters", DN_MAX);
+		rc = err_at(FINCA_EINVAL, "subject", "longer than %d characters", DN_MAX);
 		goto out;
 	}
 	*out = name;

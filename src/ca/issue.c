@@ -35,6 +35,7 @@ struct item {
 	int64_t not_before, not_after;
 	int rc;
 	char err[512];
+	char field[64];         /* err_field() of the failure, or "" */
 	int done;                 /* under batch.mu */
 };
 
@@ -55,6 +56,7 @@ static int item_fail(struct item *it, int rc)
 {
 	it->rc = rc;
 	snprintf(it->err, sizeof it->err, "%s", err_msg());
+	snprintf(it->field, sizeof it->field, "%s", err_field() ? err_field() : "");
 	return rc;
 }
 
@@ -97,7 +99,7 @@ static int prepare(struct batch *b, size_t i)
 		subject = csr.subject;
 		csr.subject = NULL;
 	} else {
-		rc = err_set(FINCA_EINVAL, "subject: missing (neither the request nor its CSR gives one)");
+		rc = err_at(FINCA_EINVAL, "subject", "missing (neither the request nor its CSR gives one)");
 		goto out;
 	}
 	if (rq->id_number &&
@@ -431,6 +433,8 @@ fail:
 				     which, m, committed, n);
 		else
 			rc = err_set(rc, "%s%s; nothing was issued", which, m);
+		if (bad < n && b.it[bad].field[0])
+			err_field_set(b.it[bad].field);
 	}
 out:
 	for (size_t i = 0; i < n; i++)

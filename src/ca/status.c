@@ -65,7 +65,7 @@ int ca_serial_norm(const char *in, char out[41])
 		out[n++] = (char)toupper((unsigned char)*p);
 	}
 	if (n == 0)
-		return err_set(FINCA_EINVAL, "serial: empty");
+		return err_at(FINCA_EINVAL, "serial", "empty");
 	out[n] = '\0';
 	if (n % 2) { /* stored as whole octets */
 		memmove(out + 1, out, n + 1);

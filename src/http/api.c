@@ -70,7 +70,8 @@ enum MHD_Result send_rc(struct call *k, int rc)
 
 	if (st == 500)
 		snprintf(k->r->error, sizeof k->r->error, "%s", err_msg());
-	return send_err(k, st, err_name(rc), NULL, st == 500 ? "internal error" : err_msg());
+	return send_err(k, st, err_name(rc), st == 500 ? NULL : err_field(),
+			st == 500 ? "internal error" : err_msg());
 }
 
 /* 1 when the body fits the fields; otherwise sends 400 naming the field. */

@@ -48,7 +48,7 @@ static int app_for(struct ca *ca, const char *person, const char *app, char out[
 		return rc;
 	if (json_array_size(g) != 1) {
 		json_decref(g);
-		return err_set(FINCA_EINVAL, "app: %s has access to %zu systems; say which "
+		return err_at(FINCA_EINVAL, "app", "%s has access to %zu systems; say which "
 			       "department approves the renewal", person, json_array_size(g));
 	}
 	snprintf(out, 64, "%s", json_string_value(json_object_get(json_array_get(g, 0), "app")));

@@ -223,7 +223,7 @@ int ra_loss_report(struct ca *ca, const struct loss_report *lr, json_t **out,
 			       "the holder (id_number, GB 11643) and gives the loss-report code "
 			       "(loss_code, 挂失码) of the PIN envelope");
 	if (lr->note && strlen(lr->note) > NOTE_MAX)
-		return err_set(FINCA_EINVAL, "note: at most %d bytes", NOTE_MAX);
+		return err_at(FINCA_EINVAL, "note", "at most %d bytes", NOTE_MAX);
 	addr_key(lr->source ? lr->source : "", key, sizeof key);
 	if ((wait = ratelimit_take(&by_addr, key, now)) > 0) {
 		*retry_after = wait;

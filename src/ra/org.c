@@ -43,7 +43,7 @@ const char *ra_str(json_t *o, const char *k)
 
 static int bad(const char *field, const char *why)
 {
-	return err_set(FINCA_EINVAL, "%s: %s", field, why);
+	return err_at(FINCA_EINVAL, field, "%s", why);
 }
 
 static int code_ok(const char *s)

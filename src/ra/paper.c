@@ -34,7 +34,7 @@ int ra_attach(struct ca *ca, const struct actor *a, int64_t batch, const char *n
 	if (len > ATTACH_MAX)
 		return err_set(FINCA_EINVAL, "%s: larger than 16 MiB", base);
 	if (!*base || strlen(base) > 200)
-		return err_set(FINCA_EINVAL, "name: 1-200 bytes");
+		return err_at(FINCA_EINVAL, "name", "1-200 bytes");
 	if ((rc = store_row_get_id(st, "batch", batch, &b)) != FINCA_OK)
 		return err_set(rc, "no batch %lld", (long long)batch);
 	memset(&t, 0, sizeof t);
@@ -120,7 +120,7 @@ int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batc
 
 	*pdf = NULL;
 	if (form && strcmp(form, "person") && strcmp(form, "unit") && strcmp(form, "pinreset"))
-		return err_set(FINCA_EINVAL, "form: expected person, unit or pinreset");
+		return err_at(FINCA_EINVAL, "form", "expected person, unit or pinreset");
 	if ((rc = actor_may(ca, a, "forms.print", NULL)) != FINCA_OK)
 		return rc;
 	keep = json_array(); /* the rows the forms' strings point into */

@@ -264,7 +264,7 @@ int token_handover(struct ca *ca, const struct actor *a, const char *serial, con
 	int rc;
 
 	if (!party || !*party)
-		return err_set(FINCA_EINVAL, "handover: say to whom the USBKey was handed (the party)");
+		return err_at(FINCA_EINVAL, "to", "say to whom the USBKey was handed");
 	if ((rc = start(ca, serial, &t)) != FINCA_OK)
 		return rc;
 	if (strcmp(t.state, "issued"))

@@ -6,15 +6,41 @@
 #include <string.h>
 
 static _Thread_local char msg[1024];
+static _Thread_local char field[64]; /* the input at fault, or "" */
 
 int err_set(int rc, const char *fmt, ...)
 {
 	va_list ap;
 
+	field[0] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+int err_at(int rc, const char *at, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	snprintf(msg, sizeof msg, "%s: ", at);
+	n = strlen(msg);
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof msg - n, fmt, ap);
+	va_end(ap);
+	snprintf(field, sizeof field, "%s", at);
+	return rc;
+}
+
+const char *err_field(void)
+{
+	return field[0] ? field : NULL;
+}
+
+void err_field_set(const char *at)
+{
+	snprintf(field, sizeof field, "%s", at ? at : "");
 }
 
 int err_ssl(int rc, const char *fmt, ...)
@@ -23,6 +49,7 @@ int err_ssl(int rc, const char *fmt, ...)
 	unsigned long e;
 	size_t n;
 
+	field[0] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -64,7 +91,7 @@ const char *err_msg(void)
 
 void err_clear(void)
 {
-	msg[0] = '\0';
+	msg[0] = field[0] = '\0';
 }
 
 const char *err_name(int rc)

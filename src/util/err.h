@@ -26,6 +26,17 @@ enum finca_rc {
  * and "rc = err_set(...); goto out" read naturally. */
 int err_set(int rc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* err_set for bad input: the message is "at: ..." and the field at fault
+ * is remembered (err_field), so that a door can say which input to fix
+ * without reading the message. */
+int err_at(int rc, const char *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The field named by the last err_at, or NULL (err_set forgets it; err_wrap
+ * keeps it). */
+const char *err_field(void);
+/* Names the field of the current error (a message carried from another
+ * thread keeps its field this way); NULL: none. */
+void err_field_set(const char *at);
 /* Like err_set, and appends the first reason on libcrypto's error queue,
  * then clears the queue. */
 int err_ssl(int rc, const char *fmt, ...)

@@ -74,6 +74,8 @@ has "unknown field named" '"field":"colour"' "$($C --cert op1.crt --key op1.key 
 has "wrong type named" '"field":"days"' "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal","csr":"x","days":"ten"}' $api/certs)"
 has "missing field named" '"field":"csr"' "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal"}' $api/certs)"
 has "not JSON" "not a JSON object" "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d 'profile=x' $api/certs)"
+long=$(printf 'x%.0s' $(seq 600))
+has "a core error names its field" '"field":"subject"' "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d "$(jq -c --arg s "CN=$long" '. + {subject: $s}' <<<"$body")" $api/certs)"
 has "bad ID number explained" "check character" "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d "$(sed 's/35010419700101001X/350104197001010010/' <<<"$body")" $api/certs)"
 same "bad serial: 400" "$(opc -X POST -d '{"reason":"keyCompromise"}' $api/certs/xyz/revoke)" 400
 head -c 26000000 /dev/zero | tr '\0' 'a' >big.json
