@@ -83,7 +83,8 @@ int org_list(struct ca *ca, const struct actor *a, int kind, const struct page *
 	     json_t **out);
 
 /* The node that makes certificates for unit (its node, or the city serving
- * a county), into node (7 bytes).  FINCA_ENOTFOUND for an unknown unit. */
+ * a county: store_unit_maker), into node (7 bytes).  FINCA_ENOTFOUND for
+ * an unknown unit. */
 int org_making_node(struct ca *ca, const char *unit, char node[16]);
 
 /* --- requests and batches (request.c) --- */
