@@ -4,9 +4,14 @@
 
 #include <sqlite3.h>
 
-/* The province's node: what belongs to no unit (account certificates, a
- * token of no node) is the province's to make and to keep. */
-#define STORE_PROVINCE "(SELECT code FROM node WHERE level='province' ORDER BY id LIMIT 1)"
+/* node (an SQL expression), or the province's node when it is NULL: what
+ * belongs to no unit (account certificates, holders of no registered unit,
+ * a token of no node) is the province's to make and to keep. */
+#define STORE_OR_PROVINCE(node) "coalesce(" node \
+	",(SELECT code FROM node WHERE level='province' ORDER BY id LIMIT 1))"
+/* The node that makes the certificates of unit (an SQL expression): the
+ * view unit_maker (art. 6, 代管; migration 9), else the province's. */
+#define STORE_MAKER(unit) STORE_OR_PROVINCE("(SELECT node FROM unit_maker WHERE unit=" unit ")")
 
 struct store {
 	sqlite3 *db;
