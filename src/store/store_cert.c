@@ -230,7 +230,7 @@ int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
 static const char *const scope_cond[] = {
 	[ROW_ALL] = "1",
 	[ROW_UNIT] = OWNER_UNIT "=?8 AND c.id IN " UNIT_CERTS,
-	[ROW_NODE] = STORE_MAKER(OWNER_UNIT) "=?8",
+	[ROW_NODE] = STORE_MADE_BY(OWNER_UNIT, "?8"),
 	[ROW_DEPT] = "c.id_number IN (SELECT subject FROM request WHERE app IN " DEPT_APPS
 		     " UNION SELECT person FROM access_grant WHERE app IN " DEPT_APPS ")",
 	[ROW_PERSON] = "c.id_number=?8",

@@ -4,14 +4,21 @@
 
 #include <sqlite3.h>
 
-/* node (an SQL expression), or the province's node when it is NULL: what
- * belongs to no unit (account certificates, holders of no registered unit,
- * a token of no node) is the province's to make and to keep. */
-#define STORE_OR_PROVINCE(node) "coalesce(" node \
-	",(SELECT code FROM node WHERE level='province' ORDER BY id LIMIT 1))"
-/* The node that makes the certificates of unit (an SQL expression): the
- * view unit_maker (art. 6, 代管; migration 9), else the province's. */
+/* The province's node: what belongs to no unit (account certificates,
+ * holders of no registered unit, a token of no node) is the province's to
+ * make and to keep.  STORE_OR_PROVINCE(node): node (an SQL expression), or
+ * the province's when it is NULL. */
+#define STORE_PROVINCE "(SELECT code FROM node WHERE level='province' ORDER BY id LIMIT 1)"
+#define STORE_OR_PROVINCE(node) "coalesce(" node "," STORE_PROVINCE ")"
+/* The node that makes the certificates of unit (SQL expressions here):
+ * the view unit_maker (art. 6, 代管; migration 9), else the province's.
+ * STORE_MAKER(unit) is that node; STORE_MADE_BY(unit, node) the same rule
+ * as a condition, the node's units read once as a set (a node's list and
+ * counts: bench/list), kept equal by tests/unit/test_maker.c. */
 #define STORE_MAKER(unit) STORE_OR_PROVINCE("(SELECT node FROM unit_maker WHERE unit=" unit ")")
+#define STORE_MADE_BY(unit, node) "(" unit " IN (SELECT unit FROM unit_maker WHERE node=" \
+	node ") OR (" node "=" STORE_PROVINCE \
+	" AND NOT EXISTS(SELECT 1 FROM unit_maker WHERE unit=" unit ")))"
 
 struct store {
 	sqlite3 *db;
