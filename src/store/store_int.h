@@ -10,15 +10,19 @@
  * the province's when it is NULL. */
 #define STORE_PROVINCE "(SELECT code FROM node WHERE level='province' ORDER BY id LIMIT 1)"
 #define STORE_OR_PROVINCE(node) "coalesce(" node "," STORE_PROVINCE ")"
-/* The node that makes the certificates of unit (SQL expressions here):
+/* The node that makes the certificates of a unit (SQL expressions here):
  * the view unit_maker (art. 6, 代管; migration 9), else the province's.
- * STORE_MAKER(unit) is that node; STORE_MADE_BY(unit, node) the same rule
- * as a condition, the node's units read once as a set (a node's list and
- * counts: bench/list), kept equal by tests/unit/test_maker.c. */
-#define STORE_MAKER(unit) STORE_OR_PROVINCE("(SELECT node FROM unit_maker WHERE unit=" unit ")")
-#define STORE_MADE_BY(unit, node) "(" unit " IN (SELECT unit FROM unit_maker WHERE node=" \
-	node ") OR (" node "=" STORE_PROVINCE \
-	" AND NOT EXISTS(SELECT 1 FROM unit_maker WHERE unit=" unit ")))"
+ *   STORE_MAKER(unit)        that node
+ *   STORE_UNIT_MAKER(unit)   the view's alone (NULL: an unregistered unit)
+ *   STORE_NODE_UNITS(node)   the units node makes for, as a set
+ *   STORE_MADE_BY(unit, node) STORE_MAKER(unit)=node as a condition, the
+ *       node's units read once (a node's list and counts: bench/list);
+ *       kept equal to STORE_MAKER by tests/unit/test_maker.c */
+#define STORE_UNIT_MAKER(unit) "(SELECT node FROM unit_maker WHERE unit=" unit ")"
+#define STORE_MAKER(unit) STORE_OR_PROVINCE(STORE_UNIT_MAKER(unit))
+#define STORE_NODE_UNITS(node) "(SELECT unit FROM unit_maker WHERE node=" node ")"
+#define STORE_MADE_BY(unit, node) "(" unit " IN " STORE_NODE_UNITS(node) " OR (" node "=" \
+	STORE_PROVINCE " AND NOT EXISTS(SELECT 1 FROM unit_maker WHERE unit=" unit ")))"
 
 struct store {
 	sqlite3 *db;

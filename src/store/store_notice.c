@@ -29,8 +29,7 @@ int store_reminder_due(struct store *st, int64_t now, int days,
 		" FROM cert c"
 		" LEFT JOIN person p ON p.id_number = c.id_number"
 		" LEFT JOIN unit u ON u.code = coalesce(c.unit_code, p.unit)"
-		" LEFT JOIN unit_maker m ON m.unit = u.code"
-		" LEFT JOIN node n ON n.code = m.node"
+		" LEFT JOIN node n ON n.code = " STORE_UNIT_MAKER("u.code")
 		" WHERE c.issuer = 'issuing' AND c.status = 0"
 		" AND c.not_after > ?1 AND c.not_after <= ?1 + ?2 * 86400"
 		" AND NOT EXISTS (SELECT 1 FROM reminder r"

@@ -206,8 +206,8 @@ int store_row_get_id(struct store *st, const char *tname, int64_t id, json_t **o
 
 /* Scope conditions, by table and scope kind; ?1 is the scope's value.  A
  * missing entry means the scope sees no row of that table. */
-/* the units whose certificates the node ?1 makes (art. 6: view unit_maker) */
-#define NODE_UNITS "(SELECT unit FROM unit_maker WHERE node=?1)"
+/* the units whose certificates the node ?1 makes (art. 6) */
+#define NODE_UNITS STORE_NODE_UNITS("?1")
 #define DEPT_APPS "(SELECT code FROM app WHERE dept=?1)"
 static const struct {
 	const char *table;
