@@ -31,7 +31,7 @@ void actor_from_account(const struct account_rec *a, struct actor *out);
 /* What an actor wants to do, and to what. */
 struct target {
 	const char *unit;     /* the unit the object belongs to, or NULL */
-	const char *node;     /* the node that makes for it (served_by applied) */
+	const char *node;     /* the node that makes for it (art. 6: unit_maker) */
 	const char *dept;     /* the department approving for its app */
 	const char *person;   /* the holder concerned (resident ID) */
 };
