@@ -350,17 +350,6 @@ out:
 
 int org_making_node(struct ca *ca, const char *unit, char node[16])
 {
-	json_t *u = NULL, *n = NULL;
-	int rc;
-
-	if ((rc = store_row_get(ca_store(ca), "unit", unit, &u)) != FINCA_OK)
-		goto out;
-	if ((rc = store_row_get(ca_store(ca), "node", ra_str(u, "node"), &n)) != FINCA_OK)
-		goto out;
-	snprintf(node, 16, "%s", ra_str(n, "served_by") ? ra_str(n, "served_by") : ra_str(n, "code"));
-out:
-	json_decref(u);
-	json_decref(n);
-	return rc;
+	return store_unit_maker(ca_store(ca), unit, node);
 }
 

@@ -31,7 +31,7 @@ void actor_from_account(const struct account_rec *a, struct actor *out);
 /* What an actor wants to do, and to what. */
 struct target {
 	const char *unit;     /* the unit the object belongs to, or NULL */
-	const char *node;     /* the node that makes for it (served_by applied) */
+	const char *node;     /* the node that makes for it (art. 6: unit_maker) */
 	const char *dept;     /* the department approving for its app */
 	const char *person;   /* the holder concerned (resident ID) */
 };
@@ -83,7 +83,8 @@ int org_list(struct ca *ca, const struct actor *a, int kind, const struct page *
 	     json_t **out);
 
 /* The node that makes certificates for unit (its node, or the city serving
- * a county), into node (7 bytes).  FINCA_ENOTFOUND for an unknown unit. */
+ * a county: store_unit_maker), into node (7 bytes).  FINCA_ENOTFOUND for
+ * an unknown unit. */
 int org_making_node(struct ca *ca, const char *unit, char node[16]);
 
 /* --- requests and batches (request.c) --- */

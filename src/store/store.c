@@ -174,6 +174,13 @@ static const char *const migrations[] = {
 	 * replaces its row */
 	"CREATE TABLE loss_code(token TEXT PRIMARY KEY REFERENCES token(serial),"
 	" hash TEXT NOT NULL, created_at INTEGER NOT NULL);",
+	/* 9: art. 6 (代管): a county without a making unit of its own has its
+	 * certificates made by the city that serves it.  The node that makes
+	 * a unit's certificates is its node's served_by when set, else its
+	 * node; an empty served_by serves nothing.  The one statement of the
+	 * rule: every query and store_unit_maker read this view. */
+	"CREATE VIEW unit_maker(unit, node) AS SELECT u.code,"
+	" coalesce(nullif(n.served_by,''), n.code) FROM unit u JOIN node n ON n.code=u.node;",
 };
 
 int store_err(struct store *st, const char *what)

@@ -77,10 +77,10 @@ struct cert_filter {
 typedef int (*cert_cb)(void *arg, const struct cert_rec *r);
 /* Certificates matching f in id order.  Whose a certificate is: it
  * belongs to its holder's unit (the person registered with its ID
- * number), else to its own unit code; it is made by that unit's node or
- * the node serving it (代管), and by the province when its unit is not
- * registered.  ROW_UNIT: that unit; ROW_NODE:
- * that making node; ROW_DEPT: holders with a request or an access grant
+ * number), else to its own unit code; it is made by that unit's making
+ * node (the view unit_maker: its node or the node serving it, 代管), and
+ * by the province when its unit is not registered.  ROW_UNIT: that unit;
+ * ROW_NODE: that making node; ROW_DEPT: holders with a request or an access grant
  * on the department's application systems; ROW_PERSON: that ID number.
  * q matches a serial or a resident ID number by prefix (any case), a
  * holder's name by prefix, a unit by code prefix or by part of its name. */
@@ -284,6 +284,9 @@ int store_row_put(struct store *st, const char *table, json_t *obj, int insert,
 int store_row_get(struct store *st, const char *table, const char *key, json_t **out);
 int store_row_get_id(struct store *st, const char *table, int64_t id, json_t **out);
 int store_row_exists(struct store *st, const char *table, const char *key);
+/* The node that makes the certificates of unit (art. 6, 代管: the view
+ * unit_maker) into node; FINCA_ENOTFOUND naming the unit when unknown. */
+int store_unit_maker(struct store *st, const char *unit, char node[16]);
 
 enum row_scope { ROW_ALL, ROW_UNIT, ROW_NODE, ROW_DEPT, ROW_PERSON };
 struct row_query {
@@ -346,7 +349,8 @@ typedef int (*expiring_cb)(void *arg, const struct expiring_rec *e);
  * now) that expire within days and have no reminder for days yet, soonest
  * first.  Joined: the holder (person by the certificate's ID number), the
  * unit (the certificate's unit code, else the holder's unit) and the
- * making node (the unit's node, or the node serving it). */
+ * making node (view unit_maker: the unit's node, or the node serving it;
+ * none when the unit is not registered). */
 int store_reminder_due(struct store *st, int64_t now, int days,
 		       expiring_cb cb, void *arg);
 /* Records that serial was reminded at threshold days (once: a second

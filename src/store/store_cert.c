@@ -217,13 +217,10 @@ int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
  * certificate's ID number).  ?8 is the scope's value, ?9 the text sought. */
 #define CERT_JOIN " FROM cert c LEFT JOIN person p ON p.id_number=c.id_number"
 #define OWNER_UNIT "coalesce(p.unit, nullif(c.unit_code,''))"
-#define MAKING_NODE "coalesce(nullif(n.served_by,''), n.code)"
 #define PREFIX(col, v) "(" col ">=" v " AND " col "<" v "||char(1114111))"
 /* one unit's certificates, found from its persons and its unit code */
 #define UNIT_CERTS "(SELECT c2.id FROM person p2 JOIN cert c2 ON c2.id_number=p2.id_number" \
 	" WHERE p2.unit=?8 UNION ALL SELECT id FROM cert WHERE unit_code=?8)"
-#define NODE_UNITS "(SELECT u.code FROM unit u JOIN node n ON n.code=u.node WHERE " \
-	MAKING_NODE "=?8)"
 #define DEPT_APPS "(SELECT code FROM app WHERE dept=?8)"
 /* The row's condition for each scope.  ROW_UNIT, ROW_DEPT and ROW_PERSON
  * start from an index (a unit's persons and unit code, holders); ROW_NODE
@@ -233,8 +230,7 @@ int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
 static const char *const scope_cond[] = {
 	[ROW_ALL] = "1",
 	[ROW_UNIT] = OWNER_UNIT "=?8 AND c.id IN " UNIT_CERTS,
-	[ROW_NODE] = "(" OWNER_UNIT " IN " NODE_UNITS " OR (?8=" STORE_PROVINCE
-		     " AND NOT EXISTS(SELECT 1 FROM unit WHERE code=" OWNER_UNIT ")))",
+	[ROW_NODE] = STORE_MADE_BY(OWNER_UNIT, "?8"),
 	[ROW_DEPT] = "c.id_number IN (SELECT subject FROM request WHERE app IN " DEPT_APPS
 		     " UNION SELECT person FROM access_grant WHERE app IN " DEPT_APPS ")",
 	[ROW_PERSON] = "c.id_number=?8",
@@ -377,10 +373,7 @@ int store_cert_scope_counts(struct store *st, int scope, const char *val, int64_
 int store_cert_owner(struct store *st, int64_t id, char unit[65], char node[16])
 {
 	static const char sql[] =
-		"SELECT " OWNER_UNIT ", CASE WHEN un.code IS NULL THEN " STORE_PROVINCE
-		" ELSE " MAKING_NODE " END" CERT_JOIN
-		" LEFT JOIN unit un ON un.code=" OWNER_UNIT
-		" LEFT JOIN node n ON n.code=un.node WHERE c.id=?1";
+		"SELECT " OWNER_UNIT ", " STORE_MAKER(OWNER_UNIT) CERT_JOIN " WHERE c.id=?1";
 	sqlite3_stmt *s = store_stmt(st, sql);
 	int sr;
 

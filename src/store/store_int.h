@@ -4,9 +4,25 @@
 
 #include <sqlite3.h>
 
-/* The province's node: what belongs to no unit (account certificates, a
- * token of no node) is the province's to make and to keep. */
+/* The province's node: what belongs to no unit (account certificates,
+ * holders of no registered unit, a token of no node) is the province's to
+ * make and to keep.  STORE_OR_PROVINCE(node): node (an SQL expression), or
+ * the province's when it is NULL. */
 #define STORE_PROVINCE "(SELECT code FROM node WHERE level='province' ORDER BY id LIMIT 1)"
+#define STORE_OR_PROVINCE(node) "coalesce(" node "," STORE_PROVINCE ")"
+/* The node that makes the certificates of a unit (SQL expressions here):
+ * the view unit_maker (art. 6, 代管; migration 9), else the province's.
+ *   STORE_MAKER(unit)        that node
+ *   STORE_UNIT_MAKER(unit)   the view's alone (NULL: an unregistered unit)
+ *   STORE_NODE_UNITS(node)   the units node makes for, as a set
+ *   STORE_MADE_BY(unit, node) STORE_MAKER(unit)=node as a condition, the
+ *       node's units read once (a node's list and counts: bench/list);
+ *       kept equal to STORE_MAKER by tests/unit/test_maker.c */
+#define STORE_UNIT_MAKER(unit) "(SELECT node FROM unit_maker WHERE unit=" unit ")"
+#define STORE_MAKER(unit) STORE_OR_PROVINCE(STORE_UNIT_MAKER(unit))
+#define STORE_NODE_UNITS(node) "(SELECT unit FROM unit_maker WHERE node=" node ")"
+#define STORE_MADE_BY(unit, node) "(" unit " IN " STORE_NODE_UNITS(node) " OR (" node "=" \
+	STORE_PROVINCE " AND NOT EXISTS(SELECT 1 FROM unit_maker WHERE unit=" unit ")))"
 
 struct store {
 	sqlite3 *db;

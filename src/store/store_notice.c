@@ -19,8 +19,7 @@ int store_reminder_due(struct store *st, int64_t now, int days,
 		       expiring_cb cb, void *arg)
 {
 	/* The unit is the certificate's own (unit certificates) or its
-	 * holder's; the making node is the unit's node, or the node that
-	 * serves it (a county made for by its city). */
+	 * holder's; the making node is the unit's (view unit_maker, art. 6). */
 	static const char sql[] =
 		"SELECT c.serial, c.subject, c.not_after, c.id_number,"
 		" coalesce(c.unit_code, p.unit), p.name, p.email,"
@@ -30,8 +29,7 @@ int store_reminder_due(struct store *st, int64_t now, int days,
 		" FROM cert c"
 		" LEFT JOIN person p ON p.id_number = c.id_number"
 		" LEFT JOIN unit u ON u.code = coalesce(c.unit_code, p.unit)"
-		" LEFT JOIN node n0 ON n0.code = u.node"
-		" LEFT JOIN node n ON n.code = coalesce(n0.served_by, n0.code)"
+		" LEFT JOIN node n ON n.code = " STORE_UNIT_MAKER("u.code")
 		" WHERE c.issuer = 'issuing' AND c.status = 0"
 		" AND c.not_after > ?1 AND c.not_after <= ?1 + ?2 * 86400"
 		" AND NOT EXISTS (SELECT 1 FROM reminder r"

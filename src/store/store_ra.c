@@ -178,6 +178,24 @@ int store_row_get(struct store *st, const char *tname, const char *key, json_t *
 	return store_err(st, tname);
 }
 
+int store_unit_maker(struct store *st, const char *unit, char node[16])
+{
+	static const char sql[] = "SELECT node FROM unit_maker WHERE unit=?1";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int sr;
+
+	if (!s)
+		return FINCA_ESTORE;
+	sqlite3_bind_text(s, 1, unit, -1, SQLITE_TRANSIENT);
+	if ((sr = sqlite3_step(s)) == SQLITE_ROW)
+		store_col_text(s, 0, node, 16);
+	sqlite3_reset(s);
+	if (sr == SQLITE_ROW)
+		return FINCA_OK;
+	return sr == SQLITE_DONE ? err_set(FINCA_ENOTFOUND, "no unit '%s'", unit ? unit : "")
+				 : store_err(st, "unit_maker");
+}
+
 int store_row_get_id(struct store *st, const char *tname, int64_t id, json_t **out)
 {
 	char k[24];
@@ -188,7 +206,8 @@ int store_row_get_id(struct store *st, const char *tname, int64_t id, json_t **o
 
 /* Scope conditions, by table and scope kind; ?1 is the scope's value.  A
  * missing entry means the scope sees no row of that table. */
-#define NODESET "(SELECT code FROM node WHERE code=?1 OR served_by=?1)"
+/* the units whose certificates the node ?1 makes (art. 6) */
+#define NODE_UNITS STORE_NODE_UNITS("?1")
 #define DEPT_APPS "(SELECT code FROM app WHERE dept=?1)"
 static const struct {
 	const char *table;
@@ -200,9 +219,9 @@ static const struct {
 	{ "device", ROW_UNIT, "unit=?1" },
 	{ "batch", ROW_UNIT, "unit=?1" },
 	{ "request", ROW_UNIT, "unit=?1" },
-	{ "unit", ROW_NODE, "node IN " NODESET },
-	{ "person", ROW_NODE, "unit IN (SELECT code FROM unit WHERE node IN " NODESET ")" },
-	{ "device", ROW_NODE, "unit IN (SELECT code FROM unit WHERE node IN " NODESET ")" },
+	{ "unit", ROW_NODE, "code IN " NODE_UNITS },
+	{ "person", ROW_NODE, "unit IN " NODE_UNITS },
+	{ "device", ROW_NODE, "unit IN " NODE_UNITS },
 	{ "batch", ROW_NODE, "id IN (SELECT batch FROM request WHERE node=?1)" },
 	{ "request", ROW_NODE, "node=?1" },
 	{ "unit", ROW_DEPT, "code IN (SELECT unit FROM request WHERE app IN " DEPT_APPS ")" },
@@ -497,8 +516,7 @@ int store_expiring(struct store *st, int scope, const char *val, int64_t now,
 	static const char *const conds[] = {
 		[ROW_ALL] = "1",
 		[ROW_UNIT] = "(c.unit_code=?1 OR p.unit=?1)",
-		[ROW_NODE] = "(p.unit IN (SELECT code FROM unit WHERE node IN " NODESET ")"
-			     " OR c.unit_code IN (SELECT code FROM unit WHERE node IN " NODESET "))",
+		[ROW_NODE] = "(p.unit IN " NODE_UNITS " OR c.unit_code IN " NODE_UNITS ")",
 		[ROW_DEPT] = "0",
 		[ROW_PERSON] = "c.id_number=?1",
 	};

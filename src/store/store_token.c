@@ -10,7 +10,7 @@
 
 #define TOKEN_COLS "id,serial,label,manufacturer,model,state,pin_default,so_pin," \
 	"holder,holder_name,cert_serial,pending_serial,created_at,updated_at," \
-	"coalesce(node," STORE_PROVINCE ")"
+	STORE_OR_PROVINCE("node")
 
 void token_rec_clear(struct token_rec *t)
 {
@@ -142,8 +142,8 @@ int store_token_list(struct store *st, const char *state, const char *node,
 		     token_cb cb, void *arg)
 {
 	static const char sql[] = "SELECT " TOKEN_COLS " FROM token"
-		" WHERE (?1 IS NULL OR state=?1) AND (?2 IS NULL OR coalesce(node, "
-		STORE_PROVINCE ")=?2) ORDER BY serial";
+		" WHERE (?1 IS NULL OR state=?1) AND (?2 IS NULL OR "
+		STORE_OR_PROVINCE("node") "=?2) ORDER BY serial";
 	sqlite3_stmt *s = store_stmt(st, sql);
 	struct token_rec t;
 	int sr = SQLITE_DONE, rc = FINCA_OK;
