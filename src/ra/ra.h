@@ -40,6 +40,9 @@ struct target {
  * auth.denied in its own transaction.  Rights: see actor.c. */
 int actor_may(struct ca *ca, const struct actor *a, const char *right,
 	      const struct target *t);
+/* 1 when actor_may would answer FINCA_OK, without auditing anything: what
+ * the actor could do (the actions a request lists). */
+int actor_can(const struct actor *a, const char *right, const struct target *t);
 /* 1 when the role alone has the right (menus, list filtering). */
 int actor_has(const struct actor *a, const char *right);
 /* The rights of role in actor.c's table, as a new array of strings
@@ -86,10 +89,52 @@ int org_list(struct ca *ca, const struct actor *a, int kind, const struct page *
  * a county), into node (7 bytes).  FINCA_ENOTFOUND for an unknown unit. */
 int org_making_node(struct ca *ca, const char *unit, char node[16]);
 
+/* --- request types (reqtype.c) --- */
+
+/* Request types, one per operation: the names of reqtype.c's table, in its
+ * order (tests/unit/test_request.c checks that they agree). */
+#define RA_TYPES "apply renew update reissue freeze unfreeze revoke pin-reset authorize"
+
+/* What producing a request does on the core (request.c's produce). */
+enum req_make { MAKE_ISSUE, MAKE_RENEW, MAKE_UPDATE, MAKE_REISSUE, MAKE_FREEZE,
+		MAKE_UNFREEZE, MAKE_REVOKE, MAKE_PIN, MAKE_GRANT };
+/* What a request's cert_serial names: none allowed, one of the subject's
+ * certificates, or the certificate on the USBKey whose PIN is reset. */
+enum req_cert { CERT_NONE, CERT_OWN, CERT_ON_KEY };
+/* When the old USBKey comes back before completion (art. 22), provided
+ * the certificate is on a registered one. */
+enum req_old { OLD_NO, OLD_YES, OLD_IF_DAMAGED };
+
+/* One request type and its rules (reqtype.c's table says which article). */
+struct req_type {
+	const char *name;
+	enum req_make make;
+	enum req_cert cert;
+	enum req_old old;
+	const char *station;        /* a person's is made at the token station by
+				     * `finca token STATION --request ID`; NULL:
+				     * produced by the operator in the console */
+	unsigned handover:1;        /* ends with a handover (交接) */
+	unsigned new_key:1;         /* the handover gives the holder a new USBKey */
+	unsigned csr:1;             /* a unit's or device's carries its CSR */
+	unsigned replaces:1;        /* the new certificate replaces the old */
+	unsigned follows:1;         /* the register follows the data (name, unit) */
+	unsigned rfc5280:1;         /* reason: an RFC 5280 name, optional */
+	const char *reasons;        /* reason: one of these words, required */
+	const char *default_reason; /* when none is given */
+};
+/* The type called name, or NULL; the i-th of the table, or NULL past it. */
+const struct req_type *req_type_get(const char *name);
+const struct req_type *req_type_at(size_t i);
+/* The type of request row r (an empty type, all rules off, when unknown). */
+const struct req_type *req_type_of(json_t *r);
+/* Rules of a request row r that depend on more than its type: */
+int req_at_station(json_t *r);    /* made at the token station: a person's */
+int req_old_token_due(json_t *r); /* art. 22: its old USBKey must come back */
+int req_handover_due(json_t *r);  /* completed only after a handover */
+
 /* --- requests and batches (request.c) --- */
 
-/* Request types, one per operation. */
-#define RA_TYPES "apply renew update reissue freeze unfreeze revoke pin-reset authorize"
 /* Request states, in the order of the machine (request.c). */
 #define RA_STATES "draft submitted approved rejected accepted produced handed_over " \
 		  "completed withdrawn"
