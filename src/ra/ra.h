@@ -5,8 +5,10 @@
  *              the scope checks every operation below goes through
  *   org.c      nodes, approving departments, application systems, applying
  *              units, persons, devices
+ *   reqtype.c  the request types and their rules, one table
  *   request.c  requests and batches, their state machine, production on the
- *              core, handover, emergency freeze, access grants
+ *              core, handover, emergency freeze, access grants; what the
+ *              caller may do with each (actions)
  *   import.c   the unified spreadsheet: template and import (sheet.c)
  *   loss.c     the holder's loss report without login (挂失码, art. 25)
  *   remind.c   expiry reminders and their delivery (webhook, SMTP);
