@@ -176,9 +176,15 @@ int ra_request_act(struct ca *ca, const struct actor *a, int64_t id, const char 
  * changing nothing). */
 int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char *action,
 		 json_t *args, json_t **out);
+/* A request as the console needs it: its row, and "actions", the moves
+ * actor a may take on it now (its state, a's rights and scope, the type's
+ * rules; nothing audited), "at_station", "handover_due", "old_token_due"
+ * (art. 22) and, for an accepted one made at the token station,
+ * "station_command".  ra_request_show adds its events; ra_batch_show and
+ * ra_request_list give each request the same. */
 int ra_request_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out);
 int ra_batch_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out);
-/* p->filter: a state, or NULL. */
+/* p->filter: a type, or NULL. */
 int ra_request_list(struct ca *ca, const struct actor *a, const struct page *p,
 		    const char *state, int64_t batch, json_t **out);
 
