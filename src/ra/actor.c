@@ -92,6 +92,11 @@ int actor_may(struct ca *ca, const struct actor *a, const char *right,
 					"person", t ? t->person : NULL));
 }
 
+int actor_can(const struct actor *a, const char *right, const struct target *t)
+{
+	return actor_has(a, right) && !out_of_scope(a, t);
+}
+
 int actor_row_scope(const struct actor *a)
 {
 	const char *r = a->role;

@@ -5,8 +5,10 @@
  *              the scope checks every operation below goes through
  *   org.c      nodes, approving departments, application systems, applying
  *              units, persons, devices
+ *   reqtype.c  the request types and their rules, one table
  *   request.c  requests and batches, their state machine, production on the
- *              core, handover, emergency freeze, access grants
+ *              core, handover, emergency freeze, access grants; what the
+ *              caller may do with each (actions)
  *   import.c   the unified spreadsheet: template and import (sheet.c)
  *   loss.c     the holder's loss report without login (挂失码, art. 25)
  *   remind.c   expiry reminders and their delivery (webhook, SMTP);
@@ -40,6 +42,9 @@ struct target {
  * auth.denied in its own transaction.  Rights: see actor.c. */
 int actor_may(struct ca *ca, const struct actor *a, const char *right,
 	      const struct target *t);
+/* 1 when actor_may would answer FINCA_OK, without auditing anything: what
+ * the actor could do (the actions a request lists). */
+int actor_can(const struct actor *a, const char *right, const struct target *t);
 /* 1 when the role alone has the right (menus, list filtering). */
 int actor_has(const struct actor *a, const char *right);
 /* The rights of role in actor.c's table, as a new array of strings
@@ -87,10 +92,52 @@ int org_list(struct ca *ca, const struct actor *a, int kind, const struct page *
  * an unknown unit. */
 int org_making_node(struct ca *ca, const char *unit, char node[16]);
 
+/* --- request types (reqtype.c) --- */
+
+/* Request types, one per operation: the names of reqtype.c's table, in its
+ * order (tests/unit/test_request.c checks that they agree). */
+#define RA_TYPES "apply renew update reissue freeze unfreeze revoke pin-reset authorize"
+
+/* What producing a request does on the core (request.c's produce). */
+enum req_make { MAKE_ISSUE, MAKE_RENEW, MAKE_UPDATE, MAKE_REISSUE, MAKE_FREEZE,
+		MAKE_UNFREEZE, MAKE_REVOKE, MAKE_PIN, MAKE_GRANT };
+/* What a request's cert_serial names: none allowed, one of the subject's
+ * certificates, or the certificate on the USBKey whose PIN is reset. */
+enum req_cert { CERT_NONE, CERT_OWN, CERT_ON_KEY };
+/* When the old USBKey comes back before completion (art. 22), provided
+ * the certificate is on a registered one. */
+enum req_old { OLD_NO, OLD_YES, OLD_IF_DAMAGED };
+
+/* One request type and its rules (reqtype.c's table says which article). */
+struct req_type {
+	const char *name;
+	enum req_make make;
+	enum req_cert cert;
+	enum req_old old;
+	const char *station;        /* a person's is made at the token station by
+				     * `finca token STATION --request ID`; NULL:
+				     * produced by the operator in the console */
+	unsigned handover:1;        /* ends with a handover (交接) */
+	unsigned new_key:1;         /* the handover gives the holder a new USBKey */
+	unsigned csr:1;             /* a unit's or device's carries its CSR */
+	unsigned replaces:1;        /* the new certificate replaces the old */
+	unsigned follows:1;         /* the register follows the data (name, unit) */
+	unsigned rfc5280:1;         /* reason: an RFC 5280 name, optional */
+	const char *reasons;        /* reason: one of these words, required */
+	const char *default_reason; /* when none is given */
+};
+/* The type called name, or NULL; the i-th of the table, or NULL past it. */
+const struct req_type *req_type_get(const char *name);
+const struct req_type *req_type_at(size_t i);
+/* The type of request row r (an empty type, all rules off, when unknown). */
+const struct req_type *req_type_of(json_t *r);
+/* Rules of a request row r that depend on more than its type: */
+int req_at_station(json_t *r);    /* made at the token station: a person's */
+int req_old_token_due(json_t *r); /* art. 22: its old USBKey must come back */
+int req_handover_due(json_t *r);  /* completed only after a handover */
+
 /* --- requests and batches (request.c) --- */
 
-/* Request types, one per operation. */
-#define RA_TYPES "apply renew update reissue freeze unfreeze revoke pin-reset authorize"
 /* Request states, in the order of the machine (request.c). */
 #define RA_STATES "draft submitted approved rejected accepted produced handed_over " \
 		  "completed withdrawn"
@@ -130,9 +177,15 @@ int ra_request_act(struct ca *ca, const struct actor *a, int64_t id, const char 
  * changing nothing). */
 int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char *action,
 		 json_t *args, json_t **out);
+/* A request as the console needs it: its row, and "actions", the moves
+ * actor a may take on it now (its state, a's rights and scope, the type's
+ * rules; nothing audited), "at_station", "handover_due", "old_token_due"
+ * (art. 22) and, for an accepted one made at the token station,
+ * "station_command".  ra_request_show adds its events; ra_batch_show and
+ * ra_request_list give each request the same. */
 int ra_request_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out);
 int ra_batch_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out);
-/* p->filter: a state, or NULL. */
+/* p->filter: a type, or NULL. */
 int ra_request_list(struct ca *ca, const struct actor *a, const struct page *p,
 		    const char *state, int64_t batch, json_t **out);
 

@@ -18,47 +18,28 @@
 #include <string.h>
 
 
-static int type_is(json_t *r, const char *types)
+/* What a request is to the scope checks: its unit, making node, holder,
+ * and the department of its application system.  t's strings are
+ * borrowed from r and *app (the caller's, json_decref). */
+static void target_of(struct ca *ca, json_t *r, struct target *t, json_t **app)
 {
-	return word_in(types, ra_str(r, "type"));
+	memset(t, 0, sizeof *t);
+	*app = NULL;
+	t->unit = ra_str(r, "unit");
+	t->node = ra_str(r, "node");
+	t->person = !strcmp(ra_str(r, "subject_kind"), "person") ? ra_str(r, "subject") : NULL;
+	if (ra_str(r, "app") && store_row_get(ca_store(ca), "app", ra_str(r, "app"), app) == FINCA_OK)
+		t->dept = ra_str(*app, "dept");
 }
 
-/* Made at the token station (a key on a USBKey): persons' certificates and
- * PIN resets. */
-static int at_station(json_t *r)
-{
-	return !strcmp(ra_str(r, "subject_kind"), "person") &&
-	       type_is(r, "apply renew update reissue pin-reset");
-}
-
-/* Art. 22: the old USBKey comes back for renew, update, damaged reissue
- * and revoke. */
-static int needs_old_token(json_t *r)
-{
-	return ra_str(r, "token_serial") &&
-	       (type_is(r, "renew update revoke") ||
-		(type_is(r, "reissue") && !strcmp(ra_str(r, "reason"), "damaged")));
-}
-
-static int needs_handover(json_t *r)
-{
-	return type_is(r, "apply renew update reissue pin-reset") || needs_old_token(r);
-}
-
-/* Checks the actor against a request: its unit, making node, holder, and
- * the department of its application system. */
+/* Checks the actor against a request (actor_may: a refusal is audited). */
 static int may(struct ca *ca, const struct actor *a, const char *right, json_t *r)
 {
 	struct target t;
-	json_t *app = NULL;
+	json_t *app;
 	int rc;
 
-	memset(&t, 0, sizeof t);
-	t.unit = ra_str(r, "unit");
-	t.node = ra_str(r, "node");
-	t.person = !strcmp(ra_str(r, "subject_kind"), "person") ? ra_str(r, "subject") : NULL;
-	if (ra_str(r, "app") && store_row_get(ca_store(ca), "app", ra_str(r, "app"), &app) == FINCA_OK)
-		t.dept = ra_str(app, "dept");
+	target_of(ca, r, &t, &app);
 	rc = actor_may(ca, a, right, &t);
 	json_decref(app);
 	return rc;
@@ -92,6 +73,7 @@ static int check_cert(struct ca *ca, json_t *r, struct cert_rec *c)
 static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 {
 	const char *kind = sp->subject_kind && *sp->subject_kind ? sp->subject_kind : "person";
+	const struct req_type *ty = req_type_get(sp->type);
 	json_t *r = json_object(), *subj = NULL;
 	struct cert_rec c;
 	struct token_rec tk;
@@ -101,7 +83,7 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	memset(&c, 0, sizeof c);
 	memset(&tk, 0, sizeof tk);
 	*out = NULL;
-	if (!word_in(RA_TYPES, sp->type)) {
+	if (!ty) {
 		rc = err_set(FINCA_EINVAL, "type: expected one of " RA_TYPES);
 		goto out;
 	}
@@ -146,15 +128,13 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	if (sp->note && *sp->note)
 		json_object_set_new(r, "note", json_string(sp->note));
 
-	if (type_is(r, "apply authorize pin-reset")) {
-		if (sp->cert_serial && *sp->cert_serial && !type_is(r, "pin-reset")) {
-			rc = err_set(FINCA_EINVAL, "cert_serial: not for %s", sp->type);
-			goto out;
-		}
-	} else if ((rc = check_cert(ca, r, &c)) != FINCA_OK) {
+	if (ty->cert == CERT_NONE && sp->cert_serial && *sp->cert_serial) {
+		rc = err_set(FINCA_EINVAL, "cert_serial: not for %s", sp->type);
 		goto out;
 	}
-	if (type_is(r, "apply") && strcmp(kind, "person") &&
+	if (ty->cert == CERT_OWN && (rc = check_cert(ca, r, &c)) != FINCA_OK)
+		goto out;
+	if (ty->csr && strcmp(kind, "person") &&
 	    !json_is_string(json_object_get(sp->data, "csr"))) {
 		rc = err_set(FINCA_EINVAL, "data: a %s certificate request carries its CSR (data.csr, PEM)", kind);
 		goto out;
@@ -171,7 +151,7 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 			goto out;
 		}
 	}
-	if (type_is(r, "update")) {
+	if (ty->follows) {
 		const char *nu = ra_str(sp->data, "unit");
 		if (!ra_str(sp->data, "name") && !nu && !ra_str(sp->data, "profile")) {
 			rc = err_set(FINCA_EINVAL, "data: an update says what changed: name or unit");
@@ -182,22 +162,19 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 			goto out;
 		}
 	}
-	if (type_is(r, "reissue")) {
-		if (!sp->reason || (strcmp(sp->reason, "lost") && strcmp(sp->reason, "damaged"))) {
-			rc = err_set(FINCA_EINVAL, "reason: expected lost or damaged");
-			goto out;
-		}
-	} else if (type_is(r, "revoke")) {
-		if (sp->reason && *sp->reason && ca_reason_parse(sp->reason) < 0) {
-			rc = err_set(FINCA_EINVAL, "reason: not an RFC 5280 reason: %s", sp->reason);
-			goto out;
-		}
+	if (ty->reasons && (!sp->reason || !word_in(ty->reasons, sp->reason))) {
+		rc = err_set(FINCA_EINVAL, "reason: expected one of: %s", ty->reasons);
+		goto out;
+	}
+	if (ty->rfc5280 && sp->reason && *sp->reason && ca_reason_parse(sp->reason) < 0) {
+		rc = err_set(FINCA_EINVAL, "reason: not an RFC 5280 reason: %s", sp->reason);
+		goto out;
 	}
 	if (sp->reason && *sp->reason)
 		json_object_set_new(r, "reason", json_string(sp->reason));
-	else if (type_is(r, "revoke"))
-		json_object_set_new(r, "reason", json_string("cessationOfOperation"));
-	if (type_is(r, "authorize")) {
+	else if (ty->default_reason)
+		json_object_set_new(r, "reason", json_string(ty->default_reason));
+	if (ty->make == MAKE_GRANT) {
 		const char *act = ra_str(sp->data, "action"), *roles = ra_str(sp->data, "roles");
 		const char *na = ra_str(sp->data, "not_after");
 		int64_t t;
@@ -222,7 +199,7 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	 * reset the holder's key in use */
 	if (c.serial[0] && store_token_by_cert(ca_store(ca), c.serial, &tk) == FINCA_OK)
 		json_object_set_new(r, "token_serial", json_string(tk.serial));
-	if (type_is(r, "pin-reset")) {
+	if (ty->cert == CERT_ON_KEY) {
 		if (!sp->cert_serial || !*sp->cert_serial ||
 		    store_token_by_cert(ca_store(ca), sp->cert_serial, &tk) != FINCA_OK ||
 		    strcmp(tk.holder, ra_str(r, "subject"))) {
@@ -457,7 +434,7 @@ static int issue_direct(struct ca *ca, const struct actor *a, json_t *r)
 		rq.csr_der = der;
 		rq.csr_len = (size_t)len;
 	}
-	if (type_is(r, "apply")) {
+	if (req_type_of(r)->make == MAKE_ISSUE) {
 		rq.profile = ra_str(d, "profile") ? ra_str(d, "profile") : ra_str(r, "subject_kind");
 		rq.subject = ra_str(d, "subject");
 		rq.unit_code = !strcmp(ra_str(r, "subject_kind"), "unit") ? ra_str(r, "subject") : NULL;
@@ -465,7 +442,7 @@ static int issue_direct(struct ca *ca, const struct actor *a, json_t *r)
 	} else {
 		rq.subject = ra_str(d, "subject");
 		rq.unit_code = ra_str(d, "unit_code");
-		rc = ca_renew(ca, a, type_is(r, "renew") ? OP_RENEW : OP_UPDATE,
+		rc = ca_renew(ca, a, req_type_of(r)->make == MAKE_RENEW ? OP_RENEW : OP_UPDATE,
 			      ra_str(r, "cert_serial"), &rq, &x);
 	}
 	OPENSSL_free(der);
@@ -477,25 +454,32 @@ static int issue_direct(struct ca *ca, const struct actor *a, json_t *r)
 	return rc;
 }
 
-/* The operation itself, inside the move's transaction. */
+/* The RFC 5280 reason that revokes the certificate of a reissue: a lost
+ * USBKey's key is compromised (1), a damaged one's superseded (4). */
+static int reissue_reason(json_t *r)
+{
+	return !strcmp(ra_str(r, "reason"), "lost") ? 1 : 4;
+}
+
+/* The operation itself, inside the move's transaction (not for one made
+ * at the token station). */
 static int produce(struct ca *ca, const struct actor *a, json_t *r)
 {
-	if (at_station(r))
-		return err_set(FINCA_ESTATE, "request %lld is made at the token station: "
-			       "finca token %s --request %lld",
-			       (long long)json_integer_value(json_object_get(r, "id")),
-			       type_is(r, "pin-reset") ? "reset-pin" : "enroll",
-			       (long long)json_integer_value(json_object_get(r, "id")));
-	if (type_is(r, "freeze") || type_is(r, "unfreeze"))
-		return freeze_or_thaw(ca, a, r, type_is(r, "freeze"));
-	if (type_is(r, "revoke"))
+	const struct req_type *ty = req_type_of(r);
+
+	switch (ty->make) { /* made at the station: refused by when_produce */
+	case MAKE_FREEZE:
+	case MAKE_UNFREEZE:
+		return freeze_or_thaw(ca, a, r, ty->make == MAKE_FREEZE);
+	case MAKE_REVOKE:
 		return ca_revoke(ca, a, ra_str(r, "cert_serial"), ca_reason_parse(ra_str(r, "reason")));
-	if (type_is(r, "authorize"))
+	case MAKE_GRANT:
 		return grant(ca, a, r);
-	if (type_is(r, "reissue")) /* a unit's or device's: revoke; apply anew */
-		return ca_revoke(ca, a, ra_str(r, "cert_serial"),
-				 !strcmp(ra_str(r, "reason"), "lost") ? 1 : 4);
-	return issue_direct(ca, a, r);
+	case MAKE_REISSUE: /* a unit's or device's: revoke; apply anew */
+		return ca_revoke(ca, a, ra_str(r, "cert_serial"), reissue_reason(r));
+	default: /* apply, renew, update (and a PIN reset not at the station) */
+		return issue_direct(ca, a, r);
+	}
 }
 
 /* The old USBKey is back at the making unit (art. 22). */
@@ -505,7 +489,7 @@ static int old_back(struct ca *ca, const struct actor *a, json_t *r, const char 
 	struct token_rec t;
 	int rc = FINCA_OK;
 
-	if (!needs_old_token(r))
+	if (!req_old_token_due(r))
 		return err_set(FINCA_EINVAL, "request %lld needs no USBKey back",
 			       (long long)json_integer_value(json_object_get(r, "id")));
 	memset(&t, 0, sizeof t);
@@ -535,26 +519,84 @@ static int handover(struct ca *ca, const struct actor *a, json_t *r, json_t *arg
 			       ra_str(r, "new_token"), nt);
 	json_object_set_new(r, "handler", json_string(handler));
 	json_object_set_new(r, "handed_at", json_integer(at));
-	if (ra_str(r, "new_token") && !type_is(r, "pin-reset"))
+	if (ra_str(r, "new_token") && req_type_of(r)->new_key)
 		rc = token_handover(ca, a, ra_str(r, "new_token"), handler, "request handover");
 	if (rc == FINCA_OK && returned)
 		rc = old_back(ca, a, r, handler);
 	return rc;
 }
 
+/* What a move needs of request r besides its state: FINCA_OK when it may
+ * run, else the error code.  With say, a refusal also sets the message
+ * (the move itself); without, it says nothing (the list of actions). */
+#define REFUSE(say, rc, ...) ((say) ? err_set((rc), __VA_ARGS__) : (rc))
+
+static int old_is_back(json_t *r)
+{
+	json_t *v = json_object_get(r, "old_returned"); /* 0/1 in the store */
+
+	return json_is_true(v) || json_integer_value(v);
+}
+
+static int when_produce(json_t *r, int say)
+{
+	long long id = (long long)json_integer_value(json_object_get(r, "id"));
+
+	if (req_at_station(r))
+		return REFUSE(say, FINCA_ESTATE, "request %lld is made at the token station: "
+			      "finca token %s --request %lld", id, req_type_of(r)->station, id);
+	return FINCA_OK;
+}
+
+static int when_handover(json_t *r, int say)
+{
+	/* XXX: the move has always accepted a request with nothing to hand
+	 * over (a batch's handover takes every produced request); only the
+	 * list of actions leaves it out, as the console did */
+	return say || req_handover_due(r) ? FINCA_OK : FINCA_ESTATE;
+}
+
+static int when_return(json_t *r, int say)
+{
+	long long id = (long long)json_integer_value(json_object_get(r, "id"));
+
+	if (old_is_back(r))
+		return REFUSE(say, FINCA_ESTATE, "request %lld: the old USBKey is back already", id);
+	if (!req_old_token_due(r))
+		return REFUSE(say, FINCA_EINVAL, "request %lld needs no USBKey back", id);
+	return FINCA_OK;
+}
+
+static int when_complete(json_t *r, int say)
+{
+	long long id = (long long)json_integer_value(json_object_get(r, "id"));
+
+	if (!strcmp(ra_str(r, "state"), "produced") && req_handover_due(r))
+		return REFUSE(say, FINCA_ESTATE, "request %lld: record the handover first "
+			      "(handler, new USBKey)", id);
+	if (req_old_token_due(r) && !old_is_back(r))
+		return REFUSE(say, FINCA_ESTATE, "request %lld: the old USBKey %s must be "
+			      "returned first (art. 22)", id, ra_str(r, "token_serial"));
+	return FINCA_OK;
+}
+
+/* The state machine of the header comment, in the console's order of
+ * buttons. */
 static const struct move {
 	const char *action, *from, *to, *right;
+	int (*when)(json_t *r, int say); /* NULL: the state is enough */
 } moves[] = {
-	{ "submit", "draft", "submitted", "request.submit" },
-	{ "withdraw", "draft submitted rejected", "withdrawn", "request.submit" },
-	{ "resubmit", "rejected", "submitted", "request.submit" },
-	{ "approve", "submitted", "approved", "request.approve" },
-	{ "reject", "submitted", "rejected", "request.approve" },
-	{ "accept", "approved", "accepted", "request.produce" },
-	{ "produce", "accepted", "produced", "request.produce" },
-	{ "handover", "produced", "handed_over", "request.produce" },
-	{ "return", "handed_over", "handed_over", "request.produce" }, /* old key back later */
-	{ "complete", "produced handed_over", "completed", "request.complete" },
+	{ "submit", "draft", "submitted", "request.submit", NULL },
+	{ "resubmit", "rejected", "submitted", "request.submit", NULL },
+	{ "withdraw", "draft submitted rejected", "withdrawn", "request.submit", NULL },
+	{ "approve", "submitted", "approved", "request.approve", NULL },
+	{ "reject", "submitted", "rejected", "request.approve", NULL },
+	{ "accept", "approved", "accepted", "request.produce", NULL },
+	{ "produce", "accepted", "produced", "request.produce", when_produce },
+	{ "handover", "produced", "handed_over", "request.produce", when_handover },
+	/* the old key back later (art. 22) */
+	{ "return", "handed_over", "handed_over", "request.produce", when_return },
+	{ "complete", "produced handed_over", "completed", "request.complete", when_complete },
 };
 
 /* Writes r in state to with its event (note) and audit record (details,
@@ -593,15 +635,8 @@ static int apply_move(struct ca *ca, const struct actor *a, const struct move *m
 			       (long long)id, from, m->action, m->from);
 	if (!strcmp(m->action, "reject") && !why)
 		return err_set(FINCA_EINVAL, "reason: a rejection says why");
-	if (!strcmp(m->action, "complete")) {
-		if (!strcmp(from, "produced") && needs_handover(r))
-			return err_set(FINCA_ESTATE, "request %lld: record the handover first "
-				       "(handler, new USBKey)", (long long)id);
-		if (needs_old_token(r) && !json_integer_value(json_object_get(r, "old_returned")))
-			return err_set(FINCA_ESTATE, "request %lld: the old USBKey %s must be "
-				       "returned first (art. 22)", (long long)id,
-				       ra_str(r, "token_serial"));
-	}
+	if (m->when && (rc = m->when(r, 1)) != FINCA_OK)
+		return rc;
 	if (!strcmp(m->action, "approve") || !strcmp(m->action, "reject"))
 		json_object_set_new(r, "approver", json_string(a->name));
 	if (!strcmp(m->action, "accept") || !strcmp(m->action, "produce"))
@@ -610,13 +645,9 @@ static int apply_move(struct ca *ca, const struct actor *a, const struct move *m
 		return rc;
 	if (!strcmp(m->action, "handover") && (rc = handover(ca, a, r, args)) != FINCA_OK)
 		return rc;
-	if (!strcmp(m->action, "return")) {
-		if (json_integer_value(json_object_get(r, "old_returned")))
-			return err_set(FINCA_ESTATE, "request %lld: the old USBKey is back already",
-				       (long long)id);
-		if ((rc = old_back(ca, a, r, ra_str(args, "handler") ? ra_str(args, "handler") : a->name)))
-			return rc;
-	}
+	if (!strcmp(m->action, "return") &&
+	    (rc = old_back(ca, a, r, ra_str(args, "handler") ? ra_str(args, "handler") : a->name)))
+		return rc;
 	return record_move(ca, a, r, m->action, m->to, why,
 			   json_pack("{s:s?, s:O?}", "reason", why, "args", args));
 }
@@ -769,6 +800,35 @@ static void decorate(json_t *r)
 				    json_boolean(json_integer_value(json_object_get(r, "old_returned"))));
 }
 
+/* What the console needs to know of request r (a row as stored, before
+ * decorate) for actor a: the moves a may take now (state, right and scope,
+ * checked without auditing, and what each move needs), and the type's
+ * rules that apply to it. */
+static void add_facts(struct ca *ca, const struct actor *a, json_t *r)
+{
+	json_t *acts = json_array(), *app;
+	struct target t;
+	char cmd[64];
+
+	target_of(ca, r, &t, &app);
+	for (size_t i = 0; i < ARRAY_LEN(moves); i++)
+		if (word_in(moves[i].from, ra_str(r, "state")) &&
+		    (!moves[i].when || moves[i].when(r, 0) == FINCA_OK) &&
+		    actor_can(a, moves[i].right, &t))
+			json_array_append_new(acts, json_string(moves[i].action));
+	json_decref(app);
+	json_object_set_new(r, "actions", acts);
+	json_object_set_new(r, "at_station", json_boolean(req_at_station(r)));
+	json_object_set_new(r, "handover_due", json_boolean(req_handover_due(r)));
+	json_object_set_new(r, "old_token_due", json_boolean(req_old_token_due(r)));
+	/* made now at the station: an accepted request is */
+	if (req_at_station(r) && !strcmp(ra_str(r, "state"), "accepted")) {
+		snprintf(cmd, sizeof cmd, "finca token %s --request %lld", req_type_of(r)->station,
+			 (long long)json_integer_value(json_object_get(r, "id")));
+		json_object_set_new(r, "station_command", json_string(cmd));
+	}
+}
+
 int ra_request_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out)
 {
 	struct store *st = ca_store(ca);
@@ -785,10 +845,9 @@ int ra_request_show(struct ca *ca, const struct actor *a, int64_t id, json_t **o
 		goto out;
 	for (size_t i = 0; i < json_array_size(ev); i++)
 		decorate(json_array_get(ev, i));
+	add_facts(ca, a, r);
 	decorate(r);
 	json_object_set(r, "events", ev);
-	json_object_set_new(r, "needs_old_token", json_boolean(needs_old_token(r)));
-	json_object_set_new(r, "at_station", json_boolean(at_station(r)));
 	*out = r;
 	r = NULL;
 out:
@@ -826,8 +885,10 @@ int ra_request_list(struct ca *ca, const struct actor *a, const struct page *p,
 	q.scope_val = a->scope;
 	if ((rc = store_row_list(ca_store(ca), &q, items, &next)) != FINCA_OK)
 		goto fail;
-	for (size_t i = 0; i < json_array_size(items); i++)
+	for (size_t i = 0; i < json_array_size(items); i++) {
+		add_facts(ca, a, json_array_get(items, i));
 		decorate(json_array_get(items, i));
+	}
 	*out = json_pack("{s:o, s:o}", "items", items, "next",
 			 next ? json_integer(next) : json_null());
 	return FINCA_OK;
@@ -886,7 +947,7 @@ static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 		return err_set(FINCA_ESTATE, "request %lld is %s: a USBKey is made for an "
 			       "accepted request", (long long)json_integer_value(
 			       json_object_get(r, "id")), ra_str(r, "state"));
-	if (!at_station(r) || type_is(r, "pin-reset"))
+	if (!req_at_station(r) || !req_type_of(r)->new_key)
 		return err_set(FINCA_ESTATE, "request %lld (%s of a %s) is not made on a USBKey",
 			       (long long)json_integer_value(json_object_get(r, "id")),
 			       ra_str(r, "type"), ra_str(r, "subject_kind"));
@@ -902,12 +963,12 @@ static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 	k = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "profile",
 		      ra_str(d, "profile") ? ra_str(d, "profile") : "personal", "subject", dn,
 		      "id_number", ra_str(r, "subject"), "unit_code", ra_str(u, "code"),
-		      "replaces", type_is(r, "renew update") ? ra_str(r, "cert_serial") : NULL);
+		      "replaces", req_type_of(r)->replaces ? ra_str(r, "cert_serial") : NULL);
 	json_decref(p);
 	json_decref(u);
 	/* 补办: the lost or damaged key's certificate is revoked now, before
 	 * the new one exists (art. 16, 25) */
-	if (type_is(r, "reissue")) {
+	if (req_type_of(r)->make == MAKE_REISSUE) {
 		struct cert_rec c;
 		struct token_rec t;
 		const char *to = !strcmp(ra_str(r, "reason"), "lost") ? "lost" : "damaged";
@@ -919,7 +980,7 @@ static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 			rc = token_move(ca, a, t.serial, to, -1, NULL, "reissue request");
 		else if (store_cert_get(ca_store(ca), ra_str(r, "cert_serial"), &c) == FINCA_OK &&
 			 c.status != CERT_REVOKED)
-			rc = ca_revoke(ca, a, c.serial, !strcmp(to, "lost") ? 1 : 4);
+			rc = ca_revoke(ca, a, c.serial, reissue_reason(r));
 		cert_rec_clear(&c);
 		token_rec_clear(&t);
 		if (rc != FINCA_OK) {
@@ -978,7 +1039,7 @@ static int enroll_done_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 			       (long long)json_integer_value(json_object_get(r, "id")),
 			       ra_str(r, "state"));
 	/* 更新: the register follows the certificate (name, unit) */
-	if (type_is(r, "update") && (rc = person_follows(ca, a, r)) != FINCA_OK)
+	if (req_type_of(r)->follows && (rc = person_follows(ca, a, r)) != FINCA_OK)
 		return rc;
 	return record_move(ca, a, r, "produce", "produced", x->token,
 			   json_pack("{s:s, s:s?}", "token", x->token, "certificate", x->cert));
@@ -998,7 +1059,7 @@ static int pin_check_fn(struct ca *ca, const struct actor *a, json_t *r, void *a
 
 	(void)ca;
 	(void)a;
-	if (!type_is(r, "pin-reset") || strcmp(ra_str(r, "state"), "accepted") ||
+	if (req_type_of(r)->make != MAKE_PIN || strcmp(ra_str(r, "state"), "accepted") ||
 	    !ra_str(r, "token_serial") || strcmp(ra_str(r, "token_serial"), token))
 		return err_set(FINCA_ESTATE, "request %lld is not an accepted PIN reset of "
 			       "USBKey %s (it is a %s, %s, for %s)",

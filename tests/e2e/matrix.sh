@@ -306,6 +306,31 @@ while read -r op admin auditor officer approver operator; do
 	done
 done <<<"$MATRIX"
 
+# --- what the server says each caller may do (ra/request.c: moves[] and
+# reqtype.c); the console shows exactly these buttons ---
+# sees ACCOUNT ID WANT: the request's actions as ACCOUNT sees them
+sees() {
+	call $1 GET requests/$2
+	same "$1 on a request $(jq -r .state body): actions [$3]" \
+		"$(jq -r '(.actions // ["none"]) | join(" ")' body)" "$3"
+}
+b=$(batch A apply ${P0[A]}); r=$(ids $b)
+sees officer-A $r "submit withdraw"; sees approver-A $r ""; sees operator-A $r ""
+move A $b submit
+sees officer-A $r "withdraw"; sees approver-A $r "approve reject"; sees operator-A $r ""
+move A $b approve accept
+sees operator-A $r ""; sees officer-A $r ""; sees approver-A $r ""
+call operator-A GET requests/$r
+same "a person's key is made at the token station" \
+	"$(jq -r '[.at_station, .handover_due, .old_token_due, .station_command] | join(" ")' body)" \
+	"true true false finca token enroll --request $r"
+b=$(must officer-A POST batches "{\"requests\":[{\"type\":\"freeze\",\"subject\":\"${P0[A]}\",\
+\"app\":\"${APP[A]}\",\"cert_serial\":\"${W[A]}\"}]}" | jq -r .batch)
+r=$(ids $b); move A $b submit approve accept
+sees operator-A $r "produce"; sees officer-A $r ""
+move A $b produce
+sees operator-A $r "complete"; sees officer-A $r "complete"; sees approver-A $r ""
+
 ok "the daemon is still up" kill -0 $pid
 kill -TERM $pid; wait $pid
 rc=$?; same "the daemon stops cleanly (under the sanitizers: nothing leaked)" $rc 0

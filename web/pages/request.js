@@ -3,7 +3,7 @@ import { h, clear, note } from '../dom.js';
 import { t, label, fmtTime } from '../i18n.js';
 import { api } from '../api.js';
 import { can } from '../session.js';
-import { actionsFor, actionButton, atStation, stationCmd, stateBadge, printForms, needsOldToken } from '../ui/requests.js';
+import { actionsFor, actionButton, stateBadge, printForms } from '../ui/requests.js';
 
 export async function render({ main, args, title }) {
 	const box = h('div');
@@ -35,7 +35,7 @@ export async function render({ main, args, title }) {
 			r.token_serial && [t('req.token'), h('span', { class: 'mono' }, r.token_serial)],
 			r.new_token && [t('req.new_token'), h('span', { class: 'mono' }, r.new_token)],
 			r.result_serial && [t('req.result'), h('span', { class: 'mono' }, r.result_serial)],
-			needsOldToken(r) && [t('req.old_returned'), r.old_returned ? t('yes') : t('no')],
+			r.old_token_due && [t('req.old_returned'), r.old_returned ? t('yes') : t('no')],
 			r.handler && [t('req.handler'), `${r.handler} ${fmtTime(r.handed_at)}`],
 			[t('req.submitter'), r.submitter], r.approver && [t('req.approver'), r.approver], r.operator && [t('req.operator'), r.operator],
 			r.note && [t('req.note'), r.note],
@@ -46,7 +46,7 @@ export async function render({ main, args, title }) {
 				can('forms.print') && h('button', { type: 'button', class: 'btn btn-sm', onclick: () => printForms(`requests/${r.id}/form.pdf`, `request-${r.id}.pdf`, msg) }, t('forms.print')),
 				h('a', { class: 'btn btn-sm', href: '#/requests' }, t('back'))),
 			msg,
-			r.state === 'accepted' && atStation(r) && note('info', t('req.station.long'), ' ', h('code', {}, stationCmd(r))),
+			r.station_command && note('info', t('req.station.long'), ' ', h('code', {}, r.station_command)),
 			h('div', { class: 'cols' },
 				h('section', { class: 'panel' }, h('h2', {}, t('req.details')),
 					h('dl', { class: 'kv' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '')]))),

@@ -1,44 +1,21 @@
 // What every page showing requests shares: columns, the actions a
-// request can take now (by its state and the caller's rights), and running
-// them, one request, many, or a whole batch.
+// request can take now, and running them, one request, many, or a whole
+// batch.  The server says what is possible: each request carries the
+// caller's actions, at_station, handover_due, old_token_due (art. 22) and,
+// when it is made at the token station now, station_command.
 import { h, clear, note, openBlob } from '../dom.js';
 import { t, label, fmtTime, bjDate } from '../i18n.js';
 import { api } from '../api.js';
 import { can } from '../session.js';
 import { ask, show } from './dialog.js';
 
-const has = (words, w) => words.split(' ').includes(w);
-
-// Made at the token station (key on a USBKey): persons' certificates, PIN resets.
-export const atStation = (r) => (r.subject_kind || 'person') === 'person' && has('apply renew update reissue pin-reset', r.type);
-// Art. 22: the old USBKey comes back.
-export const needsOldToken = (r) => !!r.token_serial && (has('renew update revoke', r.type) || (r.type === 'reissue' && r.reason === 'damaged'));
-export const needsHandover = (r) => has('apply renew update reissue pin-reset', r.type) || needsOldToken(r);
-export const stationCmd = (r) => `finca token ${r.type === 'pin-reset' ? 'reset-pin' : 'enroll'} --request ${r.id}`;
-
 export function stateBadge(s) {
 	return h('span', { class: ['badge', `st-${s}`] }, label('state', s));
 }
 
-// The actions request r can take now, for this caller, in display order.
-export function actionsFor(r) {
-	const a = [], s = r.state;
-	if (can('request.submit')) {
-		if (s === 'draft') a.push('submit');
-		if (s === 'rejected') a.push('resubmit');
-		if (has('draft submitted rejected', s)) a.push('withdraw');
-	}
-	if (can('request.approve') && s === 'submitted') a.push('approve', 'reject');
-	if (can('request.produce')) {
-		if (s === 'approved') a.push('accept');
-		if (s === 'accepted' && !atStation(r)) a.push('produce');
-		if (s === 'produced' && needsHandover(r)) a.push('handover');
-		if (s === 'handed_over' && needsOldToken(r) && !r.old_returned) a.push('return');
-	}
-	if (can('request.complete') && ((s === 'produced' && !needsHandover(r)) ||
-		(s === 'handed_over' && (!needsOldToken(r) || r.old_returned)))) a.push('complete');
-	return a;
-}
+// The actions request r can take now, for this caller, in display order
+// (the server's list).
+export const actionsFor = (r) => r.actions || [];
 
 // The fields an action asks for, or null.
 export function actionFields(action, r = {}) {
@@ -49,7 +26,7 @@ export function actionFields(action, r = {}) {
 			{ name: 'new_token', label: t('req.new_token'), value: r.new_token || '', hint: t('req.new_token.hint'), mono: true },
 			{ name: 'date', label: t('req.handed_date'), type: 'date' },
 			{ name: 'old_returned', label: t('req.old_returned'), type: 'checkbox', value: false,
-				show: () => !r.id || needsOldToken(r), hint: r.token_serial ? t('req.old_token', { s: r.token_serial }) : '' },
+				show: () => !r.id || r.old_token_due, hint: r.token_serial ? t('req.old_token', { s: r.token_serial }) : '' },
 		];
 	}
 	if (action === 'return') return [{ name: 'handler', label: t('req.returned_by'), required: true }];
@@ -163,8 +140,8 @@ export function columns({ batch = true, unit = false } = {}) {
 export function rowActions(r, reload) {
 	const acts = actionsFor(r);
 	const out = acts.map((a) => actionButton(r, a, () => reload()));
-	if (r.state === 'accepted' && atStation(r) && can('request.produce'))
-		out.push(h('div', { class: 'station' }, t('req.station'), h('br'), h('code', {}, stationCmd(r))));
+	if (r.station_command && can('request.produce'))
+		out.push(h('div', { class: 'station' }, t('req.station'), h('br'), h('code', {}, r.station_command)));
 	return out.length ? out : h('span', { class: 'muted' }, '—');
 }
 
