@@ -10,22 +10,13 @@ export class ApiError extends Error {
 		super(e.message || fallback || `HTTP ${status}`);
 		this.status = status;
 		this.code = e.code || '';
-		const f = fieldOf(e.message);
-		this.field = e.field || f.field;
-		this.fieldMessage = f.field && (!e.field || e.field === f.field) ? f.rest : e.message;
+		// the server names the field at fault and says what is wrong with
+		// it (detail): nothing is read out of the message
+		this.field = e.field || '';
+		this.fieldMessage = e.detail || e.message || '';
 		this.problems = body?.problems || null;
 		this.extra = e;
 	}
-}
-
-// The core's messages start with the field at fault ("code: expected ...",
-// "data.csr: ..."), or, for a single request (made as a batch of one),
-// "1 problem(s); the first: request 1: subject: ...": the API does not
-// always say the field in "field".
-function fieldOf(msg) {
-	const m = /^([a-z_]+(?:\.[a-z_]+)?): (.*)$/s.exec(msg || '') ||
-		/the first: request \d+: ([a-z_]+(?:\.[a-z_]+)?): (.*)$/s.exec(msg || '');
-	return m ? { field: m[1], rest: m[2] } : { field: '', rest: msg || '' };
 }
 
 export const token = {

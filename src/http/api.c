@@ -61,6 +61,19 @@ enum MHD_Result send_err(struct call *k, int status, const char *code,
 	return send_json(k, status, json_pack("{s:o}", "error", e));
 }
 
+/* send_err for the core's error: its field and what is wrong with it
+ * ("detail", the message without the field's name) when it names one. */
+static enum MHD_Result send_core_err(struct call *k, int status, int rc)
+{
+	json_t *e = json_pack("{s:s, s:s}", "code", err_name(rc), "message", err_msg());
+
+	if (err_field()) {
+		json_object_set_new(e, "field", json_string(err_field()));
+		json_object_set_new(e, "detail", json_string(err_detail()));
+	}
+	return send_json(k, status, json_pack("{s:o}", "error", e));
+}
+
 /* Maps a core error to an HTTP status. */
 enum MHD_Result send_rc(struct call *k, int rc)
 {
@@ -68,10 +81,11 @@ enum MHD_Result send_rc(struct call *k, int rc)
 		 rc == FINCA_ENOTFOUND ? 404 : rc == FINCA_ESTATE ? 409 :
 		 rc == FINCA_EAUTH ? 403 : 500;
 
-	if (st == 500)
+	if (st == 500) {
 		snprintf(k->r->error, sizeof k->r->error, "%s", err_msg());
-	return send_err(k, st, err_name(rc), st == 500 ? NULL : err_field(),
-			st == 500 ? "internal error" : err_msg());
+		return send_err(k, st, err_name(rc), NULL, "internal error");
+	}
+	return send_core_err(k, st, rc);
 }
 
 /* 1 when the body fits the fields; otherwise sends 400 naming the field. */

@@ -811,16 +811,14 @@ static int field_col(const char *f, size_t n)
 	return -1;
 }
 
-/* A message "field: why" of row rw, on the field's column. */
+/* A problem of row rw, on the column of field (NULL or "": none known). */
 static void bad_field(struct imp *im, struct row *rw, const char *field, const char *msg)
 {
-	const char *colon = field ? NULL : strstr(msg, ": ");
-	size_t n = field ? strlen(field) : colon ? (size_t)(colon - msg) : 0;
-	int col = field_col(field ? field : msg, n);
+	int col = field && *field ? field_col(field, strlen(field)) : -1;
 
 	if (col >= 0 && !kind_col(rw->k, col))
 		col = -1;
-	bad(im, rw, col, "%s", col >= 0 && !field && colon ? colon + 2 : msg);
+	bad(im, rw, col, "%s", msg);
 }
 
 static int enrol(struct imp *im, struct row *rw, int *n)
@@ -836,7 +834,7 @@ static int enrol(struct imp *im, struct row *rw, int *n)
 	rc = org_add(im->ca, im->a, ORG_PERSON, o, &out);
 	if (rc == FINCA_EINVAL || rc == FINCA_ESTATE) {
 		/* a bad field, or registered meanwhile by someone else */
-		bad_field(im, rw, NULL, err_msg());
+		bad_field(im, rw, err_field(), err_field() ? err_detail() : err_msg());
 		rc = FINCA_OK;
 	} else if (rc == FINCA_OK) {
 		++*n;

@@ -126,7 +126,7 @@ static int check(struct ca *ca, int kind, json_t *o)
 		break;
 	case ORG_UNIT:
 		if (ident_uscc_check(key, norm) != FINCA_OK)
-			return err_wrap(FINCA_EINVAL, "code");
+			return err_at(FINCA_EINVAL, "code", "%s", err_msg());
 		json_object_set_new(o, "code", json_string(norm));
 		if (!ra_str(o, "type"))
 			return bad("type", "missing (机构类型)");
@@ -137,7 +137,7 @@ static int check(struct ca *ca, int kind, json_t *o)
 		break;
 	case ORG_PERSON:
 		if (ident_resident_id_check(key, norm) != FINCA_OK)
-			return err_wrap(FINCA_EINVAL, "id_number");
+			return err_at(FINCA_EINVAL, "id_number", "%s", err_msg());
 		json_object_set_new(o, "id_number", json_string(norm));
 		if (!ra_str(o, "unit"))
 			return bad("unit", "missing");

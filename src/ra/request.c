@@ -54,16 +54,16 @@ static int check_cert(struct ca *ca, json_t *r, struct cert_rec *c)
 	char norm[41];
 
 	if (!ra_str(r, "cert_serial"))
-		return err_set(FINCA_EINVAL, "cert_serial: missing: which certificate");
+		return err_at(FINCA_EINVAL, "cert_serial", "missing: which certificate");
 	if (ca_serial_norm(ra_str(r, "cert_serial"), norm) != FINCA_OK)
-		return err_set(FINCA_EINVAL, "cert_serial: not a serial number: %s", ra_str(r, "cert_serial"));
+		return err_at(FINCA_EINVAL, "cert_serial", "not a serial number: %s", ra_str(r, "cert_serial"));
 	if (store_cert_get(ca_store(ca), norm, c) != FINCA_OK)
-		return err_set(FINCA_EINVAL, "cert_serial: no certificate %s", norm);
+		return err_at(FINCA_EINVAL, "cert_serial", "no certificate %s", norm);
 	json_object_set_new(r, "cert_serial", json_string(norm));
 	if (!strcmp(kind, "person") ? !c->id_number || strcmp(c->id_number, subj)
 				    : !strcmp(kind, "unit") ? !c->unit_code || strcmp(c->unit_code, subj)
 							    : 0)
-		return err_set(FINCA_EINVAL, "cert_serial: certificate %s is not the subject's", norm);
+		return err_at(FINCA_EINVAL, "cert_serial", "certificate %s is not the subject's", norm);
 	return FINCA_OK;
 }
 
@@ -84,26 +84,26 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	memset(&tk, 0, sizeof tk);
 	*out = NULL;
 	if (!ty) {
-		rc = err_set(FINCA_EINVAL, "type: expected one of " RA_TYPES);
+		rc = err_at(FINCA_EINVAL, "type", "expected one of " RA_TYPES);
 		goto out;
 	}
 	json_object_set_new(r, "type", json_string(sp->type));
 	if (strcmp(kind, "person") && strcmp(kind, "unit") && strcmp(kind, "device")) {
-		rc = err_set(FINCA_EINVAL, "subject_kind: expected person, unit or device, not %s", kind);
+		rc = err_at(FINCA_EINVAL, "subject_kind", "expected person, unit or device, not %s", kind);
 		goto out;
 	}
 	json_object_set_new(r, "subject_kind", json_string(kind));
 	if (!sp->subject || !*sp->subject) {
-		rc = err_set(FINCA_EINVAL, "subject: missing");
+		rc = err_at(FINCA_EINVAL, "subject", "missing");
 		goto out;
 	}
 	if (!strcmp(kind, "person") && ident_resident_id_check(sp->subject, norm) != FINCA_OK) {
-		rc = err_wrap(FINCA_EINVAL, "subject");
+		rc = err_at(FINCA_EINVAL, "subject", "%s", err_msg());
 		goto out;
 	}
 	json_object_set_new(r, "subject", json_string(!strcmp(kind, "person") ? norm : sp->subject));
 	if (store_row_get(ca_store(ca), kind, ra_str(r, "subject"), &subj) != FINCA_OK) {
-		rc = err_set(FINCA_EINVAL, "subject: no %s '%s'", kind, ra_str(r, "subject"));
+		rc = err_at(FINCA_EINVAL, "subject", "no %s '%s'", kind, ra_str(r, "subject"));
 		goto out;
 	}
 	json_object_set(r, "name", json_object_get(subj, "name"));
@@ -113,11 +113,11 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		goto out;
 	json_object_set_new(r, "node", json_string(node));
 	if (!sp->app || !*sp->app) {
-		rc = err_set(FINCA_EINVAL, "app: missing: the application system whose department approves");
+		rc = err_at(FINCA_EINVAL, "app", "missing: the application system whose department approves");
 		goto out;
 	}
 	if (!store_row_exists(ca_store(ca), "app", sp->app)) {
-		rc = err_set(FINCA_EINVAL, "app: no application system '%s'", sp->app);
+		rc = err_at(FINCA_EINVAL, "app", "no application system '%s'", sp->app);
 		goto out;
 	}
 	json_object_set_new(r, "app", json_string(sp->app));
@@ -129,14 +129,14 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		json_object_set_new(r, "note", json_string(sp->note));
 
 	if (ty->cert == CERT_NONE && sp->cert_serial && *sp->cert_serial) {
-		rc = err_set(FINCA_EINVAL, "cert_serial: not for %s", sp->type);
+		rc = err_at(FINCA_EINVAL, "cert_serial", "not for %s", sp->type);
 		goto out;
 	}
 	if (ty->cert == CERT_OWN && (rc = check_cert(ca, r, &c)) != FINCA_OK)
 		goto out;
 	if (ty->csr && strcmp(kind, "person") &&
 	    !json_is_string(json_object_get(sp->data, "csr"))) {
-		rc = err_set(FINCA_EINVAL, "data: a %s certificate request carries its CSR (data.csr, PEM)", kind);
+		rc = err_at(FINCA_EINVAL, "data", "a %s certificate request carries its CSR (data.csr, PEM)", kind);
 		goto out;
 	}
 	/* a request names subscribers' profiles only (profile.c's classes; the
@@ -144,7 +144,7 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	if (ra_str(sp->data, "profile")) {
 		const struct profile *pr = config_profile(ca->cfg, ra_str(sp->data, "profile"));
 		if (!pr || pr->ca || pr->klass != PCLASS_SUBSCRIBER) {
-			rc = err_set(FINCA_EINVAL, "data.profile: %s%s: a request names a "
+			rc = err_at(FINCA_EINVAL, "data.profile", "%s%s: a request names a "
 				     "subscriber's profile (personal, unit, device)",
 				     ra_str(sp->data, "profile"), pr ? " is not a subscriber's"
 				     : " is no profile");
@@ -154,20 +154,20 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	if (ty->follows) {
 		const char *nu = ra_str(sp->data, "unit");
 		if (!ra_str(sp->data, "name") && !nu && !ra_str(sp->data, "profile")) {
-			rc = err_set(FINCA_EINVAL, "data: an update says what changed: name or unit");
+			rc = err_at(FINCA_EINVAL, "data", "an update says what changed: name or unit");
 			goto out;
 		}
 		if (nu && !store_row_exists(ca_store(ca), "unit", nu)) {
-			rc = err_set(FINCA_EINVAL, "data.unit: no unit '%s'", nu);
+			rc = err_at(FINCA_EINVAL, "data.unit", "no unit '%s'", nu);
 			goto out;
 		}
 	}
 	if (ty->reasons && (!sp->reason || !word_in(ty->reasons, sp->reason))) {
-		rc = err_set(FINCA_EINVAL, "reason: expected one of: %s", ty->reasons);
+		rc = err_at(FINCA_EINVAL, "reason", "expected one of: %s", ty->reasons);
 		goto out;
 	}
 	if (ty->rfc5280 && sp->reason && *sp->reason && ca_reason_parse(sp->reason) < 0) {
-		rc = err_set(FINCA_EINVAL, "reason: not an RFC 5280 reason: %s", sp->reason);
+		rc = err_at(FINCA_EINVAL, "reason", "not an RFC 5280 reason: %s", sp->reason);
 		goto out;
 	}
 	if (sp->reason && *sp->reason)
@@ -179,19 +179,19 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		const char *na = ra_str(sp->data, "not_after");
 		int64_t t;
 		if (!act || (strcmp(act, "grant") && strcmp(act, "withdraw"))) {
-			rc = err_set(FINCA_EINVAL, "data.action: expected grant or withdraw");
+			rc = err_at(FINCA_EINVAL, "data.action", "expected grant or withdraw");
 			goto out;
 		}
 		if (!strcmp(act, "grant") && !roles) {
-			rc = err_set(FINCA_EINVAL, "data.roles: missing: the roles granted on %s", sp->app);
+			rc = err_at(FINCA_EINVAL, "data.roles", "missing: the roles granted on %s", sp->app);
 			goto out;
 		}
 		if (na && time_parse(na, &t) != FINCA_OK) {
-			rc = err_wrap(FINCA_EINVAL, "data.not_after");
+			rc = err_at(FINCA_EINVAL, "data.not_after", "%s", err_msg());
 			goto out;
 		}
 		if (strcmp(kind, "person")) {
-			rc = err_set(FINCA_EINVAL, "subject_kind: access is granted to persons");
+			rc = err_at(FINCA_EINVAL, "subject_kind", "access is granted to persons");
 			goto out;
 		}
 	}
@@ -203,7 +203,7 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		if (!sp->cert_serial || !*sp->cert_serial ||
 		    store_token_by_cert(ca_store(ca), sp->cert_serial, &tk) != FINCA_OK ||
 		    strcmp(tk.holder, ra_str(r, "subject"))) {
-			rc = err_set(FINCA_EINVAL, "cert_serial: give the certificate on the USBKey whose PIN is "
+			rc = err_at(FINCA_EINVAL, "cert_serial", "give the certificate on the USBKey whose PIN is "
 				 "reset");
 			goto out;
 		}
@@ -281,10 +281,9 @@ int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
 	for (i = 0; i < n; i++) {
 		struct target t;
 		if (prepare(ca, &sp[i], &rows[i]) != FINCA_OK) {
-			const char *m = err_msg(), *colon = strchr(m, ':');
-			json_array_append_new(errs, json_pack("{s:I, s:s%, s:s}", "index",
-				(json_int_t)i, "field", m, colon ? (size_t)(colon - m) : 0,
-				"message", colon ? colon + 2 : m));
+			json_array_append_new(errs, json_pack("{s:I, s:s, s:s}", "index",
+				(json_int_t)i, "field", err_field() ? err_field() : "",
+				"message", err_detail()));
 			continue;
 		}
 		/* one lookup per row, not a scan of the rows before it: a
@@ -310,9 +309,16 @@ int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
 	}
 	if (json_array_size(errs)) {
 		json_t *e0 = json_array_get(errs, 0);
-		rc = err_set(FINCA_EINVAL, "%zu problem(s); the first: request %lld: %s: %s",
-			     json_array_size(errs), (long long)json_integer_value(
-			     json_object_get(e0, "index")) + 1, ra_str(e0, "field"), ra_str(e0, "message"));
+		const char *f = json_string_value(json_object_get(e0, "field"));
+		const char *m = json_string_value(json_object_get(e0, "message"));
+		/* one request (ra_request_create): its own error, field and all */
+		if (n == 1 && f && *f)
+			rc = err_at(FINCA_EINVAL, f, "%s", m);
+		else
+			rc = err_set(FINCA_EINVAL, "%zu problem(s); the first: request %lld: %s%s%s",
+				     json_array_size(errs), (long long)json_integer_value(
+				     json_object_get(e0, "index")) + 1, f && *f ? f : "",
+				     f && *f ? ": " : "", m);
 		if (errors) {
 			*errors = errs;
 			errs = NULL;
@@ -385,7 +391,7 @@ static int grant(struct ca *ca, const struct actor *a, json_t *r)
 	int rc, found;
 
 	if (na && time_parse(na, &t) != FINCA_OK)
-		return err_wrap(FINCA_EINVAL, "data.not_after");
+		return err_at(FINCA_EINVAL, "data.not_after", "%s", err_msg());
 	found = store_grant_find(st, ra_str(r, "subject"), ra_str(r, "app"), &g) == FINCA_OK;
 	if (withdraw && (!found || strcmp(ra_str(g, "state"), "active"))) {
 		json_decref(g);
@@ -430,7 +436,7 @@ static int issue_direct(struct ca *ca, const struct actor *a, json_t *r)
 		OPENSSL_free(name);
 		OPENSSL_free(hdr);
 		if (!ok)
-			return err_set(FINCA_EINVAL, "data.csr: not a PEM certificate request");
+			return err_at(FINCA_EINVAL, "data.csr", "not a PEM certificate request");
 		rq.csr_der = der;
 		rq.csr_len = (size_t)len;
 	}
@@ -511,11 +517,11 @@ static int handover(struct ca *ca, const struct actor *a, json_t *r, json_t *arg
 	int rc = FINCA_OK;
 
 	if (!handler)
-		return err_set(FINCA_EINVAL, "handler: missing (经办人, who takes the USBKey)");
+		return err_at(FINCA_EINVAL, "handler", "missing (经办人, who takes the USBKey)");
 	if (date && time_parse(date, &at) != FINCA_OK)
-		return err_wrap(FINCA_EINVAL, "date");
+		return err_at(FINCA_EINVAL, "date", "%s", err_msg());
 	if (nt && ra_str(r, "new_token") && strcmp(nt, ra_str(r, "new_token")))
-		return err_set(FINCA_EINVAL, "new_token: the certificate was made on %s, not %s",
+		return err_at(FINCA_EINVAL, "new_token", "the certificate was made on %s, not %s",
 			       ra_str(r, "new_token"), nt);
 	json_object_set_new(r, "handler", json_string(handler));
 	json_object_set_new(r, "handed_at", json_integer(at));
@@ -634,7 +640,7 @@ static int apply_move(struct ca *ca, const struct actor *a, const struct move *m
 		return err_set(FINCA_ESTATE, "request %lld is %s: cannot %s it (only from %s)",
 			       (long long)id, from, m->action, m->from);
 	if (!strcmp(m->action, "reject") && !why)
-		return err_set(FINCA_EINVAL, "reason: a rejection says why");
+		return err_at(FINCA_EINVAL, "reason", "a rejection says why");
 	if (m->when && (rc = m->when(r, 1)) != FINCA_OK)
 		return rc;
 	if (!strcmp(m->action, "approve") || !strcmp(m->action, "reject"))

@@ -7,12 +7,14 @@
 
 static _Thread_local char msg[1024];
 static _Thread_local char field[64]; /* the input at fault, or "" */
+static _Thread_local size_t detail;  /* where the message says why */
 
 int err_set(int rc, const char *fmt, ...)
 {
 	va_list ap;
 
 	field[0] = '\0';
+	detail = 0;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -21,15 +23,16 @@ int err_set(int rc, const char *fmt, ...)
 
 int err_at(int rc, const char *at, const char *fmt, ...)
 {
+	char why[sizeof msg - sizeof field]; /* an argument may be err_msg() itself */
 	va_list ap;
-	size_t n;
 
-	snprintf(msg, sizeof msg, "%s: ", at);
-	n = strlen(msg);
 	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof msg - n, fmt, ap);
+	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
 	snprintf(field, sizeof field, "%s", at);
+	/* field and why fit: 63 + 2 + 959 < 1024 */
+	snprintf(msg, sizeof msg, "%s: %.*s", field, (int)(sizeof msg - sizeof field - 2), why);
+	detail = strlen(field) + 2;
 	return rc;
 }
 
@@ -41,6 +44,12 @@ const char *err_field(void)
 void err_field_set(const char *at)
 {
 	snprintf(field, sizeof field, "%s", at ? at : "");
+	detail = 0;
+}
+
+const char *err_detail(void)
+{
+	return detail < strlen(msg) ? msg + detail : err_msg();
 }
 
 int err_ssl(int rc, const char *fmt, ...)
@@ -50,6 +59,7 @@ int err_ssl(int rc, const char *fmt, ...)
 	size_t n;
 
 	field[0] = '\0';
+	detail = 0;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -81,6 +91,8 @@ int err_wrap(int rc, const char *fmt, ...)
 	memcpy(msg + n, ": ", 2);
 	memcpy(msg + n + 2, old, sizeof msg - n - 3);
 	msg[sizeof msg - 1] = '\0';
+	if (field[0])
+		detail += n + 2;
 	return rc;
 }
 
@@ -92,6 +104,7 @@ const char *err_msg(void)
 void err_clear(void)
 {
 	msg[0] = field[0] = '\0';
+	detail = 0;
 }
 
 const char *err_name(int rc)

@@ -37,6 +37,9 @@ const char *err_field(void);
 /* Names the field of the current error (a message carried from another
  * thread keeps its field this way); NULL: none. */
 void err_field_set(const char *at);
+/* What err_at said of its field (the message after "field: ", as given
+ * to err_at), or the whole message when there is none. */
+const char *err_detail(void);
 /* Like err_set, and appends the first reason on libcrypto's error queue,
  * then clears the queue. */
 int err_ssl(int rc, const char *fmt, ...)

@@ -23,6 +23,16 @@ static void field_kept_and_forgotten(void **state)
 	/* a later error of no field forgets it */
 	err_set(FINCA_ESTATE, "certificate %s is revoked", "0A");
 	assert_null(err_field());
+	/* what err_at said of the field, without it, after context too */
+	err_at(FINCA_EINVAL, "data.not_after", "%s", "not a date");
+	assert_string_equal(err_detail(), "not a date");
+	err_wrap(FINCA_EINVAL, "row %d", 4);
+	assert_string_equal(err_msg(), "row 4: data.not_after: not a date");
+	assert_string_equal(err_detail(), "not a date");
+	/* the message itself as an argument */
+	err_set(FINCA_EINVAL, "bad time");
+	err_at(FINCA_EINVAL, "data.not_after", "%s", err_msg());
+	assert_string_equal(err_msg(), "data.not_after: bad time");
 	err_at(FINCA_EINVAL, "serial", "empty");
 	err_clear();
 	assert_null(err_field());
