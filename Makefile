@@ -4,7 +4,8 @@
 #   make run      install what is missing, build, create a demo data
 #                 directory if there is none, start finca
 #   make test     install what is missing, build with ASan+UBSan, run every
-#                 unit and end-to-end test
+#                 unit and end-to-end test, replay fuzz/crashes through the
+#                 libFuzzer harnesses (tests/e2e/fuzz_repro.sh)
 #   make bench    the benchmarks in bench/ (run on purpose, not in CI)
 #   make fuzz     build the libFuzzer harnesses in fuzz/
 
@@ -96,6 +97,7 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory build/finca build/san/finca $(UNIT_BIN) \
 		tests/browser/node_modules/.package-lock.json
+	@$(MAKE) --no-print-directory -C fuzz
 	@./tests/run.sh
 
 # the browser tests' playwright-core, from the npm registry, as locked

@@ -4,9 +4,12 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FINCA=${FINCA:-$ROOT/build/san/finca}
 export FINCA_PASSPHRASE=${FINCA_PASSPHRASE:-test-passphrase}
-T=$(mktemp -d /tmp/finca-e2e.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
+# Every test works in its own directory under /tmp, never in the caller's
+# (a test run from the repository root once left admin.key and serve.log
+# there): without $T, stop at once.
+T=$(mktemp -d /tmp/finca-e2e.XXXXXX) && cd "$T" ||
+	{ echo "not ok - no temporary directory"; exit 1; }
+trap on_exit EXIT
 DISTID=1234567812345678
 
 finca() { "$FINCA" "$@"; }
@@ -101,4 +104,95 @@ softhsm() {
 	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' \
 		"$T" >"$T/softhsm2.conf"
 	export SOFTHSM2_CONF=$T/softhsm2.conf
+}
+
+# --- the daemon -----------------------------------------------------------
+# serve_ports [N]: pick N free consecutive loopback ports (2 by default),
+# the first in $port, the second in $tport, and set $base (HTTP) and $api
+# (HTTPS API).  A port is taken when something answers a connect on it;
+# another test running at the same time may still take it before finca
+# serve does, which serve_start handles when it picked the ports itself.
+serve_ports() {
+	local n=${1:-2} i try
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		port=$((20000 + RANDOM % 20000))
+		for ((i = 0; i < n; i++)); do
+			(: <>/dev/tcp/127.0.0.1/$((port + i))) 2>/dev/null && continue 2
+		done
+		break
+	done
+	tport=$((port + 1))
+	base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
+}
+
+# serve_start [--no-tls] DIR [ARG...]: finca -d DIR serve on 127.0.0.1:$port
+# (HTTP) and :$tport (HTTPS, unless --no-tls), with ARGs; its stderr
+# appended to $SERVE_LOG ($T/serve.log unless set), its process id in $pid.
+# Returns once /healthz answers on both listeners (the HTTPS one starts
+# after the HTTP one), waiting at most 20 s; returns 1, with the log's end,
+# if it never does.  When $port is unset it picks the ports itself and
+# tries new ones if the daemon exits at start (a port taken meanwhile);
+# ports chosen before (serve_ports, e.g. for init --url $base) are kept.
+SERVE_LOG=$T/serve.log
+pid=
+serve_start() {
+	local tls=1 try tries=1 i
+	[ "${1-}" = --no-tls ] && { tls=; shift; }
+	SERVE_DIR=$1; shift
+	SERVE_ARGS=("$@") SERVE_TLS=$tls
+	[ -n "${port:-}" ] || { serve_ports; tries=5; }
+	for ((try = 1; try <= tries; try++)); do
+		[ $try = 1 ] || serve_ports
+		"$FINCA" -d "$SERVE_DIR" serve --listen 127.0.0.1:$port \
+			--tls-listen "${tls:+127.0.0.1:$tport}" "$@" 2>>"$SERVE_LOG" &
+		pid=$!
+		for ((i = 0; i < 200; i++)); do
+			kill -0 $pid 2>/dev/null || break
+			curl -sf -m 2 $base/healthz >/dev/null &&
+				{ [ -z "$tls" ] || curl -sfk -m 2 https://127.0.0.1:$tport/healthz >/dev/null; } &&
+				return 0
+			sleep 0.1
+		done
+		kill -0 $pid 2>/dev/null && break
+		wait $pid 2>/dev/null; pid=
+	done
+	echo "# finca serve on $port/$tport did not answer /healthz; its log ends:"
+	tail -20 "$SERVE_LOG" | sed 's/^/#   /'
+	return 1
+}
+
+# serve_stop: SIGTERM to the daemon and wait (at most 30 s, then SIGKILL);
+# returns its exit status, which the sanitizer build makes non-zero on a
+# leak or an error.
+serve_stop() {
+	local i rc
+	[ -n "$pid" ] || return 0
+	kill -TERM $pid 2>/dev/null
+	for ((i = 0; i < 300; i++)); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	if kill -0 $pid 2>/dev/null; then
+		echo "# finca serve did not stop within 30 s after SIGTERM; killed"
+		kill -KILL $pid 2>/dev/null
+	fi
+	wait $pid; rc=$?
+	pid=
+	return $rc
+}
+
+# serve_restart: serve_stop, then serve_start again with the same directory,
+# ports and arguments
+serve_restart() {
+	serve_stop
+	if [ -n "$SERVE_TLS" ]; then serve_start "$SERVE_DIR" "${SERVE_ARGS[@]}"
+	else serve_start --no-tls "$SERVE_DIR" "${SERVE_ARGS[@]}"; fi
+}
+
+# at_exit CMD: eval CMD when the test exits (before the daemon is stopped
+# and $T removed), e.g. to stop a helper process or keep a log
+EXIT_CMDS=()
+at_exit() { EXIT_CMDS+=("$1"); }
+on_exit() {
+	local c
+	for c in "${EXIT_CMDS[@]}"; do eval "$c"; done
+	serve_stop >/dev/null 2>&1
+	rm -rf "$T"
 }

@@ -10,8 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 S=$ROOT/bench/slowloris.py
-port=$((20000 + RANDOM % 20000))
-base=http://127.0.0.1:$port
+serve_ports 1
 ok "init p256" finca -d ca init --algo p256 --url $base
 csr p256 /CN=relying-party dev.csr
 ok "issue a device certificate" finca -d ca cert issue --profile device --csr dev.csr --out dev.pem
@@ -20,10 +19,7 @@ openssl ocsp -issuer ca/ca/issuing.crt -cert dev.pem -no_nonce -reqout req.der >
 # and 100 connections per address (default 128)
 printf '\n[server]\nrequest_timeout = 3\nper_ip_connections = 100\n' >>ca/finca.conf
 
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen "" --quiet 2>serve.log &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.2; done
+serve_start --no-tls ca --quiet
 ok "daemon answers /healthz" curl -sf $base/healthz
 
 python3 "$S" trickle 127.0.0.1 $port --conns 300 --every 1 --seconds 12 >trickle.json &
@@ -64,6 +60,5 @@ same "MHD's per-connection lines do not flood the log" \
 	"$(grep -c "connection limit\|closed by remote side\|socket is closed" serve.log)" 0
 ok "127.0.0.1 is served again once the flood stops" curl -sf -m 2 $base/healthz
 
-kill -TERM $pid
-wait $pid
+serve_stop
 same "SIGTERM: clean exit (no leak, no error)" "$?" 0

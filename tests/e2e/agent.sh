@@ -14,8 +14,7 @@ softhsm
 P11="pkcs11-tool --module $M"
 SUBJ="C=CN, O=福建省财政厅, CN=张三"
 
-port=$((20000 + RANDOM % 20000)); tport=$((port + 1)); aport=$((port + 2)); bport=$((port + 3))
-base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
+serve_ports 4; aport=$((port + 2)); bport=$((port + 3))
 agent=http://127.0.0.1:$aport; agent2=http://127.0.0.1:$bport
 ORIGIN=https://127.0.0.1:$tport     # the console's origin: finca serve's HTTPS listener
 ok "init a P-256 CA" finca -d ca init --algo p256 --url $base
@@ -39,11 +38,9 @@ ok "an auditor account bound to the token's certificate" \
 	finca -d ca account add holder --role auditor --cert c1.pem
 
 # --- finca serve: where the console and its login challenges come from ---
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
-spid=$!
+serve_start ca
 apid=
-trap 'kill $spid $apid 2>/dev/null; cp serve.log /tmp/agent-serve.log; cp agent*.log /tmp/ 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.2; done
+at_exit 'kill $apid 2>/dev/null; cp serve.log /tmp/agent-serve.log; cp agent*.log /tmp/ 2>/dev/null'
 C="curl -s --cacert ca/ca/service.crt"
 
 # start_agent LOG URL ARGS...: an agent with no controlling terminal (setsid),

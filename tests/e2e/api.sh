@@ -4,8 +4,7 @@
 # authentication API for application systems.
 . "$(dirname "$0")/../lib.sh"
 
-port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
-base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
+serve_ports
 out=$(finca -d ca init --algo sm2 --url $base)
 has "init creates the administrator" "administrator account: admin" "$out"
 adminpw=$(sed -n 's/^  password *\([^ ]*\) .*/\1/p' <<<"$out")
@@ -32,10 +31,7 @@ ok "app add" finca -d ca app add app1 --cert app1.crt
 fails "account with an unknown role" "expected admin, operator" finca -d ca account add x --role boss --cert op1.crt
 has "account list" "aud1 +auditor" "$(finca -d ca account list)"
 
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
-for i in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.2; done
+serve_start ca
 C="curl -s --cacert ca/ca/service.crt"
 code() { $C -o /dev/null -w '%{http_code}' "$@"; }
 
@@ -179,7 +175,7 @@ same "an operator may not freeze an account's certificate" "$(opc -X POST $api/c
 same "the administrator may" "$(code --cert ca/admin.crt --key admin.key.pem -H "Authorization: Bearer $atok" -X POST $api/certs/$(serial_of app2.crt)/freeze)" 200
 same "and app2 is locked out" "$(code --cert app2.crt --key app2.key -X POST $api/auth/challenge)" 401
 
-kill -TERM $pid; wait $pid
+serve_stop
 same "clean stop" "$?" 0
 ok "audit verify" finca -d ca audit verify
 has "logins are audited" "auth.login " "$(finca -d ca audit list)"

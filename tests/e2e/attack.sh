@@ -57,16 +57,7 @@ out=$(FINCA_PIN=$pinB "$FINCA" -d ca token enroll --serial $TB --profile persona
 CB=$(sed -n 's/.*certificate \([0-9A-F]*\) for.*/\1/p' <<<"$out")
 same "B's USBKey holds its holder's certificate" "${#CB}" 32
 
-start() {
-	"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>>serve.log &
-	pid=$!
-	for _ in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.1; done
-}
-pid=
-trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
-port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
-base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
-start
+serve_start ca
 
 # call WHO METHOD PATH [JSON]: status in ST, answer in ./body; TOK[WHO] is
 # sent when set, on WHO's own TLS connection (AS: another's certificate)
@@ -186,15 +177,14 @@ same "an account's 21st session ends its own oldest" "$ST" 401
 call opB GET whoami
 same "  and nobody else's" "$ST" 200
 login opA $PW
-kill $pid; wait $pid 2>/dev/null
-start
+serve_restart
 call opA GET whoami
 same "a session survives a restart" "$ST" 200
 same "sessions are kept" "$(rows ca session)" "$(sqlite3 ca/finca.db "SELECT count(*) FROM session WHERE length(hash)=32")"
 same "  hashed: no token in the data directory" "$(grep -rl -- "${TOK[opA]}" ca | wc -l)" 0
-kill $pid; wait $pid 2>/dev/null
+serve_stop
 printf '[auth]\nsession_idle = 5\n' >>ca/finca.conf
-start
+serve_start ca
 call opA GET whoami
 same "idle 5 s: still alive at once" "$ST" 200
 sleep 7

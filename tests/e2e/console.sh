@@ -19,8 +19,8 @@ fi
 softhsm
 
 
-port=$((20000 + RANDOM % 20000)); tport=$((port + 1)); aport=$((port + 2))
-base=http://127.0.0.1:$port; url=https://127.0.0.1:$tport
+serve_ports 3; aport=$((port + 2))
+url=https://127.0.0.1:$tport
 # an SM2 hierarchy; the SoftHSM2 USBKeys hold P-256 keys (no SM2 mechanism)
 out=$(finca -d ca init --url $base) || echo "not ok - init: $out"
 export FINCA_ACCOUNT_PASSWORD=$(sed -n 's/^  password    \([^ ]*\) .*/\1/p' <<<"$out")
@@ -90,13 +90,11 @@ sed "2s/,$id2,/,$bad2,/; 3s/,$U1,/,$(uscc 12350121MB0000009),/" people.csv >bad.
 fill 申请-错.xlsx bad.csv
 
 # --- the daemon and the agent ---
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
-spid=$!
+serve_start ca
 "$FINCA" agent --module $M --listen 127.0.0.1:$aport --origin $url --pin-file "$pins" \
 	2>agent.log &
 apid=$!
-trap 'kill $spid $apid 2>/dev/null; cp serve.log /tmp/console-serve.log; cp agent.log /tmp/console-agent.log; rm -rf "$T"' EXIT
-for _ in $(seq 50); do curl -s $base/ca/root.crt >/dev/null && break; sleep 0.1; done
+at_exit 'kill $apid 2>/dev/null; cp serve.log /tmp/console-serve.log; cp agent.log /tmp/console-agent.log'
 for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:$aport/ && break; sleep 0.1; done
 
 # hooks the browser script calls between pages: work at the token station

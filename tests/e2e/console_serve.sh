@@ -9,8 +9,8 @@
 unset FINCA_CONSOLE_DIR
 
 WEB=$ROOT/web
-port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
-base=http://127.0.0.1:$port; ui=https://127.0.0.1:$tport/ui
+serve_ports
+ui=https://127.0.0.1:$tport/ui
 agent=http://localhost:9876
 out=$(finca -d ca init --algo p256 --url $base) || echo "not ok - init: $out"
 export FINCA_ACCOUNT_PASSWORD=$(sed -n 's/^  password    \([^ ]*\) .*/\1/p' <<<"$out")
@@ -28,14 +28,13 @@ ok "auditor account" A admin account add aud1 --role auditor --scope "" --cert a
 C="curl -s --path-as-is --cacert ca/ca/service.crt"
 code() { $C -o /dev/null -w '%{http_code}' "$@"; }
 hdr() { $C -o /dev/null -D - "$@" | tr -d '\r'; }   # the response headers
-start() { # start LOGFILE: the daemon on $port and $tport, pid in $pid
-	"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>"$1" &
-	pid=$!
-	for _ in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.2; done
+start() { # start LOGFILE: the daemon (serve_start), its stderr in LOGFILE
+	SERVE_LOG=$T/$1
+	serve_start ca
 	for _ in $(seq 50); do code $ui/config.json | grep -q 200 && break; sleep 0.2; done
 }
 stop() { # stop NAME: SIGTERM, and the sanitizer build's exit code is 0
-	kill -TERM $pid; wait $pid
+	serve_stop
 	same "$1: clean exit (no leak)" "$?" 0
 }
 # never the content of a file outside web/: finca.conf, the database,

@@ -45,12 +45,7 @@ setup A ioa person add --id-number $LS --name 李四 --unit $UA1
 setup A admin person add --id-number $WW --name 王五 --unit $UA2
 setup A admin person add --id-number $ZL --name 赵六 --unit $UB
 
-port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
-base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.1; done
+serve_start ca
 
 # call ACCOUNT METHOD PATH [JSON]: status in ST, answer in ./body
 declare -A TOK
@@ -180,7 +175,7 @@ same "the administrator reads the profiles" "$(get admin profiles \
 get ioa profiles . >/dev/null
 same "an officer may not: 403" "$ST" 403
 
-kill -TERM $pid; wait $pid
+serve_stop
 rc=$?; same "the daemon stops cleanly (under the sanitizers: nothing leaked)" $rc 0
 [ $rc = 0 ] || grep -A12 -m3 'ERROR: \|SUMMARY' serve.log | sed 's/^/#   /'
 ok "the audit chain verifies" finca -d ca audit verify

@@ -75,19 +75,14 @@ same "a second seed says so" "$out" "demo data present"
 same "a second seed adds nothing" "$(rows ca person) $(rows ca account)" "20 8"
 
 # the accounts work: client certificates over HTTPS, the operator's password
-port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
-for i in $(seq 50); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
-api=https://127.0.0.1:$tport/api/v1
+serve_start ca
 C="curl -s --cacert ca/ca/service.crt"
 same "auditor reads by its demo certificate" \
 	"$($C -o /dev/null -w '%{http_code}' --cert ca/demo/auditor.crt --key ca/demo/auditor.key $api/certs)" 200
 tok=$($C --cert ca/demo/op-province.crt --key ca/demo/op-province.key -X POST \
 	-d '{"password":"Demo-operator-2026"}' $api/login | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 same "op-province logs in with Demo-operator-2026" "${#tok}" 43
-kill $pid; wait $pid 2>/dev/null
+serve_stop
 
 # all or nothing: a name already taken stops the seed and keeps nothing
 ok "init a second directory" finca -d ca2 init --algo p256
@@ -101,11 +96,11 @@ ok "audit verify after the refusal" finca -d ca2 audit verify
 
 # 'make run' (scripts/demo.sh): the demo a person logs into at once, with a
 # demo USBKey for each account through the signing agent
-p=$((20000 + RANDOM % 20000))
+serve_ports 3; p=$port
 (cd "$ROOT" && FINCA_DEMO_PORTS="$p $((p + 1)) $((p + 2))" exec ./scripts/demo.sh "$T/run") \
 	>run.log 2>&1 &
 rpid=$!
-trap 'kill $rpid 2>/dev/null; pkill -P $rpid 2>/dev/null; rm -rf "$T"' EXIT
+at_exit 'kill $rpid 2>/dev/null; pkill -P $rpid 2>/dev/null'
 for _ in $(seq 300); do curl -s -o /dev/null http://127.0.0.1:$p/healthz && break; sleep 0.2; done
 has "make run prints the console and its accounts" "console.*https://127.0.0.1:$((p + 1))/ui/" \
 	"$(cat run.log)"

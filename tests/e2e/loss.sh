@@ -15,13 +15,12 @@ softhsm
 mkdir hook mail
 python3 "$ROOT/tests/e2e/sink.py" http hook & hpid=$!
 python3 "$ROOT/tests/e2e/sink.py" smtp mail & spid=$!
-trap 'kill $hpid $spid ${pid:-} 2>/dev/null; wait ${pid:-} 2>/dev/null
-	cp serve.log /tmp/loss-serve.log 2>/dev/null; rm -rf "$T"' EXIT
+at_exit 'kill $hpid $spid 2>/dev/null; serve_stop 2>/dev/null
+	cp serve.log /tmp/loss-serve.log 2>/dev/null'
 for _ in $(seq 50); do [ -f hook/port ] && [ -f mail/port ] && break; sleep 0.1; done
 hook=http://127.0.0.1:$(cat hook/port)/hook
 
-port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
-base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
+serve_ports
 out=$(finca -d ca init --algo p256 --url $base) || echo "not ok - init: $out"
 export FINCA_ACCOUNT_PASSWORD=$(sed -n 's/^  password    \([^ ]*\) .*/\1/p' <<<"$out")
 cat >>ca/finca.conf <<EOF
@@ -84,9 +83,7 @@ if sqlite3 ca/finca.db .dump | grep -q "${CODE[$IDA]//-/}"; then
 else echo "ok - the code is nowhere in the store in clear"; fi
 
 # --- the daemon ---
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
-pid=$!
-for _ in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.2; done
+serve_start ca
 C="curl -s --cacert ca/ca/service.crt"
 claim() { # JSON -> "STATUS" with the answer in claim.json, headers in claim.hdr
 	$C -o claim.json -D claim.hdr -w '%{http_code}' -H 'Content-Type: application/json' \

@@ -56,17 +56,7 @@ for s in A B; do
 done
 
 # the daemon, on free ports (another test may hold the first ones tried)
-pid=
-trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
-for _ in 1 2 3 4 5; do
-	port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
-	base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
-	"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
-	pid=$!
-	for _ in $(seq 50); do
-		kill -0 $pid 2>/dev/null && curl -sf $base/healthz >/dev/null && break; sleep 0.1; done
-	kill -0 $pid 2>/dev/null && break
-done
+serve_start ca
 
 # call ACCOUNT METHOD PATH [JSON]: the HTTP status in ST, the answer in ./body.
 # Administrators and operators log in first (certificate and password).
@@ -332,7 +322,7 @@ move A $b produce
 sees operator-A $r "complete"; sees officer-A $r "complete"; sees approver-A $r ""
 
 ok "the daemon is still up" kill -0 $pid
-kill -TERM $pid; wait $pid
+serve_stop
 rc=$?; same "the daemon stops cleanly (under the sanitizers: nothing leaked)" $rc 0
 [ $rc = 0 ] || grep -A12 -m3 'ERROR: \|SUMMARY' serve.log | sed 's/^/#   /'
 ok "the audit chain verifies" finca -d ca audit verify

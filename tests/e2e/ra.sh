@@ -13,8 +13,7 @@
 softhsm
 
 
-port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
-base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
+serve_ports
 out=$(finca -d ca init --algo p256 --url $base) || echo "not ok - init: $out"
 export FINCA_ACCOUNT_PASSWORD=$(sed -n 's/^  password    \([^ ]*\) .*/\1/p' <<<"$out")
 printf '[token]\nmodule = %s\nalgorithm = p256\n' $M >>ca/finca.conf
@@ -49,10 +48,8 @@ ok "auditor" A admin account add aud1 --role auditor --scope "" --cert aud1.crt
 OP() { env FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as "$@"; }
 
 # the daemon: the spreadsheet upload over the API, OCSP and the CRL
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
-pid=$!
-trap 'kill $pid 2>/dev/null; cp serve.log /tmp/ra-serve.log; rm -rf "$T"' EXIT
-for _ in $(seq 50); do curl -s $base/ca.crt >/dev/null && break; sleep 0.1; done
+serve_start ca
+at_exit 'cp serve.log /tmp/ra-serve.log'
 C="curl -s --cacert ca/ca/service.crt"
 
 # --- the officer fills the unified spreadsheet with 20 people and uploads it ---

@@ -9,7 +9,7 @@
 mkdir hook mail
 python3 "$ROOT/tests/e2e/sink.py" http hook & hpid=$!
 python3 "$ROOT/tests/e2e/sink.py" smtp mail & spid=$!
-trap 'kill $hpid $spid ${dpid:-} 2>/dev/null; rm -rf "$T"' EXIT
+at_exit 'kill $hpid $spid 2>/dev/null'
 for i in $(seq 50); do [ -f hook/port ] && [ -f mail/port ] && break; sleep 0.1; done
 hook=http://127.0.0.1:$(cat hook/port)/hook
 
@@ -125,8 +125,7 @@ sqlite3 ca/finca.db "UPDATE unit SET webhook='$hook'"
 csr p256 "/CN=李四" q.csr
 ok "issue a 20-day certificate for another holder" finca -d ca cert issue --profile personal \
 	--csr q.csr --days 20 --id-number 350203198511200044 --out q.pem
-port=$((20000 + RANDOM % 20000))
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen "" 2>serve.log & dpid=$!
+serve_start --no-tls ca
 for i in $(seq 100); do [ -f hook/2.txt ] && break; sleep 0.1; done
 check_hook30() { # FILE: the second holder's certificate at 30 days
 	python3 - "$1" <<'EOF'
@@ -142,10 +141,8 @@ has "the daemon logs its pass" "finca: remind: queued 3, sent 3, failed 0" "$(ca
 same "its audit record names the system as actor" \
 	"$(sqlite3 ca/finca.db "SELECT actor FROM audit WHERE action='remind.scan' ORDER BY seq DESC LIMIT 1")" system
 start=$(date +%s%N)
-kill -TERM $dpid
-wait $dpid
+serve_stop
 rc=$?
-dpid=
 same "SIGTERM: the daemon stops cleanly" "$rc" 0
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ $ms -lt 3000 ] && echo "ok - SIGTERM: stopped in ${ms} ms (a 300 s interval does not hold it)" ||

@@ -4,8 +4,7 @@
 # and SIGTERM stops it cleanly (the sanitizer build checks for leaks).
 . "$(dirname "$0")/../lib.sh"
 
-port=$((20000 + RANDOM % 20000))
-base=http://127.0.0.1:$port
+serve_ports 1
 ok "init p256 with the daemon's URL" finca -d ca init --algo p256 --url $base
 for n in good held revoked; do
 	csr p256 "/CN=$n" $n.csr
@@ -13,10 +12,7 @@ for n in good held revoked; do
 done
 ok "freeze one" finca -d ca cert freeze "$(serial_of held.pem)"
 
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen "" 2>serve.log &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
-for i in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.2; done
+serve_start --no-tls ca
 ok "daemon answers /healthz" curl -sf $base/healthz
 
 ocsp() { # ocsp CERT [extra openssl ocsp args]
@@ -135,9 +131,7 @@ has "SIGHUP reloads" "configuration reloaded" "$(cat serve.log)"
 has "the change is audited" "config.change" "$(finca -d ca audit list)"
 has "OCSP after reload" "good.pem: good" "$(ocsp good.pem)"
 
-kill -TERM $pid
-for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.2; done
-wait $pid
+serve_stop
 same "SIGTERM: clean exit (no leak, no error)" "$?" 0
 has "stop is logged" "finca: stopping" "$(cat serve.log)"
 ok "audit verify (signer issuance and CRLs audited)" finca -d ca audit verify

@@ -6,8 +6,7 @@
 # does not push out another address's.  Sources: curl --interface 127.0.0.N.
 . "$(dirname "$0")/../lib.sh"
 
-port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
-base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
+serve_ports
 out=$(finca -d ca init --algo p256 --url $base)
 adminpw=$(sed -n 's/^  password *\([^ ]*\) .*/\1/p' <<<"$out")
 # short settings: the third failure locks, 2 s at first, 4 s at most
@@ -29,10 +28,7 @@ ok "account add operator" env FINCA_ACCOUNT_PASSWORD=operator-pass-1 "$FINCA" -d
 	--role operator --scope 350000 --cert op1.crt
 ok "account add auditor" finca -d ca account add aud1 --role auditor --cert aud1.crt
 
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
-for i in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.2; done
+serve_start ca
 C="curl -s --cacert ca/ca/service.crt"
 # login FROM PASSWORD [curl args]: prints "STATUS RETRY-AFTER MESSAGE"
 login() {
@@ -117,6 +113,6 @@ has "127.0.0.1 still gets challenges that work" '"role":"auditor"' "$(auditor_lo
 has "127.0.0.1's own from before the flood was pushed out (quota 16)" "unknown or already used" \
 	"$(auditor_login 1 "$mine")"
 
-kill -TERM $pid; wait $pid
+serve_stop
 same "clean stop" "$?" 0
 ok "audit verify" finca -d ca audit verify

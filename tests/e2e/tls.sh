@@ -7,20 +7,16 @@
 # certificates are downloads; a tls_priority GnuTLS rejects is named.
 . "$(dirname "$0")/../lib.sh"
 
-port=$((20000 + RANDOM % 20000)); tport=$((port + 1)); cport=$((port + 2))
-base=http://127.0.0.1:$port
+serve_ports 3; cport=$((port + 2))
 ok "init p256" finca -d ca init --algo p256 --url $base
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
-pid=$!
 # a permissive TLS server: the control for the refused handshakes
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=control \
 	-keyout control.key -out control.crt -days 1 2>/dev/null
 openssl s_server -accept 127.0.0.1:$cport -cert control.crt -key control.key -www \
 	-cipher 'ALL@SECLEVEL=0' >control.log 2>&1 &
 cpid=$!
-trap 'kill $pid $cpid 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 50); do curl -sf --cacert ca/ca/service.crt https://127.0.0.1:$tport/healthz >/dev/null &&
-	break; sleep 0.2; done
+at_exit 'kill $cpid 2>/dev/null'
+serve_start ca
 
 # hello PORT ARGS...: the cipher a handshake agreed on, or NONE
 hello() {
@@ -67,8 +63,7 @@ has "the CA certificate is a download" '^Content-Disposition: attachment; filena
 same "an OCSP answer is not a download" \
 	"$($C $base/ocsp/MA%3D%3D | grep -ci '^Content-Disposition')" 0
 
-kill -TERM $pid
-wait $pid
+serve_stop
 same "SIGTERM: clean exit (no leak, no error)" "$?" 0
 
 # a priority string GnuTLS rejects stops the daemon before it listens

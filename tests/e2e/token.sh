@@ -10,8 +10,7 @@ softhsm
 P11="pkcs11-tool --module $M"
 ID1=11010519491231002X
 
-port=$((20000 + RANDOM % 20000)); tport=$((port + 1))
-base=http://127.0.0.1:$port; api=https://127.0.0.1:$tport/api/v1
+serve_ports
 out=$(finca -d ca init --algo p256 --url $base)
 has "init a P-256 CA" "administrator account: admin" "$out"
 ADMINPW=$(sed -n 's/^  password *\([^ ]*\) .*/\1/p' <<<"$out")
@@ -86,10 +85,8 @@ ok "operator account" env FINCA_ACCOUNT_PASSWORD=operator-pass-1 "$FINCA" -d ca 
 	--role operator --scope 110000 --cert op1.crt
 ok "app account" finca -d ca app add app1 --cert app1.crt
 ok "auditor account" finca -d ca account add aud1 --role auditor --cert aud1.crt
-"$FINCA" -d ca serve --listen 127.0.0.1:$port --tls-listen 127.0.0.1:$tport 2>serve.log &
-pid=$!
-trap 'kill $pid 2>/dev/null; cp serve.log /tmp/token-serve.log; rm -rf "$T"' EXIT
-for i in $(seq 50); do curl -sf $base/healthz >/dev/null && break; sleep 0.2; done
+serve_start ca
+at_exit 'cp serve.log /tmp/token-serve.log'
 C="curl -s --cacert ca/ca/service.crt"
 auth() { # PIN -> the answer of /auth/verify for a challenge signed by the token
 	local ch sig
