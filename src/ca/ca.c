@@ -119,6 +119,19 @@ int ca_deny(struct ca *ca, const struct actor *a, json_t *details)
 	return err_set(FINCA_EAUTH, "%s", msg);
 }
 
+int ca_atomic(struct ca *ca, int (*fn)(struct ca *ca, void *arg), void *arg)
+{
+	int rc;
+
+	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
+		return rc;
+	if ((rc = fn(ca, arg)) != FINCA_OK) {
+		store_rollback(ca_store(ca)); /* keeps the error message */
+		return rc;
+	}
+	return store_commit(ca_store(ca));
+}
+
 int ca_checkpoint(struct ca *ca)
 {
 	int rc;

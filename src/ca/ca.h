@@ -101,6 +101,8 @@ char *ca_url(const struct ca *ca, const char *what);
 int ca_audit(struct ca *ca, const char *actor, const char *action,
 	     const char *object, json_t *details);
 int ca_checkpoint(struct ca *ca);
+/* Runs fn(ca, arg) in one transaction: all of it is kept, or nothing. */
+int ca_atomic(struct ca *ca, int (*fn)(struct ca *ca, void *arg), void *arg);
 /* A refusal: records auth.denied (details, taken; the message added as
  * "why") against a's account in a transaction of its own, and returns
  * FINCA_EAUTH with the current message kept. */
@@ -172,6 +174,12 @@ int ca_revocation_reason(int reason);
 int ca_revoke(struct ca *ca, const struct actor *a, const char *serial, int reason);
 int ca_freeze(struct ca *ca, const struct actor *a, const char *serial);
 int ca_unfreeze(struct ca *ca, const struct actor *a, const char *serial);
+
+/* Where the status log stands (it moves with every status change: a
+ * published CRL is remade then), and the certificates by status
+ * (counts[0..2] as CERT_*, counts[3] expired): the daemon's own reads. */
+int ca_status_position(struct ca *ca, int64_t *seq);
+int ca_cert_counts(struct ca *ca, int64_t now, int64_t counts[4]);
 
 /* A certificate record as JSON, for the CLI and the API (caller decrefs). */
 json_t *ca_cert_json(struct ca *ca, const struct cert_rec *r, int64_t now);

@@ -186,6 +186,16 @@ int ca_unfreeze(struct ca *ca, const struct actor *a, const char *serial)
 	return change(ca, a, serial, OP_UNFREEZE, CERT_VALID, 0, "cert.unfreeze");
 }
 
+int ca_status_position(struct ca *ca, int64_t *seq)
+{
+	return store_status_seq(ca_store(ca), seq);
+}
+
+int ca_cert_counts(struct ca *ca, int64_t now, int64_t counts[4])
+{
+	return store_cert_counts(ca_store(ca), now, counts);
+}
+
 json_t *ca_cert_json(struct ca *ca, const struct cert_rec *r, int64_t now)
 {
 	char nb[32], na[32], ia[32], ra[32];

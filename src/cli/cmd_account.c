@@ -117,7 +117,9 @@ int cmd_account(struct cli *c, int argc, char **argv)
 			json_decref(ls.arr);
 			return rc;
 		}
-		if ((rc = store_account_list(ca_store(ca), list_one, &ls)) != FINCA_OK) {
+		struct actor who;
+		if ((rc = cli_actor_or_host(c, ca, &who)) != FINCA_OK ||
+		    (rc = ra_account_list(ca, &who, list_one, &ls)) != FINCA_OK) {
 			json_decref(ls.arr);
 			rc = cli_fail(rc);
 		} else if (ls.arr) {

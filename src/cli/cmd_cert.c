@@ -337,6 +337,7 @@ static int cert_list(struct cli *c, int argc, char **argv)
 	struct cert_filter f;
 	struct list_state ls;
 	struct ca *ca = NULL;
+	struct actor who;
 	int ch, rc, json = 0, days = -1;
 
 	memset(&f, 0, sizeof f);
@@ -369,7 +370,8 @@ static int cert_list(struct cli *c, int argc, char **argv)
 	ls.ca = ca;
 	ls.now = f.now;
 	ls.arr = json ? json_array() : NULL;
-	rc = store_cert_list(ca_store(ca), &f, list_one, &ls);
+	if ((rc = cli_actor_or_host(c, ca, &who)) == FINCA_OK)
+		rc = ra_cert_each(ca, &who, &f, list_one, &ls);
 	if (rc != FINCA_OK) {
 		json_decref(ls.arr);
 		rc = cli_fail(rc);
@@ -383,8 +385,8 @@ static int cert_list(struct cli *c, int argc, char **argv)
 static int cert_show(struct cli *c, int argc, char **argv)
 {
 	struct ca *ca = NULL;
+	struct actor who;
 	struct cert_rec r;
-	char serial[41];
 	int rc, json = 0, pem = 0;
 	const char *sn = NULL;
 
@@ -403,7 +405,7 @@ static int cert_show(struct cli *c, int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	if ((rc = cli_open(c, 0, &ca)))
 		return rc;
-	if ((rc = ca_serial_norm(sn, serial)) || (rc = store_cert_get(ca_store(ca), serial, &r))) {
+	if ((rc = cli_actor_or_host(c, ca, &who)) || (rc = ra_cert_get(ca, &who, sn, &r))) {
 		rc = cli_fail(rc);
 		goto out;
 	}
@@ -442,6 +444,7 @@ static int cert_export(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ca *ca = NULL;
+	struct actor who;
 	X509 **x = NULL;
 	struct out o;
 	int ch, rc, n;
@@ -459,19 +462,21 @@ static int cert_export(struct cli *c, int argc, char **argv)
 		return cli_fail(FINCA_EIO);
 	if ((rc = cli_open(c, 0, &ca)))
 		return rc;
+	if ((rc = cli_actor_or_host(c, ca, &who)) != FINCA_OK) {
+		ca_free(ca);
+		return cli_fail(rc);
+	}
 	n = argc - optind;
 	x = xcalloc((size_t)n, sizeof *x);
 	for (int i = 0; i < n; i++) {
 		struct cert_rec r;
-		char serial[41];
 		const unsigned char *p;
 		memset(&r, 0, sizeof r);
-		if ((rc = ca_serial_norm(argv[optind + i], serial)) == FINCA_OK &&
-		    (rc = store_cert_get(ca_store(ca), serial, &r)) == FINCA_OK) {
+		if ((rc = ra_cert_get(ca, &who, argv[optind + i], &r)) == FINCA_OK) {
 			p = r.der;
 			if (!(x[i] = d2i_X509(NULL, &p, (long)r.der_len)))
 				rc = err_ssl(FINCA_EINTEGRITY, "certificate %s: stored DER does not parse",
-					     serial);
+					     r.serial);
 		}
 		cert_rec_clear(&r);
 		if (rc != FINCA_OK) {

@@ -181,7 +181,9 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 			json_decref(ap.arr);
 			return rc;
 		}
-		if ((rc = store_audit_iter(ca_store(ca), since, print_rec, &ap))) {
+		struct actor who;
+		if ((rc = cli_actor_or_host(c, ca, &who)) ||
+		    (rc = ra_audit_iter(ca, &who, since, print_rec, &ap))) {
 			json_decref(ap.arr);
 			rc = cli_fail(rc);
 		} else if (ap.arr) {

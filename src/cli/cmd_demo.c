@@ -313,11 +313,24 @@ static void print_table(const struct seed *s, const char *demo)
 	       "%s/service-ca.crt\n", demo);
 }
 
+static const struct actor sys = { "demo-seed", "system", "" };
+
+/* The organisations and the accounts, all or nothing (ca_atomic). */
+static int seed_all(struct ca *ca, void *arg)
+{
+	struct seed *s = arg;
+	int rc = seed_org(ca, &sys, s);
+
+	for (size_t i = 0; i < N_ACCOUNTS && rc == FINCA_OK; i++)
+		rc = seed_account(ca, &sys, s, i);
+	return rc;
+}
+
 int cmd_demo(struct cli *c, int argc, char **argv)
 {
-	static const struct actor sys = { "demo-seed", "system", "" };
 	struct ca *ca = NULL;
 	struct seed s;
+	json_t *present = NULL;
 	char *demo = NULL;
 	int rc;
 
@@ -326,24 +339,12 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 		return cli_usage("demo seed");
 	if ((rc = cli_open(c, 1, &ca)))
 		return rc;
-	if (store_row_exists(ca_store(ca), "node", nodes[0].code)) {
+	if (org_show(ca, &sys, ORG_NODE, nodes[0].code, &present) == FINCA_OK) {
 		printf("demo data present\n");
 		goto out;
 	}
-	if ((rc = store_begin(ca_store(ca))) != FINCA_OK) {
-		rc = cli_fail(rc);
-		goto out;
-	}
-	if ((rc = seed_org(ca, &sys, &s)) == FINCA_OK)
-		for (size_t i = 0; i < N_ACCOUNTS && rc == FINCA_OK; i++)
-			rc = seed_account(ca, &sys, &s, i);
-	if (rc != FINCA_OK) {
-		store_rollback(ca_store(ca));
+	if ((rc = ca_atomic(ca, seed_all, &s)) != FINCA_OK) {
 		rc = cli_fail(err_wrap(rc, "demo seed (nothing was kept)"));
-		goto out;
-	}
-	if ((rc = store_commit(ca_store(ca))) != FINCA_OK) {
-		rc = cli_fail(rc);
 		goto out;
 	}
 	demo = path_join(c->dir, "demo");
@@ -353,6 +354,7 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	}
 	print_table(&s, demo);
 out:
+	json_decref(present);
 	free(demo);
 	seed_clear(&s);
 	ca_free(ca);

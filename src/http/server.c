@@ -106,7 +106,7 @@ static int refresh_crls(struct srv *s)
 	int64_t now = clock_now(), seq, base_at = s->crl.at;
 	int rc;
 
-	if ((rc = store_status_seq(ca_store(s->ca), &seq)) != FINCA_OK ||
+	if ((rc = ca_status_position(s->ca, &seq)) != FINCA_OK ||
 	    (rc = refresh(s->ca, 0, &s->crl, s->ca->cfg->crl_hours, now, seq)) != FINCA_OK)
 		return rc;
 	if (s->crl.at != base_at) { /* a new base: the delta must name it */
@@ -166,7 +166,7 @@ static enum MHD_Result handle_metrics(struct srv *s, struct MHD_Connection *c,
 	char *body;
 	enum MHD_Result ret;
 
-	store_cert_counts(ca_store(s->ca), clock_now(), counts);
+	ca_cert_counts(s->ca, clock_now(), counts);
 	snprintf(extra, sizeof extra,
 		 "# HELP finca_ocsp_cache_total OCSP answers from the cache (hit) or signed (miss).\n"
 		 "# TYPE finca_ocsp_cache_total counter\n"

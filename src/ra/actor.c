@@ -19,8 +19,8 @@ static const struct {
 	/* certificates that bind accounts or serve the CA (ra/cert.c) */
 	{ "cert.admin", "admin system" },
 	{ "crl.make", "operator system" },
-	{ "audit.read", "auditor" },
-	{ "account.read", "admin auditor" },
+	{ "audit.read", "auditor system" },
+	{ "account.read", "admin auditor system" },
 	{ "account.write", "admin system" },
 	{ "profile.read", "admin auditor operator" }, /* the configured profiles */
 	{ "app.auth", "app" },                 /* /auth/challenge, /auth/verify */

@@ -88,6 +88,19 @@ int ra_cert_get(struct ca *ca, const struct actor *a, const char *serial,
 	return load(ca, a, "cert.read", serial, out);
 }
 
+int ra_cert_each(struct ca *ca, const struct actor *a, const struct cert_filter *f,
+		 cert_cb cb, void *arg)
+{
+	struct cert_filter g = *f;
+	int rc;
+
+	if ((rc = actor_may(ca, a, "cert.read", NULL)) != FINCA_OK)
+		return rc;
+	g.scope = actor_row_scope(a);
+	g.scope_val = a->scope;
+	return store_cert_list(ca_store(ca), &g, cb, arg);
+}
+
 int ra_cert_change(struct ca *ca, const struct actor *a, const char *serial, int op,
 		   int reason)
 {

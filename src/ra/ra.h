@@ -288,6 +288,9 @@ int ra_cert_issue_one(struct ca *ca, const struct actor *a, const struct issue_r
 		      X509 **out);
 /* That rule alone (right cert.write, the subject in a's scope). */
 int ra_cert_may_issue(struct ca *ca, const struct actor *a, const struct issue_req *rq);
+/* store_cert_list in a's scope (f's scope is a's, whatever it says). */
+int ra_cert_each(struct ca *ca, const struct actor *a, const struct cert_filter *f,
+		 cert_cb cb, void *arg);
 /* Certificate serial when a may read it (right cert.read, scope). */
 int ra_cert_get(struct ca *ca, const struct actor *a, const char *serial,
 		struct cert_rec *out);
@@ -339,6 +342,9 @@ int ra_token_handover(struct ca *ca, const struct actor *a, const char *serial,
 int ra_audit_find(struct ca *ca, const struct actor *a, const struct audit_filter *f,
 		  audit_cb cb, void *arg, int64_t *next);
 int ra_account_list(struct ca *ca, const struct actor *a, account_cb cb, void *arg);
+/* The whole trail from since, in order (store_audit_iter). */
+int ra_audit_iter(struct ca *ca, const struct actor *a, int64_t since, audit_cb cb,
+		  void *arg);
 /* The name of the organisation a's scope names (unit, node, department,
  * application system), into out; FINCA_ENOTFOUND when none. */
 int ra_scope_name(struct ca *ca, const struct actor *a, char *out, size_t n);

@@ -16,6 +16,14 @@ int ra_audit_find(struct ca *ca, const struct actor *a, const struct audit_filte
 	return rc == FINCA_OK ? store_audit_find(ca_store(ca), f, cb, arg, next) : rc;
 }
 
+int ra_audit_iter(struct ca *ca, const struct actor *a, int64_t since, audit_cb cb,
+		  void *arg)
+{
+	int rc = actor_may(ca, a, "audit.read", NULL);
+
+	return rc == FINCA_OK ? store_audit_iter(ca_store(ca), since, cb, arg) : rc;
+}
+
 int ra_account_list(struct ca *ca, const struct actor *a, account_cb cb, void *arg)
 {
 	int rc = actor_may(ca, a, "account.read", NULL);
