@@ -68,10 +68,13 @@ static int load(struct ca *ca, const struct actor *a, const char *right,
 	    (rc = store_cert_get(ca_store(ca), serial, c)) != FINCA_OK)
 		return rc;
 	if (!strcmp(right, "cert.write") && is_internal(ca, c)) {
-		if ((rc = actor_may(ca, a, "cert.admin", NULL)) != FINCA_OK)
-			err_set(rc, "certificate %s binds an account or serves the CA itself "
-				"(profile %s): only the administrator changes it (%s %s)",
+		if (!actor_has(a, "cert.admin")) {
+			err_set(FINCA_EAUTH, "certificate %s binds an account or serves the CA "
+				"itself (profile %s): only the administrator changes it (%s %s)",
 				c->serial, c->profile, a->role, a->name);
+			rc = ca_deny(ca, a, json_pack("{s:s, s:s, s:s}", "right", "cert.admin",
+						      "certificate", c->serial, "profile", c->profile));
+		}
 	} else if (actor_row_scope(a) == ROW_ALL) {
 		rc = actor_may(ca, a, right, NULL);
 	} else if ((rc = owner(ca, c, unit, node, &t)) == FINCA_OK) {
