@@ -9,9 +9,10 @@
  * (its information officer, by the unit's email and webhook) in the same
  * transaction.
  *
- * Guessing is bounded per source address (an IPv6 address by its /64) and
- * per holder, in memory (util/ratelimit.h: a restart starts the counts
- * afresh; a daemon counts alone).  Every try counts, good or bad; the
+ * Guessing is bounded per source address (as the door gives it,
+ * throttle_source's: an IPv6 address by its /64) and per holder, in
+ * memory (util/ratelimit.h: a restart starts the counts afresh; a daemon
+ * counts alone).  Every try counts, good or bad; the
  * limits are checked before any argon2id is computed.  A refusal for a
  * missing or wrong code is audited; a refusal past a limit is not (it
  * would let anyone fill the audit trail), the daemon's request log shows
@@ -24,7 +25,6 @@
 #include "util/ratelimit.h"
 #include "util/util.h"
 
-#include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,20 +37,6 @@
 
 static struct ratelimit by_addr = RATELIMIT_INIT(LOSS_TRIES_ADDR, WINDOW);
 static struct ratelimit by_holder = RATELIMIT_INIT(LOSS_TRIES_HOLDER, WINDOW);
-
-/* The rate limit's key of an address: an IPv6 address stands for its /64
- * (what one subscriber usually gets). */
-static void addr_key(const char *source, char *key, size_t n)
-{
-	struct in6_addr a;
-	char s[INET6_ADDRSTRLEN];
-
-	if (inet_pton(AF_INET6, source, &a) == 1 && !IN6_IS_ADDR_V4MAPPED(&a) &&
-	    (memset(a.s6_addr + 8, 0, 8), inet_ntop(AF_INET6, &a, s, sizeof s)))
-		snprintf(key, n, "%s/64", s);
-	else
-		snprintf(key, n, "%s", source);
-}
 
 /* The tokens whose code may be the one given (hash strings owned). */
 struct cands {
@@ -206,7 +192,7 @@ int ra_loss_report(struct ca *ca, const struct loss_report *lr, json_t **out,
 	struct store *st = ca_store(ca);
 	struct cert_rec c;
 	struct cands k;
-	char serial[41], id[19], code[LOSS_CODE_LEN + 1], key[RATELIMIT_KEY], object[64];
+	char serial[41], id[19], code[LOSS_CODE_LEN + 1], object[64];
 	const char *holder;
 	int64_t now = clock_now();
 	int rc, wait;
@@ -224,12 +210,12 @@ int ra_loss_report(struct ca *ca, const struct loss_report *lr, json_t **out,
 			       "(loss_code, 挂失码) of the PIN envelope");
 	if (lr->note && strlen(lr->note) > NOTE_MAX)
 		return err_at(FINCA_EINVAL, "note", "at most %d bytes", NOTE_MAX);
-	addr_key(lr->source ? lr->source : "", key, sizeof key);
-	if ((wait = ratelimit_take(&by_addr, key, now)) > 0) {
+	if ((wait = ratelimit_take(&by_addr, lr->source ? lr->source : "", now)) > 0) {
 		*retry_after = wait;
 		return err_set(FINCA_ELIMIT, "too many loss reports from %s (%d an hour): try again "
 			       "in %d minutes, or ask your unit's information officer to freeze "
-			       "the certificate", key, LOSS_TRIES_ADDR, (wait + 59) / 60);
+			       "the certificate", lr->source ? lr->source : "", LOSS_TRIES_ADDR,
+			       (wait + 59) / 60);
 	}
 	/* the holder: the certificate's, or the one named */
 	if (lr->serial && store_cert_get(st, serial, &c) == FINCA_OK && c.id_number)

@@ -214,7 +214,8 @@ struct loss_report {
 	const char *serial;       /* the certificate, or NULL and */
 	const char *id_number;    /* the holder: each of its USBKeys in use */
 	const char *loss_code;    /* 挂失码 from the USBKey's PIN envelope */
-	const char *source;       /* the caller's address (rate limit, audit) */
+	const char *source;       /* the caller's address as throttle_source gives
+				   * it (rate limit, audit) */
 	const char *note;         /* what happened, or NULL */
 };
 #define LOSS_TRIES_ADDR 20        /* tries an hour per source address */
