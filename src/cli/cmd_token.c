@@ -122,6 +122,19 @@ static int inv_get(struct station *st, const char *serial, int events, json_t **
 	return FINCA_OK;
 }
 
+/* The envelope's loss-report code from the daemon's answer j, into code
+ * (shown once: a missing one is an error, the envelope needs it). */
+static int answer_code(json_t *j, const char *serial, char code[LOSS_CODE_BUF])
+{
+	const char *c = json_string_value(json_object_get(j, "loss_code"));
+
+	if (!c || strlen(c) != LOSS_CODE_BUF - 1)
+		return err_set(FINCA_EIO, "token %s: the server sent no loss-report code (挂失码) "
+			       "for the envelope", serial);
+	memcpy(code, c, LOSS_CODE_BUF);
+	return FINCA_OK;
+}
+
 /* Registers the token; code gets its envelope's loss-report code. */
 static int inv_register(struct station *st, const char *so_pin, char code[LOSS_CODE_BUF])
 {
@@ -136,10 +149,8 @@ static int inv_register(struct station *st, const char *so_pin, char code[LOSS_C
 		"{s:s, s:s, s:s, s:s, s:s, s:s*}", "serial", ti.serial, "label", ti.label,
 		"manufacturer", ti.manufacturer, "model", ti.model, "so_pin", so_pin,
 		"node", ti.node), &j);
-	if (rc == FINCA_OK && snprintf(code, LOSS_CODE_BUF, "%s", json_string_value(
-		json_object_get(j, "loss_code")) ?: "") != LOSS_CODE_BUF - 1)
-		rc = err_set(FINCA_EIO, "token %s: the server sent no loss-report code (挂失码) "
-			     "for the envelope", ti.serial);
+	if (rc == FINCA_OK)
+		rc = answer_code(j, ti.serial, code);
 	json_decref(j);
 	return rc;
 }
@@ -242,10 +253,8 @@ static int inv_pin_event(struct station *st, int changed, char code[LOSS_CODE_BU
 					  code);
 	rc = remote_call(st->r, "POST", "tokens/%s/pin", json_pack("{s:b, s:I}", "changed",
 			 changed, "request", (json_int_t)st->o.request), &j, st->tok.serial);
-	if (rc == FINCA_OK && !changed && snprintf(code, LOSS_CODE_BUF, "%s", json_string_value(
-		json_object_get(j, "loss_code")) ?: "") != LOSS_CODE_BUF - 1)
-		rc = err_set(FINCA_EIO, "token %s: the server sent no loss-report code (挂失码) "
-			     "for the envelope", st->tok.serial);
+	if (rc == FINCA_OK && !changed)
+		rc = answer_code(j, st->tok.serial, code);
 	json_decref(j);
 	return rc;
 }
