@@ -146,10 +146,42 @@ static int fail(struct load *l, const char *fmt, ...)
 	return 0; /* tells inih to stop and report the line */
 }
 
+/* An integer setting of a section: where it goes and its range. */
+struct int_key {
+	const char *name;
+	size_t off;             /* of the int in struct config */
+	int lo, hi;
+};
+#define INT_KEY(name, field, lo, hi) { name, offsetof(struct config, field), lo, hi }
+
+/* Sets name from v when it is one of the n keys: 1, or 0 naming the range
+ * (fail); -1 when name is not an integer setting of the section. */
+static int set_int(struct load *l, const char *section, const struct int_key *k, size_t n,
+		   const char *name, const char *v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(name, k[i].name))
+			return parse_int(v, k[i].lo, k[i].hi, (int *)(void *)((char *)l->c + k[i].off))
+			       ? fail(l, "[%s] %s: '%s' is not a number from %d to %d", section,
+				      name, v, k[i].lo, k[i].hi) : 1;
+	return -1;
+}
+
 static int set_ca(struct load *l, const char *name, const char *v)
 {
+	static const struct int_key ints[] = {
+		INT_KEY("crl_validity_hours", crl_hours, 1, 24 * 366),
+		INT_KEY("delta_crl_validity_hours", delta_crl_hours, 1, 24 * 366),
+		INT_KEY("workers", workers, 0, 256),
+		INT_KEY("commit_group", commit_group, 1, 100000),
+		INT_KEY("renewal_days", renewal_days, 0, 3650),
+		INT_KEY("audit_checkpoint_every", checkpoint_every, 1, 1000000),
+	};
 	struct config *c = l->c;
+	int rc = set_int(l, "ca", ints, ARRAY_LEN(ints), name, v);
 
+	if (rc >= 0)
+		return rc;
 	if (!strcmp(name, "name")) {
 		free(c->name);
 		c->name = xstrdup(v);
@@ -174,30 +206,10 @@ static int set_ca(struct load *l, const char *name, const char *v)
 	} else if (!strcmp(name, "pkcs11_token")) {
 		free(c->pkcs11_token);
 		c->pkcs11_token = xstrdup(v);
-	} else if (!strcmp(name, "crl_validity_hours")) {
-		if (parse_int(v, 1, 24 * 366, &c->crl_hours))
-			goto badnum;
-	} else if (!strcmp(name, "delta_crl_validity_hours")) {
-		if (parse_int(v, 1, 24 * 366, &c->delta_crl_hours))
-			goto badnum;
-	} else if (!strcmp(name, "workers")) {
-		if (parse_int(v, 0, 256, &c->workers))
-			goto badnum;
-	} else if (!strcmp(name, "commit_group")) {
-		if (parse_int(v, 1, 100000, &c->commit_group))
-			goto badnum;
-	} else if (!strcmp(name, "renewal_days")) {
-		if (parse_int(v, 0, 3650, &c->renewal_days))
-			goto badnum;
-	} else if (!strcmp(name, "audit_checkpoint_every")) {
-		if (parse_int(v, 1, 1000000, &c->checkpoint_every))
-			goto badnum;
 	} else {
 		return fail(l, "[ca]: unknown setting '%s'", name);
 	}
 	return 1;
-badnum:
-	return fail(l, "[ca] %s: '%s' is not a number in range", name, v);
 }
 
 static int set_identity(struct load *l, const char *name, const char *v)
@@ -220,7 +232,20 @@ static int set_identity(struct load *l, const char *name, const char *v)
 
 static int set_server(struct load *l, const char *name, const char *v)
 {
+	static const struct int_key ints[] = {
+		INT_KEY("threads", threads, 0, 256),
+		INT_KEY("body_max", body_max, 1024, 64 << 20),
+		INT_KEY("idle_timeout", idle_timeout, 1, 3600),
+		INT_KEY("request_timeout", request_timeout, 0, 3600),
+		INT_KEY("body_min_rate", body_min_rate, 0, 1 << 30),
+		INT_KEY("max_connections", max_connections, 1, 1000000),
+		INT_KEY("per_ip_connections", per_ip_connections, 0, 1000000),
+	};
 	struct config *c = l->c;
+	int rc = set_int(l, "server", ints, ARRAY_LEN(ints), name, v);
+
+	if (rc >= 0)
+		return rc;
 
 	if (!strcmp(name, "listen") || !strcmp(name, "tls_listen")) {
 		char **dst = !strcmp(name, "listen") ? &c->listen : &c->tls_listen;
@@ -228,27 +253,6 @@ static int set_server(struct load *l, const char *name, const char *v)
 			return fail(l, "[server] %s: '%s' is not ADDRESS:PORT", name, v);
 		free(*dst);
 		*dst = *v ? xstrdup(v) : NULL;
-	} else if (!strcmp(name, "threads")) {
-		if (parse_int(v, 0, 256, &c->threads))
-			goto badnum;
-	} else if (!strcmp(name, "body_max")) {
-		if (parse_int(v, 1024, 64 << 20, &c->body_max))
-			goto badnum;
-	} else if (!strcmp(name, "idle_timeout")) {
-		if (parse_int(v, 1, 3600, &c->idle_timeout))
-			goto badnum;
-	} else if (!strcmp(name, "request_timeout")) {
-		if (parse_int(v, 0, 3600, &c->request_timeout))
-			goto badnum;
-	} else if (!strcmp(name, "body_min_rate")) {
-		if (parse_int(v, 0, 1 << 30, &c->body_min_rate))
-			goto badnum;
-	} else if (!strcmp(name, "max_connections")) {
-		if (parse_int(v, 1, 1000000, &c->max_connections))
-			goto badnum;
-	} else if (!strcmp(name, "per_ip_connections")) {
-		if (parse_int(v, 0, 1000000, &c->per_ip_connections))
-			goto badnum;
 	} else if (!strcmp(name, "tls_priority")) {
 		/* checked by GnuTLS when the HTTPS listener starts */
 		if (!*v)
@@ -264,8 +268,6 @@ static int set_server(struct load *l, const char *name, const char *v)
 		return fail(l, "[server]: unknown setting '%s'", name);
 	}
 	return 1;
-badnum:
-	return fail(l, "[server] %s: '%s' is not a number in range", name, v);
 }
 
 /* 1 when v is the origin of a signing agent: http or https, a loopback
@@ -421,31 +423,22 @@ static int set_notify(struct load *l, const char *name, const char *v)
 
 static int set_auth(struct load *l, const char *name, const char *v)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-		int lo, hi;
-	} f[] = {
-		{ "failures", offsetof(struct config, auth_failures), 1, 1000 },
-		{ "lock", offsetof(struct config, auth_lock), 1, 86400 },
-		{ "account_lock_max", offsetof(struct config, auth_account_max), 1, 86400 },
-		{ "address_lock_max", offsetof(struct config, auth_address_max), 1, 86400 },
-		{ "window", offsetof(struct config, auth_window), 1, 86400 },
-		{ "challenges_per_address", offsetof(struct config, auth_challenges), 1, 65536 },
-		{ "challenges_per_app", offsetof(struct config, auth_app_challenges), 1, 131072 },
+	static const struct int_key ints[] = {
+		/* login throttling (auth/throttle.c) */
+		INT_KEY("failures", auth_failures, 1, 1000),
+		INT_KEY("lock", auth_lock, 1, 86400),
+		INT_KEY("account_lock_max", auth_account_max, 1, 86400),
+		INT_KEY("address_lock_max", auth_address_max, 1, 86400),
+		INT_KEY("window", auth_window, 1, 86400),
+		INT_KEY("challenges_per_address", auth_challenges, 1, 65536),
+		INT_KEY("challenges_per_app", auth_app_challenges, 1, 131072),
 		/* sessions (auth/session.c) */
-		{ "session_ttl", offsetof(struct config, session_ttl), 5, 7 * 86400 },
-		{ "session_idle", offsetof(struct config, session_idle), 5, 7 * 86400 },
+		INT_KEY("session_ttl", session_ttl, 5, 7 * 86400),
+		INT_KEY("session_idle", session_idle, 5, 7 * 86400),
 	};
+	int rc = set_int(l, "auth", ints, ARRAY_LEN(ints), name, v);
 
-	for (size_t i = 0; i < ARRAY_LEN(f); i++)
-		if (!strcmp(name, f[i].name)) {
-			if (parse_int(v, f[i].lo, f[i].hi, (int *)((char *)l->c + f[i].off)))
-				return fail(l, "[auth] %s: '%s' is not a number from %d to %d",
-					    name, v, f[i].lo, f[i].hi);
-			return 1;
-		}
-	return fail(l, "[auth]: unknown setting '%s'", name);
+	return rc >= 0 ? rc : fail(l, "[auth]: unknown setting '%s'", name);
 }
 
 static int set_profile(struct load *l, struct profile *p, const char *name,

@@ -120,6 +120,13 @@ cp conf.bak ca/finca.conf
 printf '\n[profile ee]\nvalidity_days = 10\nkey_usage = keyCertSign\nsubject = CN\n' >>ca/finca.conf
 fails "keyCertSign outside a CA profile" "only in CA profiles" finca -d ca cert list
 cp conf.bak ca/finca.conf
+for kv in "server threads 999 0 256" "ca workers -1 0 256" "auth session_idle 2 5 604800"; do
+	set -- $kv
+	printf '\n[%s]\n%s = %s\n' $1 $2 $3 >>ca/finca.conf
+	fails "[$1] $2 = $3: the range is named" "\[$1\] $2: '$3' is not a number from $4 to $5" \
+		finca -d ca cert list
+	cp conf.bak ca/finca.conf
+done
 same "config errors changed nothing" "$(rows ca audit)" "$before_a"
 
 # a real configuration change is audited
