@@ -81,4 +81,31 @@ static inline void fx_sql(struct fx *f, const char *fmt, ...)
 	free(q);
 }
 
+/* A new fixture (fx_open), freed by fx_teardown: cmocka's setup makes it
+ * its *state. */
+static inline struct fx *fx_new(const char *tag, const char *conf)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	fx_open(f, tag, conf);
+	return f;
+}
+
+/* cmocka's teardown of a fixture made by fx_new. */
+static inline int fx_teardown(void **state)
+{
+	fx_close(*state);
+	free(*state);
+	return 0;
+}
+
+/* Leaves no certificate in the store (ca_init's own, the accounts bound to
+ * them and their status log): a test then has only the rows it makes. */
+static inline void fx_no_certs(struct fx *f)
+{
+	fx_sql(f, "DELETE FROM status_log; DELETE FROM account; UPDATE cert SET replaces=NULL,"
+	       " superseded_by=NULL; DELETE FROM cert;");
+}
+
 #endif

@@ -44,21 +44,11 @@ static const struct {
 };
 #define NCERTS (sizeof certs / sizeof certs[0])
 
-static int teardown(void **state)
-{
-	fx_close(*state);
-	free(*state);
-	return 0;
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
+	struct fx *f = fx_new("dash", NULL);
 
-	fx_open(f, "dash", NULL);
-	/* ca_init's own certificates aside: only the rows below */
-	fx_sql(f, "DELETE FROM status_log; DELETE FROM account; UPDATE cert SET replaces=NULL,"
-	    " superseded_by=NULL; DELETE FROM cert;");
+	fx_no_certs(f);
 	fx_sql(f, "INSERT INTO node(code,name,level,parent,served_by,created_at) VALUES"
 	    "('P0','福建省','province',NULL,NULL,0), ('N1','福州市','city','P0',NULL,0),"
 	    "('N2','闽侯县','county','N1','N1',0), ('N3','厦门市','city','P0',NULL,0);"
@@ -302,11 +292,11 @@ static void dashboard(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(owners, setup, teardown),
-		cmocka_unit_test_setup_teardown(scopes, setup, teardown),
-		cmocka_unit_test_setup_teardown(search, setup, teardown),
-		cmocka_unit_test_setup_teardown(pages, setup, teardown),
-		cmocka_unit_test_setup_teardown(dashboard, setup, teardown),
+		cmocka_unit_test_setup_teardown(owners, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(scopes, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(search, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(pages, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(dashboard, setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,20 +49,11 @@ static const struct {
 
 static const char *const nodes[] = { "P0", "N1", "N2", "N3", "N4" };
 
-static int teardown(void **state)
-{
-	fx_close(*state);
-	free(*state);
-	return 0;
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
+	struct fx *f = fx_new("maker", NULL);
 
-	fx_open(f, "maker", NULL);
-	fx_sql(f, "DELETE FROM status_log; DELETE FROM account; UPDATE cert SET replaces=NULL,"
-	    " superseded_by=NULL; DELETE FROM cert;");
+	fx_no_certs(f);
 	/* '' is written on a connection without foreign keys, as an import
 	 * or a hand edit could leave it */
 	fx_sql(f, "INSERT INTO node(code,name,level,parent,served_by,email,created_at) VALUES"
@@ -224,10 +215,10 @@ static void reminders(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(view_and_function, setup, teardown),
-		cmocka_unit_test_setup_teardown(cert_scope, setup, teardown),
-		cmocka_unit_test_setup_teardown(org_scope, setup, teardown),
-		cmocka_unit_test_setup_teardown(reminders, setup, teardown),
+		cmocka_unit_test_setup_teardown(view_and_function, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(cert_scope, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(org_scope, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(reminders, setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,20 +49,12 @@ static char *text(struct fx *f, const char *q)
 	return v;
 }
 
-static int teardown(void **state)
-{
-	fx_close(*state);
-	free(*state);
-	return 0;
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-
 	/* nothing listens on port 9 (discard) of loopback here */
-	fx_open(f, "remind",
+	struct fx *f = fx_new("remind",
 		"[notify]\nsmtp_url = smtp://127.0.0.1:9\nsmtp_from = ca@example.org\n");
+
 	/* a city node serving a county node; units under both */
 	fx_sql(f, "INSERT INTO node(code,name,level,email,webhook,created_at) VALUES"
 	    "('N1','福州市','city','n1@example.org','http://127.0.0.1:9/n1',0);"
@@ -412,12 +404,12 @@ static void config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(once, setup, teardown),
-		cmocka_unit_test_setup_teardown(added, setup, teardown),
-		cmocka_unit_test_setup_teardown(grouping, setup, teardown),
-		cmocka_unit_test_setup_teardown(backoff, setup, teardown),
-		cmocka_unit_test_setup_teardown(webhook, setup, teardown),
-		cmocka_unit_test_setup_teardown(config, setup, teardown),
+		cmocka_unit_test_setup_teardown(once, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(added, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(grouping, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(backoff, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(webhook, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(config, setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

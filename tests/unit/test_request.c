@@ -85,18 +85,10 @@ static void expect(const struct tcase *c, const char *s, int back, const char *r
 				 rules[i].action);
 }
 
-static int teardown(void **state)
-{
-	fx_close(*state);
-	free(*state);
-	return 0;
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
+	struct fx *f = fx_new("request", NULL);
 
-	fx_open(f, "request", NULL);
 	fx_sql(f, "INSERT INTO node(code,name,level,created_at) VALUES ('N1','福州','city',0);"
 	       "INSERT INTO unit(code,name,type,node,created_at) VALUES"
 	       " ('U1','财政局','行政机关','N1',0);"
@@ -220,8 +212,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(types),
-		cmocka_unit_test_setup_teardown(actions, setup, teardown),
-		cmocka_unit_test_setup_teardown(listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(actions, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(listed, setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
