@@ -57,7 +57,10 @@ has "delta: removeFromCRL for the unfrozen" "Remove From CRL" "$dtxt"
 # a CRL whose signature was altered is refused by finca's verifier
 openssl crl -in full1.pem -outform DER -out full1.der
 cp full1.der bad.der
-printf '\x00' | dd of=bad.der bs=1 seek=$(( $(stat -c %s bad.der) - 5 )) conv=notrunc 2>/dev/null
+# one byte of the signature flipped (not set: it may already have that value)
+off=$(( $(stat -c %s bad.der) - 5 ))
+byte=$(od -An -tu1 -j $off -N1 bad.der)
+printf "\\x$(printf %02x $((byte ^ 0xff)))" | dd of=bad.der bs=1 seek=$off conv=notrunc 2>/dev/null
 fails "tampered CRL is refused" "does not verify" finca -d ca crl verify bad.der
 
 # renew (延期): new cert, old superseded, same key
