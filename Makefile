@@ -24,9 +24,10 @@ REL_CFLAGS  := -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
 SAN_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=all -DFINCA_TESTING
 
-LIB_SRC := $(sort $(wildcard src/util/*.c src/crypto/*.c src/store/*.c \
-                   src/audit/*.c src/ca/*.c src/auth/*.c src/token/*.c \
-                   src/ra/*.c src/http/*.c))
+LIB_SRC := $(sort $(wildcard src/util/*.c src/doc/*.c src/crypto/*.c \
+                   src/store/*.c src/audit/*.c src/ca/*.c src/auth/*.c \
+                   src/token/*.c src/notify/*.c src/authz/*.c src/ra/*.c \
+                   src/station/*.c src/agent/*.c src/http/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 HDRS    := $(wildcard src/*/*.h)
 
