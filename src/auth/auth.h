@@ -169,9 +169,8 @@ struct auth_session {
 	char token[TOKEN_LEN + 1];
 	int64_t expires;
 	int64_t retry;            /* FINCA_ELIMIT: seconds to wait */
-	const char *field;        /* the input at fault, or NULL */
 };
-/* Logs in: FINCA_OK with a session; FINCA_EINVAL (out->field), FINCA_EAUTH
+/* Logs in: FINCA_OK with a session; FINCA_EINVAL (err_field), FINCA_EAUTH
  * naming why, or FINCA_ELIMIT while throttled (out->retry).  Every attempt
  * is audited; failures count towards the throttle. */
 int auth_login(struct auth *au, struct ca *ca, const struct auth_login *q,

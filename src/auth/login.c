@@ -101,21 +101,19 @@ int auth_login(struct auth *au, struct ca *ca, const struct auth_login *q,
 {
 	struct throttle_lock lk;
 	char m[600];
-	const char *how = "tls";
+	const char *how = "tls", *field = NULL; /* field: the input at fault */
 	json_t *d;
 	int rc, locked = 0;
 
 	memset(out, 0, sizeof *out);
 	if (q->certificate || q->challenge || q->signature) {
-		if (!q->certificate || !q->challenge || !q->signature) {
-			out->field = !q->certificate ? "certificate" : !q->challenge ? "challenge"
-				     : "signature";
-			return err_set(FINCA_EINVAL, "certificate, challenge and signature go "
-				       "together");
-		}
+		if (!q->certificate || !q->challenge || !q->signature)
+			return err_why(FINCA_EINVAL, !q->certificate ? "certificate" :
+				       !q->challenge ? "challenge" : "signature", "login.together",
+				       "certificate, challenge and signature go together");
 	} else if (!q->peer) {
-		return err_set(FINCA_EAUTH, "present a client certificate, or a certificate "
-			       "with a signed challenge");
+		return err_why(FINCA_EAUTH, NULL, "login.no_certificate", "present a client "
+			       "certificate, or a certificate with a signed challenge");
 	}
 	rc = presented(au, ca, q, &out->acct, &how);
 	/* locked: refused before the password (the right one too), neither
@@ -125,11 +123,11 @@ int auth_login(struct auth *au, struct ca *ca, const struct auth_login *q,
 			   rc == FINCA_OK ? out->acct.name : NULL, &lk) != FINCA_OK) {
 		out->retry = lk.retry;
 		account_rec_clear(&out->acct);
-		return err_set(FINCA_ELIMIT, "%s", lk.msg);
+		return err_why(FINCA_ELIMIT, NULL, "login.throttled", "%s", lk.msg);
 	}
 	if (rc == FINCA_OK && role_needs_password(out->acct.role) &&
 	    (rc = account_check_password(&out->acct, q->password)) != FINCA_OK)
-		out->field = "password";
+		field = "password";
 	if (rc == FINCA_OK)
 		rc = session_open(ca, &out->acct, q->peer, q->peer_len, out->token,
 				  &out->expires);
@@ -154,13 +152,13 @@ int auth_login(struct auth *au, struct ca *ca, const struct auth_login *q,
 		audit_login(ca, out->acct.name[0] ? out->acct.name : "?", "auth.throttled", d);
 		json_decref(d);
 		out->retry = lk.retry;
-		rc = err_set(FINCA_ELIMIT, "%s; %s", m, lk.msg);
+		rc = err_why(FINCA_ELIMIT, NULL, "login.throttled", "%s; %s", m, lk.msg);
 	}
 	if (rc != FINCA_OK) {
-		const char *field = out->field;
+		if (field)
+			err_field_set(field);
 		OPENSSL_cleanse(out->token, sizeof out->token);
 		account_rec_clear(&out->acct);
-		out->field = field;
 	}
 	return rc;
 }

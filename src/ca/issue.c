@@ -34,8 +34,7 @@ struct item {
 	char key_alg[32];
 	int64_t not_before, not_after;
 	int rc;
-	char err[512];
-	char field[64];         /* err_field() of the failure, or "" */
+	struct err_state *err;    /* owned: the failure's error, or NULL */
 	int done;                 /* under batch.mu */
 };
 
@@ -55,8 +54,10 @@ struct batch {
 static int item_fail(struct item *it, int rc)
 {
 	it->rc = rc;
-	snprintf(it->err, sizeof it->err, "%s", err_msg());
-	snprintf(it->field, sizeof it->field, "%s", err_field() ? err_field() : "");
+	if (!it->err)
+		it->err = malloc(sizeof *it->err);
+	if (it->err)
+		err_save(it->err);
 	return rc;
 }
 
@@ -417,28 +418,24 @@ stop:
 		join(th, nth);
 fail:
 	if (rc != FINCA_OK) {
-		char m[600], which[32] = ""; /* which: none when no request failed
-					       * (storing, or emit) */
-		size_t bad = n;
+		size_t bad = n; /* n when no request failed (storing, or emit) */
 		for (size_t i = 0; i < n && bad == n; i++)
 			if (b.it[i].rc != FINCA_OK)
 				bad = i;
-		snprintf(m, sizeof m, "%s", bad < n ? b.it[bad].err : err_msg());
-		if (bad < n)
-			snprintf(which, sizeof which, "request %zu: ", bad + 1);
-		if (n == 1)
-			rc = err_set(rc, "%s", m);
-		else if (committed)
-			rc = err_set(rc, "%s%s (%zu of %zu certificates were issued before it)",
-				     which, m, committed, n);
-		else
-			rc = err_set(rc, "%s%s; nothing was issued", which, m);
-		if (bad < n && b.it[bad].field[0])
-			err_field_set(b.it[bad].field);
+		if (bad < n && b.it[bad].err)
+			err_restore(b.it[bad].err);
+		if (n > 1 && committed)
+			err_append(" (%zu of %zu certificates were issued before it)", committed, n);
+		else if (n > 1)
+			err_append("; nothing was issued");
+		if (n > 1 && bad < n)
+			err_wrap(rc, "request %zu", bad + 1);
 	}
 out:
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		X509_free(b.it[i].x);
+		free(b.it[i].err);
+	}
 	free(b.it);
 	free(th);
 	pthread_mutex_destroy(&b.mu);

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,27 +52,39 @@ enum MHD_Result send_json(struct call *k, int status, json_t *j)
 	return ret;
 }
 
-enum MHD_Result send_err(struct call *k, int status, const char *code,
-				const char *field, const char *msg)
+/* The thread's error as the API's error object (caller's): code, the
+ * class of the error (err_name, or the door's own: "forbidden",
+ * "method"); reason, the stable name of the message (the code when none
+ * is named); field, the input at fault (null when none) with detail, what
+ * is wrong with it; params, the message's arguments as printed; message,
+ * the whole sentence. */
+json_t *error_json(const char *code)
 {
-	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
+	json_t *params = json_array();
 
-	if (field)
-		json_object_set_new(e, "field", json_string(field));
-	return send_json(k, status, json_pack("{s:o}", "error", e));
+	for (unsigned i = 0; i < err_nparams(); i++)
+		json_array_append_new(params, json_string(err_param(i)));
+	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s}", "code", code, "reason",
+			 err_reason() ? err_reason() : code, "field",
+			 err_field() ? json_string(err_field()) : json_null(), "params", params,
+			 "message", err_msg(), "detail", err_detail());
 }
 
-/* send_err for the core's error: its field and what is wrong with it
- * ("detail", the message without the field's name) when it names one. */
-static enum MHD_Result send_core_err(struct call *k, int status, int rc)
+enum MHD_Result send_error(struct call *k, int status, const char *code)
 {
-	json_t *e = json_pack("{s:s, s:s}", "code", err_name(rc), "message", err_msg());
+	return send_json(k, status, json_pack("{s:o}", "error", error_json(code)));
+}
 
-	if (err_field()) {
-		json_object_set_new(e, "field", json_string(err_field()));
-		json_object_set_new(e, "detail", json_string(err_detail()));
-	}
-	return send_json(k, status, json_pack("{s:o}", "error", e));
+enum MHD_Result send_err(struct call *k, int status, const char *code, const char *field,
+			 const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* the door's own errors are made as the core's: one object for both */
+	va_start(ap, fmt);
+	err_vwhy(FINCA_EINVAL, field, reason, fmt, ap);
+	va_end(ap);
+	return send_error(k, status, code);
 }
 
 /* Maps a core error to an HTTP status. */
@@ -82,10 +95,11 @@ enum MHD_Result send_rc(struct call *k, int rc)
 		 rc == FINCA_EAUTH ? 403 : 500;
 
 	if (st == 500) {
+		/* the log says what; the caller learns only that it failed */
 		snprintf(k->r->error, sizeof k->r->error, "%s", err_msg());
-		return send_err(k, st, err_name(rc), NULL, "internal error");
+		return send_err(k, st, err_name(rc), NULL, "internal", "internal error");
 	}
-	return send_core_err(k, st, rc);
+	return send_error(k, st, err_name(rc));
 }
 
 /* 1 when the body fits the fields; otherwise sends 400 naming the field. */
@@ -95,7 +109,7 @@ int decode(struct call *k, const struct field *f, size_t n, enum MHD_Result *ret
 
 	if (jsonreq_decode(k->body, f, n, &bad) == FINCA_OK)
 		return 1;
-	*ret = send_err(k, 400, "invalid", bad, err_msg());
+	*ret = send_error(k, 400, "invalid");
 	return 0;
 }
 
@@ -138,7 +152,7 @@ int allow(struct call *k, const char *right, enum MHD_Result *ret)
 		k->who.name);
 	ca_deny(k->s->ca, &k->who, json_pack("{s:s, s:s, s:s}", "right", right,
 					     "method", k->r->method, "path", k->r->path));
-	*ret = send_err(k, 403, "forbidden", NULL, "your role may not do this");
+	*ret = send_err(k, 403, "forbidden", NULL, "api.forbidden", "your role may not do this");
 	return 0;
 }
 
@@ -153,17 +167,14 @@ void call_source(struct call *k, char out[THROTTLE_SOURCE_LEN])
 	throttle_source(ci ? ci->client_addr : NULL, out);
 }
 
-enum MHD_Result send_too_many(struct call *k, int64_t retry, const char *msg,
-			      const char *field)
+enum MHD_Result send_too_many(struct call *k, int64_t retry)
 {
-	json_t *e = json_pack("{s:s, s:s, s:I}", "code", err_name(FINCA_ELIMIT), "message", msg,
-			      "retry_after", (json_int_t)retry);
+	json_t *e = error_json(err_name(FINCA_ELIMIT));
 	json_t *j = json_pack("{s:o}", "error", e);
 	char *body, ra[24];
 	struct MHD_Response *resp;
 
-	if (field)
-		json_object_set_new(e, "field", json_string(field));
+	json_object_set_new(e, "retry_after", json_integer(retry));
 	body = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (!body)
@@ -213,10 +224,9 @@ static enum MHD_Result login(struct call *k, struct api *a)
 	call_source(k, addr);
 	q.source = addr;
 	if ((rc = auth_login(a->auth, k->s->ca, &q, &ses)) == FINCA_ELIMIT)
-		return send_too_many(k, ses.retry, err_msg(), ses.field);
+		return send_too_many(k, ses.retry);
 	if (rc != FINCA_OK)
-		return send_err(k, rc == FINCA_EAUTH ? 401 : 400, err_name(rc), ses.field,
-				err_msg());
+		return send_error(k, rc == FINCA_EAUTH ? 401 : 400, err_name(rc));
 	snprintf(k->r->account, sizeof k->r->account, "%s", ses.acct.name);
 	time_format(ses.expires, t, sizeof t);
 	ret = send_json(k, 200, json_pack("{s:s, s:s, s:s, s:s}", "token", ses.token,
@@ -263,7 +273,7 @@ int query_int(struct call *k, const char *name, long lo, long hi, long *out,
 		return 1;
 	n = strtol(v, &e, 10);
 	if (!*v || *e || n < lo || n > hi) {
-		*ret = send_err(k, 400, "invalid", name, "expected a number in range");
+		*ret = send_err(k, 400, "invalid", name, "api.range", "expected a number in range");
 		return 0;
 	}
 	*out = n;
@@ -293,11 +303,11 @@ static enum MHD_Result certs_list(struct call *k)
 			   !strcmp(st, "revoked") ? CERT_REVOKED :
 			   !strcmp(st, "expired") ? CERT_EXPIRED_FILTER : -2;
 		if (f.status == -2)
-			return send_err(k, 400, "invalid", "status",
+			return send_err(k, 400, "invalid", "status", "api.cert_status",
 					"expected valid, frozen, revoked or expired");
 	}
 	if (q && strlen(q) > 64)
-		return send_err(k, 400, "invalid", "q", "at most 64 bytes");
+		return send_err(k, 400, "invalid", "q", "api.too_long", "at most 64 bytes");
 	f.now = clock_now();
 	f.limit = (int)limit;
 	f.after_id = after;
@@ -365,11 +375,11 @@ int issue_fields(struct call *k, const char *profile, const char *csr, json_int_
 	long dl;
 
 	if (days < 0 || days > 36500) {
-		*ret = send_err(k, 400, "invalid", "days", "expected 1..36500");
+		*ret = send_err(k, 400, "invalid", "days", "api.days", "expected 1..36500");
 		return 0;
 	}
 	if (!pem_to_der(csr, der, &dl)) {
-		*ret = send_err(k, 400, "invalid", "csr", "expected a PEM certificate request");
+		*ret = send_err(k, 400, "invalid", "csr", "api.csr_pem", "expected a PEM certificate request");
 		return 0;
 	}
 	memset(rq, 0, sizeof *rq);
@@ -433,9 +443,9 @@ static enum MHD_Result cert_change(struct call *k, const char *serial, const cha
 		return ret;
 	if (!strcmp(op, "revoke")) {
 		if (!reason)
-			return send_err(k, 400, "invalid", "reason", "missing field");
+			return send_err(k, 400, "invalid", "reason", "api.missing", "missing field");
 		if ((code = ca_reason_parse(reason)) < 0)
-			return send_err(k, 400, "invalid", "reason", "not an RFC 5280 reason");
+			return send_err(k, 400, "invalid", "reason", "api.crl_reason", "not an RFC 5280 reason");
 	}
 	rc = ra_cert_change(k->s->ca, &k->who, serial, !strcmp(op, "revoke") ? OP_REVOKE :
 			    !strcmp(op, "freeze") ? OP_FREEZE : OP_UNFREEZE, code);
@@ -470,9 +480,9 @@ static enum MHD_Result cert_renew(struct call *k, const char *serial, int op)
 	if (!decode(k, f, op == OP_RENEW ? 2 : ARRAY_LEN(f), &ret))
 		return ret;
 	if (days < 0 || days > 36500)
-		return send_err(k, 400, "invalid", "days", "expected 1..36500");
+		return send_err(k, 400, "invalid", "days", "api.days", "expected 1..36500");
 	if (csr && !pem_to_der(csr, &der, &dl))
-		return send_err(k, 400, "invalid", "csr", "expected a PEM certificate request");
+		return send_err(k, 400, "invalid", "csr", "api.csr_pem", "expected a PEM certificate request");
 	memset(&over, 0, sizeof over);
 	over.csr_der = der;
 	over.csr_len = (size_t)dl;
@@ -545,16 +555,16 @@ static enum MHD_Result audit_list(struct call *k)
 	    !query_int(k, "after", 0, INT64_MAX, &after, &ret))
 		return ret;
 	if (since && time_parse(since, &f.since) != FINCA_OK)
-		return send_err(k, 400, "invalid", "since", err_msg());
+		return send_error(k, 400, err_name(err_in(FINCA_EINVAL, "since")));
 	if (until && time_parse(until, &f.until) != FINCA_OK)
-		return send_err(k, 400, "invalid", "until", err_msg());
+		return send_error(k, 400, err_name(err_in(FINCA_EINVAL, "until")));
 	if (order && strcmp(order, "asc") && strcmp(order, "desc"))
-		return send_err(k, 400, "invalid", "order", "expected asc or desc");
+		return send_err(k, 400, "invalid", "order", "api.order", "expected asc or desc");
 	f.desc = order && !strcmp(order, "desc");
 	if (before && !f.desc)
-		return send_err(k, 400, "invalid", "before", "only with order=desc");
+		return send_err(k, 400, "invalid", "before", "api.order", "only with order=desc");
 	if (after && f.desc)
-		return send_err(k, 400, "invalid", "after", "only with order=asc");
+		return send_err(k, 400, "invalid", "after", "api.order", "only with order=asc");
 	f.from = f.desc ? before : after;
 	f.limit = (int)limit;
 	arr = json_array();
@@ -652,7 +662,7 @@ static enum MHD_Result accounts_add(struct call *k)
 	BIO_free(b);
 	ERR_clear_error();
 	if (!x)
-		return send_err(k, 400, "invalid", "certificate", "expected a PEM certificate");
+		return send_err(k, 400, "invalid", "certificate", "api.cert_pem", "expected a PEM certificate");
 	memset(&a, 0, sizeof a);
 	rc = account_add(k->s->ca, &k->who, name, role, scope, x, pw, &a);
 	X509_free(x);
@@ -688,8 +698,8 @@ static enum MHD_Result app_verify(struct call *k, struct api *a)
 	memset(&h, 0, sizeof h);
 	if ((rc = auth_app_verify(a->auth, k->s->ca, cert, challenge, sig, &h,
 				  &default_pin)) != FINCA_OK)
-		return send_err(k, rc == FINCA_EINVAL ? 400 : 403,
-				rc == FINCA_EINVAL ? "invalid" : "refused", NULL, err_msg());
+		return send_error(k, rc == FINCA_EINVAL ? 400 : 403,
+				  rc == FINCA_EINVAL ? "invalid" : "refused");
 	time_format(h.c.not_after, na, sizeof na);
 	/* the caller's own system only: an app account's scope is its code */
 	if (!*k->acct.scope || ra_grants(k->s->ca, h.c.id_number, k->acct.scope, &grants) != FINCA_OK)
@@ -715,17 +725,17 @@ static enum MHD_Result certs_route(struct call *k, const char *rest)
 	enum MHD_Result ret;
 
 	if (n == 0 || n >= sizeof serial)
-		return send_err(k, 404, "not_found", NULL, "no such resource");
+		return send_err(k, 404, "not_found", NULL, "api.no_resource", "no such resource");
 	memcpy(serial, rest, n);
 	serial[n] = '\0';
 	if (!op) {
 		if (strcmp(k->r->method, "GET"))
-			return send_err(k, 405, "method", NULL, "GET only");
+			return send_err(k, 405, "method", NULL, "api.method", "GET only");
 		return show(k, serial, 200);
 	}
 	op++;
 	if (strcmp(k->r->method, "POST"))
-		return send_err(k, 405, "method", NULL, "POST only");
+		return send_err(k, 405, "method", NULL, "api.method", "POST only");
 	/* the role first, before the body is read; ra/cert.c decides:
 	 * cert.write in scope, cert.admin for account and service certificates */
 	if (!allow(k, actor_has(&k->who, "cert.admin") ? "cert.admin" : "cert.write", &ret))
@@ -736,7 +746,7 @@ static enum MHD_Result certs_route(struct call *k, const char *rest)
 		return cert_renew(k, serial, OP_RENEW);
 	if (!strcmp(op, "update"))
 		return cert_renew(k, serial, OP_UPDATE);
-	return send_err(k, 404, "not_found", NULL, "no such operation");
+	return send_err(k, 404, "not_found", NULL, "api.no_resource", "no such operation");
 }
 
 static enum MHD_Result route(struct call *k, struct api *a, const char *p)
@@ -754,7 +764,7 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 		return api_ra_claim(k);
 	/* everything else needs a caller */
 	if ((rc = identify(k, a)) != FINCA_OK)
-		return send_err(k, 401, "auth", NULL, err_msg());
+		return send_error(k, 401, "auth");
 	snprintf(k->r->account, sizeof k->r->account, "%s", k->acct.name);
 	actor_from_account(&k->acct, &k->who);
 	if (!strcmp(p, "logout") && !strcmp(m, "POST")) {
@@ -794,7 +804,7 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 		return allow(k, "app.auth", &ret) ? challenge(k, a, k->acct.name) : ret;
 	if (!strcmp(p, "auth/verify") && !strcmp(m, "POST"))
 		return allow(k, "app.auth", &ret) ? app_verify(k, a) : ret;
-	return send_err(k, 404, "not_found", NULL, "no such resource");
+	return send_err(k, 404, "not_found", NULL, "api.no_resource", "no such resource");
 }
 
 enum MHD_Result api_dispatch(struct srv *s, struct MHD_Connection *c,
@@ -809,11 +819,11 @@ enum MHD_Result api_dispatch(struct srv *s, struct MHD_Connection *c,
 	k.r = r;
 	r->route = R_API;
 	if (!r->tls)
-		return send_err(&k, 403, "tls", NULL, "the API is served over HTTPS only");
+		return send_err(&k, 403, "tls", NULL, "api.https_only", "the API is served over HTTPS only");
 	if (r->too_big)
-		return send_err(&k, 413, "too_large", NULL, "request body too large");
+		return send_err(&k, 413, "too_large", NULL, "api.too_large", "request body too large");
 	if (r->len && jsonreq_parse(r->body, r->len, (size_t)s->body_max, &k.body) != FINCA_OK)
-		return send_err(&k, 400, "invalid", NULL, err_msg());
+		return send_error(&k, 400, "invalid");
 	k.peer = peer_cert(c, &k.peer_len);
 	ret = route(&k, s->api, url + strlen("/api/v1/"));
 	json_decref(k.body);

@@ -22,12 +22,21 @@ struct call {
 };
 
 enum MHD_Result send_json(struct call *k, int status, json_t *j);
-enum MHD_Result send_err(struct call *k, int status, const char *code,
-			 const char *field, const char *msg);
-/* 429 Too Many Requests with Retry-After (seconds) and the message naming
- * the rule (field: the input at fault, or NULL). */
-enum MHD_Result send_too_many(struct call *k, int64_t retry, const char *msg,
-			      const char *field);
+/* The thread's error as the API's error object (caller's); code is the
+ * class ("invalid", "forbidden"). */
+json_t *error_json(const char *code);
+/* Answers status with the thread's error (err_*): {error: {code, reason,
+ * field, params, message, detail}}; code is the class ("invalid",
+ * "forbidden"). */
+enum MHD_Result send_error(struct call *k, int status, const char *code);
+/* send_error for an error of the door itself: field (NULL: none), a stable
+ * reason ("api.method") and the message. */
+enum MHD_Result send_err(struct call *k, int status, const char *code, const char *field,
+			 const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* 429 Too Many Requests with Retry-After (seconds) and the thread's error
+ * (naming the rule). */
+enum MHD_Result send_too_many(struct call *k, int64_t retry);
 /* The caller's source address, as rate limits count it (IPv6 by /64). */
 void call_source(struct call *k, char out[THROTTLE_SOURCE_LEN]);
 /* Maps a core error to an HTTP status and answers with its message. */

@@ -85,7 +85,7 @@ static enum MHD_Result org(struct call *k, struct actor *a, int kind, const char
 		return result(k, k->body ? org_edit(k->s->ca, a, kind, key, k->body, &out)
 					 : err_set(FINCA_EINVAL, "expected a JSON object"),
 			      200, &out);
-	return send_err(k, 405, "method", NULL, "not for this resource");
+	return send_err(k, 405, "method", NULL, "api.method", "not for this resource");
 }
 
 static const char *jstr(json_t *o, const char *k)
@@ -110,8 +110,8 @@ static void spec_of(json_t *o, struct req_spec *sp)
 static enum MHD_Result batch_result(struct call *k, int rc, json_t *out, json_t *errs)
 {
 	if (rc == FINCA_EINVAL && errs) {
-		json_t *e = json_pack("{s:s, s:s}", "code", "invalid", "message", err_msg());
-		return send_json(k, 400, json_pack("{s:o, s:o}", "error", e, "problems", errs));
+		return send_json(k, 400, json_pack("{s:o, s:o}", "error", error_json("invalid"),
+						   "problems", errs));
 	}
 	json_decref(errs);
 	return result(k, rc, 201, &out);
@@ -128,13 +128,13 @@ static enum MHD_Result batch_post(struct call *k, struct actor *a)
 
 	if (file) {
 		if (b64_decode(file, 64 << 20, &buf, &len) != FINCA_OK)
-			return send_err(k, 400, "invalid", "file", "expected base64");
+			return send_err(k, 400, "invalid", "file", "api.base64", "expected base64");
 		rc = ra_import(k->s->ca, a, buf, len, jstr(k->body, "filename"), &out, &errs);
 		free(buf);
 		return batch_result(k, rc, out, errs);
 	}
 	if (!json_is_array(reqs))
-		return send_err(k, 400, "invalid", "requests",
+		return send_err(k, 400, "invalid", "requests", "api.batch_body",
 				"expected a file (base64 XLSX or CSV) or a list of requests");
 	sp = xcalloc(json_array_size(reqs) + 1, sizeof *sp);
 	json_array_foreach(reqs, i, v)
@@ -159,7 +159,7 @@ static enum MHD_Result one(struct call *k, struct actor *a, int batch, const cha
 	int rc;
 
 	if (id <= 0 || (*end && *end != '/'))
-		return send_err(k, 404, "not_found", NULL, "no such resource");
+		return send_err(k, 404, "not_found", NULL, "api.no_resource", "no such resource");
 	if (!op && !strcmp(m, "GET"))
 		return result(k, batch ? ra_batch_show(ca, a, id, &out)
 				       : ra_request_show(ca, a, id, &out), 200, &out);
@@ -182,18 +182,18 @@ static enum MHD_Result one(struct call *k, struct actor *a, int batch, const cha
 			return ret;
 		}
 		if (op[11] || strcmp(m, "POST"))
-			return send_err(k, 405, "method", NULL, "POST attachments, GET attachments/{n}");
+			return send_err(k, 405, "method", NULL, "api.method", "POST attachments, GET attachments/{n}");
 		if (!data || !name)
-			return send_err(k, 400, "invalid", data ? "name" : "data",
+			return send_err(k, 400, "invalid", data ? "name" : "data", "api.missing",
 					"expected {name, data (base64)}");
 		if (b64_decode(data, 16 << 20, &buf, &len) != FINCA_OK)
-			return send_err(k, 400, "invalid", "data", "expected base64, at most 16 MiB");
+			return send_err(k, 400, "invalid", "data", "api.base64", "expected base64, at most 16 MiB");
 		rc = ra_attach(ca, a, id, name, buf, len, &out);
 		free(buf);
 		return result(k, rc, 201, &out);
 	}
 	if (!op || strcmp(m, "POST"))
-		return send_err(k, 405, "method", NULL, "GET it, or POST an action to it");
+		return send_err(k, 405, "method", NULL, "api.method", "GET it, or POST an action to it");
 	if (!batch && !strcmp(op, "enroll-spec")) {
 		/* the token station asks what to issue for an accepted request */
 		return result(k, ra_enroll_spec(ca, a, id, &out), 200, &out);
@@ -225,7 +225,7 @@ enum MHD_Result api_ra(struct call *k, const char *p)
 		if (!strcmp(m, "POST")) {
 			struct req_spec sp;
 			if (!k->body)
-				return send_err(k, 400, "invalid", NULL, "expected a JSON object");
+				return send_err(k, 400, "invalid", NULL, "api.not_object", "expected a JSON object");
 			spec_of(k->body, &sp);
 			return result(k, ra_request_create(ca, &a, &sp, &out), 201, &out);
 		}
@@ -244,7 +244,7 @@ enum MHD_Result api_ra(struct call *k, const char *p)
 		if (!slash && !strcmp(m, "POST"))
 			return batch_post(k, &a);
 		if (!slash)
-			return send_err(k, 405, "method", NULL, "POST a batch");
+			return send_err(k, 405, "method", NULL, "api.method", "POST a batch");
 		return one(k, &a, !strcmp(head, "batches"), slash + 1);
 	}
 	if (!strcmp(p, "template.xlsx") && !strcmp(m, "GET")) {
@@ -257,7 +257,7 @@ enum MHD_Result api_ra(struct call *k, const char *p)
 	if (!strcmp(p, "emergency-freeze") && !strcmp(m, "POST")) {
 		const char *serial = jstr(k->body, "serial");
 		if (!serial)
-			return send_err(k, 400, "invalid", "serial", "missing");
+			return send_err(k, 400, "invalid", "serial", "api.missing", "missing");
 		return result(k, ra_emergency_freeze(ca, &a, serial, jstr(k->body, "note"), &out),
 			      201, &out);
 	}
@@ -291,8 +291,8 @@ enum MHD_Result api_ra_claim(struct call *k)
 	lr.source = addr;
 	rc = ra_loss_report(k->s->ca, &lr, &out, &wait);
 	if (rc == FINCA_ELIMIT)
-		return send_too_many(k, wait, err_msg(), NULL);
+		return send_too_many(k, wait);
 	if (rc == FINCA_EAUTH)
-		return send_err(k, 403, "refused", "loss_code", err_msg());
+		return send_error(k, 403, "refused");
 	return result(k, rc, 201, &out);
 }

@@ -188,7 +188,7 @@ static enum MHD_Result change(struct call *k, const char *serial, const char *op
 	if (!decode(k, sf, ARRAY_LEN(sf), &ret))
 		return ret;
 	if (reason && (code = ca_reason_parse(reason)) < 0)
-		return send_err(k, 400, "invalid", "reason", "not an RFC 5280 reason");
+		return send_err(k, 400, "invalid", "reason", "api.crl_reason", "not an RFC 5280 reason");
 	return ok(k, ra_token_move(k->s->ca, &k->who, serial, state, code, party, note), serial);
 }
 
@@ -208,24 +208,24 @@ enum MHD_Result api_tokens(struct call *k, const char *rest)
 			return list(k);
 		if (!strcmp(m, "POST"))
 			return add(k);
-		return send_err(k, 405, "method", NULL, "GET or POST");
+		return send_err(k, 405, "method", NULL, "api.method", "GET or POST");
 	}
 	if (*rest++ != '/')
-		return send_err(k, 404, "not_found", NULL, "no such resource");
+		return send_err(k, 404, "not_found", NULL, "api.no_resource", "no such resource");
 	op = strchr(rest, '/');
 	n = op ? (size_t)(op - rest) : strlen(rest);
 	if (n == 0 || n >= sizeof serial)
-		return send_err(k, 404, "not_found", NULL, "no such token");
+		return send_err(k, 404, "not_found", NULL, "token.none", "no such token");
 	memcpy(serial, rest, n);
 	serial[n] = '\0';
 	if (!op) {
 		if (strcmp(m, "GET"))
-			return send_err(k, 405, "method", NULL, "GET only");
+			return send_err(k, 405, "method", NULL, "api.method", "GET only");
 		return ok(k, FINCA_OK, serial);
 	}
 	op++;
 	if (strcmp(m, "POST"))
-		return send_err(k, 405, "method", NULL, "POST only");
+		return send_err(k, 405, "method", NULL, "api.method", "POST only");
 	if (!strcmp(op, "so-pin"))
 		return so_pin(k, serial);
 	if (!strcmp(op, "enroll"))
@@ -234,5 +234,5 @@ enum MHD_Result api_tokens(struct call *k, const char *rest)
 		return enroll_end(k, serial, !strcmp(op, "enroll-commit"));
 	if (!strcmp(op, "pin") || !strcmp(op, "state") || !strcmp(op, "handover"))
 		return change(k, serial, op);
-	return send_err(k, 404, "not_found", NULL, "no such operation");
+	return send_err(k, 404, "not_found", NULL, "api.no_resource", "no such operation");
 }

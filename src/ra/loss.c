@@ -64,9 +64,9 @@ static void cands_clear(struct cands *k)
 
 /* The refusal, audited in its own transaction (actor "anonymous": nobody
  * logged in; the source address is in the details): the operator reads
- * why, the caller reads msg. */
+ * why; FINCA_EAUTH, the caller's message made by the caller. */
 static int refuse(struct ca *ca, const struct loss_report *lr, const char *object,
-		  const char *why, const char *msg)
+		  const char *why)
 {
 	struct store *st = ca_store(ca);
 	json_t *d = json_pack("{s:s?, s:s?, s:s, s:s, s:b}", "serial", lr->serial,
@@ -80,7 +80,7 @@ static int refuse(struct ca *ca, const struct loss_report *lr, const char *objec
 			store_rollback(st);
 	}
 	json_decref(d);
-	return err_set(FINCA_EAUTH, "%s", msg);
+	return FINCA_EAUTH;
 }
 
 /* The letter to the unit about request req (ra_request_show's JSON), LF
@@ -233,8 +233,8 @@ int ra_loss_report(struct ca *ca, const struct loss_report *lr, json_t **out,
 	snprintf(object, sizeof object, lr->serial ? "cert:%s" : "person:%s",
 		 lr->serial ? serial : id);
 	if (!lr->loss_code || !*lr->loss_code) {
-		rc = refuse(ca, lr, object, "no loss-report code",
-			    "refused: a loss report without login needs the loss-report code "
+		rc = err_why(refuse(ca, lr, object, "no loss-report code"), "loss_code",
+			     "loss.no_code", "refused: a loss report without login needs the loss-report code "
 			    "(挂失码) printed in the USBKey's PIN envelope; the serial, name and ID "
 			    "number are printed in the certificate and prove nothing (art. 25). "
 			    "Nothing was frozen. Without the code, ask your unit's information "
@@ -254,9 +254,9 @@ int ra_loss_report(struct ca *ca, const struct loss_report *lr, json_t **out,
 	if (!k.n)
 		loss_code_match(NULL, code);
 	if (match == CANDIDATES) {
-		rc = refuse(ca, lr, object, k.n ? "wrong loss-report code" :
-			    "no USBKey in use with a loss-report code",
-			    "refused: the loss-report code (挂失码) does not match a USBKey in use "
+		rc = err_why(refuse(ca, lr, object, k.n ? "wrong loss-report code" :
+				    "no USBKey in use with a loss-report code"), "loss_code",
+			     "loss.wrong_code", "refused: the loss-report code (挂失码) does not match a USBKey in use "
 			    "for this certificate or holder (a reissued, renewed or returned "
 			    "USBKey's code no longer counts). Nothing was frozen. Check the code "
 			    "in the PIN envelope, or ask your unit's information officer to freeze "

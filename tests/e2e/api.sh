@@ -45,6 +45,7 @@ tok=$($C --cert op1.crt --key op1.key -X POST -d '{"password":"operator-pass-1"}
 same "operator login gives a token" "${#tok}" 43
 O="$C --cert op1.crt --key op1.key -H Authorization:\ Bearer\ $tok"
 opc() { $C -o /dev/null -w '%{http_code}' --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" "$@"; }
+opb() { $C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" "$@"; }
 same "the token alone, without the TLS certificate it came with: 401" \
 	"$(code -H "Authorization: Bearer $tok" $api/whoami)" 401
 has "whoami" '"role":"operator"' "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" $api/whoami)"
@@ -69,6 +70,14 @@ before=$(rows ca cert)
 has "unknown field named" '"field":"colour"' "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal","csr":"x","colour":"red"}' $api/certs)"
 has "wrong type named" '"field":"days"' "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal","csr":"x","days":"ten"}' $api/certs)"
 has "missing field named" '"field":"csr"' "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal"}' $api/certs)"
+# every error object has the same members: class, reason, field, params
+e=$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d '{"profile":"personal","csr":"x","colour":"red"}' $api/certs)
+same "an error's members" "$(jq -c '.error | keys' <<<"$e")" '["code","detail","field","message","params","reason"]'
+same "an error's stable reason" "$(jq -r .error.reason <<<"$e")" body.unknown_field
+e=$(opb "$api/certs?status=lost")
+same "a door's error: reason and field" "$(jq -r '[.error.code, .error.reason, .error.field] | join(" ")' <<<"$e")" "invalid api.cert_status status"
+e=$(opb "$api/certs/0ABC")
+same "a core error of no field: field null" "$(jq -c '[.error.code, .error.field]' <<<"$e")" '["not_found",null]'
 has "not JSON" "not a JSON object" "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d 'profile=x' $api/certs)"
 long=$(printf 'x%.0s' $(seq 600))
 has "a core error names its field" '"field":"subject"' "$($C --cert op1.crt --key op1.key -H "Authorization: Bearer $tok" -X POST -d "$(jq -c --arg s "CN=$long" '. + {subject: $s}' <<<"$body")" $api/certs)"
