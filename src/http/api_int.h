@@ -1,4 +1,4 @@
-/* Private to the API handlers (api.c, api_token.c): one call, and the
+/* Private to the API handlers (api*.c): one call, and the
  * helpers every handler uses to decode, check rights and answer. */
 #ifndef FINCA_API_INT_H
 #define FINCA_API_INT_H
@@ -8,6 +8,10 @@
 #include "auth/auth.h"
 
 #include <jansson.h>
+
+struct api {
+	struct auth *auth;    /* owned */
+};
 
 /* One API call. */
 struct call {
@@ -58,6 +62,23 @@ const char *query(struct call *k, const char *name);
  * otherwise answers 400 and returns 0. */
 int query_int(struct call *k, const char *name, long lo, long hi, long *out,
 	      enum MHD_Result *ret);
+
+/* The handlers route() calls: api_auth.c (a: the API's state) */
+enum MHD_Result api_challenge(struct call *k, struct api *a, const char *app);
+enum MHD_Result api_login(struct call *k, struct api *a);
+enum MHD_Result api_whoami(struct call *k);
+enum MHD_Result api_app_verify(struct call *k, struct api *a);
+enum MHD_Result api_accounts_list(struct call *k);
+enum MHD_Result api_accounts_add(struct call *k);
+/* api_cert.c; rest: what follows "certs/" */
+enum MHD_Result api_certs_list(struct call *k);
+enum MHD_Result api_cert_issue(struct call *k);
+enum MHD_Result api_certs_route(struct call *k, const char *rest);
+enum MHD_Result api_crl_make(struct call *k);
+enum MHD_Result api_profiles_list(struct call *k);
+/* api_audit.c */
+enum MHD_Result api_audit_list(struct call *k);
+enum MHD_Result api_audit_check(struct call *k);
 
 /* The registration authority's paths (api_ra.c): organisations, requests,
  * batches, template, emergency freeze, expiry.  MHD_NO with nothing sent
