@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 #include "ra/ra.h"
 #include "util/err.h"
+#include "util/msg.h"
 #include "util/util.h"
 
 #include <openssl/err.h>
@@ -108,10 +109,13 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 
+/* The error in the operator's language (LANG: Chinese under zh_CN). */
 int cli_fail(int rc)
 {
+	char m[2048];
+
 	(void)rc;
-	fprintf(stderr, "finca: %s\n", err_msg());
+	fprintf(stderr, "finca: %s\n", msg_error(msg_lang_env(), m, sizeof m));
 	return 1;
 }
 

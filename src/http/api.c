@@ -51,22 +51,24 @@ enum MHD_Result send_json(struct call *k, int status, json_t *j)
  * "method"); reason, the stable name of the message (the code when none
  * is named); field, the input at fault (null when none) with detail, what
  * is wrong with it; params, the message's arguments as printed; message,
- * the whole sentence. */
-json_t *error_json(const char *code)
+ * the whole sentence.  message and detail in the caller's language. */
+json_t *error_json(struct call *k, const char *code)
 {
 	json_t *params = json_array();
+	char m[2048], d[2048];
 
 	for (unsigned i = 0; i < err_nparams(); i++)
 		json_array_append_new(params, json_string(err_param(i)));
 	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s}", "code", code, "reason",
 			 err_reason() ? err_reason() : code, "field",
 			 err_field() ? json_string(err_field()) : json_null(), "params", params,
-			 "message", err_msg(), "detail", err_detail());
+			 "message", msg_error(k->lang, m, sizeof m), "detail",
+			 msg_detail(k->lang, d, sizeof d));
 }
 
 enum MHD_Result send_error(struct call *k, int status, const char *code)
 {
-	return send_json(k, status, json_pack("{s:o}", "error", error_json(code)));
+	return send_json(k, status, json_pack("{s:o}", "error", error_json(k, code)));
 }
 
 enum MHD_Result send_err(struct call *k, int status, const char *code, const char *field,
@@ -163,7 +165,7 @@ void call_source(struct call *k, char out[THROTTLE_SOURCE_LEN])
 
 enum MHD_Result send_too_many(struct call *k, int64_t retry)
 {
-	json_t *e = error_json(err_name(FINCA_ELIMIT));
+	json_t *e = error_json(k, err_name(FINCA_ELIMIT));
 	json_t *j = json_pack("{s:o}", "error", e);
 	char *body, ra[24];
 	struct MHD_Response *resp;
@@ -279,6 +281,8 @@ enum MHD_Result api_dispatch(struct srv *s, struct MHD_Connection *c,
 	k.c = c;
 	k.r = r;
 	r->route = R_API;
+	k.lang = msg_lang_accept(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
 	if (!r->tls)
 		return send_err(&k, 403, "tls", NULL, "api.https_only", "the API is served over HTTPS only");
 	if (r->too_big)

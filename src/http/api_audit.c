@@ -48,9 +48,9 @@ enum MHD_Result api_audit_list(struct call *k)
 		return send_err(k, 400, "invalid", "order", "api.order", "expected asc or desc");
 	f.desc = order && !strcmp(order, "desc");
 	if (before && !f.desc)
-		return send_err(k, 400, "invalid", "before", "api.order", "only with order=desc");
+		return send_err(k, 400, "invalid", "before", "api.order_desc", "only with order=desc");
 	if (after && f.desc)
-		return send_err(k, 400, "invalid", "after", "api.order", "only with order=asc");
+		return send_err(k, 400, "invalid", "after", "api.order_asc", "only with order=asc");
 	f.from = f.desc ? before : after;
 	f.limit = (int)limit;
 	arr = json_array();

@@ -6,6 +6,7 @@
 #include "http/server_int.h"
 #include "http/jsonreq.h"
 #include "auth/auth.h"
+#include "util/msg.h"
 
 #include <jansson.h>
 
@@ -23,12 +24,13 @@ struct call {
 	size_t peer_len;        /* borrowed from the TLS session */
 	struct account_rec acct; /* the caller, id 0 when anonymous */
 	struct actor who;       /* the caller as the core sees it */
+	enum msg_lang lang;     /* the caller's (Accept-Language) */
 };
 
 enum MHD_Result send_json(struct call *k, int status, json_t *j);
-/* The thread's error as the API's error object (caller's); code is the
- * class ("invalid", "forbidden"). */
-json_t *error_json(const char *code);
+/* The thread's error as the API's error object (caller's), in the caller's
+ * language; code is the class ("invalid", "forbidden"). */
+json_t *error_json(struct call *k, const char *code);
 /* Answers status with the thread's error (err_*): {error: {code, reason,
  * field, params, message, detail}}; code is the class ("invalid",
  * "forbidden"). */

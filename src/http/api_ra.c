@@ -110,7 +110,7 @@ static void spec_of(json_t *o, struct req_spec *sp)
 static enum MHD_Result batch_result(struct call *k, int rc, json_t *out, json_t *errs)
 {
 	if (rc == FINCA_EINVAL && errs) {
-		return send_json(k, 400, json_pack("{s:o, s:o}", "error", error_json("invalid"),
+		return send_json(k, 400, json_pack("{s:o, s:o}", "error", error_json(k, "invalid"),
 						   "problems", errs));
 	}
 	json_decref(errs);

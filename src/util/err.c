@@ -84,6 +84,7 @@ int err_vwhy(int rc, const char *at, const char *reason, const char *fmt, va_lis
 	struct err_state n;
 	size_t off = 0;
 
+	n.rc = rc;
 	n.field[0] = n.reason[0] = n.msg[0] = '\0';
 	if (at && *at) {
 		snprintf(n.field, sizeof n.field, "%s", at);
@@ -132,6 +133,7 @@ int err_in(int rc, const char *at)
 	char old[sizeof e.msg];
 	int n;
 
+	e.rc = rc;
 	if (!at || !*at)
 		return rc;
 	memcpy(old, e.msg, sizeof old);
@@ -155,6 +157,11 @@ void err_field_set(const char *at)
 const char *err_detail(void)
 {
 	return e.detail < strlen(e.msg) ? e.msg + e.detail : err_msg();
+}
+
+int err_rc(void)
+{
+	return e.rc;
 }
 
 const char *err_reason(void)
@@ -207,6 +214,7 @@ int err_wrap(int rc, const char *fmt, ...)
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, e.msg, sizeof old);
+	e.rc = rc;
 	/* truncation is fine: the message is for people */
 	size_t n = strlen(prefix);
 	if (n > sizeof e.msg - 3)
@@ -238,6 +246,7 @@ const char *err_msg(void)
 void err_clear(void)
 {
 	e.msg[0] = e.field[0] = e.reason[0] = '\0';
+	e.rc = FINCA_OK;
 	e.np = 0;
 	e.detail = 0;
 }

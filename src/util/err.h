@@ -37,6 +37,7 @@ enum finca_rc {
 
 /* The whole error of a thread, to carry it to another (err_save). */
 struct err_state {
+	int rc;               /* the code the error was made with */
 	char msg[1024];
 	char field[64];       /* "" when none */
 	char reason[48];      /* "" when none */
@@ -72,6 +73,8 @@ void err_field_set(const char *at);
 /* What err_at said of its field (the message after "field: ", as given
  * to err_at), or the whole message when there is none. */
 const char *err_detail(void);
+/* The code the current error was made with (FINCA_OK when none). */
+int err_rc(void);
 /* The reason named by err_why, or NULL. */
 const char *err_reason(void);
 /* The number of parameters, and the i-th (as printed in the message); NULL

@@ -1,0 +1,152 @@
+#include "util/msg.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* The catalogue (msg_zh.c): reason → Chinese text; field → Chinese name. */
+struct msg_entry {
+	const char *key, *zh;
+};
+extern const struct msg_entry msg_reasons[], msg_fields[];
+extern const size_t msg_nreasons, msg_nfields;
+
+static const char *find(const struct msg_entry *t, size_t n, const char *key)
+{
+	if (!key)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i].key, key))
+			return t[i].zh;
+	return NULL;
+}
+
+const char *msg_zh(const char *reason)
+{
+	return find(msg_reasons, msg_nreasons, reason);
+}
+
+const char *msg_field(enum msg_lang lang, const char *field)
+{
+	const char *z = lang == MSG_ZH ? find(msg_fields, msg_nfields, field) : NULL;
+
+	return z ? z : field;
+}
+
+/* The q-value of one Accept-Language element ("zh-CN;q=0.8"): 1 when none. */
+static double qvalue(const char *p, const char *end)
+{
+	const char *q = memchr(p, ';', (size_t)(end - p));
+
+	while (q && q < end) {
+		q++;
+		while (*q == ' ')
+			q++;
+		if ((*q == 'q' || *q == 'Q') && q[1] == '=')
+			return strtod(q + 2, NULL);
+		q = memchr(q, ';', (size_t)(end - q));
+	}
+	return 1;
+}
+
+enum msg_lang msg_lang_accept(const char *accept)
+{
+	double zh = 0, en = 0;
+
+	for (const char *p = accept; p && *p;) {
+		const char *end = strchr(p, ',');
+		double q;
+
+		if (!end)
+			end = p + strlen(p);
+		while (*p == ' ')
+			p++;
+		q = qvalue(p, end);
+		if (!strncasecmp(p, "zh", 2) && !isalpha((unsigned char)p[2]) && q > zh)
+			zh = q;
+		else if (!strncasecmp(p, "en", 2) && !isalpha((unsigned char)p[2]) && q > en)
+			en = q;
+		p = *end ? end + 1 : end;
+	}
+	return zh > 0 && zh >= en ? MSG_ZH : MSG_EN;
+}
+
+enum msg_lang msg_lang_env(void)
+{
+	const char *names[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		const char *v = getenv(names[i]);
+		if (v && *v)
+			return !strncmp(v, "zh", 2) ? MSG_ZH : MSG_EN;
+	}
+	return MSG_EN;
+}
+
+void msg_place(const char *t, const char *const *params, unsigned np, char *out, size_t n)
+{
+	size_t o = 0;
+
+	if (!n)
+		return;
+	for (const char *p = t; *p && o + 1 < n; p++) {
+		char *e;
+		unsigned long i;
+
+		if (*p == '{' && isdigit((unsigned char)p[1]) &&
+		    (i = strtoul(p + 1, &e, 10)) >= 1 && i <= np && *e == '}') {
+			size_t l = strlen(params[i - 1]);
+			if (l > n - 1 - o)
+				l = n - 1 - o;
+			memcpy(out + o, params[i - 1], l);
+			o += l;
+			p = e;
+			continue;
+		}
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
+const char *msg_detail(enum msg_lang lang, char *out, size_t n)
+{
+	const char *params[ERR_PARAMS_MAX], *t = msg_zh(err_reason());
+	unsigned np = err_nparams();
+
+	if (lang == MSG_EN) {
+		snprintf(out, n, "%s", err_detail());
+		return out;
+	}
+	if (!t) {
+		/* a reason not in the catalogue: its class's sentence */
+		t = msg_zh(err_name(err_rc()));
+		np = 0;
+	}
+	if (!t)
+		t = "操作失败";
+	for (unsigned i = 0; i < np; i++)
+		params[i] = err_param(i);
+	msg_place(t, params, np, out, n);
+	return out;
+}
+
+const char *msg_error(enum msg_lang lang, char *out, size_t n)
+{
+	size_t o;
+
+	if (lang == MSG_EN || !err_field()) {
+		if (lang == MSG_EN)
+			snprintf(out, n, "%s", err_msg());
+		else
+			msg_detail(lang, out, n);
+		return out;
+	}
+	snprintf(out, n, "%s：", msg_field(lang, err_field()));
+	o = strlen(out);
+	msg_detail(lang, out + o, n - o);
+	return out;
+}
