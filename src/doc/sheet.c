@@ -5,7 +5,7 @@
  * rectangle.  Blank cells cost nothing until then, so a line of a million
  * commas or an XLSX cell at XFD1048576 with nothing in it is harmless; a
  * non-blank cell outside the limits of sheet.h is an error. */
-#include "ra/sheet.h"
+#include "doc/sheet.h"
 #include "util/err.h"
 #include "util/util.h"
 
