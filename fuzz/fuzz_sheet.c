@@ -1,4 +1,4 @@
-/* libFuzzer harness: spreadsheet uploads (src/doc/sheet.c).
+/* libFuzzer harness: spreadsheet uploads (src/doc/sheet*.c).
  *
  * The input goes to book_read as it is: a CSV, or an XLSX when it starts
  * with "PK\3\4".  Mutated XLSX files mostly fail libzip's CRC check, so an

@@ -1,5 +1,5 @@
 /* The unified spreadsheet: CSV and XLSX uploads, XLSX templates
- * (src/doc/sheet.c).  Run from the top of the tree (tests/run.sh does):
+ * (src/doc/sheet*.c).  Run from the top of the tree (tests/run.sh does):
  * tests/data/sheet/handmade.xlsx is read from there. */
 #include <setjmp.h>
 #include <stdarg.h>
