@@ -24,7 +24,7 @@
  * an audit record (and for a new person the person and its audit record),
  * after checking the row. */
 #include "ra/ra.h"
-#include "ra/sheet.h"
+#include "doc/sheet.h"
 #include "ca/ident.h"
 #include "crypto/key.h"
 #include "util/err.h"

@@ -1,4 +1,4 @@
-/* libFuzzer harness: spreadsheet uploads (src/ra/sheet.c).
+/* libFuzzer harness: spreadsheet uploads (src/doc/sheet*.c).
  *
  * The input goes to book_read as it is: a CSV, or an XLSX when it starts
  * with "PK\3\4".  Mutated XLSX files mostly fail libzip's CRC check, so an
@@ -16,7 +16,7 @@
  * give the same cells.  On failure err_msg() must say something.  Anything
  * else aborts; nothing may crash, trip ASan/UBSan, leak, or take long.
  * FUZZ_SHEET_TRACE=1 prints what book_read returned. */
-#include "ra/sheet.h"
+#include "doc/sheet.h"
 #include "util/err.h"
 #include "util/util.h"
 

@@ -10,7 +10,7 @@
  * (ra_batch_create); both commit savepoints only, and the outer
  * transaction is rolled back when anything at all was wrong. */
 #include "ra/ra.h"
-#include "ra/sheet.h"
+#include "doc/sheet.h"
 #include "ca/ident.h"
 #include "util/err.h"
 #include "util/util.h"

@@ -1,7 +1,7 @@
 /* The paper side of a batch (art. 19): the annex's forms pre-filled from
  * the requests, and the scanned, stamped paper attached back to it. */
 #include "ra/ra.h"
-#include "ra/forms.h"
+#include "doc/forms.h"
 #include "util/err.h"
 #include "util/util.h"
 

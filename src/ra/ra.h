@@ -9,10 +9,13 @@
  *   request.c  requests and batches, their state machine, production on the
  *              core, handover, emergency freeze, access grants; what the
  *              caller may do with each (actions)
- *   import.c   the unified spreadsheet: template and import (sheet.c)
+ *   import.c   the unified spreadsheet: template and import (the files are
+ *              read and written by src/doc/sheet.h)
+ *   paper.c    the annex forms of a request or batch (drawn by
+ *              src/doc/forms.h) and the stamped paper scanned back
  *   loss.c     the holder's loss report without login (挂失码, art. 25)
- *   remind.c   expiry reminders and their delivery (webhook, SMTP);
- *              notice.c queues notices for both
+ *   remind.c   expiry reminders and the delivery of queued notices, sent
+ *              by src/notify/ (webhook, SMTP); notice.c queues them
  *
  * Every change is one store transaction with its audit record.  A refused
  * call (role or scope) is FINCA_EAUTH, audited as auth.denied, and changes

@@ -4,16 +4,16 @@
  * The scan finds the certificates crossing a threshold of [notify] and
  * queues notices in the store: one mail per holder, and for each unit and
  * each making node one mail and/or one webhook listing its certificates.
- * Delivery reads the queue and talks to the network with no transaction
- * open; each result is recorded in a short transaction of its own, and a
- * failure is retried with backoff (store_notice_failed). */
+ * Delivery reads the queue and sends each notice through src/notify/
+ * (webhook POST, SMTP) with no transaction open; each result is recorded
+ * in a short transaction of its own, and a failure is retried with backoff
+ * (store_notice_failed). */
 #include "ra/ra.h"
 #include "ra/notice.h"
+#include "notify/notify.h"
 #include "util/err.h"
 #include "util/util.h"
 
-#include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +23,6 @@
 #define DELIVER_BATCH 32     /* notices taken by one delivery pass */
 #define DELIVER_BUDGET 30    /* seconds a pass keeps starting deliveries */
 #define LEASE 600            /* seconds a notice in delivery is hidden */
-#define WEBHOOK_TIMEOUT 10L
-#define SMTP_TIMEOUT 30L
 
 /* --- the scan --- */
 
@@ -241,97 +239,20 @@ out:
 
 /* --- delivery --- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init(void)
-{
-	/* once per process, before any handle: not safe to race */
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static size_t discard(char *data, size_t size, size_t n, void *arg)
-{
-	(void)data;
-	(void)arg;
-	return size * n;
-}
-
-struct upload {
-	const char *p;
-	size_t left;
-};
-
-static size_t feed(char *buf, size_t size, size_t n, void *arg)
-{
-	struct upload *u = arg;
-	size_t k = size * n < u->left ? size * n : u->left;
-
-	memcpy(buf, u->p, k);
-	u->p += k;
-	u->left -= k;
-	return k;
-}
-
-/* Delivers n; on failure writes why into err. */
+/* Sends n through notify/, on its channel; on failure writes why into
+ * err. */
 static int deliver(const struct config *cfg, const struct notice_rec *n, char *err,
 		   size_t errlen)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	struct upload up = { n->body, strlen(n->body) };
-	char eb[CURL_ERROR_SIZE] = "", addr[300];
-	CURLcode cc;
-	long code = 0;
-	int rc = FINCA_EIO;
+	struct notify_conf nc = { cfg->smtp_url, cfg->smtp_from };
+	int rc;
 
-	if (!c) {
-		snprintf(err, errlen, "curl_easy_init failed");
-		return FINCA_ENOMEM;
-	}
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  /* threads: no SIGALRM */
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, eb);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	if (!strcmp(n->channel, "webhook")) {
-		curl_easy_setopt(c, CURLOPT_URL, n->target);
-		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(c, CURLOPT_TIMEOUT, WEBHOOK_TIMEOUT);
-		h = curl_slist_append(h, "Content-Type: application/json");
-		h = curl_slist_append(h, "Expect:");  /* no 100-continue round trip */
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(c, CURLOPT_USERAGENT, "finca");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, n->body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)up.left);
-	} else {
-		if (!cfg->smtp_url || !cfg->smtp_from) {
-			snprintf(err, errlen, "[notify] smtp_url and smtp_from are not set");
-			goto out;
-		}
-		curl_easy_setopt(c, CURLOPT_URL, cfg->smtp_url);
-		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-		curl_easy_setopt(c, CURLOPT_TIMEOUT, SMTP_TIMEOUT);
-		snprintf(addr, sizeof addr, "<%s>", cfg->smtp_from);
-		curl_easy_setopt(c, CURLOPT_MAIL_FROM, addr);
-		snprintf(addr, sizeof addr, "<%s>", n->target);
-		h = curl_slist_append(h, addr);
-		curl_easy_setopt(c, CURLOPT_MAIL_RCPT, h);
-		curl_easy_setopt(c, CURLOPT_READFUNCTION, feed);
-		curl_easy_setopt(c, CURLOPT_READDATA, &up);
-		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	}
-	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
-		snprintf(err, errlen, "%s: %s", n->channel, eb[0] ? eb : curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	if (!strcmp(n->channel, "webhook") && code / 100 != 2) {
-		snprintf(err, errlen, "webhook: HTTP %ld", code);
-		goto out;
-	}
-	rc = FINCA_OK;
-out:
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	if (!strcmp(n->channel, "webhook"))
+		rc = notify_webhook(n->target, n->body);
+	else
+		rc = notify_mail(&nc, n->target, n->body);
+	if (rc != FINCA_OK)
+		snprintf(err, errlen, "%s", err_msg());
 	return rc;
 }
 
@@ -378,7 +299,6 @@ int ra_notify_deliver(struct ca *ca, int64_t now, int *sent, int *failed)
 	int rc, nsent = 0, nfailed = 0;
 	size_t i;
 
-	pthread_once(&curl_once, curl_init);
 	/* take the due notices and hide them from other passes meanwhile */
 	if ((rc = store_begin(st)) != FINCA_OK)
 		goto out;

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ra/forms.h"
+#include "doc/forms.h"
 #include "util/err.h"
 #include "util/util.h"
 

@@ -14,7 +14,7 @@
 
 #include "fixture.h"
 #include "ra/ra.h"
-#include "ra/sheet.h"
+#include "doc/sheet.h"
 #include "util/err.h"
 #include "util/util.h"
 

@@ -1,5 +1,5 @@
 /* The unified spreadsheet: CSV and XLSX uploads, XLSX templates
- * (src/ra/sheet.c).  Run from the top of the tree (tests/run.sh does):
+ * (src/doc/sheet*.c).  Run from the top of the tree (tests/run.sh does):
  * tests/data/sheet/handmade.xlsx is read from there. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <zip.h>
 
-#include "ra/sheet.h"
+#include "doc/sheet.h"
 #include "util/err.h"
 #include "util/util.h"
 

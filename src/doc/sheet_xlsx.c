@@ -1,29 +1,19 @@
-/* The unified spreadsheet: CSV and XLSX uploads in, XLSX templates out.
- *
- * Reading fills a per-sheet builder with the non-blank cells (row, column,
- * text) in whatever order the file has them, then lays them out as a
- * rectangle.  Blank cells cost nothing until then, so a line of a million
- * commas or an XLSX cell at XFD1048576 with nothing in it is harmless; a
- * non-blank cell outside the limits of sheet.h is an error. */
-#include "ra/sheet.h"
+/* The unified spreadsheet: reading an XLSX upload (OOXML, transitional or
+ * strict) with libzip and libxml2's reader.  Every part is outside input:
+ * its inflated size, the parts read together, and the XML's attributes,
+ * namespaces and depth have limits checked before libxml2 sees it. */
+#include "doc/sheet_int.h"
 #include "util/err.h"
 #include "util/util.h"
 
-#include <errno.h>
-#include <iconv.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libxml/xmlreader.h>
-#include <xlsxwriter.h>
 #include <zip.h>
-
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 #define XLSX_ROW_MAX 1048576       /* Excel's grid: A1..XFD1048576 */
 #define XLSX_COL_MAX 16384
@@ -32,86 +22,6 @@
 #define XML_NS_MAX 64              /* namespace declarations in scope */
 #define XML_DEPTH_MAX 256          /* libxml2's own default limit */
 #define SST_MAX ((size_t)SHEET_ROWS_MAX * SHEET_COLS_MAX) /* shared strings */
-
-/* ---- small helpers ---- */
-
-/* Growable text; p is NULL or NUL-terminated at len. */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void buf_add(struct buf *b, const void *s, size_t n)
-{
-	if (b->cap - b->len < n + 1) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap - b->len < n + 1)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-/* Returns v with room for element n (of size sz), growing *cap. */
-static void *grow(void *v, size_t n, size_t *cap, size_t sz)
-{
-	if (n < *cap)
-		return v;
-	*cap = *cap ? *cap * 2 : 16;
-	return xrealloc(v, *cap * sz);
-}
-
-/* Length of the longest valid UTF-8 prefix of s (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_prefix(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = s[i], len, k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			len = 2, cp = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			len = 3, cp = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			len = 4, cp = c & 0x07;
-		else
-			break;
-		if (n - i < len)
-			break;
-		for (k = 1; k < len && (s[i + k] & 0xC0) == 0x80; k++)
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		if (k < len || (len == 3 && cp < 0x800) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-			break;
-		i += len;
-	}
-	return i;
-}
-
-/* Spreadsheet column letters of 0-based col: 0 "A", 25 "Z", 26 "AA". */
-static void col_name(size_t col, char out[16])
-{
-	char tmp[16];
-	size_t n = 0, i;
-
-	for (col++; col && n < sizeof tmp - 1; col = (col - 1) / 26)
-		tmp[n++] = (char)('A' + (col - 1) % 26);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	out[n] = '\0';
-}
 
 /* Decimal digits only, value <= max. */
 static int parse_uint(const char *s, size_t max, size_t *out)
@@ -129,288 +39,6 @@ static int parse_uint(const char *s, size_t max, size_t *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-/* ---- building a sheet from its non-blank cells ---- */
-
-struct cellref {
-	uint32_t row, col, off;
-};
-
-struct builder {
-	struct buf text;         /* text.p[0] == '\0', for every blank cell */
-	struct cellref *refs;
-	size_t nrefs, refcap;
-	size_t *lines;           /* CSV: the line each record starts on */
-	size_t nlines, linecap;
-	size_t nrows, ncols;     /* extent of the non-blank cells */
-	size_t *left;            /* text the book may still take */
-	const char *part;        /* XLSX: the sheet's part, for messages */
-};
-
-static void bld_init(struct builder *b, size_t *left, const char *part)
-{
-	memset(b, 0, sizeof *b);
-	buf_add(&b->text, "", 1);
-	b->left = left;
-	b->part = part;
-}
-
-static void bld_free(struct builder *b)
-{
-	free(b->text.p);
-	free(b->refs);
-	free(b->lines);
-}
-
-static int bld_fail(const struct builder *b, size_t row, size_t col,
-		    const char *what)
-{
-	char cn[16];
-
-	col_name(col, cn);
-	if (row < b->nlines)
-		return err_set(FINCA_EINVAL, "line %zu, column %s: %s",
-			       b->lines[row], cn, what);
-	return err_set(FINCA_EINVAL, "%s: row %zu, column %s: %s", b->part,
-		       row + 1, cn, what);
-}
-
-/* CSV: record number nlines starts on this line. */
-static int bld_line(struct builder *b, size_t line)
-{
-	if (b->nlines == SHEET_ROWS_MAX)
-		return err_set(FINCA_EINVAL, "line %zu: more than %d rows", line,
-			       SHEET_ROWS_MAX);
-	b->lines = grow(b->lines, b->nlines, &b->linecap, sizeof *b->lines);
-	b->lines[b->nlines++] = line;
-	return FINCA_OK;
-}
-
-/* Cell (row, col), 0-based, holds s[0..n).  A later cell at the same place
- * wins (only a broken XLSX has two). */
-static int bld_add(struct builder *b, size_t row, size_t col, const char *s,
-		   size_t n)
-{
-	if (n == 0)
-		return FINCA_OK;
-	if (row >= SHEET_ROWS_MAX)
-		return bld_fail(b, row, col,
-				"more than " STR(SHEET_ROWS_MAX) " rows");
-	if (col >= SHEET_COLS_MAX)
-		return bld_fail(b, row, col,
-				"more than " STR(SHEET_COLS_MAX) " columns");
-	if (n > SHEET_CELL_MAX)
-		return bld_fail(b, row, col,
-				"more than " STR(SHEET_CELL_MAX) " bytes");
-	if (memchr(s, '\0', n))
-		return bld_fail(b, row, col, "contains a NUL byte");
-	if (utf8_prefix((const unsigned char *)s, n) != n)
-		return bld_fail(b, row, col, "not UTF-8");
-	if (n + 1 > *b->left)
-		return bld_fail(b, row, col, "more than 64 MiB of text in all");
-	*b->left -= n + 1;
-	b->refs = grow(b->refs, b->nrefs, &b->refcap, sizeof *b->refs);
-	b->refs[b->nrefs++] = (struct cellref){
-		(uint32_t)row, (uint32_t)col, (uint32_t)b->text.len };
-	buf_add(&b->text, s, n);
-	buf_add(&b->text, "", 1);
-	if (row >= b->nrows)
-		b->nrows = row + 1;
-	if (col >= b->ncols)
-		b->ncols = col + 1;
-	return FINCA_OK;
-}
-
-/* Lays the cells out in s (whose name is left alone); the text moves from
- * b to s. */
-static void bld_finish(struct builder *b, struct sheet *s)
-{
-	size_t r, i, n = b->nrows * b->ncols;
-
-	s->nrows = b->nrows;
-	s->ncols = b->ncols;
-	s->text = b->text.p;
-	b->text.p = NULL;
-	if (s->nrows == 0)
-		return;
-	s->grid = xcalloc(n, sizeof *s->grid);
-	s->cells = xcalloc(s->nrows, sizeof *s->cells);
-	s->row_no = xcalloc(s->nrows, sizeof *s->row_no);
-	for (i = 0; i < n; i++)
-		s->grid[i] = s->text;
-	for (i = 0; i < b->nrefs; i++)
-		s->grid[b->refs[i].row * s->ncols + b->refs[i].col] =
-			s->text + b->refs[i].off;
-	for (r = 0; r < s->nrows; r++) {
-		s->cells[r] = s->grid + r * s->ncols;
-		s->row_no[r] = r < b->nlines ? b->lines[r] : r + 1;
-	}
-}
-
-/* ---- CSV ---- */
-
-/* The line (1-based) that byte off (< the length) of t is on.  A line ends
- * at LF, CRLF or a lone CR, as in csv_parse. */
-static size_t line_at(const unsigned char *t, size_t off)
-{
-	size_t i, line = 1;
-
-	for (i = 0; i < off; i++)
-		if (t[i] == '\n' || (t[i] == '\r' && t[i + 1] != '\n'))
-			line++;
-	return line;
-}
-
-/* The upload as UTF-8 in *out: as it is when it is valid UTF-8, otherwise
- * from GB18030.  Chinese Excel and WPS save "CSV (逗号分隔)" in the ANSI
- * code page, GBK, which GB18030 contains. */
-static int csv_decode(const unsigned char *buf, size_t len, struct buf *out)
-{
-	size_t ok = utf8_prefix(buf, len), inleft = len, oleft;
-	char *in = (char *)buf, *o;
-	iconv_t cd;
-	int rc = FINCA_OK;
-
-	if (ok == len) {
-		buf_add(out, buf, len);
-		return FINCA_OK;
-	}
-	cd = iconv_open("UTF-8", "GB18030");
-	if (cd == (iconv_t)-1)
-		return err_set(FINCA_EIO, "iconv from GB18030: %s",
-			       strerror(errno));
-	/* a GB18030 sequence of 1, 2 or 4 bytes is 1, at most 3, at most 4
-	 * bytes of UTF-8 */
-	out->cap = len + len / 2 + 1;
-	out->p = xrealloc(out->p, out->cap);
-	o = out->p;
-	oleft = out->cap - 1;
-	if (iconv(cd, &in, &inleft, &o, &oleft) == (size_t)-1) {
-		size_t bad = (size_t)((unsigned char *)in - buf);
-
-		/* Of the two readings, the one that got further is the likelier
-		 * encoding: name its line. */
-		rc = err_set(FINCA_EINVAL, "line %zu: invalid byte sequence "
-			     "(neither UTF-8 nor GB18030)",
-			     line_at(buf, bad > ok ? bad : ok));
-	}
-	iconv_close(cd);
-	out->len = (size_t)(o - out->p);
-	out->p[out->len] = '\0';
-	return rc;
-}
-
-/* RFC 4180 records from t (UTF-8, modifiable: quoted fields are unescaped
- * in place).  Outside quotes a record ends at LF, CRLF or a lone CR; inside,
- * each of them becomes LF, as a line break in an Excel cell is.  A quote
- * inside an unquoted field is taken as it is. */
-static int csv_parse(char *t, size_t n, struct builder *b)
-{
-	size_t i = 0, line = 1, row, col;
-	int rc;
-
-	for (row = 0; i < n; row++) {
-		if ((rc = bld_line(b, line)) != FINCA_OK)
-			return rc;
-		for (col = 0;; col++) {
-			char *f = t + i, *w;
-
-			if (i < n && t[i] == '"') {
-				size_t open = line;
-
-				for (w = f, i++;; i++) {
-					if (i == n)
-						return err_set(FINCA_EINVAL,
-							"line %zu: quoted field "
-							"not closed", open);
-					if (t[i] == '"' &&
-					    (i + 1 == n || t[i + 1] != '"'))
-						break;
-					if (t[i] == '"' ||
-					    (t[i] == '\r' && i + 1 < n &&
-					     t[i + 1] == '\n'))
-						i++;
-					if (t[i] == '\n' || t[i] == '\r') {
-						line++;
-						*w++ = '\n';
-					} else {
-						*w++ = t[i];
-					}
-				}
-				i++;
-				if (i < n && t[i] != ',' && t[i] != '\n' &&
-				    t[i] != '\r')
-					return err_set(FINCA_EINVAL,
-						"line %zu: text after the closing "
-						"quote of a field", line);
-			} else {
-				while (i < n && t[i] != ',' && t[i] != '\n' &&
-				       t[i] != '\r')
-					i++;
-				w = t + i;
-			}
-			if ((rc = bld_add(b, row, col, f, (size_t)(w - f))) !=
-			    FINCA_OK)
-				return rc;
-			if (i == n || t[i] != ',')
-				break;
-			i++;
-		}
-		if (i < n) {
-			if (t[i] == '\r' && i + 1 < n && t[i + 1] == '\n')
-				i++;
-			i++;
-			line++;
-		}
-	}
-	return FINCA_OK;
-}
-
-/* The CSV's sheet name: the base name of hint without its extension, ""
- * when there is none or it is not reasonable UTF-8.  Browsers on Windows
- * used to send the full path, hence the backslash. */
-static char *csv_name(const char *hint)
-{
-	const char *base = hint ? hint : "", *p, *dot;
-	size_t n;
-	char *name;
-
-	for (p = base; *p; p++)
-		if (*p == '/' || *p == '\\')
-			base = p + 1;
-	dot = strrchr(base, '.');
-	n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-	if (n > 255 || utf8_prefix((const unsigned char *)base, n) != n)
-		n = 0;
-	name = xcalloc(1, n + 1);
-	memcpy(name, base, n);
-	return name;
-}
-
-static int csv_read(const unsigned char *buf, size_t len, const char *hint,
-		    struct book *bk)
-{
-	struct buf t = { 0 };
-	struct builder b;
-	size_t left = BOOK_TEXT_MAX, bom;
-	int rc;
-
-	bld_init(&b, &left, NULL);
-	if ((rc = csv_decode(buf, len, &t)) != FINCA_OK)
-		goto out;
-	/* UTF-8 BOM, or GB18030's 84 31 95 33 now converted to it */
-	bom = t.len >= 3 && memcmp(t.p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-	if ((rc = csv_parse(t.p + bom, t.len - bom, &b)) != FINCA_OK)
-		goto out;
-	bk->sheets = xcalloc(1, sizeof *bk->sheets);
-	bk->nsheets = 1;
-	bk->sheets[0].name = csv_name(hint);
-	bld_finish(&b, &bk->sheets[0]);
-out:
-	free(t.p);
-	bld_free(&b);
-	return rc;
 }
 
 /* ---- XLSX: zip parts and XML ---- */
@@ -507,7 +135,7 @@ static int xml_prescan(const unsigned char *p, size_t n, const char *part)
 	size_t opened[XML_DEPTH_MAX]; /* declarations of each open element */
 	size_t depth = 0, inscope = 0, i = 0;
 
-	if (utf8_prefix(p, n) != n || memchr(p, '\0', n))
+	if (sheet_utf8_prefix(p, n) != n || memchr(p, '\0', n))
 		return err_set(FINCA_EINVAL, "%s: not UTF-8", part);
 	while (i < n) {
 		const unsigned char *lt = memchr(p + i, '<', n - i), *e;
@@ -688,7 +316,7 @@ static int xml_text(struct xml *x, struct buf *out)
 		     type == XML_READER_TYPE_WHITESPACE ||
 		     type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) &&
 		    (v = xmlTextReaderConstValue(x->rd)) != NULL)
-			buf_add(out, v, strlen((const char *)v));
+			sheet_buf_add(out, v, strlen((const char *)v));
 	}
 	return r < 0 ? r : err_set(FINCA_EINVAL, "%s: ends inside an element",
 				   x->part);
@@ -754,11 +382,11 @@ static char *part_resolve(const char *dir, size_t dirlen, const char *target)
 	struct buf p = { 0 };
 	const char *s = target;
 
-	buf_add(&p, "", 0);
+	sheet_buf_add(&p, "", 0);
 	if (*s == '/')
 		s++;
 	else
-		buf_add(&p, dir, dirlen);
+		sheet_buf_add(&p, dir, dirlen);
 	while (*s) {
 		const char *e = strchr(s, '/');
 		size_t n = e ? (size_t)(e - s) : strlen(s);
@@ -770,9 +398,9 @@ static char *part_resolve(const char *dir, size_t dirlen, const char *target)
 				p.len--;
 			p.p[p.len] = '\0';
 		} else if (n && !(n == 1 && *s == '.')) {
-			buf_add(&p, s, n);
+			sheet_buf_add(&p, s, n);
 			if (e)
-				buf_add(&p, "/", 1);
+				sheet_buf_add(&p, "/", 1);
 		}
 		s += n + (e != NULL);
 	}
@@ -792,10 +420,10 @@ static int rels_read(struct pkg *pk, const char *source, struct rels *rs)
 	char *mode = NULL, *t;
 	int external, r, rc;
 
-	buf_add(&path, source, dirlen);
-	buf_add(&path, "_rels/", 6);
-	buf_add(&path, source + dirlen, strlen(source + dirlen));
-	buf_add(&path, ".rels", 5);
+	sheet_buf_add(&path, source, dirlen);
+	sheet_buf_add(&path, "_rels/", 6);
+	sheet_buf_add(&path, source + dirlen, strlen(source + dirlen));
+	sheet_buf_add(&path, ".rels", 5);
 	if ((rc = xml_open(&x, pk, path.p)) != FINCA_OK)
 		goto out;
 	while ((r = xml_next(&x)) == 1) {
@@ -825,7 +453,7 @@ static int rels_read(struct pkg *pk, const char *source, struct rels *rs)
 		t = part_resolve(source, dirlen, rl.target);
 		free(rl.target);
 		rl.target = t;
-		rs->v = grow(rs->v, rs->n, &rs->cap, sizeof *rs->v);
+		rs->v = sheet_grow(rs->v, rs->n, &rs->cap, sizeof *rs->v);
 		rs->v[rs->n++] = rl;
 		memset(&rl, 0, sizeof rl);
 	}
@@ -917,12 +545,13 @@ static int sst_read(struct pkg *pk, const char *part, struct sst *sst)
 				     part, SST_MAX);
 			goto out;
 		}
-		sst->off = grow(sst->off, sst->n, &sst->cap, sizeof *sst->off);
+		sst->off = sheet_grow(sst->off, sst->n, &sst->cap,
+				      sizeof *sst->off);
 		/* the text is at most the part, less than 4 GiB */
 		sst->off[sst->n++] = (uint32_t)sst->text.len;
 		if ((rc = xml_rst(&x, &sst->text)) != FINCA_OK)
 			goto out;
-		buf_add(&sst->text, "", 1);
+		sheet_buf_add(&sst->text, "", 1);
 	}
 	rc = r < 0 ? r : FINCA_OK;
 out:
@@ -955,7 +584,8 @@ static int cell_add(struct builder *b, const struct sst *sst, size_t row,
 
 	if (t && strcmp(t, "s") == 0) {
 		if (parse_uint(s, SIZE_MAX, &i) != 0 || i >= sst->n)
-			return bld_fail(b, row, col, "no such shared string");
+			return sheet_bld_fail(b, row, col,
+					      "no such shared string");
 		s = sst->text.p + sst->off[i];
 	} else if (t && strcmp(t, "b") == 0) {
 		s = strcmp(s, "1") == 0 ? "TRUE" :
@@ -965,16 +595,16 @@ static int cell_add(struct builder *b, const struct sst *sst, size_t row,
 		   strcmp(t, "d") == 0) {
 		/* as written: numbers are not reformatted */
 	} else {
-		return bld_fail(b, row, col, "unknown cell type");
+		return sheet_bld_fail(b, row, col, "unknown cell type");
 	}
-	return bld_add(b, row, col, s, strlen(s));
+	return sheet_bld_add(b, row, col, s, strlen(s));
 }
 
 /* Cells of a worksheet part.  A <c> without r follows the previous one, a
  * <row> without r the previous row; formulas (<f>) are ignored, their
  * cached value (<v>) taken. */
-static int sheet_read(struct pkg *pk, const char *part, const struct sst *sst,
-		      struct builder *b)
+static int worksheet_read(struct pkg *pk, const char *part,
+			  const struct sst *sst, struct builder *b)
 {
 	struct xml x;
 	struct buf v = { 0 };
@@ -1010,7 +640,7 @@ static int sheet_read(struct pkg *pk, const char *part, const struct sst *sst,
 			}
 			next_col = col + 1;
 			v.len = 0;
-			buf_add(&v, "", 0);
+			sheet_buf_add(&v, "", 0);
 			in_cell = !xmlTextReaderIsEmptyElement(x.rd);
 		} else if (in_cell && xml_at(&x, XML_READER_TYPE_ELEMENT, "v")) {
 			rc = xml_text(&x, &v);
@@ -1034,7 +664,9 @@ out:
 	return rc;
 }
 
-static int xlsx_read(const unsigned char *buf, size_t len, struct book *bk)
+/* Reading an XLSX: the package's relationships lead to the workbook, its
+ * sheets in tab order and its shared strings. */
+int sheet_xlsx_read(const unsigned char *buf, size_t len, struct book *bk)
 {
 	zip_error_t ze;
 	zip_source_t *src;
@@ -1076,11 +708,11 @@ static int xlsx_read(const unsigned char *buf, size_t len, struct book *bk)
 				     "%s not found", s->name, rids[i]);
 			goto out;
 		}
-		bld_init(&b, &left, part);
-		rc = sheet_read(&pk, part, &sst, &b);
+		sheet_bld_init(&b, &left, part);
+		rc = worksheet_read(&pk, part, &sst, &b);
 		if (rc == FINCA_OK)
-			bld_finish(&b, s);
-		bld_free(&b);
+			sheet_bld_finish(&b, s);
+		sheet_bld_free(&b);
 		if (rc != FINCA_OK) {
 			err_wrap(rc, "sheet \"%s\"", s->name);
 			goto out;
@@ -1097,185 +729,5 @@ out:
 	if (pk.za)
 		zip_discard(pk.za);
 	zip_error_fini(&ze);
-	return rc;
-}
-
-/* ---- the public functions ---- */
-
-int book_read(const unsigned char *buf, size_t len, const char *filename_hint,
-	      struct book **out)
-{
-	struct book *bk = NULL;
-	int rc;
-
-	if (len > BOOK_INPUT_MAX)
-		return err_set(FINCA_EINVAL, "larger than %zu MiB",
-			       BOOK_INPUT_MAX >> 20);
-	/* what people upload instead, by mistake */
-	if (len >= 8 && memcmp(buf, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
-		return err_set(FINCA_EINVAL, "an Excel 97-2003 (.xls) or "
-			       "password-protected workbook: save it as .xlsx "
-			       "without a password, or as CSV");
-	if (len >= 2 && (memcmp(buf, "\xFF\xFE", 2) == 0 ||
-			 memcmp(buf, "\xFE\xFF", 2) == 0))
-		return err_set(FINCA_EINVAL, "UTF-16 text (\"Unicode text\"): "
-			       "save it as .xlsx or CSV");
-	bk = xcalloc(1, sizeof *bk);
-	if (len >= 4 && memcmp(buf, "PK\3\4", 4) == 0)
-		rc = xlsx_read(buf, len, bk);
-	else
-		rc = csv_read(buf, len, filename_hint, bk);
-	if (rc == FINCA_OK) {
-		*out = bk;
-		bk = NULL;
-	}
-	book_free(bk);
-	return rc;
-}
-
-void book_free(struct book *bk)
-{
-	if (bk == NULL)
-		return;
-	for (size_t i = 0; i < bk->nsheets; i++) {
-		struct sheet *s = &bk->sheets[i];
-
-		free(s->name);
-		free(s->cells);
-		free(s->row_no);
-		free(s->grid);
-		free(s->text);
-	}
-	free(bk->sheets);
-	free(bk);
-}
-
-const char *sheet_cell(const struct sheet *s, size_t r, size_t c)
-{
-	return r < s->nrows && c < s->ncols ? s->cells[r][c] : "";
-}
-
-/* ---- writing templates ---- */
-
-static const char *tmp_dir(void)
-{
-	const char *d = getenv("TMPDIR");
-
-	return d && *d ? d : "/tmp";
-}
-
-/* Column width for s in Excel's unit, the width of a digit: characters from
- * U+1000 on (CJK among them: 3- and 4-byte UTF-8) take two. */
-static double text_width(const char *s)
-{
-	size_t w = 0;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p & 0xC0) != 0x80)
-			w += *p >= 0xE1 ? 2 : 1;
-	return (double)w;
-}
-
-static int write_sheet(lxw_workbook *wb, const struct sheet_def *d,
-		       lxw_format *head, lxw_format *text)
-{
-	lxw_worksheet *ws;
-	lxw_error e;
-
-	if (!d->name || !d->headers || d->ncols == 0 ||
-	    d->ncols > SHEET_COLS_MAX)
-		return err_set(FINCA_EINVAL, "template sheet \"%s\": needs a "
-			       "name and 1 to %d columns",
-			       d->name ? d->name : "", SHEET_COLS_MAX);
-	if ((e = workbook_validate_sheet_name(wb, d->name)) != LXW_NO_ERROR)
-		return err_set(FINCA_EINVAL, "template sheet \"%s\": %s",
-			       d->name, lxw_strerror(e));
-	if ((ws = workbook_add_worksheet(wb, d->name)) == NULL)
-		return err_set(FINCA_ENOMEM, "template sheet \"%s\": cannot "
-			       "add it", d->name);
-	for (size_t c = 0; c < d->ncols; c++) {
-		const char *h = d->headers[c] ? d->headers[c] : "";
-		const char *s = d->sample && d->sample[c] ? d->sample[c] : "";
-		double w = text_width(h) > text_width(s) ? text_width(h) :
-							   text_width(s);
-
-		w = w + 2 < 8 ? 8 : w + 2 > 60 ? 60 : w + 2;
-		/* the format of the whole column, so that what is typed
-		 * below the sample is text too */
-		if ((e = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w,
-					      text)) != LXW_NO_ERROR ||
-		    (e = worksheet_write_string(ws, 0, (lxw_col_t)c, h,
-						head)) != LXW_NO_ERROR ||
-		    (d->sample &&
-		     (e = worksheet_write_string(ws, 1, (lxw_col_t)c, s,
-						 text)) != LXW_NO_ERROR))
-			return err_set(FINCA_EINVAL, "template sheet \"%s\", "
-				       "column %zu: %s", d->name, c + 1,
-				       lxw_strerror(e));
-	}
-	worksheet_freeze_panes(ws, 1, 0);
-	return FINCA_OK;
-}
-
-int book_write_xlsx(const char *path, const struct sheet_def *defs,
-		    size_t ndefs)
-{
-	lxw_workbook_options opt = { .tmpdir = (char *)tmp_dir() };
-	lxw_workbook *wb = NULL;
-	lxw_format *head, *text;
-	lxw_error e;
-	int rc;
-
-	if (ndefs == 0 || ndefs > BOOK_SHEETS_MAX) {
-		rc = err_set(FINCA_EINVAL, "a template has 1 to %d sheets",
-			     BOOK_SHEETS_MAX);
-		goto out;
-	}
-	if ((wb = workbook_new_opt(path, &opt)) == NULL) {
-		rc = err_set(FINCA_ENOMEM, "%s: cannot start a workbook", path);
-		goto out;
-	}
-	/* 49 is Excel's built-in "@", text */
-	text = workbook_add_format(wb);
-	format_set_num_format_index(text, 49);
-	head = workbook_add_format(wb);
-	format_set_num_format_index(head, 49);
-	format_set_bold(head);
-	for (size_t i = 0; i < ndefs; i++)
-		if ((rc = write_sheet(wb, &defs[i], head, text)) != FINCA_OK)
-			goto out;
-	e = workbook_close(wb);
-	wb = NULL;
-	if (e != LXW_NO_ERROR) {
-		rc = err_set(FINCA_EIO, "%s: %s", path, lxw_strerror(e));
-		goto out;
-	}
-	rc = FINCA_OK;
-out:
-	if (wb)
-		lxw_workbook_free(wb);
-	return rc;
-}
-
-int book_write_xlsx_mem(const struct sheet_def *defs, size_t ndefs,
-			unsigned char **out, size_t *len)
-{
-	char *path = path_join(tmp_dir(), "finca-sheet-XXXXXX");
-	int fd = -1, rc;
-
-	if (path == NULL)
-		return err_set(FINCA_ENOMEM, "out of memory");
-	if ((fd = mkstemp(path)) < 0) {
-		rc = err_set(FINCA_EIO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	close(fd);
-	if ((rc = book_write_xlsx(path, defs, ndefs)) != FINCA_OK)
-		goto out;
-	rc = file_read(path, BOOK_INPUT_MAX, out, len);
-out:
-	if (fd >= 0)
-		unlink(path);
-	free(path);
 	return rc;
 }

@@ -3,7 +3,7 @@
  * as XLSX or CSV.
  *
  * This module only moves cells in and out of files; what a column means is
- * for the caller (src/ra/forms.c).  Everything read is outside input, so
+ * for the caller (src/ra/import.c).  Everything read is outside input, so
  * every dimension has a maximum and going past it is an error, not a
  * truncation. */
 #ifndef FINCA_SHEET_H

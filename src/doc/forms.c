@@ -5,7 +5,7 @@
  * Threads: pango_cairo_create_context() uses pango's default font map,
  * which pango (>= 1.32) keeps per thread, so the HTTP door may render from
  * several threads at once. */
-#include "ra/forms.h"
+#include "doc/forms.h"
 #include "util/err.h"
 #include "util/util.h"
 

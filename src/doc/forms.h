@@ -24,8 +24,8 @@
  *
  * Text is set with pango in "Noto Serif CJK SC" / "Noto Sans CJK SC"
  * (fonts-noto-cjk); cairo embeds the subset of glyphs used. */
-#ifndef FINCA_RA_FORMS_H
-#define FINCA_RA_FORMS_H
+#ifndef FINCA_DOC_FORMS_H
+#define FINCA_DOC_FORMS_H
 
 #include <stddef.h>
 
