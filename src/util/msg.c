@@ -122,12 +122,12 @@ const char *msg_detail(enum msg_lang lang, char *out, size_t n)
 		return out;
 	}
 	if (!t) {
-		/* a reason not in the catalogue: its class's sentence */
+		/* a reason not in the catalogue yet: its class's sentence, and
+		 * what the English says, rather than nothing */
 		t = msg_zh(err_name(err_rc()));
-		np = 0;
+		snprintf(out, n, "%s（%s）", t ? t : "操作失败", err_detail());
+		return out;
 	}
-	if (!t)
-		t = "操作失败";
 	for (unsigned i = 0; i < np; i++)
 		params[i] = err_param(i);
 	msg_place(t, params, np, out, n);

@@ -28,7 +28,7 @@ const char *msg_field(enum msg_lang lang, const char *field);
 /* The current error in lang, into out (n bytes): English, err_msg();
  * Chinese, the field's name, "：" and the reason's text with the error's
  * parameters placed; an error of no catalogued reason: its class's
- * sentence (err_name's reason).  Returns out. */
+ * sentence (err_name's reason) and the English in brackets.  Returns out. */
 const char *msg_error(enum msg_lang lang, char *out, size_t n);
 /* What is wrong with the field (msg_error without the field's name): the
  * API's detail. */
