@@ -1,6 +1,9 @@
-// The finca API: fetch with the session token (sessionStorage), errors as
-// ApiError carrying the server's {"error": {code, message, field}} and, for
-// spreadsheet uploads, its "problems".
+// The finca API: fetch with the session token (sessionStorage) and the
+// console's language (Accept-Language: the server's messages come in it),
+// errors as ApiError carrying the server's {"error": {code, reason, field,
+// params, message, detail}} and, for spreadsheet uploads, its "problems".
+import { getLang } from './i18n.js';
+
 const BASE = new URL('../api/v1/', document.baseURI);
 const KEY = 'finca.token';
 
@@ -38,7 +41,10 @@ export function url(path, params) {
 }
 
 async function call(method, path, { body, params, as = 'json' } = {}) {
-	const headers = { Accept: as === 'json' ? 'application/json' : '*/*' };
+	const headers = {
+		Accept: as === 'json' ? 'application/json' : '*/*',
+		'Accept-Language': getLang() === 'en' ? 'en' : 'zh-CN',
+	};
 	const t = token.get();
 	if (t) headers.Authorization = `Bearer ${t}`;
 	if (body !== undefined) headers['Content-Type'] = 'application/json';
