@@ -54,7 +54,7 @@ enum { NEED_CA = 1, UNLOCK = 2, NEED_MODULE = 4 };
  * cannot do without it; UNLOCK: the CA signs or opens sealed secrets;
  * NEED_MODULE: the command works on a token.  *ca and *act: the CA host
  * and who acts there, the caller's (ca_free) and borrowed by st. */
-static int station_open(struct cli *c, struct opts *o, struct station *st, int need,
+static int open_station(struct cli *c, struct opts *o, struct station *st, int need,
 			struct ca **ca, struct actor *act)
 {
 	const char *module = o->module, *algo = o->algo;
@@ -292,7 +292,7 @@ int cmd_token(struct cli *c, int argc, char **argv)
 		int need = !strcmp(sub, "inventory") ? 0 : !strcmp(sub, "mark") ? 2 : 1;
 		if (nargs != need)
 			return usage();
-		if ((rc = station_open(c, &o, &st, NEED_CA | UNLOCK, &ca, &act)) != FINCA_OK)
+		if ((rc = open_station(c, &o, &st, NEED_CA | UNLOCK, &ca, &act)) != FINCA_OK)
 			goto out;
 		if (!strcmp(sub, "show")) {
 			if ((rc = station_get(&st, argv[optind], 1, &arr)) == FINCA_OK)
@@ -324,7 +324,7 @@ int cmd_token(struct cli *c, int argc, char **argv)
 	    strcmp(sub, "change-pin") && strcmp(sub, "reset-pin") && strcmp(sub, "sign"))
 		return usage();
 	/* list and sign work on a holder's computer, without the CA */
-	if ((rc = station_open(c, &o, &st, !strcmp(sub, "list") || !strcmp(sub, "sign")
+	if ((rc = open_station(c, &o, &st, !strcmp(sub, "list") || !strcmp(sub, "sign")
 			       ? NEED_MODULE : NEED_CA | UNLOCK | NEED_MODULE, &ca, &act)) != FINCA_OK)
 		goto out;
 	if (!strcmp(sub, "list"))

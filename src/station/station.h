@@ -97,6 +97,8 @@ struct station {
 	struct p11_token tok;            /* the token in front of us */
 	struct p11s *s;                  /* owned: its session */
 	json_t *spec;                    /* owned: what the request asks to issue */
+	/* The door's: a PIN into buf (len bytes), from wherever the door
+	 * takes it; needed by enroll, change-pin and sign. */
 	int (*secret)(void *arg, enum station_secret what, char *buf, size_t len);
 	void *secret_arg;
 };
