@@ -306,7 +306,8 @@ int ra_cert_change(struct ca *ca, const struct actor *a, const char *serial, int
 int ra_cert_renew(struct ca *ca, const struct actor *a, int op, const char *serial,
 		  const struct issue_req *over, X509 **out);
 
-/* --- the USBKey inventory as the accounts see it (tokens.c) --- */
+/* --- the USBKey inventory as the accounts see it (tokens.c); the token
+ * station's local inventory (station/local.c) and /api/v1/tokens call it --- */
 
 struct token_info;
 struct token_rec;

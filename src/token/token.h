@@ -1,7 +1,8 @@
 /* USBKeys as finca keeps them: the PIN policy (art. 23), the inventory with
  * its states and transitions (one table, token.c), and the steps of
- * enrolment that touch the CA.  The station (cli/cmd_token.c) drives the
- * token itself through p11.h and calls these, locally or through the API. */
+ * enrolment that touch the CA.  The station (station/station.h) drives the
+ * token itself through p11.h and calls these, locally (through ra/tokens.c)
+ * or through the API. */
 #ifndef FINCA_TOKEN_H
 #define FINCA_TOKEN_H
 

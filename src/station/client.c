@@ -1,6 +1,5 @@
 /* A small client of finca's own API over HTTPS (libcurl). */
-#include "cli/remote.h"
-#include "cli/cli.h"
+#include "station/client.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -10,9 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-struct remote {
+struct client {
 	CURL *c;
 	char *base;
 	char bearer[128];
@@ -43,7 +41,7 @@ static int status_rc(long st)
 	       st == 404 ? FINCA_ENOTFOUND : st == 409 ? FINCA_ESTATE : FINCA_EIO;
 }
 
-static int call(struct remote *r, const char *method, const char *path, json_t *body,
+static int call(struct client *r, const char *method, const char *path, json_t *body,
 		json_t **out)
 {
 	struct curl_slist *h = NULL;
@@ -104,7 +102,7 @@ out:
 	return rc;
 }
 
-int remote_call(struct remote *r, const char *method, const char *fmt, json_t *body,
+int client_call(struct client *r, const char *method, const char *fmt, json_t *body,
 		json_t **out, ...)
 {
 	char path[512];
@@ -116,12 +114,12 @@ int remote_call(struct remote *r, const char *method, const char *fmt, json_t *b
 	return call(r, method, path, body, out);
 }
 
-int remote_open(const struct remote_opts *o, struct remote **out)
+int client_open(const struct client_opts *o, struct client **out)
 {
-	struct remote *r = xcalloc(1, sizeof *r);
+	struct client *r = xcalloc(1, sizeof *r);
 	json_t *j = NULL;
 	char pw[256] = "";
-	const char *kp = getenv("FINCA_KEY_PASSPHRASE");
+	const char *kp = o->key_passphrase;
 	int rc;
 
 	if (!o->cert || !o->key) {
@@ -142,10 +140,8 @@ int remote_open(const struct remote_opts *o, struct remote **out)
 		curl_easy_setopt(r->c, CURLOPT_CAINFO, o->cacert);
 	curl_easy_setopt(r->c, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(r->c, CURLOPT_TIMEOUT, 60L);
-	if (getenv("FINCA_ACCOUNT_PASSWORD") || isatty(0))
-		if ((rc = cli_passphrase("FINCA_ACCOUNT_PASSWORD", "Account password:", 0, pw,
-					 sizeof pw)) != FINCA_OK)
-			goto fail;
+	if (o->password && (rc = o->password(o->password_arg, pw, sizeof pw)) != FINCA_OK)
+		goto fail;
 	rc = call(r, "POST", "login", pw[0] ? json_pack("{s:s}", "password", pw) : json_object(),
 		  &j);
 	OPENSSL_cleanse(pw, sizeof pw);
@@ -156,11 +152,11 @@ int remote_open(const struct remote_opts *o, struct remote **out)
 	*out = r;
 	return FINCA_OK;
 fail:
-	remote_free(r);
+	client_free(r);
 	return rc;
 }
 
-void remote_free(struct remote *r)
+void client_free(struct client *r)
 {
 	if (!r)
 		return;

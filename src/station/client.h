@@ -1,0 +1,31 @@
+/* The daemon's JSON API as a client: what the token station uses when the
+ * CA is remote (station/remote.c).  Logs in with the operator's TLS client
+ * certificate and password, then calls with the session token. */
+#ifndef FINCA_CLIENT_H
+#define FINCA_CLIENT_H
+
+#include <jansson.h>
+
+struct client_opts {
+	const char *url;     /* https://host:port (the API is under /api/v1) */
+	const char *cert, *key, *cacert; /* PEM files; cacert: the service CA */
+	const char *key_passphrase;      /* of key, or NULL */
+	/* The account's password into buf (len bytes), "" for none (a role
+	 * that needs none); the door decides where it comes from.  NULL: no
+	 * password. */
+	int (*password)(void *arg, char *buf, size_t len);
+	void *password_arg;
+};
+struct client;
+
+/* Connects and logs in; *out (client_free) is the caller's. */
+int client_open(const struct client_opts *o, struct client **out);
+/* NULL is a no-op. */
+void client_free(struct client *r);
+/* method path (printf format, under /api/v1) with body (stolen; NULL for
+ * none).  *out (may be NULL) receives the JSON answer.  An error answer
+ * becomes the matching FINCA_E* with the server's message. */
+int client_call(struct client *r, const char *method, const char *fmt, json_t *body,
+		json_t **out, ...);
+
+#endif

@@ -1,0 +1,210 @@
+/* The token station: enrolment and the PIN reset.  The key is made on the
+ * token, the token signs the PKCS#10 request itself, and the certificate
+ * goes back onto the token; one that never gets there is revoked again
+ * (the compensating revoke), so no certificate is valid without its
+ * USBKey. */
+#include "station/station_int.h"
+#include "ca/dn.h"
+#include "crypto/key.h"
+#include "util/err.h"
+#include "util/util.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <string.h>
+
+/* A PKCS#10 request for pub, signed by the token key id (*der: caller's). */
+static int token_csr(struct station *st, const X509_NAME *name, EVP_PKEY *pub,
+		     const unsigned char *id, size_t idlen, unsigned char **der, size_t *len)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_ALGOR *alg = NULL;
+	ASN1_BIT_STRING *bits = NULL;
+	unsigned char *tbs = NULL, *sig = NULL;
+	size_t siglen = 0;
+	int tl, n, nid, rc;
+
+	nid = key_is_sm2(pub) ? NID_SM2_with_SM3 : EVP_PKEY_is_a(pub, "RSA") ?
+		NID_sha256WithRSAEncryption : NID_ecdsa_with_SHA256;
+	if (!req || !X509_REQ_set_version(req, 0) || !X509_REQ_set_subject_name(req, name) ||
+	    !X509_REQ_set_pubkey(req, pub) || (alg = X509_ALGOR_new()) == NULL ||
+	    !X509_ALGOR_set0(alg, OBJ_nid2obj(nid), nid == NID_sha256WithRSAEncryption ?
+			     V_ASN1_NULL : V_ASN1_UNDEF, NULL) ||
+	    !X509_REQ_set1_signature_algo(req, alg) ||
+	    (tl = i2d_re_X509_REQ_tbs(req, &tbs)) <= 0) {
+		rc = err_ssl(FINCA_ECRYPTO, "certificate request");
+		goto out;
+	}
+	if ((rc = p11_sign(st->s, &st->sm2, pub, id, idlen, tbs, (size_t)tl, &sig,
+			   &siglen)) != FINCA_OK)
+		goto out;
+	if ((bits = ASN1_BIT_STRING_new()) == NULL ||
+	    !ASN1_BIT_STRING_set(bits, sig, (int)siglen)) {
+		rc = err_ssl(FINCA_ECRYPTO, "certificate request");
+		goto out;
+	}
+	/* all bits used: without the flag, i2d drops trailing zero octets of
+	 * the signature and counts trailing zero bits as unused */
+	bits->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
+	bits->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+	X509_REQ_set0_signature(req, bits);
+	bits = NULL;
+	*der = NULL;
+	if ((n = i2d_X509_REQ(req, der)) <= 0) {
+		rc = err_ssl(FINCA_ECRYPTO, "certificate request");
+		goto out;
+	}
+	*len = (size_t)n;
+out:
+	ASN1_BIT_STRING_free(bits);
+	X509_ALGOR_free(alg);
+	X509_REQ_free(req);
+	OPENSSL_free(tbs);
+	OPENSSL_free(sig);
+	return rc;
+}
+
+/* The request says what to issue (revoking first what a reissue
+ * replaces); the station's arguments are filled from it (borrowed from
+ * st->spec). */
+static int request_spec(struct station *st)
+{
+	json_t *s;
+	int rc;
+
+	if ((rc = st->ops->enroll_spec(st->inv, st->a.request, &st->spec)) != FINCA_OK)
+		return rc;
+	s = st->spec;
+	if (st->a.profile || st->a.subject || st->a.person || st->a.replaces)
+		return err_set(FINCA_EINVAL, "--request says what to issue: leave out --profile, "
+			       "--subject, --person and --replaces");
+	st->a.profile = json_string_value(json_object_get(s, "profile"));
+	st->a.subject = json_string_value(json_object_get(s, "subject"));
+	st->a.person = json_string_value(json_object_get(s, "id_number"));
+	st->a.unit_code = json_string_value(json_object_get(s, "unit_code"));
+	st->a.replaces = json_string_value(json_object_get(s, "replaces"));
+	return FINCA_OK;
+}
+
+int station_enroll(struct station *st, struct station_enrolled *out)
+{
+	unsigned char id[16], *csr = NULL;
+	size_t csrlen = 0;
+	char serial[41], label[64];
+	struct issue_req rq;
+	X509_NAME *name = NULL;
+	EVP_PKEY *pub = NULL;
+	X509 *x = NULL;
+	json_t *inv = NULL;
+	int rc, keys = 0;
+	const char *state;
+
+	if (!st->ops)
+		return err_set(FINCA_EINVAL, "enroll: no inventory (give -d DIR or --server)");
+	if (st->a.request && (rc = request_spec(st)) != FINCA_OK)
+		return rc;
+	if (!st->a.profile || !st->a.subject)
+		return err_set(FINCA_EINVAL, "enroll: give --request ID, or --profile and --subject "
+			       "(and --person for a person)");
+	if ((rc = station_token(st)) || (rc = station_user_login(st)))
+		return rc;
+	if (RAND_bytes(id, sizeof id) != 1)
+		return err_ssl(FINCA_ECRYPTO, "key id");
+	/* only a token the inventory has as initialised is enrolled; it holds
+	 * nothing of value, so keys left by an enrolment that died go */
+	if ((rc = station_get(st, st->tok.serial, 0, &inv)) != FINCA_OK)
+		return err_set(rc, "%s (finca token init registers it)", err_msg());
+	state = json_string_value(json_object_get(inv, "state"));
+	if (!state || strcmp(state, "initialized"))
+		rc = err_set(FINCA_ESTATE, "token %s is %s: enrolment needs an initialised token",
+			     st->tok.serial, state ? state : "unknown");
+	json_decref(inv);
+	if (rc != FINCA_OK || (rc = dn_parse(st->a.subject, &name)) != FINCA_OK)
+		return rc;
+	/* the readable label: the holder's name */
+	dn_attr(name, NID_commonName, label, sizeof label);
+	if (!label[0])
+		snprintf(label, sizeof label, "finca");
+	if ((rc = p11_destroy(st->s, NULL, 0)) != FINCA_OK)
+		goto out;
+	if ((rc = p11_keygen(st->s, st->algo, &st->sm2, id, sizeof id, label, &pub)) != FINCA_OK)
+		goto out;
+	keys = 1;
+	if ((rc = token_csr(st, name, pub, id, sizeof id, &csr, &csrlen)) != FINCA_OK)
+		goto out;
+	memset(&rq, 0, sizeof rq);
+	rq.profile = st->a.profile;
+	rq.csr_der = csr;
+	rq.csr_len = csrlen;
+	rq.id_number = st->a.person;
+	rq.days = st->a.days;
+	rq.replaces = st->a.replaces;
+	rq.unit_code = st->a.unit_code;
+	rq.action = "cert.issue.token";
+	if ((rc = st->ops->enroll_begin(st->inv, st->tok.serial, &rq, &x)) != FINCA_OK)
+		goto out;
+	ca_cert_serial(x, serial);
+	if (!key_public_equal(pub, X509_get0_pubkey(x)))
+		rc = err_set(FINCA_EINTEGRITY, "the CA returned a certificate for another key");
+	else
+		rc = p11_put_cert(st->s, id, sizeof id, label, x);
+	if (rc == FINCA_OK && (rc = st->ops->enroll_end(st->inv, st->tok.serial, serial,
+						       st->a.request, NULL)) == FINCA_OK) {
+		keys = 0;
+		snprintf(out->cert, sizeof out->cert, "%s", serial);
+		snprintf(out->label, sizeof out->label, "%s", label);
+		goto out;
+	}
+	/* the certificate never became usable: revoke it; the key goes below */
+	{
+		char why[256];
+		int keep = rc;
+		snprintf(why, sizeof why, "%s", err_msg());
+		snprintf(out->cert, sizeof out->cert, "%s", serial);
+		if (st->ops->enroll_end(st->inv, st->tok.serial, serial, st->a.request,
+					why) != FINCA_OK)
+			snprintf(out->unrevoked, sizeof out->unrevoked, "%s", err_msg());
+		rc = err_set(keep, "%s (certificate %s revoked, nothing left on the token)",
+			     why, serial);
+	}
+out:
+	if (keys)
+		p11_destroy(st->s, id, sizeof id);   /* best effort: it may be gone */
+	X509_NAME_free(name);
+	EVP_PKEY_free(pub);
+	X509_free(x);
+	OPENSSL_free(csr);
+	return rc;
+}
+
+int station_pin_reset(struct station *st, struct station_envelope *out)
+{
+	char pin[PIN_DEFAULT_LEN + 1], code[LOSS_CODE_BUF], *so = NULL;
+	int rc;
+
+	if (!st->ops)
+		return err_set(FINCA_EINVAL, "reset-pin: no inventory (give -d DIR or --server)");
+	if ((rc = station_token(st)) != FINCA_OK)
+		return rc;
+	if (!st->s)
+		return err_set(FINCA_ESTATE, "token %s is not initialised", st->tok.serial);
+	/* with a request: an accepted PIN reset of this token (so_pin checks,
+	 * pin_event moves the request on) */
+	if ((rc = pin_random(pin)) ||
+	    (rc = st->ops->so_pin(st->inv, st->tok.serial, st->a.request, &so)) ||
+	    (rc = p11_login(st->s, 1, so)) || (rc = p11_init_pin(st->s, pin)) ||
+	    (rc = st->ops->pin_event(st->inv, st->tok.serial, 0, st->a.request, code)))
+		goto out;
+	memcpy(out->pin, pin, sizeof out->pin);
+	memcpy(out->code, code, sizeof out->code);
+out:
+	if (so) {
+		OPENSSL_cleanse(so, strlen(so));
+		free(so);
+	}
+	OPENSSL_cleanse(pin, sizeof pin);
+	OPENSSL_cleanse(code, sizeof code);
+	return rc;
+}
