@@ -6,7 +6,7 @@ is wrong and exits 1; with --stats, also how many reasons there are."""
 import re, sys, pathlib
 
 root = pathlib.Path(__file__).resolve().parent.parent
-cat = (root / 'src/util/msg_zh.c').read_text()
+cat = ''.join(f.read_text() for f in sorted((root / 'src/util').glob('msg_zh*.c')))
 entries = {}
 for m in re.finditer(r'\{\s*"([a-z_.]+)",\s*((?:"(?:[^"\\]|\\.)*"\s*)+)\}', cat):
     entries.setdefault(m.group(1), ''.join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))))
@@ -37,7 +37,7 @@ for f in sorted((root / 'src').rglob('*.c')):
 for reason, sites in sorted(used.items()):
     zh = entries.get(reason)
     if zh is None:
-        bad.append(f'{sites[0][0]}:{sites[0][1]}: reason {reason} has no Chinese text in src/util/msg_zh.c')
+        bad.append(f'{sites[0][0]}:{sites[0][1]}: reason {reason} has no Chinese text in src/util/msg_zh*.c')
         continue
     places = [int(x) for x in re.findall(r'\{(\d+)\}', zh)]
     for (path, line, n) in sites:

@@ -1,4 +1,5 @@
 #include "util/msg.h"
+#include "util/msg_int.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -8,31 +9,31 @@
 #include <string.h>
 #include <strings.h>
 
-/* The catalogue (msg_zh.c): reason → Chinese text; field → Chinese name. */
-struct msg_entry {
-	const char *key, *zh;
-};
-extern const struct msg_entry msg_reasons[], msg_fields[];
-extern const size_t msg_nreasons, msg_nfields;
+/* The catalogue's parts (msg_zh*.c). */
+static const struct msg_table *const parts[] = { &msg_zh_door, &msg_zh_core, &msg_zh_ra };
 
-static const char *find(const struct msg_entry *t, size_t n, const char *key)
+/* key's Chinese in the reasons (fields 0) or the fields (1) of every part. */
+static const char *find(int fields, const char *key)
 {
 	if (!key)
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(t[i].key, key))
-			return t[i].zh;
+	for (size_t p = 0; p < ARRAY_LEN(parts); p++) {
+		for (const struct msg_entry *t = fields ? parts[p]->fields : parts[p]->reasons;
+		     t->key; t++)
+			if (!strcmp(t->key, key))
+				return t->zh;
+	}
 	return NULL;
 }
 
 const char *msg_zh(const char *reason)
 {
-	return find(msg_reasons, msg_nreasons, reason);
+	return find(0, reason);
 }
 
 const char *msg_field(enum msg_lang lang, const char *field)
 {
-	const char *z = lang == MSG_ZH ? find(msg_fields, msg_nfields, field) : NULL;
+	const char *z = lang == MSG_ZH ? find(1, field) : NULL;
 
 	return z ? z : field;
 }

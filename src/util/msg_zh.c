@@ -1,15 +1,14 @@
-/* The Chinese catalogue: each reason an error names (err_why, send_err)
- * and its text, the error's parameters placed as {1}, {2}…; each field a
- * message can name and its Chinese name.  tests/unit/test_msg.c checks that
- * every reason in src/ has its text here and that each text places no more
- * parameters than its message has. */
-#include <stddef.h>
+/* The Chinese catalogue, in parts by area (msg_zh_*.c), each a table of
+ * reasons an error names (err_why, send_err) and their texts, the error's
+ * parameters placed as {1}, {2}…, and a table of the fields its messages
+ * name with their Chinese names.  This part: the classes of errors (what an
+ * error of no named reason says), the API's door, logging in and the loss
+ * report.  scripts/msgcheck.py (tests/e2e/messages.sh) checks that every
+ * reason in src/ has its text and that no text places a parameter its
+ * message lacks. */
+#include "util/msg_int.h"
 
-struct msg_entry {
-	const char *key, *zh;
-};
-
-const struct msg_entry msg_reasons[] = {
+static const struct msg_entry reasons[] = {
 	/* the classes (err_name): an error whose reason is not named */
 	{ "invalid", "输入有误" },
 	{ "not_found", "没有找到" },
@@ -69,10 +68,10 @@ const struct msg_entry msg_reasons[] = {
 
 	/* USBKeys */
 	{ "token.none", "没有此USBKey" },
+	{ NULL, NULL },
 };
-const size_t msg_nreasons = sizeof msg_reasons / sizeof msg_reasons[0];
 
-const struct msg_entry msg_fields[] = {
+static const struct msg_entry fields[] = {
 	{ "after", "起始位置" },
 	{ "app", "应用系统" },
 	{ "before", "截止位置" },
@@ -120,5 +119,7 @@ const struct msg_entry msg_fields[] = {
 	{ "unit", "单位" },
 	{ "unit_code", "统一社会信用代码" },
 	{ "until", "截止时间" },
+	{ NULL, NULL },
 };
-const size_t msg_nfields = sizeof msg_fields / sizeof msg_fields[0];
+
+const struct msg_table msg_zh_door = { reasons, fields };
