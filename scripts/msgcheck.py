@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks the Chinese catalogue (src/util/msg_zh.c) against the sources:
+"""Checks the Chinese catalogue (src/util/msg_zh*.c) against the sources:
 every reason an error names (err_why, send_err) has a Chinese text, and no
 text places a parameter ({n}) that the message does not have.  Prints what
 is wrong and exits 1; with --stats, also how many reasons there are."""
