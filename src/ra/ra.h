@@ -254,8 +254,13 @@ int ra_grants(struct ca *ca, const char *person, const char *app, json_t **out);
 
 /* --- the unified spreadsheet (import.c) --- */
 
-/* The template, as XLSX: one sheet per request type.  *out: caller frees. */
-int ra_template(unsigned char **out, size_t *len);
+/* The template, as XLSX: one sheet per request type, a row of notes under
+ * the headers, a sample row, and dropdowns (the registered application
+ * systems, the reasons, grant or withdraw); made for an officer (ca and a
+ * not NULL), the unit column offers the officer's unit alone and the
+ * sample row is the officer's unit and a registered system.  ca NULL: the
+ * same for everyone.  *out: caller frees. */
+int ra_template(struct ca *ca, const struct actor *a, unsigned char **out, size_t *len);
 /* Reads an upload (XLSX or CSV; a CSV's type comes from its header row),
  * checks every row and creates one batch of drafts.  When any row is bad,
  * nothing is created and *errors lists {sheet, row, column, message}. */
