@@ -6,9 +6,15 @@
  *   org.c      nodes, approving departments, application systems, applying
  *              units, persons, devices
  *   reqtype.c  the request types and their rules, one table
- *   request.c  requests and batches, their state machine, production on the
- *              core, handover, emergency freeze, access grants; what the
- *              caller may do with each (actions)
+ *   request.c  requests and batches: what is asked, checked, stored as drafts
+ *              (request_int.h: what the request files share)
+ *   moves.c    their state machine, one table of moves (request_act)
+ *   produce.c  production on the core, the handover, the old USBKey back
+ *   request_read.c  requests and batches as read, with what the caller
+ *              may do with each (actions)
+ *   station_req.c  requests made at the token station (USBKey, PIN reset)
+ *   emergency.c  the emergency freeze (紧急冻结, art. 25)
+ *   grant.c    access grants: given or withdrawn by a request, read
  *   import.c   the unified spreadsheet: template and import (sheet.c)
  *   loss.c     the holder's loss report without login (挂失码, art. 25)
  *   remind.c   expiry reminders and their delivery (webhook, SMTP);
@@ -98,7 +104,7 @@ int org_making_node(struct ca *ca, const char *unit, char node[16]);
  * order (tests/unit/test_request.c checks that they agree). */
 #define RA_TYPES "apply renew update reissue freeze unfreeze revoke pin-reset authorize"
 
-/* What producing a request does on the core (request.c's produce). */
+/* What producing a request does on the core (produce.c's req_produce). */
 enum req_make { MAKE_ISSUE, MAKE_RENEW, MAKE_UPDATE, MAKE_REISSUE, MAKE_FREEZE,
 		MAKE_UNFREEZE, MAKE_REVOKE, MAKE_PIN, MAKE_GRANT };
 /* What a request's cert_serial names: none allowed, one of the subject's
@@ -136,9 +142,10 @@ int req_at_station(json_t *r);    /* made at the token station: a person's */
 int req_old_token_due(json_t *r); /* art. 22: its old USBKey must come back */
 int req_handover_due(json_t *r);  /* completed only after a handover */
 
-/* --- requests and batches (request.c) --- */
+/* --- requests and batches (request.c, moves.c, produce.c, request_read.c,
+ *     station_req.c, emergency.c) --- */
 
-/* Request states, in the order of the machine (request.c). */
+/* Request states, in the order of the machine (moves.c). */
 #define RA_STATES "draft submitted approved rejected accepted produced handed_over " \
 		  "completed withdrawn"
 
