@@ -1,46 +1,47 @@
-/* Access grants (访问授权): a holder's access to an application system,
- * given or withdrawn by producing an authorize request, and read by the
- * systems that ask /auth/verify. */
-#include "ra/request_int.h"
+/* Access grants (访问授权): a holder's roles on an application system,
+ * given or withdrawn when an authorize request is produced (ra/produce.c),
+ * and read by the systems that ask /auth/verify and by the renewal of
+ * expiring certificates (ra/expiry.c).  The access_grant table holds one
+ * row per holder and system; a withdrawn grant stays, marked so. */
+#include "authz/authz.h"
 #include "util/err.h"
 #include "util/util.h"
 
 #include <string.h>
 
-int req_grant(struct ca *ca, const struct actor *a, json_t *r)
+int authz_grant_set(struct ca *ca, const struct actor *a, const struct grant_change *c)
 {
 	struct store *st = ca_store(ca);
-	json_t *d = json_object_get(r, "data"), *g = NULL;
-	const char *na = ra_str(d, "not_after");
-	int withdraw = !strcmp(ra_str(d, "action"), "withdraw");
-	int64_t t = 0, id;
+	json_t *g = NULL;
+	const char *state;
+	int64_t id;
 	int rc, found;
 
-	if (na && time_parse(na, &t) != FINCA_OK)
-		return err_at(FINCA_EINVAL, "data.not_after", "%s", err_msg());
-	found = store_grant_find(st, ra_str(r, "subject"), ra_str(r, "app"), &g) == FINCA_OK;
-	if (withdraw && (!found || strcmp(ra_str(g, "state"), "active"))) {
+	found = store_grant_find(st, c->person, c->app, &g) == FINCA_OK;
+	state = found ? json_string_value(json_object_get(g, "state")) : NULL;
+	if (c->withdraw && (!found || !state || strcmp(state, "active"))) {
 		json_decref(g);
 		return err_set(FINCA_ESTATE, "%s has no access to %s to withdraw",
-			       ra_str(r, "subject"), ra_str(r, "app"));
+			       c->person, c->app);
 	}
 	if (!found)
-		g = json_pack("{s:s, s:s}", "person", ra_str(r, "subject"), "app", ra_str(r, "app"));
-	if (!withdraw) {
-		json_object_set_new(g, "roles", json_string(ra_str(d, "roles")));
-		json_object_set_new(g, "not_after", t ? json_integer(t) : json_null());
+		g = json_pack("{s:s, s:s}", "person", c->person, "app", c->app);
+	if (!c->withdraw) {
+		json_object_set_new(g, "roles", json_string(c->roles));
+		json_object_set_new(g, "not_after", c->not_after ? json_integer(c->not_after)
+								 : json_null());
 	}
-	json_object_set_new(g, "state", json_string(withdraw ? "withdrawn" : "active"));
-	json_object_set(g, "request", json_object_get(r, "id"));
+	json_object_set_new(g, "state", json_string(c->withdraw ? "withdrawn" : "active"));
+	json_object_set(g, "request", c->request);
 	json_object_set_new(g, "updated_at", json_integer(clock_now()));
 	rc = store_row_put(st, "access_grant", g, !found, &id);
 	if (rc == FINCA_OK)
-		rc = ca_audit(ca, a->name, withdraw ? "grant.withdraw" : "grant.give", "grant", g);
+		rc = ca_audit(ca, a->name, c->withdraw ? "grant.withdraw" : "grant.give", "grant", g);
 	json_decref(g);
 	return rc;
 }
 
-int ra_grants(struct ca *ca, const char *person, const char *app, json_t **out)
+int authz_grants(struct ca *ca, const char *person, const char *app, json_t **out)
 {
 	json_t *arr = json_array();
 	int rc = store_grants(ca_store(ca), person, app, clock_now(), arr);

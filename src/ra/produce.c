@@ -27,6 +27,25 @@ int req_freeze_or_thaw(struct ca *ca, const struct actor *a, json_t *r, int free
 	return rc;
 }
 
+/* An authorize request's effect: the holder's access to the request's
+ * application system, given or withdrawn (authz/grant.c). */
+static int grant(struct ca *ca, const struct actor *a, json_t *r)
+{
+	json_t *d = json_object_get(r, "data");
+	const char *na = ra_str(d, "not_after");
+	struct grant_change g;
+
+	memset(&g, 0, sizeof g);
+	if (na && time_parse(na, &g.not_after) != FINCA_OK)
+		return err_at(FINCA_EINVAL, "data.not_after", "%s", err_msg());
+	g.person = ra_str(r, "subject");
+	g.app = ra_str(r, "app");
+	g.withdraw = !strcmp(ra_str(d, "action"), "withdraw");
+	g.roles = ra_str(d, "roles");
+	g.request = json_object_get(r, "id");
+	return authz_grant_set(ca, a, &g);
+}
+
 /* A unit's or device's certificate from the request's CSR, or a renewal
  * or update of one with the same key. */
 static int issue_direct(struct ca *ca, const struct actor *a, json_t *r)
@@ -93,7 +112,7 @@ int req_produce(struct ca *ca, const struct actor *a, json_t *r)
 	case MAKE_REVOKE:
 		return ca_revoke(ca, a, ra_str(r, "cert_serial"), ca_reason_parse(ra_str(r, "reason")));
 	case MAKE_GRANT:
-		return req_grant(ca, a, r);
+		return grant(ca, a, r);
 	case MAKE_REISSUE: /* a unit's or device's: revoke; apply anew */
 		return ca_revoke(ca, a, ra_str(r, "cert_serial"), req_reissue_reason(r));
 	default: /* apply, renew, update (and a PIN reset not at the station) */

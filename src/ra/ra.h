@@ -1,20 +1,21 @@
 /* The registration authority: who may ask for what, who approves, who
  * produces, and what is recorded (regulation chapters 2-4, DESIGN.md).
  *
- *   actor.c    who acts: an account's role and scope; the rights table and
- *              the scope checks every operation below goes through
+ *   actor.c    who acts: an account's role and scope (login); the rights
+ *              table and the scope checks every operation below goes
+ *              through are authz/'s (authz.h)
  *   org.c      nodes, approving departments, application systems, applying
  *              units, persons, devices
  *   reqtype.c  the request types and their rules, one table
  *   request.c  requests and batches: what is asked, checked, stored as drafts
  *              (request_int.h: what the request files share)
  *   moves.c    their state machine, one table of moves (request_act)
- *   produce.c  production on the core, the handover, the old USBKey back
+ *   produce.c  production on the core (an authorize request's grant through
+ *              authz/grant.c), the handover, the old USBKey back
  *   request_read.c  requests and batches as read, with what the caller
  *              may do with each (actions)
  *   station_req.c  requests made at the token station (USBKey, PIN reset)
  *   emergency.c  the emergency freeze (紧急冻结, art. 25)
- *   grant.c    access grants: given or withdrawn by a request, read
  *   import.c   the unified spreadsheet: template and import (sheet.c)
  *   loss.c     the holder's loss report without login (挂失码, art. 25)
  *   remind.c   expiry reminders and their delivery (webhook, SMTP);
@@ -27,6 +28,7 @@
 #ifndef FINCA_RA_H
 #define FINCA_RA_H
 
+#include "authz/authz.h"
 #include "ca/ca.h"
 
 #include <jansson.h>
@@ -36,29 +38,10 @@
 /* The actor of account name; roles with a password (art. 11) need pw. */
 int actor_login(struct ca *ca, const char *name, const char *pw, struct actor *out);
 void actor_from_account(const struct account_rec *a, struct actor *out);
-/* What an actor wants to do, and to what. */
-struct target {
-	const char *unit;     /* the unit the object belongs to, or NULL */
-	const char *node;     /* the node that makes for it (art. 6: unit_maker) */
-	const char *dept;     /* the department approving for its app */
-	const char *person;   /* the holder concerned (resident ID) */
-};
-/* FINCA_OK when actor's role has right and t is inside its scope (t NULL:
- * no scope to check).  Otherwise FINCA_EAUTH naming why, audited as
- * auth.denied in its own transaction.  Rights: see actor.c. */
-int actor_may(struct ca *ca, const struct actor *a, const char *right,
-	      const struct target *t);
-/* 1 when actor_may would answer FINCA_OK, without auditing anything: what
- * the actor could do (the actions a request lists). */
-int actor_can(const struct actor *a, const char *right, const struct target *t);
-/* 1 when the role alone has the right (menus, list filtering). */
-int actor_has(const struct actor *a, const char *right);
-/* The rights of role in actor.c's table, as a new array of strings
- * (caller's): the console's menus. */
-json_t *actor_rights_json(const char *role);
-/* Whose rows a list shows the actor (enum row_scope of store.h; the
- * value is a->scope). */
-int actor_row_scope(const struct actor *a);
+/* The rights table, scopes (struct target, actor_may, actor_can,
+ * actor_has, actor_rights_json, actor_row_scope) and access grants are
+ * authz/'s (authz.h). */
+
 /* A member's string, NULL when absent or "" (borrowed from o). */
 const char *ra_str(json_t *o, const char *k);
 
@@ -251,10 +234,12 @@ int ra_attachment(struct ca *ca, const struct actor *a, int64_t batch, int64_t i
 int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batch,
 	     const char *form, unsigned char **pdf, size_t *len);
 
-/* Access grants a holder has on app now (active, not expired, and the
- * holder has a valid certificate): [{app, roles, not_after}].  app NULL:
- * on every system. */
-int ra_grants(struct ca *ca, const char *person, const char *app, json_t **out);
+/* XXX: authz_grants under its old name, for src/http/api.c (another
+ * engineer's folder in this step); call authz_grants and drop this. */
+static inline int ra_grants(struct ca *ca, const char *person, const char *app, json_t **out)
+{
+	return authz_grants(ca, person, app, out);
+}
 
 /* --- the unified spreadsheet (import.c) --- */
 

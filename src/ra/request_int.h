@@ -1,5 +1,5 @@
 /* What the files of requests share (request.c, moves.c, produce.c,
- * request_read.c, station_req.c, emergency.c, grant.c), private to ra/.
+ * request_read.c, station_req.c, emergency.c), private to ra/.
  * The public side is ra.h's "requests and batches".  Every json_t *r
  * below is a request row as stored, borrowed and changed in place. */
 #ifndef FINCA_RA_REQUEST_INT_H
@@ -49,10 +49,5 @@ int req_reissue_reason(json_t *r);
 int req_handover(struct ca *ca, const struct actor *a, json_t *r, json_t *args);
 /* The old USBKey of r is back at the making unit (art. 22); who brought it. */
 int req_old_back(struct ca *ca, const struct actor *a, json_t *r, const char *who);
-
-/* --- grant.c: an authorize request's effect --- */
-
-/* Gives or withdraws (r's data.action) r's subject's access to r's app. */
-int req_grant(struct ca *ca, const struct actor *a, json_t *r);
 
 #endif
