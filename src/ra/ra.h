@@ -5,7 +5,8 @@
  *              table and the scope checks every operation below goes
  *              through are authz/'s (authz.h)
  *   org.c      nodes, approving departments, application systems, applying
- *              units, persons, devices
+ *              units, persons, devices: the rules of their fields (the kinds
+ *              and fields themselves: util/org_schema.h, shared with the store)
  *   reqtype.c  the request types and their rules, one table
  *   request.c  requests and batches: what is asked, checked, stored as drafts
  *              (request_int.h: what the request files share)
@@ -30,6 +31,7 @@
 
 #include "authz/authz.h"
 #include "ca/ca.h"
+#include "util/org_schema.h"
 
 #include <jansson.h>
 
@@ -47,13 +49,12 @@ const char *ra_str(json_t *o, const char *k);
 
 /* --- organisations (org.c) --- */
 
-enum org_kind { ORG_NODE, ORG_DEPT, ORG_APP, ORG_UNIT, ORG_PERSON, ORG_DEVICE,
-		ORG_KINDS };
+/* enum org_kind and the fields of each kind: util/org_schema.h. */
 int org_kind_parse(const char *name);        /* -1 when unknown */
 const char *org_kind_name(int kind);         /* "node" ... */
 const char *org_kind_plural(int kind);       /* "nodes" ... (API paths) */
-/* The fields of a kind, key first, NULL-terminated; org_field_help says what
- * each takes (CLI usage). */
+/* The fields of a kind, key first, NULL-terminated (org_schema[kind].fields);
+ * the CLI's usage (cli/main.c) says what each takes. */
 const char *const *org_fields(int kind);
 
 /* Adds obj (fields of the kind, strings) after checking every field:
