@@ -3,24 +3,31 @@
  *
  *   actor.c    who acts: an account's role and scope (login); the rights
  *              table and the scope checks every operation below goes
- *              through are authz/'s (authz.h)
+ *              through are authz/'s (authz.h), as are access grants
  *   org.c      nodes, approving departments, application systems, applying
  *              units, persons, devices: the rules of their fields (the kinds
  *              and fields themselves: util/org_schema.h, shared with the store)
  *   reqtype.c  the request types and their rules, one table
  *   request.c  requests and batches: what is asked, checked, stored as drafts
  *              (request_int.h: what the request files share)
- *   moves.c    their state machine, one table of moves (request_act)
+ *   moves.c    their state machine, one table of moves (ra_request_act,
+ *              ra_batch_act)
  *   produce.c  production on the core (an authorize request's grant through
- *              authz/grant.c), the handover, the old USBKey back
+ *              authz/grant.c), the handover, the old USBKey back (art. 22)
  *   request_read.c  requests and batches as read, with what the caller
  *              may do with each (actions)
  *   station_req.c  requests made at the token station (USBKey, PIN reset)
  *   emergency.c  the emergency freeze (紧急冻结, art. 25)
+ *   paper.c    a batch's paper: the annex's forms, scanned attachments
  *   import.c   the unified spreadsheet: template and import (sheet.c)
  *   loss.c     the holder's loss report without login (挂失码, art. 25)
+ *   expiry.c   certificates due for renewal, and renew requests from them
  *   remind.c   expiry reminders and their delivery (webhook, SMTP);
  *              notice.c queues notices for both
+ *   cert.c     certificates as the accounts see them (read, issue, change)
+ *   tokens.c   the USBKey inventory as the accounts see it
+ *   trail.c    the audit trail and the accounts, read
+ *   dash.c     the console's dashboard and certificate list
  *
  * Every change is one store transaction with its audit record.  A refused
  * call (role or scope) is FINCA_EAUTH, audited as auth.denied, and changes
