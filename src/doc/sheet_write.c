@@ -84,7 +84,7 @@ static int write_sheet(lxw_workbook *wb, const struct sheet_def *d, const struct
 	 * sample's included (it may be overwritten) */
 	row += d->notes ? 1 : 0;
 	for (size_t c = 0; d->list && c < d->ncols; c++) {
-		lxw_data_validation v = { .validate = LXW_VALIDATION_TYPE_LIST,
+		lxw_data_validation v = { .validate = LXW_VALIDATION_TYPE_LIST_FORMULA,
 					  .show_error = LXW_VALIDATION_ON };
 		char ref[64];
 
