@@ -55,6 +55,11 @@ void actor_from_account(const struct account_rec *a, struct actor *out);
 
 /* A member's string, NULL when absent or "" (borrowed from o). */
 const char *ra_str(json_t *o, const char *k);
+/* Adds, beside each code of a unit, system, department or node in j (its
+ * objects, the arrays in them, "items"), the name of its row as
+ * "<member>_name" ("unit" → "unit_name"; "unit_code" → "unit_name"): what
+ * the doors show people (names.c).  Codes of no row get no name. */
+void ra_names(struct ca *ca, json_t *j);
 
 /* --- organisations (org.c) --- */
 

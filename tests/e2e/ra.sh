@@ -117,6 +117,10 @@ same "one batch of 20 drafts" "$(jq -r .requests <<<"$b")" 20
 same "the 20 people registered by the upload" "$(jq -r .persons_registered <<<"$b")/$(
 	A io1 person list --json | jq '.items | length')" 20/20
 has "the batch is named after the file" "申请.xlsx" "$(A io1 batch show $B --json)"
+# names beside codes: the API's answers name the unit, system and node
+r1=$($C --cert io1.crt --key io1.key "$api/requests?batch=$B&limit=1" | jq -c '.items[0] | [.unit_name, .app_name, .node_name]')
+same "a request names its unit, system and node" "$r1" '["闽侯县第一中学","预算管理一体化系统","福州市"]'
+same "a batch names its unit" "$($C --cert io1.crt --key io1.key $api/batches/$B | jq -r .unit_name)" 闽侯县第一中学
 has "the phone typed as a number reads as digits" '"13800000001"' \
 	"$(A io1 person show ${ids[0]} --json)"
 same "another unit's officer sees none of them" "$(A io2 person list --json | jq '.items | length')" 0
