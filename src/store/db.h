@@ -102,6 +102,9 @@ struct db_ops {
 	/* How many migrations have run (schema_version: -1 on failure). */
 	int (*schema_version)(struct db *db);
 	int (*set_schema_version)(struct db *db, int v);
+	/* The engine's own connection handle, borrowed: for a tool
+	 * that measures the engine itself (bench/list), never for the store. */
+	void *(*native)(struct db *db);
 	const char *frag[DB_NFRAGS];
 };
 
@@ -207,6 +210,10 @@ static inline int64_t db_last_id(struct db *db)
 static inline const char *db_errmsg(struct db *db)
 {
 	return db->ops->errmsg(db);
+}
+static inline void *db_native(struct db *db)
+{
+	return db->ops->native(db);
 }
 static inline const char *db_frag(struct db *db, enum db_frag f)
 {

@@ -277,6 +277,11 @@ static int sq_set_schema_version(struct db *db, int v)
 	return sq_exec(db, sql);
 }
 
+static void *sq_native(struct db *db)
+{
+	return DB(db);
+}
+
 const struct db_ops db_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -310,6 +315,7 @@ const struct db_ops db_sqlite = {
 	.errmsg = sq_errmsg,
 	.schema_version = sq_schema_version,
 	.set_schema_version = sq_set_schema_version,
+	.native = sq_native,
 	.frag = {
 		/* session has a BLOB key: its rows keep SQLite's rowid */
 		[DB_FRAG_INSERT_ORDER] = "rowid",
