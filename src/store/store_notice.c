@@ -70,8 +70,10 @@ int store_reminder_due(struct store *st, int64_t now, int days,
 
 int store_reminder_insert(struct store *st, const char *serial, int days, int64_t at)
 {
+	/* the first reminder at a threshold stays (the key is both) */
 	static const char sql[] =
-		"INSERT OR IGNORE INTO reminder(cert_serial, days, at) VALUES(?,?,?)";
+		"INSERT INTO reminder(cert_serial, days, at) VALUES(?,?,?)"
+		" ON CONFLICT(cert_serial, days) DO NOTHING";
 	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
