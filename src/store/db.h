@@ -28,6 +28,11 @@ enum db_step {
 	DB_UNIQUE,     /* a UNIQUE or PRIMARY KEY constraint was violated */
 };
 
+/* "No limit" for a LIMIT: SQLite's -1 is an error to PostgreSQL, whose
+ * NULL (or ALL) SQLite refuses; both take the largest integer. */
+#define DB_NO_LIMIT INT64_MAX
+#define DB_NO_LIMIT_SQL "9223372036854775807"
+
 /* A column's type in the current row (db_col_type). */
 enum db_type { DB_NULL, DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB };
 

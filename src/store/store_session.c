@@ -10,10 +10,13 @@ int store_session_insert(struct store *st, const struct session_rec *r, int keep
 	static const char ins[] =
 		"INSERT INTO session(hash,account,cert_serial,peer,created_at,seen_at,expires_at)"
 		" VALUES(?,?,?,?,?,?,?)";
-	/* the account's own oldest beyond keep, and everyone's expired */
+	/* the account's own oldest beyond keep, and everyone's expired; the
+	 * latest inserted first among those opened in the same second (%s:
+	 * the driver's order of insertion) */
 	static const char trim[] =
 		"DELETE FROM session WHERE expires_at<?2 OR hash IN (SELECT hash FROM session"
-		" WHERE account=?1 ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?3)";
+		" WHERE account=?1 ORDER BY created_at DESC, %s DESC"
+		" LIMIT " DB_NO_LIMIT_SQL " OFFSET ?3)";
 	struct db_stmt *s;
 	int rc;
 
@@ -33,7 +36,7 @@ int store_session_insert(struct store *st, const struct session_rec *r, int keep
 	db_bind_int64(s, 7, r->expires_at);
 	if ((rc = store_step_done(st, s, "insert session")) != FINCA_OK)
 		goto fail;
-	if (!(s = store_stmt(st, trim))) {
+	if (!(s = store_stmt_frag(st, trim, DB_FRAG_INSERT_ORDER))) {
 		rc = FINCA_ESTORE;
 		goto fail;
 	}
