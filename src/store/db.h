@@ -33,6 +33,10 @@ enum db_step {
 #define DB_NO_LIMIT INT64_MAX
 #define DB_NO_LIMIT_SQL "9223372036854775807"
 
+/* U+10FFFF in UTF-8, the last character: "col < v||'" DB_MAX_CHAR "'" is
+ * the end of the range of the strings that start with v. */
+#define DB_MAX_CHAR "\xf4\x8f\xbf\xbf"
+
 /* A column's type in the current row (db_col_type). */
 enum db_type { DB_NULL, DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB };
 

@@ -217,7 +217,9 @@ int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
  * certificate's ID number).  ?8 is the scope's value, ?9 the text sought. */
 #define CERT_JOIN " FROM cert c LEFT JOIN person p ON p.id_number=c.id_number"
 #define OWNER_UNIT "coalesce(p.unit, nullif(c.unit_code,''))"
-#define PREFIX(col, v) "(" col ">=" v " AND " col "<" v "||char(1114111))"
+/* v||U+10FFFF: the last character, as a literal (SQLite's char() is
+ * PostgreSQL's chr()) */
+#define PREFIX(col, v) "(" col ">=" v " AND " col "<" v "||'" DB_MAX_CHAR "')"
 /* one unit's certificates, found from its persons and its unit code */
 #define UNIT_CERTS "(SELECT c2.id FROM person p2 JOIN cert c2 ON c2.id_number=p2.id_number" \
 	" WHERE p2.unit=?8 UNION ALL SELECT id FROM cert WHERE unit_code=?8)"
@@ -228,7 +230,7 @@ int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
  * it comes sooner that way than by gathering the whole set first).  Kept
  * equal to store_cert_owner's answer by tests/unit/test_dash.c. */
 static const char *const scope_cond[] = {
-	[ROW_ALL] = "1",
+	[ROW_ALL] = "1=1",
 	[ROW_UNIT] = OWNER_UNIT "=?8 AND c.id IN " UNIT_CERTS,
 	[ROW_NODE] = STORE_MADE_BY(OWNER_UNIT, "?8"),
 	[ROW_DEPT] = "c.id_number IN (SELECT subject FROM request WHERE app IN " DEPT_APPS
@@ -236,7 +238,9 @@ static const char *const scope_cond[] = {
 	[ROW_PERSON] = "c.id_number=?8",
 };
 /* q: a serial or ID number prefix, a holder's name prefix, a unit */
-#define Q_UNITS "(SELECT code FROM unit WHERE instr(name, ?9) OR " \
+/* name contains ?9 (not ""): replace() where SQLite has instr() and
+ * PostgreSQL strpos() */
+#define Q_UNITS "(SELECT code FROM unit WHERE replace(name, ?9, '')<>name OR " \
 	PREFIX("code", "upper(?9)") ")"
 #define Q_COND "(" PREFIX("c.serial", "upper(?9)") " OR " PREFIX("c.id_number", "upper(?9)") \
 	" OR " PREFIX("p.name", "?9") " OR " OWNER_UNIT " IN " Q_UNITS ")"
@@ -265,7 +269,7 @@ static void build(void)
 	for (int k = 0; k < NSCOPES; k++) {
 		for (int q = 0; q < 2; q++) {
 			int n = snprintf(list_sql[k][q], sizeof list_sql[k][q],
-				"SELECT " CERT_COLS_C ",CASE WHEN ?7 THEN c.der END,p.name,"
+				"SELECT " CERT_COLS_C ",CASE WHEN ?7<>0 THEN c.der END,p.name,"
 				OWNER_UNIT ",un.name" CERT_JOIN
 				" LEFT JOIN unit un ON un.code=" OWNER_UNIT " WHERE c.id>?1"
 				" AND (?2<0 OR (?2=3 AND c.status=0 AND c.not_after<?3)"
@@ -319,7 +323,7 @@ int store_cert_list(struct store *st, const struct cert_filter *f,
 	db_bind_int64(s, 2, f->status);
 	db_bind_int64(s, 3, f->now);
 	db_bind_int64(s, 4, f->expiring_before);
-	db_bind_int64(s, 5, f->limit > 0 ? f->limit : -1);
+	db_bind_int64(s, 5, f->limit > 0 ? f->limit : DB_NO_LIMIT);
 	db_bind_int64(s, 7, f->with_der);
 	if (f->scope != ROW_ALL)
 		db_bind_text(s, 8, f->scope_val);
@@ -418,11 +422,11 @@ int store_cert_counts(struct store *st, int64_t now, int64_t counts[4])
 int store_crl_entries(struct store *st, const char *issuer, int64_t now,
 		      crl_entry_cb cb, void *arg)
 {
+	/* %s: SQLite is told to read the covering index cert_crl */
 	static const char sql[] =
-		"SELECT serial_bin,revoked_at,reason,status FROM cert"
-		" INDEXED BY cert_crl"
+		"SELECT serial_bin,revoked_at,reason,status FROM cert%s"
 		" WHERE issuer=? AND status!=0 AND not_after>=?";
-	struct db_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt_frag(st, sql, DB_FRAG_CERT_CRL_INDEX);
 	int rc = FINCA_OK, sr;
 
 	if (!s)
