@@ -118,7 +118,7 @@ static void bind_text(struct db_stmt *s, int *i, const char *v, size_t n)
 /* The SQL is made of fixed pieces, one per filter given; the values are
  * bound in the same order.  A prefix is a range on the column, so that
  * the index (binary collation) is used: col >= v AND col < v||U+10FFFF. */
-#define AUDIT_PREFIX(col) " AND " col ">=? AND " col "<?||char(1114111)"
+#define AUDIT_PREFIX(col) " AND " col ">=? AND " col "<?||'" DB_MAX_CHAR "'"
 
 int store_audit_find(struct store *st, const struct audit_filter *f,
 		     audit_cb cb, void *arg, int64_t *next)
@@ -158,7 +158,7 @@ int store_audit_find(struct store *st, const struct audit_filter *f,
 	}
 	if (f->from)
 		db_bind_int64(s, i++, f->from);
-	db_bind_int64(s, i, f->limit > 0 ? (int64_t)f->limit + 1 : -1);
+	db_bind_int64(s, i, f->limit > 0 ? (int64_t)f->limit + 1 : DB_NO_LIMIT);
 	while ((sr = db_step(s)) == DB_ROW) {
 		if (f->limit > 0 && n++ == f->limit) { /* more follow */
 			if (next)
