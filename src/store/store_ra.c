@@ -246,12 +246,12 @@ static int known_col(const struct tbl *t, const char *c)
 	return 0;
 }
 
-/* The condition of q's scope on its table ("1": every row), or NULL when
+/* The condition of q's scope on its table ("1=1": every row), or NULL when
  * the scope sees no row of it. */
 static const char *scope_cond(const struct row_query *q)
 {
 	if (q->scope == ROW_ALL)
-		return "1";
+		return "1=1";
 	for (size_t i = 0; i < ARRAY_LEN(scopes); i++)
 		if (!strcmp(scopes[i].table, q->table) && scopes[i].scope == q->scope)
 			return scopes[i].cond;
@@ -271,9 +271,13 @@ static int filters_sql(const struct tbl *t, const struct row_query *q, char *sql
 			abort(); /* a programming error */
 		o += snprintf(sql + o, size - (size_t)o, " AND %s=?%d", q->eq[i].col, ++arg);
 	}
+	/* either search column contains q: replace() where SQLite has
+	 * instr() and PostgreSQL strpos() */
 	if (q->q && *q->q)
-		o += snprintf(sql + o, size - (size_t)o, " AND (instr(%.*s, ?%d) OR instr(%s, ?%d))",
-			      (int)(comma - t->search), t->search, arg + 1, comma + 1, arg + 1);
+		o += snprintf(sql + o, size - (size_t)o,
+			      " AND (replace(%.*s, ?%d, '')<>%.*s OR replace(%s, ?%d, '')<>%s)",
+			      (int)(comma - t->search), t->search, arg + 1,
+			      (int)(comma - t->search), t->search, comma + 1, arg + 1, comma + 1);
 	return o;
 }
 
@@ -516,10 +520,10 @@ int store_expiring(struct store *st, int scope, const char *val, int64_t now,
 		   int64_t until, int64_t after, int limit, json_t *items, int64_t *next)
 {
 	static const char *const conds[] = {
-		[ROW_ALL] = "1",
+		[ROW_ALL] = "1=1",
 		[ROW_UNIT] = "(c.unit_code=?1 OR p.unit=?1)",
 		[ROW_NODE] = "(p.unit IN " NODE_UNITS " OR c.unit_code IN " NODE_UNITS ")",
-		[ROW_DEPT] = "0",
+		[ROW_DEPT] = "1=0",
 		[ROW_PERSON] = "c.id_number=?1",
 	};
 	char sql[1024];
