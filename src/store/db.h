@@ -89,9 +89,12 @@ struct db_ops {
 	/* Runs a script of statements with no parameters and no rows wanted
 	 * (migrations).  -1 on failure (db_errmsg). */
 	int (*exec)(struct db *db, const char *sql);
-	/* Transactions: begin takes the write lock at once (a store
-	 * transaction always writes); savepoints nest inside (name: an SQL
-	 * identifier).  0 ok, -1 failure (db_errmsg). */
+	/* Transactions: begin takes the write lock at once, so that no
+	 * other writer comes between a transaction's reads and its writes
+	 * (the audit chain's last record and the next; SQLite: BEGIN
+	 * IMMEDIATE; PostgreSQL needs a lock of its own for it).  Savepoints
+	 * nest inside (name: an SQL identifier).  0 ok, -1 failure
+	 * (db_errmsg). */
 	int (*begin)(struct db *db);
 	int (*commit)(struct db *db);
 	int (*rollback)(struct db *db);
