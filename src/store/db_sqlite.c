@@ -110,7 +110,7 @@ static void sq_bind_int64(struct db_stmt *s, int i, int64_t v)
 
 static void sq_bind_blob(struct db_stmt *s, int i, const void *v, size_t n)
 {
-	sqlite3_bind_blob(ST(s), i, v, (int)n, SQLITE_STATIC);
+	sqlite3_bind_blob64(ST(s), i, v, (sqlite3_uint64)n, SQLITE_STATIC);
 }
 
 static void sq_bind_null(struct db_stmt *s, int i)

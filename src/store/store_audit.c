@@ -77,8 +77,8 @@ int store_audit_insert(struct store *st, const struct audit_rec *r)
 	db_bind_text(s, 4, r->action);
 	db_bind_text(s, 5, r->object);
 	db_bind_text(s, 6, r->details);
-	db_bind_blob(s, 7, r->prev, (int)r->hash_len);
-	db_bind_blob(s, 8, r->hash, (int)r->hash_len);
+	db_bind_blob(s, 7, r->prev, r->hash_len);
+	db_bind_blob(s, 8, r->hash, r->hash_len);
 	sr = db_step(s);
 	db_reset(s);
 	return sr == DB_DONE ? FINCA_OK : store_err(st, "appending audit");
@@ -190,9 +190,9 @@ int store_checkpoint_insert(struct store *st, const struct checkpoint_rec *c)
 		return FINCA_ESTORE;
 	db_bind_int64(s, 1, c->seq);
 	db_bind_int64(s, 2, c->at);
-	db_bind_blob(s, 3, c->hash, (int)c->hash_len);
+	db_bind_blob(s, 3, c->hash, c->hash_len);
 	db_bind_text(s, 4, c->signer);
-	db_bind_blob(s, 5, c->sig, (int)c->sig_len);
+	db_bind_blob(s, 5, c->sig, c->sig_len);
 	sr = db_step(s);
 	db_reset(s);
 	return sr == DB_DONE ? FINCA_OK : store_err(st, "checkpoint");

@@ -53,7 +53,7 @@ int store_cert_insert(struct store *st, struct cert_rec *r)
 	if (!s)
 		return FINCA_ESTORE;
 	db_bind_text(s, 1, r->serial);
-	db_bind_blob(s, 2, r->serial_bin, (int)r->serial_len);
+	db_bind_blob(s, 2, r->serial_bin, r->serial_len);
 	db_bind_text(s, 3, r->issuer);
 	db_bind_text(s, 4, r->profile);
 	db_bind_text(s, 5, r->subject);
@@ -64,7 +64,7 @@ int store_cert_insert(struct store *st, struct cert_rec *r)
 	db_bind_int64(s, 10, r->not_after);
 	db_bind_int64(s, 11, r->issued_at);
 	bind_opt_id(s, 12, r->replaces);
-	db_bind_blob(s, 13, r->der, (int)r->der_len);
+	db_bind_blob(s, 13, r->der, r->der_len);
 	sr = db_step(s);
 	db_reset(s);
 	if (sr == DB_UNIQUE)

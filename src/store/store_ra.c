@@ -420,7 +420,7 @@ int store_attachment_insert(struct store *st, int64_t batch, const char *name,
 	db_bind_text_copy(s, 2, name, -1);
 	db_bind_text(s, 3, mime);
 	db_bind_text_copy(s, 4, sha256, -1);
-	db_bind_blob(s, 5, data, (int)len);
+	db_bind_blob(s, 5, data, len);
 	db_bind_text_copy(s, 6, actor, -1);
 	db_bind_int64(s, 7, clock_now());
 	if ((rc = store_step_done(st, s, "attachment")) == FINCA_OK)

@@ -55,7 +55,7 @@ static void bind_token(struct db_stmt *s, const struct token_rec *t)
 	db_bind_text(s, 4, t->state);
 	db_bind_int64(s, 5, t->pin_default);
 	if (t->so_pin)
-		db_bind_blob(s, 6, t->so_pin, (int)t->so_pin_len);
+		db_bind_blob(s, 6, t->so_pin, t->so_pin_len);
 	store_bind_opt(s, 7, t->holder);
 	store_bind_opt(s, 8, t->holder_name);
 	store_bind_opt(s, 9, t->cert_serial);
