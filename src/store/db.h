@@ -10,6 +10,14 @@
  * the other does is a named fragment of the driver (enum db_frag) or an
  * operation of its own (transactions, the schema version).
  *
+ * What the shared SQL takes for granted, that a second driver must give:
+ * integers are 64 bits and a boolean reads as 0 or 1 (EXISTS in a select
+ * list); text compares byte by byte (the prefix ranges, col >= v AND
+ * col < v||U+10FFFF: PostgreSQL's "C" collation); a parameter's type
+ * comes from what was bound (?1 IS NULL, text bound for an integer key:
+ * SQLite's affinity converts); last_id is the key of the row just inserted
+ * into a table whose key is "id".
+ *
  * Private to src/store/. */
 #ifndef FINCA_DB_H
 #define FINCA_DB_H
@@ -53,7 +61,7 @@ enum db_frag {
 struct db_ops {
 	const char *name;
 	/* Opens (create: makes) the database at where; *out is the caller's
-	 * (db_close).  Fails with FINCA_ENOTFOUND when it does not exist and
+	 * (close).  Fails with FINCA_ENOTFOUND when it does not exist and
 	 * create is 0; the error is set (util/err.h). */
 	int (*open)(const char *where, int create, struct db **out);
 	void (*close)(struct db *db);
