@@ -16,7 +16,9 @@
  * col < v||U+10FFFF: PostgreSQL's "C" collation); a parameter's type
  * comes from what was bound (?1 IS NULL, text bound for an integer key:
  * SQLite's affinity converts); last_id is the key of the row just inserted
- * into a table whose key is "id".
+ * into a table whose key is "id"; instr(text, text), SQLite's position of
+ * a string in another (0: absent), which PostgreSQL lacks (its strpos:
+ * the driver defines instr when it opens).
  *
  * Private to src/store/. */
 #ifndef FINCA_DB_H

@@ -238,9 +238,9 @@ static const char *const scope_cond[] = {
 	[ROW_PERSON] = "c.id_number=?8",
 };
 /* q: a serial or ID number prefix, a holder's name prefix, a unit */
-/* name contains ?9 (not ""): replace() where SQLite has instr() and
- * PostgreSQL strpos() */
-#define Q_UNITS "(SELECT code FROM unit WHERE replace(name, ?9, '')<>name OR " \
+/* name contains ?9: instr() as a comparison (db.h: a driver gives
+ * instr) */
+#define Q_UNITS "(SELECT code FROM unit WHERE instr(name, ?9)>0 OR " \
 	PREFIX("code", "upper(?9)") ")"
 #define Q_COND "(" PREFIX("c.serial", "upper(?9)") " OR " PREFIX("c.id_number", "upper(?9)") \
 	" OR " PREFIX("p.name", "?9") " OR " OWNER_UNIT " IN " Q_UNITS ")"

@@ -271,13 +271,11 @@ static int filters_sql(const struct tbl *t, const struct row_query *q, char *sql
 			abort(); /* a programming error */
 		o += snprintf(sql + o, size - (size_t)o, " AND %s=?%d", q->eq[i].col, ++arg);
 	}
-	/* either search column contains q: replace() where SQLite has
-	 * instr() and PostgreSQL strpos() */
+	/* either search column contains q: instr() as a comparison (db.h:
+	 * a driver gives instr) */
 	if (q->q && *q->q)
-		o += snprintf(sql + o, size - (size_t)o,
-			      " AND (replace(%.*s, ?%d, '')<>%.*s OR replace(%s, ?%d, '')<>%s)",
-			      (int)(comma - t->search), t->search, arg + 1,
-			      (int)(comma - t->search), t->search, comma + 1, arg + 1, comma + 1);
+		o += snprintf(sql + o, size - (size_t)o, " AND (instr(%.*s, ?%d)>0 OR instr(%s, ?%d)>0)",
+			      (int)(comma - t->search), t->search, arg + 1, comma + 1, arg + 1);
 	return o;
 }
 
