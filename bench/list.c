@@ -560,11 +560,11 @@ int main(void)
 				c->f.status = -1;
 		}
 		finca_once(ca, c); /* warm the cache, capture the SQL */
-		sqlite3_trace_v2(ca_store(ca)->db, SQLITE_TRACE_STMT, trace, &c->cap);
+		sqlite3_trace_v2(db_native(ca_store(ca)->db), SQLITE_TRACE_STMT, trace, &c->cap);
 		c->cap.on = 1;
 		finca_once(ca, c);
 		c->cap.on = 0;
-		sqlite3_trace_v2(ca_store(ca)->db, 0, NULL, NULL);
+		sqlite3_trace_v2(db_native(ca_store(ca)->db), 0, NULL, NULL);
 		peer_prepare(peer, &c->cap);
 		peer_once(&c->cap);
 		for (int r = 0; r < ROUNDS; r++) {

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-/* Migrations, applied in order; PRAGMA user_version records how many ran.
- * Never edit a shipped entry: append a new one. */
+/* Migrations, applied in order; the driver records how many ran (SQLite:
+ * PRAGMA user_version).  Never edit a shipped entry: append a new one.
+ * XXX: the text is SQLite's DDL (INTEGER PRIMARY KEY as the row id, BLOB);
+ * a PostgreSQL driver needs its types (bigint identity, bytea) for the
+ * same schema. */
 static const char *const migrations[] = {
 	/* 1: certificates, CRL bookkeeping, audit chain */
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -186,84 +188,84 @@ static const char *const migrations[] = {
 int store_err(struct store *st, const char *what)
 {
 	return err_set(FINCA_ESTORE, "database: %s: %s", what,
-		       sqlite3_errmsg(st->db));
+		       db_errmsg(st->db));
 }
 
-int store_step_done(struct store *st, sqlite3_stmt *s, const char *what)
+int store_step_done(struct store *st, struct db_stmt *s, const char *what)
 {
-	int r = sqlite3_step(s);
+	int r = db_step(s);
 
-	sqlite3_reset(s);
-	return r == SQLITE_DONE ? FINCA_OK : store_err(st, what);
+	db_reset(s);
+	return r == DB_DONE ? FINCA_OK : store_err(st, what);
 }
 
-void store_bind_opt(sqlite3_stmt *s, int i, const char *v)
+void store_bind_opt(struct db_stmt *s, int i, const char *v)
 {
 	if (v[0])
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+		db_bind_text(s, i, v);
 	else
-		sqlite3_bind_null(s, i);
+		db_bind_null(s, i);
 }
 
-void store_col_text(sqlite3_stmt *s, int i, char *dst, size_t n)
+void store_col_text(struct db_stmt *s, int i, char *dst, size_t n)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = db_col_text(s, i);
 
-	snprintf(dst, n, "%s", t ? (const char *)t : "");
+	snprintf(dst, n, "%s", t ? t : "");
 }
 
-sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+/* key: the static string that names the statement; sql: its text */
+static struct db_stmt *stmt(struct store *st, const char *key, const char *sql)
 {
 	size_t i;
 
 	for (i = 0; i < st->nstmts; i++)
-		if (st->stmts[i].sql == sql) {
-			sqlite3_reset(st->stmts[i].s);
-			sqlite3_clear_bindings(st->stmts[i].s);
+		if (st->stmts[i].sql == key) {
+			db_reset(st->stmts[i].s);
+			db_clear(st->stmts[i].s);
 			return st->stmts[i].s;
 		}
 	if (st->nstmts == ARRAY_LEN(st->stmts))
 		abort(); /* a programming error: raise the cache size */
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-			       &st->stmts[i].s, NULL) != SQLITE_OK) {
+	if (st->db->ops->prepare(st->db, sql, 1, &st->stmts[i].s) != 0) {
 		store_err(st, "prepare");
 		return NULL;
 	}
-	st->stmts[i].sql = sql;
+	st->stmts[i].sql = key;
 	st->nstmts++;
 	return st->stmts[i].s;
 }
 
+struct db_stmt *store_stmt(struct store *st, const char *sql)
+{
+	return stmt(st, sql, sql);
+}
+
+struct db_stmt *store_stmt_frag(struct store *st, const char *tmpl, enum db_frag f)
+{
+	char sql[4096];
+
+	if (snprintf(sql, sizeof sql, tmpl, db_frag(st->db, f)) >= (int)sizeof sql)
+		abort(); /* a programming error: the buffer is too small */
+	return stmt(st, tmpl, sql);
+}
+
+/* a script: "database: message" */
 static int exec(struct store *st, const char *sql)
 {
-	char *e = NULL;
-
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &e) != SQLITE_OK) {
-		int rc = err_set(FINCA_ESTORE, "database: %s", e ? e : "?");
-		sqlite3_free(e);
-		return rc;
-	}
+	if (db_exec(st->db, sql) != 0)
+		return err_set(FINCA_ESTORE, "database: %s", db_errmsg(st->db));
 	return FINCA_OK;
 }
 
 int store_schema_version(struct store *st)
 {
-	sqlite3_stmt *s;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
+	return st->db->ops->schema_version(st->db);
 }
 
 static int migrate(struct store *st)
 {
 	int v, rc;
-	char pragma[64];
 
 	if ((rc = store_begin(st)) != FINCA_OK)
 		return rc;
@@ -280,8 +282,8 @@ static int migrate(struct store *st)
 			return err_wrap(rc, "migration %d", v + 1);
 		}
 	}
-	snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", v);
-	if ((rc = exec(st, pragma)) != FINCA_OK) {
+	if (st->db->ops->set_schema_version(st->db, v) != 0) {
+		rc = err_set(FINCA_ESTORE, "database: %s", db_errmsg(st->db));
 		store_rollback(st);
 		return rc;
 	}
@@ -291,31 +293,9 @@ static int migrate(struct store *st)
 int store_open(const char *path, int create, struct store **out)
 {
 	struct store *st = xcalloc(1, sizeof *st);
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 	int rc;
 
-	if (create)
-		flags |= SQLITE_OPEN_CREATE;
-	else if (!path_exists(path)) {
-		rc = err_set(FINCA_ENOTFOUND,
-			     "%s: no database (run 'finca init' first)", path);
-		goto fail;
-	}
-	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-		rc = store_err(st, path);
-		goto fail;
-	}
-	if (create)
-		chmod(path, 0600); /* holds subscribers' identity numbers */
-	sqlite3_busy_timeout(st->db, 10000);
-	sqlite3_extended_result_codes(st->db, 1);
-	/* WAL for concurrent readers; FULL so that a commit that returned is
-	 * on disk: a certificate is never handed out before its record is
-	 * durable. */
-	if ((rc = exec(st, "PRAGMA journal_mode=WAL;"
-			   "PRAGMA synchronous=FULL;"
-			   "PRAGMA foreign_keys=ON;"
-			   "PRAGMA cache_size=-65536;")) != FINCA_OK)
+	if ((rc = db_sqlite.open(path, create, &st->db)) != FINCA_OK)
 		goto fail;
 	if ((rc = migrate(st)) != FINCA_OK)
 		goto fail;
@@ -331,8 +311,9 @@ void store_free(struct store *st)
 	if (!st)
 		return;
 	for (size_t i = 0; i < st->nstmts; i++)
-		sqlite3_finalize(st->stmts[i].s);
-	sqlite3_close(st->db);
+		db_finalize(st->stmts[i].s);
+	if (st->db)
+		st->db->ops->close(st->db);
 	free(st);
 }
 
@@ -341,56 +322,65 @@ void store_free(struct store *st)
  * part of a larger one (reporting a token lost). */
 int store_begin(struct store *st)
 {
-	int rc = exec(st, st->depth ? "SAVEPOINT nest" : "BEGIN IMMEDIATE");
+	const struct db_ops *o = st->db->ops;
 
-	if (rc == FINCA_OK)
-		st->depth++;
-	return rc;
+	if ((st->depth ? o->savepoint(st->db, "nest") : o->begin(st->db)) != 0)
+		return err_set(FINCA_ESTORE, "database: %s", db_errmsg(st->db));
+	st->depth++;
+	return FINCA_OK;
 }
 
 int store_commit(struct store *st)
 {
-	int rc;
+	const struct db_ops *o = st->db->ops;
+	int rc = FINCA_OK;
 
 	if (st->depth > 1) {
 		st->depth--;
-		return exec(st, "RELEASE nest");
+		if (o->release(st->db, "nest") != 0)
+			rc = err_set(FINCA_ESTORE, "database: %s", db_errmsg(st->db));
+		return rc;
 	}
 	st->depth = 0;
-	if ((rc = exec(st, "COMMIT")) != FINCA_OK && !sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (o->commit(st->db) != 0) {
+		rc = err_set(FINCA_ESTORE, "database: %s", db_errmsg(st->db));
+		if (o->in_transaction(st->db))
+			o->rollback(st->db);
+	}
 	return rc;
 }
 
 void store_rollback(struct store *st)
 {
+	const struct db_ops *o = st->db->ops;
+
 	if (st->depth > 1) {
 		st->depth--;
-		sqlite3_exec(st->db, "ROLLBACK TO nest; RELEASE nest", NULL, NULL, NULL);
+		o->rollback_to(st->db, "nest");
 		return;
 	}
 	st->depth = 0;
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (o->in_transaction(st->db))
+		o->rollback(st->db);
 }
 
 int store_meta_get(struct store *st, const char *key, char **out)
 {
 	static const char sql[] = "SELECT value FROM meta WHERE key=?";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int r;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
-		*out = xstrdup((const char *)sqlite3_column_text(s, 0));
-		sqlite3_reset(s);
+	db_bind_text(s, 1, key);
+	r = db_step(s);
+	if (r == DB_ROW) {
+		*out = xstrdup(db_col_text(s, 0));
+		db_reset(s);
 		return FINCA_OK;
 	}
-	sqlite3_reset(s);
-	if (r == SQLITE_DONE)
+	db_reset(s);
+	if (r == DB_DONE)
 		return err_set(FINCA_ENOTFOUND, "no meta value '%s'", key);
 	return store_err(st, "meta");
 }
@@ -400,14 +390,14 @@ int store_meta_set(struct store *st, const char *key, const char *value)
 	static const char sql[] =
 		"INSERT INTO meta(key,value) VALUES(?,?) "
 		"ON CONFLICT(key) DO UPDATE SET value=excluded.value";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int r;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
-	r = sqlite3_step(s);
-	sqlite3_reset(s);
-	return r == SQLITE_DONE ? FINCA_OK : store_err(st, "meta");
+	db_bind_text(s, 1, key);
+	db_bind_text(s, 2, value);
+	r = db_step(s);
+	db_reset(s);
+	return r == DB_DONE ? FINCA_OK : store_err(st, "meta");
 }

@@ -1,10 +1,13 @@
-/* The embedded store: one SQLite file in WAL mode.
+/* The store: typed operations over an SQL driver (db.h), today SQLite's
+ * (db_sqlite.c: one file in WAL mode), PostgreSQL's to come.
  *
- * Callers see typed operations only (no SQL leaves src/store/), so that a
- * shared PostgreSQL store can implement the same header later.  Every write
- * happens inside store_begin/store_commit; store_begin takes the write lock
- * at once (BEGIN IMMEDIATE) so that the audit chain's "previous record" read
- * and the append that follows it cannot interleave with another writer. */
+ * Callers see typed operations only (no SQL leaves src/store/); the SQL of
+ * store_*.c is written once for every driver, and what an engine says its
+ * own way is the driver's.  Every write happens inside
+ * store_begin/store_commit; store_begin takes the write lock at once
+ * (SQLite: BEGIN IMMEDIATE) so that the audit chain's "previous record"
+ * read and the append that follows it cannot interleave with another
+ * writer. */
 #ifndef FINCA_STORE_H
 #define FINCA_STORE_H
 

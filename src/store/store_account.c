@@ -16,20 +16,20 @@ void account_rec_clear(struct account_rec *a)
 	memset(a, 0, sizeof *a);
 }
 
-static void row_to_account(sqlite3_stmt *s, struct account_rec *a)
+static void row_to_account(struct db_stmt *s, struct account_rec *a)
 {
-	const unsigned char *pw;
+	const char *pw;
 
 	memset(a, 0, sizeof *a);
-	a->id = sqlite3_column_int64(s, 0);
+	a->id = db_col_int64(s, 0);
 	store_col_text(s, 1, a->name, sizeof a->name);
 	store_col_text(s, 2, a->role, sizeof a->role);
 	store_col_text(s, 3, a->scope, sizeof a->scope);
 	store_col_text(s, 4, a->cert_serial, sizeof a->cert_serial);
-	pw = sqlite3_column_text(s, 5);
-	a->password = pw ? xstrdup((const char *)pw) : NULL;
-	a->created_at = sqlite3_column_int64(s, 6);
-	a->disabled = sqlite3_column_int(s, 7);
+	pw = db_col_text(s, 5);
+	a->password = pw ? xstrdup(pw) : NULL;
+	a->created_at = db_col_int64(s, 6);
+	a->disabled = db_col_int(s, 7);
 }
 
 int store_account_insert(struct store *st, struct account_rec *a)
@@ -37,43 +37,43 @@ int store_account_insert(struct store *st, struct account_rec *a)
 	static const char sql[] =
 		"INSERT INTO account(name,role,scope,cert_serial,password,created_at)"
 		" VALUES(?,?,?,?,?,?)";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, a->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, a->role, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, a->name);
+	db_bind_text(s, 2, a->role);
 	store_bind_opt(s, 3, a->scope);
 	store_bind_opt(s, 4, a->cert_serial);
 	if (a->password)
-		sqlite3_bind_text(s, 5, a->password, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, a->created_at);
-	sr = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (sr == SQLITE_CONSTRAINT_UNIQUE)
+		db_bind_text(s, 5, a->password);
+	db_bind_int64(s, 6, a->created_at);
+	sr = db_step(s);
+	db_reset(s);
+	if (sr == DB_UNIQUE)
 		return err_set(FINCA_ESTATE,
 			       "account '%s': the name or the certificate is already taken",
 			       a->name);
-	if (sr != SQLITE_DONE)
+	if (sr != DB_DONE)
 		return store_err(st, "inserting account");
-	a->id = sqlite3_last_insert_rowid(st->db);
+	a->id = db_last_id(st->db);
 	return FINCA_OK;
 }
 
-static int get_one(struct store *st, sqlite3_stmt *s, const char *what,
+static int get_one(struct store *st, struct db_stmt *s, const char *what,
 		   struct account_rec *out)
 {
-	int sr = sqlite3_step(s);
+	int sr = db_step(s);
 
-	if (sr == SQLITE_ROW) {
+	if (sr == DB_ROW) {
 		account_rec_clear(out);
 		row_to_account(s, out);
 	}
-	sqlite3_reset(s);
-	if (sr == SQLITE_ROW)
+	db_reset(s);
+	if (sr == DB_ROW)
 		return FINCA_OK;
-	if (sr == SQLITE_DONE)
+	if (sr == DB_DONE)
 		return err_set(FINCA_ENOTFOUND, "no account for %s", what);
 	return store_err(st, "reading account");
 }
@@ -81,34 +81,34 @@ static int get_one(struct store *st, sqlite3_stmt *s, const char *what,
 int store_account_by_name(struct store *st, const char *name, struct account_rec *out)
 {
 	static const char sql[] = "SELECT " ACCOUNT_COLS " FROM account WHERE name=?";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, name);
 	return get_one(st, s, name, out);
 }
 
 int store_account_by_cert(struct store *st, const char *serial, struct account_rec *out)
 {
 	static const char sql[] = "SELECT " ACCOUNT_COLS " FROM account WHERE cert_serial=?";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, serial);
 	return get_one(st, s, serial, out);
 }
 
 int store_account_by_id(struct store *st, int64_t id, struct account_rec *out)
 {
 	static const char sql[] = "SELECT " ACCOUNT_COLS " FROM account WHERE id=?";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	char what[32];
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	snprintf(what, sizeof what, "#%lld", (long long)id);
 	return get_one(st, s, what, out);
 }
@@ -116,21 +116,21 @@ int store_account_by_id(struct store *st, int64_t id, struct account_rec *out)
 int store_account_list(struct store *st, account_cb cb, void *arg)
 {
 	static const char sql[] = "SELECT " ACCOUNT_COLS " FROM account ORDER BY id";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	struct account_rec a;
 	int rc = FINCA_OK, sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((sr = db_step(s)) == DB_ROW) {
 		row_to_account(s, &a);
 		rc = cb(arg, &a);
 		account_rec_clear(&a);
 		if (rc != FINCA_OK)
 			break;
 	}
-	if (rc == FINCA_OK && sr != SQLITE_DONE && sr != SQLITE_ROW)
+	if (rc == FINCA_OK && sr != DB_DONE && sr != DB_ROW)
 		rc = store_err(st, "listing accounts");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }

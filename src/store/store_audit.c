@@ -18,26 +18,26 @@ void audit_rec_clear(struct audit_rec *r)
 	memset(r, 0, sizeof *r);
 }
 
-static size_t copy_blob(sqlite3_stmt *s, int i, unsigned char *dst, size_t max)
+static size_t copy_blob(struct db_stmt *s, int i, unsigned char *dst, size_t max)
 {
-	size_t n = (size_t)sqlite3_column_bytes(s, i);
+	size_t n = (size_t)db_col_bytes(s, i);
 
 	if (n > max)
 		n = max;
 	if (n)
-		memcpy(dst, sqlite3_column_blob(s, i), n);
+		memcpy(dst, db_col_blob(s, i), n);
 	return n;
 }
 
-static void row_to_audit(sqlite3_stmt *s, struct audit_rec *r)
+static void row_to_audit(struct db_stmt *s, struct audit_rec *r)
 {
 	memset(r, 0, sizeof *r);
-	r->seq = sqlite3_column_int64(s, 0);
-	r->at = sqlite3_column_int64(s, 1);
-	r->actor = xstrdup((const char *)sqlite3_column_text(s, 2));
-	r->action = xstrdup((const char *)sqlite3_column_text(s, 3));
-	r->object = xstrdup((const char *)sqlite3_column_text(s, 4));
-	r->details = xstrdup((const char *)sqlite3_column_text(s, 5));
+	r->seq = db_col_int64(s, 0);
+	r->at = db_col_int64(s, 1);
+	r->actor = xstrdup(db_col_text(s, 2));
+	r->action = xstrdup(db_col_text(s, 3));
+	r->object = xstrdup(db_col_text(s, 4));
+	r->details = xstrdup(db_col_text(s, 5));
 	copy_blob(s, 6, r->prev, sizeof r->prev);
 	r->hash_len = copy_blob(s, 7, r->hash, sizeof r->hash);
 }
@@ -48,77 +48,77 @@ int store_audit_last(struct store *st, struct audit_rec *out)
 {
 	static const char sql[] =
 		"SELECT " AUDIT_COLS " FROM audit ORDER BY seq DESC LIMIT 1";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sr = sqlite3_step(s);
-	if (sr == SQLITE_ROW)
+	sr = db_step(s);
+	if (sr == DB_ROW)
 		row_to_audit(s, out);
-	sqlite3_reset(s);
-	if (sr == SQLITE_ROW)
+	db_reset(s);
+	if (sr == DB_ROW)
 		return FINCA_OK;
-	return sr == SQLITE_DONE ? FINCA_ENOTFOUND : store_err(st, "audit");
+	return sr == DB_DONE ? FINCA_ENOTFOUND : store_err(st, "audit");
 }
 
 int store_audit_insert(struct store *st, const struct audit_rec *r)
 {
 	static const char sql[] = "INSERT INTO audit(" AUDIT_COLS
 				  ") VALUES(?,?,?,?,?,?,?,?)";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, r->seq);
-	sqlite3_bind_int64(s, 2, r->at);
-	sqlite3_bind_text(s, 3, r->actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, r->action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, r->object, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, r->details, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 7, r->prev, (int)r->hash_len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 8, r->hash, (int)r->hash_len, SQLITE_STATIC);
-	sr = sqlite3_step(s);
-	sqlite3_reset(s);
-	return sr == SQLITE_DONE ? FINCA_OK : store_err(st, "appending audit");
+	db_bind_int64(s, 1, r->seq);
+	db_bind_int64(s, 2, r->at);
+	db_bind_text(s, 3, r->actor);
+	db_bind_text(s, 4, r->action);
+	db_bind_text(s, 5, r->object);
+	db_bind_text(s, 6, r->details);
+	db_bind_blob(s, 7, r->prev, r->hash_len);
+	db_bind_blob(s, 8, r->hash, r->hash_len);
+	sr = db_step(s);
+	db_reset(s);
+	return sr == DB_DONE ? FINCA_OK : store_err(st, "appending audit");
 }
 
 int store_audit_iter(struct store *st, int64_t since, audit_cb cb, void *arg)
 {
 	static const char sql[] =
 		"SELECT " AUDIT_COLS " FROM audit WHERE at>=? ORDER BY seq";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	struct audit_rec r;
 	int rc = FINCA_OK, sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, since);
-	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, since);
+	while ((sr = db_step(s)) == DB_ROW) {
 		row_to_audit(s, &r);
 		rc = cb(arg, &r);
 		audit_rec_clear(&r);
 		if (rc != FINCA_OK)
 			break;
 	}
-	if (rc == FINCA_OK && sr != SQLITE_DONE && sr != SQLITE_ROW)
+	if (rc == FINCA_OK && sr != DB_DONE && sr != DB_ROW)
 		rc = store_err(st, "reading audit");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 /* Binds a text filter's value at *i and moves on; "" and NULL bind nothing. */
-static void bind_text(sqlite3_stmt *s, int *i, const char *v, size_t n)
+static void bind_text(struct db_stmt *s, int *i, const char *v, size_t n)
 {
 	if (v && *v)
-		sqlite3_bind_text(s, (*i)++, v, (int)n, SQLITE_TRANSIENT);
+		db_bind_text_copy(s, (*i)++, v, (int)n);
 }
 
 /* The SQL is made of fixed pieces, one per filter given; the values are
  * bound in the same order.  A prefix is a range on the column, so that
  * the index (binary collation) is used: col >= v AND col < v||U+10FFFF. */
-#define AUDIT_PREFIX(col) " AND " col ">=? AND " col "<?||char(1114111)"
+#define AUDIT_PREFIX(col) " AND " col ">=? AND " col "<?||'" DB_MAX_CHAR "'"
 
 int store_audit_find(struct store *st, const struct audit_filter *f,
 		     audit_cb cb, void *arg, int64_t *next)
@@ -127,7 +127,7 @@ int store_audit_find(struct store *st, const struct audit_filter *f,
 	size_t alen = f->action ? strlen(f->action) : 0;
 	int aprefix = alen && (f->action[alen - 1] == '.' || f->action[alen - 1] == '*');
 	int has_obj = f->object && *f->object;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	struct audit_rec r;
 	int64_t last = 0;
 	int rc = FINCA_OK, sr, i = 1, n = 0;
@@ -142,11 +142,11 @@ int store_audit_find(struct store *st, const struct audit_filter *f,
 		 has_obj ? AUDIT_PREFIX("object") : "",
 		 !f->from ? "" : f->desc ? " AND seq<?" : " AND seq>?",
 		 f->desc ? " DESC" : "");
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (db_prepare(st->db, sql, &s) != 0)
 		return store_err(st, "searching audit");
-	sqlite3_bind_int64(s, i++, f->since);
+	db_bind_int64(s, i++, f->since);
 	if (f->until)
-		sqlite3_bind_int64(s, i++, f->until);
+		db_bind_int64(s, i++, f->until);
 	bind_text(s, &i, f->actor, f->actor ? strlen(f->actor) : 0);
 	/* "request." keeps its dot; "request*" seeks "request" */
 	bind_text(s, &i, f->action, aprefix && f->action[alen - 1] == '*' ? alen - 1 : alen);
@@ -157,9 +157,9 @@ int store_audit_find(struct store *st, const struct audit_filter *f,
 		bind_text(s, &i, f->object, strlen(f->object));
 	}
 	if (f->from)
-		sqlite3_bind_int64(s, i++, f->from);
-	sqlite3_bind_int64(s, i, f->limit > 0 ? (int64_t)f->limit + 1 : -1);
-	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_int64(s, i++, f->from);
+	db_bind_int64(s, i, f->limit > 0 ? (int64_t)f->limit + 1 : DB_NO_LIMIT);
+	while ((sr = db_step(s)) == DB_ROW) {
 		if (f->limit > 0 && n++ == f->limit) { /* more follow */
 			if (next)
 				*next = last;
@@ -172,9 +172,9 @@ int store_audit_find(struct store *st, const struct audit_filter *f,
 		if (rc != FINCA_OK)
 			break;
 	}
-	if (rc == FINCA_OK && sr != SQLITE_DONE && sr != SQLITE_ROW)
+	if (rc == FINCA_OK && sr != DB_DONE && sr != DB_ROW)
 		rc = store_err(st, "searching audit");
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return rc;
 }
 
@@ -183,29 +183,29 @@ int store_checkpoint_insert(struct store *st, const struct checkpoint_rec *c)
 	static const char sql[] =
 		"INSERT INTO audit_checkpoint(seq,at,hash,signer,sig)"
 		" VALUES(?,?,?,?,?)";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, c->seq);
-	sqlite3_bind_int64(s, 2, c->at);
-	sqlite3_bind_blob(s, 3, c->hash, (int)c->hash_len, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, c->signer, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, c->sig, (int)c->sig_len, SQLITE_STATIC);
-	sr = sqlite3_step(s);
-	sqlite3_reset(s);
-	return sr == SQLITE_DONE ? FINCA_OK : store_err(st, "checkpoint");
+	db_bind_int64(s, 1, c->seq);
+	db_bind_int64(s, 2, c->at);
+	db_bind_blob(s, 3, c->hash, c->hash_len);
+	db_bind_text(s, 4, c->signer);
+	db_bind_blob(s, 5, c->sig, c->sig_len);
+	sr = db_step(s);
+	db_reset(s);
+	return sr == DB_DONE ? FINCA_OK : store_err(st, "checkpoint");
 }
 
-static void row_to_checkpoint(sqlite3_stmt *s, struct checkpoint_rec *c)
+static void row_to_checkpoint(struct db_stmt *s, struct checkpoint_rec *c)
 {
 	memset(c, 0, sizeof *c);
-	c->seq = sqlite3_column_int64(s, 0);
-	c->at = sqlite3_column_int64(s, 1);
+	c->seq = db_col_int64(s, 0);
+	c->at = db_col_int64(s, 1);
 	c->hash_len = copy_blob(s, 2, c->hash, sizeof c->hash);
 	snprintf(c->signer, sizeof c->signer, "%s",
-		 (const char *)sqlite3_column_text(s, 3));
+		 db_col_text(s, 3));
 	c->sig_len = copy_blob(s, 4, c->sig, sizeof c->sig);
 }
 
@@ -213,37 +213,37 @@ int store_checkpoint_last(struct store *st, struct checkpoint_rec *out)
 {
 	static const char sql[] = "SELECT seq,at,hash,signer,sig FROM"
 				  " audit_checkpoint ORDER BY seq DESC LIMIT 1";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sr = sqlite3_step(s);
-	if (sr == SQLITE_ROW)
+	sr = db_step(s);
+	if (sr == DB_ROW)
 		row_to_checkpoint(s, out);
-	sqlite3_reset(s);
-	if (sr == SQLITE_ROW)
+	db_reset(s);
+	if (sr == DB_ROW)
 		return FINCA_OK;
-	return sr == SQLITE_DONE ? FINCA_ENOTFOUND : store_err(st, "checkpoint");
+	return sr == DB_DONE ? FINCA_ENOTFOUND : store_err(st, "checkpoint");
 }
 
 int store_checkpoint_iter(struct store *st, checkpoint_cb cb, void *arg)
 {
 	static const char sql[] = "SELECT seq,at,hash,signer,sig FROM"
 				  " audit_checkpoint ORDER BY seq";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	struct checkpoint_rec c;
 	int rc = FINCA_OK, sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((sr = db_step(s)) == DB_ROW) {
 		row_to_checkpoint(s, &c);
 		if ((rc = cb(arg, &c)) != FINCA_OK)
 			break;
 	}
-	if (rc == FINCA_OK && sr != SQLITE_DONE && sr != SQLITE_ROW)
+	if (rc == FINCA_OK && sr != DB_DONE && sr != DB_ROW)
 		rc = store_err(st, "reading checkpoints");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }

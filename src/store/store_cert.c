@@ -25,20 +25,20 @@ void cert_rec_clear(struct cert_rec *r)
 	memset(r, 0, sizeof *r);
 }
 
-static void bind_opt_text(sqlite3_stmt *s, int i, const char *v)
+static void bind_opt_text(struct db_stmt *s, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+		db_bind_text(s, i, v);
 	else
-		sqlite3_bind_null(s, i);
+		db_bind_null(s, i);
 }
 
-static void bind_opt_id(sqlite3_stmt *s, int i, int64_t v)
+static void bind_opt_id(struct db_stmt *s, int i, int64_t v)
 {
 	if (v)
-		sqlite3_bind_int64(s, i, v);
+		db_bind_int64(s, i, v);
 	else
-		sqlite3_bind_null(s, i);
+		db_bind_null(s, i);
 }
 
 int store_cert_insert(struct store *st, struct cert_rec *r)
@@ -47,96 +47,96 @@ int store_cert_insert(struct store *st, struct cert_rec *r)
 		"INSERT INTO cert(serial,serial_bin,issuer,profile,subject,"
 		"id_number,unit_code,key_alg,not_before,not_after,issued_at,"
 		"status,replaces,der) VALUES(?,?,?,?,?,?,?,?,?,?,?,0,?,?)";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, r->serial, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 2, r->serial_bin, (int)r->serial_len, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, r->issuer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, r->profile, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, r->subject, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, r->serial);
+	db_bind_blob(s, 2, r->serial_bin, r->serial_len);
+	db_bind_text(s, 3, r->issuer);
+	db_bind_text(s, 4, r->profile);
+	db_bind_text(s, 5, r->subject);
 	bind_opt_text(s, 6, r->id_number);
 	bind_opt_text(s, 7, r->unit_code);
-	sqlite3_bind_text(s, 8, r->key_alg, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 9, r->not_before);
-	sqlite3_bind_int64(s, 10, r->not_after);
-	sqlite3_bind_int64(s, 11, r->issued_at);
+	db_bind_text(s, 8, r->key_alg);
+	db_bind_int64(s, 9, r->not_before);
+	db_bind_int64(s, 10, r->not_after);
+	db_bind_int64(s, 11, r->issued_at);
 	bind_opt_id(s, 12, r->replaces);
-	sqlite3_bind_blob(s, 13, r->der, (int)r->der_len, SQLITE_STATIC);
-	sr = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (sr == SQLITE_CONSTRAINT_UNIQUE)
+	db_bind_blob(s, 13, r->der, r->der_len);
+	sr = db_step(s);
+	db_reset(s);
+	if (sr == DB_UNIQUE)
 		return err_set(FINCA_ESTATE, "serial %s is already taken",
 			       r->serial);
-	if (sr != SQLITE_DONE)
+	if (sr != DB_DONE)
 		return store_err(st, "inserting certificate");
-	r->id = sqlite3_last_insert_rowid(st->db);
+	r->id = db_last_id(st->db);
 	return FINCA_OK;
 }
 
-static char *col_text(sqlite3_stmt *s, int i)
+static char *col_text(struct db_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = db_col_text(s, i);
 
-	return t ? xstrdup((const char *)t) : NULL;
+	return t ? xstrdup(t) : NULL;
 }
 
 /* Reads a row of CERT_COLS (+ der at column 17 when with_der). */
-static void row_to_rec(sqlite3_stmt *s, struct cert_rec *r, int with_der)
+static void row_to_rec(struct db_stmt *s, struct cert_rec *r, int with_der)
 {
 	const void *b;
 	int n;
 
 	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(s, 0);
+	r->id = db_col_int64(s, 0);
 	snprintf(r->serial, sizeof r->serial, "%s",
-		 (const char *)sqlite3_column_text(s, 1));
-	b = sqlite3_column_blob(s, 2);
-	n = sqlite3_column_bytes(s, 2);
+		 db_col_text(s, 1));
+	b = db_col_blob(s, 2);
+	n = db_col_bytes(s, 2);
 	if (n > (int)sizeof r->serial_bin)
 		n = (int)sizeof r->serial_bin;
 	if (b)
 		memcpy(r->serial_bin, b, (size_t)n);
 	r->serial_len = (size_t)n;
 	snprintf(r->issuer, sizeof r->issuer, "%s",
-		 (const char *)sqlite3_column_text(s, 3));
+		 db_col_text(s, 3));
 	r->profile = col_text(s, 4);
 	r->subject = col_text(s, 5);
 	r->id_number = col_text(s, 6);
 	r->unit_code = col_text(s, 7);
 	r->key_alg = col_text(s, 8);
-	r->not_before = sqlite3_column_int64(s, 9);
-	r->not_after = sqlite3_column_int64(s, 10);
-	r->issued_at = sqlite3_column_int64(s, 11);
-	r->status = sqlite3_column_int(s, 12);
-	r->reason = sqlite3_column_int(s, 13);
-	r->revoked_at = sqlite3_column_int64(s, 14);
-	r->replaces = sqlite3_column_int64(s, 15);
-	r->superseded_by = sqlite3_column_int64(s, 16);
+	r->not_before = db_col_int64(s, 9);
+	r->not_after = db_col_int64(s, 10);
+	r->issued_at = db_col_int64(s, 11);
+	r->status = db_col_int(s, 12);
+	r->reason = db_col_int(s, 13);
+	r->revoked_at = db_col_int64(s, 14);
+	r->replaces = db_col_int64(s, 15);
+	r->superseded_by = db_col_int64(s, 16);
 	if (with_der) {
-		n = sqlite3_column_bytes(s, 17);
+		n = db_col_bytes(s, 17);
 		r->der = xcalloc(1, (size_t)n);
 		if (n)
-			memcpy(r->der, sqlite3_column_blob(s, 17), (size_t)n);
+			memcpy(r->der, db_col_blob(s, 17), (size_t)n);
 		r->der_len = (size_t)n;
 	}
 }
 
-static int get_one(struct store *st, sqlite3_stmt *s, const char *what,
+static int get_one(struct store *st, struct db_stmt *s, const char *what,
 		   struct cert_rec *out)
 {
-	int r = sqlite3_step(s);
+	int r = db_step(s);
 
-	if (r == SQLITE_ROW) {
+	if (r == DB_ROW) {
 		cert_rec_clear(out);
 		row_to_rec(s, out, 1);
-		sqlite3_reset(s);
+		db_reset(s);
 		return FINCA_OK;
 	}
-	sqlite3_reset(s);
-	if (r == SQLITE_DONE)
+	db_reset(s);
+	if (r == DB_DONE)
 		return err_set(FINCA_ENOTFOUND, "certificate %s: not issued by this CA",
 			       what);
 	return store_err(st, "reading certificate");
@@ -146,11 +146,11 @@ int store_cert_get(struct store *st, const char *serial, struct cert_rec *out)
 {
 	static const char sql[] =
 		"SELECT " CERT_COLS ",der FROM cert WHERE serial=?";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, serial);
 	return get_one(st, s, serial, out);
 }
 
@@ -158,12 +158,12 @@ int store_cert_get_id(struct store *st, int64_t id, struct cert_rec *out)
 {
 	static const char sql[] =
 		"SELECT " CERT_COLS ",der FROM cert WHERE id=?";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	char what[32];
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	snprintf(what, sizeof what, "#%lld", (long long)id);
 	return get_one(st, s, what, out);
 }
@@ -175,40 +175,40 @@ int store_cert_set_status(struct store *st, int64_t id, int status,
 		"UPDATE cert SET status=?,reason=?,revoked_at=? WHERE id=?";
 	static const char log[] =
 		"INSERT INTO status_log(cert_id,status,reason,at) VALUES(?,?,?,?)";
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int rc;
 
 	if ((s = store_stmt(st, upd)) == NULL)
 		return FINCA_ESTORE;
-	sqlite3_bind_int(s, 1, status);
+	db_bind_int64(s, 1, status);
 	if (status == CERT_VALID) {
-		sqlite3_bind_null(s, 2);
-		sqlite3_bind_null(s, 3);
+		db_bind_null(s, 2);
+		db_bind_null(s, 3);
 	} else {
-		sqlite3_bind_int(s, 2, reason);
-		sqlite3_bind_int64(s, 3, at);
+		db_bind_int64(s, 2, reason);
+		db_bind_int64(s, 3, at);
 	}
-	sqlite3_bind_int64(s, 4, id);
+	db_bind_int64(s, 4, id);
 	if ((rc = store_step_done(st, s, "updating status")) != FINCA_OK)
 		return rc;
 	if ((s = store_stmt(st, log)) == NULL)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, status);
-	sqlite3_bind_int(s, 3, reason);
-	sqlite3_bind_int64(s, 4, at);
+	db_bind_int64(s, 1, id);
+	db_bind_int64(s, 2, status);
+	db_bind_int64(s, 3, reason);
+	db_bind_int64(s, 4, at);
 	return store_step_done(st, s, "logging status");
 }
 
 int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
 {
 	static const char sql[] = "UPDATE cert SET superseded_by=? WHERE id=?";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, by);
-	sqlite3_bind_int64(s, 2, id);
+	db_bind_int64(s, 1, by);
+	db_bind_int64(s, 2, id);
 	return store_step_done(st, s, "superseding");
 }
 
@@ -217,7 +217,9 @@ int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
  * certificate's ID number).  ?8 is the scope's value, ?9 the text sought. */
 #define CERT_JOIN " FROM cert c LEFT JOIN person p ON p.id_number=c.id_number"
 #define OWNER_UNIT "coalesce(p.unit, nullif(c.unit_code,''))"
-#define PREFIX(col, v) "(" col ">=" v " AND " col "<" v "||char(1114111))"
+/* v||U+10FFFF: the last character, as a literal (SQLite's char() is
+ * PostgreSQL's chr()) */
+#define PREFIX(col, v) "(" col ">=" v " AND " col "<" v "||'" DB_MAX_CHAR "')"
 /* one unit's certificates, found from its persons and its unit code */
 #define UNIT_CERTS "(SELECT c2.id FROM person p2 JOIN cert c2 ON c2.id_number=p2.id_number" \
 	" WHERE p2.unit=?8 UNION ALL SELECT id FROM cert WHERE unit_code=?8)"
@@ -228,7 +230,7 @@ int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
  * it comes sooner that way than by gathering the whole set first).  Kept
  * equal to store_cert_owner's answer by tests/unit/test_dash.c. */
 static const char *const scope_cond[] = {
-	[ROW_ALL] = "1",
+	[ROW_ALL] = "1=1",
 	[ROW_UNIT] = OWNER_UNIT "=?8 AND c.id IN " UNIT_CERTS,
 	[ROW_NODE] = STORE_MADE_BY(OWNER_UNIT, "?8"),
 	[ROW_DEPT] = "c.id_number IN (SELECT subject FROM request WHERE app IN " DEPT_APPS
@@ -236,7 +238,9 @@ static const char *const scope_cond[] = {
 	[ROW_PERSON] = "c.id_number=?8",
 };
 /* q: a serial or ID number prefix, a holder's name prefix, a unit */
-#define Q_UNITS "(SELECT code FROM unit WHERE instr(name, ?9) OR " \
+/* name contains ?9: instr() as a comparison (db.h: a driver gives
+ * instr) */
+#define Q_UNITS "(SELECT code FROM unit WHERE instr(name, ?9)>0 OR " \
 	PREFIX("code", "upper(?9)") ")"
 #define Q_COND "(" PREFIX("c.serial", "upper(?9)") " OR " PREFIX("c.id_number", "upper(?9)") \
 	" OR " PREFIX("p.name", "?9") " OR " OWNER_UNIT " IN " Q_UNITS ")"
@@ -265,7 +269,7 @@ static void build(void)
 	for (int k = 0; k < NSCOPES; k++) {
 		for (int q = 0; q < 2; q++) {
 			int n = snprintf(list_sql[k][q], sizeof list_sql[k][q],
-				"SELECT " CERT_COLS_C ",CASE WHEN ?7 THEN c.der END,p.name,"
+				"SELECT " CERT_COLS_C ",CASE WHEN ?7<>0 THEN c.der END,p.name,"
 				OWNER_UNIT ",un.name" CERT_JOIN
 				" LEFT JOIN unit un ON un.code=" OWNER_UNIT " WHERE c.id>?1"
 				" AND (?2<0 OR (?2=3 AND c.status=0 AND c.not_after<?3)"
@@ -306,7 +310,7 @@ int store_cert_list(struct store *st, const struct cert_filter *f,
 	/* One statement per scope and q or not: the other conditions are
 	 * switched off by their own parameters, so the plans stay cached. */
 	int has_q = f->q && *f->q;
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	struct cert_rec r;
 	int rc = FINCA_OK, sr;
 
@@ -315,36 +319,36 @@ int store_cert_list(struct store *st, const struct cert_filter *f,
 	pthread_once(&once, build);
 	if (!(s = store_stmt(st, list_sql[f->scope][has_q])))
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, f->after_id);
-	sqlite3_bind_int(s, 2, f->status);
-	sqlite3_bind_int64(s, 3, f->now);
-	sqlite3_bind_int64(s, 4, f->expiring_before);
-	sqlite3_bind_int64(s, 5, f->limit > 0 ? f->limit : -1);
-	sqlite3_bind_int(s, 7, f->with_der);
+	db_bind_int64(s, 1, f->after_id);
+	db_bind_int64(s, 2, f->status);
+	db_bind_int64(s, 3, f->now);
+	db_bind_int64(s, 4, f->expiring_before);
+	db_bind_int64(s, 5, f->limit > 0 ? f->limit : DB_NO_LIMIT);
+	db_bind_int64(s, 7, f->with_der);
 	if (f->scope != ROW_ALL)
-		sqlite3_bind_text(s, 8, f->scope_val, -1, SQLITE_STATIC);
+		db_bind_text(s, 8, f->scope_val);
 	if (has_q)
-		sqlite3_bind_text(s, 9, f->q, -1, SQLITE_STATIC);
-	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_text(s, 9, f->q);
+	while ((sr = db_step(s)) == DB_ROW) {
 		row_to_rec(s, &r, f->with_der);
-		r.holder_name = (const char *)sqlite3_column_text(s, 18);
-		r.owner_unit = (const char *)sqlite3_column_text(s, 19);
-		r.owner_unit_name = (const char *)sqlite3_column_text(s, 20);
+		r.holder_name = db_col_text(s, 18);
+		r.owner_unit = db_col_text(s, 19);
+		r.owner_unit_name = db_col_text(s, 20);
 		rc = cb(arg, &r);
 		cert_rec_clear(&r);
 		if (rc != FINCA_OK)
 			break;
 	}
-	if (rc == FINCA_OK && sr != SQLITE_DONE && sr != SQLITE_ROW)
+	if (rc == FINCA_OK && sr != DB_DONE && sr != DB_ROW)
 		rc = store_err(st, "listing certificates");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 int store_cert_scope_counts(struct store *st, int scope, const char *val, int64_t now,
 			    int64_t counts[4], int64_t *weeks, int nweeks)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int sr;
 
 	memset(counts, 0, 4 * sizeof counts[0]);
@@ -354,42 +358,42 @@ int store_cert_scope_counts(struct store *st, int scope, const char *val, int64_
 	pthread_once(&once, build);
 	if (!(s = store_stmt(st, count_sql[scope])))
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 3, now);
-	sqlite3_bind_int64(s, 4, now + (int64_t)nweeks * 604800);
+	db_bind_int64(s, 3, now);
+	db_bind_int64(s, 4, now + (int64_t)nweeks * 604800);
 	if (scope != ROW_ALL)
-		sqlite3_bind_text(s, 8, val, -1, SQLITE_STATIC);
-	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
-		int k = sqlite3_column_int(s, 0);
-		int64_t w = sqlite3_column_int64(s, 1), n = sqlite3_column_int64(s, 2);
+		db_bind_text(s, 8, val);
+	while ((sr = db_step(s)) == DB_ROW) {
+		int k = db_col_int(s, 0);
+		int64_t w = db_col_int64(s, 1), n = db_col_int64(s, 2);
 		if (k >= 0 && k < 4)
 			counts[k] += n;
 		if (w >= 0 && w < nweeks)
 			weeks[w] += n;
 	}
-	sqlite3_reset(s);
-	return sr == SQLITE_DONE ? FINCA_OK : store_err(st, "counting certificates");
+	db_reset(s);
+	return sr == DB_DONE ? FINCA_OK : store_err(st, "counting certificates");
 }
 
 int store_cert_owner(struct store *st, int64_t id, char unit[65], char node[16])
 {
 	static const char sql[] =
 		"SELECT " OWNER_UNIT ", " STORE_MAKER(OWNER_UNIT) CERT_JOIN " WHERE c.id=?1";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int sr;
 
 	unit[0] = node[0] = '\0';
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, id);
-	sr = sqlite3_step(s);
-	if (sr == SQLITE_ROW) {
+	db_bind_int64(s, 1, id);
+	sr = db_step(s);
+	if (sr == DB_ROW) {
 		store_col_text(s, 0, unit, 65);
 		store_col_text(s, 1, node, 16);
 	}
-	sqlite3_reset(s);
-	if (sr == SQLITE_ROW)
+	db_reset(s);
+	if (sr == DB_ROW)
 		return FINCA_OK;
-	return sr == SQLITE_DONE ? err_set(FINCA_ENOTFOUND, "certificate #%lld: not issued "
+	return sr == DB_DONE ? err_set(FINCA_ENOTFOUND, "certificate #%lld: not issued "
 					   "by this CA", (long long)id)
 				 : store_err(st, "reading whose a certificate is");
 }
@@ -399,47 +403,47 @@ int store_cert_counts(struct store *st, int64_t now, int64_t counts[4])
 	static const char sql[] =
 		"SELECT CASE WHEN status=0 AND not_after<?1 THEN 3 ELSE status END,"
 		" count(*) FROM cert GROUP BY 1";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int sr;
 
 	if (!s)
 		return FINCA_ESTORE;
 	memset(counts, 0, 4 * sizeof counts[0]);
-	sqlite3_bind_int64(s, 1, now);
-	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
-		int k = sqlite3_column_int(s, 0);
+	db_bind_int64(s, 1, now);
+	while ((sr = db_step(s)) == DB_ROW) {
+		int k = db_col_int(s, 0);
 		if (k >= 0 && k < 4)
-			counts[k] = sqlite3_column_int64(s, 1);
+			counts[k] = db_col_int64(s, 1);
 	}
-	sqlite3_reset(s);
-	return sr == SQLITE_DONE ? FINCA_OK : store_err(st, "counting");
+	db_reset(s);
+	return sr == DB_DONE ? FINCA_OK : store_err(st, "counting");
 }
 
 int store_crl_entries(struct store *st, const char *issuer, int64_t now,
 		      crl_entry_cb cb, void *arg)
 {
+	/* %s: SQLite is told to read the covering index cert_crl */
 	static const char sql[] =
-		"SELECT serial_bin,revoked_at,reason,status FROM cert"
-		" INDEXED BY cert_crl"
+		"SELECT serial_bin,revoked_at,reason,status FROM cert%s"
 		" WHERE issuer=? AND status!=0 AND not_after>=?";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt_frag(st, sql, DB_FRAG_CERT_CRL_INDEX);
 	int rc = FINCA_OK, sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, issuer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now);
-	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
-		rc = cb(arg, sqlite3_column_blob(s, 0),
-			(size_t)sqlite3_column_bytes(s, 0),
-			sqlite3_column_int64(s, 1), sqlite3_column_int(s, 2),
-			sqlite3_column_int(s, 3));
+	db_bind_text(s, 1, issuer);
+	db_bind_int64(s, 2, now);
+	while ((sr = db_step(s)) == DB_ROW) {
+		rc = cb(arg, db_col_blob(s, 0),
+			(size_t)db_col_bytes(s, 0),
+			db_col_int64(s, 1), db_col_int(s, 2),
+			db_col_int(s, 3));
 		if (rc != FINCA_OK)
 			break;
 	}
-	if (rc == FINCA_OK && sr != SQLITE_DONE)
+	if (rc == FINCA_OK && sr != DB_DONE)
 		rc = store_err(st, "reading CRL entries");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -454,41 +458,41 @@ int store_status_changes(struct store *st, const char *issuer,
 		"  ORDER BY l2.seq DESC LIMIT 1)"
 		" FROM cert c WHERE c.issuer=?1 AND c.id IN"
 		" (SELECT DISTINCT cert_id FROM status_log WHERE seq>?2)";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	struct cert_rec r;
 	int rc = FINCA_OK, sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, issuer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, since_seq);
-	while ((sr = sqlite3_step(s)) == SQLITE_ROW) {
-		int old = sqlite3_column_type(s, 17) == SQLITE_NULL ?
-				  CERT_VALID : sqlite3_column_int(s, 17);
+	db_bind_text(s, 1, issuer);
+	db_bind_int64(s, 2, since_seq);
+	while ((sr = db_step(s)) == DB_ROW) {
+		int old = db_col_type(s, 17) == DB_NULL ?
+				  CERT_VALID : db_col_int(s, 17);
 		row_to_rec(s, &r, 0);
 		rc = cb(arg, &r, old);
 		cert_rec_clear(&r);
 		if (rc != FINCA_OK)
 			break;
 	}
-	if (rc == FINCA_OK && sr != SQLITE_DONE && sr != SQLITE_ROW)
+	if (rc == FINCA_OK && sr != DB_DONE && sr != DB_ROW)
 		rc = store_err(st, "reading status changes");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 static int scalar(struct store *st, const char *sql, int64_t *out)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sr = sqlite3_step(s);
-	if (sr == SQLITE_ROW)
-		*out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return sr == SQLITE_ROW ? FINCA_OK : store_err(st, "query");
+	sr = db_step(s);
+	if (sr == DB_ROW)
+		*out = db_col_int64(s, 0);
+	db_reset(s);
+	return sr == DB_ROW ? FINCA_OK : store_err(st, "query");
 }
 
 int store_status_seq(struct store *st, int64_t *out)
@@ -511,17 +515,17 @@ int store_crl_insert(struct store *st, const struct crl_rec *c)
 	static const char sql[] =
 		"INSERT INTO crl(number,delta,base,this_update,next_update,"
 		"log_seq,entries) VALUES(?,?,?,?,?,?,?)";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, c->number);
-	sqlite3_bind_int(s, 2, c->delta);
+	db_bind_int64(s, 1, c->number);
+	db_bind_int64(s, 2, c->delta);
 	bind_opt_id(s, 3, c->base);
-	sqlite3_bind_int64(s, 4, c->this_update);
-	sqlite3_bind_int64(s, 5, c->next_update);
-	sqlite3_bind_int64(s, 6, c->log_seq);
-	sqlite3_bind_int64(s, 7, c->entries);
+	db_bind_int64(s, 4, c->this_update);
+	db_bind_int64(s, 5, c->next_update);
+	db_bind_int64(s, 6, c->log_seq);
+	db_bind_int64(s, 7, c->entries);
 	return store_step_done(st, s, "recording CRL");
 }
 
@@ -530,24 +534,24 @@ int store_crl_last_full(struct store *st, struct crl_rec *out)
 	static const char sql[] =
 		"SELECT number,this_update,next_update,log_seq,entries FROM crl"
 		" WHERE delta=0 ORDER BY number DESC LIMIT 1";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sr = sqlite3_step(s);
-	if (sr == SQLITE_ROW) {
+	sr = db_step(s);
+	if (sr == DB_ROW) {
 		memset(out, 0, sizeof *out);
-		out->number = sqlite3_column_int64(s, 0);
-		out->this_update = sqlite3_column_int64(s, 1);
-		out->next_update = sqlite3_column_int64(s, 2);
-		out->log_seq = sqlite3_column_int64(s, 3);
-		out->entries = sqlite3_column_int64(s, 4);
+		out->number = db_col_int64(s, 0);
+		out->this_update = db_col_int64(s, 1);
+		out->next_update = db_col_int64(s, 2);
+		out->log_seq = db_col_int64(s, 3);
+		out->entries = db_col_int64(s, 4);
 	}
-	sqlite3_reset(s);
-	if (sr == SQLITE_ROW)
+	db_reset(s);
+	if (sr == DB_ROW)
 		return FINCA_OK;
-	if (sr == SQLITE_DONE)
+	if (sr == DB_DONE)
 		return err_set(FINCA_ENOTFOUND,
 			       "no full CRL has been made yet (run 'finca crl' first)");
 	return store_err(st, "reading CRLs");

@@ -1,8 +1,9 @@
-/* Private to src/store/: the SQLite handle and its statement cache. */
+/* Private to src/store/: the database handle (db.h) and its statement
+ * cache. */
 #ifndef FINCA_STORE_INT_H
 #define FINCA_STORE_INT_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 
 /* The province's node: what belongs to no unit (account certificates,
  * holders of no registered unit, a token of no node) is the province's to
@@ -25,24 +26,28 @@
 	STORE_PROVINCE " AND NOT EXISTS(SELECT 1 FROM unit_maker WHERE unit=" unit ")))"
 
 struct store {
-	sqlite3 *db;
+	struct db *db;   /* owned */
 	struct {
 		const char *sql; /* static string: its address is the key */
-		sqlite3_stmt *s;
+		struct db_stmt *s;
 	} stmts[160];
 	size_t nstmts;
 	int depth;       /* open transactions: 1 BEGIN, then savepoints */
 };
 
-/* A prepared statement for sql (a static string), reset and unbound. */
-sqlite3_stmt *store_stmt(struct store *st, const char *sql);
-/* Records "database: what: sqlite message" and returns FINCA_ESTORE. */
+/* A prepared statement for sql (a static string), reset and unbound;
+ * the cache's (NULL: the error is set). */
+struct db_stmt *store_stmt(struct store *st, const char *sql);
+/* The same for tmpl, a static string with one "%s" where the driver's
+ * fragment f goes (SQL that differs between engines); tmpl is the key. */
+struct db_stmt *store_stmt_frag(struct store *st, const char *tmpl, enum db_frag f);
+/* Records "database: what: driver's message" and returns FINCA_ESTORE. */
 int store_err(struct store *st, const char *what);
 /* Runs a statement that returns no rows and resets it. */
-int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
+int store_step_done(struct store *st, struct db_stmt *s, const char *what);
 /* Binds v at i, or NULL when v is "". */
-void store_bind_opt(sqlite3_stmt *s, int i, const char *v);
+void store_bind_opt(struct db_stmt *s, int i, const char *v);
 /* Copies text column i into dst (n bytes; "" for NULL). */
-void store_col_text(sqlite3_stmt *s, int i, char *dst, size_t n);
+void store_col_text(struct db_stmt *s, int i, char *dst, size_t n);
 
 #endif

@@ -13,13 +13,13 @@ int store_loss_code_put(struct store *st, const char *token, const char *hash, i
 		"INSERT INTO loss_code(token, hash, created_at) VALUES(?,?,?)"
 		" ON CONFLICT(token) DO UPDATE SET hash = excluded.hash,"
 		" created_at = excluded.created_at";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, at);
+	db_bind_text(s, 1, token);
+	db_bind_text(s, 2, hash);
+	db_bind_int64(s, 3, at);
 	return store_step_done(st, s, "store the loss-report code");
 }
 
@@ -37,29 +37,29 @@ int store_loss_code_find(struct store *st, const char *cert_serial, const char *
 		" AND c.not_after > ?3"
 		" AND (t.cert_serial = ?1 OR (?1 IS NULL AND t.holder = ?2))"
 		" ORDER BY t.id";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	struct loss_code_rec r;
-	int sr = SQLITE_DONE, rc = FINCA_OK;
+	int sr = DB_DONE, rc = FINCA_OK;
 
 	if (!s)
 		return FINCA_ESTORE;
 	if (cert_serial)
-		sqlite3_bind_text(s, 1, cert_serial, -1, SQLITE_STATIC);
+		db_bind_text(s, 1, cert_serial);
 	if (holder)
-		sqlite3_bind_text(s, 2, holder, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
-	while (rc == FINCA_OK && (sr = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_text(s, 2, holder);
+	db_bind_int64(s, 3, now);
+	while (rc == FINCA_OK && (sr = db_step(s)) == DB_ROW) {
 		memset(&r, 0, sizeof r);
 		store_col_text(s, 0, r.token, sizeof r.token);
 		store_col_text(s, 1, r.cert_serial, sizeof r.cert_serial);
 		store_col_text(s, 2, r.holder, sizeof r.holder);
 		store_col_text(s, 3, r.state, sizeof r.state);
-		r.hash = (const char *)sqlite3_column_text(s, 4);
+		r.hash = db_col_text(s, 4);
 		rc = cb(arg, &r);
 	}
-	if (rc == FINCA_OK && sr != SQLITE_DONE)
+	if (rc == FINCA_OK && sr != DB_DONE)
 		rc = store_err(st, "loss-report codes");
 	/* reset at once: a statement left stepping holds a read snapshot */
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }

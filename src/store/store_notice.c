@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *col(sqlite3_stmt *s, int i)
+static const char *col(struct db_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = db_col_text(s, i);
 
-	return t ? (const char *)t : "";
+	return t ? t : "";
 }
 
 int store_reminder_due(struct store *st, int64_t now, int days,
@@ -35,18 +35,18 @@ int store_reminder_due(struct store *st, int64_t now, int days,
 		" AND NOT EXISTS (SELECT 1 FROM reminder r"
 		"  WHERE r.cert_serial = c.serial AND r.days = ?2)"
 		" ORDER BY c.not_after, c.id";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	struct expiring_rec e;
-	int sr = SQLITE_DONE, rc = FINCA_OK;
+	int sr = DB_DONE, rc = FINCA_OK;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int(s, 2, days);
-	while (rc == FINCA_OK && (sr = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, now);
+	db_bind_int64(s, 2, days);
+	while (rc == FINCA_OK && (sr = db_step(s)) == DB_ROW) {
 		e.serial = col(s, 0);
 		e.subject = col(s, 1);
-		e.not_after = sqlite3_column_int64(s, 2);
+		e.not_after = db_col_int64(s, 2);
 		e.id_number = col(s, 3);
 		e.unit = col(s, 4);
 		e.holder_name = col(s, 5);
@@ -58,27 +58,29 @@ int store_reminder_due(struct store *st, int64_t now, int days,
 		e.node_name = col(s, 11);
 		e.node_email = col(s, 12);
 		e.node_webhook = col(s, 13);
-		e.reminded_sooner = sqlite3_column_int(s, 14);
+		e.reminded_sooner = db_col_int(s, 14);
 		rc = cb(arg, &e);
 	}
-	if (rc == FINCA_OK && sr != SQLITE_DONE)
+	if (rc == FINCA_OK && sr != DB_DONE)
 		rc = store_err(st, "certificates due for a reminder");
 	/* reset at once: a statement left stepping holds a read snapshot */
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
 int store_reminder_insert(struct store *st, const char *serial, int days, int64_t at)
 {
+	/* the first reminder at a threshold stays (the key is both) */
 	static const char sql[] =
-		"INSERT OR IGNORE INTO reminder(cert_serial, days, at) VALUES(?,?,?)";
-	sqlite3_stmt *s = store_stmt(st, sql);
+		"INSERT INTO reminder(cert_serial, days, at) VALUES(?,?,?)"
+		" ON CONFLICT(cert_serial, days) DO NOTHING";
+	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, serial, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, days);
-	sqlite3_bind_int64(s, 3, at);
+	db_bind_text(s, 1, serial);
+	db_bind_int64(s, 2, days);
+	db_bind_int64(s, 3, at);
 	return store_step_done(st, s, "insert reminder");
 }
 
@@ -96,30 +98,30 @@ int store_notice_insert(struct store *st, struct notice_rec *n)
 	static const char sql[] =
 		"INSERT INTO notice(created_at, channel, target, subject, body, state,"
 		" attempts, next_at) VALUES(?,?,?,?,?,'pending',0,?)";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, n->created_at);
-	sqlite3_bind_text(s, 2, n->channel, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, n->target, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, n->subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, n->body, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, n->next_at);
+	db_bind_int64(s, 1, n->created_at);
+	db_bind_text(s, 2, n->channel);
+	db_bind_text(s, 3, n->target);
+	db_bind_text(s, 4, n->subject);
+	db_bind_text(s, 5, n->body);
+	db_bind_int64(s, 6, n->next_at);
 	if ((rc = store_step_done(st, s, "insert notice")) != FINCA_OK)
 		return rc;
-	n->id = sqlite3_last_insert_rowid(st->db);
+	n->id = db_last_id(st->db);
 	snprintf(n->state, sizeof n->state, "pending");
 	n->attempts = 0;
 	return FINCA_OK;
 }
 
-static char *dup_col(sqlite3_stmt *s, int i)
+static char *dup_col(struct db_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = db_col_text(s, i);
 
-	return t ? xstrdup((const char *)t) : NULL;
+	return t ? xstrdup(t) : NULL;
 }
 
 int store_notice_due(struct store *st, int64_t now, int limit, notice_cb cb, void *arg)
@@ -128,32 +130,32 @@ int store_notice_due(struct store *st, int64_t now, int limit, notice_cb cb, voi
 		"SELECT id, created_at, channel, target, subject, body, state, attempts,"
 		" next_at, last_error FROM notice"
 		" WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	struct notice_rec n;
-	int sr = SQLITE_DONE, rc = FINCA_OK;
+	int sr = DB_DONE, rc = FINCA_OK;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int(s, 2, limit > 0 ? limit : 100);
-	while (rc == FINCA_OK && (sr = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 1, now);
+	db_bind_int64(s, 2, limit > 0 ? limit : 100);
+	while (rc == FINCA_OK && (sr = db_step(s)) == DB_ROW) {
 		memset(&n, 0, sizeof n);
-		n.id = sqlite3_column_int64(s, 0);
-		n.created_at = sqlite3_column_int64(s, 1);
+		n.id = db_col_int64(s, 0);
+		n.created_at = db_col_int64(s, 1);
 		store_col_text(s, 2, n.channel, sizeof n.channel);
 		n.target = dup_col(s, 3);
 		n.subject = dup_col(s, 4);
 		n.body = dup_col(s, 5);
 		store_col_text(s, 6, n.state, sizeof n.state);
-		n.attempts = sqlite3_column_int(s, 7);
-		n.next_at = sqlite3_column_int64(s, 8);
+		n.attempts = db_col_int(s, 7);
+		n.next_at = db_col_int64(s, 8);
 		n.last_error = dup_col(s, 9);
 		rc = cb(arg, &n);
 		notice_rec_clear(&n);
 	}
-	if (rc == FINCA_OK && sr != SQLITE_DONE)
+	if (rc == FINCA_OK && sr != DB_DONE)
 		rc = store_err(st, "due notices");
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -161,12 +163,12 @@ int store_notice_lease(struct store *st, int64_t id, int64_t until)
 {
 	static const char sql[] =
 		"UPDATE notice SET next_at = ? WHERE id = ? AND state = 'pending'";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, until);
-	sqlite3_bind_int64(s, 2, id);
+	db_bind_int64(s, 1, until);
+	db_bind_int64(s, 2, id);
 	return store_step_done(st, s, "lease notice");
 }
 
@@ -175,12 +177,12 @@ int store_notice_sent(struct store *st, int64_t id, int64_t at)
 	static const char sql[] =
 		"UPDATE notice SET state = 'sent', attempts = attempts + 1, next_at = ?,"
 		" last_error = NULL WHERE id = ?";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, at);
-	sqlite3_bind_int64(s, 2, id);
+	db_bind_int64(s, 1, at);
+	db_bind_int64(s, 2, id);
 	return store_step_done(st, s, "mark notice sent");
 }
 
@@ -192,13 +194,13 @@ int store_notice_failed(struct store *st, int64_t id, int64_t now, const char *e
 		"UPDATE notice SET attempts = attempts + 1, last_error = ?3,"
 		" state = CASE WHEN attempts + 1 >= ?4 THEN 'failed' ELSE 'pending' END,"
 		" next_at = ?2 + (60 << attempts) WHERE id = ?1";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_text(s, 3, error, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, NOTICE_MAX_ATTEMPTS);
+	db_bind_int64(s, 1, id);
+	db_bind_int64(s, 2, now);
+	db_bind_text(s, 3, error);
+	db_bind_int64(s, 4, NOTICE_MAX_ATTEMPTS);
 	return store_step_done(st, s, "mark notice failed");
 }

@@ -86,41 +86,41 @@ static struct tbl *table(const char *name)
 	abort(); /* a programming error: no such table */
 }
 
-static void bind_json(sqlite3_stmt *s, int i, json_t *v)
+static void bind_json(struct db_stmt *s, int i, json_t *v)
 {
 	if (json_is_string(v))
-		sqlite3_bind_text(s, i, json_string_value(v), -1, SQLITE_TRANSIENT);
+		db_bind_text_copy(s, i, json_string_value(v), -1);
 	else if (json_is_integer(v))
-		sqlite3_bind_int64(s, i, json_integer_value(v));
+		db_bind_int64(s, i, json_integer_value(v));
 	else if (json_is_boolean(v))
-		sqlite3_bind_int(s, i, json_is_true(v));
+		db_bind_int64(s, i, json_is_true(v));
 	else if (json_is_object(v) || json_is_array(v)) {
 		char *d = json_dumps(v, JSON_COMPACT);
-		sqlite3_bind_text(s, i, d ? d : "{}", -1, SQLITE_TRANSIENT);
+		db_bind_text_copy(s, i, d ? d : "{}", -1);
 		free(d);
 	} else
-		sqlite3_bind_null(s, i);
+		db_bind_null(s, i);
 }
 
 /* The current row as an object: integers, text, null; "data" parsed. */
-static json_t *row_json(sqlite3_stmt *s)
+static json_t *row_json(struct db_stmt *s)
 {
 	json_t *o = json_object();
-	int n = sqlite3_column_count(s);
+	int n = db_col_count(s);
 
 	for (int i = 0; i < n; i++) {
-		const char *c = sqlite3_column_name(s, i);
+		const char *c = db_col_name(s, i);
 		json_t *v;
 
-		switch (sqlite3_column_type(s, i)) {
-		case SQLITE_INTEGER:
-			v = json_integer(sqlite3_column_int64(s, i));
+		switch (db_col_type(s, i)) {
+		case DB_INTEGER:
+			v = json_integer(db_col_int64(s, i));
 			break;
-		case SQLITE_NULL:
+		case DB_NULL:
 			v = json_null();
 			break;
 		default: {
-			const char *t = (const char *)sqlite3_column_text(s, i);
+			const char *t = db_col_text(s, i);
 			v = !strcmp(c, "data") ? json_loads(t, 0, NULL) : NULL;
 			if (!v)
 				v = json_string(t);
@@ -135,7 +135,7 @@ int store_row_put(struct store *st, const char *tname, json_t *obj, int insert,
 		  int64_t *id)
 {
 	struct tbl *t = table(tname);
-	sqlite3_stmt *s = store_stmt(st, insert ? t->ins : t->upd);
+	struct db_stmt *s = store_stmt(st, insert ? t->ins : t->upd);
 	int rc;
 
 	if (!s)
@@ -143,16 +143,18 @@ int store_row_put(struct store *st, const char *tname, json_t *obj, int insert,
 	for (size_t i = 0; i < t->ncols; i++)
 		bind_json(s, (int)i + 1, json_object_get(obj, t->cols[i]));
 	if (insert)
-		sqlite3_bind_int64(s, (int)t->ncols + 1, clock_now());
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_CONSTRAINT)
-		return err_set(FINCA_ESTATE, "%s: %s", tname, sqlite3_errmsg(st->db));
-	if (rc != SQLITE_DONE)
+		db_bind_int64(s, (int)t->ncols + 1, clock_now());
+	rc = db_step(s);
+	db_reset(s);
+	/* XXX: a constraint broken (a code taken twice) is the caller's
+	 * mistake (FINCA_ESTATE) but is reported as a database failure: the
+	 * test for the plain constraint code that stood here never matched
+	 * the extended result codes the driver turns on; kept as it was. */
+	if (rc != DB_DONE)
 		return store_err(st, tname);
 	if (insert && id)
-		*id = sqlite3_last_insert_rowid(st->db);
-	if (!insert && sqlite3_changes(st->db) == 0)
+		*id = db_last_id(st->db);
+	if (!insert && db_changes(st->db) == 0)
 		return err_set(FINCA_ENOTFOUND, "%s: no such record", tname);
 	return FINCA_OK;
 }
@@ -160,20 +162,20 @@ int store_row_put(struct store *st, const char *tname, json_t *obj, int insert,
 int store_row_get(struct store *st, const char *tname, const char *key, json_t **out)
 {
 	struct tbl *t = table(tname);
-	sqlite3_stmt *s = store_stmt(st, t->get);
+	struct db_stmt *s = store_stmt(st, t->get);
 	int rc;
 
 	*out = NULL;
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_bind_text_copy(s, 1, key, -1);
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		*out = row_json(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	db_reset(s);
+	if (rc == DB_ROW)
 		return FINCA_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return err_set(FINCA_ENOTFOUND, "no %s '%s'", tname, key);
 	return store_err(st, tname);
 }
@@ -181,18 +183,18 @@ int store_row_get(struct store *st, const char *tname, const char *key, json_t *
 int store_unit_maker(struct store *st, const char *unit, char node[16])
 {
 	static const char sql[] = "SELECT node FROM unit_maker WHERE unit=?1";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int sr;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, unit, -1, SQLITE_TRANSIENT);
-	if ((sr = sqlite3_step(s)) == SQLITE_ROW)
+	db_bind_text_copy(s, 1, unit, -1);
+	if ((sr = db_step(s)) == DB_ROW)
 		store_col_text(s, 0, node, 16);
-	sqlite3_reset(s);
-	if (sr == SQLITE_ROW)
+	db_reset(s);
+	if (sr == DB_ROW)
 		return FINCA_OK;
-	return sr == SQLITE_DONE ? err_set(FINCA_ENOTFOUND, "no unit '%s'", unit ? unit : "")
+	return sr == DB_DONE ? err_set(FINCA_ENOTFOUND, "no unit '%s'", unit ? unit : "")
 				 : store_err(st, "unit_maker");
 }
 
@@ -244,12 +246,12 @@ static int known_col(const struct tbl *t, const char *c)
 	return 0;
 }
 
-/* The condition of q's scope on its table ("1": every row), or NULL when
+/* The condition of q's scope on its table ("1=1": every row), or NULL when
  * the scope sees no row of it. */
 static const char *scope_cond(const struct row_query *q)
 {
 	if (q->scope == ROW_ALL)
-		return "1";
+		return "1=1";
 	for (size_t i = 0; i < ARRAY_LEN(scopes); i++)
 		if (!strcmp(scopes[i].table, q->table) && scopes[i].scope == q->scope)
 			return scopes[i].cond;
@@ -269,23 +271,25 @@ static int filters_sql(const struct tbl *t, const struct row_query *q, char *sql
 			abort(); /* a programming error */
 		o += snprintf(sql + o, size - (size_t)o, " AND %s=?%d", q->eq[i].col, ++arg);
 	}
+	/* either search column contains q: instr() as a comparison (db.h:
+	 * a driver gives instr) */
 	if (q->q && *q->q)
-		o += snprintf(sql + o, size - (size_t)o, " AND (instr(%.*s, ?%d) OR instr(%s, ?%d))",
+		o += snprintf(sql + o, size - (size_t)o, " AND (instr(%.*s, ?%d)>0 OR instr(%s, ?%d)>0)",
 			      (int)(comma - t->search), t->search, arg + 1, comma + 1, arg + 1);
 	return o;
 }
 
 /* Binds the scope's value (?1) and the parameters of filters_sql. */
-static void filters_bind(sqlite3_stmt *s, const struct row_query *q)
+static void filters_bind(struct db_stmt *s, const struct row_query *q)
 {
 	int arg = 2;
 
 	if (q->scope != ROW_ALL)
-		sqlite3_bind_text(s, 1, q->scope_val, -1, SQLITE_TRANSIENT);
+		db_bind_text_copy(s, 1, q->scope_val, -1);
 	for (size_t i = 0; i < ARRAY_LEN(q->eq) && q->eq[i].col; i++)
-		sqlite3_bind_text(s, ++arg, q->eq[i].val, -1, SQLITE_TRANSIENT);
+		db_bind_text_copy(s, ++arg, q->eq[i].val, -1);
 	if (q->q && *q->q)
-		sqlite3_bind_text(s, arg + 1, q->q, -1, SQLITE_TRANSIENT);
+		db_bind_text_copy(s, arg + 1, q->q, -1);
 }
 
 int store_row_list(struct store *st, const struct row_query *q, json_t *items,
@@ -294,7 +298,7 @@ int store_row_list(struct store *st, const struct row_query *q, json_t *items,
 	struct tbl *t = table(q->table);
 	char sql[2048];
 	const char *cond = scope_cond(q);
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int o, rc, n = 0, limit = q->limit > 0 ? q->limit : 100;
 
 	*next = 0;
@@ -303,11 +307,11 @@ int store_row_list(struct store *st, const struct row_query *q, json_t *items,
 	o = snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE %s AND id>?2", q->table, cond);
 	o = filters_sql(t, q, sql, sizeof sql, o);
 	snprintf(sql + o, sizeof sql - (size_t)o, " ORDER BY id LIMIT %d", limit + 1);
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (db_prepare(st->db, sql, &s) != 0)
 		return store_err(st, "list");
 	filters_bind(s, q);
-	sqlite3_bind_int64(s, 2, q->after);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int64(s, 2, q->after);
+	while ((rc = db_step(s)) == DB_ROW) {
 		json_t *r = row_json(s);
 		if (n++ == limit) { /* more follow: the last id shown */
 			*next = json_integer_value(json_object_get(json_array_get(items,
@@ -317,8 +321,8 @@ int store_row_list(struct store *st, const struct row_query *q, json_t *items,
 		}
 		json_array_append_new(items, r);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_err(st, "list");
 	return FINCA_OK;
 }
@@ -329,7 +333,7 @@ int store_row_count(struct store *st, const struct row_query *q, const char *by,
 	struct tbl *t = table(q->table);
 	char sql[2048];
 	const char *cond = scope_cond(q);
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int o, rc;
 
 	if (!known_col(t, by))
@@ -340,28 +344,28 @@ int store_row_count(struct store *st, const struct row_query *q, const char *by,
 	o = snprintf(sql, sizeof sql, "SELECT %s, count(*) FROM %s WHERE %s", by, q->table, cond);
 	o = filters_sql(t, q, sql, sizeof sql, o);
 	snprintf(sql + o, sizeof sql - (size_t)o, " GROUP BY 1");
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (db_prepare(st->db, sql, &s) != 0)
 		return store_err(st, "count");
 	filters_bind(s, q);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (sqlite3_column_type(s, 0) != SQLITE_NULL)
-			json_object_set_new(counts, (const char *)sqlite3_column_text(s, 0),
-					    json_integer(sqlite3_column_int64(s, 1)));
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? FINCA_OK : store_err(st, "count");
+	while ((rc = db_step(s)) == DB_ROW)
+		if (db_col_type(s, 0) != DB_NULL)
+			json_object_set_new(counts, db_col_text(s, 0),
+					    json_integer(db_col_int64(s, 1)));
+	db_finalize(s);
+	return rc == DB_DONE ? FINCA_OK : store_err(st, "count");
 }
 
 int store_row_exists(struct store *st, const char *tname, const char *key)
 {
-	sqlite3_stmt *s = store_stmt(st, table(tname)->ex);
+	struct db_stmt *s = store_stmt(st, table(tname)->ex);
 	int rc;
 
 	if (!s)
 		return 0;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW;
+	db_bind_text_copy(s, 1, key, -1);
+	rc = db_step(s);
+	db_reset(s);
+	return rc == DB_ROW;
 }
 
 int store_request_event(struct store *st, int64_t request, const char *actor,
@@ -369,15 +373,15 @@ int store_request_event(struct store *st, int64_t request, const char *actor,
 {
 	static const char sql[] = "INSERT INTO request_event(request, at, actor,"
 				  " from_state, to_state, note) VALUES(?1,?2,?3,?4,?5,?6)";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, request);
-	sqlite3_bind_int64(s, 2, clock_now());
-	sqlite3_bind_text(s, 3, actor, -1, SQLITE_TRANSIENT);
+	db_bind_int64(s, 1, request);
+	db_bind_int64(s, 2, clock_now());
+	db_bind_text_copy(s, 3, actor, -1);
 	store_bind_opt(s, 4, from ? from : "");
-	sqlite3_bind_text(s, 5, to, -1, SQLITE_TRANSIENT);
+	db_bind_text_copy(s, 5, to, -1);
 	store_bind_opt(s, 6, note ? note : "");
 	return store_step_done(st, s, "request event");
 }
@@ -386,16 +390,16 @@ int store_request_events(struct store *st, int64_t request, json_t *arr)
 {
 	static const char sql[] = "SELECT at, actor, from_state, to_state, note"
 				  " FROM request_event WHERE request=?1 ORDER BY id";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, request);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	db_bind_int64(s, 1, request);
+	while ((rc = db_step(s)) == DB_ROW)
 		json_array_append_new(arr, row_json(s));
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? FINCA_OK : store_err(st, "request events");
+	db_reset(s);
+	return rc == DB_DONE ? FINCA_OK : store_err(st, "request events");
 }
 
 int store_attachment_insert(struct store *st, int64_t batch, const char *name,
@@ -405,20 +409,20 @@ int store_attachment_insert(struct store *st, int64_t batch, const char *name,
 {
 	static const char sql[] = "INSERT INTO attachment(batch, name, mime, sha256,"
 				  " data, actor, at) VALUES(?1,?2,?3,?4,?5,?6,?7)";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, batch);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, mime, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, sha256, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(s, 5, data, (int)len, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, actor, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 7, clock_now());
+	db_bind_int64(s, 1, batch);
+	db_bind_text_copy(s, 2, name, -1);
+	db_bind_text(s, 3, mime);
+	db_bind_text_copy(s, 4, sha256, -1);
+	db_bind_blob(s, 5, data, len);
+	db_bind_text_copy(s, 6, actor, -1);
+	db_bind_int64(s, 7, clock_now());
 	if ((rc = store_step_done(st, s, "attachment")) == FINCA_OK)
-		*id = sqlite3_last_insert_rowid(st->db);
+		*id = db_last_id(st->db);
 	return rc;
 }
 
@@ -426,16 +430,16 @@ int store_attachments(struct store *st, int64_t batch, json_t *arr)
 {
 	static const char sql[] = "SELECT id, name, mime, sha256, length(data) AS size,"
 				  " actor, at FROM attachment WHERE batch=?1 ORDER BY id";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, batch);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	db_bind_int64(s, 1, batch);
+	while ((rc = db_step(s)) == DB_ROW)
 		json_array_append_new(arr, row_json(s));
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? FINCA_OK : store_err(st, "attachments");
+	db_reset(s);
+	return rc == DB_DONE ? FINCA_OK : store_err(st, "attachments");
 }
 
 int store_attachment_get(struct store *st, int64_t batch, int64_t id, char **name,
@@ -443,25 +447,25 @@ int store_attachment_get(struct store *st, int64_t batch, int64_t id, char **nam
 {
 	static const char sql[] = "SELECT name, mime, data FROM attachment"
 				  " WHERE batch=?1 AND id=?2";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_int64(s, 1, batch);
-	sqlite3_bind_int64(s, 2, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*len = (size_t)sqlite3_column_bytes(s, 2);
+	db_bind_int64(s, 1, batch);
+	db_bind_int64(s, 2, id);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		*len = (size_t)db_col_bytes(s, 2);
 		*data = xcalloc(1, *len + 1);
-		memcpy(*data, sqlite3_column_blob(s, 2), *len);
-		*name = xstrdup((const char *)sqlite3_column_text(s, 0));
-		*mime = xstrdup((const char *)sqlite3_column_text(s, 1));
+		memcpy(*data, db_col_blob(s, 2), *len);
+		*name = xstrdup(db_col_text(s, 0));
+		*mime = xstrdup(db_col_text(s, 1));
 	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	db_reset(s);
+	if (rc == DB_ROW)
 		return FINCA_OK;
-	return rc == SQLITE_DONE ? err_set(FINCA_ENOTFOUND, "no attachment %lld in batch %lld",
+	return rc == DB_DONE ? err_set(FINCA_ENOTFOUND, "no attachment %lld in batch %lld",
 					   (long long)id, (long long)batch)
 				 : store_err(st, "attachment");
 }
@@ -475,53 +479,53 @@ int store_grants(struct store *st, const char *person, const char *app, int64_t 
 		" AND (not_after IS NULL OR not_after>?3)"
 		" AND EXISTS(SELECT 1 FROM cert WHERE id_number=?1 AND status=0"
 		" AND not_after>?3 AND issuer='issuing') ORDER BY app";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, person, -1, SQLITE_TRANSIENT);
+	db_bind_text_copy(s, 1, person, -1);
 	if (app)
-		sqlite3_bind_text(s, 2, app, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 3, now);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		db_bind_text_copy(s, 2, app, -1);
+	db_bind_int64(s, 3, now);
+	while ((rc = db_step(s)) == DB_ROW)
 		json_array_append_new(arr, row_json(s));
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? FINCA_OK : store_err(st, "grants");
+	db_reset(s);
+	return rc == DB_DONE ? FINCA_OK : store_err(st, "grants");
 }
 
 int store_grant_find(struct store *st, const char *person, const char *app, json_t **out)
 {
 	static const char sql[] = "SELECT * FROM access_grant WHERE person=?1 AND app=?2";
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct db_stmt *s = store_stmt(st, sql);
 	int rc;
 
 	*out = NULL;
 	if (!s)
 		return FINCA_ESTORE;
-	sqlite3_bind_text(s, 1, person, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, app, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_bind_text_copy(s, 1, person, -1);
+	db_bind_text_copy(s, 2, app, -1);
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		*out = row_json(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	db_reset(s);
+	if (rc == DB_ROW)
 		return FINCA_OK;
-	return rc == SQLITE_DONE ? FINCA_ENOTFOUND : store_err(st, "grant");
+	return rc == DB_DONE ? FINCA_ENOTFOUND : store_err(st, "grant");
 }
 
 int store_expiring(struct store *st, int scope, const char *val, int64_t now,
 		   int64_t until, int64_t after, int limit, json_t *items, int64_t *next)
 {
 	static const char *const conds[] = {
-		[ROW_ALL] = "1",
+		[ROW_ALL] = "1=1",
 		[ROW_UNIT] = "(c.unit_code=?1 OR p.unit=?1)",
 		[ROW_NODE] = "(p.unit IN " NODE_UNITS " OR c.unit_code IN " NODE_UNITS ")",
-		[ROW_DEPT] = "0",
+		[ROW_DEPT] = "1=0",
 		[ROW_PERSON] = "c.id_number=?1",
 	};
 	char sql[1024];
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int64_t last = 0;
 	int rc, n = 0;
 
@@ -534,23 +538,23 @@ int store_expiring(struct store *st, int scope, const char *val, int64_t now,
 		 " WHERE c.issuer='issuing' AND c.status=0 AND c.not_after>?2"
 		 " AND c.not_after<=?3 AND c.id>?4 AND c.superseded_by IS NULL AND %s"
 		 " ORDER BY c.id LIMIT %d", conds[scope], limit + 1);
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (db_prepare(st->db, sql, &s) != 0)
 		return store_err(st, "expiring");
 	if (scope != ROW_ALL)
-		sqlite3_bind_text(s, 1, val, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, until);
-	sqlite3_bind_int64(s, 4, after);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_text_copy(s, 1, val, -1);
+	db_bind_int64(s, 2, now);
+	db_bind_int64(s, 3, until);
+	db_bind_int64(s, 4, after);
+	while ((rc = db_step(s)) == DB_ROW) {
 		if (n++ == limit) {
 			*next = last; /* more follow */
 			break;
 		}
-		last = sqlite3_column_int64(s, 0);
+		last = db_col_int64(s, 0);
 		json_array_append_new(items, row_json(s));
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_err(st, "expiring");
 	return FINCA_OK;
 }
