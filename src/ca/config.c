@@ -377,85 +377,6 @@ static int set_token(struct load *l, const char *name, const char *v)
 	return 1;
 }
 
-struct days_acc {
-	int v[8], n;
-	char bad[160];
-};
-
-static int days_item(void *arg, const char *item)
-{
-	struct days_acc *a = arg;
-	int d;
-
-	if (config_parse_int(item, 1, 365, &d)) {
-		snprintf(a->bad, sizeof a->bad, "'%s' is not a number of days from 1 to 365",
-			 item);
-		return -1;
-	}
-	for (int i = 0; i < a->n; i++)
-		if (a->v[i] == d) {
-			snprintf(a->bad, sizeof a->bad, "%d is given twice", d);
-			return -1;
-		}
-	if (a->n == (int)ARRAY_LEN(a->v)) {
-		snprintf(a->bad, sizeof a->bad, "more than %zu thresholds", ARRAY_LEN(a->v));
-		return -1;
-	}
-	a->v[a->n++] = d;
-	return 0;
-}
-
-static int days_desc(const void *a, const void *b)
-{
-	return *(const int *)b - *(const int *)a;
-}
-
-/* It goes into SMTP commands and mail headers: no spaces, brackets, quotes
- * or line breaks. */
-int config_mail_addr_ok(const char *v)
-{
-	const char *at = strchr(v, '@');
-
-	if (!at || at == v || !at[1] || strchr(at + 1, '@') || strlen(v) > 254)
-		return 0;  /* 254: RFC 5321 4.5.3.1 (path of 256 with the brackets) */
-	for (; *v; v++)
-		if (*v <= ' ' || *v >= 0x7f || strchr("<>()[]\\,;:\"", *v))
-			return 0;
-	return 1;
-}
-
-static int set_notify(struct load *l, const char *name, const char *v)
-{
-	struct config *c = l->c;
-
-	if (!strcmp(name, "thresholds")) {
-		struct days_acc a = { { 0 }, 0, "" };
-		if (config_each_item(v, days_item, &a))
-			return fail(l, "[notify] thresholds: %s", a.bad);
-		qsort(a.v, (size_t)a.n, sizeof a.v[0], days_desc);
-		memcpy(c->thresholds, a.v, sizeof a.v);
-		c->nthresholds = a.n;
-	} else if (!strcmp(name, "smtp_url")) {
-		if (*v && strncmp(v, "smtp://", 7) && strncmp(v, "smtps://", 8))
-			return fail(l, "[notify] smtp_url: '%s' is not an smtp:// or smtps:// URL",
-				    v);
-		free(c->smtp_url);
-		c->smtp_url = *v ? xstrdup(v) : NULL;
-	} else if (!strcmp(name, "smtp_from")) {
-		if (*v && !config_mail_addr_ok(v))
-			return fail(l, "[notify] smtp_from: '%s' is not a mail address (name@host)",
-				    v);
-		free(c->smtp_from);
-		c->smtp_from = *v ? xstrdup(v) : NULL;
-	} else if (!strcmp(name, "interval")) {
-		if (config_parse_int(v, 0, 86400, &c->notify_interval))
-			return fail(l, "[notify] interval: '%s' is not 0..86400 seconds", v);
-	} else {
-		return fail(l, "[notify]: unknown setting '%s'", name);
-	}
-	return 1;
-}
-
 static int set_profile(struct load *l, struct profile *p, const char *name,
 		       const char *v)
 {
@@ -573,8 +494,6 @@ static int handler(void *user, const char *section, const char *name,
 		return set_token(l, name, value);
 	if (!strcmp(section, "console"))
 		return set_console(l, name, value);
-	if (!strcmp(section, "notify"))
-		return set_notify(l, name, value);
 	for (size_t i = 0; i < l->c->nsections; i++)
 		if (!strcmp(section, sections[i]->name))
 			return set_section(l, i, name, value);
@@ -652,11 +571,6 @@ int config_load(const char *path, struct config **out)
 	c->tls_priority = xstrdup(CONFIG_TLS_PRIORITY);
 	c->log = xstrdup("stderr");
 	c->console_agent = xstrdup("http://127.0.0.1:8765");
-	c->thresholds[0] = 30;
-	c->thresholds[1] = 15;
-	c->thresholds[2] = 7;
-	c->nthresholds = 3;
-	c->notify_interval = 300;
 	/* the sections registered now, each with its defaults */
 	c->nsections = nsections;
 	c->sections = xcalloc(nsections ? nsections : 1, sizeof *c->sections);
@@ -688,10 +602,6 @@ int config_load(const char *path, struct config **out)
 	if (!strcmp(c->key_store, "pkcs11") && (!c->pkcs11_module || !c->pkcs11_token)) {
 		rc = err_set(FINCA_ECONFIG, "%s: [ca] key_store = pkcs11 needs %s", path,
 			     c->pkcs11_module ? "pkcs11_token" : "pkcs11_module");
-		goto fail;
-	}
-	if (c->smtp_url && !c->smtp_from) {
-		rc = err_set(FINCA_ECONFIG, "%s: [notify] smtp_url needs smtp_from", path);
 		goto fail;
 	}
 	for (size_t i = 0; i < c->nsections; i++)
@@ -742,8 +652,6 @@ void config_free(struct config *c)
 	free(c->console_agent);
 	free(c->token_module);
 	free(c->token_algo);
-	free(c->smtp_url);
-	free(c->smtp_from);
 	free(c->key_store);
 	free(c->pkcs11_module);
 	free(c->pkcs11_token);
@@ -840,21 +748,6 @@ static const char default_head[] =
 "algorithm = p256\n"
 "# sm2_keygen_mechanism = 0x80000xxx\n"
 "# sm2_sign_mechanism = 0x80000xxx\n"
-"\n"
-"[notify]\n"
-"# Expiry reminders: when a certificate comes within one of these numbers of\n"
-"# days of its expiry, its holder (mail), its unit (mail and/or webhook) and\n"
-"# the node that makes for the unit (mail and/or webhook) are told, once per\n"
-"# threshold.  At most 8 thresholds from 1 to 365 days; empty: no reminders.\n"
-"thresholds = 30, 15, 7\n"
-"# The mail relay (smtp:// or smtps://) and the sender address; without\n"
-"# smtp_url no mail is queued, only webhooks.\n"
-"# smtp_url = smtp://127.0.0.1:25\n"
-"# smtp_from = finca@example.org\n"
-"# Seconds between the daemon's reminder and delivery passes (0: none; run\n"
-"# 'finca remind' from cron instead).  A failed delivery is retried after\n"
-"# 1, 2, 4 ... minutes, at most 8 times.\n"
-"interval = 300\n"
 "\n";
 
 /* After the registered sections. */

@@ -76,12 +76,6 @@ struct config {
 	char *token_module;    /* PKCS#11 module of the USBKeys, or NULL */
 	char *token_algo;      /* key algorithm made on tokens */
 	unsigned long sm2_keygen, sm2_sign; /* vendor mechanisms, 0: none */
-	/* [notify]: expiry reminders (ra/remind.c) */
-	int thresholds[8];     /* days before expiry, descending, distinct */
-	int nthresholds;       /* 0: no reminders */
-	char *smtp_url;        /* smtp:// or smtps:// relay, NULL: no mail */
-	char *smtp_from;       /* envelope and From: address */
-	int notify_interval;   /* seconds between the daemon's passes, 0: none */
 	/* The parsed data of each registered section (struct config_section),
 	 * by its place in the registry; each module reads its own through its
 	 * getter (auth_conf, server_conf, ...).  Owned. */
@@ -96,9 +90,6 @@ int config_load(const char *path, struct config **out);
 void config_free(struct config *c);
 /* NULL (with the error set) when there is no such profile. */
 const struct profile *config_profile(const struct config *c, const char *name);
-/* 1 when v is a bare mail address (name@host, printable ASCII, no spaces,
- * brackets or quotes): safe in SMTP commands and mail headers. */
-int config_mail_addr_ok(const char *v);
 /* The commented default configuration written by 'finca init' (caller
  * frees). */
 char *config_default_text(const char *name, const char *base_url,

@@ -4,6 +4,7 @@
 #include "http/deadline.h"
 #include "crypto/key.h"
 #include "crypto/pem.h"
+#include "notify/notify.h"
 #include "ra/ra.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -555,7 +556,7 @@ static void *remind_main(void *arg)
 
 	while (!remind_stopping(r)) {
 		pthread_rwlock_rdlock(&r->s->cfg_lock);
-		interval = r->s->ca->cfg->notify_interval;
+		interval = notify_conf(r->s->ca->cfg)->interval;
 		pthread_rwlock_unlock(&r->s->cfg_lock);
 		if (interval > 0)
 			remind_pass(r);
