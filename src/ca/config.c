@@ -1,5 +1,4 @@
 #include "ca/config.h"
-#include "crypto/key.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -353,30 +352,6 @@ static int set_console(struct load *l, const char *name, const char *v)
 	return 1;
 }
 
-static int set_token(struct load *l, const char *name, const char *v)
-{
-	struct config *c = l->c;
-
-	if (!strcmp(name, "module") || !strcmp(name, "algorithm")) {
-		char **dst = !strcmp(name, "module") ? &c->token_module : &c->token_algo;
-		if (!strcmp(name, "algorithm") && key_alg_parse(v) < 0)
-			return fail(l, "[token] algorithm: '%s' is not sm2, p256, rsa2048 or rsa3072",
-				    v);
-		free(*dst);
-		*dst = *v ? xstrdup(v) : NULL;
-	} else if (!strcmp(name, "sm2_keygen_mechanism") ||
-		   !strcmp(name, "sm2_sign_mechanism")) {
-		char *end;
-		unsigned long m = strtoul(v, &end, 0);
-		if (!*v || *end)
-			return fail(l, "[token] %s: '%s' is not a number (0x8000xxxx)", name, v);
-		*(name[4] == 'k' ? &c->sm2_keygen : &c->sm2_sign) = m;
-	} else {
-		return fail(l, "[token]: unknown setting '%s'", name);
-	}
-	return 1;
-}
-
 static int set_profile(struct load *l, struct profile *p, const char *name,
 		       const char *v)
 {
@@ -490,8 +465,6 @@ static int handler(void *user, const char *section, const char *name,
 		return set_identity(l, name, value);
 	if (!strcmp(section, "server"))
 		return set_server(l, name, value);
-	if (!strcmp(section, "token"))
-		return set_token(l, name, value);
 	if (!strcmp(section, "console"))
 		return set_console(l, name, value);
 	for (size_t i = 0; i < l->c->nsections; i++)
@@ -650,8 +623,6 @@ void config_free(struct config *c)
 	free(c->tls_priority);
 	free(c->log);
 	free(c->console_agent);
-	free(c->token_module);
-	free(c->token_algo);
 	free(c->key_store);
 	free(c->pkcs11_module);
 	free(c->pkcs11_token);
@@ -737,17 +708,6 @@ static const char default_head[] =
 "# pages may call to sign login challenges with a USBKey: http or https,\n"
 "# host 127.0.0.1, localhost or [::1] (it listens on loopback only), a port.\n"
 "agent = http://127.0.0.1:8765\n"
-"\n"
-"[token]\n"
-"# The token station (finca token ...): the USBKeys' PKCS#11 module (--module\n"
-"# overrides it), the key algorithm made on them, and for SM2 the vendor's\n"
-"# mechanism numbers (PKCS#11 has no standard SM2 mechanism; the signing\n"
-"# mechanism is given e = SM3(Z || M) and returns r || s).\n"
-"# module = /usr/lib/vendor/libusbkey-pkcs11.so\n"
-"# algorithm: sm2 once the vendor mechanisms below are set\n"
-"algorithm = p256\n"
-"# sm2_keygen_mechanism = 0x80000xxx\n"
-"# sm2_sign_mechanism = 0x80000xxx\n"
 "\n";
 
 /* After the registered sections. */

@@ -72,10 +72,6 @@ struct config {
 	/* [console]: the web console */
 	char *console_agent;   /* origin of the signing agent (finca agent):
 				* http(s)://127.0.0.1|localhost|[::1]:PORT */
-	/* [token]: the token station */
-	char *token_module;    /* PKCS#11 module of the USBKeys, or NULL */
-	char *token_algo;      /* key algorithm made on tokens */
-	unsigned long sm2_keygen, sm2_sign; /* vendor mechanisms, 0: none */
 	/* The parsed data of each registered section (struct config_section),
 	 * by its place in the registry; each module reads its own through its
 	 * getter (auth_conf, server_conf, ...).  Owned. */
