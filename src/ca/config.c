@@ -260,98 +260,6 @@ static int set_identity(struct load *l, const char *name, const char *v)
 	return 1;
 }
 
-static int set_server(struct load *l, const char *name, const char *v)
-{
-#define S_INT(name, field, lo, hi) CONFIG_INT(name, struct config, field, lo, hi)
-	static const struct config_int ints[] = {
-		S_INT("threads", threads, 0, 256),
-		S_INT("body_max", body_max, 1024, 64 << 20),
-		S_INT("idle_timeout", idle_timeout, 1, 3600),
-		S_INT("request_timeout", request_timeout, 0, 3600),
-		S_INT("body_min_rate", body_min_rate, 0, 1 << 30),
-		S_INT("max_connections", max_connections, 1, 1000000),
-		S_INT("per_ip_connections", per_ip_connections, 0, 1000000),
-	};
-#undef S_INT
-	struct config *c = l->c;
-	int rc = config_set_int("server", ints, ARRAY_LEN(ints), c, name, v);
-
-	if (rc == FINCA_OK)
-		return 1;
-	if (rc < 0)
-		return fail(l, "%s", err_msg());
-
-	if (!strcmp(name, "listen") || !strcmp(name, "tls_listen")) {
-		char **dst = !strcmp(name, "listen") ? &c->listen : &c->tls_listen;
-		if (*v && !strchr(v, ':'))
-			return fail(l, "[server] %s: '%s' is not ADDRESS:PORT", name, v);
-		free(*dst);
-		*dst = *v ? xstrdup(v) : NULL;
-	} else if (!strcmp(name, "tls_priority")) {
-		/* checked by GnuTLS when the HTTPS listener starts */
-		if (!*v)
-			return fail(l, "[server] tls_priority: empty (omit it for the default)");
-		free(c->tls_priority);
-		c->tls_priority = xstrdup(v);
-	} else if (!strcmp(name, "log")) {
-		if (strcmp(v, "stderr") && strcmp(v, "syslog") && strcmp(v, "none"))
-			return fail(l, "[server] log: '%s' is not stderr, syslog or none", v);
-		free(c->log);
-		c->log = xstrdup(v);
-	} else {
-		return fail(l, "[server]: unknown setting '%s'", name);
-	}
-	return 1;
-}
-
-/* 1 when v is the origin of a signing agent: http or https, a loopback
- * host (the agent refuses any other address, docs/console.md) and a port,
- * nothing else but an optional final '/'.  The origin goes verbatim into
- * the console's Content-Security-Policy, so nothing else may pass. */
-static int agent_origin_ok(const char *v)
-{
-	static const char *const hosts[] = { "127.0.0.1:", "localhost:", "[::1]:" };
-	const char *p = !strncmp(v, "http://", 7) ? v + 7 :
-			!strncmp(v, "https://", 8) ? v + 8 : NULL;
-	char port[6];
-	size_t i, n;
-	int num;
-
-	if (!p)
-		return 0;
-	for (i = 0; i < ARRAY_LEN(hosts); i++)
-		if (!strncmp(p, hosts[i], strlen(hosts[i])))
-			break;
-	if (i == ARRAY_LEN(hosts))
-		return 0;
-	p += strlen(hosts[i]);
-	n = strspn(p, "0123456789");
-	if (n == 0 || p[0] == '0' || n >= sizeof port || (p[n] && strcmp(p + n, "/")))
-		return 0;
-	memcpy(port, p, n);
-	port[n] = '\0';
-	return config_parse_int(port, 1, 65535, &num) == 0;
-}
-
-static int set_console(struct load *l, const char *name, const char *v)
-{
-	struct config *c = l->c;
-
-	if (!strcmp(name, "agent")) {
-		if (!agent_origin_ok(v))
-			return fail(l, "[console] agent: '%s' is not http(s)://HOST:PORT with HOST "
-				    "127.0.0.1, localhost or [::1] (the signing agent listens on "
-				    "loopback only)", v);
-		free(c->console_agent);
-		c->console_agent = xstrdup(v);
-		if (v[strlen(v) - 1] == '/') /* an origin has no path */
-			c->console_agent[strlen(v) - 1] = '\0';
-	} else {
-		return fail(l, "[console]: unknown setting '%s'", name);
-	}
-	return 1;
-}
-
 static int set_profile(struct load *l, struct profile *p, const char *name,
 		       const char *v)
 {
@@ -463,10 +371,6 @@ static int handler(void *user, const char *section, const char *name,
 		return set_ca(l, name, value);
 	if (!strcmp(section, "identity"))
 		return set_identity(l, name, value);
-	if (!strcmp(section, "server"))
-		return set_server(l, name, value);
-	if (!strcmp(section, "console"))
-		return set_console(l, name, value);
 	for (size_t i = 0; i < l->c->nsections; i++)
 		if (!strcmp(section, sections[i]->name))
 			return set_section(l, i, name, value);
@@ -534,16 +438,6 @@ int config_load(const char *path, struct config **out)
 	c->renewal_days = 30;
 	c->resident_id_oid = xstrdup("1.2.156.10260.4.1.1");
 	c->unit_code_oid = xstrdup("1.2.156.10260.4.1.4");
-	c->listen = xstrdup("127.0.0.1:8080");
-	c->body_max = 24 << 20; /* uploads: spreadsheets, scanned forms (base64) */
-	c->idle_timeout = 10;
-	c->request_timeout = 20;
-	c->body_min_rate = 8192;
-	c->max_connections = 2000;
-	c->per_ip_connections = 128;
-	c->tls_priority = xstrdup(CONFIG_TLS_PRIORITY);
-	c->log = xstrdup("stderr");
-	c->console_agent = xstrdup("http://127.0.0.1:8765");
 	/* the sections registered now, each with its defaults */
 	c->nsections = nsections;
 	c->sections = xcalloc(nsections ? nsections : 1, sizeof *c->sections);
@@ -618,11 +512,6 @@ void config_free(struct config *c)
 		free(c->sections[i]);
 	}
 	free(c->sections);
-	free(c->listen);
-	free(c->tls_listen);
-	free(c->tls_priority);
-	free(c->log);
-	free(c->console_agent);
 	free(c->key_store);
 	free(c->pkcs11_module);
 	free(c->pkcs11_token);
@@ -673,41 +562,6 @@ static const char default_head[] =
 "# Days before expiry from which the authentication API says renewal_due\n"
 "# (the automatic expiry prompt of art. 14).\n"
 "renewal_days = 30\n"
-"\n"
-"[server]\n"
-"# finca serve: plain HTTP (OCSP, CRLs, CA certificates) and HTTPS (the JSON\n"
-"# API; empty: none).  --listen and --tls-listen override these.\n"
-"listen = 127.0.0.1:8080\n"
-"tls_listen = 127.0.0.1:8443\n"
-"# Worker threads (0: one per core), largest request body in bytes, seconds\n"
-"# a silent connection is kept, where request lines go (stderr, syslog or\n"
-"# none).\n"
-"threads = 0\n"
-"body_max = 25165824\n"
-"idle_timeout = 10\n"
-"log = stderr\n"
-"# Abusive clients (slowloris: a byte every few seconds keeps a connection\n"
-"# that idle_timeout never closes).  A request (line, headers and body) must\n"
-"# arrive whole within request_timeout seconds of the connection's start or\n"
-"# of the previous answer (0: no deadline); each body_min_rate bytes of a\n"
-"# body add a second (large uploads on slow links; 0: none).  Connections\n"
-"# per listener, and per client address and listener (0: no limit; raise it\n"
-"# when a proxy or a NAT puts many clients behind one address).\n"
-"request_timeout = 20\n"
-"body_min_rate = 8192\n"
-"max_connections = 2000\n"
-"per_ip_connections = 128\n"
-"# The HTTPS listener's GnuTLS priority string; the default (below) allows\n"
-"# TLS 1.3, and TLS 1.2 with ECDHE and AEAD suites only.  To see what a\n"
-"# string allows: gnutls-cli --list --priority 'STRING'.\n"
-"# tls_priority = " CONFIG_TLS_PRIORITY "\n"
-"\n"
-"[console]\n"
-"# The web console at https://TLS_LISTEN/ui/.  agent: the origin of the\n"
-"# signing agent (finca agent) on the users' computers, which the console's\n"
-"# pages may call to sign login challenges with a USBKey: http or https,\n"
-"# host 127.0.0.1, localhost or [::1] (it listens on loopback only), a port.\n"
-"agent = http://127.0.0.1:8765\n"
 "\n";
 
 /* After the registered sections. */

@@ -7,14 +7,6 @@
 #include <openssl/x509.h>
 #include <stddef.h>
 
-/* TLS 1.3, and TLS 1.2 with ECDHE and AEAD suites only: no TLS 1.0/1.1, no
- * CBC, no SHA-1 MAC, no RSA key exchange (no forward secrecy).  The service
- * certificate is ECDSA P-256; ECDHE-RSA stays for an RSA one. */
-#define CONFIG_TLS_PRIORITY                                                  \
-	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:"         \
-	"+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:"       \
-	"-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
-
 enum ident_kind { IDENT_NONE, IDENT_PERSON, IDENT_UNIT };
 
 /* What a profile's certificates are for, and so who may have them made
@@ -58,20 +50,6 @@ struct config {
 	int checkpoint_every;
 	int renewal_days;     /* art. 14: tell holders this many days ahead */
 	char *resident_id_oid, *unit_code_oid;
-	/* [server]: finca serve */
-	char *listen, *tls_listen; /* tls_listen NULL: no HTTPS */
-	int threads;           /* 0: one per core */
-	int body_max;          /* bytes of a request body */
-	int idle_timeout;      /* seconds a silent connection is kept */
-	int request_timeout;   /* seconds to send a whole request, 0: none */
-	int body_min_rate;     /* body bytes a second that extend it, 0: none */
-	int max_connections;   /* per listener */
-	int per_ip_connections; /* per client address and listener, 0: none */
-	char *tls_priority;    /* GnuTLS priority string of the HTTPS listener */
-	char *log;             /* stderr | syslog | none */
-	/* [console]: the web console */
-	char *console_agent;   /* origin of the signing agent (finca agent):
-				* http(s)://127.0.0.1|localhost|[::1]:PORT */
 	/* The parsed data of each registered section (struct config_section),
 	 * by its place in the registry; each module reads its own through its
 	 * getter (auth_conf, server_conf, ...).  Owned. */
