@@ -9,6 +9,24 @@
 
 #include <sys/socket.h>
 
+/* --- [auth] of finca.conf (conf.c) --- */
+
+struct auth_conf {
+	int session_ttl;            /* seconds a session lasts at most */
+	int session_idle;           /* seconds without a call that end it */
+	int failures;               /* failed logins before the first lock */
+	int lock;                   /* first lock, seconds; doubles per further failure */
+	int account_lock_max;       /* longest lock of an account, seconds */
+	int address_lock_max;       /* longest lock of a source address, seconds */
+	int window;                 /* quiet seconds after a lock that forget a count */
+	int challenges_per_address; /* login challenges outstanding per address */
+	int challenges_per_app;     /* authentication challenges per application */
+};
+
+/* The [auth] settings of c (borrowed from c, valid until it is freed or
+ * reloaded). */
+const struct auth_conf *auth_conf(const struct config *c);
+
 /* --- verified certificates (certcache.c) --- */
 
 /* A certificate checked now: chain (cached), validity, status (read). */
@@ -112,15 +130,15 @@ struct throttle *throttle_new(void);
 void throttle_free(struct throttle *t);
 /* FINCA_OK when a login from address addr, as account (NULL while not
  * known), may be tried now; otherwise FINCA_ELIMIT with the message and
- * *out filled.  cfg: the [auth] rule in force. */
-int throttle_check(struct throttle *t, const struct config *cfg, const char *addr,
+ * *out filled.  ac: the [auth] rule in force. */
+int throttle_check(struct throttle *t, const struct auth_conf *ac, const char *addr,
 		   const char *account, struct throttle_lock *out);
 /* Counts a failed login against addr, and against account when it is not
  * NULL: pass it only when the caller proved it holds the account's key (a
  * TLS client certificate, a signed challenge), so that nobody can lock an
  * account by naming it.  1 with *out filled when the failure starts a
  * lock, else 0. */
-int throttle_fail(struct throttle *t, const struct config *cfg, const char *addr,
+int throttle_fail(struct throttle *t, const struct auth_conf *ac, const char *addr,
 		  const char *account, struct throttle_lock *out);
 /* A successful login: the account's count starts again. */
 void throttle_ok(struct throttle *t, const char *account);

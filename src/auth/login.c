@@ -43,13 +43,14 @@ void auth_free(struct auth *au)
 int auth_challenge(struct auth *au, struct ca *ca, const char *app, const char *source,
 		   char *out, int64_t *expires)
 {
+	const struct auth_conf *ac = auth_conf(ca->cfg);
+
 	/* a quota per owner keeps one flood from pushing out the others'
 	 * challenges: an address for logins, an application system for
 	 * its users */
 	if (app)
-		return challenge_issue(au->app_ch, app, ca->cfg->auth_app_challenges, out,
-				       expires);
-	return challenge_issue(au->login_ch, source, ca->cfg->auth_challenges, out, expires);
+		return challenge_issue(au->app_ch, app, ac->challenges_per_app, out, expires);
+	return challenge_issue(au->login_ch, source, ac->challenges_per_address, out, expires);
 }
 
 /* Records a login event for who in a transaction of its own. */
@@ -119,7 +120,7 @@ int auth_login(struct auth *au, struct ca *ca, const struct auth_login *q,
 	/* locked: refused before the password (the right one too), neither
 	 * counted nor audited one by one (the lock was, when it began), so
 	 * hammering a lock neither lengthens it nor floods the audit trail */
-	if (throttle_check(au->throttle, ca->cfg, q->source,
+	if (throttle_check(au->throttle, auth_conf(ca->cfg), q->source,
 			   rc == FINCA_OK ? out->acct.name : NULL, &lk) != FINCA_OK) {
 		out->retry = lk.retry;
 		account_rec_clear(&out->acct);
@@ -136,7 +137,7 @@ int auth_login(struct auth *au, struct ca *ca, const struct auth_login *q,
 	if (rc == FINCA_OK)
 		throttle_ok(au->throttle, out->acct.name);
 	else if (rc == FINCA_EAUTH)
-		locked = throttle_fail(au->throttle, ca->cfg, q->source,
+		locked = throttle_fail(au->throttle, auth_conf(ca->cfg), q->source,
 				       out->acct.id ? out->acct.name : NULL, &lk);
 	snprintf(m, sizeof m, "%s", rc == FINCA_OK ? "ok" : err_msg());
 	d = json_pack("{s:s, s:s, s:s}", "method", how, "result", m, "address", q->source);

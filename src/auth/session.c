@@ -51,7 +51,7 @@ int session_open(struct ca *ca, const struct account_rec *a, const unsigned char
 		s.has_peer = 1;
 	}
 	s.created_at = s.seen_at = now;
-	s.expires_at = now + ca->cfg->session_ttl;
+	s.expires_at = now + auth_conf(ca->cfg)->session_ttl;
 	if ((rc = store_session_insert(ca_store(ca), &s, SESSIONS_PER_ACCOUNT)) != FINCA_OK) {
 		OPENSSL_cleanse(token, TOKEN_LEN);
 		return rc;
@@ -88,7 +88,7 @@ int session_check(struct ca *ca, const char *token, const unsigned char *peer,
 	if (now >= s.expires_at)
 		return ended(st, &s, "session: expired after %s; log in again",
 			     "its lifetime");
-	if (now - s.seen_at > ca->cfg->session_idle)
+	if (now - s.seen_at > auth_conf(ca->cfg)->session_idle)
 		return ended(st, &s, "session: ended after %s without a call; log in again",
 			     "the idle time");
 	/* a token is no use on another TLS connection's certificate */
@@ -118,7 +118,7 @@ int session_check(struct ca *ca, const char *token, const unsigned char *peer,
 		return ended(st, &s, "session: the account's certificate is %s", why);
 	}
 	cert_rec_clear(&c);
-	if (now - s.seen_at >= SESSION_TOUCH(ca->cfg->session_idle))
+	if (now - s.seen_at >= SESSION_TOUCH(auth_conf(ca->cfg)->session_idle))
 		store_session_touch(st, h, now); /* best effort: a busy store waits */
 	return FINCA_OK;
 }

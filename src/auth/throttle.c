@@ -90,17 +90,17 @@ void throttle_source(const struct sockaddr *sa, char out[THROTTLE_SOURCE_LEN])
 	}
 }
 
-static int live(const struct entry *e, const struct config *cfg, int64_t now)
+static int live(const struct entry *e, const struct auth_conf *ac, int64_t now)
 {
-	return e->failures > 0 && now <= e->until + cfg->auth_window;
+	return e->failures > 0 && now <= e->until + ac->window;
 }
 
 /* key's entry in v, or NULL (under mu). */
 static struct entry *find(struct entry *v, size_t n, const char *key,
-			  const struct config *cfg, int64_t now)
+			  const struct auth_conf *ac, int64_t now)
 {
 	for (size_t i = 0; i < n; i++)
-		if (live(&v[i], cfg, now) && !strcmp(v[i].key, key))
+		if (live(&v[i], ac, now) && !strcmp(v[i].key, key))
 			return &v[i];
 	return NULL;
 }
@@ -108,14 +108,14 @@ static struct entry *find(struct entry *v, size_t n, const char *key,
 /* key's entry in v, made when missing in a free slot, else in place of
  * the one whose lock or last failure ended first (under mu). */
 static struct entry *get(struct entry *v, size_t n, const char *key,
-			 const struct config *cfg, int64_t now)
+			 const struct auth_conf *ac, int64_t now)
 {
-	struct entry *e = find(v, n, key, cfg, now), *victim = NULL;
+	struct entry *e = find(v, n, key, ac, now), *victim = NULL;
 
 	if (e)
 		return e;
 	for (size_t i = 0; i < n; i++) {
-		if (!live(&v[i], cfg, now)) {
+		if (!live(&v[i], ac, now)) {
 			victim = &v[i];
 			break;
 		}
@@ -128,15 +128,15 @@ static struct entry *get(struct entry *v, size_t n, const char *key,
 }
 
 /* Counts one failure in e; the lock it starts in seconds, 0 for none. */
-static int64_t count(struct entry *e, const struct config *cfg, int max, int64_t now)
+static int64_t count(struct entry *e, const struct auth_conf *ac, int max, int64_t now)
 {
 	int64_t lock = 0;
 
 	if (e->failures < INT_MAX)
 		e->failures++;
-	if (e->failures >= cfg->auth_failures) {
-		lock = cfg->auth_lock;
-		for (int i = cfg->auth_failures; i < e->failures && lock < max; i++)
+	if (e->failures >= ac->failures) {
+		lock = ac->lock;
+		for (int i = ac->failures; i < e->failures && lock < max; i++)
 			lock *= 2;
 		if (lock > max)
 			lock = max;
@@ -157,7 +157,7 @@ static void describe(struct throttle_lock *out, const char *addr, const char *ac
 		 acct ? out->account_failures : out->address_failures, (long long)out->retry);
 }
 
-int throttle_check(struct throttle *t, const struct config *cfg, const char *addr,
+int throttle_check(struct throttle *t, const struct auth_conf *ac, const char *addr,
 		   const char *account, struct throttle_lock *out)
 {
 	int64_t now = clock_now();
@@ -165,11 +165,11 @@ int throttle_check(struct throttle *t, const struct config *cfg, const char *add
 
 	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&t->mu);
-	if ((e = find(t->address, NADDRESS, addr, cfg, now)) != NULL) {
+	if ((e = find(t->address, NADDRESS, addr, ac, now)) != NULL) {
 		out->address_failures = e->failures;
 		out->address_lock = e->until > now ? e->until - now : 0;
 	}
-	if (account && (e = find(t->account, NACCOUNT, account, cfg, now)) != NULL) {
+	if (account && (e = find(t->account, NACCOUNT, account, ac, now)) != NULL) {
 		out->account_failures = e->failures;
 		out->account_lock = e->until > now ? e->until - now : 0;
 	}
@@ -180,7 +180,7 @@ int throttle_check(struct throttle *t, const struct config *cfg, const char *add
 	return err_set(FINCA_ELIMIT, "%s", out->msg);
 }
 
-int throttle_fail(struct throttle *t, const struct config *cfg, const char *addr,
+int throttle_fail(struct throttle *t, const struct auth_conf *ac, const char *addr,
 		  const char *account, struct throttle_lock *out)
 {
 	int64_t now = clock_now();
@@ -188,12 +188,12 @@ int throttle_fail(struct throttle *t, const struct config *cfg, const char *addr
 
 	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&t->mu);
-	e = get(t->address, NADDRESS, addr, cfg, now);
-	out->address_lock = count(e, cfg, cfg->auth_address_max, now);
+	e = get(t->address, NADDRESS, addr, ac, now);
+	out->address_lock = count(e, ac, ac->address_lock_max, now);
 	out->address_failures = e->failures;
 	if (account) {
-		e = get(t->account, NACCOUNT, account, cfg, now);
-		out->account_lock = count(e, cfg, cfg->auth_account_max, now);
+		e = get(t->account, NACCOUNT, account, ac, now);
+		out->account_lock = count(e, ac, ac->account_lock_max, now);
 		out->account_failures = e->failures;
 	}
 	pthread_mutex_unlock(&t->mu);

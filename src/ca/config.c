@@ -1,5 +1,4 @@
 #include "ca/config.h"
-#include "crypto/key.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -51,10 +50,7 @@ static void trim_copy(char *dst, size_t n, const char *s, size_t len)
 	dst[len] = '\0';
 }
 
-/* Calls fn on each comma-separated, trimmed, non-empty item of list; stops
- * at the first non-zero return. */
-static int each_item(const char *list, int (*fn)(void *, const char *),
-		     void *arg)
+int config_each_item(const char *list, int (*fn)(void *, const char *), void *arg)
 {
 	char item[128];
 	const char *p = list;
@@ -71,7 +67,7 @@ static int each_item(const char *list, int (*fn)(void *, const char *),
 	return 0;
 }
 
-static int parse_int(const char *v, int lo, int hi, int *out)
+int config_parse_int(const char *v, int lo, int hi, int *out)
 {
 	char *e;
 	long n = strtol(v, &e, 10);
@@ -146,42 +142,76 @@ static int fail(struct load *l, const char *fmt, ...)
 	return 0; /* tells inih to stop and report the line */
 }
 
-/* An integer setting of a section: where it goes and its range. */
-struct int_key {
-	const char *name;
-	size_t off;             /* of the int in struct config */
-	int lo, hi;
-};
-#define INT_KEY(name, field, lo, hi) { name, offsetof(struct config, field), lo, hi }
+/* The registry of the modules' sections, in rank order.  Filled by the
+ * modules' constructors before main (config_section_register), read only
+ * afterwards: no lock. */
+#define SECTIONS_MAX 16
+static const struct config_section *sections[SECTIONS_MAX];
+static size_t nsections;
 
-/* Sets name from v when it is one of the n keys: 1, or 0 naming the range
- * (fail); -1 when name is not an integer setting of the section. */
-static int set_int(struct load *l, const char *section, const struct int_key *k, size_t n,
-		   const char *name, const char *v)
+void config_section_register(const struct config_section *s)
+{
+	size_t i;
+
+	if (nsections == SECTIONS_MAX)
+		abort(); /* a programming error: raise SECTIONS_MAX */
+	for (i = nsections; i > 0 && sections[i - 1]->rank > s->rank; i--)
+		sections[i] = sections[i - 1];
+	sections[i] = s;
+	nsections++;
+}
+
+const void *config_section(const struct config *c, const struct config_section *s)
+{
+	for (size_t i = 0; i < c->nsections; i++)
+		if (sections[i] == s)
+			return c->sections[i];
+	return NULL;
+}
+
+/* A registered section's line: 1 to go on, 0 (fail) to stop. */
+static int set_section(struct load *l, size_t i, const char *name, const char *v)
+{
+	int rc = sections[i]->set(l->c->sections[i], name, v);
+
+	if (rc == CONFIG_NO_KEY)
+		return fail(l, "[%s]: unknown setting '%s'", sections[i]->name, name);
+	if (rc != FINCA_OK)
+		return fail(l, "%s", err_msg());
+	return 1;
+}
+
+int config_set_int(const char *section, const struct config_int *k, size_t n,
+		   void *data, const char *key, const char *v)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(name, k[i].name))
-			return parse_int(v, k[i].lo, k[i].hi, (int *)(void *)((char *)l->c + k[i].off))
-			       ? fail(l, "[%s] %s: '%s' is not a number from %d to %d", section,
-				      name, v, k[i].lo, k[i].hi) : 1;
-	return -1;
+		if (!strcmp(key, k[i].name))
+			return config_parse_int(v, k[i].lo, k[i].hi,
+						(int *)(void *)((char *)data + k[i].off))
+			       ? err_set(FINCA_ECONFIG, "[%s] %s: '%s' is not a number from %d to %d",
+					 section, key, v, k[i].lo, k[i].hi) : FINCA_OK;
+	return CONFIG_NO_KEY;
 }
 
 static int set_ca(struct load *l, const char *name, const char *v)
 {
-	static const struct int_key ints[] = {
-		INT_KEY("crl_validity_hours", crl_hours, 1, 24 * 366),
-		INT_KEY("delta_crl_validity_hours", delta_crl_hours, 1, 24 * 366),
-		INT_KEY("workers", workers, 0, 256),
-		INT_KEY("commit_group", commit_group, 1, 100000),
-		INT_KEY("renewal_days", renewal_days, 0, 3650),
-		INT_KEY("audit_checkpoint_every", checkpoint_every, 1, 1000000),
+#define CA_INT(name, field, lo, hi) CONFIG_INT(name, struct config, field, lo, hi)
+	static const struct config_int ints[] = {
+		CA_INT("crl_validity_hours", crl_hours, 1, 24 * 366),
+		CA_INT("delta_crl_validity_hours", delta_crl_hours, 1, 24 * 366),
+		CA_INT("workers", workers, 0, 256),
+		CA_INT("commit_group", commit_group, 1, 100000),
+		CA_INT("renewal_days", renewal_days, 0, 3650),
+		CA_INT("audit_checkpoint_every", checkpoint_every, 1, 1000000),
 	};
+#undef CA_INT
 	struct config *c = l->c;
-	int rc = set_int(l, "ca", ints, ARRAY_LEN(ints), name, v);
+	int rc = config_set_int("ca", ints, ARRAY_LEN(ints), c, name, v);
 
-	if (rc >= 0)
-		return rc;
+	if (rc == FINCA_OK)
+		return 1;
+	if (rc < 0)
+		return fail(l, "%s", err_msg());
 	if (!strcmp(name, "name")) {
 		free(c->name);
 		c->name = xstrdup(v);
@@ -230,217 +260,6 @@ static int set_identity(struct load *l, const char *name, const char *v)
 	return 1;
 }
 
-static int set_server(struct load *l, const char *name, const char *v)
-{
-	static const struct int_key ints[] = {
-		INT_KEY("threads", threads, 0, 256),
-		INT_KEY("body_max", body_max, 1024, 64 << 20),
-		INT_KEY("idle_timeout", idle_timeout, 1, 3600),
-		INT_KEY("request_timeout", request_timeout, 0, 3600),
-		INT_KEY("body_min_rate", body_min_rate, 0, 1 << 30),
-		INT_KEY("max_connections", max_connections, 1, 1000000),
-		INT_KEY("per_ip_connections", per_ip_connections, 0, 1000000),
-	};
-	struct config *c = l->c;
-	int rc = set_int(l, "server", ints, ARRAY_LEN(ints), name, v);
-
-	if (rc >= 0)
-		return rc;
-
-	if (!strcmp(name, "listen") || !strcmp(name, "tls_listen")) {
-		char **dst = !strcmp(name, "listen") ? &c->listen : &c->tls_listen;
-		if (*v && !strchr(v, ':'))
-			return fail(l, "[server] %s: '%s' is not ADDRESS:PORT", name, v);
-		free(*dst);
-		*dst = *v ? xstrdup(v) : NULL;
-	} else if (!strcmp(name, "tls_priority")) {
-		/* checked by GnuTLS when the HTTPS listener starts */
-		if (!*v)
-			return fail(l, "[server] tls_priority: empty (omit it for the default)");
-		free(c->tls_priority);
-		c->tls_priority = xstrdup(v);
-	} else if (!strcmp(name, "log")) {
-		if (strcmp(v, "stderr") && strcmp(v, "syslog") && strcmp(v, "none"))
-			return fail(l, "[server] log: '%s' is not stderr, syslog or none", v);
-		free(c->log);
-		c->log = xstrdup(v);
-	} else {
-		return fail(l, "[server]: unknown setting '%s'", name);
-	}
-	return 1;
-}
-
-/* 1 when v is the origin of a signing agent: http or https, a loopback
- * host (the agent refuses any other address, docs/console.md) and a port,
- * nothing else but an optional final '/'.  The origin goes verbatim into
- * the console's Content-Security-Policy, so nothing else may pass. */
-static int agent_origin_ok(const char *v)
-{
-	static const char *const hosts[] = { "127.0.0.1:", "localhost:", "[::1]:" };
-	const char *p = !strncmp(v, "http://", 7) ? v + 7 :
-			!strncmp(v, "https://", 8) ? v + 8 : NULL;
-	char port[6];
-	size_t i, n;
-	int num;
-
-	if (!p)
-		return 0;
-	for (i = 0; i < ARRAY_LEN(hosts); i++)
-		if (!strncmp(p, hosts[i], strlen(hosts[i])))
-			break;
-	if (i == ARRAY_LEN(hosts))
-		return 0;
-	p += strlen(hosts[i]);
-	n = strspn(p, "0123456789");
-	if (n == 0 || p[0] == '0' || n >= sizeof port || (p[n] && strcmp(p + n, "/")))
-		return 0;
-	memcpy(port, p, n);
-	port[n] = '\0';
-	return parse_int(port, 1, 65535, &num) == 0;
-}
-
-static int set_console(struct load *l, const char *name, const char *v)
-{
-	struct config *c = l->c;
-
-	if (!strcmp(name, "agent")) {
-		if (!agent_origin_ok(v))
-			return fail(l, "[console] agent: '%s' is not http(s)://HOST:PORT with HOST "
-				    "127.0.0.1, localhost or [::1] (the signing agent listens on "
-				    "loopback only)", v);
-		free(c->console_agent);
-		c->console_agent = xstrdup(v);
-		if (v[strlen(v) - 1] == '/') /* an origin has no path */
-			c->console_agent[strlen(v) - 1] = '\0';
-	} else {
-		return fail(l, "[console]: unknown setting '%s'", name);
-	}
-	return 1;
-}
-
-static int set_token(struct load *l, const char *name, const char *v)
-{
-	struct config *c = l->c;
-
-	if (!strcmp(name, "module") || !strcmp(name, "algorithm")) {
-		char **dst = !strcmp(name, "module") ? &c->token_module : &c->token_algo;
-		if (!strcmp(name, "algorithm") && key_alg_parse(v) < 0)
-			return fail(l, "[token] algorithm: '%s' is not sm2, p256, rsa2048 or rsa3072",
-				    v);
-		free(*dst);
-		*dst = *v ? xstrdup(v) : NULL;
-	} else if (!strcmp(name, "sm2_keygen_mechanism") ||
-		   !strcmp(name, "sm2_sign_mechanism")) {
-		char *end;
-		unsigned long m = strtoul(v, &end, 0);
-		if (!*v || *end)
-			return fail(l, "[token] %s: '%s' is not a number (0x8000xxxx)", name, v);
-		*(name[4] == 'k' ? &c->sm2_keygen : &c->sm2_sign) = m;
-	} else {
-		return fail(l, "[token]: unknown setting '%s'", name);
-	}
-	return 1;
-}
-
-struct days_acc {
-	int v[8], n;
-	char bad[160];
-};
-
-static int days_item(void *arg, const char *item)
-{
-	struct days_acc *a = arg;
-	int d;
-
-	if (parse_int(item, 1, 365, &d)) {
-		snprintf(a->bad, sizeof a->bad, "'%s' is not a number of days from 1 to 365",
-			 item);
-		return -1;
-	}
-	for (int i = 0; i < a->n; i++)
-		if (a->v[i] == d) {
-			snprintf(a->bad, sizeof a->bad, "%d is given twice", d);
-			return -1;
-		}
-	if (a->n == (int)ARRAY_LEN(a->v)) {
-		snprintf(a->bad, sizeof a->bad, "more than %zu thresholds", ARRAY_LEN(a->v));
-		return -1;
-	}
-	a->v[a->n++] = d;
-	return 0;
-}
-
-static int days_desc(const void *a, const void *b)
-{
-	return *(const int *)b - *(const int *)a;
-}
-
-/* It goes into SMTP commands and mail headers: no spaces, brackets, quotes
- * or line breaks. */
-int config_mail_addr_ok(const char *v)
-{
-	const char *at = strchr(v, '@');
-
-	if (!at || at == v || !at[1] || strchr(at + 1, '@') || strlen(v) > 254)
-		return 0;  /* 254: RFC 5321 4.5.3.1 (path of 256 with the brackets) */
-	for (; *v; v++)
-		if (*v <= ' ' || *v >= 0x7f || strchr("<>()[]\\,;:\"", *v))
-			return 0;
-	return 1;
-}
-
-static int set_notify(struct load *l, const char *name, const char *v)
-{
-	struct config *c = l->c;
-
-	if (!strcmp(name, "thresholds")) {
-		struct days_acc a = { { 0 }, 0, "" };
-		if (each_item(v, days_item, &a))
-			return fail(l, "[notify] thresholds: %s", a.bad);
-		qsort(a.v, (size_t)a.n, sizeof a.v[0], days_desc);
-		memcpy(c->thresholds, a.v, sizeof a.v);
-		c->nthresholds = a.n;
-	} else if (!strcmp(name, "smtp_url")) {
-		if (*v && strncmp(v, "smtp://", 7) && strncmp(v, "smtps://", 8))
-			return fail(l, "[notify] smtp_url: '%s' is not an smtp:// or smtps:// URL",
-				    v);
-		free(c->smtp_url);
-		c->smtp_url = *v ? xstrdup(v) : NULL;
-	} else if (!strcmp(name, "smtp_from")) {
-		if (*v && !config_mail_addr_ok(v))
-			return fail(l, "[notify] smtp_from: '%s' is not a mail address (name@host)",
-				    v);
-		free(c->smtp_from);
-		c->smtp_from = *v ? xstrdup(v) : NULL;
-	} else if (!strcmp(name, "interval")) {
-		if (parse_int(v, 0, 86400, &c->notify_interval))
-			return fail(l, "[notify] interval: '%s' is not 0..86400 seconds", v);
-	} else {
-		return fail(l, "[notify]: unknown setting '%s'", name);
-	}
-	return 1;
-}
-
-static int set_auth(struct load *l, const char *name, const char *v)
-{
-	static const struct int_key ints[] = {
-		/* login throttling (auth/throttle.c) */
-		INT_KEY("failures", auth_failures, 1, 1000),
-		INT_KEY("lock", auth_lock, 1, 86400),
-		INT_KEY("account_lock_max", auth_account_max, 1, 86400),
-		INT_KEY("address_lock_max", auth_address_max, 1, 86400),
-		INT_KEY("window", auth_window, 1, 86400),
-		INT_KEY("challenges_per_address", auth_challenges, 1, 65536),
-		INT_KEY("challenges_per_app", auth_app_challenges, 1, 131072),
-		/* sessions (auth/session.c) */
-		INT_KEY("session_ttl", session_ttl, 5, 7 * 86400),
-		INT_KEY("session_idle", session_idle, 5, 7 * 86400),
-	};
-	int rc = set_int(l, "auth", ints, ARRAY_LEN(ints), name, v);
-
-	return rc >= 0 ? rc : fail(l, "[auth]: unknown setting '%s'", name);
-}
-
 static int set_profile(struct load *l, struct profile *p, const char *name,
 		       const char *v)
 {
@@ -457,17 +276,17 @@ static int set_profile(struct load *l, struct profile *p, const char *name,
 				    pn, v);
 		snprintf(p->issuer, sizeof p->issuer, "%s", v);
 	} else if (!strcmp(name, "validity_days")) {
-		if (parse_int(v, 1, 36500, &p->validity_days))
+		if (config_parse_int(v, 1, 36500, &p->validity_days))
 			return fail(l, "[profile %s] validity_days: '%s' is not 1..36500",
 				    pn, v);
 	} else if (!strcmp(name, "key_usage")) {
 		struct ku_acc a = { 0, "" };
-		if (each_item(v, ku_item, &a))
+		if (config_each_item(v, ku_item, &a))
 			return fail(l, "[profile %s] key_usage: unknown usage '%s'",
 				    pn, a.bad);
 		p->key_usage = a.bits;
 	} else if (!strcmp(name, "extended_key_usage")) {
-		if (each_item(v, eku_item, NULL))
+		if (config_each_item(v, eku_item, NULL))
 			return fail(l, "[profile %s] extended_key_usage: unknown purpose in '%s'",
 				    pn, v);
 		dst = &p->eku;
@@ -475,21 +294,21 @@ static int set_profile(struct load *l, struct profile *p, const char *name,
 		if (parse_bool(v, &p->ca))
 			goto badbool;
 	} else if (!strcmp(name, "pathlen")) {
-		if (parse_int(v, -1, 10, &p->pathlen))
+		if (config_parse_int(v, -1, 10, &p->pathlen))
 			return fail(l, "[profile %s] pathlen: '%s' is not -1..10",
 				    pn, v);
 	} else if (!strcmp(name, "subject")) {
-		if (each_item(v, attr_item, NULL))
+		if (config_each_item(v, attr_item, NULL))
 			return fail(l, "[profile %s] subject: unknown attribute in '%s'",
 				    pn, v);
 		dst = &p->subject_allowed;
 	} else if (!strcmp(name, "subject_required")) {
-		if (each_item(v, attr_item, NULL))
+		if (config_each_item(v, attr_item, NULL))
 			return fail(l, "[profile %s] subject_required: unknown attribute in '%s'",
 				    pn, v);
 		dst = &p->subject_required;
 	} else if (!strcmp(name, "policies")) {
-		if (each_item(v, oid_item, NULL))
+		if (config_each_item(v, oid_item, NULL))
 			return fail(l, "[profile %s] policies: '%s' is not a list of OIDs",
 				    pn, v);
 		dst = &p->policies;
@@ -513,7 +332,7 @@ static int set_profile(struct load *l, struct profile *p, const char *name,
 		if (parse_bool(v, &p->san_from_cn))
 			goto badbool;
 	} else if (!strcmp(name, "tokens")) {
-		if (parse_int(v, 1, 100, &p->tokens))
+		if (config_parse_int(v, 1, 100, &p->tokens))
 			return fail(l, "[profile %s] tokens: '%s' is not a number from 1 to 100",
 				    pn, v);
 	} else {
@@ -552,16 +371,9 @@ static int handler(void *user, const char *section, const char *name,
 		return set_ca(l, name, value);
 	if (!strcmp(section, "identity"))
 		return set_identity(l, name, value);
-	if (!strcmp(section, "server"))
-		return set_server(l, name, value);
-	if (!strcmp(section, "token"))
-		return set_token(l, name, value);
-	if (!strcmp(section, "console"))
-		return set_console(l, name, value);
-	if (!strcmp(section, "auth"))
-		return set_auth(l, name, value);
-	if (!strcmp(section, "notify"))
-		return set_notify(l, name, value);
+	for (size_t i = 0; i < l->c->nsections; i++)
+		if (!strcmp(section, sections[i]->name))
+			return set_section(l, i, name, value);
 	if (!strncmp(section, "profile ", 8)) {
 		const char *pn = section + 8;
 		if (!*pn || strlen(pn) >= sizeof(((struct profile *)0)->name) ||
@@ -624,32 +436,16 @@ int config_load(const char *path, struct config **out)
 	c->commit_group = 256;
 	c->checkpoint_every = 1000;
 	c->renewal_days = 30;
-	c->listen = xstrdup("127.0.0.1:8080");
-	c->body_max = 24 << 20; /* uploads: spreadsheets, scanned forms (base64) */
-	c->idle_timeout = 10;
-	c->session_ttl = 8 * 3600;
-	c->session_idle = 30 * 60;
-	c->request_timeout = 20;
-	c->body_min_rate = 8192;
-	c->max_connections = 2000;
-	c->per_ip_connections = 128;
-	c->tls_priority = xstrdup(CONFIG_TLS_PRIORITY);
-	c->log = xstrdup("stderr");
-	c->console_agent = xstrdup("http://127.0.0.1:8765");
 	c->resident_id_oid = xstrdup("1.2.156.10260.4.1.1");
 	c->unit_code_oid = xstrdup("1.2.156.10260.4.1.4");
-	c->thresholds[0] = 30;
-	c->thresholds[1] = 15;
-	c->thresholds[2] = 7;
-	c->nthresholds = 3;
-	c->notify_interval = 300;
-	c->auth_failures = 5;
-	c->auth_lock = 1;
-	c->auth_account_max = 300;
-	c->auth_address_max = 900;
-	c->auth_window = 900;
-	c->auth_challenges = 64;
-	c->auth_app_challenges = 32768;
+	/* the sections registered now, each with its defaults */
+	c->nsections = nsections;
+	c->sections = xcalloc(nsections ? nsections : 1, sizeof *c->sections);
+	for (size_t i = 0; i < nsections; i++) {
+		c->sections[i] = xcalloc(1, sections[i]->size);
+		if (sections[i]->defaults)
+			sections[i]->defaults(c->sections[i]);
+	}
 	l.c = c;
 	l.err[0] = '\0';
 	line = ini_parse(path, handler, &l);
@@ -675,10 +471,13 @@ int config_load(const char *path, struct config **out)
 			     c->pkcs11_module ? "pkcs11_token" : "pkcs11_module");
 		goto fail;
 	}
-	if (c->smtp_url && !c->smtp_from) {
-		rc = err_set(FINCA_ECONFIG, "%s: [notify] smtp_url needs smtp_from", path);
-		goto fail;
-	}
+	for (size_t i = 0; i < c->nsections; i++)
+		if (sections[i]->check &&
+		    (rc = sections[i]->check(c->sections[i])) != FINCA_OK) {
+			snprintf(l.err, sizeof l.err, "%s", err_msg());
+			rc = err_set(FINCA_ECONFIG, "%s: %s", path, l.err);
+			goto fail;
+		}
 	for (size_t i = 0; i < c->nprofiles; i++)
 		if ((rc = check_profile(c, &c->profiles[i])) != FINCA_OK)
 			goto fail;
@@ -707,18 +506,15 @@ void config_free(struct config *c)
 	free(c->base_url);
 	free(c->resident_id_oid);
 	free(c->unit_code_oid);
-	free(c->listen);
-	free(c->tls_listen);
-	free(c->tls_priority);
-	free(c->log);
-	free(c->console_agent);
-	free(c->token_module);
-	free(c->token_algo);
+	for (size_t i = 0; i < c->nsections; i++) {
+		if (c->sections[i] && sections[i]->free)
+			sections[i]->free(c->sections[i]);
+		free(c->sections[i]);
+	}
+	free(c->sections);
 	free(c->key_store);
 	free(c->pkcs11_module);
 	free(c->pkcs11_token);
-	free(c->smtp_url);
-	free(c->smtp_from);
 	free(c);
 }
 
@@ -732,7 +528,9 @@ const struct profile *config_profile(const struct config *c, const char *name)
 	return NULL;
 }
 
-static const char default_text[] =
+/* Before the registered sections: [ca] (three %s: name, base_url and the
+ * key store lines). */
+static const char default_head[] =
 "# finca configuration.\n"
 "#\n"
 "# Read at every start; a mistake is reported with its line and nothing runs.\n"
@@ -764,93 +562,10 @@ static const char default_text[] =
 "# Days before expiry from which the authentication API says renewal_due\n"
 "# (the automatic expiry prompt of art. 14).\n"
 "renewal_days = 30\n"
-"\n"
-"[server]\n"
-"# finca serve: plain HTTP (OCSP, CRLs, CA certificates) and HTTPS (the JSON\n"
-"# API; empty: none).  --listen and --tls-listen override these.\n"
-"listen = 127.0.0.1:8080\n"
-"tls_listen = 127.0.0.1:8443\n"
-"# Worker threads (0: one per core), largest request body in bytes, seconds\n"
-"# a silent connection is kept, where request lines go (stderr, syslog or\n"
-"# none).\n"
-"threads = 0\n"
-"body_max = 25165824\n"
-"idle_timeout = 10\n"
-"log = stderr\n"
-"# Abusive clients (slowloris: a byte every few seconds keeps a connection\n"
-"# that idle_timeout never closes).  A request (line, headers and body) must\n"
-"# arrive whole within request_timeout seconds of the connection's start or\n"
-"# of the previous answer (0: no deadline); each body_min_rate bytes of a\n"
-"# body add a second (large uploads on slow links; 0: none).  Connections\n"
-"# per listener, and per client address and listener (0: no limit; raise it\n"
-"# when a proxy or a NAT puts many clients behind one address).\n"
-"request_timeout = 20\n"
-"body_min_rate = 8192\n"
-"max_connections = 2000\n"
-"per_ip_connections = 128\n"
-"# The HTTPS listener's GnuTLS priority string; the default (below) allows\n"
-"# TLS 1.3, and TLS 1.2 with ECDHE and AEAD suites only.  To see what a\n"
-"# string allows: gnutls-cli --list --priority 'STRING'.\n"
-"# tls_priority = " CONFIG_TLS_PRIORITY "\n"
-"\n"
-"[console]\n"
-"# The web console at https://TLS_LISTEN/ui/.  agent: the origin of the\n"
-"# signing agent (finca agent) on the users' computers, which the console's\n"
-"# pages may call to sign login challenges with a USBKey: http or https,\n"
-"# host 127.0.0.1, localhost or [::1] (it listens on loopback only), a port.\n"
-"agent = http://127.0.0.1:8765\n"
-"\n"
-"[token]\n"
-"# The token station (finca token ...): the USBKeys' PKCS#11 module (--module\n"
-"# overrides it), the key algorithm made on them, and for SM2 the vendor's\n"
-"# mechanism numbers (PKCS#11 has no standard SM2 mechanism; the signing\n"
-"# mechanism is given e = SM3(Z || M) and returns r || s).\n"
-"# module = /usr/lib/vendor/libusbkey-pkcs11.so\n"
-"# algorithm: sm2 once the vendor mechanisms below are set\n"
-"algorithm = p256\n"
-"# sm2_keygen_mechanism = 0x80000xxx\n"
-"# sm2_sign_mechanism = 0x80000xxx\n"
-"\n"
-"[notify]\n"
-"# Expiry reminders: when a certificate comes within one of these numbers of\n"
-"# days of its expiry, its holder (mail), its unit (mail and/or webhook) and\n"
-"# the node that makes for the unit (mail and/or webhook) are told, once per\n"
-"# threshold.  At most 8 thresholds from 1 to 365 days; empty: no reminders.\n"
-"thresholds = 30, 15, 7\n"
-"# The mail relay (smtp:// or smtps://) and the sender address; without\n"
-"# smtp_url no mail is queued, only webhooks.\n"
-"# smtp_url = smtp://127.0.0.1:25\n"
-"# smtp_from = finca@example.org\n"
-"# Seconds between the daemon's reminder and delivery passes (0: none; run\n"
-"# 'finca remind' from cron instead).  A failed delivery is retried after\n"
-"# 1, 2, 4 ... minutes, at most 8 times.\n"
-"interval = 300\n"
-"\n"
-"[auth]\n"
-"# Console and API sessions: the longest a login lasts, and how long without\n"
-"# a call ends it (seconds).  A session also ends when the certificate it was\n"
-"# opened with is frozen, revoked or expired.\n"
-"session_ttl = 28800\n"
-"session_idle = 1800\n"
-"# Login throttling (POST /api/v1/login).  After `failures` failed logins a\n"
-"# lock of `lock` seconds, doubled by each further failure, at most\n"
-"# account_lock_max for an account (it applies from every address, so it\n"
-"# stays short) and address_lock_max for a source address (an IPv6 /64).  An\n"
-"# account counts only failures of callers who proved they hold its key (a\n"
-"# wrong password); everything counts for the address.  A count is\n"
-"# forgotten `window` seconds after its lock ended; a login resets the\n"
-"# account's.  Kept in memory: a restart forgets it.\n"
-"failures = 5\n"
-"lock = 1\n"
-"account_lock_max = 300\n"
-"address_lock_max = 900\n"
-"window = 900\n"
-"# Challenges outstanding at once per source address (login) and per\n"
-"# application system (/auth/challenge); beyond it the same caller's oldest\n"
-"# is dropped, never another's.\n"
-"challenges_per_address = 64\n"
-"challenges_per_app = 32768\n"
-"\n"
+"\n";
+
+/* After the registered sections. */
+static const char default_tail[] =
 "[identity]\n"
 "# GM/T 0015 identity extensions.  The 2023 revision moved some OIDs;\n"
 "# set what your relying parties expect.\n"
@@ -968,6 +683,16 @@ static const char default_text[] =
 "subject = C, ST, L, O, OU, CN\n"
 "subject_required = CN, O\n";
 
+/* s followed by t, in a new string; frees s. */
+static char *text_append(char *s, const char *t)
+{
+	size_t n = strlen(s), m = strlen(t);
+	char *r = xrealloc(s, n + m + 1);
+
+	memcpy(r + n, t, m + 1);
+	return r;
+}
+
 char *config_default_text(const char *name, const char *base_url,
 			  const char *module, const char *token)
 {
@@ -980,8 +705,10 @@ char *config_default_text(const char *name, const char *base_url,
 	} else {
 		ks = xstrdup("key_store = file\n");
 	}
-	if (asprintf(&s, default_text, name, base_url, ks) < 0)
+	if (asprintf(&s, default_head, name, base_url, ks) < 0)
 		abort();
 	free(ks);
-	return s;
+	for (size_t i = 0; i < nsections; i++)
+		s = text_append(s, sections[i]->default_text);
+	return text_append(s, default_tail);
 }

@@ -5,14 +5,7 @@
 #define FINCA_CONFIG_H
 
 #include <openssl/x509.h>
-
-/* TLS 1.3, and TLS 1.2 with ECDHE and AEAD suites only: no TLS 1.0/1.1, no
- * CBC, no SHA-1 MAC, no RSA key exchange (no forward secrecy).  The service
- * certificate is ECDSA P-256; ECDHE-RSA stays for an RSA one. */
-#define CONFIG_TLS_PRIORITY                                                  \
-	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:"         \
-	"+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:"       \
-	"-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
+#include <stddef.h>
 
 enum ident_kind { IDENT_NONE, IDENT_PERSON, IDENT_UNIT };
 
@@ -57,42 +50,11 @@ struct config {
 	int checkpoint_every;
 	int renewal_days;     /* art. 14: tell holders this many days ahead */
 	char *resident_id_oid, *unit_code_oid;
-	/* [server]: finca serve */
-	char *listen, *tls_listen; /* tls_listen NULL: no HTTPS */
-	int threads;           /* 0: one per core */
-	int body_max;          /* bytes of a request body */
-	int idle_timeout;      /* seconds a silent connection is kept */
-	int request_timeout;   /* seconds to send a whole request, 0: none */
-	int body_min_rate;     /* body bytes a second that extend it, 0: none */
-	int max_connections;   /* per listener */
-	int per_ip_connections; /* per client address and listener, 0: none */
-	char *tls_priority;    /* GnuTLS priority string of the HTTPS listener */
-	char *log;             /* stderr | syslog | none */
-	/* [auth]: sessions (auth/session.c) */
-	int session_ttl;       /* seconds a session lasts at most */
-	int session_idle;      /* seconds without a call that end it */
-	/* [console]: the web console */
-	char *console_agent;   /* origin of the signing agent (finca agent):
-				* http(s)://127.0.0.1|localhost|[::1]:PORT */
-	/* [token]: the token station */
-	char *token_module;    /* PKCS#11 module of the USBKeys, or NULL */
-	char *token_algo;      /* key algorithm made on tokens */
-	unsigned long sm2_keygen, sm2_sign; /* vendor mechanisms, 0: none */
-	/* [notify]: expiry reminders (ra/remind.c) */
-	int thresholds[8];     /* days before expiry, descending, distinct */
-	int nthresholds;       /* 0: no reminders */
-	char *smtp_url;        /* smtp:// or smtps:// relay, NULL: no mail */
-	char *smtp_from;       /* envelope and From: address */
-	int notify_interval;   /* seconds between the daemon's passes, 0: none */
-	/* [auth]: login throttling and challenge quotas (auth/throttle.c,
-	 * auth/challenge.c) */
-	int auth_failures;     /* failed logins before the first lock */
-	int auth_lock;         /* first lock, seconds; doubles per further failure */
-	int auth_account_max;  /* longest lock of an account, seconds */
-	int auth_address_max;  /* longest lock of a source address, seconds */
-	int auth_window;       /* quiet seconds after a lock that forget a count */
-	int auth_challenges;   /* login challenges outstanding per source address */
-	int auth_app_challenges; /* authentication challenges per application */
+	/* The parsed data of each registered section (struct config_section),
+	 * by its place in the registry; each module reads its own through its
+	 * getter (auth_conf, server_conf, ...).  Owned. */
+	void **sections;
+	size_t nsections;
 	struct profile *profiles;
 	size_t nprofiles;
 };
@@ -102,12 +64,86 @@ int config_load(const char *path, struct config **out);
 void config_free(struct config *c);
 /* NULL (with the error set) when there is no such profile. */
 const struct profile *config_profile(const struct config *c, const char *name);
-/* 1 when v is a bare mail address (name@host, printable ASCII, no spaces,
- * brackets or quotes): safe in SMTP commands and mail headers. */
-int config_mail_addr_ok(const char *v);
 /* The commented default configuration written by 'finca init' (caller
  * frees). */
 char *config_default_text(const char *name, const char *base_url,
 			  const char *pkcs11_module, const char *pkcs11_token);
+
+/* Sections of finca.conf parsed by the modules that use them.
+ *
+ * ca/ parses [ca], [identity] and [profile NAME] itself; every other
+ * section belongs to the module that reads it ([server] and [console]:
+ * http/conf.c, [auth]: auth/conf.c, [token]: token/conf.c, [notify]:
+ * notify/conf.c).  Such a module describes its section in one struct
+ * config_section and registers it from a constructor in its conf.c (see
+ * config_section_register for why); config_load then gives each
+ * registered section a zeroed struct of `size` bytes, its defaults, every
+ * key=value line of the section, and a check once the file is read.  The
+ * module's getter finds its struct again with config_section.  ca/ never
+ * sees inside those structs. */
+struct config_section {
+	const char *name;      /* "server": the [name] of the file */
+	int rank;              /* place in the default file, ascending, after [ca] */
+	size_t size;           /* of the module's struct */
+	/* Fills the zeroed struct with the defaults (NULL: all zero). */
+	void (*defaults)(void *data);
+	/* One line of the section: FINCA_OK; CONFIG_NO_KEY when key is not a
+	 * setting of the section (config_load says "[name]: unknown setting");
+	 * or FINCA_ECONFIG with err_set's message naming the section, the key
+	 * and the rule, "[server] listen: 'x' is not ADDRESS:PORT" (config_load
+	 * puts the file and line in front).  value is borrowed. */
+	int (*set)(void *data, const char *key, const char *value);
+	/* Rules across keys, once the file is read (NULL: none): FINCA_OK or
+	 * FINCA_ECONFIG with the message "[name] key: ..." (the file in front). */
+	int (*check)(void *data);
+	/* Frees what the struct owns, not the struct (NULL: nothing). */
+	void (*free)(void *data);
+	/* The commented section 'finca init' writes, "[name]\n...\n\n". */
+	const char *default_text;
+};
+
+/* set's answer for a key the section does not have. */
+#define CONFIG_NO_KEY 1
+
+/* Adds s (static, borrowed for the life of the process) to the registry,
+ * in rank order.  Called before main by a constructor in each module's
+ * conf.c (__attribute__((constructor))), before any thread and any
+ * config_load.
+ *
+ * Why a constructor and not one explicit list of calls: the only place
+ * every program reaches is config_load, in ca/, which may not call up into
+ * http/, auth/, token/ or notify/; a list in cli/main.c would be missed by
+ * the unit tests, bench/ and fuzz/ programs, each of which would need its
+ * own copy.  A constructor registers a section exactly when its module is
+ * linked in: every Makefile here links objects, not archives, so no
+ * conf.o is dropped.  A program built without a module (fuzz_ocsp has no
+ * http/, auth/, notify/) knows nothing of its section: 'finca init' there
+ * writes a file without it, and refuses one that has it ("unknown section"),
+ * which is right, as nothing in that program would read it.  Were the
+ * library ever made a static archive, link it with --whole-archive (or
+ * reference each conf.o) or the sections would silently vanish. */
+void config_section_register(const struct config_section *s);
+/* The parsed data of section s in c (borrowed from c); NULL when s was
+ * not registered when c was loaded. */
+const void *config_section(const struct config *c, const struct config_section *s);
+
+/* Helpers for the modules' set functions. */
+/* An integer setting: where it goes in the module's struct, and its range. */
+struct config_int {
+	const char *name;
+	size_t off;            /* of the int in the section's struct */
+	int lo, hi;
+};
+#define CONFIG_INT(name, type, field, lo, hi) { name, offsetof(type, field), lo, hi }
+/* Sets key of section in data when it is one of the n keys: FINCA_OK, or
+ * FINCA_ECONFIG naming the range; CONFIG_NO_KEY when key is not among
+ * them. */
+int config_set_int(const char *section, const struct config_int *k, size_t n,
+		   void *data, const char *key, const char *v);
+/* 0 and *out set when v is a decimal number from lo to hi, else -1. */
+int config_parse_int(const char *v, int lo, int hi, int *out);
+/* Calls fn on each comma-separated, trimmed, non-empty item of list (items
+ * cut at 127 bytes); stops at and returns the first non-zero return. */
+int config_each_item(const char *list, int (*fn)(void *, const char *), void *arg);
 
 #endif

@@ -70,13 +70,14 @@ static int open_station(struct cli *c, struct opts *o, struct station *st, int n
 		if ((rc = cli_open_rc(c, need & UNLOCK, ca)) != FINCA_OK ||
 		    (rc = cli_actor_or_host(c, *ca, act)) != FINCA_OK)
 			return rc;
+		const struct token_conf *tc = token_conf((*ca)->cfg);
 		station_use_local(st, *ca, act);
 		if (!module)
-			module = (*ca)->cfg->token_module;
+			module = tc->module;
 		if (!algo)
-			algo = (*ca)->cfg->token_algo;
-		st->sm2.keygen = (*ca)->cfg->sm2_keygen;
-		st->sm2.sign = (*ca)->cfg->sm2_sign;
+			algo = tc->algorithm;
+		st->sm2.keygen = tc->sm2_keygen;
+		st->sm2.sign = tc->sm2_sign;
 	}
 	if (!(need & NEED_MODULE))
 		return FINCA_OK;

@@ -5,6 +5,7 @@
  * same headers; the Content-Security-Policy lets the pages talk to this
  * server and to the signing agent of [console] agent, nothing else. */
 #include "http/console.h"
+#include "http/conf.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -145,12 +146,12 @@ static enum MHD_Result answer(struct srv *s, struct MHD_Connection *c, struct re
 
 	if (!resp)
 		return MHD_NO;
-	/* the agent origin was checked at load (ca/config.c): no ';' or
+	/* the agent origin was checked at load (http/conf.c): no ';' or
 	 * quote can reach the policy from finca.conf */
 	snprintf(csp, sizeof csp,
 		 "default-src 'self'; script-src 'self'; style-src 'self'; "
 		 "img-src 'self' data:; connect-src 'self' %s; frame-ancestors 'none'; "
-		 "base-uri 'none'; form-action 'self'", s->ca->cfg->console_agent);
+		 "base-uri 'none'; form-action 'self'", console_conf(s->ca->cfg)->agent);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
@@ -204,7 +205,7 @@ static enum MHD_Result send_file(struct srv *s, struct MHD_Connection *c, struct
 static enum MHD_Result config_json(struct srv *s, struct MHD_Connection *c, struct req *r)
 {
 	const struct config *cfg = s->ca->cfg;
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "agent", cfg->console_agent,
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "agent", console_conf(cfg)->agent,
 			      "version", FINCA_VERSION, "ca", cfg->name, "tz", "Asia/Shanghai");
 	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	enum MHD_Result ret;

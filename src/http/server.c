@@ -1,9 +1,11 @@
 #include "http/server_int.h"
 #include "http/api.h"
 #include "http/console.h"
+#include "http/conf.h"
 #include "http/deadline.h"
 #include "crypto/key.h"
 #include "crypto/pem.h"
+#include "notify/notify.h"
 #include "ra/ra.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -441,7 +443,7 @@ static struct MHD_Daemon *start(struct door *d, const char *listen, int threads,
 		/* asks browsers and clients for a certificate; finca checks it
 		 * itself (chain and status) */
 		OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, t->trust);
-		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, s->ca->cfg->tls_priority);
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, server_conf(s->ca->cfg)->tls_priority);
 	}
 	OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
@@ -555,7 +557,7 @@ static void *remind_main(void *arg)
 
 	while (!remind_stopping(r)) {
 		pthread_rwlock_rdlock(&r->s->cfg_lock);
-		interval = r->s->ca->cfg->notify_interval;
+		interval = notify_conf(r->s->ca->cfg)->interval;
 		pthread_rwlock_unlock(&r->s->cfg_lock);
 		if (interval > 0)
 			remind_pass(r);
@@ -627,23 +629,23 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	struct reminder rem;
 	sigset_t set;
 	int sig, rc, threads;
-	const struct config *cfg = ca->cfg;
+	const struct server_conf *sc = server_conf(ca->cfg);
 
 	memset(&s, 0, sizeof s);
 	memset(&tp, 0, sizeof tp);
 	memset(&rem, 0, sizeof rem);
 	s.ca = ca;
-	s.listen = o->listen ? o->listen : cfg->listen;
-	s.tls_listen = o->tls_listen ? o->tls_listen : cfg->tls_listen;
+	s.listen = o->listen ? o->listen : sc->listen;
+	s.tls_listen = o->tls_listen ? o->tls_listen : sc->tls_listen;
 	if (s.tls_listen && !*s.tls_listen)
 		s.tls_listen = NULL;
-	s.threads = threads = o->threads >= 0 ? o->threads : cfg->threads;
-	s.body_max = cfg->body_max;
-	s.idle_timeout = cfg->idle_timeout;
-	s.max_connections = cfg->max_connections;
-	s.per_ip_connections = cfg->per_ip_connections;
-	s.log = o->quiet || !strcmp(cfg->log, "none") ? LOG_TO_NONE :
-		!strcmp(cfg->log, "syslog") ? LOG_TO_SYSLOG : LOG_TO_STDERR;
+	s.threads = threads = o->threads >= 0 ? o->threads : sc->threads;
+	s.body_max = sc->body_max;
+	s.idle_timeout = sc->idle_timeout;
+	s.max_connections = sc->max_connections;
+	s.per_ip_connections = sc->per_ip_connections;
+	s.log = o->quiet || !strcmp(sc->log, "none") ? LOG_TO_NONE :
+		!strcmp(sc->log, "syslog") ? LOG_TO_SYSLOG : LOG_TO_STDERR;
 	if (s.log == LOG_TO_SYSLOG)
 		openlog("finca", LOG_PID, LOG_DAEMON);
 	s.api = api_new();
@@ -666,8 +668,8 @@ int server_run(struct ca *ca, const struct server_opts *o)
 
 	fd_budget(&s, s.tls_listen ? 2 : 1);
 	if ((rc = ca_threaded(ca)) != FINCA_OK ||
-	    (s.tls_listen && (rc = tls_priority_check(cfg->tls_priority)) != FINCA_OK) ||
-	    (rc = deadline_new(cfg->request_timeout, cfg->body_min_rate, &s.deadline)) != FINCA_OK ||
+	    (s.tls_listen && (rc = tls_priority_check(sc->tls_priority)) != FINCA_OK) ||
+	    (rc = deadline_new(sc->request_timeout, sc->body_min_rate, &s.deadline)) != FINCA_OK ||
 	    (rc = console_new(&s.console)) != FINCA_OK ||
 	    (rc = ocsp_responder_new(ca, 3600, &s.ocsp)) != FINCA_OK)
 		goto out;

@@ -11,11 +11,26 @@
 #ifndef FINCA_NOTIFY_H
 #define FINCA_NOTIFY_H
 
-/* Where mail goes: [notify] of the configuration.  Strings borrowed. */
+struct config;
+
+/* [notify] of finca.conf (conf.c): when reminders are due, and where mail
+ * goes. */
+#define NOTIFY_THRESHOLDS_MAX 8
 struct notify_conf {
-	const char *smtp_url;   /* smtp:// or smtps:// relay; NULL: no mail */
-	const char *smtp_from;  /* the envelope's sender; NULL: no mail */
+	int thresholds[NOTIFY_THRESHOLDS_MAX]; /* days before expiry, descending,
+						* distinct */
+	int nthresholds;        /* 0: no reminders */
+	char *smtp_url;         /* smtp:// or smtps:// relay; NULL: no mail */
+	char *smtp_from;        /* the envelope's sender; NULL: no mail */
+	int interval;           /* seconds between the daemon's passes, 0: none */
 };
+
+/* The [notify] settings of c (borrowed from c, valid until it is freed or
+ * reloaded). */
+const struct notify_conf *notify_conf(const struct config *c);
+/* 1 when v is a bare mail address (name@host, printable ASCII, no spaces,
+ * brackets or quotes): safe in SMTP commands and mail headers. */
+int notify_mail_addr_ok(const char *v);
 
 /* POSTs json_body (borrowed, NUL-terminated) to url, http:// or https://
  * only, as Content-Type: application/json.  FINCA_OK on a 2xx answer;

@@ -1,6 +1,7 @@
 /* Notices by webhook and mail, queued for delivery (notice.h). */
 #include "ra/notice.h"
 #include "crypto/pem.h"
+#include "notify/notify.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -37,7 +38,8 @@ int notice_webhook_ok(const char *url)
 
 int notice_email_ok(const struct config *cfg, const char *addr)
 {
-	return addr && *addr && config_mail_addr_ok(addr) && cfg->smtp_url;
+	return addr && *addr && notify_mail_addr_ok(addr) &&
+	       notify_conf(cfg)->smtp_url;
 }
 
 /* RFC 5322 date (English names whatever the locale). */
@@ -94,7 +96,7 @@ char *notice_mail(const struct config *cfg, const char *to, const char *subject,
 	mail_date(now, date, sizeof date);
 	if (!(f = open_memstream(&msg, &mlen)))
 		abort();
-	fprintf(f, "From: %s\r\nTo: %s\r\nSubject: ", cfg->smtp_from, to);
+	fprintf(f, "From: %s\r\nTo: %s\r\nSubject: ", notify_conf(cfg)->smtp_from, to);
 	put_encoded(f, subject);
 	fprintf(f, "\r\nDate: %s\r\nMIME-Version: 1.0\r\n"
 		"Content-Type: text/plain; charset=UTF-8\r\n"

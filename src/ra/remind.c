@@ -182,6 +182,7 @@ static int queue_groups(struct ca *ca, const struct scan *s, int *queued)
 int ra_remind_scan(struct ca *ca, const char *actor, int64_t now, int *queued)
 {
 	const struct config *cfg = ca->cfg;
+	const struct notify_conf *nc = notify_conf(cfg);
 	struct store *st = ca_store(ca);
 	struct scan s;
 	json_t *th = json_array(), *d = NULL, *v;
@@ -198,8 +199,8 @@ int ra_remind_scan(struct ca *ca, const char *actor, int64_t now, int *queued)
 		goto out;
 	/* smallest threshold first, so that a certificate crossing several
 	 * is noticed at the smallest (and reminded at all of them) */
-	for (int k = cfg->nthresholds - 1; k >= 0; k--) {
-		s.days = cfg->thresholds[k];
+	for (int k = nc->nthresholds - 1; k >= 0; k--) {
+		s.days = nc->thresholds[k];
 		json_array_insert_new(th, 0, json_integer(s.days));
 		json_decref(s.serials);
 		s.serials = json_array();
@@ -244,13 +245,12 @@ out:
 static int deliver(const struct config *cfg, const struct notice_rec *n, char *err,
 		   size_t errlen)
 {
-	struct notify_conf nc = { cfg->smtp_url, cfg->smtp_from };
 	int rc;
 
 	if (!strcmp(n->channel, "webhook"))
 		rc = notify_webhook(n->target, n->body);
 	else
-		rc = notify_mail(&nc, n->target, n->body);
+		rc = notify_mail(notify_conf(cfg), n->target, n->body);
 	if (rc != FINCA_OK)
 		snprintf(err, errlen, "%s", err_msg());
 	return rc;

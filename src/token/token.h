@@ -8,6 +8,17 @@
 
 #include "ca/ca.h"
 
+/* [token] of finca.conf (conf.c): the token station's defaults. */
+struct token_conf {
+	char *module;              /* PKCS#11 module of the USBKeys, or NULL */
+	char *algorithm;           /* key algorithm made on tokens, or NULL */
+	unsigned long sm2_keygen, sm2_sign; /* vendor mechanisms, 0: none */
+};
+
+/* The [token] settings of c (borrowed from c, valid until it is freed or
+ * reloaded). */
+const struct token_conf *token_conf(const struct config *c);
+
 /* --- PIN policy (pin.c) --- */
 #define PIN_MIN 6
 #define PIN_MAX 10

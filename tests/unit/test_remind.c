@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "notify/notify.h"
 #include "ra/ra.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -161,7 +162,8 @@ static void once(void **state)
 static void added(void **state)
 {
 	struct fx *f = *state;
-	struct config *c = f->ca->cfg;
+	/* the live settings, changed in place as a reload would change them */
+	struct notify_conf *c = (struct notify_conf *)notify_conf(f->ca->cfg);
 
 	cert(f, "0A", "350102199003071234", NULL, T0 + 5 * DAY, 0, "issuing");
 	assert_int_equal(scan(f, T0), 5);
@@ -388,16 +390,16 @@ static void config(void **state)
 	      "interval = 0\n", fp);
 	fclose(fp);
 	assert_int_equal(config_load(p, &c), FINCA_OK);
-	assert_int_equal(c->nthresholds, 3);
-	assert_int_equal(c->thresholds[0], 60);
-	assert_int_equal(c->thresholds[2], 7);
-	assert_int_equal(c->notify_interval, 0);
-	assert_null(c->smtp_url);
+	assert_int_equal(notify_conf(c)->nthresholds, 3);
+	assert_int_equal(notify_conf(c)->thresholds[0], 60);
+	assert_int_equal(notify_conf(c)->thresholds[2], 7);
+	assert_int_equal(notify_conf(c)->interval, 0);
+	assert_null(notify_conf(c)->smtp_url);
 	config_free(c);
 	/* the defaults, as 'finca init' writes them */
-	assert_int_equal(f->ca->cfg->nthresholds, 3);
-	assert_int_equal(f->ca->cfg->thresholds[0], 30);
-	assert_int_equal(f->ca->cfg->notify_interval, 300);
+	assert_int_equal(notify_conf(f->ca->cfg)->nthresholds, 3);
+	assert_int_equal(notify_conf(f->ca->cfg)->thresholds[0], 30);
+	assert_int_equal(notify_conf(f->ca->cfg)->interval, 300);
 	free(p);
 }
 

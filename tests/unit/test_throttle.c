@@ -26,22 +26,22 @@ static void at(int64_t t)
 }
 
 /* The defaults of finca.conf [auth]. */
-static struct config rule(void)
+static struct auth_conf rule(void)
 {
-	struct config c;
+	struct auth_conf c;
 
 	memset(&c, 0, sizeof c);
-	c.auth_failures = 5;
-	c.auth_lock = 1;
-	c.auth_account_max = 300;
-	c.auth_address_max = 900;
-	c.auth_window = 900;
+	c.failures = 5;
+	c.lock = 1;
+	c.account_lock_max = 300;
+	c.address_lock_max = 900;
+	c.window = 900;
 	return c;
 }
 
 static void doubling(void **state)
 {
-	struct config c = rule();
+	struct auth_conf c = rule();
 	struct throttle *t = throttle_new();
 	struct throttle_lock lk;
 	static const int64_t want[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300 };
@@ -72,7 +72,7 @@ static void doubling(void **state)
 
 static void message_and_reset(void **state)
 {
-	struct config c = rule();
+	struct auth_conf c = rule();
 	struct throttle *t = throttle_new();
 	struct throttle_lock lk;
 
@@ -101,7 +101,7 @@ static void message_and_reset(void **state)
 
 static void address_only_and_window(void **state)
 {
-	struct config c = rule();
+	struct auth_conf c = rule();
 	struct throttle *t = throttle_new();
 	struct throttle_lock lk;
 
@@ -130,7 +130,7 @@ static void address_only_and_window(void **state)
 
 static void bounded(void **state)
 {
-	struct config c = rule();
+	struct auth_conf c = rule();
 	struct throttle *t = throttle_new();
 	struct throttle_lock lk;
 	char a[32];
