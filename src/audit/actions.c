@@ -362,13 +362,15 @@ const char *audit_rec_name(const struct audit_rec *r, enum msg_lang lang)
 struct out {
 	char *s;
 	size_t n, len;
+	int full; /* cut once: nothing shorter follows the cut */
 };
 
 static void put(struct out *o, const char *s, size_t len)
 {
-	if (o->len + 1 >= o->n)
+	if (o->full)
 		return;
 	if (len > o->n - 1 - o->len) {
+		o->full = 1;
 		len = o->n - 1 - o->len;
 		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
 			len--;
@@ -471,7 +473,7 @@ static int place(struct out *o, json_t *d, const struct audit_rec *r, const char
 	size_t klen = colon ? (size_t)(colon - ph) : len;
 	json_t *tmp = NULL, *v = lookup(d, r, ph, klen, &tmp);
 	char dict[16], b[512];
-	struct out t = { b, sizeof b, 0 };
+	struct out t = { b, sizeof b, 0, 0 };
 	int rc = 0;
 
 	b[0] = '\0';
@@ -537,7 +539,7 @@ const char *audit_summary(const struct audit_rec *r, enum msg_lang lang, char *o
 {
 	json_t *d = r->details ? json_loads(r->details, 0, NULL) : NULL;
 	const struct action *a = find(r->action, move_of(d));
-	struct out o = { out, n, 0 };
+	struct out o = { out, n, 0, 0 };
 	const char *t;
 
 	if (n == 0)
