@@ -80,6 +80,8 @@ enum MHD_Result api_crl_make(struct call *k);
 enum MHD_Result api_profiles_list(struct call *k);
 /* api_audit.c */
 enum MHD_Result api_audit_list(struct call *k);
+enum MHD_Result api_audit_actions(struct call *k);
+enum MHD_Result api_audit_export(struct call *k);
 enum MHD_Result api_audit_check(struct call *k);
 
 /* The registration authority's paths (api_ra.c): organisations, requests,
