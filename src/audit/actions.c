@@ -13,6 +13,7 @@
  * level.*): tests/unit/test_actions.c checks that both say the same. */
 #include "audit/audit.h"
 #include "store/store.h"
+#include "util/err.h"
 #include "util/util.h"
 
 #include <jansson.h>
@@ -109,21 +110,27 @@ static const struct word words[] = {
 	{ "tnote", "PIN reset to a new default PIN", "PIN已重置为新的默认PIN",
 	  "PIN reset to a new default PIN" },
 	{ "tnote", "SO PIN handed out", "管理员PIN已交付", "SO PIN handed out" },
+	/* the notes src/ra/request.c gives the token's moves */
+	{ "tnote", "certificate frozen", "证书已冻结", "certificate frozen" },
+	{ "tnote", "certificate unfrozen", "证书已解冻", "certificate unfrozen" },
+	{ "tnote", "request handover", "按申请交接", "request handover" },
+	{ "tnote", "returned with the request", "随申请交回", "returned with the request" },
+	{ "tnote", "reissue request", "补办申请", "reissue request" },
 };
 
 /* The summaries several actions share */
 #define S_REQ_MOVE_ZH "申请 {object}：{action:action}[，{from:state} → {to:state}][，理由：{reason}]"
 #define S_REQ_MOVE_EN "Request {object}: {action:action}[, {from:state} → {to:state}][, reason: {reason}]"
 #define S_ISSUE_ZH "证书 {object}[，主题 {subject}][，模板 {profile}][，密钥 {key}]" \
-	"[，有效期至 {not_after}][，取代 {replaces}]"
+	"[，有效期至 {not_after:time}][，取代 {replaces}]"
 #define S_ISSUE_EN "Certificate {object}[, subject {subject}][, profile {profile}][, key {key}]" \
-	"[, valid until {not_after}][, replaces {replaces}]"
+	"[, valid until {not_after:time}][, replaces {replaces}]"
 #define S_STATUS_ZH "证书 {object}[（原状态：{from:cert}）][，主题 {subject}]"
 #define S_STATUS_EN "Certificate {object}[ (was {from:cert})][, subject {subject}]"
 #define S_TOKEN_ZH "USBKey {object}[，状态 [{from:token} → ]{state:token}][，相关人员 {party}]" \
-	"[，证书 {certificate}][，说明：{note}]"
+	"[，证书 {certificate}][，说明：{note:tnote}]"
 #define S_TOKEN_EN "USBKey {object}[, state [{from:token} → ]{state:token}][, party {party}]" \
-	"[, certificate {certificate}][, note: {note}]"
+	"[, certificate {certificate}][, note: {note:tnote}]"
 #define S_PERSON_ZH "人员[ {name}][（身份证号 {id_number}）][，单位 {unit}]"
 #define S_PERSON_EN "Person[ {name}][ (ID {id_number})][, unit {unit}]"
 #define S_NODE_ZH "管理节点 {object}[ {name}][，{level:level}][，上级 {parent}][，代管 {served_by}]"
@@ -145,9 +152,9 @@ struct action {
 
 static const struct action actions[] = {
 	{ "request.create", NULL, "申请创建", "Request created",
-	  "{type:type}申请 {object}[，{subject_kind:kind} {name}][（{subject}）][，单位 {unit}]"
+	  "申请 {object}[，类型：{type:type}][，{subject_kind:kind} {name}][（{subject}）][，单位 {unit}]"
 	  "[，应用系统 {app}][，批次 {batch}]",
-	  "{type:type} request {object}[ for {subject_kind:kind} {name}][ ({subject})][, unit {unit}]"
+	  "Request {object}[, type {type:type}][, for {subject_kind:kind} {name}][ ({subject})][, unit {unit}]"
 	  "[, application {app}][, batch {batch}]" },
 	{ "request.move", NULL, "申请流转", "Request moved", S_REQ_MOVE_ZH, S_REQ_MOVE_EN },
 	{ "request.move", "submit", "申请提交", "Request submitted", S_REQ_MOVE_ZH, S_REQ_MOVE_EN },
@@ -190,7 +197,10 @@ static const struct action actions[] = {
 	  S_ISSUE_EN },
 	{ "ocsp.signer", NULL, "OCSP签名证书签发", "OCSP signer certificate issued", S_ISSUE_ZH,
 	  S_ISSUE_EN },
-	{ "token.init", NULL, "USBKey初始化", "USBKey initialized", S_TOKEN_ZH, S_TOKEN_EN },
+	/* the note of an init is the token's label */
+	{ "token.init", NULL, "USBKey初始化", "USBKey initialized",
+	  "USBKey {object}[，状态 [{from:token} → ]{state:token}][，标签 {note}]",
+	  "USBKey {object}[, state [{from:token} → ]{state:token}][, label {note}]" },
 	{ "token.so_pin", NULL, "USBKey管理员PIN交付", "USBKey SO PIN handed out",
 	  "USBKey {object}[：{note:tnote}]", "USBKey {object}[: {note:tnote}]" },
 	{ "token.enroll_begin", NULL, "USBKey开始制作", "USBKey enrolment begun",
@@ -484,9 +494,11 @@ static int place(struct out *o, json_t *d, const struct audit_rec *r, const char
 		const char *w;
 		memcpy(dict, colon + 1, len - klen - 1);
 		dict[len - klen - 1] = '\0';
-		if (!strcmp(dict, "time") && json_is_integer(v)) {
+		int64_t when = json_integer_value(v);
+		if (!strcmp(dict, "time") &&
+		    (json_is_integer(v) || (json_is_string(v) && time_parse(b, &when) == FINCA_OK))) {
 			/* Beijing time: the auditors' (UTC+8, no summer time) */
-			time_t at = (time_t)json_integer_value(v) + 8 * 3600;
+			time_t at = (time_t)when + 8 * 3600;
 			struct tm tm;
 			gmtime_r(&at, &tm);
 			strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S", &tm);

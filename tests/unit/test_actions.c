@@ -50,8 +50,16 @@ static const struct row rows[] = {
 	  "{\"type\":\"apply\",\"subject_kind\":\"person\",\"subject\":\"350102199001011234\","
 	  "\"name\":\"李四\",\"unit\":\"U1\",\"app\":null,\"batch\":3}",
 	  "申请创建", "Request created",
-	  "申请申请 7，个人 李四（350102199001011234），单位 U1，批次 3",
-	  "Apply request 7 for Person 李四 (350102199001011234), unit U1, batch 3" },
+	  "申请 7，类型：申请，个人 李四（350102199001011234），单位 U1，批次 3",
+	  "Request 7, type Apply, for Person 李四 (350102199001011234), unit U1, batch 3" },
+	/* the API's UTC time in Beijing time */
+	{ "cert.issue", "cert:0B", "{\"subject\":\"CN=a\",\"not_after\":\"2028-12-03T18:59:51Z\"}",
+	  "证书签发", "Certificate issued",
+	  "证书 0B，主题 CN=a，有效期至 2028-12-04 02:59:51",
+	  "Certificate 0B, subject CN=a, valid until 2028-12-04 02:59:51" },
+	{ "token.handover", "token:AB12", "{\"state\":\"issued\",\"note\":\"request handover\"}",
+	  "USBKey交接", "USBKey handed over",
+	  "USBKey AB12，状态 已发放，说明：按申请交接", "USBKey AB12, state Issued, note: request handover" },
 	{ "token.state", "token:AB12",
 	  "{\"from\":\"issued\",\"state\":\"suspended\",\"party\":\"王五\"}",
 	  "USBKey状态变更", "USBKey state changed",
