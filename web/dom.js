@@ -65,3 +65,20 @@ export function fileBase64(file) {
 		r.readAsDataURL(file);
 	});
 }
+
+// A code shown by name, the code after it, small (the server puts the name
+// of every unit, system, department and node beside its code: key_name).
+export function named(r, key, nameKey = `${key}_name`) {
+	const code = r?.[key];
+	if (!code) return '';
+	const name = r[nameKey];
+	return name ? [name, ' ', h('span', { class: 'mono muted small' }, code)] : h('span', { class: 'mono' }, code);
+}
+
+// An account shown by its holder's name (姓名), the account after it.
+export function who(r, key) {
+	const acct = r?.[key];
+	if (!acct) return '';
+	const name = r[`${key}_name`];
+	return name ? [name, ' ', h('span', { class: 'mono muted small' }, acct)] : acct;
+}

@@ -26,7 +26,7 @@ struct word {
 };
 
 static const struct word words[] = {
-	/* a request's state (src/ra/request.c moves[]) */
+	/* a request's state (src/ra/moves.c moves[]) */
 	{ "state", "draft", "草稿", "Draft" },
 	{ "state", "submitted", "待审批", "Submitted" },
 	{ "state", "approved", "已批准", "Approved" },
@@ -110,7 +110,7 @@ static const struct word words[] = {
 	{ "tnote", "PIN reset to a new default PIN", "PIN已重置为新的默认PIN",
 	  "PIN reset to a new default PIN" },
 	{ "tnote", "SO PIN handed out", "管理员PIN已交付", "SO PIN handed out" },
-	/* the notes src/ra/request.c gives the token's moves */
+	/* the notes src/ra/produce.c and station_req.c give the token's moves */
 	{ "tnote", "certificate frozen", "证书已冻结", "certificate frozen" },
 	{ "tnote", "certificate unfrozen", "证书已解冻", "certificate unfrozen" },
 	{ "tnote", "request handover", "按申请交接", "request handover" },

@@ -274,11 +274,37 @@ static json_t *cert_json(X509 *x)
 	return j;
 }
 
+/* What ca_init makes in memory before it writes anything; all owned. */
 struct init_state {
+	struct keystore *hsm;  /* the root's and issuing keys' HSM, or NULL */
 	EVP_PKEY *root_key, *issuing_key, *service_key;
 	X509 *root, *issuing, *service;
-	X509_REQ *csr;
+	X509_REQ *csr;         /* the issuing CA's, for an external root */
 };
+
+/* Drops the root's and issuing CA's keys and certificates, and the HSM:
+ * the certificates hold references to the keys, and the HSM's keys go
+ * before the module they live in. */
+static void init_state_drop_keys(struct init_state *s)
+{
+	X509_free(s->root);
+	X509_free(s->issuing);
+	s->root = s->issuing = NULL;
+	EVP_PKEY_free(s->root_key);
+	EVP_PKEY_free(s->issuing_key);
+	s->root_key = s->issuing_key = NULL;
+	keystore_free(s->hsm);
+	s->hsm = NULL;
+}
+
+static void init_state_clear(struct init_state *s)
+{
+	EVP_PKEY_free(s->service_key);
+	X509_free(s->service);
+	X509_REQ_free(s->csr);
+	init_state_drop_keys(s);
+	memset(s, 0, sizeof *s);
+}
 
 static int write_csr(const char *path, X509_REQ *req)
 {
@@ -325,149 +351,170 @@ out:
 	return rc;
 }
 
-int ca_init(const struct ca_init_opts *o, const char *pass)
+/* The directory is new and the CA's name fits in a DN. */
+static int init_check(const struct ca_init_opts *o, const char *dbpath)
 {
-	struct init_state s;
-	struct keystore *hsm = NULL;
-	struct ca *ca = NULL;
-	char *conf = NULL, *confpath = NULL, *dbpath = NULL, *cadir = NULL;
-	char subj[512], *p;
-	json_t *d = NULL;
+	if (path_exists(dbpath))
+		return err_set(FINCA_ESTATE, "%s: already initialised", o->dir);
+	for (const char *c = o->name; *c; c++)
+		if (strchr(",/\\=+", *c))
+			return err_set(FINCA_EINVAL, "CA name '%s': may not contain , / \\ = +",
+				       o->name);
+	return FINCA_OK;
+}
+
+/* The issuing key: the HSM's (with the root's), or generated. */
+static int init_keys(const struct ca_init_opts *o, const char *pass, struct init_state *s)
+{
 	int rc;
 
-	memset(&s, 0, sizeof s);
-	if (!pass || strlen(pass) < 8)
-		return err_set(FINCA_EINVAL,
-			       "the CA passphrase must have at least 8 characters (FINCA_PASSPHRASE)");
-	dbpath = path_join(o->dir, "finca.db");
-	if (path_exists(dbpath)) {
-		rc = err_set(FINCA_ESTATE, "%s: already initialised", o->dir);
-		goto out;
-	}
-	for (const char *c = o->name; *c; c++)
-		if (strchr(",/\\=+", *c)) {
-			rc = err_set(FINCA_EINVAL, "CA name '%s': may not contain , / \\ = +",
-				     o->name);
-			goto out;
-		}
-	/* everything that can fail is made in memory first */
-	if (o->pkcs11_module) {
-		if (o->external_root) {
-			rc = err_set(FINCA_EINVAL, "an external root with the CA keys in an HSM is not supported yet");
-			goto out;
-		}
-		if ((rc = keystore_open_pkcs11(o->pkcs11_module, o->pkcs11_token, &hsm)) ||
-		    (rc = hsm->ops->load(hsm, "root", pass, &s.root_key)) ||
-		    (rc = hsm->ops->load(hsm, "issuing", pass, &s.issuing_key)))
-			goto out;
-	} else if ((rc = key_generate(o->algorithm, &s.issuing_key)) != FINCA_OK) {
-		goto out;
-	}
-	if (o->external_root) {
-		snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Issuing CA", o->name, o->name);
-		if ((rc = make_csr(subj, s.issuing_key, &s.csr)) != FINCA_OK)
-			goto out;
-	} else {
-		if (!s.root_key && (rc = key_generate(o->algorithm, &s.root_key)) != FINCA_OK)
-			goto out;
-		snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Root CA", o->name, o->name);
-		if ((rc = make_ca_cert(subj, s.root_key, NULL, s.root_key, 7305, -1,
-				       &s.root)) != FINCA_OK)
-			goto out;
-		snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Issuing CA", o->name, o->name);
-		if ((rc = make_ca_cert(subj, s.issuing_key, s.root, s.root_key, 3652, 0,
-				       &s.issuing)) != FINCA_OK)
-			goto out;
-	}
-	if ((rc = key_generate(KEY_P256, &s.service_key)) != FINCA_OK)
-		goto out;
-	snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Service CA", o->name, o->name);
-	if ((rc = make_ca_cert(subj, s.service_key, NULL, s.service_key, 3652, 0,
-			       &s.service)) != FINCA_OK)
-		goto out;
+	if (!o->pkcs11_module)
+		return key_generate(o->algorithm, &s->issuing_key);
+	if (o->external_root)
+		return err_set(FINCA_EINVAL, "an external root with the CA keys in an HSM is not supported yet");
+	if ((rc = keystore_open_pkcs11(o->pkcs11_module, o->pkcs11_token, &s->hsm)) ||
+	    (rc = s->hsm->ops->load(s->hsm, "root", pass, &s->root_key)) ||
+	    (rc = s->hsm->ops->load(s->hsm, "issuing", pass, &s->issuing_key)))
+		return rc;
+	return FINCA_OK;
+}
 
-	/* then written: keys and certificates, configuration, database */
-	cadir = path_join(o->dir, "ca");
+/* The self-signed root (20 years), with a key of its own unless the HSM
+ * gave one; none for an external root. */
+static int init_root(const struct ca_init_opts *o, struct init_state *s)
+{
+	char subj[512];
+	int rc;
+
+	if (o->external_root)
+		return FINCA_OK;
+	if (!s->root_key && (rc = key_generate(o->algorithm, &s->root_key)) != FINCA_OK)
+		return rc;
+	snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Root CA", o->name, o->name);
+	return make_ca_cert(subj, s->root_key, NULL, s->root_key, 7305, -1, &s->root);
+}
+
+/* The issuing CA (10 years, pathlen 0) signed by the root, or its CSR
+ * for an external root. */
+static int init_issuing(const struct ca_init_opts *o, struct init_state *s)
+{
+	char subj[512];
+
+	snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Issuing CA", o->name, o->name);
+	if (o->external_root)
+		return make_csr(subj, s->issuing_key, &s->csr);
+	return make_ca_cert(subj, s->issuing_key, s->root, s->root_key, 3652, 0, &s->issuing);
+}
+
+/* The service CA: the daemon's TLS, P-256 whatever the CA's algorithm. */
+static int init_service(const struct ca_init_opts *o, struct init_state *s)
+{
+	char subj[512];
+	int rc;
+
+	if ((rc = key_generate(KEY_P256, &s->service_key)) != FINCA_OK)
+		return rc;
+	snprintf(subj, sizeof subj, "C=CN, O=%s, CN=%s Service CA", o->name, o->name);
+	return make_ca_cert(subj, s->service_key, NULL, s->service_key, 3652, 0, &s->service);
+}
+
+static int write_key(const char *cadir, const char *name, EVP_PKEY *key, const char *pass)
+{
+	char *p = path_join(cadir, name);
+	int rc = key_save(p, key, pass);
+
+	free(p);
+	return rc;
+}
+
+static int write_cert(const char *cadir, const char *name, X509 *x)
+{
+	char *p = path_join(cadir, name);
+	int rc = pem_x509_write(p, x);
+
+	free(p);
+	return rc;
+}
+
+/* The directories, and under ca/ the keys (not the HSM's) and
+ * certificates, or the issuing CA's CSR for an external root. */
+static int init_write_files(const struct ca_init_opts *o, const char *pass,
+			    const struct init_state *s)
+{
+	char *cadir = path_join(o->dir, "ca"), *p;
+	int rc;
+
 	if ((rc = dir_make(o->dir, 0750)) || (rc = dir_make(cadir, 0700)))
 		goto out;
-	if (!hsm) {
-		p = path_join(cadir, "issuing.key");
-		rc = key_save(p, s.issuing_key, pass);
-		free(p);
-		if (rc)
-			goto out;
-	}
-	if (s.csr) {
+	if (!s->hsm && (rc = write_key(cadir, "issuing.key", s->issuing_key, pass)))
+		goto out;
+	if (s->csr) {
 		p = path_join(cadir, "issuing.csr");
-		rc = write_csr(p, s.csr);
+		rc = write_csr(p, s->csr);
 		free(p);
 		if (rc)
 			goto out;
-	} else {
-		if (!hsm) {
-			p = path_join(cadir, "root.key");
-			rc = key_save(p, s.root_key, pass);
-			free(p);
-			if (rc)
-				goto out;
-		}
-		p = path_join(cadir, "root.crt");
-		rc = pem_x509_write(p, s.root);
-		free(p);
-		if (rc)
-			goto out;
-		p = path_join(cadir, "issuing.crt");
-		rc = pem_x509_write(p, s.issuing);
-		free(p);
-		if (rc)
-			goto out;
+	} else if ((!s->hsm && (rc = write_key(cadir, "root.key", s->root_key, pass))) ||
+		   (rc = write_cert(cadir, "root.crt", s->root)) ||
+		   (rc = write_cert(cadir, "issuing.crt", s->issuing))) {
+		goto out;
 	}
-	p = path_join(cadir, "service.key");
-	rc = key_save(p, s.service_key, pass);
-	free(p);
-	if (rc)
+	if ((rc = write_key(cadir, "service.key", s->service_key, pass)) ||
+	    (rc = write_cert(cadir, "service.crt", s->service)))
 		goto out;
-	p = path_join(cadir, "service.crt");
-	rc = pem_x509_write(p, s.service);
-	free(p);
-	if (rc)
-		goto out;
-	confpath = path_join(o->dir, "finca.conf");
+out:
+	free(cadir);
+	return rc;
+}
+
+/* finca.conf with the defaults, unless the directory has one already. */
+static int init_write_config(const struct ca_init_opts *o)
+{
+	char *confpath = path_join(o->dir, "finca.conf"), *conf = NULL;
+	int rc = FINCA_OK;
+
 	if (!path_exists(confpath)) {
 		conf = config_default_text(o->name, o->base_url, o->pkcs11_module,
 					   o->pkcs11_token);
-		if ((rc = file_write(confpath, conf, strlen(conf), 0640)) != FINCA_OK)
-			goto out;
+		rc = file_write(confpath, conf, strlen(conf), 0640);
 	}
-	{
-		struct store *st = NULL;
-		if ((rc = store_open(dbpath, 1, &st)) != FINCA_OK)
-			goto out;
-		rc = store_begin(st);
-		if (!rc)
-			rc = store_meta_set(st, "algorithm", key_alg_name(o->algorithm));
-		if (!rc)
-			rc = store_meta_set(st, "audit_digest",
-					    o->algorithm == KEY_SM2 ? "SM3" : "SHA256");
-		if (!rc)
-			rc = store_commit(st);
-		else
-			store_rollback(st);
-		store_free(st);
-		if (rc)
-			goto out;
-	}
-	/* open as any command would, and record the birth of the CA; one
-	 * PKCS#11 context at a time: a second C_Finalize ends the first's
-	 * sessions */
-	X509_free(s.root); /* they hold references to the keys */
-	X509_free(s.issuing);
-	s.root = s.issuing = NULL;
-	EVP_PKEY_free(s.root_key);
-	EVP_PKEY_free(s.issuing_key);
-	s.root_key = s.issuing_key = NULL;
-	keystore_free(hsm);
-	hsm = NULL;
+	free(conf);
+	free(confpath);
+	return rc;
+}
+
+/* The database, with the key algorithm and the audit chain's digest. */
+static int init_store(const struct ca_init_opts *o, const char *dbpath)
+{
+	struct store *st = NULL;
+	int rc;
+
+	if ((rc = store_open(dbpath, 1, &st)) != FINCA_OK)
+		return rc;
+	rc = store_begin(st);
+	if (!rc)
+		rc = store_meta_set(st, "algorithm", key_alg_name(o->algorithm));
+	if (!rc)
+		rc = store_meta_set(st, "audit_digest", o->algorithm == KEY_SM2 ? "SM3" : "SHA256");
+	if (!rc)
+		rc = store_commit(st);
+	else
+		store_rollback(st);
+	store_free(st);
+	return rc;
+}
+
+/* Opens the new CA as any command would and records its birth (ca.init)
+ * with the first checkpoint of the audit chain.  One PKCS#11 context at
+ * a time: a second C_Finalize ends the first's sessions, so the keys made
+ * in memory and their HSM go first. */
+static int init_record(const struct ca_init_opts *o, const char *pass, struct init_state *s)
+{
+	struct ca *ca = NULL;
+	json_t *d = NULL;
+	int rc;
+
+	init_state_drop_keys(s);
 	if ((rc = ca_open(o->dir, o->actor, &ca)) != FINCA_OK)
 		goto out;
 	if ((rc = ca_unlock(ca, pass)) != FINCA_OK)
@@ -477,7 +524,7 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 		      "external_root", o->external_root,
 		      "root", ca->root ? cert_json(ca->root) : NULL,
 		      "issuing", ca->issuing ? cert_json(ca->issuing) : NULL,
-		      "service", cert_json(s.service));
+		      "service", cert_json(s->service));
 	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		goto out;
 	if ((rc = ca_audit(ca, ca->self.name, "ca.init", "ca", d)) != FINCA_OK ||
@@ -490,19 +537,49 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 out:
 	json_decref(d);
 	ca_free(ca);
-	EVP_PKEY_free(s.service_key);
-	X509_free(s.root);
-	X509_free(s.issuing);
-	X509_free(s.service);
-	X509_REQ_free(s.csr);
-	/* the HSM's keys go before the module they live in */
-	EVP_PKEY_free(s.root_key);
-	EVP_PKEY_free(s.issuing_key);
-	keystore_free(hsm);
-	free(conf);
-	free(confpath);
+	return rc;
+}
+
+/* Makes a new CA in o->dir, as the procedure reads:
+ *
+ *   init_check        the passphrase, the directory, the CA's name
+ *   init_keys         the issuing key (and the root's): generated, or the
+ *                     HSM's
+ *   init_root         the self-signed root, unless the root is external
+ *   init_issuing      the issuing CA: signed by the root, or a CSR for an
+ *                     external one
+ *   init_service      the service CA (the daemon's TLS, P-256)
+ *   init_write_files  keys and certificates under ca/
+ *   init_write_config finca.conf, unless there is one
+ *   init_store        the database, with the algorithm and audit digest
+ *   init_record       opened as any command would: the first audit record
+ *                     (ca.init) and checkpoint
+ *
+ * Everything that can fail is made in memory first; s owns what is made. */
+int ca_init(const struct ca_init_opts *o, const char *pass)
+{
+	struct init_state s;
+	char *dbpath = NULL;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	if (!pass || strlen(pass) < 8)
+		return err_set(FINCA_EINVAL,
+			       "the CA passphrase must have at least 8 characters (FINCA_PASSPHRASE)");
+	dbpath = path_join(o->dir, "finca.db");
+	if ((rc = init_check(o, dbpath)) != FINCA_OK ||
+	    (rc = init_keys(o, pass, &s)) != FINCA_OK ||
+	    (rc = init_root(o, &s)) != FINCA_OK ||
+	    (rc = init_issuing(o, &s)) != FINCA_OK ||
+	    (rc = init_service(o, &s)) != FINCA_OK ||
+	    (rc = init_write_files(o, pass, &s)) != FINCA_OK ||
+	    (rc = init_write_config(o)) != FINCA_OK ||
+	    (rc = init_store(o, dbpath)) != FINCA_OK)
+		goto out;
+	rc = init_record(o, pass, &s);
+out:
+	init_state_clear(&s);
 	free(dbpath);
-	free(cadir);
 	return rc;
 }
 

@@ -102,193 +102,257 @@ static size_t tlv(const unsigned char *p, size_t avail, size_t *clen)
 	return h;
 }
 
-int ca_crl(struct ca *ca, const struct actor *a, int delta, unsigned char **der_out, size_t *len_out,
-	   struct crl_rec *info)
-{
-	X509_CRL *crl = NULL;
-	ASN1_INTEGER *num = NULL, *basenum = NULL;
-	ASN1_TIME *t1 = NULL, *t2 = NULL;
-	EVP_MD_CTX *mctx = NULL;
-	unsigned char *tbs = NULL, *alg = NULL, *sig = NULL;
-	struct entries e;
-	struct der out, newtbs;
-	struct crl_rec rec, base;
-	int tbslen, alglen, rc;
-	size_t siglen, off, h, clen, ins;
-	char obj[32];
-	json_t *d = NULL;
+/* What ca_crl builds, step by step; all owned, freed by crl_work_clear. */
+struct crl_work {
+	struct crl_rec rec;      /* number, times, base, entries: the store's row */
+	struct entries e;        /* the revoked certificates, DER, without their SEQUENCE */
+	X509_CRL *crl;           /* header and extensions, signed once empty */
+	unsigned char *tbs, *alg; /* its TBS and signature algorithm, DER */
+	int tbslen, alglen;
+	struct der newtbs;       /* the TBS with the entries spliced in */
+	struct der out;          /* the signed CRL */
+};
 
-	memset(&e, 0, sizeof e);
-	memset(&out, 0, sizeof out);
-	memset(&newtbs, 0, sizeof newtbs);
-	memset(&rec, 0, sizeof rec);
-	if (!ca->issuing || !ca->issuing_key)
-		return err_set(FINCA_EAUTH, "the issuing CA key is locked");
-	/* one read transaction: the entries, the log position and the CRL
-	 * number are consistent with each other */
-	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
+static void crl_work_clear(struct crl_work *w)
+{
+	der_free(&w->e.d);
+	X509_CRL_free(w->crl);
+	OPENSSL_free(w->tbs);
+	OPENSSL_free(w->alg);
+	der_free(&w->newtbs);
+	der_free(&w->out);
+	memset(w, 0, sizeof *w);
+}
+
+/* The CRL's number, times and entries, inside the caller's transaction:
+ * every certificate revoked or on hold and not expired (full), or what
+ * changed since the last full CRL's log position (delta). */
+static int crl_collect(struct ca *ca, int delta, struct crl_work *w)
+{
+	struct crl_rec base;
+	int rc;
+
+	w->rec.this_update = clock_now();
+	w->rec.delta = delta;
+	if ((rc = store_crl_next_number(ca_store(ca), &w->rec.number)) ||
+	    (rc = store_status_seq(ca_store(ca), &w->rec.log_seq)))
 		return rc;
-	rec.this_update = clock_now();
-	rec.delta = delta;
-	if ((rc = store_crl_next_number(ca_store(ca), &rec.number)) ||
-	    (rc = store_status_seq(ca_store(ca), &rec.log_seq)))
-		goto fail;
 	if (delta) {
 		if ((rc = store_crl_last_full(ca_store(ca), &base)) != FINCA_OK)
-			goto fail;
-		rec.base = base.number;
-		rec.next_update = rec.this_update + 3600LL * ca->cfg->delta_crl_hours;
-		struct delta_arg da = { &e, rec.this_update };
+			return rc;
+		w->rec.base = base.number;
+		w->rec.next_update = w->rec.this_update + 3600LL * ca->cfg->delta_crl_hours;
+		struct delta_arg da = { &w->e, w->rec.this_update };
 		rc = store_status_changes(ca_store(ca), "issuing", base.log_seq,
 					  delta_entry, &da);
 	} else {
-		rec.next_update = rec.this_update + 3600LL * ca->cfg->crl_hours;
-		rc = store_crl_entries(ca_store(ca), "issuing", rec.this_update,
-				       full_entry, &e);
+		w->rec.next_update = w->rec.this_update + 3600LL * ca->cfg->crl_hours;
+		rc = store_crl_entries(ca_store(ca), "issuing", w->rec.this_update,
+				       full_entry, &w->e);
 	}
 	if (rc)
-		goto fail;
-	rec.entries = e.n;
+		return rc;
+	w->rec.entries = w->e.n;
+	return FINCA_OK;
+}
 
-	/* the header, through libcrypto */
+/* deltaCRLIndicator (critical) for a delta CRL; freshestCRL, where the
+ * delta CRLs are (RFC 5280 5.2.6), for a full one. */
+static int crl_delta_ext(struct ca *ca, X509_CRL *crl, const struct crl_rec *rec)
+{
+	ASN1_INTEGER *basenum = NULL;
+	X509_EXTENSION *x = NULL;
+	char *url, buf[600];
+	int rc = FINCA_OK;
+
+	if (rec->delta) {
+		basenum = ASN1_INTEGER_new();
+		if (!basenum || !ASN1_INTEGER_set_int64(basenum, rec->base) ||
+		    !add_ext_i2d(crl, NID_delta_crl, basenum, 1))
+			rc = err_ssl(FINCA_ECRYPTO, "deltaCRLIndicator");
+		goto out;
+	}
+	url = ca_url(ca, "delta-crl");
+	snprintf(buf, sizeof buf, "URI:%s", url);
+	free(url);
+	x = X509V3_EXT_conf_nid(NULL, NULL, NID_freshest_crl, buf);
+	if (!x || !X509_CRL_add_ext(crl, x, -1))
+		rc = err_ssl(FINCA_ECRYPTO, "freshestCRL");
+out:
+	ASN1_INTEGER_free(basenum);
+	X509_EXTENSION_free(x);
+	return rc;
+}
+
+/* The header and extensions, through libcrypto, into w->crl. */
+static int crl_header(struct ca *ca, struct crl_work *w)
+{
+	const struct crl_rec *rec = &w->rec;
+	ASN1_INTEGER *num = NULL;
+	ASN1_TIME *t1 = NULL, *t2 = NULL;
+	AUTHORITY_KEYID *akid = NULL;
+	const ASN1_OCTET_STRING *ski;
+	int rc = FINCA_OK, ok;
+
 	ERR_clear_error();
-	crl = X509_CRL_new();
+	w->crl = X509_CRL_new();
 	num = ASN1_INTEGER_new();
 	t1 = ASN1_TIME_new();
 	t2 = ASN1_TIME_new();
-	if (!crl || !num || !t1 || !t2 || !X509_CRL_set_version(crl, X509_CRL_VERSION_2) ||
-	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->issuing)) ||
-	    !ASN1_TIME_set(t1, (time_t)rec.this_update) ||
-	    !ASN1_TIME_set(t2, (time_t)rec.next_update) ||
-	    !X509_CRL_set1_lastUpdate(crl, t1) || !X509_CRL_set1_nextUpdate(crl, t2) ||
-	    !ASN1_INTEGER_set_int64(num, rec.number)) {
+	if (!w->crl || !num || !t1 || !t2 || !X509_CRL_set_version(w->crl, X509_CRL_VERSION_2) ||
+	    !X509_CRL_set_issuer_name(w->crl, X509_get_subject_name(ca->issuing)) ||
+	    !ASN1_TIME_set(t1, (time_t)rec->this_update) ||
+	    !ASN1_TIME_set(t2, (time_t)rec->next_update) ||
+	    !X509_CRL_set1_lastUpdate(w->crl, t1) || !X509_CRL_set1_nextUpdate(w->crl, t2) ||
+	    !ASN1_INTEGER_set_int64(num, rec->number)) {
 		rc = err_ssl(FINCA_ECRYPTO, "CRL header");
-		goto fail;
+		goto out;
 	}
-	{
-		AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
-		const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(ca->issuing);
-		int ok = akid && ski && (akid->keyid = ASN1_OCTET_STRING_dup(ski)) &&
-			 add_ext_i2d(crl, NID_authority_key_identifier, akid, 0);
-		AUTHORITY_KEYID_free(akid);
-		if (!ok || !add_ext_i2d(crl, NID_crl_number, num, 0)) {
-			rc = err_ssl(FINCA_ECRYPTO, "CRL extensions");
-			goto fail;
-		}
+	akid = AUTHORITY_KEYID_new();
+	ski = X509_get0_subject_key_id(ca->issuing);
+	ok = akid && ski && (akid->keyid = ASN1_OCTET_STRING_dup(ski)) &&
+	     add_ext_i2d(w->crl, NID_authority_key_identifier, akid, 0);
+	if (!ok || !add_ext_i2d(w->crl, NID_crl_number, num, 0)) {
+		rc = err_ssl(FINCA_ECRYPTO, "CRL extensions");
+		goto out;
 	}
-	if (delta) {
-		basenum = ASN1_INTEGER_new();
-		if (!basenum || !ASN1_INTEGER_set_int64(basenum, rec.base) ||
-		    !add_ext_i2d(crl, NID_delta_crl, basenum, 1)) {
-			rc = err_ssl(FINCA_ECRYPTO, "deltaCRLIndicator");
-			goto fail;
-		}
-	} else {
-		/* freshestCRL: where the delta CRLs are (RFC 5280 5.2.6) */
-		char *url = ca_url(ca, "delta-crl"), buf[600];
-		X509_EXTENSION *x;
-		snprintf(buf, sizeof buf, "URI:%s", url);
-		free(url);
-		x = X509V3_EXT_conf_nid(NULL, NULL, NID_freshest_crl, buf);
-		if (!x || !X509_CRL_add_ext(crl, x, -1)) {
-			X509_EXTENSION_free(x);
-			rc = err_ssl(FINCA_ECRYPTO, "freshestCRL");
-			goto fail;
-		}
-		X509_EXTENSION_free(x);
-	}
-	/* sign the empty CRL once, so that libcrypto fills in the signature
-	 * algorithm exactly as it would for a certificate */
-	if ((rc = sig_sign_ctx(ca->issuing_key, &mctx)) != FINCA_OK)
-		goto fail;
-	if (X509_CRL_sign_ctx(crl, mctx) <= 0) {
-		rc = err_ssl(FINCA_ECRYPTO, "signing CRL");
-		goto fail;
-	}
-	{
-		const X509_ALGOR *palg;
-		X509_CRL_get0_signature(crl, NULL, &palg);
-		alglen = i2d_X509_ALGOR(palg, &alg);
-	}
-	tbslen = i2d_re_X509_CRL_tbs(crl, &tbs);
-	if (tbslen <= 0 || alglen <= 0) {
-		rc = err_ssl(FINCA_ECRYPTO, "encoding CRL");
-		goto fail;
-	}
+	rc = crl_delta_ext(ca, w->crl, rec);
+out:
+	AUTHORITY_KEYID_free(akid);
+	ASN1_INTEGER_free(num);
+	ASN1_TIME_free(t1);
+	ASN1_TIME_free(t2);
+	return rc;
+}
 
-	/* splice the entries in before crlExtensions [0] */
-	h = tlv(tbs, (size_t)tbslen, &clen);
-	if (!h || tbs[0] != 0x30) {
-		rc = err_set(FINCA_ECRYPTO, "CRL: unexpected TBS encoding");
-		goto fail;
+/* The TBS and signature algorithm of the header: the empty CRL is signed
+ * once, so that libcrypto fills in the signature algorithm exactly as it
+ * would for a certificate. */
+static int crl_encode_header(struct ca *ca, struct crl_work *w)
+{
+	EVP_MD_CTX *mctx = NULL;
+	const X509_ALGOR *palg;
+	int rc;
+
+	if ((rc = sig_sign_ctx(ca->issuing_key, &mctx)) != FINCA_OK)
+		goto out;
+	if (X509_CRL_sign_ctx(w->crl, mctx) <= 0) {
+		rc = err_ssl(FINCA_ECRYPTO, "signing CRL");
+		goto out;
 	}
+	X509_CRL_get0_signature(w->crl, NULL, &palg);
+	w->alglen = i2d_X509_ALGOR(palg, &w->alg);
+	w->tbslen = i2d_re_X509_CRL_tbs(w->crl, &w->tbs);
+	if (w->tbslen <= 0 || w->alglen <= 0)
+		rc = err_ssl(FINCA_ECRYPTO, "encoding CRL");
+out:
+	EVP_MD_CTX_free(mctx);
+	return rc;
+}
+
+/* w->newtbs: the TBS with the entries spliced in before crlExtensions
+ * [0]; an empty list is omitted (RFC 5280 5.1.2.6). */
+static int crl_splice(struct crl_work *w)
+{
+	const unsigned char *tbs = w->tbs;
+	size_t h, clen, off, ins, body;
+
+	h = tlv(tbs, (size_t)w->tbslen, &clen);
+	if (!h || tbs[0] != 0x30)
+		return err_set(FINCA_ECRYPTO, "CRL: unexpected TBS encoding");
 	ins = off = h;
 	while (off < h + clen) {
 		size_t ch, cl;
 		if (tbs[off] == 0xa0)
 			break;
-		if ((ch = tlv(tbs + off, h + clen - off, &cl)) == 0) {
-			rc = err_set(FINCA_ECRYPTO, "CRL: unexpected TBS encoding");
-			goto fail;
-		}
+		if ((ch = tlv(tbs + off, h + clen - off, &cl)) == 0)
+			return err_set(FINCA_ECRYPTO, "CRL: unexpected TBS encoding");
 		off += ch + cl;
 		ins = off;
 	}
-	{
-		size_t body = (ins - h) + (e.n ? der_tlv_size(e.d.len) : 0) +
-			      (h + clen - ins);
-		der_header(&newtbs, 0x30, body);
-		der_put(&newtbs, tbs + h, ins - h);
-		if (e.n) { /* an empty list is omitted (RFC 5280 5.1.2.6) */
-			der_header(&newtbs, 0x30, e.d.len);
-			der_put(&newtbs, e.d.p, e.d.len);
-		}
-		der_put(&newtbs, tbs + ins, h + clen - ins);
+	body = (ins - h) + (w->e.n ? der_tlv_size(w->e.d.len) : 0) + (h + clen - ins);
+	der_header(&w->newtbs, 0x30, body);
+	der_put(&w->newtbs, tbs + h, ins - h);
+	if (w->e.n) {
+		der_header(&w->newtbs, 0x30, w->e.d.len);
+		der_put(&w->newtbs, w->e.d.p, w->e.d.len);
 	}
-	if ((rc = sig_sign(ca->issuing_key, newtbs.p, newtbs.len, &sig, &siglen)))
-		goto fail;
-	der_header(&out, 0x30, newtbs.len + (size_t)alglen + der_tlv_size(siglen + 1));
-	der_put(&out, newtbs.p, newtbs.len);
-	der_put(&out, alg, (size_t)alglen);
-	der_header(&out, 0x03, siglen + 1);
-	der_put(&out, "", 1); /* no unused bits */
-	der_put(&out, sig, siglen);
+	der_put(&w->newtbs, tbs + ins, h + clen - ins);
+	return FINCA_OK;
+}
 
-	/* recorded (and audited) before it is handed out */
-	if ((rc = store_crl_insert(ca_store(ca), &rec)) != FINCA_OK)
-		goto fail;
-	d = json_pack("{s:b, s:I, s:I, s:I}", "delta", delta, "entries",
-		      (json_int_t)rec.entries, "base", (json_int_t)rec.base,
-		      "next_update", (json_int_t)rec.next_update);
-	snprintf(obj, sizeof obj, "crl:%lld", (long long)rec.number);
-	if ((rc = ca_audit(ca, a->name, "crl.issue", obj, d)) != FINCA_OK ||
-	    (rc = audit_checkpoint(ca_store(ca), ca->audit_md, ca->issuing_key,
-				   "issuing")) != FINCA_OK)
-		goto fail;
+/* w->out: the new TBS signed with the issuing key. */
+static int crl_sign(struct ca *ca, struct crl_work *w)
+{
+	unsigned char *sig = NULL;
+	size_t siglen;
+	int rc;
+
+	if ((rc = sig_sign(ca->issuing_key, w->newtbs.p, w->newtbs.len, &sig, &siglen)))
+		return rc;
+	der_header(&w->out, 0x30, w->newtbs.len + (size_t)w->alglen + der_tlv_size(siglen + 1));
+	der_put(&w->out, w->newtbs.p, w->newtbs.len);
+	der_put(&w->out, w->alg, (size_t)w->alglen);
+	der_header(&w->out, 0x03, siglen + 1);
+	der_put(&w->out, "", 1); /* no unused bits */
+	der_put(&w->out, sig, siglen);
+	OPENSSL_free(sig);
+	return FINCA_OK;
+}
+
+/* The CRL in the store, its audit record (crl.issue) and a checkpoint of
+ * the audit chain, before it is handed out. */
+static int crl_record(struct ca *ca, const struct actor *a, const struct crl_rec *rec)
+{
+	char obj[32];
+	json_t *d;
+	int rc;
+
+	if ((rc = store_crl_insert(ca_store(ca), rec)) != FINCA_OK)
+		return rc;
+	d = json_pack("{s:b, s:I, s:I, s:I}", "delta", rec->delta, "entries",
+		      (json_int_t)rec->entries, "base", (json_int_t)rec->base,
+		      "next_update", (json_int_t)rec->next_update);
+	snprintf(obj, sizeof obj, "crl:%lld", (long long)rec->number);
+	if ((rc = ca_audit(ca, a->name, "crl.issue", obj, d)) == FINCA_OK)
+		rc = audit_checkpoint(ca_store(ca), ca->audit_md, ca->issuing_key, "issuing");
+	json_decref(d);
+	return rc;
+}
+
+/* A full or delta CRL of the issuing CA, in one read transaction (the
+ * entries, the log position and the CRL number agree with each other):
+ * collect the entries, build and encode the header, splice the entries
+ * in, sign, record and audit.  *der_out is the caller's (free). */
+int ca_crl(struct ca *ca, const struct actor *a, int delta, unsigned char **der_out, size_t *len_out,
+	   struct crl_rec *info)
+{
+	struct crl_work w;
+	int rc;
+
+	memset(&w, 0, sizeof w);
+	if (!ca->issuing || !ca->issuing_key)
+		return err_set(FINCA_EAUTH, "the issuing CA key is locked");
+	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
+		return rc;
+	if ((rc = crl_collect(ca, delta, &w)) != FINCA_OK ||
+	    (rc = crl_header(ca, &w)) != FINCA_OK ||
+	    (rc = crl_encode_header(ca, &w)) != FINCA_OK ||
+	    (rc = crl_splice(&w)) != FINCA_OK ||
+	    (rc = crl_sign(ca, &w)) != FINCA_OK ||
+	    (rc = crl_record(ca, a, &w.rec)) != FINCA_OK) {
+		store_rollback(ca_store(ca));
+		goto out;
+	}
 	if ((rc = store_commit(ca_store(ca))) != FINCA_OK)
 		goto out;
-	*der_out = out.p;
-	*len_out = out.len;
-	out.p = NULL;
+	*der_out = w.out.p;
+	*len_out = w.out.len;
+	w.out.p = NULL;
 	if (info)
-		*info = rec;
-	goto out;
-fail:
-	store_rollback(ca_store(ca));
+		*info = w.rec;
 out:
-	json_decref(d);
-	X509_CRL_free(crl);
-	ASN1_INTEGER_free(num);
-	ASN1_INTEGER_free(basenum);
-	ASN1_TIME_free(t1);
-	ASN1_TIME_free(t2);
-	EVP_MD_CTX_free(mctx);
-	OPENSSL_free(tbs);
-	OPENSSL_free(alg);
-	OPENSSL_free(sig);
-	der_free(&e.d);
-	der_free(&out);
-	der_free(&newtbs);
+	crl_work_clear(&w);
 	return rc;
 }
 

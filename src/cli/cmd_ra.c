@@ -303,7 +303,7 @@ static int req_cmd(struct cli *c, int batch, int argc, char **argv)
 			rc = cli_usage("batch template --out FILE.xlsx");
 			goto out;
 		}
-		if ((rc = ra_template(&buf, &len)) == FINCA_OK)
+		if ((rc = ra_template(NULL, NULL, &buf, &len)) == FINCA_OK)
 			rc = write_out(v, buf, len);
 		if (rc < 0)
 			goto fail;

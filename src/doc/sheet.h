@@ -59,25 +59,41 @@ void book_free(struct book *bk);
 /* The cell at (r, c), or "" outside the table (borrowed from s). */
 const char *sheet_cell(const struct sheet *s, size_t r, size_t c);
 
-/* One sheet of a template: a bold header row and, when sample is not NULL,
- * one sample row, both of ncols cells. */
+/* A list that cells may be chosen from (a dropdown): written, header and
+ * items, as a column of the template's hidden sheet SHEET_LISTS. */
+struct sheet_list {
+	const char *name;                /* the column's header */
+	const char *const *items;
+	size_t n;                        /* 1..SHEET_ROWS_MAX - 1 */
+};
+#define SHEET_LISTS "列表"
+
+/* One sheet of a template: a bold header row; when notes is not NULL, a
+ * row saying how to fill each column in (grey, italic); when sample is not
+ * NULL, one sample row; each of ncols cells.  list[c] >= 0: the cells of
+ * column c below those rows are chosen from that list of the book
+ * (validated, with a dropdown); list NULL: none. */
 struct sheet_def {
 	const char *name;                /* Excel rules: 1-31 characters, no []:*?/\ */
 	const char *const *headers;
+	const char *const *notes;        /* may be NULL */
 	const char *const *sample;       /* may be NULL */
+	const int *list;                 /* may be NULL */
 	size_t ncols;                    /* 1..SHEET_COLS_MAX */
 };
 
 /* Writes a template to path (replaced if present): one sheet per def, in
- * order, at most BOOK_SHEETS_MAX.  Every column is formatted as text ("@"),
- * so that ID numbers typed in stay text, and is wide enough for its header
- * and sample; the header row is frozen.  libxlsxwriter keeps its own
- * temporary files in $TMPDIR (or /tmp). */
-int book_write_xlsx(const char *path, const struct sheet_def *defs,
-		    size_t ndefs);
+ * order, at most BOOK_SHEETS_MAX, and the lists (nlists may be 0) in a
+ * hidden sheet SHEET_LISTS after them.  Every column is formatted as text
+ * ("@"), so that ID numbers typed in stay text, and is wide enough for its
+ * header and sample; the header row is frozen.  libxlsxwriter keeps its
+ * own temporary files in $TMPDIR (or /tmp). */
+int book_write_xlsx(const char *path, const struct sheet_def *defs, size_t ndefs,
+		    const struct sheet_list *lists, size_t nlists);
 /* The same into memory: *out (caller frees, NULL on entry) and *len.  Goes
  * through a temporary file in $TMPDIR (or /tmp), removed before return. */
 int book_write_xlsx_mem(const struct sheet_def *defs, size_t ndefs,
+			const struct sheet_list *lists, size_t nlists,
 			unsigned char **out, size_t *len);
 
 #endif

@@ -4,6 +4,7 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,10 +30,20 @@ static double text_width(const char *s)
 	return (double)w;
 }
 
-static int write_sheet(lxw_workbook *wb, const struct sheet_def *d,
-		       lxw_format *head, lxw_format *text)
+/* The formats of a template (owned by the workbook). */
+struct formats {
+	lxw_format *head, *text, *note;
+};
+
+/* The rows under the header and the notes and sample rows: where a list's
+ * dropdown applies. */
+#define LIST_ROWS 5000
+
+static int write_sheet(lxw_workbook *wb, const struct sheet_def *d, const struct formats *f,
+		       const struct sheet_list *lists, size_t nlists)
 {
 	lxw_worksheet *ws;
+	lxw_row_t row = 1;
 	lxw_error e;
 
 	if (!d->name || !d->headers || d->ncols == 0 ||
@@ -56,26 +67,82 @@ static int write_sheet(lxw_workbook *wb, const struct sheet_def *d,
 		/* the format of the whole column, so that what is typed
 		 * below the sample is text too */
 		if ((e = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w,
-					      text)) != LXW_NO_ERROR ||
+					      f->text)) != LXW_NO_ERROR ||
 		    (e = worksheet_write_string(ws, 0, (lxw_col_t)c, h,
-						head)) != LXW_NO_ERROR ||
+						f->head)) != LXW_NO_ERROR ||
+		    (d->notes &&
+		     (e = worksheet_write_string(ws, 1, (lxw_col_t)c, d->notes[c] ? d->notes[c] : "",
+						 f->note)) != LXW_NO_ERROR) ||
 		    (d->sample &&
-		     (e = worksheet_write_string(ws, 1, (lxw_col_t)c, s,
-						 text)) != LXW_NO_ERROR))
+		     (e = worksheet_write_string(ws, d->notes ? 2 : 1, (lxw_col_t)c, s,
+						 f->text)) != LXW_NO_ERROR))
 			return err_set(FINCA_EINVAL, "template sheet \"%s\", "
 				       "column %zu: %s", d->name, c + 1,
 				       lxw_strerror(e));
 	}
-	worksheet_freeze_panes(ws, 1, 0);
+	/* the dropdowns: from the first row an officer fills in on, the
+	 * sample's included (it may be overwritten) */
+	row += d->notes ? 1 : 0;
+	for (size_t c = 0; d->list && c < d->ncols; c++) {
+		lxw_data_validation v = { .validate = LXW_VALIDATION_TYPE_LIST_FORMULA,
+					  .show_error = LXW_VALIDATION_ON };
+		char ref[64];
+
+		if (d->list[c] < 0)
+			continue;
+		if ((size_t)d->list[c] >= nlists)
+			return err_set(FINCA_EINVAL, "template sheet \"%s\", column %zu: no "
+				       "list %d", d->name, c + 1, d->list[c]);
+		snprintf(ref, sizeof ref, "='%s'!$%c$2:$%c$%zu", SHEET_LISTS,
+			 'A' + d->list[c], 'A' + d->list[c], lists[d->list[c]].n + 1);
+		v.value_formula = ref;
+		v.error_title = "请从下拉列表中选择";
+		v.error_message = "此列只能填写列表中的值（见“列表”工作表）。";
+		if ((e = worksheet_data_validation_range(ws, row, (lxw_col_t)c, LIST_ROWS,
+							 (lxw_col_t)c, &v)) != LXW_NO_ERROR)
+			return err_set(FINCA_EINVAL, "template sheet \"%s\", column %zu: %s",
+				       d->name, c + 1, lxw_strerror(e));
+	}
+	worksheet_freeze_panes(ws, d->notes ? 2 : 1, 0);
 	return FINCA_OK;
 }
 
-int book_write_xlsx(const char *path, const struct sheet_def *defs,
-		    size_t ndefs)
+/* The lists, a column each, in the hidden sheet SHEET_LISTS. */
+static int write_lists(lxw_workbook *wb, const struct sheet_list *lists, size_t nlists,
+		       const struct formats *f)
+{
+	lxw_worksheet *ws;
+	lxw_error e = LXW_NO_ERROR;
+
+	if (nlists == 0)
+		return FINCA_OK;
+	if (nlists > 26)
+		return err_set(FINCA_EINVAL, "a template has at most 26 lists");
+	if ((ws = workbook_add_worksheet(wb, SHEET_LISTS)) == NULL)
+		return err_set(FINCA_ENOMEM, "template: cannot add the lists");
+	for (size_t l = 0; l < nlists && e == LXW_NO_ERROR; l++) {
+		if (lists[l].n == 0 || lists[l].n >= SHEET_ROWS_MAX)
+			return err_set(FINCA_EINVAL, "template list \"%s\": 1 to %d items",
+				       lists[l].name, SHEET_ROWS_MAX - 1);
+		e = worksheet_set_column(ws, (lxw_col_t)l, (lxw_col_t)l, 24, f->text);
+		if (e == LXW_NO_ERROR)
+			e = worksheet_write_string(ws, 0, (lxw_col_t)l, lists[l].name, f->head);
+		for (size_t i = 0; i < lists[l].n && e == LXW_NO_ERROR; i++)
+			e = worksheet_write_string(ws, (lxw_row_t)(i + 1), (lxw_col_t)l,
+						   lists[l].items[i], f->text);
+	}
+	if (e != LXW_NO_ERROR)
+		return err_set(FINCA_EINVAL, "template lists: %s", lxw_strerror(e));
+	worksheet_hide(ws);
+	return FINCA_OK;
+}
+
+int book_write_xlsx(const char *path, const struct sheet_def *defs, size_t ndefs,
+		    const struct sheet_list *lists, size_t nlists)
 {
 	lxw_workbook_options opt = { .tmpdir = (char *)tmp_dir() };
 	lxw_workbook *wb = NULL;
-	lxw_format *head, *text;
+	struct formats f;
 	lxw_error e;
 	int rc;
 
@@ -89,14 +156,21 @@ int book_write_xlsx(const char *path, const struct sheet_def *defs,
 		goto out;
 	}
 	/* 49 is Excel's built-in "@", text */
-	text = workbook_add_format(wb);
-	format_set_num_format_index(text, 49);
-	head = workbook_add_format(wb);
-	format_set_num_format_index(head, 49);
-	format_set_bold(head);
+	f.text = workbook_add_format(wb);
+	format_set_num_format_index(f.text, 49);
+	f.head = workbook_add_format(wb);
+	format_set_num_format_index(f.head, 49);
+	format_set_bold(f.head);
+	f.note = workbook_add_format(wb);
+	format_set_num_format_index(f.note, 49);
+	format_set_italic(f.note);
+	format_set_font_color(f.note, 0x808080);
+	format_set_text_wrap(f.note);
 	for (size_t i = 0; i < ndefs; i++)
-		if ((rc = write_sheet(wb, &defs[i], head, text)) != FINCA_OK)
+		if ((rc = write_sheet(wb, &defs[i], &f, lists, nlists)) != FINCA_OK)
 			goto out;
+	if ((rc = write_lists(wb, lists, nlists, &f)) != FINCA_OK)
+		goto out;
 	e = workbook_close(wb);
 	wb = NULL;
 	if (e != LXW_NO_ERROR) {
@@ -111,6 +185,7 @@ out:
 }
 
 int book_write_xlsx_mem(const struct sheet_def *defs, size_t ndefs,
+			const struct sheet_list *lists, size_t nlists,
 			unsigned char **out, size_t *len)
 {
 	char *path = path_join(tmp_dir(), "finca-sheet-XXXXXX");
@@ -123,7 +198,7 @@ int book_write_xlsx_mem(const struct sheet_def *defs, size_t ndefs,
 		goto out;
 	}
 	close(fd);
-	if ((rc = book_write_xlsx(path, defs, ndefs)) != FINCA_OK)
+	if ((rc = book_write_xlsx(path, defs, ndefs, lists, nlists)) != FINCA_OK)
 		goto out;
 	rc = file_read(path, BOOK_INPUT_MAX, out, len);
 out:

@@ -35,8 +35,13 @@ void api_free(struct api *a)
 
 enum MHD_Result send_json(struct call *k, int status, json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT);
+	char *s;
 	enum MHD_Result ret;
+
+	/* names beside the codes of every answer (ra/names.c) */
+	if (status < 300 && j)
+		ra_names(k->s->ca, j);
+	s = json_dumps(j, JSON_COMPACT);
 
 	json_decref(j);
 	if (!s)

@@ -250,7 +250,7 @@ enum MHD_Result api_ra(struct call *k, const char *p)
 	if (!strcmp(p, "template.xlsx") && !strcmp(m, "GET")) {
 		unsigned char *buf = NULL;
 		size_t len = 0;
-		rc = ra_template(&buf, &len);
+		rc = ra_template(ca, &a, &buf, &len);
 		return binary(k, rc, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 			      buf, len, "统一电子表格.xlsx");
 	}

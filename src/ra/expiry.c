@@ -44,7 +44,7 @@ static int app_for(struct ca *ca, const char *person, const char *app, char out[
 		snprintf(out, 64, "%s", app);
 		return FINCA_OK;
 	}
-	if ((rc = ra_grants(ca, person, NULL, &g)) != FINCA_OK)
+	if ((rc = authz_grants(ca, person, NULL, &g)) != FINCA_OK)
 		return rc;
 	if (json_array_size(g) != 1) {
 		json_decref(g);

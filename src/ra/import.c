@@ -35,16 +35,21 @@ struct col_def {
 	const char *header;   /* NULL: end of the sheet's columns */
 	int required;
 	const char *sample;
+	const char *note;     /* how to fill it in: the template's second row */
 };
 
 /* The sample row's person, unit and system: an ID number and codes with
- * valid check characters, so that the sample reads as a real row would. */
-#define S_NAME { C_NAME, "姓名", 1, "张三" }
-#define S_ID { C_ID, "身份证号", 1, "11010519491231002X" }
-#define S_UNIT { C_UNIT, "单位编码", 1, "12350000003591045H" }
-#define S_APP { C_APP, "应用系统编码", 1, "ysyth" }
-#define S_SERIAL { C_SERIAL, "证书序列号", 1, "4F2A9C0E5B7D1836A0C4E2F19B3D5A7C" }
-#define S_NOTE(s) { C_NOTE, "备注", 0, s }
+ * valid check characters, so that the sample reads as a real row would (an
+ * officer's template has the officer's unit and a registered system). */
+#define S_NAME { C_NAME, "姓名", 1, "张三", "必填：证书持有人的姓名" }
+#define S_ID { C_ID, "身份证号", 1, "11010519491231002X", \
+	"必填：18位居民身份证号码，末位校验码可为X" }
+#define S_UNIT { C_UNIT, "单位编码", 1, "12350000003591045H", \
+	"必填：单位的18位统一社会信用代码" }
+#define S_APP { C_APP, "应用系统编码", 1, "ysyth", "必填：使用证书的应用系统，从下拉列表选择" }
+#define S_SERIAL { C_SERIAL, "证书序列号", 1, "4F2A9C0E5B7D1836A0C4E2F19B3D5A7C", \
+	"必填：要办理的证书的序列号（证书详情中可查）" }
+#define S_NOTE(s) { C_NOTE, "备注", 0, s, "选填：说明情况" }
 
 /* One sheet per request type.  The reason columns are named after their
  * sheet (补办原因, 注销原因) so that a CSV saved from either sheet is told
@@ -55,26 +60,28 @@ static const struct kind {
 	struct col_def cols[KIND_COLS];
 } kinds[] = {
 	{ "申请", "apply", { S_NAME, S_ID, S_UNIT, S_APP,
-		{ C_PHONE, "手机", 0, "13800000000" },
-		{ C_EMAIL, "邮箱", 0, "zhangsan@example.gov.cn" },
+		{ C_PHONE, "手机", 0, "13800000000", "选填：11位手机号码，用于证书到期提醒" },
+		{ C_EMAIL, "邮箱", 0, "zhangsan@example.gov.cn", "选填：电子邮箱，用于证书到期提醒" },
 		S_NOTE("新入职，首次申请") } },
 	{ "延期", "renew", { S_NAME, S_ID, S_UNIT, S_APP, S_SERIAL, S_NOTE("证书即将到期") } },
 	{ "更新", "update", { S_NAME, S_ID, S_UNIT, S_APP, S_SERIAL,
-		{ C_NEW_NAME, "新姓名", 0, "张叁" },
-		{ C_NEW_UNIT, "新单位编码", 0, "113501000035910019" },
+		{ C_NEW_NAME, "新姓名", 0, "张叁", "姓名变更时填写" },
+		{ C_NEW_UNIT, "新单位编码", 0, "113501000035910019", "调入新单位时填写其统一社会信用代码" },
 		S_NOTE("姓名变更，调入新单位") } },
 	{ "补办", "reissue", { S_NAME, S_ID, S_UNIT, S_APP, S_SERIAL,
-		{ C_REASON, "补办原因", 1, "丢失" }, S_NOTE("USBKey遗失") } },
+		{ C_REASON, "补办原因", 1, "丢失", "必填：丢失或损坏，从下拉列表选择" },
+		S_NOTE("USBKey遗失") } },
 	{ "冻结", "freeze", { S_NAME, S_ID, S_UNIT, S_APP, S_SERIAL, S_NOTE("长期外出，暂停使用") } },
 	{ "解冻", "unfreeze", { S_NAME, S_ID, S_UNIT, S_APP, S_SERIAL, S_NOTE("返岗，恢复使用") } },
 	{ "注销", "revoke", { S_NAME, S_ID, S_UNIT, S_APP, S_SERIAL,
-		{ C_REASON, "注销原因", 0, "调出" }, S_NOTE("调往其他单位") } },
+		{ C_REASON, "注销原因", 0, "调出", "选填：调出、退休、其他或密钥泄露，从下拉列表选择" },
+		S_NOTE("调往其他单位") } },
 	{ "密码初始化", "pin-reset", { S_NAME, S_ID, S_UNIT, S_APP, S_SERIAL,
 		S_NOTE("PIN码输错已锁定") } },
 	{ "访问授权", "authorize", { S_NAME, S_ID, S_UNIT, S_APP,
-		{ C_ACTION, "操作", 1, "授权" },
-		{ C_ROLES, "角色", 0, "录入,查询" },
-		{ C_UNTIL, "有效期至", 0, "2027-12-31" },
+		{ C_ACTION, "操作", 1, "授权", "必填：授权或撤销，从下拉列表选择" },
+		{ C_ROLES, "角色", 0, "录入,查询", "选填：在该系统中的角色，多个用逗号分隔" },
+		{ C_UNTIL, "有效期至", 0, "2027-12-31", "选填：授权截止日期，如2027-12-31" },
 		S_NOTE("") } },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
@@ -129,24 +136,112 @@ static const struct kind *kind_by_sheet(const char *name)
 
 /* --- the template --- */
 
-int ra_template(unsigned char **out, size_t *len)
+/* The template's lists (its hidden sheet 列表): what the dropdowns offer. */
+enum { L_APP, L_REISSUE, L_REVOKE, L_ACTION, L_UNIT, NLISTS };
+
+/* The words of type's sheet that words[] knows, in order, into w (n). */
+static size_t type_words(const char *type, const char **w, size_t n)
 {
-	const char *h[NKINDS][KIND_COLS], *s[NKINDS][KIND_COLS];
+	size_t k = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(words) && k < n; i++)
+		if (!strcmp(words[i].type, type) && (unsigned char)words[i].word[0] >= 0x80)
+			w[k++] = words[i].word;
+	return k;
+}
+
+/* The registered application systems' codes (*codes: caller frees each and
+ * the array), as a's to read; none when a may not read them. */
+static size_t app_codes(struct ca *ca, const struct actor *a, char ***codes)
+{
+	struct page pg = { .limit = 1000 };
+	json_t *out = NULL, *v;
+	size_t n = 0, i;
+
+	*codes = NULL;
+	if (!ca || org_list(ca, a, ORG_APP, &pg, &out) != FINCA_OK) {
+		err_clear();
+		return 0;
+	}
+	*codes = xcalloc(json_array_size(json_object_get(out, "items")) + 1, sizeof **codes);
+	json_array_foreach(json_object_get(out, "items"), i, v)
+		if (ra_str(v, "code"))
+			(*codes)[n++] = xstrdup(ra_str(v, "code"));
+	json_decref(out);
+	return n;
+}
+
+int ra_template(struct ca *ca, const struct actor *a, unsigned char **out, size_t *len)
+{
+	const char *h[NKINDS][KIND_COLS], *s[NKINDS][KIND_COLS], *nt[NKINDS][KIND_COLS];
+	const char *reissue[8], *revoke[8], *action[8], *unit[1];
+	int lst[NKINDS][KIND_COLS];
 	struct sheet_def defs[NKINDS];
+	struct sheet_list lists[NLISTS] = {
+		[L_APP] = { "应用系统编码", NULL, 0 },
+		[L_REISSUE] = { "补办原因", reissue, type_words("reissue", reissue, 8) },
+		[L_REVOKE] = { "注销原因", revoke, type_words("revoke", revoke, 8) },
+		[L_ACTION] = { "操作", action, type_words("authorize", action, 8) },
+		[L_UNIT] = { "单位编码", unit, 0 },
+	};
+	char **apps = NULL;
+	int rc;
 
 	*out = NULL;
 	*len = 0;
+	/* an officer's own unit, and the systems registered */
+	if (ca && a && !strcmp(a->role, "officer") && *a->scope) {
+		unit[0] = a->scope;
+		lists[L_UNIT].n = 1;
+	}
+	lists[L_APP].n = app_codes(ca, a, &apps);
+	lists[L_APP].items = (const char *const *)apps;
 	for (size_t i = 0; i < NKINDS; i++) {
 		defs[i].name = kinds[i].sheet;
 		defs[i].ncols = kind_ncols(&kinds[i]);
 		for (size_t c = 0; c < defs[i].ncols; c++) {
-			h[i][c] = kinds[i].cols[c].header;
-			s[i][c] = kinds[i].cols[c].sample;
+			const struct col_def *d = &kinds[i].cols[c];
+			int l = d->col == C_APP ? L_APP : d->col == C_UNIT ? L_UNIT :
+				d->col == C_ACTION ? L_ACTION :
+				d->col == C_REASON ? (!strcmp(kinds[i].type, "reissue") ? L_REISSUE
+										 : L_REVOKE) : -1;
+			h[i][c] = d->header;
+			nt[i][c] = d->note;
+			s[i][c] = d->sample;
+			lst[i][c] = l >= 0 && lists[l].n ? l : -1;
+			/* the officer's sample row is the officer's unit and a
+			 * registered system: it would import as it stands */
+			if (l == L_UNIT && lists[l].n)
+				s[i][c] = lists[l].items[0];
+			if (l == L_APP && lists[l].n)
+				s[i][c] = lists[l].items[0];
 		}
 		defs[i].headers = h[i];
+		defs[i].notes = nt[i];
 		defs[i].sample = s[i];
+		defs[i].list = lst[i];
 	}
-	return book_write_xlsx_mem(defs, NKINDS, out, len);
+	/* the lists that have items, the dropdowns renumbered to them */
+	{
+		struct sheet_list used[NLISTS];
+		int at[NLISTS];
+		size_t nu = 0;
+
+		for (size_t l = 0; l < NLISTS; l++) {
+			at[l] = lists[l].n ? (int)nu : -1;
+			if (lists[l].n)
+				used[nu++] = lists[l];
+		}
+		for (size_t i = 0; i < NKINDS; i++)
+			for (size_t c = 0; c < defs[i].ncols; c++)
+				if (lst[i][c] >= 0)
+					lst[i][c] = at[lst[i][c]];
+		rc = book_write_xlsx_mem(defs, NKINDS, used, nu, out, len);
+	}
+	for (size_t i = 0; apps && apps[i]; i++)
+		free(apps[i]);
+	free(apps);
+	return rc;
 }
 
 /* --- problems --- */
@@ -397,14 +492,23 @@ static const struct kind *kind_by_headers(struct imp *im, size_t si, size_t r)
 	return NULL;
 }
 
-static int row_is_sample(const struct kind *k, const int map[NCOLS], char **cells)
+/* The template's notes row, or its sample row (whose unit and system may
+ * be an officer's own), left as they were: not requests. */
+static int row_is_template(const struct kind *k, const int map[NCOLS], char **cells)
 {
+	int sample = 1, notes = 1;
+
 	for (size_t i = 0; i < kind_ncols(k); i++) {
 		const struct col_def *d = &k->cols[i];
-		if (map[d->col] >= 0 && strcmp(cells[map[d->col]], d->sample))
-			return 0;
+		const char *v = map[d->col] >= 0 ? cells[map[d->col]] : NULL;
+		if (!v)
+			continue;
+		if (strcmp(v, d->note) && *v)
+			notes = 0;
+		if (strcmp(v, d->sample) && d->col != C_UNIT && d->col != C_APP)
+			sample = 0;
 	}
-	return 1;
+	return sample || notes;
 }
 
 /* Reads the rows of sheet si, of kind k, under header row hr.  Too many
@@ -445,7 +549,7 @@ static int read_rows(struct imp *im, size_t si, const struct kind *k, size_t hr)
 		for (c = 0; c < NCOLS; c++)
 			if (map[c] >= 0 && *(s->cells[r][map[c]] = trim(s->cells[r][map[c]])))
 				any = 1;
-		if (!any || row_is_sample(k, map, s->cells[r]))
+		if (!any || row_is_template(k, map, s->cells[r]))
 			continue;
 		if (im->nrows == IMPORT_ROWS_MAX) {
 			problem(im, SIZE_MAX, 0, "more than %d request rows: split the file into "

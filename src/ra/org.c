@@ -9,30 +9,12 @@
 #include <ctype.h>
 #include <string.h>
 
-static const char *const fields[ORG_KINDS][9] = {
-	[ORG_NODE] = { "code", "name", "level", "parent", "served_by", "email", "webhook" },
-	[ORG_DEPT] = { "code", "name", "node" },
-	[ORG_APP] = { "code", "name", "dept", "account" },
-	[ORG_UNIT] = { "code", "name", "type", "node", "officer", "phone", "email", "webhook" },
-	[ORG_PERSON] = { "id_number", "name", "unit", "phone", "email" },
-	[ORG_DEVICE] = { "code", "name", "unit" },
-};
-static const char *const names[ORG_KINDS] = { "node", "dept", "app", "unit", "person",
-					      "device" };
-static const char *const plurals[ORG_KINDS] = { "nodes", "depts", "apps", "units",
-						"persons", "devices" };
-
-int org_kind_parse(const char *name)
-{
-	for (int k = 0; k < ORG_KINDS; k++)
-		if (!strcmp(name, names[k]) || !strcmp(name, plurals[k]))
-			return k;
-	return -1;
-}
-
-const char *org_kind_name(int kind) { return names[kind]; }
-const char *org_kind_plural(int kind) { return plurals[kind]; }
-const char *const *org_fields(int kind) { return fields[kind]; }
+/* The kinds and their fields are util/org_schema.h's, shared with the
+ * store; the rules each field follows are here (check). */
+int org_kind_parse(const char *name) { return org_schema_kind(name); }
+const char *org_kind_name(int kind) { return org_schema[kind].name; }
+const char *org_kind_plural(int kind) { return org_schema[kind].plural; }
+const char *const *org_fields(int kind) { return org_schema[kind].fields; }
 
 const char *ra_str(json_t *o, const char *k)
 {
@@ -69,7 +51,7 @@ static int refers(struct ca *ca, const char *field, const char *table, const cha
  * identity numbers in place. */
 static int check(struct ca *ca, int kind, json_t *o)
 {
-	const char *const *f = fields[kind];
+	const char *const *f = org_schema[kind].fields;
 	const char *key = ra_str(o, f[0]), *v;
 	char norm[19];
 	int rc;
@@ -170,7 +152,7 @@ static json_t *pick(int kind, json_t *in)
 {
 	json_t *o = json_object();
 
-	for (const char *const *f = fields[kind]; *f; f++) {
+	for (const char *const *f = org_schema[kind].fields; *f; f++) {
 		json_t *v = json_object_get(in, *f);
 		if (v)
 			json_object_set(o, *f, v);
@@ -185,10 +167,10 @@ static int unknown_field(int kind, json_t *in)
 
 	json_object_foreach(in, k, v) {
 		const char *const *f;
-		for (f = fields[kind]; *f && strcmp(*f, k); f++)
+		for (f = org_schema[kind].fields; *f && strcmp(*f, k); f++)
 			;
 		if (!*f)
-			return err_set(FINCA_EINVAL, "%s: not a field of a %s", k, names[kind]);
+			return err_set(FINCA_EINVAL, "%s: not a field of a %s", k, org_schema[kind].name);
 	}
 	return FINCA_OK;
 }
@@ -203,17 +185,17 @@ static int save(struct ca *ca, const struct actor *a, int kind, json_t *o, int i
 
 	if ((rc = store_begin(st)) != FINCA_OK)
 		return rc;
-	snprintf(obj, sizeof obj, "%s:%s", names[kind], ra_str(o, fields[kind][0]));
-	if ((rc = store_row_put(st, names[kind], o, insert, &id)) != FINCA_OK ||
+	snprintf(obj, sizeof obj, "%s:%s", org_schema[kind].name, ra_str(o, org_schema[kind].fields[0]));
+	if ((rc = store_row_put(st, org_schema[kind].name, o, insert, &id)) != FINCA_OK ||
 	    (rc = ca_audit(ca, a->name, action, obj, o)) != FINCA_OK) {
 		store_rollback(st);
 		if (rc == FINCA_ESTATE && insert)
-			err_set(rc, "%s '%s' exists already", names[kind], ra_str(o, fields[kind][0]));
+			err_set(rc, "%s '%s' exists already", org_schema[kind].name, ra_str(o, org_schema[kind].fields[0]));
 		return rc;
 	}
 	if ((rc = store_commit(st)) != FINCA_OK)
 		return rc;
-	return store_row_get(st, names[kind], ra_str(o, fields[kind][0]), out);
+	return store_row_get(st, org_schema[kind].name, ra_str(o, org_schema[kind].fields[0]), out);
 }
 
 int org_add(struct ca *ca, const struct actor *a, int kind, json_t *in, json_t **out)
@@ -229,7 +211,7 @@ int org_add(struct ca *ca, const struct actor *a, int kind, json_t *in, json_t *
 	target_of(kind, o, &t);
 	if ((rc = actor_may(ca, a, write_right(kind), &t)) != FINCA_OK)
 		goto out;
-	snprintf(act, sizeof act, "%s.add", names[kind]);
+	snprintf(act, sizeof act, "%s.add", org_schema[kind].name);
 	rc = save(ca, a, kind, o, 1, act, out);
 out:
 	json_decref(o);
@@ -249,11 +231,11 @@ int org_edit(struct ca *ca, const struct actor *a, int kind, const char *key,
 	*out = NULL;
 	if ((rc = unknown_field(kind, changes)) != FINCA_OK)
 		goto out;
-	if (json_object_get(ch, fields[kind][0])) {
-		rc = err_set(FINCA_EINVAL, "%s: the key cannot change", fields[kind][0]);
+	if (json_object_get(ch, org_schema[kind].fields[0])) {
+		rc = err_set(FINCA_EINVAL, "%s: the key cannot change", org_schema[kind].fields[0]);
 		goto out;
 	}
-	if ((rc = store_row_get(ca_store(ca), names[kind], key, &o)) != FINCA_OK)
+	if ((rc = store_row_get(ca_store(ca), org_schema[kind].name, key, &o)) != FINCA_OK)
 		goto out;
 	target_of(kind, o, &before);
 	if ((rc = actor_may(ca, a, write_right(kind), &before)) != FINCA_OK)
@@ -265,7 +247,7 @@ int org_edit(struct ca *ca, const struct actor *a, int kind, const char *key,
 	target_of(kind, o, &after);
 	if ((rc = actor_may(ca, a, write_right(kind), &after)) != FINCA_OK)
 		goto out;
-	snprintf(act, sizeof act, "%s.edit", names[kind]);
+	snprintf(act, sizeof act, "%s.edit", org_schema[kind].name);
 	rc = save(ca, a, kind, o, 0, act, out);
 out:
 	json_decref(o);
@@ -294,7 +276,7 @@ int org_list(struct ca *ca, const struct actor *a, int kind, const struct page *
 
 	*out = NULL;
 	memset(&q, 0, sizeof q);
-	q.table = names[kind];
+	q.table = org_schema[kind].name;
 	q.q = p->q;
 	q.after = p->after;
 	q.limit = p->limit;
@@ -323,12 +305,12 @@ int org_show(struct ca *ca, const struct actor *a, int kind, const char *key, js
 	int rc;
 
 	*out = NULL;
-	if ((rc = store_row_get(ca_store(ca), names[kind], key, &o)) != FINCA_OK)
+	if ((rc = store_row_get(ca_store(ca), org_schema[kind].name, key, &o)) != FINCA_OK)
 		goto out;
 	memset(&q, 0, sizeof q);
-	q.table = names[kind];
-	q.eq[0].col = fields[kind][0];
-	q.eq[0].val = ra_str(o, fields[kind][0]);
+	q.table = org_schema[kind].name;
+	q.eq[0].col = org_schema[kind].fields[0];
+	q.eq[0].val = ra_str(o, org_schema[kind].fields[0]);
 	scope_of(a, kind, &q);
 	if ((rc = store_row_list(ca_store(ca), &q, items, &next)) != FINCA_OK)
 		goto out;
@@ -337,7 +319,7 @@ int org_show(struct ca *ca, const struct actor *a, int kind, const char *key, js
 		target_of(kind, o, &t);
 		/* denied: the rule names why (role or scope) and audits it */
 		if ((rc = actor_may(ca, a, "org.read", &t)) == FINCA_OK)
-			rc = err_set(FINCA_ENOTFOUND, "no %s '%s' in your scope", names[kind], key);
+			rc = err_set(FINCA_ENOTFOUND, "no %s '%s' in your scope", org_schema[kind].name, key);
 		goto out;
 	}
 	*out = o;

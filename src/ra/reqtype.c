@@ -1,6 +1,6 @@
 /* The request types (DESIGN.md's lifecycle table, art. 13-18, 20-25): one
  * row per operation, and every rule of the regulation about a type stated
- * there once.  request.c asks this table; the API hands its answers to the
+ * there once.  request.c, moves.c and produce.c ask this table; the API hands its answers to the
  * console (at_station, handover_due, old_token_due), which keeps no copy.
  * XXX: DESIGN.md gives the lifecycle's articles as a range; a row cites an
  * article only where finca already knew which one it is. */

@@ -296,7 +296,7 @@ while read -r op admin auditor officer approver operator; do
 	done
 done <<<"$MATRIX"
 
-# --- what the server says each caller may do (ra/request.c: moves[] and
+# --- what the server says each caller may do (ra/moves.c: moves[] and
 # reqtype.c); the console shows exactly these buttons ---
 # sees ACCOUNT ID WANT: the request's actions as ACCOUNT sees them
 sees() {

@@ -58,6 +58,21 @@ fails "the officer cannot register into another unit" "request|another unit" \
 fails "a bad ID number is named" "id_number" A io1 person add --id-number 35012119800101001X \
 	--name 某 --unit $U1
 $C --cert io1.crt --key io1.key -o template.xlsx $api/template.xlsx
+# the officer's template: notes under the headers, dropdowns of the
+# registered systems, the reasons and the officer's own unit (data
+# validation from the hidden 列表 sheet), a sample row that would import
+same "the template made for the officer" "$(/usr/bin/python3 - template.xlsx <<'EOF'
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws, ls = wb["申请"], wb["列表"]
+cols = {c.value: c.column_letter for c in ws[1]}
+dv = {str(d.sqref).split(":")[0][0]: d.formula1 for d in ws.data_validations.dataValidation}
+lists = {c.value: [x.value for x in ls[c.column_letter][1:] if x.value] for c in ls[1]}
+print(ls.sheet_state, ws["A2"].value, ws[cols["单位编码"] + "3"].value, ws[cols["应用系统编码"] + "3"].value,
+      dv[cols["应用系统编码"]].startswith("'列表'!"), lists["单位编码"], "ysgl" in lists["应用系统编码"],
+      lists["补办原因"], dv.get(cols["姓名"]))
+EOF
+)" "hidden 必填：证书持有人的姓名 $U1 ysgl True ['$U1'] True ['丢失', '遗失', '损坏'] None"
 ids=()
 for i in $(seq 1 20); do
 	id=$(rid 350121198$((i % 10))0101$(printf %03d $i)); ids+=($id)
@@ -87,12 +102,12 @@ upload() { printf '{"filename":"%s","file":"%s"}' "$1" "$(base64 -w0 "$1")" >bod
   sed -n 6,20p people.csv; sed -n 2p people.csv; } >bad.csv
 fill 申请-错.xlsx bad.csv
 o=$(A io1 batch import 申请-错.xlsx 2>&1) && echo "not ok - a bad spreadsheet was imported"
-has "each bad row and column is named: the check character" "申请 row 6, 身份证号: .*check" "$o"
-has "the unit not registered" "申请 row 7, 单位编码: .*" "$o"
-has "the person twice" "申请 row 23, 身份证号: .*(twice|duplicate|row 4)" "$o"
+has "each bad row and column is named: the check character" "申请 row 7, 身份证号: .*check" "$o"
+has "the unit not registered" "申请 row 8, 单位编码: .*" "$o"
+has "the person twice" "申请 row 24, 身份证号: .*(twice|duplicate|row 5)" "$o"
 b=$(upload 申请-错.xlsx)
 same "the API lists the same three problems" "$(jq -c '[.problems[] | [.row, .column]]' <<<"$b")" \
-	'[[6,"身份证号"],[7,"单位编码"],[23,"身份证号"]]'
+	'[[7,"身份证号"],[8,"单位编码"],[24,"身份证号"]]'
 same "a bad file created nothing" "$(A io1 person list --json | jq '.items | length')/$(
 	A io1 request list --json | jq '.items | length')" 0/0
 fill 申请.xlsx people.csv
@@ -102,6 +117,10 @@ same "one batch of 20 drafts" "$(jq -r .requests <<<"$b")" 20
 same "the 20 people registered by the upload" "$(jq -r .persons_registered <<<"$b")/$(
 	A io1 person list --json | jq '.items | length')" 20/20
 has "the batch is named after the file" "申请.xlsx" "$(A io1 batch show $B --json)"
+# names beside codes: the API's answers name the unit, system and node
+r1=$($C --cert io1.crt --key io1.key "$api/requests?batch=$B&limit=1" | jq -c '.items[0] | [.unit_name, .app_name, .node_name]')
+same "a request names its unit, system and node" "$r1" '["闽侯县第一中学","预算管理一体化系统","福州市"]'
+same "a batch names its unit" "$($C --cert io1.crt --key io1.key $api/batches/$B | jq -r .unit_name)" 闽侯县第一中学
 has "the phone typed as a number reads as digits" '"13800000001"' \
 	"$(A io1 person show ${ids[0]} --json)"
 same "another unit's officer sees none of them" "$(A io2 person list --json | jq '.items | length')" 0

@@ -106,6 +106,16 @@ static unsigned char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/* libxlsxwriter 1.1.4 never frees the copy of a data validation's formula
+ * (the template's dropdowns): not ours; nothing else is suppressed. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:lxw_strdup\n";
+}
+#endif
+
 static void template_round_trip(void **state)
 {
 	static const struct {
@@ -133,24 +143,26 @@ static void template_round_trip(void **state)
 	json_t *out = NULL, *errs = NULL;
 
 	(void)state;
-	assert_int_equal(ra_template(&x, &len), FINCA_OK);
+	assert_int_equal(ra_template(NULL, NULL, &x, &len), FINCA_OK);
 	assert_non_null(x);
 	assert_int_equal(book_read(x, len, NULL, &bk), FINCA_OK);
-	assert_int_equal(bk->nsheets, 9);
+	assert_int_equal(bk->nsheets, 10); /* and the hidden lists */
+	assert_string_equal(bk->sheets[9].name, "列表");
 	for (size_t i = 0; i < 9; i++) {
 		const struct sheet *s = &bk->sheets[i];
 		size_t n = 0;
 		while (n < 9 && want[i].headers[n])
 			n++;
 		assert_string_equal(s->name, want[i].name);
-		assert_int_equal(s->nrows, 2); /* headers and the sample row */
+		assert_int_equal(s->nrows, 3); /* headers, notes and the sample row */
 		assert_int_equal(s->ncols, n);
 		for (size_t c = 0; c < n; c++)
 			assert_string_equal(sheet_cell(s, 0, c), want[i].headers[c]);
-		assert_string_equal(sheet_cell(s, 1, 1), "11010519491231002X");
+		assert_string_equal(sheet_cell(s, 1, 0), "必填：证书持有人的姓名");
+		assert_string_equal(sheet_cell(s, 2, 1), "11010519491231002X");
 	}
 	book_free(bk);
-	/* the template as it comes: its sample rows are no requests */
+	/* the template as it comes: its notes and sample rows are no requests */
 	counts(&persons, &requests);
 	assert_int_equal(ra_import(ca, &sys, x, len, "template.xlsx", &out, &errs), FINCA_EINVAL);
 	assert_null(out);

@@ -224,8 +224,8 @@ static const char *const smp1[] = { "张三", "350102199003071234", "13800000000
 static const char *const hdr2[] = { "统一社会信用代码", "备注" };
 
 static const struct sheet_def defs[] = {
-	{ "个人证书", hdr1, smp1, 4 },
-	{ "机构证书", hdr2, NULL, 2 },
+	{ "个人证书", hdr1, NULL, smp1, NULL, 4 },
+	{ "机构证书", hdr2, NULL, NULL, NULL, 2 },
 };
 
 static void xlsx_round_trip(void **state)
@@ -237,7 +237,7 @@ static void xlsx_round_trip(void **state)
 	int fd;
 
 	(void)state;
-	assert_int_equal(book_write_xlsx_mem(defs, 2, &x, &xl), FINCA_OK);
+	assert_int_equal(book_write_xlsx_mem(defs, 2, NULL, 0, &x, &xl), FINCA_OK);
 	assert_true(xl > 4 && memcmp(x, "PK\3\4", 4) == 0);
 	assert_int_equal(book_read(x, xl, "ignored.xlsx", &bk), FINCA_OK);
 	assert_int_equal(bk->nsheets, 2);
@@ -259,7 +259,7 @@ static void xlsx_round_trip(void **state)
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(book_write_xlsx(path, defs, 1), FINCA_OK);
+	assert_int_equal(book_write_xlsx(path, defs, 1, NULL, 0), FINCA_OK);
 	assert_int_equal(file_read(path, 1 << 20, &y, &yl), FINCA_OK);
 	assert_int_equal(book_read(y, yl, NULL, &bk), FINCA_OK);
 	assert_int_equal(bk->nsheets, 1);
@@ -278,21 +278,21 @@ static void xlsx_write_errors(void **state)
 	(void)state;
 	for (i = 0; i < BOOK_SHEETS_MAX + 1; i++)
 		bad[i] = defs[1];
-	assert_int_equal(book_write_xlsx_mem(bad, BOOK_SHEETS_MAX + 1, &x, &xl),
+	assert_int_equal(book_write_xlsx_mem(bad, BOOK_SHEETS_MAX + 1, NULL, 0, &x, &xl),
 			 FINCA_EINVAL);
-	assert_int_equal(book_write_xlsx_mem(bad, 0, &x, &xl), FINCA_EINVAL);
+	assert_int_equal(book_write_xlsx_mem(bad, 0, NULL, 0, &x, &xl), FINCA_EINVAL);
 	/* the same name twice */
-	assert_int_equal(book_write_xlsx_mem(bad, 2, &x, &xl), FINCA_EINVAL);
+	assert_int_equal(book_write_xlsx_mem(bad, 2, NULL, 0, &x, &xl), FINCA_EINVAL);
 	assert_non_null(strstr(err_msg(), "机构证书"));
 	bad[0].name = "a[1]";
-	assert_int_equal(book_write_xlsx_mem(bad, 1, &x, &xl), FINCA_EINVAL);
+	assert_int_equal(book_write_xlsx_mem(bad, 1, NULL, 0, &x, &xl), FINCA_EINVAL);
 	bad[0].name = "ok";
 	bad[0].ncols = 0;
-	assert_int_equal(book_write_xlsx_mem(bad, 1, &x, &xl), FINCA_EINVAL);
+	assert_int_equal(book_write_xlsx_mem(bad, 1, NULL, 0, &x, &xl), FINCA_EINVAL);
 	bad[0].ncols = SHEET_COLS_MAX + 1;
-	assert_int_equal(book_write_xlsx_mem(bad, 1, &x, &xl), FINCA_EINVAL);
+	assert_int_equal(book_write_xlsx_mem(bad, 1, NULL, 0, &x, &xl), FINCA_EINVAL);
 	assert_null(x);
-	assert_int_equal(book_write_xlsx("/nonexistent/dir/t.xlsx", defs, 1),
+	assert_int_equal(book_write_xlsx("/nonexistent/dir/t.xlsx", defs, 1, NULL, 0),
 			 FINCA_EIO);
 }
 

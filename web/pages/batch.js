@@ -1,6 +1,6 @@
 // One batch (one spreadsheet): its requests, the actions on all of them at
 // once, the annex forms to print, and the scanned stamped paper.
-import { h, clear, note, openBlob, fileBase64 } from '../dom.js';
+import { h, clear, note, openBlob, fileBase64, named, who } from '../dom.js';
 import { t, label, fmtTime } from '../i18n.js';
 import { api } from '../api.js';
 import { can } from '../session.js';
@@ -49,9 +49,9 @@ export async function render({ main, args, title }) {
 			h('div', { class: 'cols' },
 				h('section', { class: 'panel' }, h('h2', {}, t('batch.info')),
 					h('dl', { class: 'kv' },
-						h('dt', {}, t('req.unit')), h('dd', { class: 'mono' }, b.unit || ''),
+						h('dt', {}, t('req.unit')), h('dd', {}, named(b, 'unit')),
 						h('dt', {}, t('batch.source')), h('dd', {}, b.source || '—'),
-						h('dt', {}, t('req.submitter')), h('dd', {}, b.submitter || ''),
+						h('dt', {}, t('req.submitter')), h('dd', {}, who(b, 'submitter')),
 						h('dt', {}, t('batch.created')), h('dd', {}, fmtTime(b.created_at)),
 						h('dt', {}, t('batch.count')), h('dd', {}, String(reqs.length)),
 						h('dt', {}, t('req.state')), h('dd', {}, Object.entries(counts).map(([s, n]) => [stateBadge(s), ` ${n} `])))),

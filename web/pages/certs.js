@@ -93,7 +93,7 @@ async function detail(serial) {
 	const done = show(t('cert.detail', { serial }), box);
 	try {
 		const c = await api.get(`certs/${serial}`);
-		const keys = ['serial', 'status', 'subject', 'profile', 'key', 'issuer', 'not_before', 'not_after', 'issued_at', 'id_number', 'unit_code', 'revoked_at', 'reason', 'replaces', 'superseded_by'];
+		const keys = ['serial', 'status', 'subject', 'profile', 'key', 'issuer', 'not_before', 'not_after', 'issued_at', 'id_number', 'unit_code', 'unit_name', 'revoked_at', 'reason', 'replaces', 'superseded_by'];
 		clear(box, h('dl', { class: 'kv' }, keys.filter((k) => c[k] != null).map((k) => [h('dt', {}, t(`cert.${k}`)),
 			h('dd', { class: /serial|replaces|superseded/.test(k) ? 'mono' : null },
 				k === 'status' ? statusBadge(c[k]) : k === 'reason' ? label('reason', c[k]) : /_at$/.test(k) ? fmtTime(c[k]) : /^not_/.test(k) ? fmtDate(c[k]) : String(c[k]))])),

@@ -1,7 +1,7 @@
 // 到期证书 (art. 14): valid certificates that expire soon, in the caller's
 // scope; an information officer makes renew requests for all of them in
 // one step (one batch).
-import { h, clear, note } from '../dom.js';
+import { h, clear, note, named } from '../dom.js';
 import { t, label, fmtDate } from '../i18n.js';
 import { api } from '../api.js';
 import { can } from '../session.js';
@@ -22,7 +22,7 @@ export async function render({ main, params }) {
 		columns: [
 			{ label: t('person.name'), render: (c) => c.name || c.subject },
 			{ label: t('cert.holder'), render: (c) => h('span', { class: 'mono small' }, c.id_number || c.unit_code || '') },
-			{ label: t('person.unit'), key: 'unit', class: 'mono small' },
+			{ label: t('person.unit'), render: (c) => named(c, 'unit') },
 			{ label: t('cert.serial'), render: (c) => h('span', { class: 'mono small' }, c.serial) },
 			{ label: t('cert.profile'), render: (c) => label('profile', c.profile) },
 			{ label: t('cert.not_after'), render: (c) => fmtDate(c.not_after), class: 'nowrap' },

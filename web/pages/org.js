@@ -1,6 +1,6 @@
 // 管理节点, 审批部门, 应用系统, 申请单位: list, add, edit (administrator;
 // the auditor reads).  The key (code) cannot change.
-import { h } from '../dom.js';
+import { h, named } from '../dom.js';
 import { t, label, fmtDate } from '../i18n.js';
 import { api } from '../api.js';
 import { can } from '../session.js';
@@ -9,21 +9,13 @@ import { ask } from '../ui/dialog.js';
 
 const UNIT_TYPES = ['行政机关', '事业单位', '企业', '社会团体', '其他'];
 
-const names = new Map(); // code -> name, for the references in the lists
-
 async function options(kind) {
 	try {
-		return (await api.get(kind, { limit: 1000 })).items.map((x) => {
-			names.set(`${kind}:${x.code}`, x.name);
-			return [x.code, `${x.name}（${x.code}）`];
-		});
+		return (await api.get(kind, { limit: 1000 })).items.map((x) => [x.code, `${x.name}（${x.code}）`]);
 	} catch {
 		return [];
 	}
 }
-
-// A reference shown by name, with its code.
-const ref = (kind, key) => (r) => (r[key] ? [names.get(`${kind}:${r[key]}`) || '', ' ', h('span', { class: 'mono muted small' }, r[key])] : '');
 
 // What each kind has: fields (key first), columns, the list's filter.
 async function kinds(kind) {
@@ -40,7 +32,7 @@ async function kinds(kind) {
 			{ name: 'email', label: t('person.email'), type: 'email' },
 			{ name: 'webhook', label: t('org.webhook'), hint: t('org.webhook.hint') },
 		],
-		columns: [['code', 'mono'], ['name'], ['level', null, (r) => label('level', r.level)], ['parent', null, ref('nodes', 'parent')], ['served_by', null, ref('nodes', 'served_by')], ['email']],
+		columns: [['code', 'mono'], ['name'], ['level', null, (r) => label('level', r.level)], ['parent', null, (r) => named(r, 'parent')], ['served_by', null, (r) => named(r, 'served_by')], ['email']],
 		filter: { name: 'filter', label: t('org.parent'), options: [['', t('all')], ...nodes] },
 	};
 	case 'depts': return {
@@ -49,7 +41,7 @@ async function kinds(kind) {
 			{ name: 'name', label: t('org.name'), required: true },
 			{ name: 'node', label: t('org.node'), type: 'select', required: true, options: [['', t('choose')], ...nodes] },
 		],
-		columns: [['code', 'mono'], ['name'], ['node', null, ref('nodes', 'node')]],
+		columns: [['code', 'mono'], ['name'], ['node', null, (r) => named(r, 'node')]],
 		filter: { name: 'filter', label: t('org.node'), options: [['', t('all')], ...nodes] },
 	};
 	case 'apps': {
@@ -61,7 +53,7 @@ async function kinds(kind) {
 				{ name: 'dept', label: t('org.dept'), type: 'select', required: true, options: [['', t('choose')], ...depts], hint: t('org.dept.hint') },
 				{ name: 'account', label: t('org.account'), hint: t('org.account.hint') },
 			],
-			columns: [['code', 'mono'], ['name'], ['dept', null, ref('depts', 'dept')], ['account']],
+			columns: [['code', 'mono'], ['name'], ['dept', null, (r) => named(r, 'dept')], ['account']],
 			filter: { name: 'filter', label: t('org.dept'), options: [['', t('all')], ...depts] },
 		};
 	}
@@ -76,7 +68,7 @@ async function kinds(kind) {
 			{ name: 'email', label: t('person.email'), type: 'email' },
 			{ name: 'webhook', label: t('org.webhook'), hint: t('org.webhook.hint') },
 		],
-		columns: [['code', 'mono'], ['name'], ['type'], ['node', null, ref('nodes', 'node')], ['officer'], ['phone'], ['email']],
+		columns: [['code', 'mono'], ['name'], ['type'], ['node', null, (r) => named(r, 'node')], ['officer'], ['phone'], ['email']],
 		filter: { name: 'filter', label: t('org.node'), options: [['', t('all')], ...nodes] },
 	};
 	}

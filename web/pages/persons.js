@@ -1,6 +1,6 @@
 // 人员信息: the people of the officer's unit (an administrator sees all),
 // added and edited here; a request for one of them is one click away.
-import { h } from '../dom.js';
+import { h, named } from '../dom.js';
 import { t, fmtDate } from '../i18n.js';
 import { api } from '../api.js';
 import { me, can } from '../session.js';
@@ -35,7 +35,7 @@ export async function render({ main }) {
 		columns: [
 			{ label: t('person.name'), key: 'name' },
 			{ label: t('person.id_number'), key: 'id_number', class: 'mono' },
-			me.role !== 'officer' && { label: t('person.unit'), key: 'unit', class: 'mono' },
+			me.role !== 'officer' && { label: t('person.unit'), render: (p) => named(p, 'unit') },
 			{ label: t('person.phone'), key: 'phone' },
 			{ label: t('person.email'), key: 'email' },
 			{ label: t('person.created'), render: (r) => fmtDate(r.created_at) },

@@ -1,5 +1,5 @@
 // One request: what it asks, its history, and what can be done now.
-import { h, clear, note } from '../dom.js';
+import { h, clear, note, named, who } from '../dom.js';
 import { t, label, fmtTime } from '../i18n.js';
 import { api } from '../api.js';
 import { can } from '../session.js';
@@ -26,10 +26,10 @@ export async function render({ main, args, title }) {
 			[t('req.batch'), r.batch ? h('a', { href: `#/batches/${r.batch}` }, `#${r.batch}`) : '—'],
 			[t('req.subject_kind'), label('kind', r.subject_kind)],
 			[t('req.subject'), `${r.name || ''} ${r.subject || ''}`],
-			[t('req.unit'), r.unit], [t('req.node'), r.node], [t('req.app'), r.app],
+			[t('req.unit'), named(r, 'unit')], [t('req.node'), named(r, 'node')], [t('req.app'), named(r, 'app')],
 			[t('req.cert'), h('span', { class: 'mono' }, r.cert_serial || '—')],
 			r.reason && [t('req.reason'), label('reason', r.reason)],
-			d.name && [t('req.new_name'), d.name], d.unit && [t('req.new_unit'), d.unit],
+			d.name && [t('req.new_name'), d.name], d.unit && [t('req.new_unit'), named(d, 'unit')],
 			d.action && [t('req.grant'), `${label('grant', d.action)} ${d.roles || ''} ${d.not_after ? `→ ${d.not_after}` : ''}`],
 			d.profile && [t('req.profile'), d.profile],
 			r.token_serial && [t('req.token'), h('span', { class: 'mono' }, r.token_serial)],
@@ -37,7 +37,7 @@ export async function render({ main, args, title }) {
 			r.result_serial && [t('req.result'), h('span', { class: 'mono' }, r.result_serial)],
 			r.old_token_due && [t('req.old_returned'), r.old_returned ? t('yes') : t('no')],
 			r.handler && [t('req.handler'), `${r.handler} ${fmtTime(r.handed_at)}`],
-			[t('req.submitter'), r.submitter], r.approver && [t('req.approver'), r.approver], r.operator && [t('req.operator'), r.operator],
+			[t('req.submitter'), who(r, 'submitter')], r.approver && [t('req.approver'), who(r, 'approver')], r.operator && [t('req.operator'), who(r, 'operator')],
 			r.note && [t('req.note'), r.note],
 			[t('req.updated'), fmtTime(r.updated_at)],
 		].filter(Boolean);

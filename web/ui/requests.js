@@ -3,7 +3,7 @@
 // batch.  The server says what is possible: each request carries the
 // caller's actions, at_station, handover_due, old_token_due (art. 22) and,
 // when it is made at the token station now, station_command.
-import { h, clear, note, openBlob } from '../dom.js';
+import { h, clear, note, openBlob, named } from '../dom.js';
 import { t, label, fmtTime, bjDate } from '../i18n.js';
 import { api } from '../api.js';
 import { can } from '../session.js';
@@ -61,7 +61,7 @@ export function actionButton(r, action, done) {
 
 export function describe(r) {
 	return h('p', {}, `#${r.id} ${label('type', r.type)} · ${r.name || ''} ${r.subject || ''}`,
-		r.app ? ` · ${t('req.app')} ${r.app}` : '', r.cert_serial ? ` · ${r.cert_serial}` : '');
+		r.app ? ` · ${t('req.app')} ${r.app_name || r.app}` : '', r.cert_serial ? ` · ${r.cert_serial}` : '');
 }
 
 // Runs action on every request of rows (one call each), asking once.
@@ -128,8 +128,8 @@ export function columns({ batch = true, unit = false } = {}) {
 		batch && { label: t('req.batch'), render: (r) => (r.batch ? h('a', { href: `#/batches/${r.batch}` }, `#${r.batch}`) : ''), class: 'num' },
 		{ label: t('req.type'), render: (r) => [label('type', r.type), r.emergency ? h('span', { class: 'badge st-rejected' }, t('req.emergency')) : null] },
 		{ label: t('req.subject'), render: (r) => [h('span', {}, r.name || ''), h('br'), h('span', { class: 'mono muted' }, r.subject || '')] },
-		unit && { label: t('req.unit'), key: 'unit', class: 'mono' },
-		{ label: t('req.app'), key: 'app' },
+		unit && { label: t('req.unit'), render: (r) => named(r, 'unit') },
+		{ label: t('req.app'), render: (r) => named(r, 'app') },
 		{ label: t('req.cert'), render: (r) => h('span', { class: 'mono small' }, r.cert_serial || r.result_serial || '') },
 		{ label: t('req.state'), render: (r) => stateBadge(r.state) },
 		{ label: t('req.updated'), render: (r) => fmtTime(r.updated_at), class: 'nowrap' },
@@ -155,19 +155,19 @@ export async function batchTable(state, actions, reload) {
 	const by = new Map();
 	for (const x of r.items) {
 		if (!x.batch) continue;
-		if (!by.has(x.batch)) by.set(x.batch, { unit: x.unit, n: 0, types: new Set(), apps: new Set(), acts: new Set() });
+		if (!by.has(x.batch)) by.set(x.batch, { unit: x, n: 0, types: new Set(), apps: new Set(), acts: new Set() });
 		const b = by.get(x.batch);
 		b.n++;
 		for (const a of actionsFor(x)) b.acts.add(a);
 		b.types.add(label('type', x.type));
-		b.apps.add(x.app);
+		b.apps.add(x.app_name || x.app);
 	}
 	if (!by.size) return h('p', { class: 'muted' }, t('appr.none'));
 	return h('div', { class: 'table-wrap' }, h('table', { class: 'grid batches', 'data-state': state },
 		h('thead', {}, h('tr', {}, [t('req.batch'), t('req.unit'), t('appr.n'), t('req.type'), t('req.app'), t('list.actions')].map((x) => h('th', { scope: 'col' }, x)))),
 		h('tbody', {}, [...by].map(([k, b]) => h('tr', { 'data-batch': k },
 			h('td', { class: 'num' }, h('a', { href: `#/batches/${k}` }, `#${k}`)),
-			h('td', { class: 'mono' }, b.unit), h('td', { class: 'num' }, String(b.n)),
+			h('td', {}, named(b.unit, 'unit')), h('td', { class: 'num' }, String(b.n)),
 			h('td', {}, [...b.types].join('、')), h('td', {}, [...b.apps].join('、')),
 			h('td', { class: 'actions' },
 				h('a', { class: 'btn btn-sm', href: `#/batches/${k}` }, t('appr.view')),
