@@ -39,7 +39,7 @@ enum MHD_Result send_json(struct call *k, int status, json_t *j)
 	enum MHD_Result ret;
 
 	/* names beside the codes of every answer (ra/names.c) */
-	if (status < 300 && j)
+	if (status < 300 && j && !k->raw)
 		ra_names(k->s->ca, j);
 	s = json_dumps(j, JSON_COMPACT);
 

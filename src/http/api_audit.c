@@ -85,6 +85,9 @@ enum MHD_Result api_audit_list(struct call *k)
 		return send_err(k, 400, "invalid", "after", "api.order_asc", "only with order=asc");
 	f.from = f.desc ? before : after;
 	f.limit = (int)limit;
+	/* the records as they were hash-chained: no unit_name added to a
+	 * details object that has a unit (ra_names) */
+	k->raw = 1;
 	arr = pa.arr = json_array();
 	rc = ra_audit_find(k->s->ca, &k->who, &f, audit_one, &pa, &next);
 	if (rc != FINCA_OK) {

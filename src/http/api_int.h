@@ -25,6 +25,8 @@ struct call {
 	struct account_rec acct; /* the caller, id 0 when anonymous */
 	struct actor who;       /* the caller as the core sees it */
 	enum msg_lang lang;     /* the caller's (Accept-Language) */
+	unsigned raw:1;         /* send_json adds no names beside codes: the
+				 * audit trail goes out as it was recorded */
 };
 
 enum MHD_Result send_json(struct call *k, int status, json_t *j);

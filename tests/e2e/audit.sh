@@ -7,7 +7,9 @@
 . "$(dirname "$0")/../lib.sh"
 
 serve_ports
-ok "init" finca -d ca init --algo p256 --url $base
+out=$(finca -d ca init --algo p256 --url $base 2>&1)
+same "init" "$?" 0
+adminpw=$(sed -n 's/^  password *\([^ ]*\) .*/\1/p' <<<"$out")
 for i in 1 2 3; do
 	csr p256 "/CN=d$i" d$i.csr
 	ok "issue $i" finca -d ca cert issue --profile device --csr d$i.csr --out d$i.pem
@@ -45,6 +47,10 @@ ok "auditor TLS certificate" mk_tls aud1
 ok "application TLS certificate" mk_tls app1
 ok "account add auditor" finca -d ca account add aud1 --role auditor --cert aud1.crt
 ok "app add (no right to the trail)" finca -d ca app add app1 --cert app1.crt
+ok "a node" env FINCA_ACCOUNT_PASSWORD=$adminpw "$FINCA" -d ca --as admin node add \
+	--code 350000 --name 福建省 --level province
+ok "a department of it" env FINCA_ACCOUNT_PASSWORD=$adminpw "$FINCA" -d ca --as admin dept add \
+	--code yusuan --name 预算处 --node 350000
 serve_start ca
 A="curl -s --cacert ca/ca/service.crt --cert aud1.crt --key aud1.key -H Accept-Language:zh-CN"
 code() { curl -s --cacert ca/ca/service.crt -o /dev/null -w '%{http_code}' "$@"; }
@@ -58,6 +64,10 @@ same "the raw record stays" "$(jq -r '.records[0].action + " " + .records[0].det
 has "in English for an English caller" "^Certificate [0-9A-F]+ \(was Valid\)" \
 	"$(curl -s --cacert ca/ca/service.crt --cert aud1.crt --key aud1.key -H Accept-Language:en \
 		"$api/audit?action=cert.freeze" | jq -r '.records[0].summary')"
+r=$($A "$api/audit?action=dept.add")
+same "a department's record summarized" "$(jq -r '.records[0].summary' <<<"$r")" "审批部门 yusuan 预算处，所属节点 350000"
+same "its details as recorded: no node_name added beside the code" \
+	"$(jq -c '.records[0].details' <<<"$r")" '{"code":"yusuan","name":"预算处","node":"350000"}'
 acts=$($A $api/audit/actions)
 same "the filter's actions have Chinese names" \
 	"$(jq -r '.actions[] | select(.action == "request.move") | .name' <<<"$acts")" "申请流转"
