@@ -8,9 +8,13 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "util/msg.h"
+
 struct store;
+struct audit_rec;
 
 /* Appends one record (call inside store_begin/commit).  md names the chain's
  * digest ("SM3", "SHA256"); details is borrowed and may be NULL; *seq_out
@@ -32,5 +36,35 @@ struct audit_report {
  * bad record, when anything was edited, removed or reordered. */
 int audit_verify(struct store *st, const char *md, EVP_PKEY *checkpoint_pub,
 		 struct audit_report *rep);
+
+/* The trail read by people (actions.c): every action's name and a one-line
+ * summary of its details, in Chinese or English.  The raw record stays
+ * what it is; these only render it. */
+
+/* The name of an action code ("证书冻结" for "cert.freeze"), or the code
+ * itself when the table has none.  Borrowed, static. */
+const char *audit_action_name(const char *action, enum msg_lang lang);
+/* The name of one record: the action's, or for an action told apart by a
+ * detail (request.move by its move: "审批通过") that finer name.  Static,
+ * or r->action. */
+const char *audit_rec_name(const struct audit_rec *r, enum msg_lang lang);
+/* One line saying what r did, into out (n bytes, truncated on a character
+ * boundary): the action's template with the object's id and the detail
+ * values placed, codes among them (states, reasons, roles…) named; a part
+ * whose value is missing is left out with its punctuation.  An action the
+ * table does not know: its code and the details as "key=value, …".
+ * Returns out. */
+const char *audit_summary(const struct audit_rec *r, enum msg_lang lang, char *out, size_t n);
+/* The name of value in dictionary dict (the console's prefixes in
+ * web/strings.js: "state", "type", "action", "reason", "role", "kind",
+ * "token", "cert"), or NULL when the dictionary has none. */
+const char *audit_value_name(const char *dict, const char *value, enum msg_lang lang);
+
+/* The i-th known action code (i from 0), or NULL past the last. */
+const char *audit_action_at(size_t i);
+/* The i-th family of actions for a filter: *prefix is an action filter
+ * ("cert.", "loss_report*") and the return its name ("证书（全部）"), or
+ * NULL past the last. */
+const char *audit_family_at(size_t i, enum msg_lang lang, const char **prefix);
 
 #endif

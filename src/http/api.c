@@ -39,7 +39,7 @@ enum MHD_Result send_json(struct call *k, int status, json_t *j)
 	enum MHD_Result ret;
 
 	/* names beside the codes of every answer (ra/names.c) */
-	if (status < 300 && j)
+	if (status < 300 && j && !k->raw)
 		ra_names(k->s->ca, j);
 	s = json_dumps(j, JSON_COMPACT);
 
@@ -256,6 +256,10 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 		return allow(k, "crl.make", &ret) ? api_crl_make(k) : ret;
 	if (!strcmp(p, "audit") && !strcmp(m, "GET"))
 		return allow(k, "audit.read", &ret) ? api_audit_list(k) : ret;
+	if (!strcmp(p, "audit/actions") && !strcmp(m, "GET"))
+		return allow(k, "audit.read", &ret) ? api_audit_actions(k) : ret;
+	if (!strcmp(p, "audit/export") && !strcmp(m, "GET"))
+		return allow(k, "audit.read", &ret) ? api_audit_export(k) : ret;
 	if (!strcmp(p, "audit/verify") && !strcmp(m, "GET"))
 		return allow(k, "audit.read", &ret) ? api_audit_check(k) : ret;
 	if (!strcmp(p, "profiles") && !strcmp(m, "GET"))

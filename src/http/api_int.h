@@ -25,6 +25,8 @@ struct call {
 	struct account_rec acct; /* the caller, id 0 when anonymous */
 	struct actor who;       /* the caller as the core sees it */
 	enum msg_lang lang;     /* the caller's (Accept-Language) */
+	unsigned raw:1;         /* send_json adds no names beside codes: the
+				 * audit trail goes out as it was recorded */
 };
 
 enum MHD_Result send_json(struct call *k, int status, json_t *j);
@@ -80,6 +82,8 @@ enum MHD_Result api_crl_make(struct call *k);
 enum MHD_Result api_profiles_list(struct call *k);
 /* api_audit.c */
 enum MHD_Result api_audit_list(struct call *k);
+enum MHD_Result api_audit_actions(struct call *k);
+enum MHD_Result api_audit_export(struct call *k);
 enum MHD_Result api_audit_check(struct call *k);
 
 /* The registration authority's paths (api_ra.c): organisations, requests,

@@ -28,7 +28,7 @@
  *              by src/notify/ (webhook, SMTP); notice.c queues them
  *   cert.c     certificates as the accounts see them (read, issue, change)
  *   tokens.c   the USBKey inventory as the accounts see it
- *   trail.c    the audit trail and the accounts, read
+ *   trail.c    the audit trail and the accounts, read; the trail exported
  *   dash.c     the console's dashboard and certificate list
  *
  * Every change is one store transaction with its audit record.  A refused
@@ -40,6 +40,8 @@
 
 #include "authz/authz.h"
 #include "ca/ca.h"
+#include "doc/table.h"
+#include "util/msg.h"
 #include "util/org_schema.h"
 
 #include <jansson.h>
@@ -359,6 +361,18 @@ int ra_account_list(struct ca *ca, const struct actor *a, account_cb cb, void *a
 /* The whole trail from since, in order (store_audit_iter). */
 int ra_audit_iter(struct ca *ca, const struct actor *a, int64_t since, audit_cb cb,
 		  void *arg);
+/* The most records one export holds: past it, narrow the filter. */
+#define RA_AUDIT_EXPORT_MAX 100000
+/* The records matching f (its from and limit ignored) as a file for
+ * inspectors, in fmt: 序号, 时间 (Beijing time), 操作者, 操作, 对象, 摘要,
+ * 详细内容 (the raw details), headers and names in lang.  The export is
+ * itself audited (audit.export, with the filter and the count) before the
+ * file is handed out.  *out (caller frees, NULL on entry), *len and *rows
+ * (may be NULL) are set on success; FINCA_EINVAL naming the cap when more
+ * than RA_AUDIT_EXPORT_MAX records match. */
+int ra_audit_export(struct ca *ca, const struct actor *a, const struct audit_filter *f,
+		    enum table_format fmt, enum msg_lang lang, unsigned char **out,
+		    size_t *len, size_t *rows);
 /* The name of the organisation a's scope names (unit, node, department,
  * application system), into out; FINCA_ENOTFOUND when none. */
 int ra_scope_name(struct ca *ca, const struct actor *a, char *out, size_t n);

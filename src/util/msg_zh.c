@@ -39,6 +39,7 @@ static const struct msg_entry reasons[] = {
 	{ "api.no_resource", "没有此资源" },
 	{ "api.not_object", "应为JSON对象" },
 	{ "api.order", "应为asc（升序）或desc（降序）" },
+	{ "api.export_format", "应为csv或xlsx" },
 	{ "api.order_asc", "只能与order=asc一起使用" },
 	{ "api.order_desc", "只能与order=desc一起使用" },
 	{ "api.range", "应为{1}到{2}之间的数字" },

@@ -442,6 +442,42 @@ try {
 			const txt = await page.locator('.list tbody').innerText();
 			assert(/auth\.login/.test(txt) && /request\.move/.test(txt), 'no login or request move in the trail');
 		});
+		await check('auditor: the trail reads in Chinese: action names and summaries', async () => {
+			const txt = await page.locator('.list tbody').innerText();
+			// the newest page: the operator's moves (制作, 交接, 办结) and logins
+			assert(/登录/.test(txt) && /证书制作|证书交接|申请办结/.test(txt), 'no 登录 or request move named in the trail');
+			assert(/申请 \d+：(制作|交接|办结)，(已受理|已制作|已交接) → (已制作|已交接|已办结)/.test(txt), 'no summary of a move');
+		});
+		await check('auditor: 详细 shows the raw record', async () => {
+			await page.locator('.list tbody tr[data-key] td.actions button').first().click();
+			const pre = page.locator('dialog pre.json');
+			await pre.waitFor();
+			const raw = JSON.parse(await pre.innerText());
+			assert(raw.seq && raw.action && 'details' in raw, JSON.stringify(raw));
+			await page.keyboard.press('Escape');
+		});
+		await check('auditor: the action filter lists Chinese names and families, and filters', async () => {
+			await page.waitForSelector('#audit-action option[value="cert."]', { state: 'attached' });
+			assert(await page.locator('#audit-action option[value="cert."]').innerText() === '证书（全部）', 'no 证书（全部）');
+			await page.selectOption('#audit-action', 'request.');
+			await page.click('form.filters button[type=submit]');
+			await page.waitForFunction(() => {
+				const rows = [...document.querySelectorAll('.list tbody tr[data-key]')];
+				return rows.length && rows.every((r) => /request\./.test(r.innerText));
+			});
+		});
+		await check('auditor: 导出CSV downloads the filtered trail', async () => {
+			const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#audit-export-csv')]);
+			assert(/\.csv$/.test(dl.suggestedFilename()), dl.suggestedFilename());
+			const text = fs.readFileSync(await dl.path(), 'utf8');
+			assert(text.startsWith('\uFEFF序号,时间,操作者,操作,对象,摘要,详细内容'), text.slice(0, 80));
+			assert(/,审批通过,/.test(text) && !/,登录,/.test(text), 'not the filtered trail (request.)');
+		});
+		await check('auditor: 导出Excel downloads an XLSX', async () => {
+			const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#audit-export-xlsx')]);
+			assert(/\.xlsx$/.test(dl.suggestedFilename()), dl.suggestedFilename());
+			assert(fs.readFileSync(await dl.path()).subarray(0, 2).toString() === 'PK', 'not a zip');
+		});
 		await check('auditor: verifying the chain reports it intact', async () => {
 			await page.click('#audit-verify');
 			const n = page.locator('#verify-result .note');
