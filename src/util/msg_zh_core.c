@@ -295,6 +295,15 @@ static const struct msg_entry reasons[] = {
 	{ "station.pin_unrecorded", "USBKey上的PIN码已修改，但finca未能记录：{1}" },
 	{ "station.sign_data", "请给出--data TEXT" },
 
+	/* the server (http/) */
+	{ "console.dir", "FINCA_CONSOLE_DIR“{1}”：不是目录" },
+	{ "console.no_file", "{1}/{2}：文件不存在" },
+	{ "server.thread", "无法启动后台线程" },
+	{ "server.listen_format", "监听地址“{1}”：应为HOST:PORT" },
+	{ "server.listen_host", "监听地址“{1}”：主机名过长" },
+	{ "server.listen_ip", "监听地址“{1}”：应为数字IP地址和端口" },
+	{ "server.listen", "无法在{1}上监听（{2}）" },
+
 	/* util */
 	{ "util.no_memory", "内存不足" },
 	{ NULL, NULL },
