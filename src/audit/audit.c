@@ -43,7 +43,7 @@ static int record_hash(const char *md, const struct audit_rec *r,
 	     EVP_DigestFinal_ex(c, out, &n);
 	EVP_MD_CTX_free(c);
 	if (!ok)
-		return err_ssl(FINCA_ECRYPTO, "audit: hashing with %s", md);
+		return err_ssl_why(FINCA_ECRYPTO, "audit.hash", "audit: hashing with %s", md);
 	*outlen = n;
 	return FINCA_OK;
 }
@@ -59,7 +59,7 @@ int audit_append(struct store *st, const char *md, const char *actor,
 	memset(&r, 0, sizeof r);
 	memset(&last, 0, sizeof last);
 	if (md_len <= 0 || md_len > AUDIT_HASH_MAX)
-		return err_set(FINCA_EINVAL, "audit: unknown digest %s", md);
+		return err_why(FINCA_EINVAL, NULL, "audit.digest", "audit: unknown digest %s", md);
 	if ((rc = store_audit_last(st, &last)) == FINCA_OK) {
 		r.seq = last.seq + 1;
 		memcpy(r.prev, last.hash, last.hash_len);
@@ -76,7 +76,7 @@ int audit_append(struct store *st, const char *md, const char *actor,
 	r.details = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS)
 			    : xstrdup("{}");
 	if (!r.details) {
-		rc = err_set(FINCA_ENOMEM, "audit: encoding details");
+		rc = err_why(FINCA_ENOMEM, NULL, "audit.encode", "audit: encoding details");
 		goto out;
 	}
 	if ((rc = record_hash(md, &r, r.hash, &r.hash_len)) != FINCA_OK)
@@ -130,7 +130,8 @@ int audit_checkpoint(struct store *st, const char *md, EVP_PKEY *key,
 	if ((rc = sig_sign(key, data, len, &sig, &siglen)) != FINCA_OK)
 		goto out;
 	if (siglen > sizeof c.sig) {
-		rc = err_set(FINCA_ECRYPTO, "audit: checkpoint signature too long");
+		rc = err_why(FINCA_ECRYPTO, NULL, "audit.checkpoint_long",
+			     "audit: checkpoint signature too long");
 		goto out;
 	}
 	memcpy(c.sig, sig, siglen);
@@ -172,18 +173,19 @@ static int verify_one(void *arg, const struct audit_rec *r)
 	vs->rep->records++;
 	if (r->seq != vs->prev_seq + 1) {
 		vs->rep->bad_seq = vs->prev_seq + 1;
-		return err_set(FINCA_EINTEGRITY,
+		return err_why(FINCA_EINTEGRITY, NULL, "audit.missing",
 			       "audit record %lld: missing (next present is %lld): records were removed",
 			       (long long)(vs->prev_seq + 1), (long long)r->seq);
 	}
 	if (r->hash_len != vs->prev_len && vs->prev_seq > 0) {
 		vs->rep->bad_seq = r->seq;
-		return err_set(FINCA_EINTEGRITY, "audit record %lld: hash length changed",
+		return err_why(FINCA_EINTEGRITY, NULL, "audit.hash_length",
+			       "audit record %lld: hash length changed",
 			       (long long)r->seq);
 	}
 	if (memcmp(r->prev, vs->prev, r->hash_len) != 0) {
 		vs->rep->bad_seq = r->seq;
-		return err_set(FINCA_EINTEGRITY,
+		return err_why(FINCA_EINTEGRITY, NULL, "audit.order",
 			       "audit record %lld: does not follow record %lld (reordered, or the one before was replaced)",
 			       (long long)r->seq, (long long)vs->prev_seq);
 	}
@@ -191,7 +193,7 @@ static int verify_one(void *arg, const struct audit_rec *r)
 		return rc;
 	if (hl != r->hash_len || memcmp(h, r->hash, hl) != 0) {
 		vs->rep->bad_seq = r->seq;
-		return err_set(FINCA_EINTEGRITY,
+		return err_why(FINCA_EINTEGRITY, NULL, "audit.edited",
 			       "audit record %lld: content does not match its hash (edited)",
 			       (long long)r->seq);
 	}
@@ -199,7 +201,7 @@ static int verify_one(void *arg, const struct audit_rec *r)
 		const struct checkpoint_rec *c = &vs->cps[vs->next_cp++];
 		if (c->hash_len != hl || memcmp(c->hash, h, hl) != 0) {
 			vs->rep->bad_seq = r->seq;
-			return err_set(FINCA_EINTEGRITY,
+			return err_why(FINCA_EINTEGRITY, NULL, "audit.checkpoint_differs",
 				       "audit record %lld: differs from the signed checkpoint over it",
 				       (long long)r->seq);
 		}
@@ -233,7 +235,7 @@ int audit_verify(struct store *st, const char *md, EVP_PKEY *checkpoint_pub,
 		if (sig_verify(checkpoint_pub, data, len, vs.cps[i].sig,
 			       vs.cps[i].sig_len) != FINCA_OK) {
 			rep->bad_seq = vs.cps[i].seq;
-			rc = err_set(FINCA_EINTEGRITY,
+			rc = err_why(FINCA_EINTEGRITY, NULL, "audit.checkpoint_sig",
 				     "audit checkpoint at record %lld: signature does not verify with the %s CA key",
 				     (long long)vs.cps[i].seq, vs.cps[i].signer);
 			goto out;
@@ -243,7 +245,7 @@ int audit_verify(struct store *st, const char *md, EVP_PKEY *checkpoint_pub,
 		goto out;
 	if (vs.next_cp < vs.ncps) {
 		rep->bad_seq = rep->last_seq + 1;
-		rc = err_set(FINCA_EINTEGRITY,
+		rc = err_why(FINCA_EINTEGRITY, NULL, "audit.truncated",
 			     "audit records after %lld were removed: a signed checkpoint covers record %lld",
 			     (long long)rep->last_seq,
 			     (long long)vs.cps[vs.next_cp].seq);

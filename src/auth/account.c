@@ -43,7 +43,7 @@ static int hash_password(const char *pw, char **out)
 	    argon2id_hash_encoded(A2_T, A2_M, A2_P, pw, strlen(pw), salt, sizeof salt,
 				  32, enc, n) != ARGON2_OK) {
 		free(enc);
-		return err_set(FINCA_ECRYPTO, "hashing the password");
+		return err_why(FINCA_ECRYPTO, NULL, "auth.hash_password", "hashing the password");
 	}
 	*out = enc;
 	return FINCA_OK;
@@ -52,11 +52,13 @@ static int hash_password(const char *pw, char **out)
 int account_check_password(const struct account_rec *a, const char *pw)
 {
 	if (a->password && (!pw || !*pw))
-		return err_set(FINCA_EAUTH, "account %s (%s): password: this role logs in with "
-			       "its certificate and a password (art. 11)", a->name, a->role);
+		return err_why_of(FINCA_EAUTH, "password", "account.password_needed",
+				  "account %s (%s): password: this role logs in with "
+				  "its certificate and a password (art. 11)", a->name, a->role);
 	if (!a->password || !pw ||
 	    argon2id_verify(a->password, pw, strlen(pw)) != ARGON2_OK)
-		return err_set(FINCA_EAUTH, "account %s: wrong password", a->name);
+		return err_why_of(FINCA_EAUTH, "password", "account.wrong_password",
+				  "account %s: wrong password", a->name);
 	return FINCA_OK;
 }
 
@@ -74,21 +76,23 @@ int account_add(struct ca *ca, const struct actor *actor, const char *name, cons
 	if (!*name || strlen(name) >= sizeof a.name ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@") !=
 		    strlen(name))
-		return err_set(FINCA_EINVAL,
-			       "account name '%.80s': 1-64 letters, digits, '.', '_', '-', '@'",
-			       name);
+		return err_why_of(FINCA_EINVAL, "name", "account.name",
+				  "account name '%.80s': 1-64 letters, digits, '.', '_', '-', '@'",
+				  name);
 	if (!role_valid(role))
-		return err_set(FINCA_EINVAL,
-			       "role '%.40s': expected admin, operator, approver, officer, auditor or app",
-			       role);
+		return err_why_of(FINCA_EINVAL, "role", "account.role",
+				  "role '%.40s': expected admin, operator, approver, officer, auditor or app",
+				  role);
 	if (role_needs_password(role) && !pw)
-		return err_set(FINCA_EINVAL, "role %s needs a password (art. 11)", role);
+		return err_why(FINCA_EINVAL, NULL, "account.role_password",
+			       "role %s needs a password (art. 11)", role);
 	if (pw && strlen(pw) < 10)
-		return err_at(FINCA_EINVAL, "password", "at least 10 characters");
+		return err_why(FINCA_EINVAL, "password", "account.password_short",
+			       "at least 10 characters");
 	if ((rc = ca_verify(ca, cert, &v)) != FINCA_OK)
 		return rc;
 	if (v.chain_ok != 1 || strcmp(v.status, "valid"))
-		return err_set(FINCA_EINVAL,
+		return err_why(FINCA_EINVAL, NULL, "account.cert_invalid",
 			       "account %s: the certificate is not a valid certificate of this CA (%s, %s)",
 			       name, v.chain_ok == 1 ? "chain ok" : v.chain_error, v.status);
 	snprintf(a.name, sizeof a.name, "%s", name);
@@ -120,6 +124,18 @@ out:
 	return rc;
 }
 
+int account_cert_refused(const char *serial, const char *status, const char *reason)
+{
+	/* a reason per state, so that the Chinese says it in words */
+	const char *why = !strcmp(status, "frozen") ? "auth.cert_frozen" :
+			  !strcmp(status, "revoked") ? "auth.cert_revoked" :
+			  !strcmp(status, "expired") ? "auth.cert_expired" :
+			  !strcmp(status, "not yet valid") ? "auth.cert_not_yet" : "auth.cert_state";
+
+	return err_why(FINCA_EAUTH, NULL, why, "certificate %s is %s%s%s", serial, status,
+		       reason ? " " : "", reason ? reason : "");
+}
+
 int account_for_der(struct ca *ca, struct certcache *cc, const unsigned char *der,
 		    size_t len, struct account_rec *out)
 {
@@ -130,12 +146,14 @@ int account_for_der(struct ca *ca, struct certcache *cc, const unsigned char *de
 		return rc;
 	EVP_PKEY_free(k.key);
 	if (strcmp(k.status, "valid"))
-		return err_set(FINCA_EAUTH, "certificate %s is %s", k.serial, k.status);
+		return account_cert_refused(k.serial, k.status, NULL);
 	if ((rc = store_account_by_cert(ca_store(ca), k.serial, out)) != FINCA_OK)
 		return rc == FINCA_ENOTFOUND ?
-		       err_set(FINCA_EAUTH, "certificate %s belongs to no account", k.serial) : rc;
+		       err_why(FINCA_EAUTH, NULL, "auth.no_account",
+			       "certificate %s belongs to no account", k.serial) : rc;
 	if (out->disabled)
-		return err_set(FINCA_EAUTH, "account %s is disabled", out->name);
+		return err_why(FINCA_EAUTH, NULL, "auth.disabled",
+			       "account %s is disabled", out->name);
 	return FINCA_OK;
 }
 
@@ -150,7 +168,7 @@ int account_bootstrap_admin(struct ca *ca, char *pw_out, size_t pw_len)
 	int rc;
 
 	if (pw_len < sizeof r + 1 || RAND_bytes(r, sizeof r) != 1)
-		return err_set(FINCA_ECRYPTO, "random password");
+		return err_why(FINCA_ECRYPTO, NULL, "auth.random", "random password");
 	for (size_t i = 0; i < sizeof r; i++)
 		pw_out[i] = a[r[i] % (sizeof a - 1)];
 	pw_out[sizeof r] = '\0';

@@ -73,6 +73,10 @@ int account_for_der(struct ca *ca, struct certcache *cc, const unsigned char *de
 int account_bootstrap_admin(struct ca *ca, char *pw_out, size_t pw_len);
 /* FINCA_EAUTH unless pw matches (constant time, argon2id). */
 int account_check_password(const struct account_rec *a, const char *pw);
+/* FINCA_EAUTH: certificate serial may not log in, being status ("frozen",
+ * "revoked", "expired", "not yet valid"; then, when given, the revocation
+ * reason's name). */
+int account_cert_refused(const char *serial, const char *status, const char *reason);
 
 /* --- challenges (challenge.c) --- */
 

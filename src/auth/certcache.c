@@ -70,12 +70,13 @@ static int full_check(struct ca *ca, const unsigned char *der, size_t len,
 
 	if (!x || p != der + len) {
 		X509_free(x);
-		return err_at(FINCA_EINVAL, "certificate", "not a DER certificate");
+		return err_why(FINCA_EINVAL, "certificate", "auth.cert_der",
+			       "not a DER certificate");
 	}
 	if ((rc = ca_verify(ca, x, &v)) != FINCA_OK)
 		goto out;
 	if (v.chain_ok != 1) {
-		rc = err_set(FINCA_EAUTH, "certificate %s: %s", v.serial,
+		rc = err_why(FINCA_EAUTH, NULL, "auth.cert_chain", "certificate %s: %s", v.serial,
 			     v.chain_error[0] ? v.chain_error : "not issued by this CA");
 		goto out;
 	}
@@ -107,7 +108,7 @@ int certcache_check(struct certcache *c, struct ca *ca, const unsigned char *der
 	memset(&e, 0, sizeof e);
 	memset(&r, 0, sizeof r);
 	if (!EVP_Digest(der, len, h, &hl, EVP_sha256(), NULL))
-		return err_set(FINCA_ECRYPTO, "hashing a certificate");
+		return err_why(FINCA_ECRYPTO, NULL, "auth.hash", "hashing a certificate");
 	slot = ((size_t)h[0] | (size_t)h[1] << 8) & (NSLOT - 1);
 	pthread_mutex_lock(&c->mu);
 	if (c->e[slot].used && !memcmp(c->e[slot].hash, h, 32)) {
@@ -128,13 +129,14 @@ int certcache_check(struct certcache *c, struct ca *ca, const unsigned char *der
 	}
 	/* what may have changed since: time and status */
 	if (now < e.not_before || now > e.not_after) {
-		rc = err_set(FINCA_EAUTH, "certificate %s is %s", e.serial,
-			     now > e.not_after ? "expired" : "not yet valid");
+		rc = account_cert_refused(e.serial, now > e.not_after ? "expired" : "not yet valid",
+					  NULL);
 		goto out;
 	}
 	if ((rc = store_cert_get(ca_store(ca), e.serial, &r)) != FINCA_OK) {
 		if (rc == FINCA_ENOTFOUND)
-			rc = err_set(FINCA_EAUTH, "certificate %s: not issued by this CA", e.serial);
+			rc = err_why(FINCA_EAUTH, NULL, "auth.cert_foreign",
+				     "certificate %s: not issued by this CA", e.serial);
 		goto out;
 	}
 	{
@@ -143,7 +145,7 @@ int certcache_check(struct certcache *c, struct ca *ca, const unsigned char *der
 		unsigned int h2l;
 		if (!EVP_Digest(r.der, r.der_len, h2, &h2l, EVP_sha256(), NULL) ||
 		    memcmp(h, h2, 32)) {
-			rc = err_set(FINCA_EAUTH,
+			rc = err_why(FINCA_EAUTH, NULL, "auth.cert_twin",
 				     "certificate %s: the store holds another certificate with this serial",
 				     e.serial);
 			goto out;

@@ -185,7 +185,7 @@ int challenge_issue(struct challenges *c, const char *owner, int quota, char *ou
 	uint32_t i, o;
 
 	if (RAND_bytes(r, sizeof r) != 1)
-		return err_ssl(FINCA_ECRYPTO, "random challenge");
+		return err_ssl_why(FINCA_ECRYPTO, "auth.random", "random challenge");
 	b64url(r, sizeof r, out);
 	*expires = now + CHALLENGE_TTL;
 	pthread_mutex_lock(&c->mu);
@@ -215,16 +215,18 @@ int challenge_issue(struct challenges *c, const char *owner, int quota, char *ou
 
 int challenge_take(struct challenges *c, const char *ch)
 {
-	int rc = err_set(FINCA_EAUTH, "challenge: unknown or already used");
+	int rc = err_why(FINCA_EAUTH, NULL, "challenge.unknown",
+			 "challenge: unknown or already used");
 	uint32_t i;
 
 	if (strlen(ch) != CHALLENGE_LEN)
-		return err_set(FINCA_EAUTH, "challenge: malformed");
+		return err_why(FINCA_EAUTH, NULL, "challenge.malformed", "challenge: malformed");
 	pthread_mutex_lock(&c->mu);
 	for (i = c->bucket[hash(c, ch)]; i; i = c->v[i - 1].next)
 		if (!CRYPTO_memcmp(c->v[i - 1].c, ch, CHALLENGE_LEN)) {
 			rc = c->v[i - 1].expires < clock_now() ?
-			     err_set(FINCA_EAUTH, "challenge: expired") : FINCA_OK;
+			     err_why(FINCA_EAUTH, NULL, "challenge.expired",
+				     "challenge: expired") : FINCA_OK;
 			unlink_slot(c, i - 1); /* single use, expired or not */
 			break;
 		}
@@ -272,11 +274,13 @@ int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
 
 	memset(out, 0, sizeof *out);
 	if (cert_der(cert, &der, &dlen) != FINCA_OK) {
-		rc = err_set(FINCA_EINVAL, "certificate: not a PEM or base64 DER certificate");
+		rc = err_why_of(FINCA_EINVAL, "certificate", "challenge.cert",
+				"certificate: not a PEM or base64 DER certificate");
 		goto fail;
 	}
 	if (b64_decode(sig, 65536, &s, &slen) != FINCA_OK) {
-		rc = err_set(FINCA_EINVAL, "signature: not base64");
+		rc = err_why_of(FINCA_EINVAL, "signature", "challenge.sig_base64",
+				"signature: not base64");
 		goto fail;
 	}
 	/* the challenge is consumed first: a wrong signature burns it too,
@@ -286,14 +290,13 @@ int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
 		goto fail;
 	if (sig_verify(out->c.key, (const unsigned char *)challenge, strlen(challenge),
 		       s, slen) != FINCA_OK) {
-		rc = err_set(FINCA_EAUTH,
-			     "signature: not made by the certificate's key over this challenge");
+		rc = err_why_of(FINCA_EAUTH, "signature", "challenge.sig_wrong",
+				"signature: not made by the certificate's key over this challenge");
 		goto fail;
 	}
 	if (strcmp(out->c.status, "valid")) {
-		rc = err_set(FINCA_EAUTH, "certificate %s is %s%s%s", out->c.serial,
-			     out->c.status, out->c.reason ? " " : "",
-			     out->c.reason ? ca_reason_name(out->c.reason) : "");
+		rc = account_cert_refused(out->c.serial, out->c.status,
+					  out->c.reason ? ca_reason_name(out->c.reason) : NULL);
 		goto fail;
 	}
 	out->days_to_expiry = (out->c.not_after - clock_now()) / 86400;

@@ -85,10 +85,12 @@ static int presented(struct auth *au, struct ca *ca, const struct auth_login *q,
 		if (rc == FINCA_OK) {
 			rc = store_account_by_cert(ca_store(ca), h.c.serial, acct);
 			if (rc == FINCA_ENOTFOUND)
-				rc = err_set(FINCA_EAUTH, "certificate %s belongs to no account",
+				rc = err_why(FINCA_EAUTH, NULL, "auth.no_account",
+					     "certificate %s belongs to no account",
 					     h.c.serial);
 			else if (rc == FINCA_OK && acct->disabled)
-				rc = err_set(FINCA_EAUTH, "account %s is disabled", acct->name);
+				rc = err_why(FINCA_EAUTH, NULL, "auth.disabled",
+					     "account %s is disabled", acct->name);
 		}
 		holder_clear(&h);
 		return rc;
@@ -174,13 +176,15 @@ int auth_identify(struct auth *au, struct ca *ca, const char *bearer,
 	if (bearer)
 		return session_check(ca, bearer, peer, peer_len, out);
 	if (!peer)
-		return err_set(FINCA_EAUTH, "not logged in: present a client certificate or a "
+		return err_why(FINCA_EAUTH, NULL, "auth.not_logged_in",
+			       "not logged in: present a client certificate or a "
 			       "session token");
 	if ((rc = account_for_der(ca, au->certs, peer, peer_len, out)) != FINCA_OK)
 		return rc;
 	if (role_needs_password(out->role)) {
 		account_rec_clear(out);
-		return err_set(FINCA_EAUTH, "role needs a password: POST /api/v1/login first");
+		return err_why(FINCA_EAUTH, NULL, "auth.password_first",
+			       "role needs a password: POST /api/v1/login first");
 	}
 	return FINCA_OK;
 }

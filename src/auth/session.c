@@ -37,7 +37,7 @@ int session_open(struct ca *ca, const struct account_rec *a, const unsigned char
 	int rc;
 
 	if (RAND_bytes(r, sizeof r) != 1)
-		return err_set(FINCA_ECRYPTO, "random token");
+		return err_why(FINCA_ECRYPTO, NULL, "auth.random", "random token");
 	for (size_t i = 0; i < TOKEN_LEN; i++)
 		token[i] = al[r[i] & 63];
 	token[TOKEN_LEN] = '\0';
@@ -61,11 +61,11 @@ int session_open(struct ca *ca, const struct account_rec *a, const unsigned char
 }
 
 /* FINCA_EAUTH naming why the session ended, after removing it. */
-static int ended(struct store *st, const struct session_rec *s, const char *fmt,
-		 const char *arg)
+static int ended(struct store *st, const struct session_rec *s, const char *reason,
+		 const char *fmt, const char *arg)
 {
 	store_session_delete(st, s->hash);
-	return err_set(FINCA_EAUTH, fmt, arg);
+	return err_why(FINCA_EAUTH, NULL, reason, fmt, arg);
 }
 
 int session_check(struct ca *ca, const char *token, const unsigned char *peer,
@@ -80,42 +80,57 @@ int session_check(struct ca *ca, const char *token, const unsigned char *peer,
 
 	memset(out, 0, sizeof *out);
 	if (strlen(token) != TOKEN_LEN)
-		return err_set(FINCA_EAUTH, "session: not a session token");
+		return err_why(FINCA_EAUTH, NULL, "session.malformed",
+			       "session: not a session token");
 	digest(token, TOKEN_LEN, h);
 	if ((rc = store_session_get(st, h, &s)) != FINCA_OK)
-		return rc == FINCA_ENOTFOUND ? err_set(FINCA_EAUTH, "session: unknown or ended; "
+		return rc == FINCA_ENOTFOUND ? err_why(FINCA_EAUTH, NULL, "session.unknown",
+						       "session: unknown or ended; "
 						       "log in again") : rc;
 	if (now >= s.expires_at)
-		return ended(st, &s, "session: expired after %s; log in again",
+		return ended(st, &s, "session.expired", "session: expired after %s; log in again",
 			     "its lifetime");
 	if (now - s.seen_at > auth_conf(ca->cfg)->session_idle)
-		return ended(st, &s, "session: ended after %s without a call; log in again",
-			     "the idle time");
+		return ended(st, &s, "session.idle",
+			     "session: ended after %s without a call; log in again", "the idle time");
 	/* a token is no use on another TLS connection's certificate */
 	if (peer) {
 		unsigned char ph[32];
 		digest(peer, peer_len, ph);
 		if (!s.has_peer || CRYPTO_memcmp(ph, s.peer, sizeof ph))
-			return err_set(FINCA_EAUTH, "session: opened with %s TLS client certificate",
-				       s.has_peer ? "another" : "no");
+			return s.has_peer ?
+			       err_why(FINCA_EAUTH, NULL, "session.other_cert",
+				       "session: opened with %s TLS client certificate", "another") :
+			       err_why(FINCA_EAUTH, NULL, "session.no_cert",
+				       "session: opened with %s TLS client certificate", "no");
 	} else if (s.has_peer) {
-		return err_set(FINCA_EAUTH, "session: present the TLS client certificate it "
+		return err_why(FINCA_EAUTH, NULL, "session.need_cert",
+			       "session: present the TLS client certificate it "
 			       "was opened with");
 	}
 	if ((rc = store_account_by_id(st, s.account, out)) != FINCA_OK || out->disabled ||
 	    strcmp(out->cert_serial, s.cert_serial)) {
 		account_rec_clear(out);
-		return ended(st, &s, "session: the account is %s; log in again",
-			     rc != FINCA_OK ? "gone" : "disabled or bound to another certificate");
+		return rc != FINCA_OK ?
+		       ended(st, &s, "session.account_gone", "session: the account is %s; log in again",
+			     "gone") :
+		       ended(st, &s, "session.account_changed",
+			     "session: the account is %s; log in again",
+			     "disabled or bound to another certificate");
 	}
 	memset(&c, 0, sizeof c);
 	if (store_cert_get(st, s.cert_serial, &c) != FINCA_OK || c.status != CERT_VALID ||
 	    now > c.not_after) {
-		const char *why = !c.serial[0] ? "unknown" : c.status == CERT_HOLD ? "frozen" :
-				  c.status == CERT_REVOKED ? "revoked" : "expired";
+		/* a reason per state, so that the Chinese says it in words */
+		static const char *const why[][2] = {
+			{ "unknown", "session.cert_unknown" }, { "frozen", "session.cert_frozen" },
+			{ "revoked", "session.cert_revoked" }, { "expired", "session.cert_expired" },
+		};
+		int w = !c.serial[0] ? 0 : c.status == CERT_HOLD ? 1 :
+			c.status == CERT_REVOKED ? 2 : 3;
 		cert_rec_clear(&c);
 		account_rec_clear(out);
-		return ended(st, &s, "session: the account's certificate is %s", why);
+		return ended(st, &s, why[w][1], "session: the account's certificate is %s", why[w][0]);
 	}
 	cert_rec_clear(&c);
 	if (now - s.seen_at >= SESSION_TOUCH(auth_conf(ca->cfg)->session_idle))

@@ -177,7 +177,7 @@ int throttle_check(struct throttle *t, const struct auth_conf *ac, const char *a
 	if (!out->address_lock && !out->account_lock)
 		return FINCA_OK;
 	describe(out, addr, account);
-	return err_set(FINCA_ELIMIT, "%s", out->msg);
+	return err_why(FINCA_ELIMIT, NULL, "login.throttled", "%s", out->msg);
 }
 
 int throttle_fail(struct throttle *t, const struct auth_conf *ac, const char *addr,

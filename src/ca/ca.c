@@ -52,7 +52,7 @@ int ca_threaded(struct ca *ca)
 	if (ca->threaded)
 		return FINCA_OK;
 	if (pthread_key_create(&ca->st_key, thread_store_free) != 0)
-		return err_set(FINCA_ENOMEM, "pthread_key_create");
+		return err_why(FINCA_ENOMEM, NULL, "ca.threads", "pthread_key_create");
 	ca->threaded = 1;
 	is_opener = 1;
 	return FINCA_OK;
@@ -103,10 +103,13 @@ int ca_audit(struct ca *ca, const char *actor, const char *action,
 int ca_deny(struct ca *ca, const struct actor *a, json_t *details)
 {
 	struct store *st = ca_store(ca);
-	char obj[96], msg[1024];
+	struct err_state why;
+	char obj[96];
 
-	snprintf(msg, sizeof msg, "%s", err_msg());
-	json_object_set_new(details, "why", json_string(msg));
+	/* the refusal as made (its reason, field and parameters), past the
+	 * audit's own calls */
+	err_save(&why);
+	json_object_set_new(details, "why", json_string(err_msg()));
 	json_object_set_new(details, "role", json_string(a->role));
 	snprintf(obj, sizeof obj, "account:%s", a->name);
 	if (store_begin(st) == FINCA_OK) {
@@ -116,7 +119,9 @@ int ca_deny(struct ca *ca, const struct actor *a, json_t *details)
 			store_rollback(st);
 	}
 	json_decref(details);
-	return err_set(FINCA_EAUTH, "%s", msg);
+	why.rc = FINCA_EAUTH;
+	err_restore(&why);
+	return FINCA_EAUTH;
 }
 
 int ca_atomic(struct ca *ca, int (*fn)(struct ca *ca, void *arg), void *arg)
@@ -163,7 +168,7 @@ int ca_random_serial(X509 *x)
 	 * right edge of the store's serial index, so issuing stays as fast
 	 * with a million certificates as with none. */
 	if (RAND_bytes(b + 5, sizeof b - 5) != 1)
-		return err_ssl(FINCA_ECRYPTO, "random serial");
+		return err_ssl_why(FINCA_ECRYPTO, "ca.random", "random serial");
 	b[0] = (unsigned char)(0x40 | ((t >> 32) & 0x3f));
 	b[1] = (unsigned char)(t >> 24);
 	b[2] = (unsigned char)(t >> 16);
@@ -172,7 +177,7 @@ int ca_random_serial(X509 *x)
 	ok = (bn = BN_bin2bn(b, sizeof b, NULL)) != NULL &&
 	     BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
 	BN_free(bn);
-	return ok ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "serial");
+	return ok ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "ca.serial", "serial");
 }
 
 static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
@@ -185,7 +190,8 @@ static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
 	ok = e && X509_add_ext(x, e, -1);
 	X509_EXTENSION_free(e);
-	return ok ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "CA extension %s", OBJ_nid2sn(nid));
+	return ok ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "ca.extension",
+					   "CA extension %s", OBJ_nid2sn(nid));
 }
 
 /* A CA certificate for key, signed by signer (self-signed when issuer is
@@ -211,7 +217,7 @@ static int make_ca_cert(const char *subject, EVP_PKEY *key, X509 *issuer,
 	    !X509_set_pubkey(x, key) ||
 	    !X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &(time_t){ (time_t)clock_now() }) ||
 	    !X509_time_adj_ex(X509_getm_notAfter(x), days, 0, &(time_t){ (time_t)clock_now() })) {
-		rc = err_ssl(FINCA_ECRYPTO, "CA certificate");
+		rc = err_ssl_why(FINCA_ECRYPTO, "ca.cert_build", "CA certificate");
 		goto out;
 	}
 	if ((rc = ca_random_serial(x)) ||
@@ -224,7 +230,7 @@ static int make_ca_cert(const char *subject, EVP_PKEY *key, X509 *issuer,
 	if ((rc = sig_sign_ctx(signer, &mctx)) != FINCA_OK)
 		goto out;
 	if (X509_sign_ctx(x, mctx) <= 0) {
-		rc = err_ssl(FINCA_ECRYPTO, "signing CA certificate");
+		rc = err_ssl_why(FINCA_ECRYPTO, "ca.cert_sign", "signing CA certificate");
 		goto out;
 	}
 	*out = x;
@@ -250,7 +256,7 @@ static int read_pem_cert(const char *path, X509 **out)
 	BIO_free(b);
 	free(buf);
 	if (!*out)
-		return err_ssl(FINCA_EINVAL, "%s: not a PEM certificate", path);
+		return err_ssl_why(FINCA_EINVAL, "ca.cert_pem", "%s: not a PEM certificate", path);
 	return sig_x509_set_sm2_id(*out);
 }
 
@@ -315,7 +321,7 @@ static int write_csr(const char *path, X509_REQ *req)
 
 	if (!PEM_write_bio_X509_REQ(b, req)) {
 		BIO_free(b);
-		return err_ssl(FINCA_ECRYPTO, "%s", path);
+		return err_ssl_why(FINCA_ECRYPTO, "ca.csr_write", "%s", path);
 	}
 	n = BIO_get_mem_data(b, &data);
 	rc = file_write(path, data, (size_t)n, 0644);
@@ -333,13 +339,13 @@ static int make_csr(const char *subject, EVP_PKEY *key, X509_REQ **out)
 	if ((rc = dn_parse(subject, &name)) != FINCA_OK)
 		goto out;
 	if (!X509_REQ_set_subject_name(r, name) || !X509_REQ_set_pubkey(r, key)) {
-		rc = err_ssl(FINCA_ECRYPTO, "CSR");
+		rc = err_ssl_why(FINCA_ECRYPTO, "ca.csr_build", "CSR");
 		goto out;
 	}
 	if ((rc = sig_sign_ctx(key, &mctx)) != FINCA_OK)
 		goto out;
 	if (X509_REQ_sign_ctx(r, mctx) <= 0) {
-		rc = err_ssl(FINCA_ECRYPTO, "signing CSR");
+		rc = err_ssl_why(FINCA_ECRYPTO, "ca.csr_sign", "signing CSR");
 		goto out;
 	}
 	*out = r;
@@ -355,10 +361,12 @@ out:
 static int init_check(const struct ca_init_opts *o, const char *dbpath)
 {
 	if (path_exists(dbpath))
-		return err_set(FINCA_ESTATE, "%s: already initialised", o->dir);
+		return err_why(FINCA_ESTATE, NULL, "ca.initialised",
+			       "%s: already initialised", o->dir);
 	for (const char *c = o->name; *c; c++)
 		if (strchr(",/\\=+", *c))
-			return err_set(FINCA_EINVAL, "CA name '%s': may not contain , / \\ = +",
+			return err_why(FINCA_EINVAL, NULL, "ca.name_chars",
+				       "CA name '%s': may not contain , / \\ = +",
 				       o->name);
 	return FINCA_OK;
 }
@@ -371,7 +379,8 @@ static int init_keys(const struct ca_init_opts *o, const char *pass, struct init
 	if (!o->pkcs11_module)
 		return key_generate(o->algorithm, &s->issuing_key);
 	if (o->external_root)
-		return err_set(FINCA_EINVAL, "an external root with the CA keys in an HSM is not supported yet");
+		return err_why(FINCA_EINVAL, NULL, "ca.hsm_external",
+			       "an external root with the CA keys in an HSM is not supported yet");
 	if ((rc = keystore_open_pkcs11(o->pkcs11_module, o->pkcs11_token, &s->hsm)) ||
 	    (rc = s->hsm->ops->load(s->hsm, "root", pass, &s->root_key)) ||
 	    (rc = s->hsm->ops->load(s->hsm, "issuing", pass, &s->issuing_key)))
@@ -564,7 +573,7 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 
 	memset(&s, 0, sizeof s);
 	if (!pass || strlen(pass) < 8)
-		return err_set(FINCA_EINVAL,
+		return err_why(FINCA_EINVAL, NULL, "ca.passphrase_short",
 			       "the CA passphrase must have at least 8 characters (FINCA_PASSPHRASE)");
 	dbpath = path_join(o->dir, "finca.db");
 	if ((rc = init_check(o, dbpath)) != FINCA_OK ||
@@ -738,7 +747,7 @@ int ca_unlock(struct ca *ca, const char *pass)
 	if ((rc = ca->keys->ops->load(ca->keys, "issuing", pass, &ik)) != FINCA_OK)
 		goto out;
 	if (ca->issuing && !key_public_equal(ik, X509_get0_pubkey(ca->issuing))) {
-		rc = err_set(FINCA_EINTEGRITY,
+		rc = err_why(FINCA_EINTEGRITY, NULL, "ca.key_mismatch",
 			     "ca/issuing.key does not match ca/issuing.crt");
 		goto out;
 	}
@@ -770,7 +779,8 @@ int ca_install(struct ca *ca, const char *pem, size_t len, const char *pass)
 	int rc;
 
 	if (ca->issuing) {
-		rc = err_set(FINCA_ESTATE, "the issuing CA certificate is already installed");
+		rc = err_why(FINCA_ESTATE, NULL, "ca.installed",
+			     "the issuing CA certificate is already installed");
 		goto out;
 	}
 	if ((rc = ca_unlock(ca, pass)) != FINCA_OK)
@@ -784,24 +794,25 @@ int ca_install(struct ca *ca, const char *pem, size_t len, const char *pass)
 	}
 	ERR_clear_error();
 	if (!issuing || sk_X509_num(chain) == 0) {
-		rc = err_set(FINCA_EINVAL,
+		rc = err_why(FINCA_EINVAL, NULL, "ca.chain_expected",
 			     "expected the issuing CA certificate followed by its chain up to the root (PEM)");
 		goto out;
 	}
 	if (!key_public_equal(X509_get0_pubkey(issuing), ca->issuing_key)) {
-		rc = err_set(FINCA_EINVAL,
+		rc = err_why(FINCA_EINVAL, NULL, "ca.chain_key",
 			     "the certificate's public key is not ca/issuing.key's");
 		goto out;
 	}
 	if (!(X509_get_extension_flags(issuing) & EXFLAG_CA) ||
 	    !(X509_get_key_usage(issuing) & KU_KEY_CERT_SIGN)) {
-		rc = err_set(FINCA_EINVAL,
+		rc = err_why(FINCA_EINVAL, NULL, "ca.chain_not_ca",
 			     "the certificate is not a CA certificate with keyCertSign");
 		goto out;
 	}
 	root = sk_X509_value(chain, sk_X509_num(chain) - 1);
 	if (X509_check_issued(root, root) != X509_V_OK) {
-		rc = err_set(FINCA_EINVAL, "the chain does not end in a self-signed root");
+		rc = err_why(FINCA_EINVAL, NULL, "ca.chain_root",
+			     "the chain does not end in a self-signed root");
 		goto out;
 	}
 	store = X509_STORE_new();
@@ -810,7 +821,8 @@ int ca_install(struct ca *ca, const char *pem, size_t len, const char *pass)
 	X509_STORE_CTX_init(vctx, store, issuing, chain);
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(vctx), (time_t)clock_now());
 	if (X509_verify_cert(vctx) != 1) {
-		rc = err_set(FINCA_EINVAL, "the issuing CA certificate does not verify: %s",
+		rc = err_why(FINCA_EINVAL, NULL, "ca.chain_verify",
+			     "the issuing CA certificate does not verify: %s",
 			     X509_verify_cert_error_string(X509_STORE_CTX_get_error(vctx)));
 		goto out;
 	}

@@ -169,7 +169,7 @@ static int crl_delta_ext(struct ca *ca, X509_CRL *crl, const struct crl_rec *rec
 		basenum = ASN1_INTEGER_new();
 		if (!basenum || !ASN1_INTEGER_set_int64(basenum, rec->base) ||
 		    !add_ext_i2d(crl, NID_delta_crl, basenum, 1))
-			rc = err_ssl(FINCA_ECRYPTO, "deltaCRLIndicator");
+			rc = err_ssl_why(FINCA_ECRYPTO, "crl.build", "deltaCRLIndicator");
 		goto out;
 	}
 	url = ca_url(ca, "delta-crl");
@@ -177,7 +177,7 @@ static int crl_delta_ext(struct ca *ca, X509_CRL *crl, const struct crl_rec *rec
 	free(url);
 	x = X509V3_EXT_conf_nid(NULL, NULL, NID_freshest_crl, buf);
 	if (!x || !X509_CRL_add_ext(crl, x, -1))
-		rc = err_ssl(FINCA_ECRYPTO, "freshestCRL");
+		rc = err_ssl_why(FINCA_ECRYPTO, "crl.build", "freshestCRL");
 out:
 	ASN1_INTEGER_free(basenum);
 	X509_EXTENSION_free(x);
@@ -205,7 +205,7 @@ static int crl_header(struct ca *ca, struct crl_work *w)
 	    !ASN1_TIME_set(t2, (time_t)rec->next_update) ||
 	    !X509_CRL_set1_lastUpdate(w->crl, t1) || !X509_CRL_set1_nextUpdate(w->crl, t2) ||
 	    !ASN1_INTEGER_set_int64(num, rec->number)) {
-		rc = err_ssl(FINCA_ECRYPTO, "CRL header");
+		rc = err_ssl_why(FINCA_ECRYPTO, "crl.build", "CRL header");
 		goto out;
 	}
 	akid = AUTHORITY_KEYID_new();
@@ -213,7 +213,7 @@ static int crl_header(struct ca *ca, struct crl_work *w)
 	ok = akid && ski && (akid->keyid = ASN1_OCTET_STRING_dup(ski)) &&
 	     add_ext_i2d(w->crl, NID_authority_key_identifier, akid, 0);
 	if (!ok || !add_ext_i2d(w->crl, NID_crl_number, num, 0)) {
-		rc = err_ssl(FINCA_ECRYPTO, "CRL extensions");
+		rc = err_ssl_why(FINCA_ECRYPTO, "crl.build", "CRL extensions");
 		goto out;
 	}
 	rc = crl_delta_ext(ca, w->crl, rec);
@@ -237,14 +237,14 @@ static int crl_encode_header(struct ca *ca, struct crl_work *w)
 	if ((rc = sig_sign_ctx(ca->issuing_key, &mctx)) != FINCA_OK)
 		goto out;
 	if (X509_CRL_sign_ctx(w->crl, mctx) <= 0) {
-		rc = err_ssl(FINCA_ECRYPTO, "signing CRL");
+		rc = err_ssl_why(FINCA_ECRYPTO, "crl.sign", "signing CRL");
 		goto out;
 	}
 	X509_CRL_get0_signature(w->crl, NULL, &palg);
 	w->alglen = i2d_X509_ALGOR(palg, &w->alg);
 	w->tbslen = i2d_re_X509_CRL_tbs(w->crl, &w->tbs);
 	if (w->tbslen <= 0 || w->alglen <= 0)
-		rc = err_ssl(FINCA_ECRYPTO, "encoding CRL");
+		rc = err_ssl_why(FINCA_ECRYPTO, "crl.build", "encoding CRL");
 out:
 	EVP_MD_CTX_free(mctx);
 	return rc;
@@ -259,14 +259,15 @@ static int crl_splice(struct crl_work *w)
 
 	h = tlv(tbs, (size_t)w->tbslen, &clen);
 	if (!h || tbs[0] != 0x30)
-		return err_set(FINCA_ECRYPTO, "CRL: unexpected TBS encoding");
+		return err_why(FINCA_ECRYPTO, NULL, "crl.encoding", "CRL: unexpected TBS encoding");
 	ins = off = h;
 	while (off < h + clen) {
 		size_t ch, cl;
 		if (tbs[off] == 0xa0)
 			break;
 		if ((ch = tlv(tbs + off, h + clen - off, &cl)) == 0)
-			return err_set(FINCA_ECRYPTO, "CRL: unexpected TBS encoding");
+			return err_why(FINCA_ECRYPTO, NULL, "crl.encoding",
+				       "CRL: unexpected TBS encoding");
 		off += ch + cl;
 		ins = off;
 	}
@@ -332,7 +333,7 @@ int ca_crl(struct ca *ca, const struct actor *a, int delta, unsigned char **der_
 
 	memset(&w, 0, sizeof w);
 	if (!ca->issuing || !ca->issuing_key)
-		return err_set(FINCA_EAUTH, "the issuing CA key is locked");
+		return err_why(FINCA_EAUTH, NULL, "ca.key_locked", "the issuing CA key is locked");
 	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		return rc;
 	if ((rc = crl_collect(ca, delta, &w)) != FINCA_OK ||
@@ -373,7 +374,7 @@ int crl_check(const unsigned char *data, size_t len, X509 *issuer,
 		char *name = NULL, *hdr = NULL;
 		b = BIO_new_mem_buf(data, (int)len);
 		if (!PEM_read_bio(b, &name, &hdr, &der, &dlen)) {
-			rc = err_ssl(FINCA_EINVAL, "CRL: bad PEM");
+			rc = err_ssl_why(FINCA_EINVAL, "crl.pem", "CRL: bad PEM");
 			goto out;
 		}
 		OPENSSL_free(name);
@@ -385,12 +386,12 @@ int crl_check(const unsigned char *data, size_t len, X509 *issuer,
 	{
 		const unsigned char *q = p;
 		if ((crl = d2i_X509_CRL(NULL, &q, dlen)) == NULL) {
-			rc = err_ssl(FINCA_EINVAL, "CRL: not a DER CRL");
+			rc = err_ssl_why(FINCA_EINVAL, "crl.der", "CRL: not a DER CRL");
 			goto out;
 		}
 	}
 	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer))) {
-		rc = err_set(FINCA_ECRYPTO, "CRL: issued by another CA");
+		rc = err_why(FINCA_ECRYPTO, NULL, "crl.issuer", "CRL: issued by another CA");
 		goto out;
 	}
 	if ((rc = sig_verify_signed(p, (size_t)dlen, X509_get0_pubkey(issuer))) != FINCA_OK) {

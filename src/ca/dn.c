@@ -47,25 +47,29 @@ static int add_rdn(X509_NAME *name, char *rdn, const char *whole)
 	int nid;
 
 	if (!eq)
-		return bad_subject(err_set(FINCA_EINVAL, "subject '%s': '%s' lacks '='", whole,
+		return bad_subject(err_why(FINCA_EINVAL, NULL, "dn.no_equals",
+					   "subject '%s': '%s' lacks '='", whole,
 					   rdn));
 	*eq = '\0';
 	trim(rdn);
 	trim(eq + 1);
 	if ((nid = OBJ_txt2nid(rdn)) == NID_undef)
-		return bad_subject(err_set(FINCA_EINVAL, "subject '%s': unknown attribute '%s'",
+		return bad_subject(err_why(FINCA_EINVAL, NULL, "dn.attribute",
+					   "subject '%s': unknown attribute '%s'",
 					   whole, rdn));
 	if (!eq[1])
-		return bad_subject(err_set(FINCA_EINVAL, "subject '%s': %s is empty", whole,
+		return bad_subject(err_why(FINCA_EINVAL, NULL, "dn.empty",
+					   "subject '%s': %s is empty", whole,
 					   rdn));
 	if (!utf8_ok((const unsigned char *)eq + 1))
-		return err_at(FINCA_EINVAL, "subject", "%s is not valid UTF-8 text",
+		return err_why(FINCA_EINVAL, "subject", "dn.utf8", "%s is not valid UTF-8 text",
 			       rdn);
 	ERR_clear_error();
 	if (!X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8,
 					(const unsigned char *)eq + 1, -1, -1, 0))
-		return bad_subject(err_ssl(FINCA_EINVAL, "subject '%s': %s='%s' not accepted",
-					   whole, rdn, eq + 1));
+		return bad_subject(err_ssl_why(FINCA_EINVAL, "dn.value",
+					       "subject '%s': %s='%s' not accepted",
+					       whole, rdn, eq + 1));
 	return FINCA_OK;
 }
 
@@ -81,7 +85,8 @@ int dn_parse(const char *s, X509_NAME **out)
 	/* the limit is on the text without its escapes, so that whatever
 	 * dn_format writes (escaping doubles some characters) reads back */
 	if (len == 0 || len > 2 * DN_MAX)
-		return err_at(FINCA_EINVAL, "subject", "must be 1 to %d characters", DN_MAX);
+		return err_why(FINCA_EINVAL, "subject", "dn.length",
+			       "must be 1 to %d characters", DN_MAX);
 	if (*p == '/') {
 		sep = '/';
 		p++;
@@ -107,7 +112,8 @@ int dn_parse(const char *s, X509_NAME **out)
 		total++;
 	}
 	if (total > DN_MAX) {
-		rc = err_at(FINCA_EINVAL, "subject", "longer than %d characters", DN_MAX);
+		rc = err_why(FINCA_EINVAL, "subject", "dn.too_long",
+			     "longer than %d characters", DN_MAX);
 		goto out;
 	}
 	*out = name;

@@ -43,19 +43,19 @@ int ident_resident_id_check(const char *s, char norm[19])
 	char c, want;
 
 	if (strlen(s) != 18)
-		return err_set(FINCA_EINVAL,
-			       "resident ID number '%.40s': must be 18 characters", s);
+		return err_why_of(FINCA_EINVAL, "id_number", "ident.id_length",
+				  "resident ID number '%.40s': must be 18 characters", s);
 	for (int i = 0; i < 17; i++)
 		if (!isdigit((unsigned char)s[i]))
-			return err_set(FINCA_EINVAL,
-				       "resident ID number '%s': character %d is not a digit",
-				       s, i + 1);
+			return err_why_of(FINCA_EINVAL, "id_number", "ident.id_digit",
+					  "resident ID number '%s': character %d is not a digit",
+					  s, i + 1);
 	want = ident_resident_id_char(s);
 	c = (char)toupper((unsigned char)s[17]);
 	if (c != want)
-		return err_set(FINCA_EINVAL,
-			       "resident ID number '%s': check character is %c, expected %c (GB 11643)",
-			       s, s[17], want);
+		return err_why_of(FINCA_EINVAL, "id_number", "ident.id_check",
+				  "resident ID number '%s': check character is %c, expected %c (GB 11643)",
+				  s, s[17], want);
 	y = (s[6] - '0') * 1000 + (s[7] - '0') * 100 + (s[8] - '0') * 10 + (s[9] - '0');
 	m = (s[10] - '0') * 10 + (s[11] - '0');
 	d = (s[12] - '0') * 10 + (s[13] - '0');
@@ -66,9 +66,9 @@ int ident_resident_id_check(const char *s, char norm[19])
 	tm.tm_hour = 12;
 	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > 31 ||
 	    timegm(&tm) == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != m - 1)
-		return err_set(FINCA_EINVAL,
-			       "resident ID number '%s': birth date %.8s is not a date",
-			       s, s + 6);
+		return err_why_of(FINCA_EINVAL, "id_number", "ident.id_birth",
+				  "resident ID number '%s': birth date %.8s is not a date",
+				  s, s + 6);
 	memcpy(norm, s, 17);
 	norm[17] = c;
 	norm[18] = '\0';
@@ -80,21 +80,21 @@ int ident_uscc_check(const char *s, char norm[19])
 	char want;
 
 	if (strlen(s) != 18)
-		return err_set(FINCA_EINVAL,
-			       "unified social credit code '%.40s': must be 18 characters",
-			       s);
+		return err_why_of(FINCA_EINVAL, "unit_code", "ident.uscc_length",
+				  "unified social credit code '%.40s': must be 18 characters",
+				  s);
 	for (int i = 0; i < 18; i++) {
 		char c = (char)toupper((unsigned char)s[i]);
 		if (!c || !strchr(uscc_alphabet, c))
-			return err_set(FINCA_EINVAL,
-				       "unified social credit code '%s': character %d ('%c') is not allowed (GB 32100)",
-				       s, i + 1, s[i]);
+			return err_why_of(FINCA_EINVAL, "unit_code", "ident.uscc_char",
+					  "unified social credit code '%s': character %d ('%c') is not allowed (GB 32100)",
+					  s, i + 1, s[i]);
 		norm[i] = c;
 	}
 	norm[18] = '\0';
 	if (norm[17] != (want = ident_uscc_char(norm)))
-		return err_set(FINCA_EINVAL,
-			       "unified social credit code '%s': check character is %c, expected %c (GB 32100)",
-			       s, s[17], want);
+		return err_why_of(FINCA_EINVAL, "unit_code", "ident.uscc_check",
+				  "unified social credit code '%s': check character is %c, expected %c (GB 32100)",
+				  s, s[17], want);
 	return FINCA_OK;
 }

@@ -85,7 +85,7 @@ static int prepare(struct batch *b, size_t i)
 		t.spki_bits = csr.key_bits;
 	}
 	if (!pub) {
-		rc = err_set(FINCA_EINVAL, "no CSR and no public key");
+		rc = err_why(FINCA_EINVAL, NULL, "issue.no_key", "no CSR and no public key");
 		goto out;
 	}
 	if ((rc = key_check_strength(pub, rq->csr_der ? "CSR" : "key")) != FINCA_OK)
@@ -100,7 +100,8 @@ static int prepare(struct batch *b, size_t i)
 		subject = csr.subject;
 		csr.subject = NULL;
 	} else {
-		rc = err_at(FINCA_EINVAL, "subject", "missing (neither the request nor its CSR gives one)");
+		rc = err_why(FINCA_EINVAL, "subject", "issue.no_subject",
+			     "missing (neither the request nor its CSR gives one)");
 		goto out;
 	}
 	if (rq->id_number &&
@@ -110,13 +111,14 @@ static int prepare(struct batch *b, size_t i)
 	    (rc = ident_uscc_check(rq->unit_code, it->unit_code)) != FINCA_OK)
 		goto out;
 	if (!ca_issuer_cert(b->ca, it->p->issuer)) {
-		rc = err_set(FINCA_ESTATE,
+		rc = err_why(FINCA_ESTATE, NULL, "ca.not_installed",
 			     "the %s CA certificate is not installed (finca ca install)",
 			     it->p->issuer);
 		goto out;
 	}
 	if (!ca_issuer_key(b->ca, it->p->issuer)) {
-		rc = err_set(FINCA_EAUTH, "the %s CA key is locked", it->p->issuer);
+		rc = err_why(FINCA_EAUTH, NULL, "ca.key_locked",
+			     "the %s CA key is locked", it->p->issuer);
 		goto out;
 	}
 	t.p = it->p;
@@ -155,7 +157,7 @@ static int sign(struct batch *b, size_t i)
 	if ((rc = sig_sign_ctx(ca_issuer_key(b->ca, it->p->issuer), &mctx)) != FINCA_OK)
 		goto out;
 	if (X509_sign_ctx(it->x, mctx) <= 0)
-		rc = err_ssl(FINCA_ECRYPTO, "signing the certificate");
+		rc = err_ssl_why(FINCA_ECRYPTO, "issue.sign", "signing the certificate");
 out:
 	EVP_MD_CTX_free(mctx);
 	return rc == FINCA_OK ? FINCA_OK : item_fail(it, rc);
@@ -204,7 +206,8 @@ static int start(struct batch *b, int phase, pthread_t *th, int nth)
 			atomic_store(&b->stop, 1);
 			for (int j = 0; j < k; j++)
 				pthread_join(th[j], NULL);
-			return err_set(FINCA_ENOMEM, "cannot start worker threads");
+			return err_why(FINCA_ENOMEM, NULL, "ca.threads",
+				       "cannot start worker threads");
 		}
 	return FINCA_OK;
 }
@@ -456,7 +459,8 @@ static int keep_one(void *arg, size_t i, X509 *cert)
 	p = der;
 	*(X509 **)arg = n > 0 ? d2i_X509(NULL, &p, n) : NULL;
 	OPENSSL_free(der);
-	return *(X509 **)arg ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "certificate copy");
+	return *(X509 **)arg ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "issue.copy",
+						      "certificate copy");
 }
 
 int ca_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *rq,
@@ -489,8 +493,9 @@ int ca_renew(struct ca *ca, const struct actor *a, int op, const char *serial_in
 		goto out;
 	p = old.der;
 	if ((oldx = d2i_X509(NULL, &p, (long)old.der_len)) == NULL) {
-		rc = err_ssl(FINCA_EINTEGRITY, "certificate %s: stored DER is unreadable",
-			     serial);
+		rc = err_ssl_why(FINCA_EINTEGRITY, "cert.der_unreadable",
+				 "certificate %s: stored DER is unreadable",
+				 serial);
 		goto out;
 	}
 	memset(&rq, 0, sizeof rq);
@@ -511,7 +516,7 @@ int ca_renew(struct ca *ca, const struct actor *a, int op, const char *serial_in
 	rq.replaces = serial;
 	rq.action = op == OP_RENEW ? "cert.renew" : "cert.update";
 	if (op == OP_UPDATE && !over->subject && !over->id_number && !over->unit_code) {
-		rc = err_set(FINCA_EINVAL,
+		rc = err_why(FINCA_EINVAL, NULL, "cert.update_nothing",
 			     "update: nothing changes (give a new subject, ID number or unit code)");
 		goto out;
 	}

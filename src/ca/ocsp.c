@@ -148,7 +148,8 @@ int ocsp_responder_new(struct ca *ca, int validity_secs,
 	r->buckets = xcalloc(NBUCKETS, sizeof *r->buckets);
 	pthread_rwlock_init(&r->lock, NULL);
 	if (!config_profile(ca->cfg, "ocsp")) {
-		rc = err_set(FINCA_ECONFIG, "%s: the OCSP responder needs a [profile ocsp]",
+		rc = err_why(FINCA_ECONFIG, NULL, "ocsp.no_profile",
+			     "%s: the OCSP responder needs a [profile ocsp]",
 			     ca->cfg->path);
 		goto fail;
 	}
@@ -246,7 +247,8 @@ static int error_response(int status, unsigned char **out, size_t *len)
 
 	if (!resp || (n = i2d_OCSP_RESPONSE(resp, &der)) <= 0) {
 		OCSP_RESPONSE_free(resp);
-		return err_ssl(FINCA_ECRYPTO, "OCSP: encoding an error response");
+		return err_ssl_why(FINCA_ECRYPTO, "ocsp.encode",
+				   "OCSP: encoding an error response");
 	}
 	OCSP_RESPONSE_free(resp);
 	*out = xcalloc(1, (size_t)n);
@@ -281,7 +283,7 @@ static int add_status(struct ocsp_responder *r, OCSP_BASICRESP *bs, OCSP_CERTID 
 	ASN1_TIME_free(thisupd);
 	ASN1_TIME_free(nextupd);
 	ASN1_TIME_free(revtime);
-	return ok ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "OCSP: adding an answer");
+	return ok ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "ocsp.answer", "OCSP: adding an answer");
 }
 
 /* Signs bs (with the request's nonce, if req is given) into an
@@ -317,7 +319,7 @@ static int sign_basic(struct ocsp_responder *r, OCSP_BASICRESP *bs, OCSP_REQUEST
 	rc = FINCA_OK;
 	goto out;
 fail:
-	rc = err_ssl(FINCA_ECRYPTO, "OCSP: signing the response");
+	rc = err_ssl_why(FINCA_ECRYPTO, "ocsp.sign", "OCSP: signing the response");
 out:
 	OPENSSL_free(der);
 	OCSP_RESPONSE_free(resp);

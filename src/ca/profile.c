@@ -15,11 +15,12 @@ static int add_conf_ext(STACK_OF(X509_EXTENSION) *sk, X509V3_CTX *ctx, int nid,
 
 	ERR_clear_error();
 	if ((e = X509V3_EXT_conf_nid(NULL, ctx, nid, value)) == NULL)
-		return err_ssl(FINCA_ECONFIG, "profile %s: extension %s = '%s'",
-			       p->name, OBJ_nid2sn(nid), value);
+		return err_ssl_why(FINCA_ECONFIG, "profile.extension",
+				   "profile %s: extension %s = '%s'",
+				   p->name, OBJ_nid2sn(nid), value);
 	if (!sk_X509_EXTENSION_push(sk, e)) {
 		X509_EXTENSION_free(e);
-		return err_set(FINCA_ENOMEM, "out of memory");
+		return err_why(FINCA_ENOMEM, NULL, "util.no_memory", "out of memory");
 	}
 	return FINCA_OK;
 }
@@ -55,14 +56,15 @@ static void ku_string(unsigned bits, char *out, size_t n)
 static const struct {
 	int klass;
 	const char *name, *roles, *who;
+	const char *refused; /* the reason of a refusal (util/msg_zh_core.c) */
 } classes[] = {
 	{ PCLASS_SUBSCRIBER, "subscriber", "operator system",
-	  "operators of the making node, and the CA host" },
+	  "operators of the making node, and the CA host", "profile.class_subscriber" },
 	{ PCLASS_ACCOUNT, "account", "system",
-	  "the administrator on the CA host (account certificates)" },
+	  "the administrator on the CA host (account certificates)", "profile.class_account" },
 	{ PCLASS_SERVICE, "service", "system",
-	  "the CA host and the daemon itself (OCSP, TLS servers)" },
-	{ PCLASS_CA, "ca", "system", "a key ceremony on the CA host" },
+	  "the CA host and the daemon itself (OCSP, TLS servers)", "profile.class_service" },
+	{ PCLASS_CA, "ca", "system", "a key ceremony on the CA host", "profile.class_ca" },
 };
 
 int profile_class_parse(const char *name)
@@ -94,8 +96,9 @@ int profile_may_issue(const struct profile *p, const struct actor *a)
 
 	if (word_in(classes[i].roles, a->role))
 		return FINCA_OK;
-	return err_set(FINCA_EAUTH, "profile %s (class %s) is issued only by %s, not by %s "
-		       "%s", p->name, classes[i].name, classes[i].who, a->role, a->name);
+	return err_why(FINCA_EAUTH, NULL, classes[i].refused, "profile %s (class %s) is issued "
+		       "only by %s, not by %s %s", p->name, classes[i].name, classes[i].who,
+		       a->role, a->name);
 }
 
 int profile_prepare(struct ca *ca, struct profile *p)
@@ -107,7 +110,8 @@ int profile_prepare(struct ca *ca, struct profile *p)
 	int rc;
 
 	if (!issuer) {
-		rc = err_set(FINCA_ESTATE, "profile %s: the %s CA is not installed",
+		rc = err_why(FINCA_ESTATE, NULL, "profile.ca_missing",
+			     "profile %s: the %s CA is not installed",
 			     p->name, p->issuer);
 		goto out;
 	}
@@ -182,7 +186,7 @@ static int step_subject(struct tmpl *t)
 		X509_NAME_ENTRY *e = X509_NAME_get_entry(t->subject, i);
 		const char *sn = OBJ_nid2sn(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)));
 		if (!list_has(p->subject_allowed, sn))
-			return err_set(FINCA_EPOLICY,
+			return err_why(FINCA_EPOLICY, NULL, "profile.attr_denied",
 				       "profile %s: subject attribute %s is not allowed (allowed: %s)",
 				       p->name, sn, p->subject_allowed);
 	}
@@ -197,13 +201,13 @@ static int step_subject(struct tmpl *t)
 					item[k++] = q[j];
 			item[k] = '\0';
 			if (k && X509_NAME_get_index_by_NID(t->subject, OBJ_txt2nid(item), -1) < 0)
-				return err_set(FINCA_EPOLICY,
+				return err_why(FINCA_EPOLICY, NULL, "profile.attr_missing",
 					       "profile %s: subject lacks %s", p->name, item);
 			q += len + (q[len] ? 1 : 0);
 		}
 	}
 	if (!X509_set_subject_name(t->x, t->subject))
-		return err_ssl(FINCA_ECRYPTO, "setting subject");
+		return err_ssl_why(FINCA_ECRYPTO, "issue.build", "setting subject");
 	return FINCA_OK;
 }
 
@@ -216,7 +220,7 @@ static int step_validity(struct tmpl *t)
 	struct tm tm;
 
 	if (days < 1 || days > t->p->validity_days)
-		return err_set(FINCA_EPOLICY,
+		return err_why(FINCA_EPOLICY, NULL, "profile.days",
 			       "profile %s: validity of %d days is outside 1..%d",
 			       t->p->name, days, t->p->validity_days);
 	na = nb + (int64_t)days * 86400;
@@ -227,11 +231,11 @@ static int step_validity(struct tmpl *t)
 			na = ca_end;
 	}
 	if (na <= nb)
-		return err_set(FINCA_ESTATE, "the %s CA has expired",
+		return err_why(FINCA_ESTATE, NULL, "ca.expired", "the %s CA has expired",
 			       t->p->issuer);
 	if (!X509_time_adj_ex(X509_getm_notBefore(t->x), 0, 0, &(time_t){ (time_t)nb }) ||
 	    !X509_time_adj_ex(X509_getm_notAfter(t->x), 0, 0, &(time_t){ (time_t)na }))
-		return err_ssl(FINCA_ECRYPTO, "setting validity");
+		return err_ssl_why(FINCA_ECRYPTO, "issue.build", "setting validity");
 	return FINCA_OK;
 }
 
@@ -273,7 +277,7 @@ static int step_key(struct tmpl *t)
 	    !X509_set_issuer_name(t->x, X509_get_subject_name(t->issuer)) ||
 	    !(t->spki_alg ? copy_spki(t->x, t->spki_alg, t->spki_bits) :
 	      X509_set_pubkey(t->x, t->pubkey)))
-		return err_ssl(FINCA_ECRYPTO, "setting key");
+		return err_ssl_why(FINCA_ECRYPTO, "issue.build", "setting key");
 	return FINCA_OK;
 }
 
@@ -281,7 +285,7 @@ static int step_fixed(struct tmpl *t)
 {
 	for (int i = 0; i < sk_X509_EXTENSION_num(t->p->exts); i++)
 		if (!X509_add_ext(t->x, sk_X509_EXTENSION_value(t->p->exts, i), -1))
-			return err_ssl(FINCA_ECRYPTO, "adding extension");
+			return err_ssl_why(FINCA_ECRYPTO, "issue.build", "adding extension");
 	return FINCA_OK;
 }
 
@@ -298,7 +302,7 @@ static int step_ski(struct tmpl *t)
 	     ASN1_OCTET_STRING_set(os, md, (int)n) &&
 	     X509_add1_ext_i2d(t->x, NID_subject_key_identifier, os, 0, 0);
 	ASN1_OCTET_STRING_free(os);
-	return ok ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "subject key identifier");
+	return ok ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "issue.build", "subject key identifier");
 }
 
 /* A non-critical extension whose value is the given DER. */
@@ -316,7 +320,8 @@ static int add_raw_ext(X509 *x, const char *oid, const unsigned char *der,
 	ASN1_OBJECT_free(obj);
 	ASN1_OCTET_STRING_free(os);
 	X509_EXTENSION_free(e);
-	return ok ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "adding extension %s", oid);
+	return ok ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "issue.build",
+					   "adding extension %s", oid);
 }
 
 static int step_identity(struct tmpl *t)
@@ -325,7 +330,7 @@ static int step_identity(struct tmpl *t)
 
 	if (t->p->identity == IDENT_PERSON) {
 		if (!t->id_number[0])
-			return err_set(FINCA_EPOLICY,
+			return err_why(FINCA_EPOLICY, NULL, "profile.id_required",
 				       "profile %s: a resident ID number is required (GM/T 0015 IdentifyCode)",
 				       t->p->name);
 		/* IdentifyCode ::= CHOICE { residentCertNumber [0] PrintableString,
@@ -339,7 +344,7 @@ static int step_identity(struct tmpl *t)
 	}
 	if (t->p->identity == IDENT_UNIT) {
 		if (!t->unit_code[0])
-			return err_set(FINCA_EPOLICY,
+			return err_why(FINCA_EPOLICY, NULL, "profile.uscc_required",
 				       "profile %s: a unified social credit code is required",
 				       t->p->name);
 		der[0] = 0x13;
@@ -348,7 +353,7 @@ static int step_identity(struct tmpl *t)
 		return add_raw_ext(t->x, t->cfg->unit_code_oid, der, 20);
 	}
 	if (t->id_number[0] || t->unit_code[0])
-		return err_set(FINCA_EPOLICY,
+		return err_why(FINCA_EPOLICY, NULL, "profile.no_identity",
 			       "profile %s: carries no identity number (identity = none)",
 			       t->p->name);
 	return FINCA_OK;
@@ -380,7 +385,7 @@ static int step_san(struct tmpl *t)
 	    strspn((const char *)ASN1_STRING_get0_data(cn),
 		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-*") !=
 		    (size_t)ASN1_STRING_length(cn))
-		return err_set(FINCA_EPOLICY,
+		return err_why(FINCA_EPOLICY, NULL, "profile.cn_host",
 			       "profile %s: CN must be a host name (it becomes the DNS subjectAltName)",
 			       t->p->name);
 	snprintf(buf, sizeof buf, "DNS:%.*s", ASN1_STRING_length(cn),
@@ -389,7 +394,7 @@ add:
 	e = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, buf);
 	ok = e && X509_add_ext(t->x, e, -1);
 	X509_EXTENSION_free(e);
-	return ok ? FINCA_OK : err_ssl(FINCA_ECRYPTO, "subjectAltName");
+	return ok ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "issue.build", "subjectAltName");
 }
 
 typedef int (*step_fn)(struct tmpl *t);

@@ -26,12 +26,13 @@ static int seal_key(struct ca *ca, unsigned char key[32])
 	int rc = FINCA_OK;
 
 	if (!ca->service_key)
-		return err_set(FINCA_EAUTH, "the CA is locked: its passphrase is needed");
+		return err_why(FINCA_EAUTH, NULL, "ca.locked",
+			       "the CA is locked: its passphrase is needed");
 	if (!EVP_PKEY_get_bn_param(ca->service_key, OSSL_PKEY_PARAM_PRIV_KEY, &d) ||
 	    BN_bn2binpad(d, priv, sizeof priv) < 0 ||
 	    (kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL ||
 	    (kc = EVP_KDF_CTX_new(kdf)) == NULL) {
-		rc = err_ssl(FINCA_ECRYPTO, "sealing key");
+		rc = err_ssl_why(FINCA_ECRYPTO, "seal.key", "sealing key");
 		goto out;
 	}
 	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
@@ -40,7 +41,7 @@ static int seal_key(struct ca *ca, unsigned char key[32])
 						 sizeof info - 1);
 	p[3] = OSSL_PARAM_construct_end();
 	if (EVP_KDF_derive(kc, key, 32, p) <= 0)
-		rc = err_ssl(FINCA_ECRYPTO, "sealing key");
+		rc = err_ssl_why(FINCA_ECRYPTO, "seal.key", "sealing key");
 out:
 	OPENSSL_cleanse(priv, sizeof priv);
 	BN_clear_free(d);
@@ -65,8 +66,10 @@ static int gcm(struct ca *ca, int enc, const char *aad, const unsigned char *non
 	    (!enc && !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG, tag)) ||
 	    !EVP_CipherFinal_ex(c, out + len, &len) ||
 	    (enc && !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG, tag)))
-		rc = err_set(FINCA_EINTEGRITY, "sealed secret of %s: %s", aad,
-			     enc ? "cannot seal" : "does not open (wrong CA or altered)");
+		rc = enc ? err_why(FINCA_EINTEGRITY, NULL, "seal.seal", "sealed secret of %s: %s",
+				   aad, "cannot seal")
+			 : err_why(FINCA_EINTEGRITY, NULL, "seal.open", "sealed secret of %s: %s",
+				   aad, "does not open (wrong CA or altered)");
 out:
 	OPENSSL_cleanse(key, sizeof key);
 	EVP_CIPHER_CTX_free(c);
@@ -81,7 +84,7 @@ int ca_seal(struct ca *ca, const char *aad, const char *secret,
 	int rc;
 
 	if (RAND_bytes(b, NONCE) != 1)
-		rc = err_ssl(FINCA_ECRYPTO, "nonce");
+		rc = err_ssl_why(FINCA_ECRYPTO, "seal.nonce", "nonce");
 	else
 		rc = gcm(ca, 1, aad, b, (const unsigned char *)secret, n, b + NONCE,
 			 b + NONCE + n);
@@ -101,7 +104,8 @@ int ca_unseal(struct ca *ca, const char *aad, const unsigned char *in, size_t le
 	int rc;
 
 	if (len < NONCE + TAG)
-		return err_set(FINCA_EINTEGRITY, "sealed secret of %s: truncated", aad);
+		return err_why(FINCA_EINTEGRITY, NULL, "seal.truncated",
+			       "sealed secret of %s: truncated", aad);
 	s = xcalloc(1, len - NONCE - TAG + 1);
 	rc = gcm(ca, 0, aad, in, in + NONCE, len - NONCE - TAG, (unsigned char *)s,
 		 (unsigned char *)in + len - TAG);

@@ -60,12 +60,12 @@ int ca_serial_norm(const char *in, char out[41])
 		if (*p == ':' || *p == ' ')
 			continue;
 		if (!isxdigit((unsigned char)*p) || n >= 40)
-			return err_set(FINCA_EINVAL,
-				       "serial '%.60s': expected up to 40 hex digits", in);
+			return err_why_of(FINCA_EINVAL, "serial", "cert.serial_hex",
+					  "serial '%.60s': expected up to 40 hex digits", in);
 		out[n++] = (char)toupper((unsigned char)*p);
 	}
 	if (n == 0)
-		return err_at(FINCA_EINVAL, "serial", "empty");
+		return err_why(FINCA_EINVAL, "serial", "cert.serial_empty", "empty");
 	out[n] = '\0';
 	if (n % 2) { /* stored as whole octets */
 		memmove(out + 1, out, n + 1);
@@ -106,6 +106,18 @@ static const char allowed[][ST_N] = {
 	[OP_UPDATE]   = { 1,    0,     0,      1 },
 };
 
+/* refused[op][state]: the reason of each refusal of allowed[][], one per
+ * cell, so that the Chinese names the operation and the state in words
+ * (tests/unit/test_status.c checks each has its text). */
+static const char *const refused[][ST_N] = {
+	/*               valid                  frozen                 revoked                  expired */
+	[OP_REVOKE]   = { NULL,                  NULL,                  "cert.revoke_revoked",   "cert.revoke_expired" },
+	[OP_FREEZE]   = { NULL,                  "cert.freeze_frozen",  "cert.freeze_revoked",   "cert.freeze_expired" },
+	[OP_UNFREEZE] = { "cert.unfreeze_valid", NULL,                  "cert.unfreeze_revoked", "cert.unfreeze_expired" },
+	[OP_RENEW]    = { NULL,                  "cert.renew_frozen",   "cert.renew_revoked",    NULL },
+	[OP_UPDATE]   = { NULL,                  "cert.update_frozen",  "cert.update_revoked",   NULL },
+};
+
 static const char *const op_names[] = {
 	[OP_REVOKE] = "revoke", [OP_FREEZE] = "freeze",
 	[OP_UNFREEZE] = "unfreeze", [OP_RENEW] = "renew",
@@ -118,7 +130,8 @@ int ca_transition_check(const struct cert_rec *r, int op, int64_t now)
 
 	if (allowed[op][s])
 		return FINCA_OK;
-	return err_set(FINCA_ESTATE, "certificate %s: cannot %s a%s %s certificate",
+	return err_why(FINCA_ESTATE, NULL, refused[op][s],
+		       "certificate %s: cannot %s a%s %s certificate",
 		       r->serial, op_names[op], s == ST_EXPIRED ? "n" : "",
 		       state_names[s]);
 }
@@ -161,9 +174,9 @@ out:
 int ca_revocation_reason(int reason)
 {
 	if (reason < 0 || reason == 6 || reason == 8 || reason > 10 || reason == 7)
-		return err_set(FINCA_EINVAL,
-			       "reason %s: not a revocation reason (use freeze for certificateHold)",
-			       ca_reason_name(reason));
+		return err_why_of(FINCA_EINVAL, "reason", "cert.revoke_reason",
+				  "reason %s: not a revocation reason (use freeze for certificateHold)",
+				  ca_reason_name(reason));
 	return FINCA_OK;
 }
 

@@ -59,23 +59,25 @@ static int make_key(struct csr *c, const unsigned char *spki, long spki_len)
 	nid = OBJ_obj2nid(alg);
 	if (nid == NID_X9_62_id_ecPublicKey) {
 		if (ptype != V_ASN1_OBJECT)
-			return err_set(FINCA_EPOLICY,
-				       "CSR: EC key with explicit parameters is not accepted (named curves only)");
+			return err_why_of(FINCA_EPOLICY, "csr", "csr.explicit_curve",
+					  "CSR: EC key with explicit parameters is not accepted (named curves only)");
 		curve = OBJ_obj2nid(pval);
 		c->key = ec_key(curve == NID_sm2 ? "SM2" : "EC",
 				curve == NID_sm2 ? "SM2" : OBJ_nid2sn(curve),
 				ASN1_STRING_get0_data(c->key_bits),
 				(size_t)ASN1_STRING_length(c->key_bits));
 		if (!c->key)
-			return err_ssl(FINCA_EINVAL, "CSR: EC public key on curve %s is not valid",
-				       OBJ_nid2sn(curve));
+			return err_ssl_why(FINCA_EINVAL, "csr.ec_point",
+					   "CSR: EC public key on curve %s is not valid",
+					   OBJ_nid2sn(curve));
 		return FINCA_OK;
 	}
 	/* RSA and anything else: the general decoder (slow, but rare here and
 	 * RSA verification is cheap); key_check_strength decides later */
 	const unsigned char *q = spki;
 	if ((c->key = d2i_PUBKEY(NULL, &q, spki_len)) == NULL)
-		return err_ssl(FINCA_EINVAL, "CSR: unsupported or malformed public key");
+		return err_ssl_why(FINCA_EINVAL, "csr.key",
+				   "CSR: unsupported or malformed public key");
 	return FINCA_OK;
 }
 
@@ -124,13 +126,14 @@ int csr_parse(const unsigned char *der, size_t len, struct csr *out)
 		goto fail;
 	/* proof of possession: signed by the key it carries */
 	if (sig_verify_signed(der, len, out->key) != FINCA_OK) {
-		rc = err_set(FINCA_EINVAL,
-			     "CSR: signature does not verify with its own key (no proof of possession)");
+		rc = err_why_of(FINCA_EINVAL, "csr", "csr.pop",
+				"CSR: signature does not verify with its own key (no proof of possession)");
 		goto fail;
 	}
 	return FINCA_OK;
 malformed:
-	rc = err_set(FINCA_EINVAL, "CSR: not a well-formed PKCS#10 request");
+	rc = err_why_of(FINCA_EINVAL, "csr", "csr.malformed",
+			"CSR: not a well-formed PKCS#10 request");
 	ERR_clear_error();
 fail:
 	csr_clear(out);

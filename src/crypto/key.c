@@ -48,11 +48,11 @@ int key_generate(int alg, EVP_PKEY **out)
 		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072);
 		break;
 	default:
-		return err_set(FINCA_EINVAL, "unknown key algorithm %d", alg);
+		return err_why(FINCA_EINVAL, NULL, "key.alg", "unknown key algorithm %d", alg);
 	}
 	if (!k)
-		return err_ssl(FINCA_ECRYPTO, "generating %s key",
-			       key_alg_name(alg));
+		return err_ssl_why(FINCA_ECRYPTO, "key.generate", "generating %s key",
+				   key_alg_name(alg));
 	*out = k;
 	return FINCA_OK;
 }
@@ -65,7 +65,7 @@ int key_save(const char *path, EVP_PKEY *key, const char *pass)
 	int rc;
 
 	if (!pass || !*pass)
-		return err_set(FINCA_EINVAL,
+		return err_why(FINCA_EINVAL, NULL, "key.no_passphrase",
 			       "%s: refusing to write a private key without a passphrase",
 			       path);
 	ERR_clear_error();
@@ -73,7 +73,7 @@ int key_save(const char *path, EVP_PKEY *key, const char *pass)
 	if (!mem || !PEM_write_bio_PKCS8PrivateKey(mem, key, EVP_aes_256_cbc(),
 						   pass, (int)strlen(pass),
 						   NULL, NULL)) {
-		rc = err_ssl(FINCA_ECRYPTO, "%s: encrypting key", path);
+		rc = err_ssl_why(FINCA_ECRYPTO, "key.encrypt", "%s: encrypting key", path);
 		goto out;
 	}
 	n = BIO_get_mem_data(mem, &data);
@@ -94,7 +94,7 @@ int key_load(const char *path, const char *pass, EVP_PKEY **out)
 	if ((rc = file_read(path, 1 << 20, &buf, &len)) != FINCA_OK)
 		goto out;
 	if (!strstr((char *)buf, "ENCRYPTED")) {
-		rc = err_set(FINCA_EINTEGRITY,
+		rc = err_why(FINCA_EINTEGRITY, NULL, "key.plain",
 			     "%s: private key is not encrypted; refusing to use it",
 			     path);
 		goto out;
@@ -103,7 +103,7 @@ int key_load(const char *path, const char *pass, EVP_PKEY **out)
 	mem = BIO_new_mem_buf(buf, (int)len);
 	k = PEM_read_bio_PrivateKey(mem, NULL, NULL, (void *)(pass ? pass : ""));
 	if (!k) {
-		rc = err_set(FINCA_EAUTH,
+		rc = err_why(FINCA_EAUTH, NULL, "key.decrypt",
 			     "%s: cannot decrypt the key (wrong passphrase?)",
 			     path);
 		ERR_clear_error();
@@ -142,11 +142,11 @@ int key_check_strength(EVP_PKEY *key, const char *what)
 	if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) {
 		int bits = EVP_PKEY_get_bits(key);
 		if (bits < 2048)
-			return err_set(FINCA_EPOLICY,
+			return err_why(FINCA_EPOLICY, NULL, "key.rsa_weak",
 				       "%s: RSA key of %d bits is too weak (at least 2048)",
 				       what, bits);
 		if (bits > 8192)
-			return err_set(FINCA_EPOLICY,
+			return err_why(FINCA_EPOLICY, NULL, "key.rsa_large",
 				       "%s: RSA key of %d bits is larger than 8192",
 				       what, bits);
 		return FINCA_OK;
@@ -156,11 +156,11 @@ int key_check_strength(EVP_PKEY *key, const char *what)
 		if (strcmp(g, "prime256v1") == 0 || strcmp(g, "secp384r1") == 0 ||
 		    strcmp(g, "SM2") == 0)
 			return FINCA_OK;
-		return err_set(FINCA_EPOLICY,
+		return err_why(FINCA_EPOLICY, NULL, "key.curve",
 			       "%s: EC curve '%s' is not accepted (SM2, P-256, P-384)",
 			       what, g[0] ? g : "explicit parameters");
 	}
-	return err_set(FINCA_EPOLICY,
+	return err_why(FINCA_EPOLICY, NULL, "key.type",
 		       "%s: key type %s is not accepted (SM2, ECDSA, RSA)", what,
 		       EVP_PKEY_get0_type_name(key));
 }

@@ -31,9 +31,11 @@ static int p11_login(struct keystore *ks, struct p11 *p, const char *pin)
 	if (p->logged_in)
 		return FINCA_OK;
 	if (PKCS11_open_session(p->slot, 0) != 0)
-		return err_set(FINCA_EIO, "pkcs11 token '%s': cannot open a session", ks->token);
+		return err_why(FINCA_EIO, NULL, "hsm.session",
+			       "pkcs11 token '%s': cannot open a session", ks->token);
 	if (!pin || PKCS11_login(p->slot, 0, pin) != 0)
-		return err_set(FINCA_EAUTH, "pkcs11 token '%s': login refused (wrong PIN?)",
+		return err_why(FINCA_EAUTH, NULL, "hsm.login",
+			       "pkcs11 token '%s': login refused (wrong PIN?)",
 			       ks->token);
 	p->logged_in = 1;
 	return FINCA_OK;
@@ -52,16 +54,17 @@ static int p11_load(struct keystore *ks, const char *name, const char *secret,
 		return rc;
 	snprintf(label, sizeof label, "finca-%s", name);
 	if (PKCS11_enumerate_keys(p->slot->token, &keys, &n) != 0)
-		return err_set(FINCA_EIO, "pkcs11 token '%s': cannot list keys", ks->token);
+		return err_why(FINCA_EIO, NULL, "hsm.list_keys",
+			       "pkcs11 token '%s': cannot list keys", ks->token);
 	for (unsigned int i = 0; i < n; i++)
 		if (keys[i].isPrivate && keys[i].label && !strcmp(keys[i].label, label)) {
 			if ((*out = PKCS11_get_private_key(&keys[i])) == NULL)
-				return err_set(FINCA_ECRYPTO,
+				return err_why(FINCA_ECRYPTO, NULL, "hsm.key_unusable",
 					       "pkcs11 token '%s': key '%s' is not usable", ks->token,
 					       label);
 			return FINCA_OK;
 		}
-	return err_set(FINCA_ENOTFOUND,
+	return err_why(FINCA_ENOTFOUND, NULL, "hsm.no_key",
 		       "pkcs11 token '%s': no private key labelled '%s' (make it in the HSM)",
 		       ks->token, label);
 }
@@ -71,7 +74,7 @@ static int p11_save(struct keystore *ks, const char *name, EVP_PKEY *key,
 {
 	(void)key;
 	(void)secret;
-	return err_set(FINCA_ESTATE,
+	return err_why(FINCA_ESTATE, NULL, "hsm.no_import",
 		       "pkcs11 token '%s': finca does not import keys; generate 'finca-%s' in the HSM",
 		       ks->token, name);
 }
@@ -110,11 +113,13 @@ int keystore_open_pkcs11(const char *module, const char *token,
 	 * signatures in one session */
 	ks->single_thread = 1;
 	if ((p->ctx = PKCS11_CTX_new()) == NULL || PKCS11_CTX_load(p->ctx, module) != 0) {
-		rc = err_set(FINCA_EIO, "pkcs11 module %s: cannot load it", module);
+		rc = err_why(FINCA_EIO, NULL, "hsm.module",
+			     "pkcs11 module %s: cannot load it", module);
 		goto fail;
 	}
 	if (PKCS11_enumerate_slots(p->ctx, &p->slots, &p->nslots) != 0) {
-		rc = err_set(FINCA_EIO, "pkcs11 module %s: cannot list slots", module);
+		rc = err_why(FINCA_EIO, NULL, "hsm.slots",
+			     "pkcs11 module %s: cannot list slots", module);
 		goto fail;
 	}
 	for (unsigned int i = 0; i < p->nslots; i++)
@@ -122,7 +127,8 @@ int keystore_open_pkcs11(const char *module, const char *token,
 		    !strcmp(p->slots[i].token->label, token))
 			p->slot = &p->slots[i];
 	if (!p->slot) {
-		rc = err_set(FINCA_ENOTFOUND, "pkcs11 module %s: no token labelled '%s'",
+		rc = err_why(FINCA_ENOTFOUND, NULL, "hsm.no_token",
+			     "pkcs11 module %s: no token labelled '%s'",
 			     module, token);
 		goto fail;
 	}

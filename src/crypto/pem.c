@@ -50,7 +50,8 @@ int b64_decode(const char *in, size_t max, unsigned char **out, size_t *len)
 	int dl;
 
 	if (n == 0 || n > max)
-		return err_set(FINCA_EINVAL, "base64: empty or longer than %zu", max);
+		return err_why(FINCA_EINVAL, NULL, "pem.base64_size",
+			       "base64: empty or longer than %zu", max);
 	/* the URL-safe alphabet too, and padding optional */
 	t = xcalloc(1, n + 4);
 	for (size_t i = 0; i < n; i++)
@@ -65,7 +66,7 @@ int b64_decode(const char *in, size_t max, unsigned char **out, size_t *len)
 	if (dl < 0 || (size_t)dl < pad) {
 		free(*out);
 		*out = NULL;
-		return err_set(FINCA_EINVAL, "not base64");
+		return err_why(FINCA_EINVAL, NULL, "pem.base64", "not base64");
 	}
 	*len = (size_t)dl - pad; /* DecodeBlock counts padding as zero bytes */
 	return FINCA_OK;
@@ -91,9 +92,9 @@ int pem_x509_parse(const char *pem, X509 **out)
 	BIO *b;
 
 	if (!pem)
-		return err_set(FINCA_EINVAL, "no certificate");
+		return err_why(FINCA_EINVAL, NULL, "pem.no_cert", "no certificate");
 	b = BIO_new_mem_buf(pem, -1);
 	*out = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
 	BIO_free(b);
-	return *out ? FINCA_OK : err_ssl(FINCA_EINVAL, "certificate (PEM)");
+	return *out ? FINCA_OK : err_ssl_why(FINCA_EINVAL, "pem.cert", "certificate (PEM)");
 }

@@ -36,7 +36,7 @@ int sig_sign_ctx(EVP_PKEY *key, EVP_MD_CTX **out)
 	    EVP_DigestSignInit_ex(ctx, &pctx, md, NULL, NULL, key, NULL) != 1 ||
 	    !set_id(pctx, key)) {
 		EVP_MD_CTX_free(ctx);
-		return err_ssl(FINCA_ECRYPTO, "preparing %s signature", md);
+		return err_ssl_why(FINCA_ECRYPTO, "sig.prepare", "preparing %s signature", md);
 	}
 	*out = ctx;
 	return FINCA_OK;
@@ -55,7 +55,7 @@ int sig_sign(EVP_PKEY *key, const unsigned char *data, size_t len,
 	if (EVP_DigestSign(ctx, NULL, &n, data, len) != 1 ||
 	    (s = OPENSSL_malloc(n)) == NULL ||
 	    EVP_DigestSign(ctx, s, &n, data, len) != 1) {
-		rc = err_ssl(FINCA_ECRYPTO, "signing");
+		rc = err_ssl_why(FINCA_ECRYPTO, "sig.sign", "signing");
 		OPENSSL_free(s);
 		goto out;
 	}
@@ -77,13 +77,14 @@ static int verify_with(EVP_PKEY *pub, const char *md, const unsigned char *data,
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestVerifyInit_ex(ctx, &pctx, md, NULL, NULL, pub, NULL) != 1 ||
 	    !set_id(pctx, pub)) {
-		rc = err_ssl(FINCA_ECRYPTO, "preparing %s verification", md);
+		rc = err_ssl_why(FINCA_ECRYPTO, "sig.prepare_verify",
+				 "preparing %s verification", md);
 		goto out;
 	}
 	ok = EVP_DigestVerify(ctx, sig, siglen, data, len);
 	ERR_clear_error();
 	if (ok != 1)
-		rc = err_set(FINCA_ECRYPTO, "signature does not verify");
+		rc = err_why(FINCA_ECRYPTO, NULL, "sig.bad", "signature does not verify");
 out:
 	EVP_MD_CTX_free(ctx);
 	return rc;
@@ -120,27 +121,30 @@ int sig_verify_signed(const unsigned char *der, size_t len, EVP_PKEY *pub)
 
 	/* outer SEQUENCE */
 	if (der_header(&p, end, &tag, &clen) || tag != V_ASN1_SEQUENCE)
-		return err_set(FINCA_ECRYPTO, "signed object: not a DER SEQUENCE");
+		return err_why(FINCA_ECRYPTO, NULL, "sig.not_der",
+			       "signed object: not a DER SEQUENCE");
 	end = p + clen;
 	/* tbs, kept with its header */
 	tbs = p;
 	if (der_header(&p, end, &tag, &tlen) || tag != V_ASN1_SEQUENCE)
-		return err_set(FINCA_ECRYPTO, "signed object: bad to-be-signed part");
+		return err_why(FINCA_ECRYPTO, NULL, "sig.tbs",
+			       "signed object: bad to-be-signed part");
 	p += tlen;
 	clen = p - tbs;
 	q = p;
 	if ((alg = d2i_X509_ALGOR(NULL, &q, end - p)) == NULL) {
-		rc = err_ssl(FINCA_ECRYPTO, "signed object: bad signature algorithm");
+		rc = err_ssl_why(FINCA_ECRYPTO, "sig.alg",
+				 "signed object: bad signature algorithm");
 		goto out;
 	}
 	p = q;
 	if ((bits = d2i_ASN1_BIT_STRING(NULL, &q, end - p)) == NULL) {
-		rc = err_ssl(FINCA_ECRYPTO, "signed object: bad signature value");
+		rc = err_ssl_why(FINCA_ECRYPTO, "sig.value", "signed object: bad signature value");
 		goto out;
 	}
 	if (!OBJ_find_sigid_algs(OBJ_obj2nid(alg->algorithm), &md_nid, &pk_nid) ||
 	    md_nid == NID_undef) {
-		rc = err_set(FINCA_ECRYPTO,
+		rc = err_why(FINCA_ECRYPTO, NULL, "sig.unsupported",
 			     "signed object: unsupported signature algorithm");
 		goto out;
 	}
@@ -149,7 +153,7 @@ int sig_verify_signed(const unsigned char *der, size_t len, EVP_PKEY *pub)
 	if ((pk_nid == NID_sm2) != (key_is_sm2(pub) != 0) ||
 	    (pk_nid == NID_rsaEncryption && !EVP_PKEY_is_a(pub, "RSA")) ||
 	    (pk_nid == NID_X9_62_id_ecPublicKey && !EVP_PKEY_is_a(pub, "EC"))) {
-		rc = err_set(FINCA_ECRYPTO,
+		rc = err_why(FINCA_ECRYPTO, NULL, "sig.alg_mismatch",
 			     "signed object: signature algorithm does not match the issuer's key");
 		goto out;
 	}
@@ -173,7 +177,7 @@ int sig_x509_set_sm2_id(X509 *x)
 	    !ASN1_OCTET_STRING_set(id, (const unsigned char *)SM2_DEFAULT_ID,
 				   sizeof(SM2_DEFAULT_ID) - 1)) {
 		ASN1_OCTET_STRING_free(id);
-		return err_ssl(FINCA_ENOMEM, "setting SM2 ID");
+		return err_ssl_why(FINCA_ENOMEM, "sig.sm2_id", "setting SM2 ID");
 	}
 	X509_set0_distinguishing_id(x, id); /* takes ownership */
 	return FINCA_OK;

@@ -149,7 +149,8 @@ int allow(struct call *k, const char *right, enum MHD_Result *ret)
 {
 	if (actor_has(&k->who, right))
 		return 1;
-	err_set(FINCA_EAUTH, "%s (%s %s): your role may not do this", right, k->who.role,
+	err_why(FINCA_EAUTH, NULL, "api.forbidden",
+		"%s (%s %s): your role may not do this", right, k->who.role,
 		k->who.name);
 	ca_deny(k->s->ca, &k->who, json_pack("{s:s, s:s, s:s}", "right", right,
 					     "method", k->r->method, "path", k->r->path));

@@ -77,13 +77,13 @@ static enum MHD_Result org(struct call *k, struct actor *a, int kind, const char
 	}
 	if (!key && !strcmp(m, "POST"))
 		return result(k, k->body ? org_add(k->s->ca, a, kind, k->body, &out)
-					 : err_set(FINCA_EINVAL, "expected a JSON object"),
+					 : err_why(FINCA_EINVAL, NULL, "api.not_object", "expected a JSON object"),
 			      201, &out);
 	if (key && !strcmp(m, "GET"))
 		return result(k, org_show(k->s->ca, a, kind, key, &out), 200, &out);
 	if (key && !strcmp(m, "PATCH"))
 		return result(k, k->body ? org_edit(k->s->ca, a, kind, key, k->body, &out)
-					 : err_set(FINCA_EINVAL, "expected a JSON object"),
+					 : err_why(FINCA_EINVAL, NULL, "api.not_object", "expected a JSON object"),
 			      200, &out);
 	return send_err(k, 405, "method", NULL, "api.method", "not for this resource");
 }

@@ -52,7 +52,8 @@ int console_new(struct console **out)
 	struct stat st;
 
 	if (dir && *dir && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-		return err_set(FINCA_EINVAL, "FINCA_CONSOLE_DIR '%s': not a directory", dir);
+		return err_why(FINCA_EINVAL, NULL, "console.dir",
+			       "FINCA_CONSOLE_DIR '%s': not a directory", dir);
 	k = xcalloc(1, sizeof *k);
 	k->dir = dir && *dir ? xstrdup(dir) : NULL;
 	k->etag = xcalloc(console_nassets + 1, sizeof *k->etag);
@@ -255,7 +256,8 @@ static int disk_read(const char *dir, const char *rel, unsigned char **data, siz
 	/* a directory or a FIFO is not a console file (and fopen would block
 	 * on a FIFO) */
 	if (!path || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		rc = err_set(FINCA_ENOTFOUND, "%s/%s: no such file", dir, rel);
+		rc = err_why(FINCA_ENOTFOUND, NULL, "console.no_file",
+			     "%s/%s: no such file", dir, rel);
 	else
 		rc = file_read(path, DISK_FILE_MAX, data, len);
 	free(path);

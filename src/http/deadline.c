@@ -95,7 +95,8 @@ int deadline_new(int timeout, int min_rate, struct deadline **out)
 		pthread_cond_destroy(&d->cv);
 		pthread_mutex_destroy(&d->mu);
 		free(d);
-		return err_set(FINCA_ENOMEM, "cannot start the request deadline thread");
+		return err_why(FINCA_ENOMEM, NULL, "server.thread",
+			       "cannot start the request deadline thread");
 	}
 	*out = d;
 	return FINCA_OK;

@@ -320,21 +320,23 @@ static int parse_addr(const char *spec, struct sockaddr_storage *ss)
 	size_t hl;
 
 	if (!colon || colon == spec)
-		return err_set(FINCA_EINVAL, "listen address '%s': expected HOST:PORT", spec);
+		return err_why(FINCA_EINVAL, NULL, "server.listen_format",
+			       "listen address '%s': expected HOST:PORT", spec);
 	hl = (size_t)(colon - spec);
 	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
 		spec++;
 		hl -= 2;
 	}
 	if (hl >= sizeof host)
-		return err_set(FINCA_EINVAL, "listen address '%s': host too long", spec);
+		return err_why(FINCA_EINVAL, NULL, "server.listen_host",
+			       "listen address '%s': host too long", spec);
 	memcpy(host, spec, hl);
 	host[hl] = '\0';
 	memset(&hints, 0, sizeof hints);
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
-		return err_set(FINCA_EINVAL,
+		return err_why(FINCA_EINVAL, NULL, "server.listen_ip",
 			       "listen address '%s': expected a numeric IP and port", spec);
 	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
@@ -586,7 +588,8 @@ static int remind_start(struct reminder *r, struct srv *s)
 	if (pthread_create(&r->th, NULL, remind_main, r) != 0) {
 		pthread_cond_destroy(&r->cv);
 		pthread_mutex_destroy(&r->mu);
-		return err_set(FINCA_ENOMEM, "cannot start the reminder thread");
+		return err_why(FINCA_ENOMEM, NULL, "server.thread",
+			       "cannot start the reminder thread");
 	}
 	r->started = 1;
 	return FINCA_OK;
@@ -679,7 +682,7 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	if (rc != FINCA_OK)
 		goto out;
 	if ((plain = start(&pd, s.listen, threads, NULL)) == NULL) {
-		rc = err_set(FINCA_EIO, "cannot listen on %s: %s", s.listen,
+		rc = err_why(FINCA_EIO, NULL, "server.listen", "cannot listen on %s: %s", s.listen,
 			     errno ? strerror(errno) : "see above");
 		goto out;
 	}
@@ -688,7 +691,8 @@ int server_run(struct ca *ca, const struct server_opts *o)
 		if ((rc = tls_material(&s, s.tls_listen, &tp)) != FINCA_OK)
 			goto out;
 		if ((tls = start(&td, s.tls_listen, threads, &tp)) == NULL) {
-			rc = err_set(FINCA_EIO, "cannot listen on %s: %s", s.tls_listen,
+			rc = err_why(FINCA_EIO, NULL, "server.listen",
+				     "cannot listen on %s: %s", s.tls_listen,
 				     errno ? strerror(errno) : "see above");
 			goto out;
 		}

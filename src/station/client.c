@@ -1,6 +1,7 @@
 /* A small client of finca's own API over HTTPS (libcurl). */
 #include "station/client.h"
 #include "util/err.h"
+#include "util/msg.h"
 #include "util/util.h"
 
 #include <curl/curl.h>
@@ -56,6 +57,9 @@ static int call(struct client *r, const char *method, const char *path, json_t *
 		abort();
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "Accept: application/json");
+	/* the server's refusals in the language of whoever runs the station */
+	if (msg_lang_env() == MSG_ZH)
+		h = curl_slist_append(h, "Accept-Language: zh-CN");
 	if (r->bearer[0]) {
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", r->bearer);
 		h = curl_slist_append(h, auth);
@@ -71,7 +75,8 @@ static int call(struct client *r, const char *method, const char *path, json_t *
 	curl_easy_setopt(r->c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(r->c, CURLOPT_WRITEDATA, &b);
 	if ((cc = curl_easy_perform(r->c)) != CURLE_OK) {
-		rc = err_set(FINCA_EIO, "%s: %s", r->base, curl_easy_strerror(cc));
+		rc = err_why(FINCA_EIO, NULL, "station.connect",
+			     "%s: %s", r->base, curl_easy_strerror(cc));
 		goto out;
 	}
 	curl_easy_getinfo(r->c, CURLINFO_RESPONSE_CODE, &st);
@@ -79,11 +84,15 @@ static int call(struct client *r, const char *method, const char *path, json_t *
 	if (st / 100 != 2) {
 		const char *m = json_string_value(json_object_get(json_object_get(j, "error"),
 								      "message"));
-		rc = err_set(status_rc(st), "%s (HTTP %ld)", m ? m : "the server refused", st);
+		/* the server's message, in this station's language (the
+		 * Accept-Language above) */
+		rc = err_why(status_rc(st), NULL, "station.server", "%s (HTTP %ld)",
+			     m ? m : "the server refused", st);
 		goto out;
 	}
 	if (!j) {
-		rc = err_set(FINCA_EIO, "%s: the answer is not JSON", r->base);
+		rc = err_why(FINCA_EIO, NULL, "station.not_json",
+			     "%s: the answer is not JSON", r->base);
 		goto out;
 	}
 	rc = FINCA_OK;
@@ -124,7 +133,8 @@ int client_open(const struct client_opts *o, struct client **out)
 
 	if (!o->cert || !o->key) {
 		free(r);
-		return err_set(FINCA_EINVAL, "--server needs --cert and --key (the operator's "
+		return err_why(FINCA_EINVAL, NULL, "station.needs_cert",
+			       "--server needs --cert and --key (the operator's "
 			       "TLS client certificate)");
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);

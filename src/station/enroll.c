@@ -34,7 +34,7 @@ static int token_csr(struct station *st, const X509_NAME *name, EVP_PKEY *pub,
 			     V_ASN1_NULL : V_ASN1_UNDEF, NULL) ||
 	    !X509_REQ_set1_signature_algo(req, alg) ||
 	    (tl = i2d_re_X509_REQ_tbs(req, &tbs)) <= 0) {
-		rc = err_ssl(FINCA_ECRYPTO, "certificate request");
+		rc = err_ssl_why(FINCA_ECRYPTO, "station.csr", "certificate request");
 		goto out;
 	}
 	if ((rc = p11_sign(st->s, &st->sm2, pub, id, idlen, tbs, (size_t)tl, &sig,
@@ -42,7 +42,7 @@ static int token_csr(struct station *st, const X509_NAME *name, EVP_PKEY *pub,
 		goto out;
 	if ((bits = ASN1_BIT_STRING_new()) == NULL ||
 	    !ASN1_BIT_STRING_set(bits, sig, (int)siglen)) {
-		rc = err_ssl(FINCA_ECRYPTO, "certificate request");
+		rc = err_ssl_why(FINCA_ECRYPTO, "station.csr", "certificate request");
 		goto out;
 	}
 	/* all bits used: without the flag, i2d drops trailing zero octets of
@@ -53,7 +53,7 @@ static int token_csr(struct station *st, const X509_NAME *name, EVP_PKEY *pub,
 	bits = NULL;
 	*der = NULL;
 	if ((n = i2d_X509_REQ(req, der)) <= 0) {
-		rc = err_ssl(FINCA_ECRYPTO, "certificate request");
+		rc = err_ssl_why(FINCA_ECRYPTO, "station.csr", "certificate request");
 		goto out;
 	}
 	*len = (size_t)n;
@@ -78,7 +78,8 @@ static int request_spec(struct station *st)
 		return rc;
 	s = st->spec;
 	if (st->a.profile || st->a.subject || st->a.person || st->a.replaces)
-		return err_set(FINCA_EINVAL, "--request says what to issue: leave out --profile, "
+		return err_why(FINCA_EINVAL, NULL, "station.request_only",
+			       "--request says what to issue: leave out --profile, "
 			       "--subject, --person and --replaces");
 	st->a.profile = json_string_value(json_object_get(s, "profile"));
 	st->a.subject = json_string_value(json_object_get(s, "subject"));
@@ -102,23 +103,28 @@ int station_enroll(struct station *st, struct station_enrolled *out)
 	const char *state;
 
 	if (!st->ops)
-		return err_set(FINCA_EINVAL, "enroll: no inventory (give -d DIR or --server)");
+		return err_why(FINCA_EINVAL, NULL, "station.no_inventory",
+			       "enroll: no inventory (give -d DIR or --server)");
 	if (st->a.request && (rc = request_spec(st)) != FINCA_OK)
 		return rc;
 	if (!st->a.profile || !st->a.subject)
-		return err_set(FINCA_EINVAL, "enroll: give --request ID, or --profile and --subject "
+		return err_why(FINCA_EINVAL, NULL, "station.enroll_what",
+			       "enroll: give --request ID, or --profile and --subject "
 			       "(and --person for a person)");
 	if ((rc = station_token(st)) || (rc = station_user_login(st)))
 		return rc;
 	if (RAND_bytes(id, sizeof id) != 1)
-		return err_ssl(FINCA_ECRYPTO, "key id");
+		return err_ssl_why(FINCA_ECRYPTO, "station.key_id", "key id");
 	/* only a token the inventory has as initialised is enrolled; it holds
 	 * nothing of value, so keys left by an enrolment that died go */
-	if ((rc = station_get(st, st->tok.serial, 0, &inv)) != FINCA_OK)
-		return err_set(rc, "%s (finca token init registers it)", err_msg());
+	if ((rc = station_get(st, st->tok.serial, 0, &inv)) != FINCA_OK) {
+		err_append(" (finca token init registers it)");
+		return rc;
+	}
 	state = json_string_value(json_object_get(inv, "state"));
 	if (!state || strcmp(state, "initialized"))
-		rc = err_set(FINCA_ESTATE, "token %s is %s: enrolment needs an initialised token",
+		rc = err_why(FINCA_ESTATE, NULL, "station.enroll_state",
+			     "token %s is %s: enrolment needs an initialised token",
 			     st->tok.serial, state ? state : "unknown");
 	json_decref(inv);
 	if (rc != FINCA_OK || (rc = dn_parse(st->a.subject, &name)) != FINCA_OK)
@@ -147,7 +153,8 @@ int station_enroll(struct station *st, struct station_enrolled *out)
 		goto out;
 	ca_cert_serial(x, serial);
 	if (!key_public_equal(pub, X509_get0_pubkey(x)))
-		rc = err_set(FINCA_EINTEGRITY, "the CA returned a certificate for another key");
+		rc = err_why(FINCA_EINTEGRITY, NULL, "station.cert_key",
+			     "the CA returned a certificate for another key");
 	else
 		rc = p11_put_cert(st->s, id, sizeof id, label, x);
 	if (rc == FINCA_OK && (rc = st->ops->enroll_end(st->inv, st->tok.serial, serial,
@@ -160,14 +167,18 @@ int station_enroll(struct station *st, struct station_enrolled *out)
 	/* the certificate never became usable: revoke it; the key goes below */
 	{
 		char why[256];
-		int keep = rc;
+		struct err_state e;
+		/* the failure as made (reason, field, parameters), past the
+		 * revocation's calls */
+		err_save(&e);
 		snprintf(why, sizeof why, "%s", err_msg());
 		snprintf(out->cert, sizeof out->cert, "%s", serial);
 		if (st->ops->enroll_end(st->inv, st->tok.serial, serial, st->a.request,
 					why) != FINCA_OK)
 			snprintf(out->unrevoked, sizeof out->unrevoked, "%s", err_msg());
-		rc = err_set(keep, "%s (certificate %s revoked, nothing left on the token)",
-			     why, serial);
+		e.rc = rc;
+		err_restore(&e);
+		err_append(" (certificate %s revoked, nothing left on the token)", serial);
 	}
 out:
 	if (keys)
@@ -185,11 +196,13 @@ int station_pin_reset(struct station *st, struct station_envelope *out)
 	int rc;
 
 	if (!st->ops)
-		return err_set(FINCA_EINVAL, "reset-pin: no inventory (give -d DIR or --server)");
+		return err_why(FINCA_EINVAL, NULL, "station.no_inventory",
+			       "reset-pin: no inventory (give -d DIR or --server)");
 	if ((rc = station_token(st)) != FINCA_OK)
 		return rc;
 	if (!st->s)
-		return err_set(FINCA_ESTATE, "token %s is not initialised", st->tok.serial);
+		return err_why(FINCA_ESTATE, NULL, "station.not_initialised",
+			       "token %s is not initialised", st->tok.serial);
 	/* with a request: an accepted PIN reset of this token (so_pin checks,
 	 * pin_event moves the request on) */
 	if ((rc = pin_random(pin)) ||

@@ -31,7 +31,8 @@ static int pick_for_init(struct station *st)
 		st->tok = t[hit];
 	free(t);
 	if (blank > 1)
-		return err_set(FINCA_EINVAL, "%zu blank tokens are present: insert one at a time",
+		return err_why(FINCA_EINVAL, NULL, "station.blank_many",
+			       "%zu blank tokens are present: insert one at a time",
 			       blank);
 	return blank ? FINCA_OK : p11_find(st->m, NULL, &st->tok);
 }
@@ -59,7 +60,8 @@ static int refind(struct station *st, const char *label)
 			inv = NULL;
 		}
 	free(t);
-	return found == 1 ? FINCA_OK : err_set(FINCA_EIO, "the initialised token cannot be "
+	return found == 1 ? FINCA_OK : err_why(FINCA_EIO, NULL, "station.init_lost",
+					       "the initialised token cannot be "
 					       "found again (was it removed?)");
 }
 
@@ -72,7 +74,8 @@ int station_init(struct station *st, struct station_envelope *out)
 	int rc;
 
 	if (!st->ops)
-		return err_set(FINCA_EINVAL, "init: no inventory (give -d DIR or --server)");
+		return err_why(FINCA_EINVAL, NULL, "station.no_inventory",
+			       "init: no inventory (give -d DIR or --server)");
 	if ((rc = pick_for_init(st)) != FINCA_OK)
 		return rc;
 	/* the inventory must allow it before the token is wiped */
@@ -94,8 +97,9 @@ int station_init(struct station *st, struct station_envelope *out)
 			old_so = xstrdup(st->a.old_so_pin);
 		else if ((rc = st->ops->so_pin(st->inv, st->tok.serial, st->a.request,
 					       &old_so)) != FINCA_OK) {
-			rc = err_set(rc, "token %s is initialised: %s (or give its SO PIN in "
-				     "FINCA_SO_PIN)", st->tok.serial, err_msg());
+			/* the SO PIN's own error keeps its reason */
+			err_wrap(rc, "token %s is initialised", st->tok.serial);
+			err_append(" (or give its SO PIN in FINCA_SO_PIN)");
 			goto out;
 		}
 	}

@@ -105,7 +105,8 @@ static int local_move(void *ctx, const char *serial, const char *to, const char 
 	int code = reason ? ca_reason_parse(reason) : -1;
 
 	if (reason && code < 0)
-		return err_set(FINCA_EINVAL, "--reason %s: not a revocation reason", reason);
+		return err_why(FINCA_EINVAL, NULL, "station.reason",
+			       "--reason %s: not a revocation reason", reason);
 	return ra_token_move(l->ca, l->act, serial, to, code, party, note);
 }
 

@@ -16,7 +16,8 @@ static int answer_code(json_t *j, const char *serial, char code[LOSS_CODE_BUF])
 	const char *c = json_string_value(json_object_get(j, "loss_code"));
 
 	if (!c || strlen(c) != LOSS_CODE_BUF - 1)
-		return err_set(FINCA_EIO, "token %s: the server sent no loss-report code (挂失码) "
+		return err_why(FINCA_EIO, NULL, "station.no_loss_code",
+			       "token %s: the server sent no loss-report code (挂失码) "
 			       "for the envelope", serial);
 	memcpy(code, c, LOSS_CODE_BUF);
 	return FINCA_OK;

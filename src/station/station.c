@@ -15,10 +15,12 @@
 int station_load(struct station *st, const char *module, const char *algo)
 {
 	if (!module)
-		return err_set(FINCA_EINVAL, "no PKCS#11 module: give --module PATH or set "
+		return err_why(FINCA_EINVAL, NULL, "station.no_module",
+			       "no PKCS#11 module: give --module PATH or set "
 			       "module in [token] of finca.conf");
 	if ((st->algo = key_alg_parse(algo ? algo : "p256")) < 0)
-		return err_set(FINCA_EINVAL, "--algo %s: expected sm2, p256, rsa2048 or rsa3072",
+		return err_why(FINCA_EINVAL, NULL, "station.algo",
+			       "--algo %s: expected sm2, p256, rsa2048 or rsa3072",
 			       algo);
 	return p11_load(module, &st->m);
 }
@@ -54,7 +56,8 @@ int station_user_login(struct station *st)
 	int rc;
 
 	if (!st->s)
-		return err_set(FINCA_ESTATE, "token %s is not initialised (finca token init)",
+		return err_why(FINCA_ESTATE, NULL, "station.not_initialised_hint",
+			       "token %s is not initialised (finca token init)",
 			       st->tok.serial);
 	if ((rc = st->secret(st->secret_arg, STATION_PIN, pin, sizeof pin)) == FINCA_OK)
 		rc = p11_login(st->s, 0, pin);
@@ -67,14 +70,16 @@ int station_user_login(struct station *st)
 int station_get(struct station *st, const char *serial, int events, json_t **out)
 {
 	if (!st->ops)
-		return err_set(FINCA_ENOTFOUND, "no inventory here (give -d DIR or --server)");
+		return err_why(FINCA_ENOTFOUND, NULL, "station.no_inventory",
+			       "no inventory here (give -d DIR or --server)");
 	return st->ops->get(st->inv, serial, events, out);
 }
 
 int station_inventory(struct station *st, const char *state, json_t **out)
 {
 	if (!st->ops)
-		return err_set(FINCA_ENOTFOUND, "no inventory here (give -d DIR or --server)");
+		return err_why(FINCA_ENOTFOUND, NULL, "station.no_inventory",
+			       "no inventory here (give -d DIR or --server)");
 	return st->ops->list(st->inv, state, out);
 }
 
@@ -82,9 +87,11 @@ int station_change(struct station *st, const char *serial, const char *what,
 		   const char *reason, const char *party, const char *note)
 {
 	if (reason && ca_reason_parse(reason) < 0)
-		return err_set(FINCA_EINVAL, "--reason %s: not a revocation reason", reason);
+		return err_why(FINCA_EINVAL, NULL, "station.reason",
+			       "--reason %s: not a revocation reason", reason);
 	if (!st->ops)
-		return err_set(FINCA_ENOTFOUND, "no inventory here (give -d DIR or --server)");
+		return err_why(FINCA_ENOTFOUND, NULL, "station.no_inventory",
+			       "no inventory here (give -d DIR or --server)");
 	if (!strcmp(what, "handover"))
 		return st->ops->handover(st->inv, serial, party, note);
 	return st->ops->move(st->inv, serial, what, reason, party, note);
@@ -133,7 +140,8 @@ int station_pin_change(struct station *st)
 	if ((rc = station_token(st)) != FINCA_OK)
 		return rc;
 	if (!st->s)
-		return err_set(FINCA_ESTATE, "token %s is not initialised", st->tok.serial);
+		return err_why(FINCA_ESTATE, NULL, "station.not_initialised",
+			       "token %s is not initialised", st->tok.serial);
 	if ((rc = st->secret(st->secret_arg, STATION_PIN_CURRENT, old, sizeof old)) ||
 	    (rc = st->secret(st->secret_arg, STATION_PIN_NEW, pin, sizeof pin)) ||
 	    (rc = pin_check(pin, old)) ||
@@ -144,7 +152,8 @@ int station_pin_change(struct station *st)
 	    json_is_true(json_object_get(inv, "default_pin")))
 		rc = st->ops->pin_event(st->inv, st->tok.serial, 1, st->a.request, NULL);
 	if (rc != FINCA_OK)
-		rc = err_set(rc, "the PIN was changed on the token, but finca could not record "
+		rc = err_why(rc, NULL, "station.pin_unrecorded",
+			     "the PIN was changed on the token, but finca could not record "
 			     "it: %s", err_msg());
 out:
 	json_decref(inv);
@@ -164,7 +173,7 @@ int station_sign(struct station *st, const char *data, json_t **out)
 	int rc;
 
 	if (!data)
-		return err_set(FINCA_EINVAL, "sign: give --data TEXT");
+		return err_why(FINCA_EINVAL, NULL, "station.sign_data", "sign: give --data TEXT");
 	if ((rc = station_token(st)) || (rc = station_user_login(st)) ||
 	    (rc = p11_get_cert(st->s, &x, id, &idlen)) ||
 	    (rc = p11_sign(st->s, &st->sm2, X509_get0_pubkey(x), id, idlen,

@@ -44,16 +44,18 @@ int loss_code_norm(const char *in, char out[LOSS_CODE_LEN + 1])
 			continue;
 		if (n == LOSS_CODE_LEN || !c || !strchr(alphabet, c)) {
 			OPENSSL_cleanse(out, LOSS_CODE_LEN + 1);
-			return err_set(FINCA_EINVAL, "loss-report code (挂失码): expected %d letters "
-				       "and digits as printed in the PIN envelope", LOSS_CODE_LEN);
+			return err_why_of(FINCA_EINVAL, "loss_code", "loss_code.format",
+					  "loss-report code (挂失码): expected %d letters "
+					  "and digits as printed in the PIN envelope", LOSS_CODE_LEN);
 		}
 		out[n++] = (char)c;
 	}
 	out[n] = '\0';
 	if (n != LOSS_CODE_LEN) {
 		OPENSSL_cleanse(out, LOSS_CODE_LEN + 1);
-		return err_set(FINCA_EINVAL, "loss-report code (挂失码): expected %d letters and "
-			       "digits as printed in the PIN envelope", LOSS_CODE_LEN);
+		return err_why_of(FINCA_EINVAL, "loss_code", "loss_code.format",
+				  "loss-report code (挂失码): expected %d letters and "
+				  "digits as printed in the PIN envelope", LOSS_CODE_LEN);
 	}
 	return FINCA_OK;
 }
@@ -67,7 +69,8 @@ int loss_code_new(struct ca *ca, const char *token, char out[LOSS_CODE_BUF])
 	int rc;
 
 	if (RAND_bytes(b, sizeof b) != 1 || RAND_bytes(salt, sizeof salt) != 1) {
-		rc = err_ssl(FINCA_ECRYPTO, "token %s: loss-report code: no randomness", token);
+		rc = err_ssl_why(FINCA_ECRYPTO, "loss_code.random",
+				 "token %s: loss-report code: no randomness", token);
 		goto out;
 	}
 	/* 32 characters: the low 5 bits of each byte, without bias */
@@ -76,7 +79,8 @@ int loss_code_new(struct ca *ca, const char *token, char out[LOSS_CODE_BUF])
 	code[LOSS_CODE_LEN] = '\0';
 	if (argon2id_hash_encoded(A2_T, A2_M, A2_P, code, LOSS_CODE_LEN, salt, sizeof salt, 32,
 				  enc, n) != ARGON2_OK) {
-		rc = err_set(FINCA_ECRYPTO, "token %s: hashing the loss-report code", token);
+		rc = err_why(FINCA_ECRYPTO, NULL, "loss_code.hash",
+			     "token %s: hashing the loss-report code", token);
 		goto out;
 	}
 	if ((rc = store_loss_code_put(ca_store(ca), token, enc, clock_now())) != FINCA_OK)

@@ -33,37 +33,47 @@ static int ck_fail(CK_RV rv, const char *what)
 {
 	switch (rv) {
 	case CKR_PIN_INCORRECT:
-		return err_set(FINCA_EAUTH, "%s: wrong PIN", what);
+		return err_why(FINCA_EAUTH, NULL, "token.pin_wrong", "%s: wrong PIN", what);
 	case CKR_PIN_LOCKED:
-		return err_set(FINCA_EAUTH,
+		return err_why(FINCA_EAUTH, NULL, "token.pin_locked",
 			       "%s: the PIN is locked after too many wrong tries; "
 			       "an approved PIN reset request is needed", what);
 	case CKR_PIN_EXPIRED:
-		return err_set(FINCA_EAUTH, "%s: the PIN has expired; change it", what);
+		return err_why(FINCA_EAUTH, NULL, "token.pin_expired",
+			       "%s: the PIN has expired; change it", what);
 	case CKR_PIN_LEN_RANGE:
-		return err_set(FINCA_EINVAL, "%s: the token refuses a PIN of this length", what);
+		return err_why(FINCA_EINVAL, NULL, "token.pin_length",
+			       "%s: the token refuses a PIN of this length", what);
 	case CKR_PIN_INVALID:
-		return err_set(FINCA_EINVAL, "%s: the token refuses characters in this PIN", what);
+		return err_why(FINCA_EINVAL, NULL, "token.pin_chars",
+			       "%s: the token refuses characters in this PIN", what);
 	case CKR_TOKEN_NOT_PRESENT: case CKR_DEVICE_REMOVED: case CKR_SESSION_CLOSED:
 	case CKR_SESSION_HANDLE_INVALID: case CKR_TOKEN_NOT_RECOGNIZED:
 	case CKR_SLOT_ID_INVALID:
-		return err_set(FINCA_EIO, "%s: the token was removed or is not present; "
+		return err_why(FINCA_EIO, NULL, "token.removed",
+			       "%s: the token was removed or is not present; "
 			       "insert it and start again", what);
 	case CKR_TOKEN_WRITE_PROTECTED:
-		return err_set(FINCA_EIO, "%s: the token is write-protected", what);
+		return err_why(FINCA_EIO, NULL, "token.write_protected",
+			       "%s: the token is write-protected", what);
 	case CKR_DEVICE_MEMORY:
-		return err_set(FINCA_EIO, "%s: the token is full", what);
+		return err_why(FINCA_EIO, NULL, "token.full", "%s: the token is full", what);
 	case CKR_USER_NOT_LOGGED_IN:
-		return err_set(FINCA_EAUTH, "%s: not logged in to the token", what);
+		return err_why(FINCA_EAUTH, NULL, "token.not_logged_in",
+			       "%s: not logged in to the token", what);
 	case CKR_USER_PIN_NOT_INITIALIZED:
-		return err_set(FINCA_ESTATE, "%s: the token has no user PIN yet (run 'finca token init')",
+		return err_why(FINCA_ESTATE, NULL, "token.no_user_pin",
+			       "%s: the token has no user PIN yet (run 'finca token init')",
 			       what);
 	case CKR_MECHANISM_INVALID: case CKR_MECHANISM_PARAM_INVALID:
-		return err_set(FINCA_EPOLICY, "%s: the token does not offer this mechanism", what);
+		return err_why(FINCA_EPOLICY, NULL, "token.mechanism",
+			       "%s: the token does not offer this mechanism", what);
 	case CKR_CRYPTOKI_NOT_INITIALIZED:
-		return err_set(FINCA_EIO, "%s: the PKCS#11 module is not initialised", what);
+		return err_why(FINCA_EIO, NULL, "token.module_init",
+			       "%s: the PKCS#11 module is not initialised", what);
 	default:
-		return err_set(FINCA_EIO, "%s: token error 0x%lx", what, (unsigned long)rv);
+		return err_why(FINCA_EIO, NULL, "token.error",
+			       "%s: token error 0x%lx", what, (unsigned long)rv);
 	}
 }
 
@@ -76,12 +86,14 @@ int p11_load(const char *module, struct p11 **out)
 
 	m->path = xstrdup(module);
 	if ((m->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		err_set(FINCA_EIO, "PKCS#11 module %s: cannot load it (%s)", module, dlerror());
+		err_why(FINCA_EIO, NULL, "token.module_load",
+			"PKCS#11 module %s: cannot load it (%s)", module, dlerror());
 		goto fail;
 	}
 	*(void **)&get = dlsym(m->dl, "C_GetFunctionList");
 	if (!get || get(&m->f) != CKR_OK || !m->f) {
-		err_set(FINCA_EIO, "PKCS#11 module %s: no C_GetFunctionList", module);
+		err_why(FINCA_EIO, NULL, "token.module_fn",
+			"PKCS#11 module %s: no C_GetFunctionList", module);
 		goto fail;
 	}
 	memset(&args, 0, sizeof args);
@@ -178,11 +190,14 @@ int p11_find(struct p11 *m, const char *serial, struct p11_token *out)
 	if (found == 1)
 		*out = t[hit];
 	else if (serial)
-		rc = err_set(FINCA_ENOTFOUND, "no token with serial %s is present", serial);
+		rc = err_why(FINCA_ENOTFOUND, NULL, "token.not_present",
+			     "no token with serial %s is present", serial);
 	else if (found == 0)
-		rc = err_set(FINCA_ENOTFOUND, "no initialised token is present: insert one");
+		rc = err_why(FINCA_ENOTFOUND, NULL, "token.none_present",
+			     "no initialised token is present: insert one");
 	else
-		rc = err_set(FINCA_EINVAL, "%zu tokens are present: say which (its serial)", found);
+		rc = err_why(FINCA_EINVAL, NULL, "token.several",
+			     "%zu tokens are present: say which (its serial)", found);
 	free(t);
 	return rc;
 }
@@ -314,7 +329,8 @@ static int read_pub(struct p11s *s, int alg, CK_OBJECT_HANDLE o, EVP_PKEY **out)
 			ptlen = 65;
 		}
 		if (ptlen != 65 || pt[0] != 0x04) {
-			rc = err_set(FINCA_ECRYPTO, "token: unexpected EC point (%zu bytes)", alen);
+			rc = err_why(FINCA_ECRYPTO, NULL, "token.ec_point",
+				     "token: unexpected EC point (%zu bytes)", alen);
 			goto out;
 		}
 		OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
@@ -334,7 +350,7 @@ static int read_pub(struct p11s *s, int alg, CK_OBJECT_HANDLE o, EVP_PKEY **out)
 	if (!ctx || (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
 	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
 	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-		rc = err_ssl(FINCA_ECRYPTO, "token: the public key");
+		rc = err_ssl_why(FINCA_ECRYPTO, "token.pubkey", "token: the public key");
 		goto out;
 	}
 	rc = FINCA_OK;
@@ -384,7 +400,7 @@ int p11_keygen(struct p11s *s, int alg, const struct p11_sm2 *sm2,
 	switch (alg) {
 	case KEY_SM2:
 		if (!sm2 || !sm2->keygen || !sm2->sign)
-			return err_set(FINCA_EPOLICY,
+			return err_why(FINCA_EPOLICY, NULL, "token.sm2_keygen",
 				       "SM2 on a token needs the vendor's PKCS#11 mechanisms: set "
 				       "sm2_keygen_mechanism and sm2_sign_mechanism in [token] of "
 				       "finca.conf (SoftHSM2 has none; use --algo p256 or rsa2048)");
@@ -417,7 +433,7 @@ int p11_sm2_digest(EVP_PKEY *pub, const unsigned char *data, size_t len,
 	BIGNUM *p = BN_new(), *a = BN_new(), *b = BN_new(), *x = BN_new(), *y = BN_new();
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	size_t ptlen = 0;
-	int rc = err_set(FINCA_ECRYPTO, "SM2 digest: libcrypto failed");
+	int rc = err_why(FINCA_ECRYPTO, NULL, "token.sm2_digest", "SM2 digest: libcrypto failed");
 
 	if (!g || !p || !a || !b || !x || !y || !md ||
 	    !EC_GROUP_get_curve(g, p, a, b, NULL) ||
@@ -455,12 +471,12 @@ static int rs_to_der(const unsigned char *rs, size_t n, unsigned char **sig, siz
 		BN_free(r);
 		BN_free(s);
 		ECDSA_SIG_free(es);
-		return err_ssl(FINCA_ECRYPTO, "token signature");
+		return err_ssl_why(FINCA_ECRYPTO, "token.signature", "token signature");
 	}
 	len = i2d_ECDSA_SIG(es, &der);
 	ECDSA_SIG_free(es);
 	if (len <= 0)
-		return err_ssl(FINCA_ECRYPTO, "token signature");
+		return err_ssl_why(FINCA_ECRYPTO, "token.signature", "token signature");
 	*sig = der;
 	*siglen = (size_t)len;
 	return FINCA_OK;
@@ -487,10 +503,12 @@ int p11_sign(struct p11s *s, const struct p11_sm2 *sm2, EVP_PKEY *pub,
 	if ((rc = find(s, t, ARRAY_LEN(t), &key, 1, &n)) != FINCA_OK)
 		return rc;
 	if (n == 0)
-		return err_set(FINCA_ENOTFOUND, "the token has no private key for this certificate");
+		return err_why(FINCA_ENOTFOUND, NULL, "token.no_key",
+			       "the token has no private key for this certificate");
 	if (key_is_sm2(pub)) {
 		if (!sm2 || !sm2->sign)
-			return err_set(FINCA_EPOLICY, "SM2 signing needs the vendor's mechanism "
+			return err_why(FINCA_EPOLICY, NULL, "token.sm2_sign",
+				       "SM2 signing needs the vendor's mechanism "
 				       "(sm2_sign_mechanism in [token] of finca.conf)");
 		mech.mechanism = sm2->sign;
 		rc = p11_sm2_digest(pub, data, len, in);
@@ -499,10 +517,10 @@ int p11_sign(struct p11s *s, const struct p11_sm2 *sm2, EVP_PKEY *pub,
 		memcpy(in, di, sizeof di);
 		inlen = sizeof di + 32;
 		rc = EVP_Digest(data, len, in + sizeof di, NULL, EVP_sha256(), NULL)
-			? FINCA_OK : err_ssl(FINCA_ECRYPTO, "SHA-256");
+			? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "token.digest", "SHA-256");
 	} else {
 		rc = EVP_Digest(data, len, in, NULL, EVP_sha256(), NULL)
-			? FINCA_OK : err_ssl(FINCA_ECRYPTO, "SHA-256");
+			? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "token.digest", "SHA-256");
 	}
 	if (rc != FINCA_OK)
 		return rc;
@@ -515,7 +533,8 @@ int p11_sign(struct p11s *s, const struct p11_sm2 *sm2, EVP_PKEY *pub,
 		return FINCA_OK;
 	}
 	if (outlen == 0 || outlen % 2 || outlen > 132)
-		return err_set(FINCA_ECRYPTO, "token signature of unexpected length %lu",
+		return err_why(FINCA_ECRYPTO, NULL, "token.sig_length",
+			       "token signature of unexpected length %lu",
 			       (unsigned long)outlen);
 	return rs_to_der(out, outlen, sig, siglen);
 }
@@ -535,7 +554,7 @@ int p11_put_cert(struct p11s *s, const unsigned char *id, size_t idlen,
 	int rc;
 
 	if (dl <= 0 || sl <= 0 || il <= 0 || nl <= 0) {
-		rc = err_ssl(FINCA_ECRYPTO, "encode the certificate");
+		rc = err_ssl_why(FINCA_ECRYPTO, "token.cert_encode", "encode the certificate");
 		goto out;
 	}
 	CK_ATTRIBUTE t[] = {
@@ -579,17 +598,19 @@ int p11_get_cert(struct p11s *s, X509 **out, unsigned char *id, size_t *idlen)
 	if ((rc = find(s, t, 1, &o, 1, &n)) != FINCA_OK)
 		return rc;
 	if (n == 0)
-		return err_set(FINCA_ENOTFOUND, "the token holds no certificate");
+		return err_why(FINCA_ENOTFOUND, NULL, "token.no_cert",
+			       "the token holds no certificate");
 	if ((rc = get_attr(s, o, CKA_VALUE, &der, &len)) != FINCA_OK ||
 	    (rc = get_attr(s, o, CKA_ID, &cid, &clen)) != FINCA_OK)
 		goto out;
 	if (clen > 64) {
-		rc = err_set(FINCA_EINVAL, "the token's certificate has an over-long CKA_ID");
+		rc = err_why(FINCA_EINVAL, NULL, "token.cka_id",
+			     "the token's certificate has an over-long CKA_ID");
 		goto out;
 	}
 	p = der;
 	if ((*out = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		rc = err_ssl(FINCA_EINVAL, "the certificate on the token");
+		rc = err_ssl_why(FINCA_EINVAL, "token.cert_read", "the certificate on the token");
 		goto out;
 	}
 	memcpy(id, cid, clen);

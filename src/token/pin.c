@@ -18,20 +18,26 @@ int pin_check(const char *pin, const char *old)
 		else if (c < 0x80 && isalpha(c))
 			letters++;
 		else
-			return err_set(FINCA_EPOLICY, "PIN: only digits and letters");
+			return err_why(FINCA_EPOLICY, NULL, "pin.chars",
+				       "PIN: only digits and letters");
 	}
 	if (n < PIN_MIN)
-		return err_set(FINCA_EPOLICY, "PIN: too short (%d to %d characters)", PIN_MIN,
+		return err_why(FINCA_EPOLICY, NULL, "pin.short",
+			       "PIN: too short (%d to %d characters)", PIN_MIN,
 			       PIN_MAX);
 	if (n > PIN_MAX)
-		return err_set(FINCA_EPOLICY, "PIN: too long (%d to %d characters)", PIN_MIN,
+		return err_why(FINCA_EPOLICY, NULL, "pin.long",
+			       "PIN: too long (%d to %d characters)", PIN_MIN,
 			       PIN_MAX);
 	if (!digits)
-		return err_set(FINCA_EPOLICY, "PIN: needs a digit as well as letters");
+		return err_why(FINCA_EPOLICY, NULL, "pin.digit",
+			       "PIN: needs a digit as well as letters");
 	if (!letters)
-		return err_set(FINCA_EPOLICY, "PIN: needs a letter as well as digits");
+		return err_why(FINCA_EPOLICY, NULL, "pin.letter",
+			       "PIN: needs a letter as well as digits");
 	if (old && !strcmp(pin, old))
-		return err_set(FINCA_EPOLICY, "PIN: the new PIN must differ from the default one");
+		return err_why(FINCA_EPOLICY, NULL, "pin.same",
+			       "PIN: the new PIN must differ from the default one");
 	return FINCA_OK;
 }
 
@@ -48,7 +54,8 @@ static int random_pin(char *out, size_t n)
 		k = 0;
 		while (k < n) {
 			if (RAND_bytes(b, sizeof b) != 1)
-				return err_set(FINCA_ECRYPTO, "random PIN: no randomness");
+				return err_why(FINCA_ECRYPTO, NULL, "pin.random",
+					       "random PIN: no randomness");
 			for (size_t i = 0; i < sizeof b && k < n; i++)
 				if (b[i] < lim)   /* no modulo bias */
 					out[k++] = set[b[i] % m];

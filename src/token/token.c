@@ -62,7 +62,8 @@ int token_move_check(const char *from, const char *to)
 	for (size_t i = 0; i < ARRAY_LEN(states); i++)
 		known |= !strcmp(states[i], to);
 	if (!known)
-		return err_set(FINCA_EINVAL, "token state '%s': expected in_stock, initialized, "
+		return err_why(FINCA_EINVAL, NULL, "token.state_name",
+			       "token state '%s': expected in_stock, initialized, "
 			       "issued, suspended, returned, lost, damaged or destroyed", to);
 	if (find_move(from, to))
 		return FINCA_OK;
@@ -71,7 +72,8 @@ int token_move_check(const char *from, const char *to)
 			strncat(next, next[0] ? ", " : "", sizeof next - strlen(next) - 1);
 			strncat(next, moves[i].to, sizeof next - strlen(next) - 1);
 		}
-	return err_set(FINCA_ESTATE, "token is %s: it cannot become %s (%s%s)", from, to,
+	return err_why(FINCA_ESTATE, NULL, "token.move",
+		       "token is %s: it cannot become %s (%s%s)", from, to,
 		       next[0] ? "allowed: " : "no way out of this state", next);
 }
 
@@ -190,7 +192,8 @@ int token_so_pin(struct ca *ca, const struct actor *a, const char *serial, char 
 	if ((rc = start(ca, serial, &t)) != FINCA_OK)
 		return rc;
 	if (!t.so_pin)
-		rc = err_set(FINCA_ENOTFOUND, "token %s: finca keeps no SO PIN for it", serial);
+		rc = err_why(FINCA_ENOTFOUND, NULL, "token.no_so_pin",
+			     "token %s: finca keeps no SO PIN for it", serial);
 	else if ((rc = ca_unseal(ca, t.serial, t.so_pin, t.so_pin_len, out)) == FINCA_OK &&
 		 (rc = record(ca, a, &t, "so_pin", NULL, NULL, NULL, "SO PIN handed out")) != FINCA_OK) {
 		OPENSSL_cleanse(*out, strlen(*out));
@@ -242,7 +245,8 @@ int token_move(struct ca *ca, const struct actor *a, const char *serial, const c
 		goto out;
 	m = find_move(from, to);
 	if (m->via) {
-		rc = err_set(FINCA_ESTATE, "token %s: %s -> %s is made by '%s'", serial, from, to,
+		rc = err_why(FINCA_ESTATE, NULL, "token.move_via",
+			     "token %s: %s -> %s is made by '%s'", serial, from, to,
 			     m->via);
 		goto out;
 	}
@@ -264,11 +268,12 @@ int token_handover(struct ca *ca, const struct actor *a, const char *serial, con
 	int rc;
 
 	if (!party || !*party)
-		return err_at(FINCA_EINVAL, "to", "say to whom the USBKey was handed");
+		return err_why(FINCA_EINVAL, "to", "token.to", "say to whom the USBKey was handed");
 	if ((rc = start(ca, serial, &t)) != FINCA_OK)
 		return rc;
 	if (strcmp(t.state, "issued"))
-		rc = err_set(FINCA_ESTATE, "token %s is %s: only an issued token is handed over",
+		rc = err_why(FINCA_ESTATE, NULL, "token.handover_state",
+			     "token %s is %s: only an issued token is handed over",
 			     serial, t.state);
 	else
 		rc = record(ca, a, &t, "handover", NULL, party, t.cert_serial, note);
@@ -323,7 +328,8 @@ static int enroll_check(struct ca *ca, const struct token_rec *t, const struct i
 	int rc;
 
 	if (strcmp(t->state, "initialized"))
-		return err_set(FINCA_ESTATE, "token %s is %s: enrolment needs an initialised token "
+		return err_why(FINCA_ESTATE, NULL, "token.enroll_state",
+			       "token %s is %s: enrolment needs an initialised token "
 			       "(finca token init)", t->serial, t->state);
 	if (!p)
 		return FINCA_EINVAL;
@@ -339,7 +345,8 @@ static int enroll_check(struct ca *ca, const struct token_rec *t, const struct i
 			n--;
 		token_rec_clear(&old);
 		if (n >= p->tokens)
-			return err_set(FINCA_EPOLICY, "holder %s already has %lld token(s) in use; "
+			return err_why(FINCA_EPOLICY, NULL, "token.too_many",
+				       "holder %s already has %lld token(s) in use; "
 				       "profile %s allows %d (report the old one lost, damaged or "
 				       "returned first)", rq->id_number, (long long)n, p->name,
 				       p->tokens);
@@ -377,12 +384,15 @@ int token_enroll_begin(struct ca *ca, const struct actor *a, const char *serial,
 		rc = finish(ca, &t, rc);
 	}
 	if (rc != FINCA_OK) {
-		int keep = rc;
-		char msg[512];
-		snprintf(msg, sizeof msg, "%s", err_msg());
+		struct err_state why;
+		/* the failure as made (reason, field, parameters), not the
+		 * revocation's */
+		err_save(&why);
 		ca_revoke(ca, a, cs, 5);
 		X509_free(x);
-		return err_set(keep, "%s", msg);
+		why.rc = rc;
+		err_restore(&why);
+		return rc;
 	}
 	*out = x;
 	return FINCA_OK;
@@ -399,7 +409,8 @@ static int pending(struct ca *ca, const char *serial, const char *cert_in,
 	    (rc = start(ca, serial, t)) != FINCA_OK)
 		return rc;
 	if (strcmp(t->pending_serial, cert)) {
-		rc = err_set(FINCA_ESTATE, "token %s: certificate %s is not the one being enrolled",
+		rc = err_why(FINCA_ESTATE, NULL, "token.enroll_cert",
+			     "token %s: certificate %s is not the one being enrolled",
 			     serial, cert);
 		store_rollback(ca_store(ca));
 		token_rec_clear(t);
@@ -421,7 +432,8 @@ int token_enroll_commit(struct ca *ca, const struct actor *a, const char *serial
 	if ((rc = store_cert_get(ca_store(ca), t.pending_serial, &r)) != FINCA_OK)
 		goto out;
 	if (r.status != CERT_VALID) {
-		rc = err_set(FINCA_ESTATE, "certificate %s is no longer valid", r.serial);
+		rc = err_why(FINCA_ESTATE, NULL, "token.cert_invalid",
+			     "certificate %s is no longer valid", r.serial);
 		goto out;
 	}
 	snprintf(t.cert_serial, sizeof t.cert_serial, "%s", t.pending_serial);
@@ -429,7 +441,8 @@ int token_enroll_commit(struct ca *ca, const struct actor *a, const char *serial
 	snprintf(t.holder, sizeof t.holder, "%s", r.id_number ? r.id_number : "");
 	p = r.der;
 	if ((x = d2i_X509(NULL, &p, (long)r.der_len)) == NULL) {
-		rc = err_ssl(FINCA_EINTEGRITY, "certificate %s: stored DER is unreadable", r.serial);
+		rc = err_ssl_why(FINCA_EINTEGRITY, "cert.der_unreadable",
+				 "certificate %s: stored DER is unreadable", r.serial);
 		goto out;
 	}
 	dn_attr(X509_get_subject_name(x), NID_commonName, t.holder_name, sizeof t.holder_name);

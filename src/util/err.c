@@ -128,6 +128,17 @@ int err_why(int rc, const char *at, const char *reason, const char *fmt, ...)
 	return rc;
 }
 
+int err_why_of(int rc, const char *field, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc = err_vwhy(rc, NULL, reason, fmt, ap);
+	va_end(ap);
+	err_field_set(field);
+	return rc;
+}
+
 int err_in(int rc, const char *at)
 {
 	char old[sizeof e.msg];
@@ -185,16 +196,12 @@ const char *err_param(unsigned i)
 	return p;
 }
 
-int err_ssl(int rc, const char *fmt, ...)
+/* Appends the first reason on libcrypto's queue to the message; clears it. */
+static void ssl_append(void)
 {
-	va_list ap;
-	unsigned long x;
+	unsigned long x = ERR_get_error();
 	size_t n;
 
-	va_start(ap, fmt);
-	rc = err_vwhy(rc, NULL, NULL, fmt, ap);
-	va_end(ap);
-	x = ERR_get_error();
 	n = strlen(e.msg);
 	if (x != 0 && n < sizeof e.msg - 3) {
 		const char *r = ERR_reason_error_string(x);
@@ -202,6 +209,27 @@ int err_ssl(int rc, const char *fmt, ...)
 			 r ? r : "libcrypto error");
 	}
 	ERR_clear_error();
+}
+
+int err_ssl(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc = err_vwhy(rc, NULL, NULL, fmt, ap);
+	va_end(ap);
+	ssl_append();
+	return rc;
+}
+
+int err_ssl_why(int rc, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc = err_vwhy(rc, NULL, reason, fmt, ap);
+	va_end(ap);
+	ssl_append();
 	return rc;
 }
 

@@ -62,6 +62,11 @@ int err_why(int rc, const char *at, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int err_vwhy(int rc, const char *at, const char *reason, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
+/* err_why for a message that names its input itself ("resident ID number
+ * '...': ..."): the field at fault is remembered, the message is fmt as
+ * printed, without "field: " before it. */
+int err_why_of(int rc, const char *field, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* The current error, now about the input at: the message becomes
  * "at: <message>"; its reason and parameters stay. */
 int err_in(int rc, const char *at);
@@ -85,6 +90,10 @@ const char *err_param(unsigned i);
  * then clears the queue. */
 int err_ssl(int rc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* err_ssl with a stable reason (err_why); libcrypto's words stay out of
+ * the parameters. */
+int err_ssl_why(int rc, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Prefixes the current message with more context ("issuing ...: " + old);
  * field, reason and parameters stay. */
 int err_wrap(int rc, const char *fmt, ...)

@@ -139,7 +139,11 @@ const char *msg_error(enum msg_lang lang, char *out, size_t n)
 {
 	size_t o;
 
-	if (lang == MSG_EN || !err_field()) {
+	/* the field's name goes before the text when the English puts it
+	 * before the message ("password: ..."); a message that names its
+	 * input itself (err_why_of: "account op1: wrong password") has a text
+	 * that does so too */
+	if (lang == MSG_EN || !err_field() || err_detail() == err_msg()) {
 		if (lang == MSG_EN)
 			snprintf(out, n, "%s", err_msg());
 		else

@@ -26,8 +26,9 @@ const char *msg_zh(const char *reason);
  * itself (English, or a field the catalogue does not name). */
 const char *msg_field(enum msg_lang lang, const char *field);
 /* The current error in lang, into out (n bytes): English, err_msg();
- * Chinese, the field's name, "：" and the reason's text with the error's
- * parameters placed; an error of no catalogued reason: its class's
+ * Chinese, the field's name and "：" (when the English names the field
+ * before the message, as err_why and err_in do; not after err_why_of or
+ * err_field_set), and the reason's text with the error's parameters placed; an error of no catalogued reason: its class's
  * sentence (err_name's reason) and the English in brackets.  Returns out. */
 const char *msg_error(enum msg_lang lang, char *out, size_t n);
 /* What is wrong with the field (msg_error without the field's name): the

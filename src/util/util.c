@@ -17,8 +17,9 @@ int file_read(const char *path, size_t max, unsigned char **out, size_t *len)
 	int rc = FINCA_EIO;
 
 	if ((f = fopen(path, "rb")) == NULL) {
-		rc = err_set(errno == ENOENT ? FINCA_ENOTFOUND : FINCA_EIO,
-			     "%s: %s", path, strerror(errno));
+		rc = errno == ENOENT ?
+		     err_why(FINCA_ENOTFOUND, NULL, "file.none", "%s: %s", path, strerror(errno)) :
+		     err_why(FINCA_EIO, NULL, "file.open", "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	buf = xcalloc(1, cap + 1);
@@ -26,7 +27,8 @@ int file_read(const char *path, size_t max, unsigned char **out, size_t *len)
 		size_t got = fread(buf + n, 1, cap - n, f);
 		n += got;
 		if (n > max) {
-			rc = err_set(FINCA_EINVAL, "%s: larger than %zu bytes",
+			rc = err_why(FINCA_EINVAL, NULL, "file.too_large",
+				     "%s: larger than %zu bytes",
 				     path, max);
 			goto out;
 		}
@@ -38,7 +40,7 @@ int file_read(const char *path, size_t max, unsigned char **out, size_t *len)
 		}
 	}
 	if (ferror(f)) {
-		rc = err_set(FINCA_EIO, "%s: read error", path);
+		rc = err_why(FINCA_EIO, NULL, "file.read", "%s: read error", path);
 		goto out;
 	}
 	buf[n] = '\0';
@@ -62,12 +64,12 @@ static int write_file(const char *path, const void *data, size_t len, int mode,
 
 	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
 		tmp = NULL;
-		rc = err_set(FINCA_ENOMEM, "out of memory");
+		rc = err_why(FINCA_ENOMEM, NULL, "util.no_memory", "out of memory");
 		goto out;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
-		rc = err_set(FINCA_EIO, "%s: %s", path, strerror(errno));
+		rc = err_why(FINCA_EIO, NULL, "file.write", "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	while (off < len) {
@@ -75,19 +77,20 @@ static int write_file(const char *path, const void *data, size_t len, int mode,
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			rc = err_set(FINCA_EIO, "%s: %s", path, strerror(errno));
+			rc = err_why(FINCA_EIO, NULL, "file.write",
+				     "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		off += (size_t)w;
 	}
 	if ((sync && fsync(fd) != 0) || close(fd) != 0) {
 		fd = -1;
-		rc = err_set(FINCA_EIO, "%s: %s", path, strerror(errno));
+		rc = err_why(FINCA_EIO, NULL, "file.write", "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) != 0) {
-		rc = err_set(FINCA_EIO, "%s: %s", path, strerror(errno));
+		rc = err_why(FINCA_EIO, NULL, "file.write", "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = FINCA_OK;
@@ -114,7 +117,7 @@ int dir_make(const char *path, int mode)
 {
 	if (mkdir(path, (mode_t)mode) == 0 || errno == EEXIST)
 		return FINCA_OK;
-	return err_set(FINCA_EIO, "%s: %s", path, strerror(errno));
+	return err_why(FINCA_EIO, NULL, "dir.make", "%s: %s", path, strerror(errno));
 }
 
 int dir_writable(const char *path)
@@ -124,14 +127,17 @@ int dir_writable(const char *path)
 	int fd, rc = FINCA_OK;
 
 	if (stat(path, &st) != 0)
-		return err_set(errno == ENOENT ? FINCA_ENOTFOUND : FINCA_EIO, "%s: %s", path,
-			       errno == ENOENT ? "no such directory" : strerror(errno));
+		return errno == ENOENT ?
+		       err_why(FINCA_ENOTFOUND, NULL, "dir.none", "%s: %s", path,
+			       "no such directory") :
+		       err_why(FINCA_EIO, NULL, "dir.open", "%s: %s", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return err_set(FINCA_EINVAL, "%s: not a directory", path);
+		return err_why(FINCA_EINVAL, NULL, "dir.not_dir", "%s: not a directory", path);
 	/* access(W_OK) says yes to root on a read-only mount: try for real */
 	probe = path_join(path, ".finca-probe.XXXXXX");
 	if ((fd = mkstemp(probe)) < 0) {
-		rc = err_set(FINCA_EIO, "%s: cannot create a file in it: %s", path,
+		rc = err_why(FINCA_EIO, NULL, "dir.not_writable",
+			     "%s: cannot create a file in it: %s", path,
 			     strerror(errno));
 	} else {
 		close(fd);
@@ -206,7 +212,7 @@ int time_parse(const char *s, int64_t *out)
 		*out = v;
 		return FINCA_OK;
 	}
-	return err_set(FINCA_EINVAL,
+	return err_why(FINCA_EINVAL, NULL, "time.format",
 		       "time '%s': expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or seconds",
 		       s);
 ok:

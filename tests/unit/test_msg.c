@@ -95,6 +95,16 @@ static void an_error_in_both(void **state)
 	assert_string_equal(msg_error(MSG_ZH, m, sizeof m), "colour：未知字段");
 	assert_string_equal(msg_field(MSG_ZH, "id_number"), "身份证号");
 	assert_string_equal(msg_field(MSG_EN, "id_number"), "id_number");
+	/* a message that names its input itself: the text does, and the
+	 * field is still named for the door */
+	err_why_of(FINCA_EINVAL, "id_number", "ident.id_check",
+		   "resident ID number '%s': check character is %c, expected %c (GB 11643)",
+		   "350102199003071230", '0', '5');
+	assert_string_equal(msg_error(MSG_ZH, m, sizeof m), "身份证号：校验码应为5，实为0（GB 11643）");
+	assert_string_equal(msg_error(MSG_EN, m, sizeof m), "resident ID number '350102199003071230': "
+			    "check character is 0, expected 5 (GB 11643)");
+	assert_string_equal(err_field(), "id_number");
+	assert_string_equal(err_reason(), "ident.id_check");
 	err_clear();
 }
 

@@ -7,6 +7,7 @@
 
 #include "ca/ca.h"
 #include "util/err.h"
+#include "util/msg.h"
 
 static struct cert_rec rec(int status, int expired)
 {
@@ -46,6 +47,17 @@ static void table(void **state)
 	struct cert_rec r = rec(CERT_REVOKED, 0);
 	ca_transition_check(&r, OP_UNFREEZE, 2000);
 	assert_string_equal(err_msg(), "certificate 0A: cannot unfreeze a revoked certificate");
+	/* every refusal has its reason and its Chinese */
+	for (int op = OP_REVOKE; op <= OP_UPDATE; op++)
+		for (int s = 0; s < 5; s++) {
+			struct cert_rec q = rec(st[s].status, st[s].expired);
+			if (ca_transition_check(&q, op, 2000) == FINCA_OK)
+				continue;
+			assert_non_null(err_reason());
+			assert_non_null(msg_zh(err_reason()));
+		}
+	ca_transition_check(&r, OP_FREEZE, 2000);
+	assert_string_equal(err_reason(), "cert.freeze_revoked");
 }
 
 static void reasons(void **state)
