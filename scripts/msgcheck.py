@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks the Chinese catalogue (src/util/msg_zh*.c) against the sources:
-every reason an error names (err_why, send_err) has a Chinese text, and no
+every reason an error names (err_why, send_err, and src/ra's REFUSE and
+problems) has a Chinese text, and no
 text places a parameter ({n}) that the message does not have.  Prints what
 is wrong and exits 1; with --stats, also how many reasons there are."""
 import re, sys, pathlib
@@ -16,8 +17,16 @@ conv = re.compile(r'%(?!%)[-+ #0\'I]*[0-9*]*(?:\.[0-9*]*)?(?:hh|h|ll|l|L|q|j|z|Z
 bad, used = [], {}
 for f in sorted((root / 'src').rglob('*.c')):
     text = f.read_text()
-    for m in re.finditer(r'\b(err_why|send_err)\(', text):
-        call = text[m.end():text.find(';', m.end())]
+    # err_why and the wrappers that name a reason the same way: the
+    # refusals of a move (REFUSE) and the problems of a batch or an upload
+    for m in re.finditer(r'\b(err_why|send_err|REFUSE|ra_problem_why|item_problem|problem|bad|bad_header)\(', text):
+        # the call: up to the first ';' outside a string literal
+        end = m.end()
+        for t in re.finditer(STR + r'|;', text[m.end():]):
+            if t.group(0) == ';':
+                end = m.end() + t.start()
+                break
+        call = text[m.end():end]
         lits = list(re.finditer(STR, call))
         # the reason: the first literal with a dot (or "internal")
         for i, l in enumerate(lits):
