@@ -130,7 +130,7 @@ int sheet_bld_fail(const struct builder *b, size_t row, size_t col,
 int sheet_bld_line(struct builder *b, size_t line)
 {
 	if (b->nlines == SHEET_ROWS_MAX)
-		return err_set(FINCA_EINVAL, "line %zu: more than %d rows", line,
+		return err_why(FINCA_EINVAL, NULL, "sheet.rows", "line %zu: more than %d rows", line,
 			       SHEET_ROWS_MAX);
 	b->lines = sheet_grow(b->lines, b->nlines, &b->linecap,
 			      sizeof *b->lines);
@@ -209,16 +209,16 @@ int book_read(const unsigned char *buf, size_t len, const char *filename_hint,
 	int rc;
 
 	if (len > BOOK_INPUT_MAX)
-		return err_set(FINCA_EINVAL, "larger than %zu MiB",
+		return err_why(FINCA_EINVAL, NULL, "sheet.too_large", "larger than %zu MiB",
 			       BOOK_INPUT_MAX >> 20);
 	/* what people upload instead, by mistake */
 	if (len >= 8 && memcmp(buf, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
-		return err_set(FINCA_EINVAL, "an Excel 97-2003 (.xls) or "
+		return err_why(FINCA_EINVAL, NULL, "sheet.xls", "an Excel 97-2003 (.xls) or "
 			       "password-protected workbook: save it as .xlsx "
 			       "without a password, or as CSV");
 	if (len >= 2 && (memcmp(buf, "\xFF\xFE", 2) == 0 ||
 			 memcmp(buf, "\xFE\xFF", 2) == 0))
-		return err_set(FINCA_EINVAL, "UTF-16 text (\"Unicode text\"): "
+		return err_why(FINCA_EINVAL, NULL, "sheet.utf16", "UTF-16 text (\"Unicode text\"): "
 			       "save it as .xlsx or CSV");
 	bk = xcalloc(1, sizeof *bk);
 	if (len >= 4 && memcmp(buf, "PK\3\4", 4) == 0)

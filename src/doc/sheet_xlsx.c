@@ -61,7 +61,7 @@ static int zip_part(struct pkg *pk, const char *name, unsigned char **out,
 	int rc = FINCA_EINVAL;
 
 	if (idx < 0) {
-		rc = err_set(FINCA_ENOTFOUND, "%s: missing from the file", name);
+		rc = err_why(FINCA_ENOTFOUND, NULL, "sheet.part_missing", "%s: missing from the file", name);
 		goto out;
 	}
 	zip_stat_init(&st);
@@ -73,13 +73,13 @@ static int zip_part(struct pkg *pk, const char *name, unsigned char **out,
 	/* the size in the directory, checked before anything is inflated;
 	 * reading more than it is refused below */
 	if (st.size > BOOK_INPUT_MAX) {
-		rc = err_set(FINCA_EINVAL, "%s: %llu bytes uncompressed, more "
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.unzip_large", "%s: %llu bytes uncompressed, more "
 			     "than %zu MiB", name, (unsigned long long)st.size,
 			     BOOK_INPUT_MAX >> 20);
 		goto out;
 	}
 	if (st.size > pk->left) {
-		rc = err_set(FINCA_EINVAL, "%s: the parts read come to more "
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.unzip_total", "%s: the parts read come to more "
 			     "than %zu MiB uncompressed", name,
 			     BOOK_UNZIP_MAX >> 20);
 		goto out;
@@ -92,14 +92,14 @@ static int zip_part(struct pkg *pk, const char *name, unsigned char **out,
 	data = xcalloc(1, (size_t)st.size + 1);
 	n = zip_fread(zf, data, st.size);
 	if (n < 0 || (zip_uint64_t)n != st.size) {
-		rc = err_set(FINCA_EINVAL, "%s: damaged: %s", name,
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: damaged: %s", name,
 			     n < 0 ? zip_file_strerror(zf) : "shorter than stated");
 		goto out;
 	}
 	/* the end of the data is where libzip checks the CRC */
 	n = zip_fread(zf, &extra, 1);
 	if (n != 0) {
-		rc = err_set(FINCA_EINVAL, "%s: damaged: %s", name,
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: damaged: %s", name,
 			     n < 0 ? zip_file_strerror(zf) : "longer than stated");
 		goto out;
 	}
@@ -254,7 +254,7 @@ static int xml_next(struct xml *x)
 	int r = xmlTextReaderRead(x->rd);
 
 	if (r < 0)
-		return err_set(FINCA_EINVAL, "%s: not well-formed XML: %s",
+		return err_why(FINCA_EINVAL, NULL, "sheet.xml", "%s: not well-formed XML: %s",
 			       x->part, x->err[0] ? x->err : "unknown error");
 	/* xml_prescan refuses them first; this is the second line */
 	if (r == 1 &&
@@ -501,7 +501,7 @@ static int workbook_read(struct pkg *pk, const char *part, struct book *bk,
 		if (!xml_at(&x, XML_READER_TYPE_ELEMENT, "sheet"))
 			continue;
 		if (bk->nsheets == BOOK_SHEETS_MAX) {
-			rc = err_set(FINCA_EINVAL, "%s: more than %d sheets",
+			rc = err_why(FINCA_EINVAL, NULL, "sheet.too_many_sheets", "%s: more than %d sheets",
 				     part, BOOK_SHEETS_MAX);
 			goto out;
 		}
@@ -517,7 +517,7 @@ static int workbook_read(struct pkg *pk, const char *part, struct book *bk,
 	}
 	rc = r < 0 ? r : FINCA_OK;
 	if (rc == FINCA_OK && bk->nsheets == 0)
-		rc = err_set(FINCA_EINVAL, "%s: no sheets", part);
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.no_sheets", "%s: no sheets", part);
 out:
 	xml_close(&x);
 	return rc;
@@ -681,7 +681,7 @@ int sheet_xlsx_read(const unsigned char *buf, size_t len, struct book *bk)
 	zip_error_init(&ze);
 	if ((src = zip_source_buffer_create(buf, len, 0, &ze)) == NULL ||
 	    (pk.za = zip_open_from_source(src, ZIP_RDONLY, &ze)) == NULL) {
-		rc = err_set(FINCA_EINVAL, "not a readable XLSX file: %s",
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.not_xlsx", "not a readable XLSX file: %s",
 			     zip_error_strerror(&ze));
 		zip_source_free(src);
 		goto out;
@@ -689,7 +689,7 @@ int sheet_xlsx_read(const unsigned char *buf, size_t len, struct book *bk)
 	if ((rc = rels_read(&pk, "", &root)) != FINCA_OK)
 		goto out;
 	if ((wb = rels_target(&root, NULL, "/officeDocument")) == NULL) {
-		rc = err_set(FINCA_EINVAL, "_rels/.rels: no workbook");
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.no_workbook", "_rels/.rels: no workbook");
 		goto out;
 	}
 	if ((rc = rels_read(&pk, wb, &wbrels)) != FINCA_OK ||

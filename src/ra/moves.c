@@ -134,7 +134,8 @@ static int apply_move(struct ca *ca, const struct actor *a, const struct move *m
 			       "request %lld is %s: cannot %s it (only from %s)",
 			       (long long)id, from, m->action, m->from);
 	if (!strcmp(m->action, "reject") && !why)
-		return err_why(FINCA_EINVAL, "reason", "request.reject_why", "a rejection says why");
+		return err_why(FINCA_EINVAL, "reason", "request.reject_why",
+				     "a rejection says why");
 	if (m->when && (rc = m->when(r, 1)) != FINCA_OK)
 		return rc;
 	if (!strcmp(m->action, "approve") || !strcmp(m->action, "reject"))
@@ -254,7 +255,8 @@ int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char
 	if ((rc = store_row_list(st, &q, items, &next)) != FINCA_OK)
 		goto out;
 	if (json_array_size(items) == 0) {
-		rc = err_why(FINCA_ENOTFOUND, NULL, "batch.none", "no batch %lld", (long long)batch);
+		rc = err_why(FINCA_ENOTFOUND, NULL, "batch.none",
+				     "no batch %lld", (long long)batch);
 		goto out;
 	}
 	for (i = 0; i < json_array_size(items); i++)

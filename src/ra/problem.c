@@ -132,6 +132,9 @@ void ra_problems_say(json_t *list, enum msg_lang lang)
 	json_t *p;
 
 	json_array_foreach(list, i, p) {
+		const char *f = json_string_value(json_object_get(p, "field"));
+		if (f && *f)
+			json_object_set_new(p, "field_name", json_string(msg_field(lang, f)));
 		json_object_set_new(p, "text", json_string(ra_problem_say(p, lang, t, sizeof t)));
 		json_object_set_new(p, "message", json_string(detail(p, lang, d, sizeof d)));
 	}

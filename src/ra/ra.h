@@ -275,7 +275,8 @@ int ra_problem_restore(json_t *p, int rc);
  * "申请 row 3, 身份证号: ...", "第2项 申请类型：...", "item 2, type: ...". */
 const char *ra_problem_say(json_t *p, enum msg_lang lang, char *out, size_t n);
 /* Says every problem of list in lang: message becomes what is wrong in
- * lang, text the whole line (ra_problem_say). */
+ * lang, text the whole line (ra_problem_say), field_name the field's name
+ * in lang (a batch's item). */
 void ra_problems_say(json_t *list, enum msg_lang lang);
 
 /* --- the unified spreadsheet (import.c) --- */

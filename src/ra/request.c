@@ -49,11 +49,14 @@ static int check_cert(struct ca *ca, json_t *r, struct cert_rec *c)
 	char norm[41];
 
 	if (!ra_str(r, "cert_serial"))
-		return err_why(FINCA_EINVAL, "cert_serial", "request.cert_missing", "missing: which certificate");
+		return err_why(FINCA_EINVAL, "cert_serial", "request.cert_missing",
+				     "missing: which certificate");
 	if (ca_serial_norm(ra_str(r, "cert_serial"), norm) != FINCA_OK)
-		return err_why(FINCA_EINVAL, "cert_serial", "request.serial", "not a serial number: %s", ra_str(r, "cert_serial"));
+		return err_why(FINCA_EINVAL, "cert_serial", "request.serial",
+				     "not a serial number: %s", ra_str(r, "cert_serial"));
 	if (store_cert_get(ca_store(ca), norm, c) != FINCA_OK)
-		return err_why(FINCA_EINVAL, "cert_serial", "request.no_cert", "no certificate %s", norm);
+		return err_why(FINCA_EINVAL, "cert_serial", "request.no_cert",
+				     "no certificate %s", norm);
 	json_object_set_new(r, "cert_serial", json_string(norm));
 	if (!strcmp(kind, "person") ? !c->id_number || strcmp(c->id_number, subj)
 				    : !strcmp(kind, "unit") ? !c->unit_code || strcmp(c->unit_code, subj)
@@ -116,7 +119,8 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		goto out;
 	}
 	if (!store_row_exists(ca_store(ca), "app", sp->app)) {
-		rc = err_why(FINCA_EINVAL, "app", "request.no_app", "no application system '%s'", sp->app);
+		rc = err_why(FINCA_EINVAL, "app", "request.no_app",
+				     "no application system '%s'", sp->app);
 		goto out;
 	}
 	json_object_set_new(r, "app", json_string(sp->app));
@@ -128,7 +132,8 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		json_object_set_new(r, "note", json_string(sp->note));
 
 	if (ty->cert == CERT_NONE && sp->cert_serial && *sp->cert_serial) {
-		rc = err_why(FINCA_EINVAL, "cert_serial", "request.cert_not_for", "not for %s", sp->type);
+		rc = err_why(FINCA_EINVAL, "cert_serial", "request.cert_not_for",
+				     "not for %s", sp->type);
 		goto out;
 	}
 	if (ty->cert == CERT_OWN && (rc = check_cert(ca, r, &c)) != FINCA_OK)
@@ -144,7 +149,8 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	if (ra_str(sp->data, "profile")) {
 		const struct profile *pr = config_profile(ca->cfg, ra_str(sp->data, "profile"));
 		if (!pr || pr->ca || pr->klass != PCLASS_SUBSCRIBER) {
-			rc = err_why(FINCA_EINVAL, "data.profile", "request.profile", "%s%s: a request names a "
+			rc = err_why(FINCA_EINVAL, "data.profile", "request.profile",
+					     "%s%s: a request names a "
 				     "subscriber's profile (personal, unit, device)",
 				     ra_str(sp->data, "profile"), pr ? " is not a subscriber's"
 				     : " is no profile");
@@ -159,7 +165,8 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 			goto out;
 		}
 		if (nu && !store_row_exists(ca_store(ca), "unit", nu)) {
-			rc = err_why(FINCA_EINVAL, "data.unit", "request.no_unit", "no unit '%s'", nu);
+			rc = err_why(FINCA_EINVAL, "data.unit", "request.no_unit",
+					     "no unit '%s'", nu);
 			goto out;
 		}
 	}

@@ -99,6 +99,87 @@ static const struct msg_entry reasons[] = {
 	{ "sheet.no_person", "未登记身份证号为{1}的人员（新人员须通过“申请”工作表登记）" },
 	{ "sheet.joins_unit", "{1}在“申请”工作表中登记到单位{2}，不是{3}" },
 	{ "sheet.one_unit", "一个批次只能包含一个单位的申请：其他行为单位{1}，此行为{2}" },
+
+	/* organisations (src/ra/org.c) */
+	{ "org.string", "应为字符串" },
+	{ "org.too_long", "超过256字节" },
+	{ "org.missing", "缺少此项" },
+	{ "org.email", "不是有效的电子邮箱" },
+	{ "org.webhook", "应为以http://或https://开头的网址" },
+	{ "org.phone", "只能包含数字、“+”、“-”和空格" },
+	{ "org.node_code", "应为6位行政区划代码" },
+	{ "org.level", "应为省级（province）、市级（city）或县级（county）" },
+	{ "org.province_parent", "省级节点没有上级节点" },
+	{ "org.parent_missing", "市级、县级节点须填写上级节点" },
+	{ "org.served_by", "只有县级节点可由其他节点代管" },
+	{ "org.self", "节点不能指向自身" },
+	{ "org.code", "应为1至32位字母、数字、“-”、“_”或“.”" },
+	{ "org.ref_missing", "“{2}”未登记" },
+	{ "org.unknown_field", "未知字段" },
+	{ "org.exists", "“{2}”已登记" },
+	{ "org.key_fixed", "不能修改" },
+	{ "org.none", "“{2}”不存在或不在您的管辖范围内" },
+
+	/* accounts acting from the command line (src/ra/actor.c) */
+	{ "account.none", "没有账户“{1}”" },
+	{ "account.disabled", "账户“{1}”已停用" },
+	{ "account.password", "账户“{1}”须提供密码（$FINCA_ACCOUNT_PASSWORD）" },
+
+	/* certificates (src/ra/cert.c, emergency.c, expiry.c) */
+	{ "cert.none", "没有序列号为{1}的证书" },
+	{ "cert.no_person", "证书{1}的持有人未登记" },
+	{ "cert.internal", "证书{1}绑定了账户或供CA自身使用，只有管理员可以变更" },
+	{ "cert.unit_unknown", "单位{4}未登记：只能为本节点已登记的持有人或单位制作证书" },
+	{ "cert.holder_unknown", "持有人{4}未登记：只能为本节点已登记的持有人或单位制作证书" },
+	{ "cert.whose", "请填写证书的持有人（身份证号）或单位（统一社会信用代码）" },
+	{ "expiry.which_app", "{1}有{2}个应用系统的访问授权，请指明由哪个主管部门审批延期" },
+	{ "expiry.none", "没有{1}天内到期的证书" },
+	{ "expiry.no_holder", "证书{1}没有可延期的持有人" },
+
+	/* the loss report (src/ra/loss.c) and notices (notice.c) */
+	{ "loss.what", "挂失须提供证书序列号或持有人身份证号，以及USBKey密码信封中的挂失码" },
+	{ "loss.note", "最多{1}字节" },
+	{ "loss.throttled_addr", "挂失次数过多（每小时最多{2}次）：请{3}分钟后再试，或请本单位信息员冻结证书" },
+	{ "loss.throttled", "该证书或持有人的挂失次数过多（每小时最多{3}次）：请{4}分钟后再试，"
+			    "或请本单位信息员冻结证书" },
+	{ "notice.unit", "单位{1}的通知无法生成" },
+	{ "notice.event", "通知“{1}”的事件不是有效的JSON" },
+
+	/* a batch's paper (src/ra/paper.c) */
+	{ "paper.scan", "{1}：扫描件应为PDF、PNG或JPEG格式" },
+	{ "paper.too_large", "{1}：超过16 MiB" },
+	{ "paper.name", "应为1至200字节" },
+	{ "paper.form", "应为person（个人）、unit（单位）或pinreset（密码初始化）" },
+	{ "paper.no_form", "此处没有需要填表的申请（设备证书无需填表）" },
+	{ "paper.form_unused", "此处没有适用此表的申请" },
+
+	/* production and the handover (src/ra/produce.c) */
+	{ "request.csr", "不是PEM格式的证书请求" },
+	{ "request.handler", "请填写经办人（领取USBKey的人）" },
+	{ "request.new_token", "证书制作在USBKey {1}上，不是{2}" },
+
+	/* the token station (src/ra/station_req.c) */
+	{ "station.not_accepted", "第{1}号申请不是已受理状态，不能制作USBKey" },
+	{ "station.no_key", "第{1}号申请无需制作USBKey" },
+	{ "station.pin_reset", "第{1}号申请不是USBKey {2}的已受理的密码初始化申请" },
+
+	/* the spreadsheet as read (src/doc/sheet*.c) */
+	{ "sheet.too_large", "文件超过{1} MiB" },
+	{ "sheet.xls", "这是Excel 97-2003（.xls）格式或设有密码的工作簿：请另存为不设密码的.xlsx文件或CSV文件" },
+	{ "sheet.utf16", "这是UTF-16编码的文本（“Unicode文本”）：请另存为.xlsx文件或CSV文件" },
+	{ "sheet.rows", "第{1}行：超过{2}行" },
+	{ "sheet.encoding", "第{1}行：编码有误（既不是UTF-8也不是GB18030）" },
+	{ "sheet.quote", "第{1}行：引号未闭合" },
+	{ "sheet.after_quote", "第{1}行：字段的右引号后还有内容" },
+	{ "sheet.not_xlsx", "不是可读取的XLSX文件" },
+	{ "sheet.no_workbook", "文件中没有工作簿" },
+	{ "sheet.part_missing", "文件已损坏：缺少{1}" },
+	{ "sheet.damaged", "文件已损坏（{1}）" },
+	{ "sheet.xml", "文件已损坏（{1}不是格式正确的XML）" },
+	{ "sheet.unzip_large", "文件过大：{1}解压后超过{3} MiB" },
+	{ "sheet.unzip_total", "文件过大：解压后超过{2} MiB" },
+	{ "sheet.too_many_sheets", "工作表超过{2}个" },
+	{ "sheet.no_sheets", "文件中没有工作表" },
 	{ NULL, NULL },
 };
 

@@ -67,7 +67,9 @@ check "another unit's request" "无权办理：该对象属于其他单位" \
 printf '姓名,身份证号,单位编码,应用系统编码\n李四,%s,%s,ysgl\n王五,%s,%s,ysgl\n' \
 	"${ID2%?}$(( (${ID2: -1} + 1) % 10 ))" $U1 $ID2 $U9 >申请.csv
 [ "${ID2: -1}" != X ] || echo "not ok - the test's ID number ends in X"
-upload() { printf '{"filename":"申请.csv","file":"%s"}' "$(base64 -w0 申请.csv)" >body.json
+# upload LANG [FILE]: the answer to the upload of FILE (申请.csv)
+upload() { local f=${2:-申请.csv}
+	printf '{"filename":"%s","file":"%s"}' "$f" "$(base64 -w0 "$f")" >body.json
 	call "$1" io1 -d @body.json $api/batches; }
 bz=$(upload zh-CN) be=$(upload "")
 same "the upload: 中文" "$(jq -r .error.message <<<"$bz")" "表格中有2处问题，未创建任何申请"
@@ -88,6 +90,13 @@ same "a unit not registered: its message in English" "$(jq -r '.problems[1].mess
 has "a bad ID number: 中文" "^申请 第2行 身份证号：" "$(jq -r '.problems[0].text' <<<"$bz")"
 has "a bad ID number: English" "^申请 row 2, 身份证号: resident ID number .*check" \
 	"$(jq -r '.problems[0].text' <<<"$be")"
+
+# a file that is not what the template makes (src/doc/sheet.c)
+printf '\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 an old workbook' >申请.xls
+same "an .xls: 中文" "$(upload zh-CN 申请.xls | jq -r '.problems[0].text')" \
+	"这是Excel 97-2003（.xls）格式或设有密码的工作簿：请另存为不设密码的.xlsx文件或CSV文件"
+has "an .xls: English" "^an Excel 97-2003 \(.xls\) or password-protected workbook" \
+	"$(upload "" 申请.xls | jq -r '.problems[0].text')"
 
 # the command line: LANG
 o=$(LANG=zh_CN.UTF-8 LC_ALL= A io1 batch import 申请.csv 2>&1) &&
