@@ -1,6 +1,13 @@
 /* The Chinese catalogue (see msg_zh.c), this part: the registration authority:
  * organisations, requests, batches, grants, the spreadsheet, notices.
  *
+ * Reasons are named area.what, the area the code's: request (what is asked,
+ * its moves), batch, org, scope and grant (src/authz), cert, expiry, loss,
+ * notice, paper, station, account, sheet (the upload: import.c's checks of
+ * its rows and src/doc's reading of the file), form (src/doc/forms.c).
+ * Texts follow the field's Chinese name and "：" (msg.c); a problem of a
+ * spreadsheet follows its sheet, row and column ("申请 第3行 身份证号：").
+ *
  * The words are the console's (web/strings.js: state.*, type.*, action.*):
  * 草稿、待审批、已批准、已驳回、已受理、已制作、已交接、已办结、已撤回.  A
  * state, a type or an action is never placed as a parameter (the English
@@ -20,12 +27,12 @@ static const struct msg_entry reasons[] = {
 
 	/* requests: what is asked (src/ra/request.c) */
 	{ "request.missing", "缺少此项" },
-	{ "request.type", "不是有效的申请类型" },
+	{ "request.type", "取值无效" },
 	{ "request.subject_kind", "应为个人、单位或设备" },
 	{ "request.no_subject", "“{2}”未登记" },
-	{ "request.app_missing", "请填写应用系统（由其主管部门审批）" },
+	{ "request.app_missing", "未填写（由应用系统的主管部门审批）" },
 	{ "request.no_app", "“{1}”未登记" },
-	{ "request.cert_missing", "请填写证书序列号" },
+	{ "request.cert_missing", "未填写（须指明办理哪张证书）" },
 	{ "request.serial", "“{1}”不是有效的证书序列号" },
 	{ "request.no_cert", "没有序列号为{1}的证书" },
 	{ "request.not_subjects", "证书{1}不属于该申请对象" },
@@ -37,9 +44,9 @@ static const struct msg_entry reasons[] = {
 	{ "request.reason", "不是此类申请可选的原因" },
 	{ "request.rfc5280", "“{1}”不是RFC 5280规定的注销原因" },
 	{ "request.grant_action", "应为授权或撤销" },
-	{ "request.roles", "请填写授予的角色" },
+	{ "request.roles", "未填写授予的角色" },
 	{ "request.grant_person", "访问授权只能授予个人" },
-	{ "request.pin_cert", "请填写需初始化密码的USBKey上的证书序列号" },
+	{ "request.pin_cert", "应为需初始化密码的USBKey上的证书" },
 	{ "batch.empty", "批次中没有申请" },
 	{ "batch.problems", "申请中有{1}处问题，未创建任何申请" },
 	{ "batch.twice", "同一对象在同一批次中重复申请同一业务" },
@@ -86,7 +93,7 @@ static const struct msg_entry reasons[] = {
 	{ "sheet.reason", "“{1}”不是可选的原因：应为调出、退休、其他、密钥泄露或RFC 5280规定的原因" },
 	{ "sheet.reason_reissue", "“{1}”不是可选的原因：应为丢失或损坏" },
 	{ "sheet.action", "“{1}”不是可选的操作：应为授权或撤销" },
-	{ "sheet.roles", "请填写授予的角色" },
+	{ "sheet.roles", "未填写授予的角色" },
 	{ "sheet.date", "“{1}”不是日期：应为YYYY-MM-DD格式" },
 	{ "sheet.phone", "“{1}”不是有效的电话号码：只能包含数字、“+”、“-”和空格" },
 	{ "sheet.email", "“{1}”不是有效的电子邮箱" },
@@ -155,7 +162,7 @@ static const struct msg_entry reasons[] = {
 
 	/* production and the handover (src/ra/produce.c) */
 	{ "request.csr", "不是PEM格式的证书请求" },
-	{ "request.handler", "请填写经办人（领取USBKey的人）" },
+	{ "request.handler", "未填写（领取USBKey的人）" },
 	{ "request.new_token", "证书制作在USBKey {1}上，不是{2}" },
 
 	/* the token station (src/ra/station_req.c) */
@@ -180,6 +187,36 @@ static const struct msg_entry reasons[] = {
 	{ "sheet.unzip_total", "文件过大：解压后超过{2} MiB" },
 	{ "sheet.too_many_sheets", "工作表超过{2}个" },
 	{ "sheet.no_sheets", "文件中没有工作表" },
+
+	/* the paper forms (src/doc/forms.c) */
+	{ "form.too_long", "表中有一项内容超过{3}字节" },
+	{ "form.utf8", "表中有一项内容不是有效的UTF-8文本" },
+	{ "form.control", "表中有一项内容含有控制字符" },
+	{ "form.no_glyph", "表中有一项内容含有无法打印的字符" },
+	{ "form.no_font", "没有可打印“{2}”的字体（是否已安装fonts-noto-cjk？）" },
+	{ "form.too_big", "内容超出一页A4纸：请缩短最长的内容" },
+	{ "form.no_id", "表格须有编号" },
+	{ "form.entries", "每份表格须有1至{3}项，实有{4}项" },
+	{ "form.pdf_large", "生成的PDF将超过{3}字节" },
+
+	/* a cell as read: in a CSV's line ({1} line, {2} column), or in an XLSX
+	 * part's row (_x: {1} part, {2} row, {3} column) */
+	{ "sheet.cell_rows", "第{1}行{2}列：行数超过上限" },
+	{ "sheet.cell_rows_x", "{1}：第{2}行{3}列：行数超过上限" },
+	{ "sheet.cell_cols", "第{1}行{2}列：列数超过上限" },
+	{ "sheet.cell_cols_x", "{1}：第{2}行{3}列：列数超过上限" },
+	{ "sheet.cell_long", "第{1}行{2}列：单元格内容过长" },
+	{ "sheet.cell_long_x", "{1}：第{2}行{3}列：单元格内容过长" },
+	{ "sheet.cell_nul", "第{1}行{2}列：单元格含有NUL字节" },
+	{ "sheet.cell_nul_x", "{1}：第{2}行{3}列：单元格含有NUL字节" },
+	{ "sheet.cell_utf8", "第{1}行{2}列：单元格内容不是UTF-8文本" },
+	{ "sheet.cell_utf8_x", "{1}：第{2}行{3}列：单元格内容不是UTF-8文本" },
+	{ "sheet.cell_total", "第{1}行{2}列：文本总量超过64 MiB" },
+	{ "sheet.cell_total_x", "{1}：第{2}行{3}列：文本总量超过64 MiB" },
+	{ "sheet.cell_sst", "第{1}行{2}列：文件已损坏（没有此共享字符串）" },
+	{ "sheet.cell_sst_x", "{1}：第{2}行{3}列：文件已损坏（没有此共享字符串）" },
+	{ "sheet.cell_type", "第{1}行{2}列：文件已损坏（未知的单元格类型）" },
+	{ "sheet.cell_type_x", "{1}：第{2}行{3}列：文件已损坏（未知的单元格类型）" },
 	{ NULL, NULL },
 };
 

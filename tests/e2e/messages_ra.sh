@@ -62,6 +62,13 @@ check "another unit's request" "无权办理：该对象属于其他单位" \
 	"request.submit (officer io2): it belongs to another unit" io2 -X POST -d '{}' \
 	$api/requests/$R/submit
 
+# a batch of requests: each bad item named by its number and field
+batch='{"requests":[{"type":"apply","subject":"'$ID1'","app":"ysgl"},{"type":"apply","subject":"'$ID1'","app":"nosuch"}]}'
+same "a batch's item: 中文" "$(call zh-CN io1 -d "$batch" $api/batches | jq -c '[.error.message, .problems[0].text, .problems[0].field_name]')" \
+	'["申请中有1处问题，未创建任何申请","第2项 应用系统：“nosuch”未登记","应用系统"]'
+same "a batch's item: English" "$(call "" io1 -d "$batch" $api/batches | jq -c '[.problems[0].text, .problems[0].message]')" \
+	'["item 2, app: no application system '"'nosuch'"'","no application system '"'nosuch'"'"]'
+
 # a spreadsheet (CSV, named after its sheet): a wrong check character in
 # row 2, a unit not registered in row 3
 printf '姓名,身份证号,单位编码,应用系统编码\n李四,%s,%s,ysgl\n王五,%s,%s,ysgl\n' \
