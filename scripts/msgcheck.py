@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks the Chinese catalogue (src/util/msg_zh*.c) against the sources:
-every reason an error names (err_why, err_why_of, err_ssl_why, send_err) has a Chinese text, and no
+every reason an error names (err_why, err_why_of, err_ssl_why, send_err, src/ra's REFUSE and
+problems) has a Chinese text, and no
 text places a parameter ({n}) that the message does not have.  Prints what
 is wrong and exits 1; with --stats, also how many reasons there are."""
 import re, sys, pathlib
@@ -16,11 +17,16 @@ conv = re.compile(r'%(?!%)[-+ #0\'I]*[0-9*]*(?:\.[0-9*]*)?(?:hh|h|ll|l|L|q|j|z|Z
 bad, used = [], {}
 for f in sorted((root / 'src').rglob('*.c')):
     text = f.read_text()
-    for m in re.finditer(r'\b(err_why|err_why_of|err_ssl_why|send_err)\(', text):
-        # up to the statement's end: the first ';' outside a string literal
-        end = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|;')
-        e = next(x for x in end.finditer(text, m.end()) if x.group(0) == ';')
-        call = text[m.end():e.start()]
+    # err_why and the wrappers that name a reason the same way: the
+    # refusals of a move (REFUSE) and the problems of a batch or an upload
+    for m in re.finditer(r'\b(err_why|err_why_of|err_ssl_why|send_err|REFUSE|ra_problem_why|item_problem|problem|bad|bad_header)\(', text):
+        # the call: up to the first ';' outside a string literal
+        end = m.end()
+        for t in re.finditer(STR + r'|;', text[m.end():]):
+            if t.group(0) == ';':
+                end = m.end() + t.start()
+                break
+        call = text[m.end():end]
         lits = list(re.finditer(STR, call))
         # the reason: the first literal with a dot (or "internal")
         for i, l in enumerate(lits):

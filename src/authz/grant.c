@@ -21,7 +21,7 @@ int authz_grant_set(struct ca *ca, const struct actor *a, const struct grant_cha
 	state = found ? json_string_value(json_object_get(g, "state")) : NULL;
 	if (c->withdraw && (!found || !state || strcmp(state, "active"))) {
 		json_decref(g);
-		return err_set(FINCA_ESTATE, "%s has no access to %s to withdraw",
+		return err_why(FINCA_ESTATE, NULL, "grant.none", "%s has no access to %s to withdraw",
 			       c->person, c->app);
 	}
 	if (!found)

@@ -15,13 +15,20 @@ static const struct {
 	const char *role;
 	size_t field;       /* offsetof(struct target, ...): what the scope names */
 	int rows;           /* enum row_scope for lists */
-	const char *refusal;
+	const char *refusal, *reason; /* the refusal's reason: its Chinese in msg_zh_ra.c */
 } scopes[] = {
-	{ "officer", offsetof(struct target, unit), ROW_UNIT, "it belongs to another unit" },
-	{ "operator", offsetof(struct target, node), ROW_NODE, "another node makes it" },
-	{ "approver", offsetof(struct target, dept), ROW_DEPT, "another department approves it" },
-	{ "holder", offsetof(struct target, person), ROW_PERSON, "it is not yours" },
+	{ "officer", offsetof(struct target, unit), ROW_UNIT, "it belongs to another unit",
+	  "scope.unit" },
+	{ "operator", offsetof(struct target, node), ROW_NODE, "another node makes it",
+	  "scope.node" },
+	{ "approver", offsetof(struct target, dept), ROW_DEPT, "another department approves it",
+	  "scope.dept" },
+	{ "holder", offsetof(struct target, person), ROW_PERSON, "it is not yours",
+	  "scope.person" },
 };
+
+#define NO_SCOPE "your role has no scope here"
+#define NO_RIGHT "your role may not do this"
 
 /* Roles whose scope is everything. */
 #define UNSCOPED "admin auditor system"
@@ -42,7 +49,7 @@ const char *authz_out_of_scope(const struct actor *a, const struct target *t)
 	if (!t || word_in(UNSCOPED, a->role))
 		return NULL;
 	if (s < 0)
-		return "your role has no scope here";
+		return NO_SCOPE;
 	have = *(const char *const *)((const char *)t + scopes[s].field);
 	if (have && *a->scope && !strcmp(have, a->scope))
 		return NULL;
@@ -52,16 +59,26 @@ const char *authz_out_of_scope(const struct actor *a, const struct target *t)
 int actor_may(struct ca *ca, const struct actor *a, const char *right,
 	      const struct target *t)
 {
-	const char *why = actor_has(a, right) ? authz_out_of_scope(a, t) :
-			  "your role may not do this";
+	int has = actor_has(a, right);
+	const char *why = has ? authz_out_of_scope(a, t) : NO_RIGHT;
+	const char *reason = has ? "scope.none" : "scope.right";
+	struct err_state refusal;
 
 	if (!why)
 		return FINCA_OK;
-	err_set(FINCA_EAUTH, "%s (%s %s): %s", right, a->role, a->name, why);
-	return ca_deny(ca, a, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "right", right,
-					"scope", a->scope, "unit", t ? t->unit : NULL,
-					"node", t ? t->node : NULL, "dept", t ? t->dept : NULL,
-					"person", t ? t->person : NULL));
+	for (size_t i = 0; i < ARRAY_LEN(scopes); i++)
+		if (!strcmp(why, scopes[i].refusal))
+			reason = scopes[i].reason;
+	err_why(FINCA_EAUTH, NULL, reason, "%s (%s %s): %s", right, a->role, a->name, why);
+	/* ca_deny audits the refusal and says it again, without its reason:
+	 * the refusal stays the one said here */
+	err_save(&refusal);
+	ca_deny(ca, a, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "right", right,
+				 "scope", a->scope, "unit", t ? t->unit : NULL,
+				 "node", t ? t->node : NULL, "dept", t ? t->dept : NULL,
+				 "person", t ? t->person : NULL));
+	err_restore(&refusal);
+	return FINCA_EAUTH;
 }
 
 int actor_can(const struct actor *a, const char *right, const struct target *t)

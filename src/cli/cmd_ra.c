@@ -152,21 +152,17 @@ static void print_list(json_t *l, const char *const *cols, int as_json)
 	json_decref(l);
 }
 
-/* Every bad row of an import or batch, one line each, on stderr. */
+/* Every bad row of an import or batch, one line each, on stderr, in the
+ * language of the environment. */
 static void print_problems(json_t *errs)
 {
+	enum msg_lang lang = msg_lang_env();
+	char m[2048];
 	size_t i;
 	json_t *e;
 
 	json_array_foreach(errs, i, e)
-		if (opt(e, "sheet"))
-			fprintf(stderr, "%s row %lld, %s: %s\n", opt(e, "sheet"),
-				(long long)json_integer_value(json_object_get(e, "row")),
-				opt(e, "column"), opt(e, "message"));
-		else
-			fprintf(stderr, "item %lld, %s: %s\n",
-				(long long)json_integer_value(json_object_get(e, "index")) + 1,
-				opt(e, "field"), opt(e, "message"));
+		fprintf(stderr, "%s\n", ra_problem_say(e, lang, m, sizeof m));
 }
 
 static int page_opts(json_t *o, struct page *p)

@@ -91,13 +91,13 @@ static int text_check(const char *where, const char *field, const char *s,
 	if (!s)
 		return FINCA_OK;
 	if (strlen(s) > max)
-		return err_set(FINCA_EINVAL, "%s: %s is longer than %zu bytes",
+		return err_why(FINCA_EINVAL, NULL, "form.too_long", "%s: %s is longer than %zu bytes",
 			       where, field, max);
 	if (!g_utf8_validate(s, -1, NULL))
-		return err_set(FINCA_EINVAL, "%s: %s is not valid UTF-8", where, field);
+		return err_why(FINCA_EINVAL, NULL, "form.utf8", "%s: %s is not valid UTF-8", where, field);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if ((*p < 0x20 && *p != '\n' && *p != '\r') || *p == 0x7f)
-			return err_set(FINCA_EINVAL, "%s: %s contains control character 0x%02x",
+			return err_why(FINCA_EINVAL, NULL, "form.control", "%s: %s contains control character 0x%02x",
 				       where, field, *p);
 	return FINCA_OK;
 }
@@ -141,9 +141,9 @@ static void layout_show(struct pdf *d, PangoLayout *l, double x, double y)
 static int no_glyph(struct pdf *d, const struct cell *c)
 {
 	if (c->field)
-		return err_set(FINCA_EINVAL, "%s: %s has a character no installed "
+		return err_why(FINCA_EINVAL, NULL, "form.no_glyph", "%s: %s has a character no installed "
 			       "font can print", d->where, c->field);
-	return err_set(FINCA_EINVAL, "%s: no font for '%s' (is fonts-noto-cjk "
+	return err_why(FINCA_EINVAL, NULL, "form.no_font", "%s: no font for '%s' (is fonts-noto-cjk "
 		       "installed?)", d->where, c->text);
 }
 
@@ -207,7 +207,7 @@ static int table_draw(struct pdf *d, const struct row *rows, size_t n)
 
 		rc = row_layout(d, &rows[i], lay, &h);
 		if (rc == FINCA_OK && d->y + h > d->bottom)
-			rc = err_set(FINCA_EINVAL, "%s: does not fit on one A4 page; "
+			rc = err_why(FINCA_EINVAL, NULL, "form.too_big", "%s: does not fit on one A4 page; "
 				     "shorten the longest values", d->where);
 		for (int j = 0; rc == FINCA_OK && j < ROW_CELLS && rows[i].c[j].span; j++) {
 			const struct cell *c = &rows[i].c[j];
@@ -512,7 +512,7 @@ static int doc_check(const struct form_kind *k, const struct form_doc *doc)
 	int rc;
 
 	if (!doc || !doc->id || !*doc->id)
-		return err_set(FINCA_EINVAL, "%s: the document needs an id", k->what);
+		return err_why(FINCA_EINVAL, NULL, "form.no_id", "%s: the document needs an id", k->what);
 	if ((rc = text_check(k->what, "id", doc->id, FORMS_MAX_ID)) != FINCA_OK ||
 	    (rc = text_check(k->what, "date", doc->date, FORMS_MAX_ID)) != FINCA_OK ||
 	    (rc = text_check(k->what, "officer", doc->officer,
@@ -538,7 +538,7 @@ static int render(const struct form_kind *k, const struct form_doc *doc,
 	if ((rc = doc_check(k, doc)) != FINCA_OK)
 		goto out;
 	if (!entries || n == 0 || n > FORMS_MAX_PAGES) {
-		rc = err_set(FINCA_EINVAL, "%s %s: needs 1 to %d entries, got %zu",
+		rc = err_why(FINCA_EINVAL, NULL, "form.entries", "%s %s: needs 1 to %d entries, got %zu",
 			     k->what, doc->id, FORMS_MAX_PAGES, entries ? n : 0);
 		goto out;
 	}
@@ -584,7 +584,7 @@ static int render(const struct form_kind *k, const struct form_doc *doc,
 	cairo_surface_finish(surf);
 	if (s.over || cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
 		if (s.over)
-			rc = err_set(FINCA_EINVAL, "%s %s: the PDF would exceed %u bytes",
+			rc = err_why(FINCA_EINVAL, NULL, "form.pdf_large", "%s %s: the PDF would exceed %u bytes",
 				     k->what, doc->id, FORMS_MAX_PDF);
 		else
 			rc = err_set(FINCA_EIO, "%s %s: %s", k->what, doc->id,

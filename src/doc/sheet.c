@@ -15,6 +15,7 @@
 #include "util/util.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,15 +115,16 @@ void sheet_bld_free(struct builder *b)
 }
 
 int sheet_bld_fail(const struct builder *b, size_t row, size_t col,
-		   const char *what)
+		   const char *why, const char *what)
 {
-	char cn[16];
+	char cn[16], x[48];
 
 	col_name(col, cn);
 	if (row < b->nlines)
-		return err_set(FINCA_EINVAL, "line %zu, column %s: %s",
+		return err_why(FINCA_EINVAL, NULL, why, "line %zu, column %s: %s",
 			       b->lines[row], cn, what);
-	return err_set(FINCA_EINVAL, "%s: row %zu, column %s: %s", b->part,
+	snprintf(x, sizeof x, "%s_x", why);
+	return err_why(FINCA_EINVAL, NULL, x, "%s: row %zu, column %s: %s", b->part,
 		       row + 1, cn, what);
 }
 
@@ -130,7 +132,7 @@ int sheet_bld_fail(const struct builder *b, size_t row, size_t col,
 int sheet_bld_line(struct builder *b, size_t line)
 {
 	if (b->nlines == SHEET_ROWS_MAX)
-		return err_set(FINCA_EINVAL, "line %zu: more than %d rows", line,
+		return err_why(FINCA_EINVAL, NULL, "sheet.rows", "line %zu: more than %d rows", line,
 			       SHEET_ROWS_MAX);
 	b->lines = sheet_grow(b->lines, b->nlines, &b->linecap,
 			      sizeof *b->lines);
@@ -146,20 +148,20 @@ int sheet_bld_add(struct builder *b, size_t row, size_t col, const char *s,
 	if (n == 0)
 		return FINCA_OK;
 	if (row >= SHEET_ROWS_MAX)
-		return sheet_bld_fail(b, row, col, "more than "
+		return sheet_bld_fail(b, row, col, "sheet.cell_rows", "more than "
 				      STR(SHEET_ROWS_MAX) " rows");
 	if (col >= SHEET_COLS_MAX)
-		return sheet_bld_fail(b, row, col, "more than "
+		return sheet_bld_fail(b, row, col, "sheet.cell_cols", "more than "
 				      STR(SHEET_COLS_MAX) " columns");
 	if (n > SHEET_CELL_MAX)
-		return sheet_bld_fail(b, row, col, "more than "
+		return sheet_bld_fail(b, row, col, "sheet.cell_long", "more than "
 				      STR(SHEET_CELL_MAX) " bytes");
 	if (memchr(s, '\0', n))
-		return sheet_bld_fail(b, row, col, "contains a NUL byte");
+		return sheet_bld_fail(b, row, col, "sheet.cell_nul", "contains a NUL byte");
 	if (sheet_utf8_prefix((const unsigned char *)s, n) != n)
-		return sheet_bld_fail(b, row, col, "not UTF-8");
+		return sheet_bld_fail(b, row, col, "sheet.cell_utf8", "not UTF-8");
 	if (n + 1 > *b->left)
-		return sheet_bld_fail(b, row, col,
+		return sheet_bld_fail(b, row, col, "sheet.cell_total",
 				      "more than 64 MiB of text in all");
 	*b->left -= n + 1;
 	b->refs = sheet_grow(b->refs, b->nrefs, &b->refcap, sizeof *b->refs);
@@ -209,16 +211,16 @@ int book_read(const unsigned char *buf, size_t len, const char *filename_hint,
 	int rc;
 
 	if (len > BOOK_INPUT_MAX)
-		return err_set(FINCA_EINVAL, "larger than %zu MiB",
+		return err_why(FINCA_EINVAL, NULL, "sheet.too_large", "larger than %zu MiB",
 			       BOOK_INPUT_MAX >> 20);
 	/* what people upload instead, by mistake */
 	if (len >= 8 && memcmp(buf, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
-		return err_set(FINCA_EINVAL, "an Excel 97-2003 (.xls) or "
+		return err_why(FINCA_EINVAL, NULL, "sheet.xls", "an Excel 97-2003 (.xls) or "
 			       "password-protected workbook: save it as .xlsx "
 			       "without a password, or as CSV");
 	if (len >= 2 && (memcmp(buf, "\xFF\xFE", 2) == 0 ||
 			 memcmp(buf, "\xFE\xFF", 2) == 0))
-		return err_set(FINCA_EINVAL, "UTF-16 text (\"Unicode text\"): "
+		return err_why(FINCA_EINVAL, NULL, "sheet.utf16", "UTF-16 text (\"Unicode text\"): "
 			       "save it as .xlsx or CSV");
 	bk = xcalloc(1, sizeof *bk);
 	if (len >= 4 && memcmp(buf, "PK\3\4", 4) == 0)

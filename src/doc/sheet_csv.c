@@ -50,7 +50,7 @@ static int csv_decode(const unsigned char *buf, size_t len, struct buf *out)
 
 		/* Of the two readings, the one that got further is the likelier
 		 * encoding: name its line. */
-		rc = err_set(FINCA_EINVAL, "line %zu: invalid byte sequence "
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.encoding", "line %zu: invalid byte sequence "
 			     "(neither UTF-8 nor GB18030)",
 			     line_at(buf, bad > ok ? bad : ok));
 	}
@@ -80,7 +80,7 @@ static int csv_parse(char *t, size_t n, struct builder *b)
 
 				for (w = f, i++;; i++) {
 					if (i == n)
-						return err_set(FINCA_EINVAL,
+						return err_why(FINCA_EINVAL, NULL, "sheet.quote",
 							"line %zu: quoted field "
 							"not closed", open);
 					if (t[i] == '"' &&
@@ -100,7 +100,7 @@ static int csv_parse(char *t, size_t n, struct builder *b)
 				i++;
 				if (i < n && t[i] != ',' && t[i] != '\n' &&
 				    t[i] != '\r')
-					return err_set(FINCA_EINVAL,
+					return err_why(FINCA_EINVAL, NULL, "sheet.after_quote",
 						"line %zu: text after the closing "
 						"quote of a field", line);
 			} else {

@@ -52,9 +52,11 @@ struct builder {
  * what the builder still holds. */
 void sheet_bld_init(struct builder *b, size_t *left, const char *part);
 void sheet_bld_free(struct builder *b);
-/* FINCA_EINVAL naming the cell (CSV line, or part and row) and what. */
+/* FINCA_EINVAL naming the cell (CSV line, or part and row) and what; its
+ * reason is why (a CSV's line), or why + "_x" (an XLSX part's row), the
+ * two placing the place's parameters differently (msg_zh_ra.c). */
 int sheet_bld_fail(const struct builder *b, size_t row, size_t col,
-		   const char *what);
+		   const char *why, const char *what);
 /* CSV: the next record starts on this line. */
 int sheet_bld_line(struct builder *b, size_t line);
 /* Cell (row, col), 0-based, holds s[0..n) (copied), checked against the

@@ -61,45 +61,45 @@ static int zip_part(struct pkg *pk, const char *name, unsigned char **out,
 	int rc = FINCA_EINVAL;
 
 	if (idx < 0) {
-		rc = err_set(FINCA_ENOTFOUND, "%s: missing from the file", name);
+		rc = err_why(FINCA_ENOTFOUND, NULL, "sheet.part_missing", "%s: missing from the file", name);
 		goto out;
 	}
 	zip_stat_init(&st);
 	if (zip_stat_index(za, (zip_uint64_t)idx, 0, &st) != 0 ||
 	    !(st.valid & ZIP_STAT_SIZE)) {
-		rc = err_set(FINCA_EINVAL, "%s: %s", name, zip_strerror(za));
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: %s", name, zip_strerror(za));
 		goto out;
 	}
 	/* the size in the directory, checked before anything is inflated;
 	 * reading more than it is refused below */
 	if (st.size > BOOK_INPUT_MAX) {
-		rc = err_set(FINCA_EINVAL, "%s: %llu bytes uncompressed, more "
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.unzip_large", "%s: %llu bytes uncompressed, more "
 			     "than %zu MiB", name, (unsigned long long)st.size,
 			     BOOK_INPUT_MAX >> 20);
 		goto out;
 	}
 	if (st.size > pk->left) {
-		rc = err_set(FINCA_EINVAL, "%s: the parts read come to more "
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.unzip_total", "%s: the parts read come to more "
 			     "than %zu MiB uncompressed", name,
 			     BOOK_UNZIP_MAX >> 20);
 		goto out;
 	}
 	pk->left -= (size_t)st.size;
 	if ((zf = zip_fopen_index(za, (zip_uint64_t)idx, 0)) == NULL) {
-		rc = err_set(FINCA_EINVAL, "%s: %s", name, zip_strerror(za));
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: %s", name, zip_strerror(za));
 		goto out;
 	}
 	data = xcalloc(1, (size_t)st.size + 1);
 	n = zip_fread(zf, data, st.size);
 	if (n < 0 || (zip_uint64_t)n != st.size) {
-		rc = err_set(FINCA_EINVAL, "%s: damaged: %s", name,
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: damaged: %s", name,
 			     n < 0 ? zip_file_strerror(zf) : "shorter than stated");
 		goto out;
 	}
 	/* the end of the data is where libzip checks the CRC */
 	n = zip_fread(zf, &extra, 1);
 	if (n != 0) {
-		rc = err_set(FINCA_EINVAL, "%s: damaged: %s", name,
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: damaged: %s", name,
 			     n < 0 ? zip_file_strerror(zf) : "longer than stated");
 		goto out;
 	}
@@ -136,7 +136,7 @@ static int xml_prescan(const unsigned char *p, size_t n, const char *part)
 	size_t depth = 0, inscope = 0, i = 0;
 
 	if (sheet_utf8_prefix(p, n) != n || memchr(p, '\0', n))
-		return err_set(FINCA_EINVAL, "%s: not UTF-8", part);
+		return err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: not UTF-8", part);
 	while (i < n) {
 		const unsigned char *lt = memchr(p + i, '<', n - i), *e;
 		const char *end = NULL;
@@ -151,7 +151,7 @@ static int xml_prescan(const unsigned char *p, size_t n, const char *part)
 		else if (starts(p + i, n - i, "![CDATA["))
 			end = "]]>";
 		else if (starts(p + i, n - i, "!"))
-			return err_set(FINCA_EINVAL, "%s: has a DTD", part);
+			return err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: has a DTD", part);
 		else if (starts(p + i, n - i, "?") || starts(p + i, n - i, "/"))
 			end = p[i] == '?' ? "?>" : ">";
 		if (end) {
@@ -175,14 +175,14 @@ static int xml_prescan(const unsigned char *p, size_t n, const char *part)
 				decls++;
 		}
 		if (atts > XML_ATTS_MAX)
-			return err_set(FINCA_EINVAL, "%s: a tag with more than %d "
+			return err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: a tag with more than %d "
 				       "attributes", part, XML_ATTS_MAX);
 		if (inscope + decls > XML_NS_MAX)
-			return err_set(FINCA_EINVAL, "%s: more than %d namespace "
+			return err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: more than %d namespace "
 				       "declarations in scope", part, XML_NS_MAX);
 		if (j < n && p[j - 1] != '/') {
 			if (depth == XML_DEPTH_MAX)
-				return err_set(FINCA_EINVAL, "%s: elements nested "
+				return err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: elements nested "
 					       "more than %d deep", part,
 					       XML_DEPTH_MAX);
 			opened[depth++] = decls;
@@ -254,12 +254,12 @@ static int xml_next(struct xml *x)
 	int r = xmlTextReaderRead(x->rd);
 
 	if (r < 0)
-		return err_set(FINCA_EINVAL, "%s: not well-formed XML: %s",
+		return err_why(FINCA_EINVAL, NULL, "sheet.xml", "%s: not well-formed XML: %s",
 			       x->part, x->err[0] ? x->err : "unknown error");
 	/* xml_prescan refuses them first; this is the second line */
 	if (r == 1 &&
 	    xmlTextReaderNodeType(x->rd) == XML_READER_TYPE_DOCUMENT_TYPE)
-		return err_set(FINCA_EINVAL, "%s: has a DTD", x->part);
+		return err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: has a DTD", x->part);
 	return r;
 }
 
@@ -318,7 +318,7 @@ static int xml_text(struct xml *x, struct buf *out)
 		    (v = xmlTextReaderConstValue(x->rd)) != NULL)
 			sheet_buf_add(out, v, strlen((const char *)v));
 	}
-	return r < 0 ? r : err_set(FINCA_EINVAL, "%s: ends inside an element",
+	return r < 0 ? r : err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: ends inside an element",
 				   x->part);
 }
 
@@ -343,7 +343,7 @@ static int xml_rst(struct xml *x, struct buf *out)
 			 (rc = xml_text(x, out)) != FINCA_OK)
 			return rc;
 	}
-	return r < 0 ? r : err_set(FINCA_EINVAL, "%s: ends inside an element",
+	return r < 0 ? r : err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: ends inside an element",
 				   x->part);
 }
 
@@ -434,7 +434,7 @@ static int rels_read(struct pkg *pk, const char *source, struct rels *rs)
 		rl.target = xml_attr(&x, "Target", 0);
 		mode = xml_attr(&x, "TargetMode", 0);
 		if (!rl.id || !rl.type || !rl.target) {
-			rc = err_set(FINCA_EINVAL, "%s: a Relationship without "
+			rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: a Relationship without "
 				     "Id, Type or Target", path.p);
 			goto out;
 		}
@@ -446,7 +446,7 @@ static int rels_read(struct pkg *pk, const char *source, struct rels *rs)
 			continue;
 		}
 		if (rs->n == RELS_MAX) {
-			rc = err_set(FINCA_EINVAL, "%s: more than %d "
+			rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: more than %d "
 				     "relationships", path.p, RELS_MAX);
 			goto out;
 		}
@@ -501,7 +501,7 @@ static int workbook_read(struct pkg *pk, const char *part, struct book *bk,
 		if (!xml_at(&x, XML_READER_TYPE_ELEMENT, "sheet"))
 			continue;
 		if (bk->nsheets == BOOK_SHEETS_MAX) {
-			rc = err_set(FINCA_EINVAL, "%s: more than %d sheets",
+			rc = err_why(FINCA_EINVAL, NULL, "sheet.too_many_sheets", "%s: more than %d sheets",
 				     part, BOOK_SHEETS_MAX);
 			goto out;
 		}
@@ -510,14 +510,14 @@ static int workbook_read(struct pkg *pk, const char *part, struct book *bk,
 		bk->sheets[bk->nsheets].name = name;
 		rids[bk->nsheets++] = rid;
 		if (!name || !rid) {
-			rc = err_set(FINCA_EINVAL, "%s: a sheet without name or "
+			rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: a sheet without name or "
 				     "r:id", part);
 			goto out;
 		}
 	}
 	rc = r < 0 ? r : FINCA_OK;
 	if (rc == FINCA_OK && bk->nsheets == 0)
-		rc = err_set(FINCA_EINVAL, "%s: no sheets", part);
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.no_sheets", "%s: no sheets", part);
 out:
 	xml_close(&x);
 	return rc;
@@ -541,7 +541,7 @@ static int sst_read(struct pkg *pk, const char *part, struct sst *sst)
 		if (!xml_at(&x, XML_READER_TYPE_ELEMENT, "si"))
 			continue;
 		if (sst->n == SST_MAX) {
-			rc = err_set(FINCA_EINVAL, "%s: more than %zu strings",
+			rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: more than %zu strings",
 				     part, SST_MAX);
 			goto out;
 		}
@@ -584,7 +584,7 @@ static int cell_add(struct builder *b, const struct sst *sst, size_t row,
 
 	if (t && strcmp(t, "s") == 0) {
 		if (parse_uint(s, SIZE_MAX, &i) != 0 || i >= sst->n)
-			return sheet_bld_fail(b, row, col,
+			return sheet_bld_fail(b, row, col, "sheet.cell_sst",
 					      "no such shared string");
 		s = sst->text.p + sst->off[i];
 	} else if (t && strcmp(t, "b") == 0) {
@@ -595,7 +595,7 @@ static int cell_add(struct builder *b, const struct sst *sst, size_t row,
 		   strcmp(t, "d") == 0) {
 		/* as written: numbers are not reformatted */
 	} else {
-		return sheet_bld_fail(b, row, col, "unknown cell type");
+		return sheet_bld_fail(b, row, col, "sheet.cell_type", "unknown cell type");
 	}
 	return sheet_bld_add(b, row, col, s, strlen(s));
 }
@@ -621,7 +621,7 @@ static int worksheet_read(struct pkg *pk, const char *part,
 				row = next_row;
 			} else if (parse_uint(ref, XLSX_ROW_MAX, &row) ||
 				   row-- == 0) {
-				rc = err_set(FINCA_EINVAL, "%s: bad row number "
+				rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: bad row number "
 					     "\"%.20s\"", part, ref);
 				goto out;
 			}
@@ -633,7 +633,7 @@ static int worksheet_read(struct pkg *pk, const char *part,
 			ref = xml_attr(&x, "r", 0);
 			col = next_col;
 			if (ref && cell_ref(ref, &row, &col) != 0) {
-				rc = err_set(FINCA_EINVAL, "%s: row %zu: bad cell "
+				rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "%s: row %zu: bad cell "
 					     "reference \"%.20s\"", part, row + 1,
 					     ref);
 				goto out;
@@ -681,7 +681,7 @@ int sheet_xlsx_read(const unsigned char *buf, size_t len, struct book *bk)
 	zip_error_init(&ze);
 	if ((src = zip_source_buffer_create(buf, len, 0, &ze)) == NULL ||
 	    (pk.za = zip_open_from_source(src, ZIP_RDONLY, &ze)) == NULL) {
-		rc = err_set(FINCA_EINVAL, "not a readable XLSX file: %s",
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.not_xlsx", "not a readable XLSX file: %s",
 			     zip_error_strerror(&ze));
 		zip_source_free(src);
 		goto out;
@@ -689,7 +689,7 @@ int sheet_xlsx_read(const unsigned char *buf, size_t len, struct book *bk)
 	if ((rc = rels_read(&pk, "", &root)) != FINCA_OK)
 		goto out;
 	if ((wb = rels_target(&root, NULL, "/officeDocument")) == NULL) {
-		rc = err_set(FINCA_EINVAL, "_rels/.rels: no workbook");
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.no_workbook", "_rels/.rels: no workbook");
 		goto out;
 	}
 	if ((rc = rels_read(&pk, wb, &wbrels)) != FINCA_OK ||
@@ -704,7 +704,7 @@ int sheet_xlsx_read(const unsigned char *buf, size_t len, struct book *bk)
 		struct builder b;
 
 		if ((part = rels_target(&wbrels, rids[i], NULL)) == NULL) {
-			rc = err_set(FINCA_EINVAL, "sheet \"%s\": relationship "
+			rc = err_why(FINCA_EINVAL, NULL, "sheet.damaged", "sheet \"%s\": relationship "
 				     "%s not found", s->name, rids[i]);
 			goto out;
 		}

@@ -106,10 +106,12 @@ static void spec_of(json_t *o, struct req_spec *sp)
 	sp->note = jstr(o, "note");
 }
 
-/* 400 with every bad row, or the batch. */
+/* 400 with every bad row, each said in the caller's language, or the
+ * batch. */
 static enum MHD_Result batch_result(struct call *k, int rc, json_t *out, json_t *errs)
 {
 	if (rc == FINCA_EINVAL && errs) {
+		ra_problems_say(errs, k->lang);
 		return send_json(k, 400, json_pack("{s:o, s:o}", "error", error_json(k, "invalid"),
 						   "problems", errs));
 	}

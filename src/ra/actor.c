@@ -23,16 +23,19 @@ int actor_login(struct ca *ca, const char *name, const char *pw, struct actor *o
 	memset(&a, 0, sizeof a);
 	memset(out, 0, sizeof *out);
 	if ((rc = store_account_by_name(ca_store(ca), name, &a)) != FINCA_OK) {
-		rc = rc == FINCA_ENOTFOUND ? err_set(FINCA_EAUTH, "no account '%s'", name) : rc;
+		rc = rc == FINCA_ENOTFOUND ? err_why(FINCA_EAUTH, NULL, "account.none",
+				     "no account '%s'", name) : rc;
 		goto out;
 	}
 	if (a.disabled) {
-		rc = err_set(FINCA_EAUTH, "account '%s' is disabled", name);
+		rc = err_why(FINCA_EAUTH, NULL, "account.disabled",
+				     "account '%s' is disabled", name);
 		goto out;
 	}
 	if (role_needs_password(a.role)) {
 		if (!pw) {
-			rc = err_set(FINCA_EAUTH, "account '%s' (%s) needs its password"
+			rc = err_why(FINCA_EAUTH, NULL, "account.password",
+					     "account '%s' (%s) needs its password"
 				     " ($FINCA_ACCOUNT_PASSWORD)", name, a.role);
 			goto out;
 		}

@@ -51,6 +51,18 @@ static int is_internal(struct ca *ca, const struct cert_rec *c)
 	return bound;
 }
 
+/* ca_deny (the refusal audited), keeping the refusal said before it with
+ * its reason.  details: taken. */
+static int deny(struct ca *ca, const struct actor *a, json_t *details)
+{
+	struct err_state refusal;
+
+	err_save(&refusal);
+	ca_deny(ca, a, details);
+	err_restore(&refusal);
+	return FINCA_EAUTH;
+}
+
 /* Loads serial into c when a may use right on it (cert.write is raised
  * to cert.admin for internal certificates). */
 static int load(struct ca *ca, const struct actor *a, const char *right,
@@ -69,10 +81,11 @@ static int load(struct ca *ca, const struct actor *a, const char *right,
 		return rc;
 	if (!strcmp(right, "cert.write") && is_internal(ca, c)) {
 		if (!actor_has(a, "cert.admin")) {
-			err_set(FINCA_EAUTH, "certificate %s binds an account or serves the CA "
-				"itself (profile %s): only the administrator changes it (%s %s)",
-				c->serial, c->profile, a->role, a->name);
-			rc = ca_deny(ca, a, json_pack("{s:s, s:s, s:s}", "right", "cert.admin",
+			err_why(FINCA_EAUTH, NULL, "cert.internal", "certificate %s binds an "
+				"account or serves the CA itself (profile %s): only the "
+				"administrator changes it (%s %s)", c->serial, c->profile,
+				a->role, a->name);
+			rc = deny(ca, a, json_pack("{s:s, s:s, s:s}", "right", "cert.admin",
 						      "certificate", c->serial, "profile", c->profile));
 		}
 	} else if (actor_row_scope(a) == ROW_ALL) {
@@ -133,10 +146,15 @@ static int owner_may(struct ca *ca, const struct actor *a, const char *person,
 		unit = ra_str(p, "unit");
 	if (!unit || !store_row_exists(ca_store(ca), "unit", unit)) {
 		json_decref(p);
-		err_set(FINCA_EAUTH, "cert.write (%s %s): %s %s is not registered: a "
-			"certificate is made for a registered holder or unit of your node",
-			a->role, a->name, unit ? "unit" : "holder", unit ? unit : person);
-		return ca_deny(ca, a, json_pack("{s:s, s:s?, s:s?}", "right", "cert.write",
+		if (unit)
+			err_why(FINCA_EAUTH, NULL, "cert.unit_unknown", "cert.write (%s %s): %s "
+				"%s is not registered: a certificate is made for a registered "
+				"holder or unit of your node", a->role, a->name, "unit", unit);
+		else
+			err_why(FINCA_EAUTH, NULL, "cert.holder_unknown", "cert.write (%s %s): %s "
+				"%s is not registered: a certificate is made for a registered "
+				"holder or unit of your node", a->role, a->name, "holder", person);
+		return deny(ca, a, json_pack("{s:s, s:s?, s:s?}", "right", "cert.write",
 						"id_number", person, "unit_code", unit));
 	}
 	memset(&t, 0, sizeof t);
@@ -168,10 +186,10 @@ int ra_cert_may_issue(struct ca *ca, const struct actor *a, const struct issue_r
 	if (actor_row_scope(a) == ROW_ALL)
 		return actor_may(ca, a, "cert.write", NULL);
 	if (!idn && !uc) {
-		err_set(FINCA_EAUTH, "cert.write (%s %s): profile %s: name the holder "
-			"(id_number) or the unit (unit_code) the certificate is for",
+		err_why(FINCA_EAUTH, NULL, "cert.whose", "cert.write (%s %s): profile %s: name "
+			"the holder (id_number) or the unit (unit_code) the certificate is for",
 			a->role, a->name, rq->profile);
-		return ca_deny(ca, a, json_pack("{s:s, s:s}", "right", "cert.write",
+		return deny(ca, a, json_pack("{s:s, s:s}", "right", "cert.write",
 						"profile", rq->profile));
 	}
 	if (idn)

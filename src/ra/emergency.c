@@ -21,11 +21,12 @@ int ra_emergency_freeze(struct ca *ca, const struct actor *a, const char *serial
 	*out = NULL;
 	memset(&c, 0, sizeof c);
 	if (ca_serial_norm(serial, norm) != FINCA_OK || store_cert_get(st, norm, &c) != FINCA_OK) {
-		rc = err_set(FINCA_ENOTFOUND, "no certificate %s", serial);
+		rc = err_why(FINCA_ENOTFOUND, NULL, "cert.none", "no certificate %s", serial);
 		goto out;
 	}
 	if (!c.id_number || store_row_get(st, "person", c.id_number, &p) != FINCA_OK) {
-		rc = err_set(FINCA_EINVAL, "certificate %s belongs to no registered person", norm);
+		rc = err_why(FINCA_EINVAL, NULL, "cert.no_person",
+				     "certificate %s belongs to no registered person", norm);
 		goto out;
 	}
 	memset(&t, 0, sizeof t);

@@ -48,7 +48,8 @@ static int app_for(struct ca *ca, const char *person, const char *app, char out[
 		return rc;
 	if (json_array_size(g) != 1) {
 		json_decref(g);
-		return err_at(FINCA_EINVAL, "app", "%s has access to %zu systems; say which "
+		return err_why(FINCA_EINVAL, "app", "expiry.which_app",
+				     "%s has access to %zu systems; say which "
 			       "department approves the renewal", person, json_array_size(g));
 	}
 	snprintf(out, 64, "%s", json_string_value(json_object_get(json_array_get(g, 0), "app")));
@@ -73,7 +74,8 @@ int ra_renew_due(struct ca *ca, const struct actor *a, int days, const char *app
 	items = json_object_get(due, "items");
 	n = json_array_size(items);
 	if (n == 0) {
-		rc = err_set(FINCA_ENOTFOUND, "no certificate of yours expires within %d days", days);
+		rc = err_why(FINCA_ENOTFOUND, NULL, "expiry.none",
+				     "no certificate of yours expires within %d days", days);
 		goto out;
 	}
 	sp = xcalloc(n, sizeof *sp);
@@ -81,7 +83,8 @@ int ra_renew_due(struct ca *ca, const struct actor *a, int days, const char *app
 	json_array_foreach(items, i, v) {
 		const char *person = json_string_value(json_object_get(v, "id_number"));
 		if (!person) {
-			rc = err_set(FINCA_EINVAL, "certificate %s has no holder to renew for",
+			rc = err_why(FINCA_EINVAL, NULL, "expiry.no_holder",
+					     "certificate %s has no holder to renew for",
 				     json_string_value(json_object_get(v, "serial")));
 			goto out;
 		}

@@ -251,7 +251,7 @@ struct problem {
 	size_t sheet, row;   /* row: 1-based, 0 when none */
 	size_t order, seq;   /* column position in its sheet; arrival (sorting) */
 	const char *column;  /* a static header, or NULL */
-	char *msg;           /* owned */
+	json_t *e;           /* owned: its error (problem.c's message, reason, params) */
 };
 
 /* A request row read from a sheet. */
@@ -280,59 +280,94 @@ struct imp {
 	int unit_ok, app_ok;
 };
 
-static void vproblem(struct imp *im, size_t sheet, size_t row, const struct kind *k,
-		     int col, const char *fmt, va_list ap)
+/* A new problem at sheet, row and column col of kind k (none: -1), its
+ * error (e) still empty; NULL past IMPORT_PROBLEMS_MAX (counted). */
+static json_t *add(struct imp *im, size_t sheet, size_t row, const struct kind *k, int col)
 {
 	const struct col_def *d = k && col >= 0 ? kind_col(k, col) : NULL;
 	struct problem *p;
-	char m[512];
 
 	if (im->total++ >= IMPORT_PROBLEMS_MAX)
-		return;
+		return NULL;
 	if (im->npb % 256 == 0)
 		im->pb = xrealloc(im->pb, (im->npb + 256) * sizeof *im->pb);
-	vsnprintf(m, sizeof m, fmt, ap);
 	p = &im->pb[im->npb];
 	p->sheet = sheet;
 	p->row = row;
 	p->order = d ? (size_t)(d - k->cols) : KIND_COLS;
 	p->seq = im->npb++;
 	p->column = d ? d->header : NULL;
-	p->msg = xstrdup(m);
+	return p->e = json_object();
+}
+
+/* The error of reason, fmt and ap (as err_why) into problem e (NULL:
+ * none); the thread's error stays. */
+static void vsay(json_t *e, const char *reason, const char *fmt, va_list ap)
+{
+	struct err_state keep;
+
+	if (!e)
+		return;
+	err_save(&keep);
+	err_vwhy(FINCA_EINVAL, NULL, reason, fmt, ap);
+	ra_problem_err(e);
+	err_restore(&keep);
 }
 
 /* A problem of the file or of a sheet (row 0: none). */
-__attribute__((format(printf, 4, 5)))
-static void problem(struct imp *im, size_t sheet, size_t row, const char *fmt, ...)
+__attribute__((format(printf, 5, 6)))
+static void problem(struct imp *im, size_t sheet, size_t row, const char *reason,
+		    const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vproblem(im, sheet, row, NULL, -1, fmt, ap);
+	vsay(add(im, sheet, row, NULL, -1), reason, fmt, ap);
 	va_end(ap);
 }
 
+/* The thread's error (what a check of the core said) as a problem of the
+ * file. */
+static void problem_err(struct imp *im)
+{
+	json_t *e = add(im, SIZE_MAX, 0, NULL, -1);
+
+	if (e)
+		ra_problem_err(e);
+}
+
 /* A problem of a row's column col (-1: the row as a whole); marks it bad. */
-__attribute__((format(printf, 4, 5)))
-static void bad(struct imp *im, struct row *rw, int col, const char *fmt, ...)
+__attribute__((format(printf, 5, 6)))
+static void bad(struct imp *im, struct row *rw, int col, const char *reason,
+		const char *fmt, ...)
 {
 	va_list ap;
 
 	rw->bad = 1;
 	va_start(ap, fmt);
-	vproblem(im, rw->sheet, rw->row_no, rw->k, col, fmt, ap);
+	vsay(add(im, rw->sheet, rw->row_no, rw->k, col), reason, fmt, ap);
 	va_end(ap);
 }
 
+/* The thread's error as a problem of row rw's column col; marks it bad. */
+static void bad_err(struct imp *im, struct row *rw, int col)
+{
+	json_t *e = add(im, rw->sheet, rw->row_no, rw->k, col);
+
+	rw->bad = 1;
+	if (e)
+		ra_problem_err(e);
+}
+
 /* A problem of a header (column col of kind k) in row of sheet. */
-__attribute__((format(printf, 6, 7)))
+__attribute__((format(printf, 7, 8)))
 static void bad_header(struct imp *im, size_t sheet, size_t row, const struct kind *k,
-		       int col, const char *fmt, ...)
+		       int col, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vproblem(im, sheet, row, k, col, fmt, ap);
+	vsay(add(im, sheet, row, k, col), reason, fmt, ap);
 	va_end(ap);
 }
 
@@ -358,15 +393,19 @@ static json_t *problems_json(struct imp *im)
 	qsort(im->pb, im->npb, sizeof *im->pb, problem_cmp);
 	for (size_t i = 0; i < im->npb; i++) {
 		const struct problem *p = &im->pb[i];
-		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:s}",
-			"sheet", p->sheet == SIZE_MAX ? json_null() : json_string(im->sname[p->sheet]),
-			"row", p->row ? json_integer((json_int_t)p->row) : json_null(),
-			"column", p->column ? json_string(p->column) : json_null(),
-			"message", p->msg));
+		json_object_set_new(p->e, "sheet", p->sheet == SIZE_MAX ? json_null() :
+				    json_string(im->sname[p->sheet]));
+		json_object_set_new(p->e, "row", p->row ? json_integer((json_int_t)p->row) :
+				    json_null());
+		json_object_set_new(p->e, "column", p->column ? json_string(p->column) :
+				    json_null());
+		json_array_append(arr, p->e);
 	}
-	if (im->total > im->npb)
-		json_array_append_new(arr, json_pack("{s:n, s:n, s:n, s:s}", "sheet", "row",
-			"column", "message", "more problems, not listed: fix these first"));
+	if (im->total > im->npb) {
+		json_t *e = json_pack("{s:n, s:n, s:n}", "sheet", "row", "column");
+		ra_problem_why(e, "sheet.more", "more problems, not listed: fix these first");
+		json_array_append_new(arr, e);
+	}
 	if (im->npb) {
 		const struct problem *p = &im->pb[0];
 		char where[512] = "", row[32] = "";
@@ -375,8 +414,9 @@ static json_t *problems_json(struct imp *im)
 		if (p->sheet != SIZE_MAX)
 			snprintf(where, sizeof where, "%s%s%s%s: ", im->sname[p->sheet], row,
 				 p->column ? ", " : "", p->column ? p->column : "");
-		err_set(FINCA_EINVAL, "spreadsheet: %zu problem(s); the first: %s%s", im->total,
-			where, p->msg);
+		err_why(FINCA_EINVAL, NULL, "sheet.problems", "spreadsheet: %zu problem(s); the "
+			"first: %s%s", im->total, where,
+			json_string_value(json_object_get(p->e, "message")));
 	}
 	return arr;
 }
@@ -481,12 +521,12 @@ static const struct kind *kind_by_headers(struct imp *im, size_t si, size_t r)
 	if (nfit == 1)
 		return fit;
 	if (nfit == 0)
-		problem(im, si, s->row_no[r], "the header row fits no sheet of the template: use "
+		problem(im, si, s->row_no[r], "sheet.headers", "the header row fits no sheet of the template: use "
 			"the template's headers, or name the file after its sheet (申请.csv, "
 			"延期.csv, 更新.csv, 补办.csv, 冻结.csv, 解冻.csv, 注销.csv, "
 			"密码初始化.csv, 访问授权.csv)");
 	else
-		problem(im, si, s->row_no[r], "the header row fits the sheets %s: name the file "
+		problem(im, si, s->row_no[r], "sheet.headers_many", "the header row fits the sheets %s: name the file "
 			"after its sheet, e.g. %s.csv", nexact ? exacts : fits,
 			nexact ? exact->sheet : fit->sheet);
 	return NULL;
@@ -531,13 +571,15 @@ static int read_rows(struct imp *im, size_t si, const struct kind *k, size_t hr)
 		if (d == k->cols + KIND_COLS || !d->header)
 			continue;
 		if (map[d->col] >= 0)
-			bad_header(im, si, s->row_no[hr], k, d->col, "two columns are headed %s",
+			bad_header(im, si, s->row_no[hr], k, d->col, "sheet.header_twice",
+				   "two columns are headed %s",
 				   d->header);
 		map[d->col] = (int)c;
 	}
 	for (const struct col_def *d = k->cols; d < k->cols + KIND_COLS && d->header; d++)
 		if (d->required && map[d->col] < 0) {
-			bad_header(im, si, s->row_no[hr], k, d->col, "missing column: the %s sheet "
+			bad_header(im, si, s->row_no[hr], k, d->col, "sheet.header_missing",
+				   "missing column: the %s sheet "
 				   "needs a column headed %s", k->sheet, d->header);
 			missing = 1;
 		}
@@ -552,7 +594,7 @@ static int read_rows(struct imp *im, size_t si, const struct kind *k, size_t hr)
 		if (!any || row_is_template(k, map, s->cells[r]))
 			continue;
 		if (im->nrows == IMPORT_ROWS_MAX) {
-			problem(im, SIZE_MAX, 0, "more than %d request rows: split the file into "
+			problem(im, SIZE_MAX, 0, "sheet.too_many_rows", "more than %d request rows: split the file into "
 				"several uploads", IMPORT_ROWS_MAX);
 			return FINCA_EINVAL;
 		}
@@ -668,6 +710,16 @@ static const char *number_hint(const char *v)
 	       "text and type it again)" : "";
 }
 
+/* The identity number v of column col is bad (the thread's error says
+ * how); typed into a number cell, Excel's rounding is the cause. */
+static void bad_ident(struct imp *im, struct row *rw, int col, const char *v)
+{
+	if (*number_hint(v))
+		bad(im, rw, col, "sheet.number_cell", "%s%s", err_msg(), number_hint(v));
+	else
+		bad_err(im, rw, col);
+}
+
 /* The checks that need no database: required cells, identity numbers,
  * the words of 原因 and 操作, dates, phone and e-mail. */
 static void check_cells(struct imp *im, struct row *rw)
@@ -677,45 +729,48 @@ static void check_cells(struct imp *im, struct row *rw)
 
 	for (size_t i = 0; i < kind_ncols(k); i++)
 		if (k->cols[i].required && !*rw->v[k->cols[i].col])
-			bad(im, rw, k->cols[i].col, "missing");
+			bad(im, rw, k->cols[i].col, "sheet.missing", "missing");
 	if (*(v = rw->v[C_ID])) {
 		if (ident_resident_id_check(v, rw->id) != FINCA_OK) {
-			bad(im, rw, C_ID, "%s%s", err_msg(), number_hint(v));
+			bad_ident(im, rw, C_ID, v);
 			rw->id[0] = '\0';
 		}
 	}
 	if (*(v = rw->v[C_UNIT]) && ident_uscc_check(v, rw->unit) != FINCA_OK) {
-		bad(im, rw, C_UNIT, "%s%s", err_msg(), number_hint(v));
+		bad_ident(im, rw, C_UNIT, v);
 		rw->unit[0] = '\0';
 	}
 	if (*(v = rw->v[C_NEW_UNIT]) && ident_uscc_check(v, rw->new_unit) != FINCA_OK) {
-		bad(im, rw, C_NEW_UNIT, "%s", err_msg());
+		bad_err(im, rw, C_NEW_UNIT);
 		rw->new_unit[0] = '\0';
 	}
 	if (!strcmp(k->type, "update") && !*rw->v[C_NEW_NAME] && !*rw->v[C_NEW_UNIT])
-		bad(im, rw, C_NEW_NAME, "an update changes 新姓名 or 新单位编码: give one of them");
+		bad(im, rw, C_NEW_NAME, "sheet.update_what", "an update changes 新姓名 or 新单位编码: give one of them");
 	if (*(v = rw->v[C_REASON])) {
 		rw->reason = word_value(k->type, v);
 		if (!rw->reason && !strcmp(k->type, "revoke") && ca_reason_parse(v) >= 0)
 			rw->reason = v;
-		if (!rw->reason)
-			bad(im, rw, C_REASON, "'%.64s' is not a reason: expected %s", v,
-			    !strcmp(k->type, "reissue") ? "丢失 or 损坏" :
-			    "调出, 退休, 其他, 密钥泄露 or an RFC 5280 reason name");
+		if (!rw->reason && !strcmp(k->type, "reissue"))
+			bad(im, rw, C_REASON, "sheet.reason_reissue", "'%.64s' is not a reason: "
+			    "expected %s", v, "丢失 or 损坏");
+		else if (!rw->reason)
+			bad(im, rw, C_REASON, "sheet.reason", "'%.64s' is not a reason: expected %s",
+			    v, "调出, 退休, 其他, 密钥泄露 or an RFC 5280 reason name");
 	}
 	if (*(v = rw->v[C_ACTION])) {
 		if (!(rw->action = word_value(k->type, v)))
-			bad(im, rw, C_ACTION, "'%.64s': expected 授权 or 撤销", v);
+			bad(im, rw, C_ACTION, "sheet.action", "'%.64s': expected 授权 or 撤销", v);
 		else if (!strcmp(rw->action, "grant") && !*rw->v[C_ROLES])
-			bad(im, rw, C_ROLES, "missing: the roles granted on the system");
+			bad(im, rw, C_ROLES, "sheet.roles", "missing: the roles granted on the system");
 	}
 	if (*(v = rw->v[C_UNTIL]) && parse_day(v, rw->until) != FINCA_OK)
-		bad(im, rw, C_UNTIL, "'%.64s' is not a date: expected YYYY-MM-DD", v);
+		bad(im, rw, C_UNTIL, "sheet.date", "'%.64s' is not a date: expected YYYY-MM-DD", v);
 	if (*(v = rw->v[C_PHONE]) &&
 	    (strlen(v) > 20 || strspn(v, "0123456789+- ") != strlen(v)))
-		bad(im, rw, C_PHONE, "'%.64s': expected digits, '+', '-' and spaces", v);
+		bad(im, rw, C_PHONE, "sheet.phone", "'%.64s': expected digits, '+', '-' and spaces",
+		    v);
 	if (*(v = rw->v[C_EMAIL]) && (!strchr(v, '@') || strchr(v, ' ')))
-		bad(im, rw, C_EMAIL, "'%.64s' is not an e-mail address", v);
+		bad(im, rw, C_EMAIL, "sheet.email", "'%.64s' is not an e-mail address", v);
 }
 
 static int row_cmp(const void *x, const void *y)
@@ -747,7 +802,7 @@ static void check_duplicates(struct imp *im, struct row **by)
 	for (size_t i = 1; i < im->nrows; i++) {
 		struct row *p = by[i - 1], *r = by[i];
 		if (r->id[0] && p->k == r->k && !strcmp(p->id, r->id))
-			bad(im, r, C_ID, "%s is on the %s sheet twice (row %zu): one request per "
+			bad(im, r, C_ID, "sheet.twice", "%s is on the %s sheet twice (row %zu): one request per "
 			    "person and type", r->id, r->k->sheet, p->row_no);
 	}
 }
@@ -817,10 +872,11 @@ static int check_registered(struct imp *im, struct row *rw, struct row **new, si
 	int rc = FINCA_OK, unit_bad = 0;
 
 	if (*rw->v[C_APP] && !app_known(im, rw->v[C_APP]))
-		bad(im, rw, C_APP, "no application system is registered with code '%.64s'",
+		bad(im, rw, C_APP, "sheet.no_app", "no application system is registered with code '%.64s'",
 		    rw->v[C_APP]);
 	if (rw->new_unit[0] && !unit_known(im, rw->new_unit))
-		bad(im, rw, C_NEW_UNIT, "no unit is registered with code %s", rw->new_unit);
+		bad(im, rw, C_NEW_UNIT, "sheet.no_unit", "no unit is registered with code %s",
+		    rw->new_unit);
 	if (!rw->id[0] || !rw->unit[0])
 		return FINCA_OK;
 	if ((rc = store_row_get(st, "person", rw->id, &p)) == FINCA_OK) {
@@ -829,13 +885,17 @@ static int check_registered(struct imp *im, struct row *rw, struct row **new, si
 		/* XXX: an officer learns which unit another unit's person is
 		 * with; the ID number is needed to ask, so it stays */
 		if (pu && strcmp(pu, rw->unit)) {
-			bad(im, rw, C_UNIT, "%s is registered with unit %s, not %s", rw->id, pu,
+			bad(im, rw, C_UNIT, "sheet.other_unit", "%s is registered with unit %s, not %s", rw->id, pu,
 			    rw->unit);
 			unit_bad = 1;
 		} else if (*rw->v[C_NAME] && name && strcmp(name, rw->v[C_NAME])) {
-			bad(im, rw, C_NAME, "'%.64s' is not the name registered for %s%s",
-			    rw->v[C_NAME], rw->id, !strcmp(rw->k->type, "update") ?
-			    " (the new name goes under 新姓名)" : "");
+			if (!strcmp(rw->k->type, "update"))
+				bad(im, rw, C_NAME, "sheet.name_update", "'%.64s' is not the name "
+				    "registered for %s%s", rw->v[C_NAME], rw->id,
+				    " (the new name goes under 新姓名)");
+			else
+				bad(im, rw, C_NAME, "sheet.name", "'%.64s' is not the name "
+				    "registered for %s%s", rw->v[C_NAME], rw->id, "");
 		}
 	} else if (rc != FINCA_ENOTFOUND) {
 		goto out;
@@ -843,23 +903,23 @@ static int check_registered(struct imp *im, struct row *rw, struct row **new, si
 		if (unit_known(im, rw->unit)) {
 			rw->enrol = 1;
 		} else {
-			bad(im, rw, C_UNIT, "no unit is registered with code %s", rw->unit);
+			bad(im, rw, C_UNIT, "sheet.no_unit", "no unit is registered with code %s", rw->unit);
 			unit_bad = 1;
 		}
 	} else {
 		struct row **hit = nnew ? bsearch(rw->id, new, nnew, sizeof *new, id_cmp) : NULL;
 		if (!hit) {
-			bad(im, rw, C_ID, "no person is registered with ID number %s (a new "
+			bad(im, rw, C_ID, "sheet.no_person", "no person is registered with ID number %s (a new "
 			    "person is registered through a row of the 申请 sheet)", rw->id);
 		} else if (strcmp((*hit)->unit, rw->unit)) {
-			bad(im, rw, C_UNIT, "%s joins unit %s on the 申请 sheet, not %s", rw->id,
+			bad(im, rw, C_UNIT, "sheet.joins_unit", "%s joins unit %s on the 申请 sheet, not %s", rw->id,
 			    (*hit)->unit, rw->unit);
 			unit_bad = 1;
 		}
 	}
 	rc = FINCA_OK;
 	if (!unit_bad && strcmp(batch_unit, rw->unit))
-		bad(im, rw, C_UNIT, "a batch is one unit's: the other rows are for unit %s, "
+		bad(im, rw, C_UNIT, "sheet.one_unit", "a batch is one unit's: the other rows are for unit %s, "
 		    "this one for %s", batch_unit, rw->unit);
 out:
 	json_decref(p);
@@ -915,14 +975,27 @@ static int field_col(const char *f, size_t n)
 	return -1;
 }
 
-/* A problem of row rw, on the column of field (NULL or "": none known). */
-static void bad_field(struct imp *im, struct row *rw, const char *field, const char *msg)
+/* A problem of row rw, on the column of field (NULL or "": none known):
+ * the problem src of a batch (its message, reason and parameters), or
+ * (NULL) the thread's error. */
+static void bad_field(struct imp *im, struct row *rw, const char *field, json_t *src)
 {
 	int col = field && *field ? field_col(field, strlen(field)) : -1;
+	json_t *e;
 
 	if (col >= 0 && !kind_col(rw->k, col))
 		col = -1;
-	bad(im, rw, col, "%s", msg);
+	if (!src) {
+		bad_err(im, rw, col);
+		return;
+	}
+	rw->bad = 1;
+	if (!(e = add(im, rw->sheet, rw->row_no, rw->k, col)))
+		return;
+	json_object_set(e, "message", json_object_get(src, "message"));
+	json_object_set(e, "reason", json_object_get(src, "reason"));
+	json_object_set(e, "params", json_object_get(src, "params"));
+	json_object_set(e, "code", json_object_get(src, "code"));
 }
 
 static int enrol(struct imp *im, struct row *rw, int *n)
@@ -938,7 +1011,7 @@ static int enrol(struct imp *im, struct row *rw, int *n)
 	rc = org_add(im->ca, im->a, ORG_PERSON, o, &out);
 	if (rc == FINCA_EINVAL || rc == FINCA_ESTATE) {
 		/* a bad field, or registered meanwhile by someone else */
-		bad_field(im, rw, err_field(), err_field() ? err_detail() : err_msg());
+		bad_field(im, rw, err_field(), NULL);
 		rc = FINCA_OK;
 	} else if (rc == FINCA_OK) {
 		++*n;
@@ -1008,14 +1081,13 @@ static int create(struct imp *im, const char *source, int *registered, json_t **
 		json_array_foreach(errs, i, e) {
 			json_int_t ix = json_integer_value(json_object_get(e, "index"));
 			const char *f = json_string_value(json_object_get(e, "field"));
-			const char *m = json_string_value(json_object_get(e, "message"));
 			if (ix < 0 || (size_t)ix >= n)
 				continue;
-			bad_field(im, of[ix], f ? f : "", m ? m : "");
+			bad_field(im, of[ix], f ? f : "", e);
 		}
 		rc = FINCA_OK;
 	} else if (rc == FINCA_EINVAL) {
-		problem(im, SIZE_MAX, 0, "%s", err_msg());
+		problem_err(im);
 		rc = FINCA_OK;
 	}
 out:
@@ -1074,14 +1146,14 @@ int ra_import(struct ca *ca, const struct actor *a, const unsigned char *buf, si
 	if ((rc = book_read(buf, len, filename, &im.bk)) != FINCA_OK) {
 		if (rc != FINCA_EINVAL)
 			goto out;
-		problem(&im, SIZE_MAX, 0, "%s", err_msg());
+		problem_err(&im);
 		goto report;
 	}
 	/* FINCA_EINVAL: too many rows, a problem recorded */
 	if (read_sheets(&im, !(len >= 4 && !memcmp(buf, "PK\3\4", 4))) != FINCA_OK)
 		goto report;
 	if (im.nrows == 0 && im.total == 0) {
-		problem(&im, SIZE_MAX, 0, "no request rows: fill in the sheets of the template "
+		problem(&im, SIZE_MAX, 0, "sheet.no_rows", "no request rows: fill in the sheets of the template "
 			"(申请, 延期, 更新, 补办, 冻结, 解冻, 注销, 密码初始化, 访问授权) below "
 			"their sample row");
 		goto report;
@@ -1123,7 +1195,7 @@ out:
 		store_rollback(st); /* keeps the error message */
 	json_decref(res);
 	for (size_t i = 0; i < im.npb; i++)
-		free(im.pb[i].msg);
+		json_decref(im.pb[i].e);
 	free(im.pb);
 	free(im.rows);
 	book_free(im.bk);

@@ -140,7 +140,8 @@ static int tell_unit(struct ca *ca, json_t *req, const struct loss_report *lr,
 	text = letter(ca->cfg, u, req, lr, token, now);
 	rc = ev ? notice_send(ca, now, ra_str(u, "email"), ra_str(u, "webhook"), subject, text,
 			      ev, queued)
-		: err_set(FINCA_EINVAL, "unit %s: the notice cannot be written", ra_str(u, "code"));
+		: err_why(FINCA_EINVAL, NULL, "notice.unit",
+				     "unit %s: the notice cannot be written", ra_str(u, "code"));
 	free(text);
 	json_decref(ev);
 	json_decref(u);
@@ -205,14 +206,16 @@ int ra_loss_report(struct ca *ca, const struct loss_report *lr, json_t **out,
 	memset(code, 0, sizeof code);
 	if (lr->serial ? ca_serial_norm(lr->serial, serial) != FINCA_OK :
 	    !lr->id_number ? 1 : ident_resident_id_check(lr->id_number, id) != FINCA_OK)
-		return err_set(FINCA_EINVAL, "a loss report names the certificate (serial, hex) or "
+		return err_why(FINCA_EINVAL, NULL, "loss.what",
+				     "a loss report names the certificate (serial, hex) or "
 			       "the holder (id_number, GB 11643) and gives the loss-report code "
 			       "(loss_code, 挂失码) of the PIN envelope");
 	if (lr->note && strlen(lr->note) > NOTE_MAX)
-		return err_at(FINCA_EINVAL, "note", "at most %d bytes", NOTE_MAX);
+		return err_why(FINCA_EINVAL, "note", "loss.note", "at most %d bytes", NOTE_MAX);
 	if ((wait = ratelimit_take(&by_addr, lr->source ? lr->source : "", now)) > 0) {
 		*retry_after = wait;
-		return err_set(FINCA_ELIMIT, "too many loss reports from %s (%d an hour): try again "
+		return err_why(FINCA_ELIMIT, NULL, "loss.throttled_addr",
+				     "too many loss reports from %s (%d an hour): try again "
 			       "in %d minutes, or ask your unit's information officer to freeze "
 			       "the certificate", lr->source ? lr->source : "", LOSS_TRIES_ADDR,
 			       (wait + 59) / 60);
@@ -224,7 +227,8 @@ int ra_loss_report(struct ca *ca, const struct loss_report *lr, json_t **out,
 		holder = lr->serial ? serial : id;
 	if ((wait = ratelimit_take(&by_holder, holder, now)) > 0) {
 		*retry_after = wait;
-		rc = err_set(FINCA_ELIMIT, "too many loss reports for %s %s (%d an hour): try again "
+		rc = err_why(FINCA_ELIMIT, NULL, "loss.throttled",
+				     "too many loss reports for %s %s (%d an hour): try again "
 			     "in %d minutes, or ask your unit's information officer to freeze the "
 			     "certificate", lr->serial ? "certificate" : "holder",
 			     lr->serial ? serial : id, LOSS_TRIES_HOLDER, (wait + 59) / 60);

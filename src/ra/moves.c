@@ -16,7 +16,7 @@
 /* What a move needs of request r besides its state: FINCA_OK when it may
  * run, else the error code.  With say, a refusal also sets the message
  * (the move itself); without, it says nothing (the list of actions). */
-#define REFUSE(say, rc, ...) ((say) ? err_set((rc), __VA_ARGS__) : (rc))
+#define REFUSE(say, rc, why, ...) ((say) ? err_why((rc), NULL, why, __VA_ARGS__) : (rc))
 
 static int old_is_back(json_t *r)
 {
@@ -30,7 +30,8 @@ static int when_produce(json_t *r, int say)
 	long long id = (long long)json_integer_value(json_object_get(r, "id"));
 
 	if (req_at_station(r))
-		return REFUSE(say, FINCA_ESTATE, "request %lld is made at the token station: "
+		return REFUSE(say, FINCA_ESTATE, "request.at_station",
+			      "request %lld is made at the token station: "
 			      "finca token %s --request %lld", id, req_type_of(r)->station, id);
 	return FINCA_OK;
 }
@@ -48,9 +49,11 @@ static int when_return(json_t *r, int say)
 	long long id = (long long)json_integer_value(json_object_get(r, "id"));
 
 	if (old_is_back(r))
-		return REFUSE(say, FINCA_ESTATE, "request %lld: the old USBKey is back already", id);
+		return REFUSE(say, FINCA_ESTATE, "request.old_back",
+				      "request %lld: the old USBKey is back already", id);
 	if (!req_old_token_due(r))
-		return REFUSE(say, FINCA_EINVAL, "request %lld needs no USBKey back", id);
+		return REFUSE(say, FINCA_EINVAL, "request.no_old_key",
+				      "request %lld needs no USBKey back", id);
 	return FINCA_OK;
 }
 
@@ -59,31 +62,40 @@ static int when_complete(json_t *r, int say)
 	long long id = (long long)json_integer_value(json_object_get(r, "id"));
 
 	if (!strcmp(ra_str(r, "state"), "produced") && req_handover_due(r))
-		return REFUSE(say, FINCA_ESTATE, "request %lld: record the handover first "
+		return REFUSE(say, FINCA_ESTATE, "request.handover_first",
+			      "request %lld: record the handover first "
 			      "(handler, new USBKey)", id);
 	if (req_old_token_due(r) && !old_is_back(r))
-		return REFUSE(say, FINCA_ESTATE, "request %lld: the old USBKey %s must be "
+		return REFUSE(say, FINCA_ESTATE, "request.old_key_first",
+			      "request %lld: the old USBKey %s must be "
 			      "returned first (art. 22)", id, ra_str(r, "token_serial"));
 	return FINCA_OK;
 }
 
 /* The state machine of the header comment, in the console's order of
- * buttons. */
+ * buttons.  not_now: the reason of a move from a state it does not start
+ * from, one per move, so that the Chinese says the rule in the console's
+ * words (msg_zh_ra.c) rather than placing the English state names. */
 static const struct move {
-	const char *action, *from, *to, *right;
+	const char *action, *from, *to, *right, *not_now;
 	int (*when)(json_t *r, int say); /* NULL: the state is enough */
 } moves[] = {
-	{ "submit", "draft", "submitted", "request.submit", NULL },
-	{ "resubmit", "rejected", "submitted", "request.submit", NULL },
-	{ "withdraw", "draft submitted rejected", "withdrawn", "request.submit", NULL },
-	{ "approve", "submitted", "approved", "request.approve", NULL },
-	{ "reject", "submitted", "rejected", "request.approve", NULL },
-	{ "accept", "approved", "accepted", "request.produce", NULL },
-	{ "produce", "accepted", "produced", "request.produce", when_produce },
-	{ "handover", "produced", "handed_over", "request.produce", when_handover },
+	{ "submit", "draft", "submitted", "request.submit", "request.state_submit", NULL },
+	{ "resubmit", "rejected", "submitted", "request.submit", "request.state_resubmit", NULL },
+	{ "withdraw", "draft submitted rejected", "withdrawn", "request.submit",
+	  "request.state_withdraw", NULL },
+	{ "approve", "submitted", "approved", "request.approve", "request.state_approve", NULL },
+	{ "reject", "submitted", "rejected", "request.approve", "request.state_reject", NULL },
+	{ "accept", "approved", "accepted", "request.produce", "request.state_accept", NULL },
+	{ "produce", "accepted", "produced", "request.produce", "request.state_produce",
+	  when_produce },
+	{ "handover", "produced", "handed_over", "request.produce", "request.state_handover",
+	  when_handover },
 	/* the old key back later (art. 22) */
-	{ "return", "handed_over", "handed_over", "request.produce", when_return },
-	{ "complete", "produced handed_over", "completed", "request.complete", when_complete },
+	{ "return", "handed_over", "handed_over", "request.produce", "request.state_return",
+	  when_return },
+	{ "complete", "produced handed_over", "completed", "request.complete",
+	  "request.state_complete", when_complete },
 };
 
 /* Writes r in state to with its event (note) and audit record (details,
@@ -118,10 +130,12 @@ static int apply_move(struct ca *ca, const struct actor *a, const struct move *m
 	int rc;
 
 	if (!word_in(m->from, from))
-		return err_set(FINCA_ESTATE, "request %lld is %s: cannot %s it (only from %s)",
+		return err_why(FINCA_ESTATE, NULL, m->not_now,
+			       "request %lld is %s: cannot %s it (only from %s)",
 			       (long long)id, from, m->action, m->from);
 	if (!strcmp(m->action, "reject") && !why)
-		return err_at(FINCA_EINVAL, "reason", "a rejection says why");
+		return err_why(FINCA_EINVAL, "reason", "request.reject_why",
+				     "a rejection says why");
 	if (m->when && (rc = m->when(r, 1)) != FINCA_OK)
 		return rc;
 	if (!strcmp(m->action, "approve") || !strcmp(m->action, "reject"))
@@ -169,7 +183,7 @@ int req_in_tx(struct ca *ca, const struct actor *a, int64_t id, const char *righ
 	int rc;
 
 	if ((rc = store_row_get_id(st, "request", id, &r)) != FINCA_OK)
-		return err_set(rc, "no request %lld", (long long)id);
+		return err_why(rc, NULL, "request.none", "no request %lld", (long long)id);
 	rc = req_may(ca, a, right, r);
 	json_decref(r);
 	r = NULL;
@@ -207,7 +221,8 @@ int ra_request_act(struct ca *ca, const struct actor *a, int64_t id, const char 
 
 	*out = NULL;
 	if (!x.m)
-		return err_set(FINCA_EINVAL, "%s: not an action (submit withdraw resubmit approve "
+		return err_why(FINCA_EINVAL, NULL, "request.action",
+			       "%s: not an action (submit withdraw resubmit approve "
 			       "reject accept produce handover return complete)", action);
 	if ((rc = req_in_tx(ca, a, id, x.m->right, act_fn, &x)) != FINCA_OK)
 		return rc;
@@ -234,13 +249,14 @@ int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char
 	q.eq[0].val = b;
 	q.limit = 100000;
 	if (!m) {
-		rc = err_set(FINCA_EINVAL, "%s: not an action", action);
+		rc = err_why(FINCA_EINVAL, NULL, "request.action", "%s: not an action", action);
 		goto out;
 	}
 	if ((rc = store_row_list(st, &q, items, &next)) != FINCA_OK)
 		goto out;
 	if (json_array_size(items) == 0) {
-		rc = err_set(FINCA_ENOTFOUND, "no batch %lld", (long long)batch);
+		rc = err_why(FINCA_ENOTFOUND, NULL, "batch.none",
+				     "no batch %lld", (long long)batch);
 		goto out;
 	}
 	for (i = 0; i < json_array_size(items); i++)
@@ -260,8 +276,8 @@ int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char
 				 json_object_get(r, "id")));
 	}
 	if (rc == FINCA_OK && json_array_size(done) == 0)
-		rc = err_set(FINCA_ESTATE, "no request of batch %lld can %s now", (long long)batch,
-			     action);
+		rc = err_why(FINCA_ESTATE, NULL, "batch.none_can", "no request of batch %lld can "
+			     "%s now", (long long)batch, action);
 	if (rc != FINCA_OK) {
 		store_rollback(st); /* keeps the error message */
 		goto out;

@@ -136,7 +136,8 @@ int notice_send(struct ca *ca, int64_t now, const char *email, const char *webho
 	if (notice_webhook_ok(webhook)) {
 		body = json_dumps(event, JSON_COMPACT);
 		rc = body ? notice_queue(st, now, "webhook", webhook, subject, body, queued)
-			  : err_set(FINCA_EINVAL, "notice '%s': the event is not JSON", subject);
+			  : err_why(FINCA_EINVAL, NULL, "notice.event",
+					     "notice '%s': the event is not JSON", subject);
 		free(body);
 	}
 	if (rc == FINCA_OK && notice_email_ok(ca->cfg, email)) {

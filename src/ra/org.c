@@ -23,9 +23,10 @@ const char *ra_str(json_t *o, const char *k)
 	return s && *s ? s : NULL;
 }
 
-static int bad(const char *field, const char *why)
+/* field is bad: why (English), reason (its Chinese, msg_zh_ra.c). */
+static int bad(const char *field, const char *reason, const char *why)
 {
-	return err_at(FINCA_EINVAL, field, "%s", why);
+	return err_why(FINCA_EINVAL, field, reason, "%s", why);
 }
 
 static int code_ok(const char *s)
@@ -44,7 +45,7 @@ static int refers(struct ca *ca, const char *field, const char *table, const cha
 {
 	if (!key || store_row_exists(ca_store(ca), table, key))
 		return FINCA_OK;
-	return err_set(FINCA_EINVAL, "%s: no %s '%s'", field, table, key);
+	return err_why(FINCA_EINVAL, field, "org.ref_missing", "no %s '%s'", table, key);
 }
 
 /* Checks every field of o (a whole object of kind) and normalises the
@@ -59,34 +60,35 @@ static int check(struct ca *ca, int kind, json_t *o)
 	for (const char *const *p = f; *p; p++) {
 		json_t *x = json_object_get(o, *p);
 		if (x && !json_is_string(x) && !json_is_null(x))
-			return bad(*p, "expected a string");
+			return bad(*p, "org.string", "expected a string");
 		if ((v = ra_str(o, *p)) && strlen(v) > 256)
-			return bad(*p, "longer than 256 bytes");
+			return bad(*p, "org.too_long", "longer than 256 bytes");
 	}
 	if (!key)
-		return bad(f[0], "missing");
+		return bad(f[0], "org.missing", "missing");
 	if (!ra_str(o, "name"))
-		return bad("name", "missing");
+		return bad("name", "org.missing", "missing");
 	if ((v = ra_str(o, "email")) && (!strchr(v, '@') || strchr(v, ' ')))
-		return bad("email", "not an e-mail address");
+		return bad("email", "org.email", "not an e-mail address");
 	if ((v = ra_str(o, "webhook")) && strncmp(v, "https://", 8) && strncmp(v, "http://", 7))
-		return bad("webhook", "expected an http:// or https:// URL");
+		return bad("webhook", "org.webhook", "expected an http:// or https:// URL");
 	if ((v = ra_str(o, "phone")) && (strlen(v) > 20 || strspn(v, "0123456789+- ") != strlen(v)))
-		return bad("phone", "expected digits, '+', '-' and spaces");
+		return bad("phone", "org.phone", "expected digits, '+', '-' and spaces");
 	switch (kind) {
 	case ORG_NODE: {
 		const char *lv = ra_str(o, "level"), *par = ra_str(o, "parent"), *sb = ra_str(o, "served_by");
 		if (strlen(key) != 6 || strspn(key, "0123456789") != 6)
-			return bad("code", "expected a 6-digit administrative division code");
+			return bad("code", "org.node_code", "expected a 6-digit administrative division code");
 		if (!lv || (strcmp(lv, "province") && strcmp(lv, "city") && strcmp(lv, "county")))
-			return bad("level", "expected province, city or county");
+			return bad("level", "org.level", "expected province, city or county");
 		if (!strcmp(lv, "province") ? par != NULL : par == NULL)
-			return bad("parent", !strcmp(lv, "province") ? "a province has no parent"
-				   : "a city or county names its parent node");
+			return !strcmp(lv, "province") ?
+			       bad("parent", "org.province_parent", "a province has no parent") :
+			       bad("parent", "org.parent_missing", "a city or county names its parent node");
 		if (sb && strcmp(lv, "county"))
-			return bad("served_by", "only a county is served by another node (代管)");
+			return bad("served_by", "org.served_by", "only a county is served by another node (代管)");
 		if ((par && !strcmp(par, key)) || (sb && !strcmp(sb, key)))
-			return bad(par && !strcmp(par, key) ? "parent" : "served_by",
+			return bad(par && !strcmp(par, key) ? "parent" : "served_by", "org.self",
 				   "a node cannot name itself");
 		if ((rc = refers(ca, "parent", "node", par)) || (rc = refers(ca, "served_by", "node", sb)))
 			return rc;
@@ -96,33 +98,33 @@ static int check(struct ca *ca, int kind, json_t *o)
 	case ORG_APP:
 	case ORG_DEVICE:
 		if (!code_ok(key))
-			return bad("code", "1-32 letters, digits, '-', '_' or '.'");
+			return bad("code", "org.code", "1-32 letters, digits, '-', '_' or '.'");
 		{
 			/* the reference every one of them has */
 			const char *ref = kind == ORG_DEPT ? "node" : kind == ORG_APP ? "dept" : "unit";
 			if (!ra_str(o, ref))
-				return bad(ref, "missing");
+				return bad(ref, "org.missing", "missing");
 			if ((rc = refers(ca, ref, ref, ra_str(o, ref))) != FINCA_OK)
 				return rc;
 		}
 		break;
 	case ORG_UNIT:
 		if (ident_uscc_check(key, norm) != FINCA_OK)
-			return err_at(FINCA_EINVAL, "code", "%s", err_msg());
+			return err_in(FINCA_EINVAL, "code");
 		json_object_set_new(o, "code", json_string(norm));
 		if (!ra_str(o, "type"))
-			return bad("type", "missing (机构类型)");
+			return bad("type", "org.missing", "missing (机构类型)");
 		if (!ra_str(o, "node"))
-			return bad("node", "missing");
+			return bad("node", "org.missing", "missing");
 		if ((rc = refers(ca, "node", "node", ra_str(o, "node"))))
 			return rc;
 		break;
 	case ORG_PERSON:
 		if (ident_resident_id_check(key, norm) != FINCA_OK)
-			return err_at(FINCA_EINVAL, "id_number", "%s", err_msg());
+			return err_in(FINCA_EINVAL, "id_number");
 		json_object_set_new(o, "id_number", json_string(norm));
 		if (!ra_str(o, "unit"))
-			return bad("unit", "missing");
+			return bad("unit", "org.missing", "missing");
 		if ((rc = refers(ca, "unit", "unit", ra_str(o, "unit"))))
 			return rc;
 		break;
@@ -170,7 +172,8 @@ static int unknown_field(int kind, json_t *in)
 		for (f = org_schema[kind].fields; *f && strcmp(*f, k); f++)
 			;
 		if (!*f)
-			return err_set(FINCA_EINVAL, "%s: not a field of a %s", k, org_schema[kind].name);
+			return err_why(FINCA_EINVAL, k, "org.unknown_field", "not a field of a %s",
+				       org_schema[kind].name);
 	}
 	return FINCA_OK;
 }
@@ -190,7 +193,9 @@ static int save(struct ca *ca, const struct actor *a, int kind, json_t *o, int i
 	    (rc = ca_audit(ca, a->name, action, obj, o)) != FINCA_OK) {
 		store_rollback(st);
 		if (rc == FINCA_ESTATE && insert)
-			err_set(rc, "%s '%s' exists already", org_schema[kind].name, ra_str(o, org_schema[kind].fields[0]));
+			err_why(rc, NULL, "org.exists",
+					     "%s '%s' exists already", org_schema[kind].name,
+				ra_str(o, org_schema[kind].fields[0]));
 		return rc;
 	}
 	if ((rc = store_commit(st)) != FINCA_OK)
@@ -232,7 +237,8 @@ int org_edit(struct ca *ca, const struct actor *a, int kind, const char *key,
 	if ((rc = unknown_field(kind, changes)) != FINCA_OK)
 		goto out;
 	if (json_object_get(ch, org_schema[kind].fields[0])) {
-		rc = err_set(FINCA_EINVAL, "%s: the key cannot change", org_schema[kind].fields[0]);
+		rc = err_why(FINCA_EINVAL, org_schema[kind].fields[0], "org.key_fixed",
+			     "the key cannot change");
 		goto out;
 	}
 	if ((rc = store_row_get(ca_store(ca), org_schema[kind].name, key, &o)) != FINCA_OK)
@@ -319,7 +325,8 @@ int org_show(struct ca *ca, const struct actor *a, int kind, const char *key, js
 		target_of(kind, o, &t);
 		/* denied: the rule names why (role or scope) and audits it */
 		if ((rc = actor_may(ca, a, "org.read", &t)) == FINCA_OK)
-			rc = err_set(FINCA_ENOTFOUND, "no %s '%s' in your scope", org_schema[kind].name, key);
+			rc = err_why(FINCA_ENOTFOUND, NULL, "org.none", "no %s '%s' in your scope",
+				     org_schema[kind].name, key);
 		goto out;
 	}
 	*out = o;

@@ -30,13 +30,15 @@ int ra_attach(struct ca *ca, const struct actor *a, int64_t batch, const char *n
 
 	*out = NULL;
 	if (!mime)
-		return err_set(FINCA_EINVAL, "%s: expected a scan as PDF, PNG or JPEG", base);
+		return err_why(FINCA_EINVAL, NULL, "paper.scan",
+				     "%s: expected a scan as PDF, PNG or JPEG", base);
 	if (len > ATTACH_MAX)
-		return err_set(FINCA_EINVAL, "%s: larger than 16 MiB", base);
+		return err_why(FINCA_EINVAL, NULL, "paper.too_large",
+				     "%s: larger than 16 MiB", base);
 	if (!*base || strlen(base) > 200)
-		return err_at(FINCA_EINVAL, "name", "1-200 bytes");
+		return err_why(FINCA_EINVAL, "name", "paper.name", "1-200 bytes");
 	if ((rc = store_row_get_id(st, "batch", batch, &b)) != FINCA_OK)
-		return err_set(rc, "no batch %lld", (long long)batch);
+		return err_why(rc, NULL, "batch.none", "no batch %lld", (long long)batch);
 	memset(&t, 0, sizeof t);
 	t.unit = ra_str(b, "unit");
 	if ((rc = actor_may(ca, a, "batch.attach", &t)) != FINCA_OK)
@@ -120,7 +122,8 @@ int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batc
 
 	*pdf = NULL;
 	if (form && strcmp(form, "person") && strcmp(form, "unit") && strcmp(form, "pinreset"))
-		return err_at(FINCA_EINVAL, "form", "expected person, unit or pinreset");
+		return err_why(FINCA_EINVAL, "form", "paper.form",
+				     "expected person, unit or pinreset");
 	if ((rc = actor_may(ca, a, "forms.print", NULL)) != FINCA_OK)
 		return rc;
 	keep = json_array(); /* the rows the forms' strings point into */
@@ -139,7 +142,8 @@ int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batc
 		if (!form && strcmp(kind_of(r), "none"))
 			form = kind_of(r);
 	if (!form) {
-		rc = err_set(FINCA_EINVAL, "no request here has a form (devices have none)");
+		rc = err_why(FINCA_EINVAL, NULL, "paper.no_form",
+				     "no request here has a form (devices have none)");
 		goto out;
 	}
 	n = json_array_size(reqs);
@@ -204,7 +208,8 @@ int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batc
 		n++;
 	}
 	if (n == 0) {
-		rc = err_set(FINCA_EINVAL, "form %s: no request here is for it", form);
+		rc = err_why(FINCA_EINVAL, NULL, "paper.form_unused",
+				     "form %s: no request here is for it", form);
 		goto out;
 	}
 	rc = !strcmp(form, "person") ? forms_person_pdf_mem(&doc, fp, n, pdf, len) :

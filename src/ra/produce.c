@@ -37,7 +37,7 @@ static int grant(struct ca *ca, const struct actor *a, json_t *r)
 
 	memset(&g, 0, sizeof g);
 	if (na && time_parse(na, &g.not_after) != FINCA_OK)
-		return err_at(FINCA_EINVAL, "data.not_after", "%s", err_msg());
+		return err_in(FINCA_EINVAL, "data.not_after");
 	g.person = ra_str(r, "subject");
 	g.app = ra_str(r, "app");
 	g.withdraw = !strcmp(ra_str(d, "action"), "withdraw");
@@ -68,7 +68,8 @@ static int issue_direct(struct ca *ca, const struct actor *a, json_t *r)
 		OPENSSL_free(name);
 		OPENSSL_free(hdr);
 		if (!ok)
-			return err_at(FINCA_EINVAL, "data.csr", "not a PEM certificate request");
+			return err_why(FINCA_EINVAL, "data.csr", "request.csr",
+					     "not a PEM certificate request");
 		rq.csr_der = der;
 		rq.csr_len = (size_t)len;
 	}
@@ -128,7 +129,8 @@ int req_old_back(struct ca *ca, const struct actor *a, json_t *r, const char *wh
 	int rc = FINCA_OK;
 
 	if (!req_old_token_due(r))
-		return err_set(FINCA_EINVAL, "request %lld needs no USBKey back",
+		return err_why(FINCA_EINVAL, NULL, "request.no_old_key",
+				     "request %lld needs no USBKey back",
 			       (long long)json_integer_value(json_object_get(r, "id")));
 	memset(&t, 0, sizeof t);
 	if ((rc = store_token_get(ca_store(ca), old, &t)) == FINCA_OK &&
@@ -149,11 +151,13 @@ int req_handover(struct ca *ca, const struct actor *a, json_t *r, json_t *args)
 	int rc = FINCA_OK;
 
 	if (!handler)
-		return err_at(FINCA_EINVAL, "handler", "missing (经办人, who takes the USBKey)");
+		return err_why(FINCA_EINVAL, "handler", "request.handler",
+				     "missing (经办人, who takes the USBKey)");
 	if (date && time_parse(date, &at) != FINCA_OK)
-		return err_at(FINCA_EINVAL, "date", "%s", err_msg());
+		return err_in(FINCA_EINVAL, "date");
 	if (nt && ra_str(r, "new_token") && strcmp(nt, ra_str(r, "new_token")))
-		return err_at(FINCA_EINVAL, "new_token", "the certificate was made on %s, not %s",
+		return err_why(FINCA_EINVAL, "new_token", "request.new_token",
+				     "the certificate was made on %s, not %s",
 			       ra_str(r, "new_token"), nt);
 	json_object_set_new(r, "handler", json_string(handler));
 	json_object_set_new(r, "handed_at", json_integer(at));

@@ -22,6 +22,8 @@
  *              scanned attachments
  *   import.c   the unified spreadsheet: template and import (the files are
  *              read and written by src/doc/sheet.h)
+ *   problem.c  the problems of a batch or an upload, kept structured and
+ *              said in the caller's language (the one renderer)
  *   loss.c     the holder's loss report without login (挂失码, art. 25)
  *   expiry.c   certificates due for renewal, and renew requests from them
  *   remind.c   expiry reminders and the delivery of queued notices, sent
@@ -43,6 +45,8 @@
 #include "doc/table.h"
 #include "util/msg.h"
 #include "util/org_schema.h"
+
+#include "util/msg.h"
 
 #include <jansson.h>
 
@@ -168,7 +172,8 @@ int ra_request_create(struct ca *ca, const struct actor *a, const struct req_spe
 		      json_t **out);
 /* Creates a batch of n drafts in one transaction after checking all of
  * them.  When any is bad, nothing is created, the result is FINCA_EINVAL
- * and *errors (caller's) lists every problem as {index, field, message}. */
+ * and *errors (caller's) lists every problem as {index, field, message,
+ * reason, params} (problem.c). */
 int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
 		    const struct req_spec *sp, size_t n, json_t **out, json_t **errors);
 
@@ -258,6 +263,29 @@ static inline int ra_grants(struct ca *ca, const char *person, const char *app, 
 	return authz_grants(ca, person, app, out);
 }
 
+/* --- problems of a batch or an upload (problem.c) ---
+ *
+ * A problem is a JSON object: where ({index, field} of a batch's item, or
+ * {sheet, row, column} of a spreadsheet's cell, any of them null) and the
+ * error: message (English), reason (null: none named), params, code (the
+ * class, err_name). */
+
+/* Puts the thread's error into problem p. */
+void ra_problem_err(json_t *p);
+/* Puts an error of reason and fmt (as err_why) into p; the thread's error
+ * stays. */
+void ra_problem_why(json_t *p, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Makes p the thread's error again (code rc, its field); returns rc. */
+int ra_problem_restore(json_t *p, int rc);
+/* p as one line in lang into out: "申请 第3行 身份证号：校验码应为5",
+ * "申请 row 3, 身份证号: ...", "第2项 申请类型：...", "item 2, type: ...". */
+const char *ra_problem_say(json_t *p, enum msg_lang lang, char *out, size_t n);
+/* Says every problem of list in lang: message becomes what is wrong in
+ * lang, text the whole line (ra_problem_say), field_name the field's name
+ * in lang (a batch's item). */
+void ra_problems_say(json_t *list, enum msg_lang lang);
+
 /* --- the unified spreadsheet (import.c) --- */
 
 /* The template, as XLSX: one sheet per request type, a row of notes under
@@ -269,7 +297,8 @@ static inline int ra_grants(struct ca *ca, const char *person, const char *app, 
 int ra_template(struct ca *ca, const struct actor *a, unsigned char **out, size_t *len);
 /* Reads an upload (XLSX or CSV; a CSV's type comes from its header row),
  * checks every row and creates one batch of drafts.  When any row is bad,
- * nothing is created and *errors lists {sheet, row, column, message}. */
+ * nothing is created and *errors lists its problems {sheet, row, column,
+ * message, reason, params} (problem.c). */
 int ra_import(struct ca *ca, const struct actor *a, const unsigned char *buf, size_t len,
 	      const char *filename, json_t **out, json_t **errors);
 

@@ -49,16 +49,20 @@ static int check_cert(struct ca *ca, json_t *r, struct cert_rec *c)
 	char norm[41];
 
 	if (!ra_str(r, "cert_serial"))
-		return err_at(FINCA_EINVAL, "cert_serial", "missing: which certificate");
+		return err_why(FINCA_EINVAL, "cert_serial", "request.cert_missing",
+				     "missing: which certificate");
 	if (ca_serial_norm(ra_str(r, "cert_serial"), norm) != FINCA_OK)
-		return err_at(FINCA_EINVAL, "cert_serial", "not a serial number: %s", ra_str(r, "cert_serial"));
+		return err_why(FINCA_EINVAL, "cert_serial", "request.serial",
+				     "not a serial number: %s", ra_str(r, "cert_serial"));
 	if (store_cert_get(ca_store(ca), norm, c) != FINCA_OK)
-		return err_at(FINCA_EINVAL, "cert_serial", "no certificate %s", norm);
+		return err_why(FINCA_EINVAL, "cert_serial", "request.no_cert",
+				     "no certificate %s", norm);
 	json_object_set_new(r, "cert_serial", json_string(norm));
 	if (!strcmp(kind, "person") ? !c->id_number || strcmp(c->id_number, subj)
 				    : !strcmp(kind, "unit") ? !c->unit_code || strcmp(c->unit_code, subj)
 							    : 0)
-		return err_at(FINCA_EINVAL, "cert_serial", "certificate %s is not the subject's", norm);
+		return err_why(FINCA_EINVAL, "cert_serial", "request.not_subjects",
+			      "certificate %s is not the subject's", norm);
 	return FINCA_OK;
 }
 
@@ -79,26 +83,28 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	memset(&tk, 0, sizeof tk);
 	*out = NULL;
 	if (!ty) {
-		rc = err_at(FINCA_EINVAL, "type", "expected one of " RA_TYPES);
+		rc = err_why(FINCA_EINVAL, "type", "request.type", "expected one of " RA_TYPES);
 		goto out;
 	}
 	json_object_set_new(r, "type", json_string(sp->type));
 	if (strcmp(kind, "person") && strcmp(kind, "unit") && strcmp(kind, "device")) {
-		rc = err_at(FINCA_EINVAL, "subject_kind", "expected person, unit or device, not %s", kind);
+		rc = err_why(FINCA_EINVAL, "subject_kind", "request.subject_kind",
+			     "expected person, unit or device, not %s", kind);
 		goto out;
 	}
 	json_object_set_new(r, "subject_kind", json_string(kind));
 	if (!sp->subject || !*sp->subject) {
-		rc = err_at(FINCA_EINVAL, "subject", "missing");
+		rc = err_why(FINCA_EINVAL, "subject", "request.missing", "missing");
 		goto out;
 	}
 	if (!strcmp(kind, "person") && ident_resident_id_check(sp->subject, norm) != FINCA_OK) {
-		rc = err_at(FINCA_EINVAL, "subject", "%s", err_msg());
+		rc = err_in(FINCA_EINVAL, "subject");
 		goto out;
 	}
 	json_object_set_new(r, "subject", json_string(!strcmp(kind, "person") ? norm : sp->subject));
 	if (store_row_get(ca_store(ca), kind, ra_str(r, "subject"), &subj) != FINCA_OK) {
-		rc = err_at(FINCA_EINVAL, "subject", "no %s '%s'", kind, ra_str(r, "subject"));
+		rc = err_why(FINCA_EINVAL, "subject", "request.no_subject", "no %s '%s'", kind,
+			     ra_str(r, "subject"));
 		goto out;
 	}
 	json_object_set(r, "name", json_object_get(subj, "name"));
@@ -108,11 +114,13 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		goto out;
 	json_object_set_new(r, "node", json_string(node));
 	if (!sp->app || !*sp->app) {
-		rc = err_at(FINCA_EINVAL, "app", "missing: the application system whose department approves");
+		rc = err_why(FINCA_EINVAL, "app", "request.app_missing",
+			     "missing: the application system whose department approves");
 		goto out;
 	}
 	if (!store_row_exists(ca_store(ca), "app", sp->app)) {
-		rc = err_at(FINCA_EINVAL, "app", "no application system '%s'", sp->app);
+		rc = err_why(FINCA_EINVAL, "app", "request.no_app",
+				     "no application system '%s'", sp->app);
 		goto out;
 	}
 	json_object_set_new(r, "app", json_string(sp->app));
@@ -124,14 +132,16 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		json_object_set_new(r, "note", json_string(sp->note));
 
 	if (ty->cert == CERT_NONE && sp->cert_serial && *sp->cert_serial) {
-		rc = err_at(FINCA_EINVAL, "cert_serial", "not for %s", sp->type);
+		rc = err_why(FINCA_EINVAL, "cert_serial", "request.cert_not_for",
+				     "not for %s", sp->type);
 		goto out;
 	}
 	if (ty->cert == CERT_OWN && (rc = check_cert(ca, r, &c)) != FINCA_OK)
 		goto out;
 	if (ty->csr && strcmp(kind, "person") &&
 	    !json_is_string(json_object_get(sp->data, "csr"))) {
-		rc = err_at(FINCA_EINVAL, "data", "a %s certificate request carries its CSR (data.csr, PEM)", kind);
+		rc = err_why(FINCA_EINVAL, "data", "request.csr_needed",
+			     "a %s certificate request carries its CSR (data.csr, PEM)", kind);
 		goto out;
 	}
 	/* a request names subscribers' profiles only (profile.c's classes; the
@@ -139,7 +149,8 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	if (ra_str(sp->data, "profile")) {
 		const struct profile *pr = config_profile(ca->cfg, ra_str(sp->data, "profile"));
 		if (!pr || pr->ca || pr->klass != PCLASS_SUBSCRIBER) {
-			rc = err_at(FINCA_EINVAL, "data.profile", "%s%s: a request names a "
+			rc = err_why(FINCA_EINVAL, "data.profile", "request.profile",
+					     "%s%s: a request names a "
 				     "subscriber's profile (personal, unit, device)",
 				     ra_str(sp->data, "profile"), pr ? " is not a subscriber's"
 				     : " is no profile");
@@ -149,20 +160,24 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 	if (ty->follows) {
 		const char *nu = ra_str(sp->data, "unit");
 		if (!ra_str(sp->data, "name") && !nu && !ra_str(sp->data, "profile")) {
-			rc = err_at(FINCA_EINVAL, "data", "an update says what changed: name or unit");
+			rc = err_why(FINCA_EINVAL, "data", "request.update_what",
+				     "an update says what changed: name or unit");
 			goto out;
 		}
 		if (nu && !store_row_exists(ca_store(ca), "unit", nu)) {
-			rc = err_at(FINCA_EINVAL, "data.unit", "no unit '%s'", nu);
+			rc = err_why(FINCA_EINVAL, "data.unit", "request.no_unit",
+					     "no unit '%s'", nu);
 			goto out;
 		}
 	}
 	if (ty->reasons && (!sp->reason || !word_in(ty->reasons, sp->reason))) {
-		rc = err_at(FINCA_EINVAL, "reason", "expected one of: %s", ty->reasons);
+		rc = err_why(FINCA_EINVAL, "reason", "request.reason", "expected one of: %s",
+			     ty->reasons);
 		goto out;
 	}
 	if (ty->rfc5280 && sp->reason && *sp->reason && ca_reason_parse(sp->reason) < 0) {
-		rc = err_at(FINCA_EINVAL, "reason", "not an RFC 5280 reason: %s", sp->reason);
+		rc = err_why(FINCA_EINVAL, "reason", "request.rfc5280", "not an RFC 5280 reason: %s",
+			     sp->reason);
 		goto out;
 	}
 	if (sp->reason && *sp->reason)
@@ -174,19 +189,22 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		const char *na = ra_str(sp->data, "not_after");
 		int64_t t;
 		if (!act || (strcmp(act, "grant") && strcmp(act, "withdraw"))) {
-			rc = err_at(FINCA_EINVAL, "data.action", "expected grant or withdraw");
+			rc = err_why(FINCA_EINVAL, "data.action", "request.grant_action",
+				     "expected grant or withdraw");
 			goto out;
 		}
 		if (!strcmp(act, "grant") && !roles) {
-			rc = err_at(FINCA_EINVAL, "data.roles", "missing: the roles granted on %s", sp->app);
+			rc = err_why(FINCA_EINVAL, "data.roles", "request.roles",
+				     "missing: the roles granted on %s", sp->app);
 			goto out;
 		}
 		if (na && time_parse(na, &t) != FINCA_OK) {
-			rc = err_at(FINCA_EINVAL, "data.not_after", "%s", err_msg());
+			rc = err_in(FINCA_EINVAL, "data.not_after");
 			goto out;
 		}
 		if (strcmp(kind, "person")) {
-			rc = err_at(FINCA_EINVAL, "subject_kind", "access is granted to persons");
+			rc = err_why(FINCA_EINVAL, "subject_kind", "request.grant_person",
+				     "access is granted to persons");
 			goto out;
 		}
 	}
@@ -198,7 +216,8 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		if (!sp->cert_serial || !*sp->cert_serial ||
 		    store_token_by_cert(ca_store(ca), sp->cert_serial, &tk) != FINCA_OK ||
 		    strcmp(tk.holder, ra_str(r, "subject"))) {
-			rc = err_at(FINCA_EINVAL, "cert_serial", "give the certificate on the USBKey whose PIN is "
+			rc = err_why(FINCA_EINVAL, "cert_serial", "request.pin_cert",
+				     "give the certificate on the USBKey whose PIN is "
 				 "reset");
 			goto out;
 		}
@@ -254,6 +273,15 @@ static int new_batch(struct ca *ca, const struct actor *a, const char *unit,
 	return rc;
 }
 
+/* The problem of item i of a batch, on field. */
+static json_t *item_problem(size_t i, const char *field, const char *reason, const char *m)
+{
+	json_t *e = json_pack("{s:I, s:s}", "index", (json_int_t)i, "field", field);
+
+	ra_problem_why(e, reason, "%s", m);
+	return e;
+}
+
 int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
 		    const struct req_spec *sp, size_t n, json_t **out, json_t **errors)
 {
@@ -270,31 +298,30 @@ int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
 	if (errors)
 		*errors = NULL;
 	if (n == 0) {
-		rc = err_set(FINCA_EINVAL, "the batch is empty");
+		rc = err_why(FINCA_EINVAL, NULL, "batch.empty", "the batch is empty");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		struct target t;
 		if (prepare(ca, &sp[i], &rows[i]) != FINCA_OK) {
-			json_array_append_new(errs, json_pack("{s:I, s:s, s:s}", "index",
-				(json_int_t)i, "field", err_field() ? err_field() : "",
-				"message", err_detail()));
+			json_t *e = json_pack("{s:I, s:s}", "index", (json_int_t)i, "field",
+					      err_field() ? err_field() : "");
+			ra_problem_err(e);
+			json_array_append_new(errs, e);
 			continue;
 		}
 		/* one lookup per row, not a scan of the rows before it: a
 		 * spreadsheet of 10,000 rows took 10-50 s in that scan */
 		snprintf(key, sizeof key, "%s %s", ra_str(rows[i], "type"), ra_str(rows[i], "subject"));
 		if (json_object_get(seen, key))
-			json_array_append_new(errs, json_pack("{s:I, s:s, s:s}", "index",
-				(json_int_t)i, "field", "subject", "message",
+			json_array_append_new(errs, item_problem(i, "subject", "batch.twice",
 				"the same subject twice for the same operation in one batch"));
 		else
 			json_object_set_new(seen, key, json_true());
 		if (!unit)
 			unit = ra_str(rows[i], "unit");
 		else if (strcmp(unit, ra_str(rows[i], "unit")))
-			json_array_append_new(errs, json_pack("{s:I, s:s, s:s}", "index",
-				(json_int_t)i, "field", "subject", "message",
+			json_array_append_new(errs, item_problem(i, "subject", "batch.one_unit",
 				"a batch is one unit's: this subject belongs to another unit"));
 		memset(&t, 0, sizeof t);
 		t.unit = ra_str(rows[i], "unit");
@@ -308,9 +335,10 @@ int ra_batch_create(struct ca *ca, const struct actor *a, const char *source,
 		const char *m = json_string_value(json_object_get(e0, "message"));
 		/* one request (ra_request_create): its own error, field and all */
 		if (n == 1 && f && *f)
-			rc = err_at(FINCA_EINVAL, f, "%s", m);
+			rc = ra_problem_restore(e0, FINCA_EINVAL);
 		else
-			rc = err_set(FINCA_EINVAL, "%zu problem(s); the first: request %lld: %s%s%s",
+			rc = err_why(FINCA_EINVAL, NULL, "batch.problems",
+				     "%zu problem(s); the first: request %lld: %s%s%s",
 				     json_array_size(errs), (long long)json_integer_value(
 				     json_object_get(e0, "index")) + 1, f && *f ? f : "",
 				     f && *f ? ": " : "", m);

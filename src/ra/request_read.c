@@ -60,7 +60,7 @@ int ra_request_show(struct ca *ca, const struct actor *a, int64_t id, json_t **o
 
 	*out = NULL;
 	if ((rc = store_row_get_id(st, "request", id, &r)) != FINCA_OK) {
-		err_set(rc, "no request %lld", (long long)id);
+		err_why(rc, NULL, "request.none", "no request %lld", (long long)id);
 		goto out;
 	}
 	if ((rc = req_may(ca, a, "request.read", r)) != FINCA_OK ||
@@ -130,7 +130,7 @@ int ra_batch_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out
 
 	*out = NULL;
 	if ((rc = store_row_get_id(st, "batch", id, &b)) != FINCA_OK) {
-		err_set(rc, "no batch %lld", (long long)id);
+		err_why(rc, NULL, "batch.none", "no batch %lld", (long long)id);
 		goto out;
 	}
 	memset(&t, 0, sizeof t);

@@ -17,11 +17,13 @@ static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 	int rc;
 
 	if (strcmp(ra_str(r, "state"), "accepted"))
-		return err_set(FINCA_ESTATE, "request %lld is %s: a USBKey is made for an "
+		return err_why(FINCA_ESTATE, NULL, "station.not_accepted",
+				     "request %lld is %s: a USBKey is made for an "
 			       "accepted request", (long long)json_integer_value(
 			       json_object_get(r, "id")), ra_str(r, "state"));
 	if (!req_at_station(r) || !req_type_of(r)->new_key)
-		return err_set(FINCA_ESTATE, "request %lld (%s of a %s) is not made on a USBKey",
+		return err_why(FINCA_ESTATE, NULL, "station.no_key",
+				     "request %lld (%s of a %s) is not made on a USBKey",
 			       (long long)json_integer_value(json_object_get(r, "id")),
 			       ra_str(r, "type"), ra_str(r, "subject_kind"));
 	if ((rc = store_row_get(ca_store(ca), "person", ra_str(r, "subject"), &p)) != FINCA_OK)
@@ -108,7 +110,8 @@ static int enroll_done_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 	/* the station did the work: record it as produced */
 	json_object_set_new(r, "operator", json_string(a->name));
 	if (strcmp(ra_str(r, "state"), "accepted"))
-		return err_set(FINCA_ESTATE, "request %lld is %s, not accepted",
+		return err_why(FINCA_ESTATE, NULL, "station.not_accepted",
+				     "request %lld is %s, not accepted",
 			       (long long)json_integer_value(json_object_get(r, "id")),
 			       ra_str(r, "state"));
 	/* 更新: the register follows the certificate (name, unit) */
@@ -134,7 +137,8 @@ static int pin_check_fn(struct ca *ca, const struct actor *a, json_t *r, void *a
 	(void)a;
 	if (req_type_of(r)->make != MAKE_PIN || strcmp(ra_str(r, "state"), "accepted") ||
 	    !ra_str(r, "token_serial") || strcmp(ra_str(r, "token_serial"), token))
-		return err_set(FINCA_ESTATE, "request %lld is not an accepted PIN reset of "
+		return err_why(FINCA_ESTATE, NULL, "station.pin_reset",
+				     "request %lld is not an accepted PIN reset of "
 			       "USBKey %s (it is a %s, %s, for %s)",
 			       (long long)json_integer_value(json_object_get(r, "id")), token,
 			       ra_str(r, "type"), ra_str(r, "state"),

@@ -49,7 +49,7 @@ export async function render({ main, params }) {
 					return await api.post('expiring/renew', { days, app: v.app || undefined });
 				} catch (e) {
 					if (!e.problems) throw e;
-					const err = new Error(`${e.message} — ${e.problems.map((p) => `${p.index != null ? `#${p.index + 1} ` : ''}${p.field ? `${p.field}: ` : ''}${p.message}`).join('; ')}`);
+					const err = new Error(`${e.message} — ${e.problems.map((p) => p.text ?? p.message).join('; ')}`);
 					throw err;
 				}
 			},

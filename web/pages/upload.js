@@ -68,7 +68,8 @@ export async function render({ main }) {
 	loadDrafts();
 }
 
-// The 400's problems as a table: sheet, row, column, message.
+// The 400's problems as a table: sheet, row, column (or item and field),
+// message; the server says them in the console's language.
 function problems(err, name) {
 	if (!err.problems) return note('error', err.message);
 	const ps = err.problems;
@@ -83,6 +84,6 @@ function problems(err, name) {
 			h('th', { scope: 'col' }, t('upload.message')))),
 			h('tbody', {}, ps.map((p) => h('tr', {}, rowish
 				? [h('td', {}, p.sheet ?? ''), h('td', { class: 'num' }, p.row ?? ''), h('td', {}, p.column ?? '')]
-				: [h('td', { class: 'num' }, p.index != null ? String(p.index + 1) : ''), h('td', {}, p.field ?? '')],
+				: [h('td', { class: 'num' }, p.index != null ? String(p.index + 1) : ''), h('td', {}, p.field_name ?? p.field ?? '')],
 			h('td', {}, p.message)))))));
 }
