@@ -87,7 +87,7 @@ same "with a BOM for Excel" "$(head -c3 trail.csv | od -An -tx1 | tr -d ' ')" ef
 # check_rows FILE csv|xlsx: the export's seqs, after checking its header
 # and cells (openpyxl for XLSX, as tests/e2e/ra.sh)
 check_rows() {
-	python3 - "$1" "$2" <<'EOF'
+	/usr/bin/python3 - "$1" "$2" <<'EOF'
 import csv, json, re, sys
 path, fmt = sys.argv[1], sys.argv[2]
 if fmt == "csv":
