@@ -423,7 +423,7 @@ int cmd_expiring(struct cli *c, int argc, char **argv)
 		goto out;
 	if ((rc = cli_actor(c, ca, &a)) != FINCA_OK ||
 	    (rc = renew ? ra_renew_due(ca, &a, days, app, &res, &errs)
-			: ra_expiring(ca, &a, days, &p, &res)) != FINCA_OK) {
+			: ra_expiring(ca, &a, 0, days, &p, &res)) != FINCA_OK) {
 		print_problems(errs);
 		rc = cli_fail(rc);
 		goto out;

@@ -264,10 +264,11 @@ enum MHD_Result api_ra(struct call *k, const char *p)
 			      201, &out);
 	}
 	if (!strcmp(p, "expiring") && !strcmp(m, "GET")) {
-		long days = 30;
-		if (!query_int(k, "days", 1, 3650, &days, &ret) || !page_of(k, &pg, &ret))
+		long days = 30, from = 0;
+		if (!query_int(k, "days", 1, 3650, &days, &ret) ||
+		    !query_int(k, "from", 0, 3650, &from, &ret) || !page_of(k, &pg, &ret))
 			return ret;
-		return result(k, ra_expiring(ca, &a, (int)days, &pg, &out), 200, &out);
+		return result(k, ra_expiring(ca, &a, (int)from, (int)days, &pg, &out), 200, &out);
 	}
 	if (!strcmp(p, "expiring/renew") && !strcmp(m, "POST")) {
 		json_int_t days = json_integer_value(json_object_get(k->body, "days"));

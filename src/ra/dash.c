@@ -18,9 +18,10 @@ int ra_dashboard(struct ca *ca, const struct actor *a, int64_t now, json_t **out
 	struct store *st = ca_store(ca);
 	int scope = actor_row_scope(a);
 	int64_t counts[4], weeks[DASH_WEEKS];
-	json_t *by_state = json_object(), *certs = NULL, *reqs = NULL, *w = NULL;
+	json_t *by_state = json_object(), *certs = NULL, *reqs = NULL, *todo = NULL;
 	struct row_query q;
-	char day[16], states[] = RA_STATES, *save = NULL;
+	struct due_query due = { 0 };
+	char day[16], states[] = RA_STATES, *save = NULL, profiles[1024];
 	time_t t = (time_t)(now + BEIJING);
 	struct tm tm;
 	int rc;
@@ -31,9 +32,9 @@ int ra_dashboard(struct ca *ca, const struct actor *a, int64_t now, json_t **out
 	q.scope = scope;
 	q.scope_val = a->scope;
 	if ((rc = actor_may(ca, a, "dash.read", NULL)) != FINCA_OK ||
-	    (rc = store_cert_scope_counts(st, scope, a->scope, now, counts, weeks,
-					  DASH_WEEKS)) != FINCA_OK ||
-	    (rc = store_row_count(st, &q, "state", by_state)) != FINCA_OK)
+	    (rc = store_cert_scope_counts(st, scope, a->scope, now, counts)) != FINCA_OK ||
+	    (rc = store_row_count(st, &q, "state", by_state)) != FINCA_OK ||
+	    (rc = ra_todo(ca, a, now, &todo)) != FINCA_OK)
 		goto out;
 	certs = json_object();
 	for (int i = 0; i < 4; i++)
@@ -44,15 +45,30 @@ int ra_dashboard(struct ca *ca, const struct actor *a, int64_t now, json_t **out
 		json_t *n = json_object_get(by_state, s);
 		json_object_set_new(reqs, s, n ? json_incref(n) : json_integer(0));
 	}
-	w = json_array();
-	for (int i = 0; i < DASH_WEEKS; i++)
-		json_array_append_new(w, json_integer(weeks[i]));
 	gmtime_r(&t, &tm);
 	strftime(day, sizeof day, "%Y-%m-%d", &tm);
 	*out = json_pack("{s:o, s:o, s:o, s:s}", "certificates", certs, "requests", reqs,
-			 "expiring_weeks", w, "week_start", day);
+			 "todo", todo, "week_start", day);
+	todo = NULL;
+	/* the chart: what is due for renewal, week by week, for those who
+	 * may read the list its bars open */
+	if (!actor_has(a, "expiry.read"))
+		goto out;
+	due.now = due.from = now;
+	due.until = now + (int64_t)DASH_WEEKS * 604800;
+	if ((rc = ra_due(ca, a, &due, profiles, sizeof profiles)) != FINCA_OK ||
+	    (rc = store_cert_due_weeks(st, &due, weeks, DASH_WEEKS)) != FINCA_OK) {
+		json_decref(*out);
+		*out = NULL;
+		goto out;
+	}
+	json_object_set_new(*out, "expiring_weeks", json_array());
+	for (int i = 0; i < DASH_WEEKS; i++)
+		json_array_append_new(json_object_get(*out, "expiring_weeks"),
+				      json_integer(weeks[i]));
 out:
 	json_decref(by_state);
+	json_decref(todo);
 	return rc;
 }
 

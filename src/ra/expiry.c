@@ -1,25 +1,59 @@
 /* Certificates due for renewal (art. 14), as each role may see them, and
  * the information officer's one step from that list to renew requests. */
 #include "ra/ra.h"
+#include "ca/profile.h"
 #include "util/err.h"
 #include "util/util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-int ra_expiring(struct ca *ca, const struct actor *a, int days, const struct page *p,
+/* The profiles whose certificates are art. 14 work, space-separated:
+ * the subscribers' (the daemon renews its own, the administrator the
+ * accounts'). */
+static void subscriber_profiles(struct ca *ca, char *out, size_t n)
+{
+	*out = '\0';
+	for (size_t i = 0; i < ca->cfg->nprofiles; i++) {
+		const struct profile *pr = &ca->cfg->profiles[i];
+		if (strcmp(profile_class_name(pr), "subscriber"))
+			continue;
+		strncat(out, " ", n - strlen(out) - 1);
+		strncat(out, pr->name, n - strlen(out) - 1);
+	}
+}
+
+int ra_due(struct ca *ca, const struct actor *a, struct due_query *q, char *buf, size_t n)
+{
+	int rc;
+
+	if ((rc = actor_may(ca, a, "expiry.read", NULL)) != FINCA_OK)
+		return rc;
+	subscriber_profiles(ca, buf, n);
+	q->scope = actor_row_scope(a); /* approvers have no expiry.read */
+	q->scope_val = a->scope;
+	q->profiles = buf;
+	return FINCA_OK;
+}
+
+int ra_expiring(struct ca *ca, const struct actor *a, int from, int days, const struct page *p,
 		json_t **out)
 {
-	int scope = actor_row_scope(a); /* approvers have no expiry.read */
 	json_t *items = json_array(), *v;
-	int64_t now = clock_now(), next = 0;
+	struct due_query q = { 0 };
+	char profiles[1024];
+	int64_t next = 0;
 	size_t i;
 	int rc;
 
 	*out = NULL;
-	if ((rc = actor_may(ca, a, "expiry.read", NULL)) != FINCA_OK ||
-	    (rc = store_expiring(ca_store(ca), scope, a->scope, now, now + (int64_t)days * 86400,
-				 p->after, p->limit > 0 ? p->limit : 100, items, &next)) != FINCA_OK) {
+	q.now = clock_now();
+	q.from = q.now + (int64_t)from * 86400;
+	q.until = q.now + (int64_t)days * 86400;
+	q.after = p->after;
+	q.limit = p->limit;
+	if ((rc = ra_due(ca, a, &q, profiles, sizeof profiles)) != FINCA_OK ||
+	    (rc = store_cert_due(ca_store(ca), &q, items, &next)) != FINCA_OK) {
 		json_decref(items);
 		return rc;
 	}
@@ -28,8 +62,8 @@ int ra_expiring(struct ca *ca, const struct actor *a, int days, const struct pag
 		time_format(json_integer_value(json_object_get(v, "not_after")), t, sizeof t);
 		json_object_set_new(v, "not_after", json_string(t));
 	}
-	*out = json_pack("{s:i, s:o, s:o}", "days", days, "items", items, "next",
-			 next ? json_integer(next) : json_null());
+	*out = json_pack("{s:i, s:i, s:o, s:o}", "from", from, "days", days, "items", items,
+			 "next", next ? json_integer(next) : json_null());
 	return FINCA_OK;
 }
 
@@ -69,7 +103,7 @@ int ra_renew_due(struct ca *ca, const struct actor *a, int days, const char *app
 
 	*out = NULL;
 	*errors = NULL;
-	if ((rc = ra_expiring(ca, a, days, &p, &due)) != FINCA_OK)
+	if ((rc = ra_expiring(ca, a, 0, days, &p, &due)) != FINCA_OK)
 		return rc;
 	items = json_object_get(due, "items");
 	n = json_array_size(items);

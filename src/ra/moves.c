@@ -98,6 +98,14 @@ static const struct move {
 	  "request.state_complete", when_complete },
 };
 
+const char *req_move_right(const char *action)
+{
+	for (size_t i = 0; i < ARRAY_LEN(moves); i++)
+		if (!strcmp(moves[i].action, action))
+			return moves[i].right;
+	return NULL;
+}
+
 /* Writes r in state to with its event (note) and audit record (details,
  * taken, with action, from and to added). */
 int req_record_move(struct ca *ca, const struct actor *a, json_t *r, const char *action,

@@ -304,10 +304,15 @@ int ra_import(struct ca *ca, const struct actor *a, const unsigned char *buf, si
 
 /* --- expiry reminders (remind.c) --- */
 
-/* Certificates valid now that expire within days, restricted to the
- * actor's scope (holder: its own; officer: its unit; operator: its node). */
-int ra_expiring(struct ca *ca, const struct actor *a, int days, const struct page *p,
+/* Certificates due for renewal (store_cert_due: valid, a subscriber's,
+ * not renewed nor being renewed) expiring from `from` days to `days` days
+ * from now, in the actor's scope (holder: its own; officer: its unit;
+ * operator: its node): {from, days, items, next}.  Right expiry.read. */
+int ra_expiring(struct ca *ca, const struct actor *a, int from, int days, const struct page *p,
 		json_t **out);
+/* Fills q's scope and profiles for a (profiles into buf, n bytes) once a
+ * may read what is due; q's times and page are the caller's. */
+int ra_due(struct ca *ca, const struct actor *a, struct due_query *q, char *buf, size_t n);
 /* One step from that list (expiry.c): a batch of renew requests for every
  * certificate in the actor's scope expiring within days, for app (NULL:
  * each holder's one granted system). */
@@ -411,13 +416,21 @@ int ra_scope_name(struct ca *ca, const struct actor *a, char *out, size_t n);
 /* Weeks of the dashboard's expiry histogram. */
 #define DASH_WEEKS 26
 /* The actor's certificates by status {valid, frozen, revoked, expired},
- * its requests by state (every state of RA_STATES), and the valid
- * certificates expiring in each of the DASH_WEEKS weeks from now, all in
- * the actor's scope (store_cert_list's rules for certificates,
+ * its requests by state (every state of RA_STATES), its to-do (ra_todo),
+ * and for those who may read the expiry list, the certificates due for
+ * renewal (store_cert_due) in each of the DASH_WEEKS weeks from now, all
+ * in the actor's scope (store_cert_list's rules for certificates,
  * store_row_list's for requests):
- * {"certificates": {...}, "requests": {...}, "expiring_weeks": [n...],
- *  "week_start": "YYYY-MM-DD" (now, in Beijing time)}.  Right dash.read. */
+ * {"certificates": {...}, "requests": {...}, "todo": [...],
+ *  "expiring_weeks": [n...] (when may), "week_start": "YYYY-MM-DD" (now,
+ *  in Beijing time)}.  Right dash.read. */
 int ra_dashboard(struct ca *ca, const struct actor *a, int64_t now, json_t **out);
+/* 待办 (todo.c): what a has to do next, in its scope, as an array of
+ * {task, count, state (the requests' when one), days and items (renew:
+ * the first certificates due)}; a task for each move a may make
+ * (submit, resubmit, approve, accept, produce, handover, collect,
+ * complete) and, for those who ask for renewals, renew. */
+int ra_todo(struct ca *ca, const struct actor *a, int64_t now, json_t **out);
 /* The certificates matching f in the actor's scope (f's scope and
  * scope_val are the actor's, whatever f says; f->limit 0: 100):
  * {"certificates": [...], "next": last id shown when more follow, or null}.

@@ -22,6 +22,9 @@ int req_insert(struct ca *ca, const struct actor *a, json_t *r, int64_t batch,
 
 /* --- moves.c: the state machine --- */
 
+/* The right the move action needs (NULL: no such move). */
+const char *req_move_right(const char *action);
+
 /* Writes r in state to with its event (note) and audit record (details,
  * taken, with action, from and to added). */
 int req_record_move(struct ca *ca, const struct actor *a, json_t *r, const char *action,

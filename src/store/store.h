@@ -92,11 +92,30 @@ int store_cert_list(struct store *st, const struct cert_filter *f,
 /* Counts by status: counts[0..2] as CERT_*, counts[3] expired. */
 int store_cert_counts(struct store *st, int64_t now, int64_t counts[4]);
 /* The certificates of a scope (as store_cert_list) by status: counts[0..2]
- * as CERT_*, counts[3] expired (valid past not_after); and weeks[i] the
- * valid ones with not_after in [now + 7i days, now + 7(i+1) days), i <
- * nweeks. */
+ * as CERT_*, counts[3] expired (valid past not_after). */
 int store_cert_scope_counts(struct store *st, int scope, const char *val, int64_t now,
-			    int64_t counts[4], int64_t *weeks, int nweeks);
+			    int64_t counts[4]);
+/* Certificates due for renewal (art. 14): valid, of the issuing CA, of
+ * one of profiles (space-separated; NULL: any), not yet renewed, with no
+ * renew or update request in hand, with not_after in [from, until), in
+ * the scope as store_cert_list. */
+struct due_query {
+	int scope;             /* enum row_scope */
+	const char *scope_val;
+	const char *profiles;
+	int64_t now, from, until;
+	int64_t after;         /* pagination: ids greater than this */
+	int limit;             /* 0: 100 */
+};
+/* Appends {id, serial, subject, name (the holder's), id_number,
+ * unit_code, unit, profile, not_after, days_left} in id order to items;
+ * *next as store_row_list. */
+int store_cert_due(struct store *st, const struct due_query *q, json_t *items,
+		   int64_t *next);
+/* weeks[i]: those with not_after in [from + 7i days, from + 7(i+1) days),
+ * i < nweeks (q's until bounds them too). */
+int store_cert_due_weeks(struct store *st, const struct due_query *q, int64_t *weeks,
+			 int nweeks);
 /* The unit certificate id belongs to and the node that makes for it, as
  * store_cert_list decides ("" when none: no unit, no province node). */
 int store_cert_owner(struct store *st, int64_t id, char unit[65], char node[16]);
@@ -325,11 +344,6 @@ int store_attachment_get(struct store *st, int64_t batch, int64_t id, char **nam
  * while the person holds a valid certificate: [{app, roles, not_after}]. */
 int store_grants(struct store *st, const char *person, const char *app, int64_t now,
 		 json_t *arr);
-/* Valid certificates of the issuing CA expiring in (now, until], not yet
- * renewed, in the scope (enum row_scope; ROW_DEPT sees none), with their
- * holder's name and unit; pagination as store_row_list. */
-int store_expiring(struct store *st, int scope, const char *val, int64_t now,
-		   int64_t until, int64_t after, int limit, json_t *items, int64_t *next);
 /* The grant row of person on app; FINCA_ENOTFOUND (no message) when none. */
 int store_grant_find(struct store *st, const char *person, const char *app, json_t **out);
 

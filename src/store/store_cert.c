@@ -258,10 +258,21 @@ static const char *const scope_cond[] = {
 	"c.unit_code,c.key_alg,c.not_before,c.not_after,c.issued_at,c.status," \
 	"c.reason,c.revoked_at,c.replaces,c.superseded_by"
 
+/* Due for renewal (art. 14): valid, of the issuing CA, of one of the
+ * profiles ?5 (space-separated words; NULL: any), not yet renewed, with
+ * no renewal or update in hand, expiring in [?3, ?4).  A format of
+ * snprintf's (its %%). */
+#define DUE_COND "c.issuer='issuing' AND c.status=0 AND c.superseded_by IS NULL" \
+	" AND c.not_after>=?3 AND c.not_after<?4" \
+	" AND (?5 IS NULL OR ' '||?5||' ' LIKE '%% '||c.profile||' %%')" \
+	" AND NOT EXISTS(SELECT 1 FROM request r WHERE r.cert_serial=c.serial" \
+	" AND r.type IN ('renew','update') AND r.state NOT IN ('completed','withdrawn'))"
+
 #define NSCOPES 5
 /* Made once from the rules above: the list (by scope, without and with
  * q) and the counts (by scope). */
 static char list_sql[NSCOPES][2][3072], count_sql[NSCOPES][1024];
+static char due_sql[NSCOPES][2048], due_weeks_sql[NSCOPES][2048];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void build(void)
@@ -282,17 +293,25 @@ static void build(void)
 			if (n >= (int)sizeof list_sql[k][q])
 				abort(); /* a programming error: the buffer is too small */
 		}
-		/* one pass: by status (3: expired) and week of expiry (-1: none).
-		 * Grouped by expressions, which no index is in the order of, so
-		 * that SQLite reads a covering index (cert_status, cert_owner)
-		 * rather than cert_status in order and every row of the table. */
+		/* by status (3: expired).  Grouped by an expression, which no
+		 * index is in the order of, so that SQLite reads a covering
+		 * index (cert_status, cert_owner) rather than cert_status in
+		 * order and every row of the table. */
 		if (snprintf(count_sql[k], sizeof count_sql[k],
 			     "SELECT CASE WHEN c.status=0 AND c.not_after<?3 THEN 3"
-			     " ELSE c.status END, CASE WHEN c.status=0 AND c.not_after>=?3"
-			     " AND c.not_after<?4 THEN (c.not_after-?3)/604800 ELSE -1 END,"
-			     " count(*)%s WHERE %s GROUP BY 1, 2",
+			     " ELSE c.status END, count(*)%s WHERE %s GROUP BY 1",
 			     k == ROW_ALL ? " FROM cert c" : CERT_JOIN,
-			     scope_cond[k]) >= (int)sizeof count_sql[k])
+			     scope_cond[k]) >= (int)sizeof count_sql[k] ||
+		    snprintf(due_sql[k], sizeof due_sql[k],
+			     "SELECT c.id, c.serial, c.subject, p.name, c.id_number, c.unit_code,"
+			     " " OWNER_UNIT " AS unit, c.profile, c.not_after,"
+			     " (c.not_after-?2)/86400 AS days_left" CERT_JOIN
+			     " WHERE c.id>?1 AND " DUE_COND " AND %s ORDER BY c.id LIMIT ?6",
+			     scope_cond[k]) >= (int)sizeof due_sql[k] ||
+		    snprintf(due_weeks_sql[k], sizeof due_weeks_sql[k],
+			     "SELECT (c.not_after-?3)/604800, count(*)" CERT_JOIN
+			     " WHERE " DUE_COND " AND %s GROUP BY 1",
+			     scope_cond[k]) >= (int)sizeof due_weeks_sql[k])
 			abort();
 	}
 }
@@ -346,32 +365,87 @@ int store_cert_list(struct store *st, const struct cert_filter *f,
 }
 
 int store_cert_scope_counts(struct store *st, int scope, const char *val, int64_t now,
-			    int64_t counts[4], int64_t *weeks, int nweeks)
+			    int64_t counts[4])
 {
 	struct db_stmt *s;
 	int sr;
 
 	memset(counts, 0, 4 * sizeof counts[0]);
-	memset(weeks, 0, (size_t)nweeks * sizeof weeks[0]);
 	if (!scope_ok(scope, val))
 		return FINCA_OK;
 	pthread_once(&once, build);
 	if (!(s = store_stmt(st, count_sql[scope])))
 		return FINCA_ESTORE;
 	db_bind_int64(s, 3, now);
-	db_bind_int64(s, 4, now + (int64_t)nweeks * 604800);
 	if (scope != ROW_ALL)
 		db_bind_text(s, 8, val);
 	while ((sr = db_step(s)) == DB_ROW) {
 		int k = db_col_int(s, 0);
-		int64_t w = db_col_int64(s, 1), n = db_col_int64(s, 2);
 		if (k >= 0 && k < 4)
-			counts[k] += n;
-		if (w >= 0 && w < nweeks)
-			weeks[w] += n;
+			counts[k] += db_col_int64(s, 1);
 	}
 	db_reset(s);
 	return sr == DB_DONE ? FINCA_OK : store_err(st, "counting certificates");
+}
+
+static void due_bind(struct db_stmt *s, const struct due_query *q)
+{
+	db_bind_int64(s, 2, q->now);
+	db_bind_int64(s, 3, q->from);
+	db_bind_int64(s, 4, q->until);
+	store_bind_opt(s, 5, q->profiles ? q->profiles : "");
+	if (q->scope != ROW_ALL)
+		db_bind_text(s, 8, q->scope_val);
+}
+
+int store_cert_due(struct store *st, const struct due_query *q, json_t *items,
+		   int64_t *next)
+{
+	int limit = q->limit > 0 ? q->limit : 100, n = 0, sr;
+	struct db_stmt *s;
+	int64_t last = 0;
+
+	*next = 0;
+	if (!scope_ok(q->scope, q->scope_val))
+		return FINCA_OK;
+	pthread_once(&once, build);
+	if (!(s = store_stmt(st, due_sql[q->scope])))
+		return FINCA_ESTORE;
+	due_bind(s, q);
+	db_bind_int64(s, 1, q->after);
+	db_bind_int64(s, 6, limit + 1);
+	while ((sr = db_step(s)) == DB_ROW) {
+		if (n++ == limit) {
+			*next = last; /* more follow */
+			break;
+		}
+		last = db_col_int64(s, 0);
+		json_array_append_new(items, store_row_json(s));
+	}
+	db_reset(s);
+	return sr == DB_ROW || sr == DB_DONE ? FINCA_OK : store_err(st, "listing certificates due");
+}
+
+int store_cert_due_weeks(struct store *st, const struct due_query *q, int64_t *weeks,
+			 int nweeks)
+{
+	struct db_stmt *s;
+	int sr;
+
+	memset(weeks, 0, (size_t)nweeks * sizeof weeks[0]);
+	if (!scope_ok(q->scope, q->scope_val))
+		return FINCA_OK;
+	pthread_once(&once, build);
+	if (!(s = store_stmt(st, due_weeks_sql[q->scope])))
+		return FINCA_ESTORE;
+	due_bind(s, q);
+	while ((sr = db_step(s)) == DB_ROW) {
+		int64_t w = db_col_int64(s, 0);
+		if (w >= 0 && w < nweeks)
+			weeks[w] += db_col_int64(s, 1);
+	}
+	db_reset(s);
+	return sr == DB_DONE ? FINCA_OK : store_err(st, "counting certificates due");
 }
 
 int store_cert_owner(struct store *st, int64_t id, char unit[65], char node[16])

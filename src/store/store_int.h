@@ -5,6 +5,8 @@
 
 #include "store/db.h"
 
+#include <jansson.h>
+
 /* The province's node: what belongs to no unit (account certificates,
  * holders of no registered unit, a token of no node) is the province's to
  * make and to keep.  STORE_OR_PROVINCE(node): node (an SQL expression), or
@@ -47,6 +49,9 @@ int store_err(struct store *st, const char *what);
 int store_step_done(struct store *st, struct db_stmt *s, const char *what);
 /* Binds v at i, or NULL when v is "". */
 void store_bind_opt(struct db_stmt *s, int i, const char *v);
+/* The current row as an object {column: integer, text or null}, a
+ * column "data" parsed as JSON (caller's). */
+json_t *store_row_json(struct db_stmt *s);
 /* Copies text column i into dst (n bytes; "" for NULL). */
 void store_col_text(struct db_stmt *s, int i, char *dst, size_t n);
 

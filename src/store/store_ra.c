@@ -103,7 +103,7 @@ static void bind_json(struct db_stmt *s, int i, json_t *v)
 }
 
 /* The current row as an object: integers, text, null; "data" parsed. */
-static json_t *row_json(struct db_stmt *s)
+json_t *store_row_json(struct db_stmt *s)
 {
 	json_t *o = json_object();
 	int n = db_col_count(s);
@@ -171,7 +171,7 @@ int store_row_get(struct store *st, const char *tname, const char *key, json_t *
 	db_bind_text_copy(s, 1, key, -1);
 	rc = db_step(s);
 	if (rc == DB_ROW)
-		*out = row_json(s);
+		*out = store_row_json(s);
 	db_reset(s);
 	if (rc == DB_ROW)
 		return FINCA_OK;
@@ -207,7 +207,9 @@ int store_row_get_id(struct store *st, const char *tname, int64_t id, json_t **o
 }
 
 /* Scope conditions, by table and scope kind; ?1 is the scope's value.  A
- * missing entry means the scope sees no row of that table. */
+ * missing entry means the scope sees no row of that table.  A draft is
+ * its unit's until submitted: the making node and the approving
+ * department list and count requests from submission on. */
 /* the units whose certificates the node ?1 makes (art. 6) */
 #define NODE_UNITS STORE_NODE_UNITS("?1")
 #define DEPT_APPS "(SELECT code FROM app WHERE dept=?1)"
@@ -224,13 +226,15 @@ static const struct {
 	{ "unit", ROW_NODE, "code IN " NODE_UNITS },
 	{ "person", ROW_NODE, "unit IN " NODE_UNITS },
 	{ "device", ROW_NODE, "unit IN " NODE_UNITS },
-	{ "batch", ROW_NODE, "id IN (SELECT batch FROM request WHERE node=?1)" },
-	{ "request", ROW_NODE, "node=?1" },
+	{ "batch", ROW_NODE, "id IN (SELECT batch FROM request WHERE node=?1"
+			     " AND state<>'draft')" },
+	{ "request", ROW_NODE, "node=?1 AND state<>'draft'" },
 	{ "unit", ROW_DEPT, "code IN (SELECT unit FROM request WHERE app IN " DEPT_APPS ")" },
 	{ "person", ROW_DEPT, "id_number IN (SELECT subject FROM request WHERE app IN "
 			      DEPT_APPS ")" },
-	{ "batch", ROW_DEPT, "id IN (SELECT batch FROM request WHERE app IN " DEPT_APPS ")" },
-	{ "request", ROW_DEPT, "app IN " DEPT_APPS },
+	{ "batch", ROW_DEPT, "id IN (SELECT batch FROM request WHERE app IN " DEPT_APPS
+			     " AND state<>'draft')" },
+	{ "request", ROW_DEPT, "app IN " DEPT_APPS " AND state<>'draft'" },
 	{ "person", ROW_PERSON, "id_number=?1" },
 	{ "request", ROW_PERSON, "subject=?1" },
 	{ "access_grant", ROW_PERSON, "person=?1" },
@@ -312,7 +316,7 @@ int store_row_list(struct store *st, const struct row_query *q, json_t *items,
 	filters_bind(s, q);
 	db_bind_int64(s, 2, q->after);
 	while ((rc = db_step(s)) == DB_ROW) {
-		json_t *r = row_json(s);
+		json_t *r = store_row_json(s);
 		if (n++ == limit) { /* more follow: the last id shown */
 			*next = json_integer_value(json_object_get(json_array_get(items,
 						   json_array_size(items) - 1), "id"));
@@ -397,7 +401,7 @@ int store_request_events(struct store *st, int64_t request, json_t *arr)
 		return FINCA_ESTORE;
 	db_bind_int64(s, 1, request);
 	while ((rc = db_step(s)) == DB_ROW)
-		json_array_append_new(arr, row_json(s));
+		json_array_append_new(arr, store_row_json(s));
 	db_reset(s);
 	return rc == DB_DONE ? FINCA_OK : store_err(st, "request events");
 }
@@ -437,7 +441,7 @@ int store_attachments(struct store *st, int64_t batch, json_t *arr)
 		return FINCA_ESTORE;
 	db_bind_int64(s, 1, batch);
 	while ((rc = db_step(s)) == DB_ROW)
-		json_array_append_new(arr, row_json(s));
+		json_array_append_new(arr, store_row_json(s));
 	db_reset(s);
 	return rc == DB_DONE ? FINCA_OK : store_err(st, "attachments");
 }
@@ -489,7 +493,7 @@ int store_grants(struct store *st, const char *person, const char *app, int64_t 
 		db_bind_text_copy(s, 2, app, -1);
 	db_bind_int64(s, 3, now);
 	while ((rc = db_step(s)) == DB_ROW)
-		json_array_append_new(arr, row_json(s));
+		json_array_append_new(arr, store_row_json(s));
 	db_reset(s);
 	return rc == DB_DONE ? FINCA_OK : store_err(st, "grants");
 }
@@ -507,54 +511,10 @@ int store_grant_find(struct store *st, const char *person, const char *app, json
 	db_bind_text_copy(s, 2, app, -1);
 	rc = db_step(s);
 	if (rc == DB_ROW)
-		*out = row_json(s);
+		*out = store_row_json(s);
 	db_reset(s);
 	if (rc == DB_ROW)
 		return FINCA_OK;
 	return rc == DB_DONE ? FINCA_ENOTFOUND : store_err(st, "grant");
 }
 
-int store_expiring(struct store *st, int scope, const char *val, int64_t now,
-		   int64_t until, int64_t after, int limit, json_t *items, int64_t *next)
-{
-	static const char *const conds[] = {
-		[ROW_ALL] = "1=1",
-		[ROW_UNIT] = "(c.unit_code=?1 OR p.unit=?1)",
-		[ROW_NODE] = "(p.unit IN " NODE_UNITS " OR c.unit_code IN " NODE_UNITS ")",
-		[ROW_DEPT] = "1=0",
-		[ROW_PERSON] = "c.id_number=?1",
-	};
-	char sql[1024];
-	struct db_stmt *s;
-	int64_t last = 0;
-	int rc, n = 0;
-
-	*next = 0;
-	snprintf(sql, sizeof sql,
-		 "SELECT c.id, c.serial, c.subject, p.name, c.id_number, c.unit_code,"
-		 " coalesce(p.unit, c.unit_code) AS unit, c.profile, c.not_after,"
-		 " (c.not_after-?2)/86400 AS days_left"
-		 " FROM cert c LEFT JOIN person p ON p.id_number=c.id_number"
-		 " WHERE c.issuer='issuing' AND c.status=0 AND c.not_after>?2"
-		 " AND c.not_after<=?3 AND c.id>?4 AND c.superseded_by IS NULL AND %s"
-		 " ORDER BY c.id LIMIT %d", conds[scope], limit + 1);
-	if (db_prepare(st->db, sql, &s) != 0)
-		return store_err(st, "expiring");
-	if (scope != ROW_ALL)
-		db_bind_text_copy(s, 1, val, -1);
-	db_bind_int64(s, 2, now);
-	db_bind_int64(s, 3, until);
-	db_bind_int64(s, 4, after);
-	while ((rc = db_step(s)) == DB_ROW) {
-		if (n++ == limit) {
-			*next = last; /* more follow */
-			break;
-		}
-		last = db_col_int64(s, 0);
-		json_array_append_new(items, row_json(s));
-	}
-	db_finalize(s);
-	if (rc != DB_ROW && rc != DB_DONE)
-		return store_err(st, "expiring");
-	return FINCA_OK;
-}

@@ -91,13 +91,19 @@ same "administrator: every certificate (the accounts' TLS ones too)" \
 	"$(get admin dashboard '.certificates.valid')" "$total"
 same "auditor: the same" "$(get aud dashboard '.certificates.valid')" "$total"
 same "the answer's shape" "$(get ioa dashboard 'keys')" \
-	'["certificates","expiring_weeks","requests","week_start"]'
+	'["certificates","expiring_weeks","requests","todo","week_start"]'
 same "every request state, in the machine's order" "$(get ioa dashboard '.requests | keys_unsorted')" \
 	'["draft","submitted","approved","rejected","accepted","produced","handed_over","completed","withdrawn"]'
 same "26 weeks" "$(get ioa dashboard '.expiring_weeks | length')" 26
 same "李四's 10-day certificate expires in week 1 (days 7-13)" \
 	"$(get ioa dashboard '.expiring_weeks | [.[0], .[1], add]')" "[0,1,1]"
 same "operator B does not see it" "$(get opb dashboard '.expiring_weeks | add')" 0
+# the chart's bar opens its week of the expiry list
+same "week 1's bar: the expiry list from day 7 to 14" \
+	"$(get ioa 'expiring?from=7&days=14' '[.items[].serial]')" "[\"$S_LS\"]"
+same "week 0's: none" "$(get ioa 'expiring?from=0&days=7' '.items | length')" 0
+call ioa GET 'expiring?from=x'; same "a bad from" "$ST $(jq -r .error.field body)" "400 from"
+same "an approver has no chart (it opens the expiry list)" "$(get apa dashboard 'has("expiring_weeks")')" false
 same "week 0 starts today, Beijing time" "$(get ioa dashboard .week_start | tr -d '"')" \
 	"$(TZ=Asia/Shanghai date +%F)"
 
@@ -108,6 +114,14 @@ same "officer: its frozen one" "$(get ioa dashboard "$certs")" "[1,1,0,0]"
 same "operator B: unchanged" "$(get opb dashboard "$certs")" "[1,0,0,0]"
 same "administrator: one fewer valid" "$(get admin dashboard '.certificates | [.valid, .frozen, .revoked]')" \
 	"[$((total - 2)),1,1]"
+# what the daemon renews itself is not art. 14 work: an OCSP signer
+# expiring in 10 days counts nowhere
+admin_weeks=$(get admin dashboard '.expiring_weeks | add')
+csr p256 /CN=internal in.csr
+setup finca -d ca cert issue --profile ocsp --csr in.csr --days 10 --out ocsp10.pem
+same "administrator: internal certificates not in the chart" \
+	"$(get admin dashboard '.expiring_weeks | add')" "$admin_weeks"
+same "nor in the expiry list" "$(get admin 'expiring?days=30' '[.items[].profile] | unique')" '["personal"]'
 
 # requests: the officer asks for two, submits one
 call ioa POST requests "{\"type\":\"apply\",\"subject\":\"$ZS\",\"app\":\"app-a\"}"
@@ -116,9 +130,32 @@ call ioa POST requests "{\"type\":\"apply\",\"subject\":\"$LS\",\"app\":\"app-a\
 call ioa POST requests/$R1/submit; same "submitted" "$ST" 200
 reqs='.requests | [.draft, .submitted, .approved]'
 same "officer: its requests by state" "$(get ioa dashboard "$reqs")" "[1,1,0]"
-same "operator A: its node's" "$(get opa dashboard "$reqs")" "[1,1,0]"
+same "operator A: its node's, drafts aside (the unit's until submitted)" \
+	"$(get opa dashboard "$reqs")" "[0,1,0]"
 same "operator B: none" "$(get opb dashboard "$reqs")" "[0,0,0]"
-same "approver of app-a's department: both" "$(get apa dashboard "$reqs")" "[1,1,0]"
+same "approver of app-a's department: the submitted one" "$(get apa dashboard "$reqs")" "[0,1,0]"
+same "approver: the draft is not in its list" "$(get apa 'requests?state=draft' '.items | length')" 0
+
+# --- the to-do (待办): each role's next work, in its scope ---
+todo='[.todo[] | select(.task != "renew") | {(.task): .count}] | add'
+same "officer: a draft to submit, nothing else" "$(get ioa dashboard "$todo")" \
+	'{"submit":1,"resubmit":0,"collect":0,"complete":0}'
+same "officer: 李四's certificate due within 30 days, listed" \
+	"$(get ioa dashboard '.todo[] | select(.task == "renew") | [.count, .days, .items[0].serial]')" \
+	"[1,30,\"$S_LS\"]"
+same "approver: one to approve" "$(get apa dashboard "$todo")" '{"approve":1}'
+same "operator A: its queues" "$(get opa dashboard "$todo")" \
+	'{"accept":0,"produce":0,"handover":0,"complete":0}'
+same "auditor: no to-do" "$(get aud dashboard '.todo')" '[]'
+call apa POST requests/$R1/approve '{}'; same "approved" "$ST" 200
+same "approver: done" "$(get apa dashboard "$todo")" '{"approve":0}'
+same "operator A: one to accept" "$(get opa dashboard "$todo | .accept")" 1
+same "operator B: none (another node)" "$(get opb dashboard "$todo | .accept")" 0
+# the officer's renewal from the to-do: the certificate leaves the list
+call ioa POST expiring/renew '{"days":30,"app":"app-a"}'; same "renew requests made" "$ST" 201
+same "officer: 李四's renewal in hand, not due any more" \
+	"$(get ioa dashboard '.todo[] | select(.task == "renew") | .count')" 0
+same "and a second draft to submit" "$(get ioa dashboard "$todo | .submit")" 2
 same "approver: the certificates of those holders" "$(get apa dashboard "$certs")" "[1,1,0,0]"
 call app1 GET dashboard; same "an application system has no dashboard" "$ST" 403
 

@@ -2,7 +2,8 @@
  * store_cert_scope_counts, store_cert_owner, ra_dashboard) over a real
  * data directory: for every scope, the list holds exactly the
  * certificates whose owner (unit, making node) the per-certificate check
- * sees, the counts agree with the list, and q finds what it should. */
+ * sees, the counts agree with the list, and q finds what it should;
+ * what is due for renewal (store_cert_due) and the to-do (ra_todo). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,8 +167,11 @@ static void scopes(void **state)
 			    (certs[k].not_after - T0) / (7 * DAY) < DASH_WEEKS)
 				wweeks[(certs[k].not_after - T0) / (7 * DAY)]++;
 		}
-		if (store_cert_scope_counts(ca_store(f->ca), s[i].scope, s[i].val, T0, counts,
-					    weeks, DASH_WEEKS) != FINCA_OK)
+		struct due_query q = { s[i].scope, s[i].val, NULL, T0, T0, T0 + DASH_WEEKS * 7 * DAY,
+				       0, 0 };
+		if (store_cert_scope_counts(ca_store(f->ca), s[i].scope, s[i].val, T0,
+					    counts) != FINCA_OK ||
+		    store_cert_due_weeks(ca_store(f->ca), &q, weeks, DASH_WEEKS) != FINCA_OK)
 			fail_msg("store_cert_scope_counts: %s", err_msg());
 		assert_memory_equal(counts, want, sizeof want);
 		assert_memory_equal(weeks, wweeks, sizeof wweeks);
@@ -289,6 +293,82 @@ static void dashboard(void **state)
 	assert_null(d);
 }
 
+/* Due for renewal: a subscriber's, of the issuing CA, not renewed and not
+ * being renewed; the list and the weeks agree. */
+static void due(void **state)
+{
+	struct fx *f = *state;
+	struct due_query q = { ROW_ALL, NULL, "personal unit", T0, T0, T0 + 30 * DAY, 0, 0 };
+	json_t *items = json_array();
+	int64_t weeks[5], next, n = 0;
+
+	fx_sql(f, "INSERT INTO cert(id,serial,serial_bin,issuer,profile,subject,key_alg,"
+	       "not_before,not_after,issued_at,status,der) VALUES"
+	       "(20,'C020',x'02','issuing','ocsp','CN=ocsp','p256',0,%lld,0,0,x'00'),"
+	       "(21,'C021',x'03','service','tls-server','CN=tls','p256',0,%lld,0,0,x'00'),"
+	       "(22,'C022',x'04','issuing','personal','CN=new','p256',0,%lld,0,0,x'00')",
+	       T0 + 5 * DAY, T0 + 5 * DAY, T0 + 400 * DAY);
+	/* B009 (20 days) being renewed; A005 (3 days) renewed by C022 */
+	fx_sql(f, "INSERT INTO request(type,state,unit,node,subject_kind,subject,name,"
+	       "cert_serial,created_at,updated_at) VALUES ('renew','submitted','U2','N1',"
+	       "'person','" PD "','赵六','B009',0,0); UPDATE cert SET superseded_by=22 WHERE id=5");
+	if (store_cert_due(ca_store(f->ca), &q, items, &next) != FINCA_OK ||
+	    store_cert_due_weeks(ca_store(f->ca), &q, weeks, 5) != FINCA_OK)
+		fail_msg("store_cert_due: %s", err_msg());
+	/* A001 alone: not the OCSP signer, the TLS certificate, A005, B009 */
+	assert_int_equal(json_array_size(items), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "serial")),
+			    "A001");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0),
+							    "days_left")), 10);
+	for (int i = 0; i < 5; i++)
+		n += weeks[i];
+	assert_int_equal(n, 1);
+	/* the withdrawn renewal puts B009 back */
+	fx_sql(f, "UPDATE request SET state='withdrawn' WHERE cert_serial='B009'");
+	json_array_clear(items);
+	if (store_cert_due(ca_store(f->ca), &q, items, &next) != FINCA_OK)
+		fail_msg("store_cert_due: %s", err_msg());
+	assert_int_equal(json_array_size(items), 2);
+	json_decref(items);
+}
+
+/* The to-do: each role its moves, drafts only for their unit. */
+static void todo(void **state)
+{
+	struct fx *f = *state;
+	struct actor op = { "op", "operator", "N1" }, io = { "io", "officer", "U3" },
+		     ap = { "ap", "approver", "DP" };
+	json_t *t = NULL;
+	char *s;
+
+	if (ra_todo(f->ca, &ap, T0, &t) != FINCA_OK)
+		fail_msg("ra_todo: %s", err_msg());
+	s = json_dumps(t, JSON_COMPACT);
+	assert_string_equal(s, "[{\"task\":\"approve\",\"state\":\"submitted\",\"count\":1}]");
+	free(s);
+	json_decref(t);
+	if (ra_todo(f->ca, &io, T0, &t) != FINCA_OK)
+		fail_msg("ra_todo: %s", err_msg());
+	/* U3's draft; its device's A005 (3 days) and 赵六's B009 (20) due */
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(t, 0), "count")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(t, 0), "task")),
+			    "submit");
+	s = json_dumps(json_array_get(t, json_array_size(t) - 1), JSON_COMPACT);
+	assert_non_null(strstr(s, "\"task\":\"renew\",\"days\":30,\"count\":2"));
+	assert_non_null(strstr(s, "A005"));
+	free(s);
+	json_decref(t);
+	/* the operator: its queues, no drafts */
+	if (ra_todo(f->ca, &op, T0, &t) != FINCA_OK)
+		fail_msg("ra_todo: %s", err_msg());
+	s = json_dumps(t, JSON_COMPACT);
+	assert_null(strstr(s, "submit"));
+	assert_non_null(strstr(s, "\"task\":\"produce\""));
+	free(s);
+	json_decref(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +377,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(search, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(pages, setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(dashboard, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(due, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(todo, setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,7 +127,7 @@ static void cert_scope(void **state)
 	for (size_t n = 0; n < ARRAY_LEN(nodes); n++) {
 		struct actor op = { "op", "operator", "" };
 		struct cert_filter cf;
-		int64_t counts[4], weeks[DASH_WEEKS];
+		int64_t counts[4];
 		unsigned got = 0, want = 0;
 		json_t *d = NULL;
 		snprintf(op.scope, sizeof op.scope, "%s", nodes[n]);
@@ -143,8 +143,8 @@ static void cert_scope(void **state)
 			fail_msg("store_cert_list: %s", err_msg());
 		if (got != want)
 			fail_msg("node %s: listed %#x, want %#x", nodes[n], got, want);
-		if (store_cert_scope_counts(ca_store(f->ca), ROW_NODE, nodes[n], T0, counts,
-					    weeks, DASH_WEEKS) != FINCA_OK)
+		if (store_cert_scope_counts(ca_store(f->ca), ROW_NODE, nodes[n], T0,
+					    counts) != FINCA_OK)
 			fail_msg("store_cert_scope_counts: %s", err_msg());
 		assert_int_equal(counts[0], __builtin_popcount(want));
 		if (ra_dashboard(f->ca, &op, T0, &d) != FINCA_OK)

@@ -9,8 +9,9 @@ function niceStep(m) {
 	return 10 * p;
 }
 
-// values: numbers; labels: x labels (same length); tip(i) -> hover text
-export function barChart({ values, labels, tip, title, yTitle, xTitle, every = 2, empty }) {
+// values: numbers; labels: x labels (same length); tip(i) -> hover text;
+// href(i) -> where a bar (not empty) leads
+export function barChart({ values, labels, tip, href, title, yTitle, xTitle, every = 2, empty }) {
 	const W = 800, H = 250, L = 48, R = 12, T = 16, B = 52;
 	const top = Math.max(0, ...values), step = niceStep(top), max = Math.max(step, Math.ceil(top / step) * step);
 	const n = values.length;
@@ -23,7 +24,7 @@ export function barChart({ values, labels, tip, title, yTitle, xTitle, every = 2
 		ticks.map((v) => h('g', { class: 'tick' },
 			h('line', { x1: L, x2: W - R, y1: y(v), y2: y(v), class: v === 0 ? 'axis' : 'gridline' }),
 			h('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end' }, String(v)))),
-		values.map((v, i) => h('g', { class: 'bar' },
+		values.map((v, i) => h(href && v ? 'a' : 'g', { class: 'bar', xmlns: 'http://www.w3.org/2000/svg', href: href && v ? href(i) : null, 'data-week': i },
 			h('rect', { x: L + i * bw + bw * 0.15, y: y(v), width: bw * 0.7, height: Math.max(0, T + ph - y(v)), class: v ? 'bar-fill' : 'bar-zero' },
 				h('title', {}, tip ? tip(i) : `${labels[i]}: ${v}`)),
 			v ? h('text', { x: L + i * bw + bw / 2, y: y(v) - 4, 'text-anchor': 'middle', class: 'bar-val' }, String(v)) : null)),
