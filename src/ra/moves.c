@@ -270,6 +270,9 @@ int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char
 	for (i = 0; i < json_array_size(items); i++)
 		if ((rc = req_may(ca, a, m->right, json_array_get(items, i))) != FINCA_OK)
 			goto out;
+	/* art. 19: said once for the batch, not per request */
+	if (!strcmp(m->action, "approve") && (rc = ra_paper_check(ca, batch)) != FINCA_OK)
+		goto out;
 	if ((rc = store_begin(st)) != FINCA_OK)
 		goto out;
 	for (i = 0; i < json_array_size(items) && rc == FINCA_OK; i++) {

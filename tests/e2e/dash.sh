@@ -109,10 +109,12 @@ same "operator B: unchanged" "$(get opb dashboard "$certs")" "[1,0,0,0]"
 same "administrator: one fewer valid" "$(get admin dashboard '.certificates | [.valid, .frozen, .revoked]')" \
 	"[$((total - 2)),1,1]"
 
-# requests: the officer asks for two, submits one
-call ioa POST requests "{\"type\":\"apply\",\"subject\":\"$ZS\",\"app\":\"app-a\"}"
+# requests: the officer asks for two, submits one (for their certificates:
+# an apply is refused to a holder, ra/duplicate.c)
+call ioa POST requests "{\"type\":\"unfreeze\",\"subject\":\"$ZS\",\"app\":\"app-a\",\"cert_serial\":\"$S_ZS\"}"
 R1=$(jq -r .id body)
-call ioa POST requests "{\"type\":\"apply\",\"subject\":\"$LS\",\"app\":\"app-a\"}"
+call ioa POST requests "{\"type\":\"renew\",\"subject\":\"$LS\",\"app\":\"app-a\",\"cert_serial\":\"$S_LS\"}"
+same "two requests made" "$ST" 201
 call ioa POST requests/$R1/submit; same "submitted" "$ST" 200
 reqs='.requests | [.draft, .submitted, .approved]'
 same "officer: its requests by state" "$(get ioa dashboard "$reqs")" "[1,1,0]"
