@@ -191,6 +191,8 @@ ok "emergency freeze by the officer" A io1 request freeze-now ${certs[0]} --note
 has "OCSP: on hold" "certificateHold" "$(ocsp ${certs[0]})"
 has "the freeze is recorded as an emergency request" '"emergency": true' \
 	"$(A aud1 request list --q 用户1 --json)"
+same "the emergency freeze keeps the certificate's system (the console's reissue link takes it)" \
+	"$(A aud1 request list --q 用户1 --json | jq -r '[.items[] | select(.emergency) | .app] | first')" ysgl
 r=$(A io1 request create --type reissue --subject ${ids[0]} --app ysgl --cert ${certs[0]} \
 	--reason lost --json | jq -r .id)
 ok "submit the reissue" A io1 request submit $r
