@@ -535,6 +535,12 @@ export const zh = {
 	'audit.export.xlsx': '导出Excel',
 	'audit.export.hint': '按当前查找条件导出全部记录（不限于本页），供检查人员查阅；导出本身也记入审计日志。',
 	'audit.export.file': '审计日志',
+
+	// art. 19: the stamped paper before approval (ui/requests.js paperView)
+	'paper.due': '批次{id}尚未上传加盖公章的纸质申请表扫描件（第十九条），上传后才能审批。',
+	'paper.due.short': '待上传盖章扫描件',
+	'paper.scans': '盖章扫描件',
+	'paper.open': '查看扫描件',
 };
 
 export const en = {
@@ -1072,4 +1078,10 @@ export const en = {
 	'audit.export.xlsx': 'Export Excel',
 	'audit.export.hint': 'Exports every record the filters find (not only this page) for inspectors; the export itself is audited.',
 	'audit.export.file': 'audit-trail',
+
+	// art. 19: the stamped paper before approval (ui/requests.js paperView)
+	'paper.due': 'Batch {id} has no scan of its stamped paper forms yet (art. 19): it can be approved once one is uploaded.',
+	'paper.due.short': 'Stamped scan missing',
+	'paper.scans': 'Stamped scans',
+	'paper.open': 'Open the scan',
 };

@@ -146,6 +146,14 @@ static int apply_move(struct ca *ca, const struct actor *a, const struct move *m
 				     "a rejection says why");
 	if (m->when && (rc = m->when(r, 1)) != FINCA_OK)
 		return rc;
+	/* what the subject has now, again: drafts made before another batch
+	 * went through (duplicate.c) */
+	if (!strcmp(m->to, "submitted") && (rc = req_dup_check(ca, r)) != FINCA_OK)
+		return rc;
+	/* art. 19: the stamped paper first, unless paperless (paper.c) */
+	if (!strcmp(m->action, "approve") &&
+	    (rc = ra_paper_check(ca, json_integer_value(json_object_get(r, "batch")))) != FINCA_OK)
+		return rc;
 	if (!strcmp(m->action, "approve") || !strcmp(m->action, "reject"))
 		json_object_set_new(r, "approver", json_string(a->name));
 	if (!strcmp(m->action, "accept") || !strcmp(m->action, "produce"))
@@ -270,6 +278,9 @@ int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char
 	for (i = 0; i < json_array_size(items); i++)
 		if ((rc = req_may(ca, a, m->right, json_array_get(items, i))) != FINCA_OK)
 			goto out;
+	/* art. 19: said once for the batch, not per request */
+	if (!strcmp(m->action, "approve") && (rc = ra_paper_check(ca, batch)) != FINCA_OK)
+		goto out;
 	if ((rc = store_begin(st)) != FINCA_OK)
 		goto out;
 	for (i = 0; i < json_array_size(items) && rc == FINCA_OK; i++) {

@@ -76,6 +76,29 @@ int ra_attachment(struct ca *ca, const struct actor *a, int64_t batch, int64_t i
 	return store_attachment_get(ca_store(ca), batch, id, name, mime, data, len);
 }
 
+int ra_paper_due(struct ca *ca, int64_t batch)
+{
+	json_t *att;
+	int due;
+
+	if (!batch || ra_conf(ca->cfg)->paperless)
+		return 0;
+	att = json_array();
+	/* a store error counts as no scan: approval waits */
+	due = store_attachments(ca_store(ca), batch, att) != FINCA_OK || json_array_size(att) == 0;
+	json_decref(att);
+	return due;
+}
+
+int ra_paper_check(struct ca *ca, int64_t batch)
+{
+	if (!ra_paper_due(ca, batch))
+		return FINCA_OK;
+	return err_why(FINCA_ESTATE, NULL, "batch.paper_missing",
+		       "batch %lld has no scan of its stamped paper forms attached yet "
+		       "(art. 19): attach it before approving", (long long)batch);
+}
+
 /* --- forms --- */
 
 static enum form_op form_op(const char *type)

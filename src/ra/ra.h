@@ -32,6 +32,9 @@
  *   tokens.c   the USBKey inventory as the accounts see it
  *   trail.c    the audit trail and the accounts, read; the trail exported
  *   dash.c     the console's dashboard and certificate list
+ *   duplicate.c  does the subject already have it: a certificate or a
+ *              pending request (issue 14), at prepare and at submit
+ *   conf.c     [ra] of finca.conf (paperless)
  *
  * Every change is one store transaction with its audit record.  A refused
  * call (role or scope) is FINCA_EAUTH, audited as auth.denied, and changes
@@ -248,6 +251,19 @@ int ra_attach(struct ca *ca, const struct actor *a, int64_t batch, const char *n
 	      const unsigned char *data, size_t len, json_t **out);
 int ra_attachment(struct ca *ca, const struct actor *a, int64_t batch, int64_t id,
 		  char **name, char **mime, unsigned char **data, size_t *len);
+/* Art. 19: 1 when batch still needs its stamped scan before approval (the
+ * deployment is not paperless and nothing is attached), else 0. */
+int ra_paper_due(struct ca *ca, int64_t batch);
+/* Refuses (batch.paper_missing) the approval of a request of batch while
+ * its paper is due; FINCA_OK otherwise. */
+int ra_paper_check(struct ca *ca, int64_t batch);
+
+/* [ra] of finca.conf (conf.c). */
+struct ra_conf {
+	int paperless; /* art. 19's scan not needed before approval */
+};
+/* c's [ra] (the defaults when the section is not registered). */
+const struct ra_conf *ra_conf(const struct config *c);
 /* The annex forms, pre-filled, for one request or a whole batch (batch
  * non-zero): persons on 附件1, units on 附件2, PIN resets on 附件3; form
  * (person, unit, pinreset) picks one when a batch has several, NULL: the

@@ -136,6 +136,10 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 				     "not for %s", sp->type);
 		goto out;
 	}
+	/* a renew or update without its certificate: the subject's one, or
+	 * the error names them (duplicate.c) */
+	if (ty->replaces && !ra_str(r, "cert_serial") && (rc = req_dup_check(ca, r)) != FINCA_OK)
+		goto out;
 	if (ty->cert == CERT_OWN && (rc = check_cert(ca, r, &c)) != FINCA_OK)
 		goto out;
 	if (ty->csr && strcmp(kind, "person") &&
@@ -223,6 +227,9 @@ static int prepare(struct ca *ca, const struct req_spec *sp, json_t **out)
 		}
 		json_object_set_new(r, "token_serial", json_string(tk.serial));
 	}
+	/* what the subject already has (duplicate.c) */
+	if ((rc = req_dup_check(ca, r)) != FINCA_OK)
+		goto out;
 	*out = r;
 	r = NULL;
 out:

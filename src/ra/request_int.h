@@ -20,6 +20,16 @@ int req_may(struct ca *ca, const struct actor *a, const char *right, json_t *r);
 int req_insert(struct ca *ca, const struct actor *a, json_t *r, int64_t batch,
 	       const char *state, int64_t *id);
 
+/* --- duplicate.c: does the subject already have it --- */
+
+/* For an apply, refuses r when its subject has a current certificate for
+ * r's system or another apply pending for it; for a renew or update, fills
+ * in r's cert_serial when the subject has exactly one current certificate
+ * for the system, else names them, and refuses one no longer current or
+ * already being renewed.  Other types pass.  r may be stored (its id is
+ * then not counted as another). */
+int req_dup_check(struct ca *ca, json_t *r);
+
 /* --- moves.c: the state machine --- */
 
 /* The right the move action needs (NULL: no such move). */

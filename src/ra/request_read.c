@@ -44,6 +44,12 @@ static void add_facts(struct ca *ca, const struct actor *a, json_t *r)
 	json_object_set_new(r, "at_station", json_boolean(req_at_station(r)));
 	json_object_set_new(r, "handover_due", json_boolean(req_handover_due(r)));
 	json_object_set_new(r, "old_token_due", json_boolean(req_old_token_due(r)));
+	/* art. 19: approval waits for the batch's stamped scan */
+	if (word_in("draft submitted rejected", ra_str(r, "state")))
+		json_object_set_new(r, "paper_due", json_boolean(ra_paper_due(ca,
+				    json_integer_value(json_object_get(r, "batch")))));
+	else
+		json_object_set_new(r, "paper_due", json_false());
 	/* made now at the station: an accepted request is */
 	if (req_at_station(r) && !strcmp(ra_str(r, "state"), "accepted")) {
 		snprintf(cmd, sizeof cmd, "finca token %s --request %lld", req_type_of(r)->station,
@@ -146,6 +152,8 @@ int ra_batch_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out
 	for (size_t i = 0; i < json_array_size(att); i++)
 		decorate(json_array_get(att, i));
 	decorate(b);
+	json_object_set_new(b, "paper_due", json_boolean(json_array_size(att) == 0 &&
+					!ra_conf(ca->cfg)->paperless));
 	json_object_set(b, "requests", json_object_get(reqs, "items"));
 	json_object_set(b, "attachments", att);
 	*out = b;

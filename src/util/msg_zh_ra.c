@@ -55,6 +55,17 @@ static const struct msg_entry reasons[] = {
 	{ "batch.twice", "同一对象在同一批次中重复申请同一业务" },
 	{ "batch.one_unit", "一个批次只能包含一个单位的申请，该对象属于其他单位" },
 
+	/* what the subject already has (src/ra/duplicate.c), and the stamped
+	 * paper before approval (src/ra/paper.c, art. 19) */
+	{ "request.duplicate_cert", "{1}（{2}）已持有{4}的有效证书{3}，请办理延期或更新，不要重复申请" },
+	{ "request.duplicate_request", "{1}（{2}）已有{4}的新申请（申请{3}）正在办理，不要重复申请" },
+	{ "request.renew_none", "{1}（{2}）没有{3}的有效证书，请办理新申请" },
+	{ "request.which_cert", "{1}（{2}）持有{3}张{4}的有效证书，请指明办理哪一张：{5}" },
+	{ "request.cert_gone", "证书{1}已注销或已被替换，{2}（{3}）没有{4}的其他有效证书，请办理新申请" },
+	{ "request.cert_not_current", "证书{1}已注销或已被替换，请办理现用证书：{2}" },
+	{ "request.duplicate_replace", "{1}（{2}）证书{4}的延期或更新申请（申请{3}）正在办理，不要重复申请" },
+	{ "batch.paper_missing", "批次{1}尚未上传加盖公章的纸质申请表扫描件（第十九条）" },
+
 	/* requests: the moves (src/ra/moves.c) */
 	{ "request.none", "没有第{1}号申请" },
 	{ "batch.none", "没有第{1}号批次" },

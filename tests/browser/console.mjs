@@ -298,8 +298,29 @@ try {
 			await page.keyboard.press('Escape');
 			await page.waitForFunction(() => !document.querySelector('dialog[open]'));
 		});
+		// art. 19: no approval before the stamped scan; the officer's scan
+		// is attached at the command line (hook attach) in between
+		await check('approver: approval waits for the stamped scan, said in Chinese', async () => {
+			const b = page.locator(`#appr-batches tr[data-batch="${batch}"] [data-batch-action=approve]`);
+			assert(await b.isDisabled(), 'the approve button is enabled');
+			assert(/第十九条/.test(await b.getAttribute('title')), 'no explanation');
+			await goto(page, `#/batches/${batch}`);
+			await page.waitForSelector('[data-batch-action=approve][disabled]');
+			const n = await page.locator('main .note-warn').first().innerText();
+			assert(/尚未上传加盖公章的纸质申请表扫描件/.test(n), n);
+		});
+		await shot(page, 'approver-paper-missing');
+		if (process.env.FINCA_HOOK)
+			await check('the officer\'s stamped scan is attached', async () => {
+				execFileSync(process.env.FINCA_HOOK, ['attach', batch], { encoding: 'utf8', timeout: 60000, stdio: ['ignore', 'pipe', 'pipe'] });
+			});
+		await check('approver: the approval dialog shows the scan', async () => {
+			await goto(page, '#/approvals');
+			await page.click(`#appr-batches tr[data-batch="${batch}"] [data-batch-action=approve]:not([disabled])`);
+			await page.waitForSelector('dialog[open] .paper-scans [data-scan]');
+		});
+		await shot(page, 'approver-paper-dialog');
 		await check('approver: approves the whole batch', async () => {
-			await page.click(`#appr-batches tr[data-batch="${batch}"] [data-batch-action=approve]`);
 			await confirmDialog(page);
 			await closeResult(page);
 			const st = await requestStates(page, batch);

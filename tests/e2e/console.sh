@@ -116,10 +116,13 @@ produce)
 			--serial \$s --request \$r >&2 || exit 1
 		echo "\$r \$s"
 	done ;;
+attach) # the officer attaches the stamped scan of batch \$2 (art. 19)
+	"$FINCA" -d ca --as io1 batch attach \$2 --file "$T/盖章扫描件.pdf" >&2 ;;
 *) echo "unknown hook \$1" >&2; exit 2 ;;
 esac
 EOF
 chmod +x hook.sh
+printf '%%PDF-1.4\n%% a stamped scan\n%%%%EOF\n' >盖章扫描件.pdf
 
 mkdir -p "$ROOT/build/screenshots"
 FINCA_URL=$url FINCA_CA=$T/ca/ca/service.crt FINCA_ACCOUNTS=$accounts FINCA_HOOK=$T/hook.sh \

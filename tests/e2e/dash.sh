@@ -123,10 +123,12 @@ same "administrator: internal certificates not in the chart" \
 	"$(get admin dashboard '.expiring_weeks | add')" "$admin_weeks"
 same "nor in the expiry list" "$(get admin 'expiring?days=30' '[.items[].profile] | unique')" '["personal"]'
 
-# requests: the officer asks for two, submits one
-call ioa POST requests "{\"type\":\"apply\",\"subject\":\"$ZS\",\"app\":\"app-a\"}"
+# requests: the officer asks for two, submits one (for their certificates:
+# an apply is refused to a holder, ra/duplicate.c)
+call ioa POST requests "{\"type\":\"unfreeze\",\"subject\":\"$ZS\",\"app\":\"app-a\",\"cert_serial\":\"$S_ZS\"}"
 R1=$(jq -r .id body)
-call ioa POST requests "{\"type\":\"apply\",\"subject\":\"$LS\",\"app\":\"app-a\"}"
+call ioa POST requests "{\"type\":\"renew\",\"subject\":\"$LS\",\"app\":\"app-a\",\"cert_serial\":\"$S_LS\"}"
+same "two requests made" "$ST" 201
 call ioa POST requests/$R1/submit; same "submitted" "$ST" 200
 reqs='.requests | [.draft, .submitted, .approved]'
 same "officer: its requests by state" "$(get ioa dashboard "$reqs")" "[1,1,0]"

@@ -180,7 +180,10 @@ same "a second report of a frozen certificate: 409" "$st" 409
 # --- reissue (lost): a new envelope, a new code; the old one stops ---
 r=$(A io1 request create --type reissue --subject $IDB --app ysgl --cert ${CERT[$IDB]} \
 	--reason lost --json | jq -r .id)
-A io1 request submit $r >/dev/null && A ap1 request approve $r >/dev/null &&
+printf '%%PDF-1.4\n%% the stamped scan (art. 19)\n%%%%EOF\n' >scan.pdf
+A io1 request submit $r >/dev/null &&
+	A io1 batch attach "$(A io1 request show $r --json | jq -r .batch)" --file scan.pdf >/dev/null &&
+	A ap1 request approve $r >/dev/null &&
 	OP op1 request accept $r >/dev/null || echo "not ok - reissue request $r"
 o=$(OP op1 token init --label key-new 2>&1)
 pin=$(sed -n 's/^default PIN for the envelope: //p' <<<"$o")

@@ -96,10 +96,16 @@ cert() {
 }
 NPOOL=8     # fixtures per side and operation: admin, auditor, 3 in scope, 3 out
 declare -A P0 W PE POOLP POOLC POOL
+# fresh SIDE N: N new persons of SIDE, with no certificate and no request,
+# in FRESH.  An apply is refused for someone who has either (ra/duplicate.c),
+# so every apply gets its own; made here, in the test's shell, never inside
+# $(...), where person_id's counter would be lost and IDs repeat.
+fresh() { FRESH=; for _ in $(seq $2); do person $1; FRESH+="$PID "; done; }
 for s in A B; do
 	person $s; P0[$s]=$PID; W[$s]=$(cert $s $PID)   # witnesses: seen in scope only
 	person $s; PE[$s]=$PID                          # to edit
 	for i in $(seq $NPOOL); do person $s; POOL[move,$s]+="$PID "; done
+	fresh $s $NPOOL; POOL[create,$s]=$FRESH        # to apply for
 	for i in $(seq $NPOOL); do
 		person $s; POOLP[$s]+="$PID "
 		POOLC[$s]+="$(cert $s $PID) "                  # for freeze requests
@@ -123,8 +129,13 @@ batch() {
 		esac
 		i=$((i + 1))
 	done
-	must officer-$s POST batches "{\"requests\":${r%,}],\"source\":\"matrix\"}" | jq -r .batch
+	b=$(must officer-$s POST batches "{\"requests\":${r%,}],\"source\":\"matrix\"}" | jq -r .batch)
+	# its stamped paper (art. 19), so that it can be approved
+	must officer-$s POST batches/$b/attachments \
+		"{\"name\":\"盖章扫描件.pdf\",\"data\":\"$(base64 -w0 scan.pdf)\"}" >/dev/null
+	echo $b
 }
+printf '%%PDF-1.4\n%% a stamped scan\n%%%%EOF\n' >scan.pdf
 # move SIDE BATCH STEP...
 move() {
 	local s=$1 b=$2 step; shift 2
@@ -136,15 +147,17 @@ move() {
 		esac
 	done
 }
-declare -A BR RQ
+declare -A BR RQ PR
 ids() { sqlite3 ca/finca.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM request WHERE batch=$1 ORDER BY id)"; }
 for s in A B; do
-	BR[$s]=$(batch $s apply ${P0[$s]}); RQ[$s]=$(ids ${BR[$s]})   # read only
-	b=$(batch $s apply);                                          POOL[submit,$s]=$(ids $b)
-	b=$(batch $s apply); move $s $b submit;                       POOL[withdraw,$s]=$(ids $b)
-	b=$(batch $s apply); move $s $b submit;                       POOL[approve,$s]=$(ids $b)
-	b=$(batch $s apply); move $s $b submit;                       POOL[reject,$s]=$(ids $b)
-	b=$(batch $s apply); move $s $b submit approve;               POOL[accept,$s]=$(ids $b)
+	fresh $s 1; PR[$s]=${FRESH% }                 # with a request: seen by approvers too
+	BR[$s]=$(batch $s apply ${PR[$s]}); RQ[$s]=$(ids ${BR[$s]})   # read only
+	fresh $s $NPOOL; b=$(batch $s apply "$FRESH");                 POOL[submit,$s]=$(ids $b)
+	fresh $s $NPOOL; b=$(batch $s apply "$FRESH"); move $s $b submit; POOL[withdraw,$s]=$(ids $b)
+	fresh $s $NPOOL; b=$(batch $s apply "$FRESH"); move $s $b submit; POOL[approve,$s]=$(ids $b)
+	fresh $s $NPOOL; b=$(batch $s apply "$FRESH"); move $s $b submit; POOL[reject,$s]=$(ids $b)
+	fresh $s $NPOOL; b=$(batch $s apply "$FRESH"); move $s $b submit approve
+	POOL[accept,$s]=$(ids $b)
 	b=$(batch $s freeze); move $s $b submit approve accept;       POOL[produce,$s]=$(ids $b)
 	b=$(batch $s authorize); move $s $b submit approve accept produce; POOL[complete,$s]=$(ids $b)
 done
@@ -161,8 +174,8 @@ take() {
 n=0 nn=40 FP=
 op_list_units()     { SEES='[.items[].code] | index($w)'; WIT=${UNIT[$2]}; call $1 GET "units?limit=1000"; }
 op_show_unit()      { call $1 GET units/${UNIT[$2]}; }
-op_list_persons()   { SEES='[.items[].id_number] | index($w)'; WIT=${P0[$2]}; call $1 GET "persons?limit=1000"; }
-op_show_person()    { call $1 GET persons/${P0[$2]}; }
+op_list_persons()   { SEES='[.items[].id_number] | index($w)'; WIT=${PR[$2]}; call $1 GET "persons?limit=1000"; }
+op_show_person()    { call $1 GET persons/${PR[$2]}; }
 op_add_person()     { person_id $2
 	call $1 POST persons "{\"id_number\":\"$PID\",\"name\":\"新人\",\"unit\":\"${UNIT[$2]}\"}"; }
 op_edit_person()    { n=$((n + 1)); call $1 PATCH persons/${PE[$2]} "{\"phone\":\"1390000$(printf %04d $n)\"}"; }
@@ -175,7 +188,8 @@ op_add_unit()       { n=$((n + 1)); call $1 POST units \
 	"{\"code\":\"$(uscc 12${REGION[$2]}MB$(printf %07d $n))\",\"name\":\"新单位$n\",\"type\":\"事业单位\",\"node\":\"${NODE[$2]}\"}"; }
 op_list_requests()  { SEES='[.items[].id] | index($w | tonumber)'; WIT=${RQ[$2]}; call $1 GET "requests?limit=1000"; }
 op_show_request()   { call $1 GET requests/${RQ[$2]}; }
-op_create_request() { call $1 POST requests "{\"type\":\"apply\",\"subject\":\"${P0[$2]}\",\"app\":\"${APP[$2]}\"}"; }
+op_create_request() { take create $2
+	call $1 POST requests "{\"type\":\"apply\",\"subject\":\"$FIX\",\"app\":\"${APP[$2]}\"}"; }
 act()               { take $2 $3; call $1 POST requests/$FIX/$2 "${4:-{\}}"; } # ACCOUNT OP SIDE [JSON]
 op_submit()         { act $1 submit $2; }
 op_withdraw()       { act $1 withdraw $2; }
@@ -304,7 +318,7 @@ sees() {
 	same "$1 on a request $(jq -r .state body): actions [$3]" \
 		"$(jq -r '(.actions // ["none"]) | join(" ")' body)" "$3"
 }
-b=$(batch A apply ${P0[A]}); r=$(ids $b)
+fresh A 1; b=$(batch A apply $FRESH); r=$(ids $b)
 sees officer-A $r "submit withdraw"; sees approver-A $r ""; sees operator-A $r ""
 move A $b submit
 sees officer-A $r "withdraw"; sees approver-A $r "approve reject"; sees operator-A $r ""
@@ -316,6 +330,8 @@ same "a person's key is made at the token station" \
 	"true true false finca token enroll --request $r"
 b=$(must officer-A POST batches "{\"requests\":[{\"type\":\"freeze\",\"subject\":\"${P0[A]}\",\
 \"app\":\"${APP[A]}\",\"cert_serial\":\"${W[A]}\"}]}" | jq -r .batch)
+must officer-A POST batches/$b/attachments \
+	"{\"name\":\"scan.pdf\",\"data\":\"$(base64 -w0 scan.pdf)\"}" >/dev/null
 r=$(ids $b); move A $b submit approve accept
 sees operator-A $r "produce"; sees officer-A $r ""
 move A $b produce

@@ -61,6 +61,13 @@ check "a draft approved" "第${R}号申请不是待审批状态，不能批准" 
 check "another unit's request" "无权办理：该对象属于其他单位" \
 	"request.submit (officer io2): it belongs to another unit" io2 -X POST -d '{}' \
 	$api/requests/$R/submit
+# what the subject already has (ra/duplicate.c): a second apply while one
+# is pending
+check "an apply while one is pending" \
+	"主体：张三（$ID1）已有预算管理一体化系统 (ysgl)的新申请（申请$R）正在办理，不要重复申请" \
+	"subject: 张三 ($ID1) already has apply request $R pending for 预算管理一体化系统 (ysgl)" io1 -X POST \
+	-d "{\"type\":\"apply\",\"subject\":\"$ID1\",\"app\":\"ysgl\"}" $api/requests
+ok "the pending one is withdrawn" A io1 request withdraw $R
 
 # a batch of requests: each bad item named by its number and field
 batch='{"requests":[{"type":"apply","subject":"'$ID1'","app":"ysgl"},{"type":"apply","subject":"'$ID1'","app":"nosuch"}]}'
@@ -68,6 +75,17 @@ same "a batch's item: 中文" "$(call zh-CN io1 -d "$batch" $api/batches | jq -c
 	'["申请中有1处问题，未创建任何申请","第2项 应用系统：“nosuch”未登记","应用系统"]'
 same "a batch's item: English" "$(call "" io1 -d "$batch" $api/batches | jq -c '[.problems[0].text, .problems[0].message]')" \
 	'["item 2, app: no application system '"'nosuch'"'","no application system '"'nosuch'"'"]'
+
+# art. 19: approval waits for the batch's stamped scan
+R2=$(call "" io1 -X POST -d "{\"type\":\"apply\",\"subject\":\"$ID1\",\"app\":\"ysgl\"}" \
+	$api/requests | jq -r .id)
+ok "a request submitted" A io1 request submit $R2
+B2=$(call "" io1 $api/requests/$R2 | jq -r .batch)
+check "an approval before the stamped scan" "批次${B2}尚未上传加盖公章的纸质申请表扫描件（第十九条）" \
+	"batch $B2 has no scan of its stamped paper forms attached yet (art. 19): attach it before approving" \
+	ap1 -X POST -d '{}' $api/requests/$R2/approve
+o=$(LANG=zh_CN.UTF-8 LC_ALL= A ap1 batch approve $B2 2>&1)
+same "the command line says it in Chinese" "$o" "finca: 批次${B2}尚未上传加盖公章的纸质申请表扫描件（第十九条）"
 
 # a spreadsheet (CSV, named after its sheet): a wrong check character in
 # row 2, a unit not registered in row 3

@@ -125,6 +125,30 @@ has "the phone typed as a number reads as digits" '"13800000001"' \
 	"$(A io1 person show ${ids[0]} --json)"
 same "another unit's officer sees none of them" "$(A io2 person list --json | jq '.items | length')" 0
 ok "submit the batch" A io1 batch submit $B
+# --- art. 19: the stamped paper before approval ---
+same "the batch says its paper is due" "$(A ap1 batch show $B --json | jq -c '[.paper_due, .requests[0].paper_due]')" \
+	'[true,true]'
+fails "no approval before the stamped scan is attached (art. 19)" \
+	"batch $B has no scan of its stamped paper forms attached yet \\(art. 19\\)" A ap1 batch approve $B
+fails "nor of one request of the batch" "batch $B has no scan" A ap1 request approve $(
+	A aud1 request list --batch $B --json | jq -r '.items[0].id')
+fails "in Chinese" "批次${B}尚未上传加盖公章的纸质申请表扫描件（第十九条）" \
+	env LANG=zh_CN.UTF-8 "$FINCA" -d ca --as ap1 batch approve $B
+o=$($C --cert ap1.crt --key ap1.key -H 'Accept-Language: zh-CN' -X POST $api/batches/$B/approve)
+same "the API refuses it, in Chinese" "$(jq -r '.error | [.reason, .message] | join(" ")' <<<"$o")" \
+	"batch.paper_missing 批次${B}尚未上传加盖公章的纸质申请表扫描件（第十九条）"
+o=$($C --cert ap1.crt --key ap1.key -H 'Accept-Language: en' -X POST $api/batches/$B/approve)
+has "and in English" "batch $B has no scan of its stamped paper forms attached yet" "$(jq -r .error.message <<<"$o")"
+same "a refused approval changed nothing" "$(A aud1 request list --batch $B --state submitted --json |
+	jq '.items | length')" 20
+ok "the officer prints the batch's forms" A io1 batch forms $B --out stamped.pdf
+ok "and attaches their stamped scan" A io1 batch attach $B --file stamped.pdf
+same "the paper is no longer due" "$(A ap1 batch show $B --json | jq -c '[.paper_due, .requests[0].paper_due]')" \
+	'[false,false]'
+# paper R: the stamped scan of request R's batch attached (a request made
+# alone is a batch of one)
+paper() { A io1 batch attach "$(A io1 request show $1 --json | jq -r .batch)" --file stamped.pdf \
+	>/dev/null || echo "not ok - attach the scan of request $1"; }
 fails "the officer cannot approve" "request.approve.*officer" A io1 batch approve $B
 fails "the operator cannot approve either" "request.approve.*operator" OP op1 batch approve $B
 ok "the approving department approves" A ap1 batch approve $B
@@ -167,9 +191,12 @@ ok "emergency freeze by the officer" A io1 request freeze-now ${certs[0]} --note
 has "OCSP: on hold" "certificateHold" "$(ocsp ${certs[0]})"
 has "the freeze is recorded as an emergency request" '"emergency": true' \
 	"$(A aud1 request list --q 用户1 --json)"
+same "the emergency freeze keeps the certificate's system (the console's reissue link takes it)" \
+	"$(A aud1 request list --q 用户1 --json | jq -r '[.items[] | select(.emergency) | .app] | first')" ysgl
 r=$(A io1 request create --type reissue --subject ${ids[0]} --app ysgl --cert ${certs[0]} \
 	--reason lost --json | jq -r .id)
 ok "submit the reissue" A io1 request submit $r
+paper $r
 fails "rejection needs a reason" "reason" A ap1 request reject $r
 ok "approve" A ap1 request approve $r
 ok "accept" OP op1 request accept $r
@@ -188,6 +215,7 @@ ok "handover and completion" sh -c "env FINCA_ACCOUNT_PASSWORD=$PW $FINCA -d ca 
 # --- 2: retirement: revoke, the token comes back ---
 r=$(A io1 request create --type revoke --subject ${ids[1]} --app ysgl --cert ${certs[1]} \
 	--reason cessationOfOperation --json | jq -r .id)
+paper $r
 for step in "io1 request submit" "ap1 request approve"; do ok "revoke: $step" A $step $r; done
 ok "revoke: accept" OP op1 request accept $r
 ok "revoke: produce (the certificate is revoked)" OP op1 request produce $r
@@ -203,6 +231,7 @@ has "the token is returned" "returned" "$(OP op1 token show ${serials[1]})"
 # --- 3: a change of unit: update ---
 r=$(A io1 request create --type update --subject ${ids[2]} --app ysgl --cert ${certs[2]} \
 	--data "{\"unit\":\"$U2\"}" --json | jq -r .id)
+paper $r
 for step in "io1 request submit" "ap1 request approve"; do ok "update: $step" A $step $r; done
 ok "update: accept" OP op1 request accept $r
 o=$(OP op1 token init --label key-new2 2>&1); pin=$(sed -n 's/^default PIN for the envelope: //p' <<<"$o")
@@ -218,6 +247,7 @@ ok "update: complete" A io1 request complete $r
 # --- 4: renewal ---
 r=$(A io1 request create --type renew --subject ${ids[3]} --app ysgl --cert ${certs[3]} --json |
 	jq -r .id)
+paper $r
 for step in "io1 request submit" "ap1 request approve"; do ok "renew: $step" A $step $r; done
 ok "renew: accept" OP op1 request accept $r
 o=$(OP op1 token init --label key-new3 2>&1); pin=$(sed -n 's/^default PIN for the envelope: //p' <<<"$o")
@@ -230,6 +260,59 @@ has "OCSP: the old one is superseded" "superseded" "$(ocsp ${certs[3]})"
 ok "renew: handover with the old key back" OP op1 request handover $r --handler 王经办 --old-returned
 ok "renew: complete" A io1 request complete $r
 
+# --- mistakes caught early (issue 14): what the subject already has ---
+fails "an apply for a holder of a valid certificate is refused, naming it" \
+	"用户6 \(${ids[5]}\) already has certificate ${certs[5]} for 预算管理一体化系统 \(ysgl\)" \
+	A io1 request create --type apply --subject ${ids[5]} --app ysgl
+fails "in Chinese" "用户6（${ids[5]}）已持有预算管理一体化系统 \(ysgl\)的有效证书${certs[5]}" \
+	env LANG=zh_CN.UTF-8 "$FINCA" -d ca --as io1 request create --type apply --subject ${ids[5]} --app ysgl
+o=$($C --cert io1.crt --key io1.key -H 'Accept-Language: zh-CN' -H 'Content-Type: application/json' \
+	-d "{\"type\":\"apply\",\"subject\":\"${ids[5]}\",\"app\":\"ysgl\"}" $api/requests)
+same "the API says so in Chinese, with the certificate" "$(jq -r '.error | [.reason, .field, .params[2]] | join(" ")' <<<"$o")" \
+	"request.duplicate_cert subject ${certs[5]}"
+printf '用户7,%s,%s,ysgl,13800000007,u7@example.cn\n' ${ids[6]} $U1 >dup.csv
+fill 申请-重复.xlsx dup.csv
+fails "the spreadsheet names the row of a holder" "申请 row 4, 身份证号: 用户7 .*already has certificate ${certs[6]}" \
+	A io1 batch import 申请-重复.xlsx
+b=$(upload 申请-重复.xlsx)
+same "and the API, in its problems" "$(jq -c '[.problems[] | [.row, .column, .reason]]' <<<"$b")" \
+	'[[4,"身份证号","request.duplicate_cert"]]'
+N1=$(rid 35012119850101201); N2=$(rid 35012119850101202)
+ok "a new person" A io1 person add --id-number $N1 --name 新人甲 --unit $U1
+ok "another" A io1 person add --id-number $N2 --name 新人乙 --unit $U1
+r1=$(A io1 request create --type apply --subject $N1 --app ysgl --json | jq -r .id)
+fails "a second apply while one is pending is refused, naming it" \
+	"新人甲 \($N1\) already has apply request $r1 pending" \
+	A io1 request create --type apply --subject $N1 --app ysgl
+fails "in Chinese" "新人甲（$N1）已有预算管理一体化系统 \(ysgl\)的新申请（申请$r1）正在办理" \
+	env LANG=zh_CN.UTF-8 "$FINCA" -d ca --as io1 request create --type apply --subject $N1 --app ysgl
+ok "the first is submitted" A io1 request submit $r1
+ok "and rejected" A ap1 request reject $r1 --reason 材料不全
+r2=$(A io1 request create --type apply --subject $N1 --app ysgl --json | jq -r .id)
+ok "a rejected apply is not pending: a new one is made" A io1 request submit $r2
+fails "resubmitting the rejected one is caught at submit" "apply request $r2 pending" \
+	A io1 request resubmit $r1
+r3=$(A io1 request create --type apply --subject $N2 --app ysgl --json | jq -r .id)
+csr p256 /CN=新人乙 n2.csr
+s=$("$FINCA" -d ca cert issue --profile personal --csr n2.csr --subject CN=新人乙 --id-number $N2 \
+	--unit-code $U1 --out n2.crt 2>&1 | grep -oE '[0-9A-F]{16,}' | head -1)
+fails "a draft whose subject got a certificate meanwhile is caught at submit" \
+	"新人乙 \($N2\) already has certificate $s" A io1 request submit $r3
+same "a refused submit changed nothing" "$(A io1 request show $r3 --json | jq -r .state)" draft
+r=$(A io1 request create --type renew --subject ${ids[6]} --app ysgl --json | jq -r '[.id, .cert_serial] | join(" ")')
+same "a renew without its certificate takes the subject's one" "${r#* }" "${certs[6]}"
+fails "a second renew of it is refused" "request ${r% *} for certificate ${certs[6]} is pending already" \
+	A io1 request create --type renew --subject ${ids[6]} --app ysgl --cert ${certs[6]}
+ok "the renew is withdrawn" A io1 request withdraw ${r% *}
+fails "a renew of a replaced certificate points at the current one" \
+	"certificate ${certs[3]} is revoked or replaced: act on $new3" \
+	A io1 request create --type renew --subject ${ids[3]} --app ysgl --cert ${certs[3]}
+fails "a renew for someone with no certificate says apply" \
+	"新人甲 \($N1\) has no current certificate for 预算管理一体化系统 \(ysgl\): apply instead" \
+	A io1 request create --type renew --subject $N1 --app ysgl
+fails "in Chinese" "新人甲（$N1）没有预算管理一体化系统 \(ysgl\)的有效证书，请办理新申请" \
+	env LANG=zh_CN.UTF-8 "$FINCA" -d ca --as io1 request create --type renew --subject $N1 --app ysgl
+
 # --- the CRL agrees ---
 ok "a CRL" OP op1 crl --out full.crl
 crl=$(openssl crl -in full.crl -noout -text)
@@ -241,6 +324,7 @@ else echo "ok - the reissued certificate is not on the CRL"; fi
 # --- access authorization, and grants suspended by a freeze ---
 r=$(A io1 request create --type authorize --subject ${ids[4]} --app ysgl \
 	--data '{"action":"grant","roles":"录入,查询","not_after":"2030-01-01"}' --json | jq -r .id)
+paper $r
 for step in "io1 request submit" "ap1 request approve"; do ok "grant: $step" A $step $r; done
 ok "grant: accept" OP op1 request accept $r
 ok "grant: produce" OP op1 request produce $r
@@ -263,6 +347,7 @@ same "its grants are suspended" "$(sqlite3 ca/finca.db "select count(*) from acc
 	exists(select 1 from cert where id_number=g.person and status=0)")" 0
 r=$(A io1 request create --type unfreeze --subject ${ids[4]} --app ysgl --cert ${certs[4]} \
 	--json | jq -r .id)
+paper $r
 for step in "io1 request submit" "ap1 request approve"; do ok "unfreeze: $step" A $step $r; done
 ok "unfreeze: accept" OP op1 request accept $r
 ok "unfreeze: produce" OP op1 request produce $r
@@ -301,5 +386,18 @@ has "the forms: nosniff" "^X-Content-Type-Options: nosniff" "$h"
 h=$($C --cert io1.crt --key io1.key -D - -o /dev/null $api/template.xlsx | tr -d '\r')
 has "the template is a download" "^Content-Disposition: attachment; filename=\"[_]+\.xlsx\"; filename\*=UTF-8''" "$h"
 has "the template: nosniff" "^X-Content-Type-Options: nosniff" "$h"
+# --- a paperless deployment ([ra] paperless): approval needs no scan ---
+cp ca/finca.conf finca.conf.paper
+printf '[ra]\npaperless = maybe\n' >>ca/finca.conf
+fails "a bad paperless setting is named" "\[ra\] paperless: 'maybe' is not true or false" \
+	A io1 request list
+cp finca.conf.paper ca/finca.conf
+printf '[ra]\npaperless = true\n' >>ca/finca.conf
+r=$(A io1 request create --type authorize --subject ${ids[7]} --app ysgl \
+	--data '{"action":"grant","roles":"查询"}' --json | jq -r .id)
+ok "paperless: submit" A io1 request submit $r
+same "paperless: no paper is due" "$(A ap1 request show $r --json | jq -r .paper_due)" false
+ok "paperless: approved without a scan" A ap1 request approve $r
+cp finca.conf.paper ca/finca.conf
 has "refusals are audited" "auth.denied" "$("$FINCA" -d ca audit list)"
 ok "the audit chain verifies" finca -d ca audit verify

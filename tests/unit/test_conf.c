@@ -16,6 +16,7 @@
 #include "ca/config.h"
 #include "http/conf.h"
 #include "notify/notify.h"
+#include "ra/ra.h"
 #include "token/token.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -113,6 +114,9 @@ static const struct {
 	  "%s:5: [notify] smtp_from: 'a b@c' is not a mail address (name@host)" },
 	{ "[notify]\ninterval = 86401\n", "%s:5: [notify] interval: '86401' is not 0..86400 seconds" },
 	{ "[notify]\ncolour = red\n", "%s:5: [notify]: unknown setting 'colour'" },
+	/* [ra]: ra/conf.c */
+	{ "[ra]\npaperless = maybe\n", "%s:5: [ra] paperless: 'maybe' is not true or false" },
+	{ "[ra]\npaper = 1\n", "%s:5: [ra]: unknown setting 'paper'" },
 	/* a rule across keys, checked after the file: no line */
 	{ "[notify]\nsmtp_url = smtp://m\n", "%s: [notify] smtp_url needs smtp_from" },
 };
@@ -178,6 +182,7 @@ static void defaults(void **state)
 	assert_null(n->smtp_url);
 	assert_null(n->smtp_from);
 	assert_int_equal(n->interval, 300);
+	assert_int_equal(ra_conf(c)->paperless, 0); /* art. 19: paper by default */
 	config_free(c);
 }
 
@@ -200,7 +205,9 @@ static void good_lines(void **state)
 			      "sm2_keygen_mechanism = 0x80000001\nsm2_sign_mechanism = 12\n"
 			      "[notify]\nthresholds = 1, 60 ,10\nsmtp_url = smtps://m:465\n"
 			      "smtp_from = ca@example.org\ninterval = 0\n"
+			      "[ra]\npaperless = true\n"
 			      "[server]\nthreads = 8\n", &c), FINCA_OK);
+	assert_int_equal(ra_conf(c)->paperless, 1);
 	s = server_conf(c);
 	assert_string_equal(s->listen, "0.0.0.0:80");
 	assert_null(s->tls_listen);
@@ -241,7 +248,7 @@ static void default_file(void **state)
 {
 	static const char *const order[] = {
 		"\n[ca]\n", "\n[server]\n", "\n[console]\n", "\n[token]\n", "\n[notify]\n",
-		"\n[auth]\n", "\n[identity]\n", "\n[profile personal]\n", "\n[profile subca]\n",
+		"\n[ra]\n", "\n[auth]\n", "\n[identity]\n", "\n[profile personal]\n", "\n[profile subca]\n",
 	};
 	char *text = config_default_text("Test CA", "http://ca.example", NULL, NULL);
 	const char *at = text;
@@ -265,6 +272,7 @@ static void default_file(void **state)
 	assert_null(token_conf(c)->module);
 	assert_int_equal(notify_conf(c)->nthresholds, 3);
 	assert_int_equal(auth_conf(c)->session_idle, 1800);
+	assert_int_equal(ra_conf(c)->paperless, 0);
 	assert_non_null(config_profile(c, "tls-server"));
 	config_free(c);
 	/* with an HSM */

@@ -177,16 +177,20 @@ static void template_round_trip(void **state)
 	free(x);
 }
 
-/* A 申请 CSV in UTF-8 with a BOM: registered person first, then persons
- * ids a and b, new; columns in another order than the template's. */
+/* A 申请 CSV in UTF-8 with a BOM: a registered person first (id a - 1,
+ * registered here: an apply is refused to someone with one pending, so
+ * each import has its own), then persons ids a and b, new; columns in
+ * another order than the template's. */
 static char *apply_csv(int a, int b)
 {
 	char *s = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&s, &n);
 
+	add(ORG_PERSON, json_pack("{s:s, s:s, s:s}", "id_number", rid(a - 1), "name", "赵六",
+				  "unit", UNIT1));
 	fprintf(f, "\xEF\xBB\xBF" "身份证号,姓名,应用系统编码,单位编码,手机,邮箱,备注\r\n");
-	fprintf(f, "%s,赵六,ysyth,%s,,,\r\n", rid(1), UNIT1);
+	fprintf(f, "%s,赵六,ysyth,%s,,,\r\n", rid(a - 1), UNIT1);
 	fprintf(f, "%s, 孙七 ,ysyth,%s,13800000001,sunqi@example.gov.cn,新入职\r\n", rid(a),
 		UNIT1);
 	fprintf(f, "%s,周八,ysyth,%s,,,\"备注, 带逗号\"\r\n", rid(b), UNIT1);

@@ -42,10 +42,13 @@ export async function render({ main, args, title }) {
 		clear(box,
 			h('div', { class: 'page-tools' },
 				possible.map((a) => h('button', { type: 'button', 'data-batch-action': a,
+					disabled: a === 'approve' && b.paper_due, title: a === 'approve' && b.paper_due ? t('paper.due', { id }) : null,
 					class: ['btn', a === 'approve' || a === 'submit' || a === 'accept' ? 'btn-primary' : null, a === 'reject' || a === 'withdraw' ? 'btn-danger-o' : null],
 					onclick: () => actBatch(id, a, () => load()) }, t('batch.all', { action: label('action', a) }))),
 				h('a', { class: 'btn', href: '#/requests' }, t('back'))),
 			msg,
+			// art. 19: said while some request still waits for approval
+			b.paper_due && reqs.some((r) => ['draft', 'submitted', 'rejected'].includes(r.state)) ? note('warn', t('paper.due', { id })) : null,
 			h('div', { class: 'cols' },
 				h('section', { class: 'panel' }, h('h2', {}, t('batch.info')),
 					h('dl', { class: 'kv' },

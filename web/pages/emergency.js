@@ -1,5 +1,6 @@
 // 紧急冻结 (art. 25): a lost USBKey's certificate is frozen at once, without
-// approval; the reissue then goes the normal way.
+// approval; the reissue then goes the normal way, for the same application
+// system (the freeze request carries the certificate's).
 import { h, clear, note } from '../dom.js';
 import { t } from '../i18n.js';
 import { api } from '../api.js';
@@ -22,7 +23,7 @@ export async function render({ main, params }) {
 			const r = await api.post('emergency-freeze', { serial: v.serial, note: v.note || undefined });
 			clear(result, note('ok', t('emergency.done', { serial: r.cert_serial || v.serial, name: r.name || '' }), ' ',
 				h('a', { href: `#/requests/${r.id}` }, `#${r.id}`), h('br'), t('emergency.next'), ' ',
-				h('a', { href: `#/requests/new?type=reissue&subject=${encodeURIComponent(r.subject || '')}&cert_serial=${encodeURIComponent(r.cert_serial || v.serial)}` }, t('emergency.reissue'))));
+				h('a', { href: `#/requests/new?type=reissue&subject=${encodeURIComponent(r.subject || '')}&cert_serial=${encodeURIComponent(r.cert_serial || v.serial)}${r.app ? `&app=${encodeURIComponent(r.app)}` : ''}` }, t('emergency.reissue'))));
 			f.el.reset();
 		},
 	});

@@ -47,6 +47,8 @@ export async function render({ main, args, title }) {
 				h('a', { class: 'btn btn-sm', href: '#/requests' }, t('back'))),
 			msg,
 			r.station_command && note('info', t('req.station.long'), ' ', h('code', {}, r.station_command)),
+			// art. 19: approval waits for the batch's stamped scan
+			r.paper_due && note('warn', t('paper.due', { id: r.batch }), ' ', h('a', { href: `#/batches/${r.batch}` }, t('appr.view'))),
 			h('div', { class: 'cols' },
 				h('section', { class: 'panel' }, h('h2', {}, t('req.details')),
 					h('dl', { class: 'kv' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '')]))),

@@ -2,7 +2,8 @@
 // request can take now, and running them, one request, many, or a whole
 // batch.  The server says what is possible: each request carries the
 // caller's actions, at_station, handover_due, old_token_due (art. 22) and,
-// when it is made at the token station now, station_command.
+// when it is made at the token station now, station_command; paper_due:
+// approval waits for the batch's stamped scan (art. 19).
 import { h, clear, note, openBlob, named } from '../dom.js';
 import { t, label, fmtTime, bjDate } from '../i18n.js';
 import { api } from '../api.js';
@@ -44,13 +45,40 @@ function argsOf(action, v) {
 
 const DANGER = new Set(['reject', 'withdraw']);
 
+// Art. 19: what the approver sees of batch's paper: its stamped scans, each
+// opened from the dialog, or why approval waits (the server's paper_due).
+// An element; the batch is read again for its attachments.
+export async function paperView(batch) {
+	if (!batch) return null;
+	let b;
+	try {
+		b = await api.get(`batches/${batch}`);
+	} catch (e) {
+		return note('error', e.message);
+	}
+	if (b.paper_due) return note('warn', t('paper.due', { id: batch }));
+	const att = b.attachments || [];
+	if (!att.length) return null; // paperless
+	return h('div', { class: 'paper-scans' }, h('strong', {}, t('paper.scans')),
+		h('ul', { class: 'files' }, att.map((a) => h('li', {},
+			h('button', { type: 'button', class: 'link', 'data-scan': a.id, title: t('paper.open'), onclick: async () => {
+				try {
+					openBlob(await api.blob(`batches/${batch}/attachments/${a.id}`), a.name);
+				} catch (e) { await show(t('paper.scans'), note('error', e.message), false); }
+			} }, a.name), ' ', h('span', { class: 'muted small' }, `${Math.ceil((a.size || 0) / 1024)} KB · ${fmtTime(a.at)}`)))));
+}
+
+// Approval waits for the stamped scan (art. 19).
+const paperWaits = (r, action) => action === 'approve' && r.paper_due;
+
 // One button running action on request r (asking first), then done().
 export function actionButton(r, action, done) {
+	const waits = paperWaits(r, action);
 	return h('button', { type: 'button', class: ['btn', 'btn-sm', action === 'approve' || action === 'accept' || action === 'produce' ? 'btn-primary' : null, DANGER.has(action) && 'btn-danger-o'],
-		'data-action': action, onclick: async () => {
+		'data-action': action, disabled: waits, title: waits ? t('paper.due', { id: r.batch }) : null, onclick: async () => {
 			const res = await ask({
 				title: t('req.confirm.title', { action: label('action', action), id: r.id }),
-				message: describe(r),
+				message: action === 'approve' ? h('div', {}, describe(r), await paperView(r.batch)) : describe(r),
 				fields: actionFields(action, r) || [],
 				confirmLabel: label('action', action), danger: DANGER.has(action),
 				action: (v) => api.post(`requests/${r.id}/${action}`, argsOf(action, v)),
@@ -66,7 +94,7 @@ export function describe(r) {
 
 // Runs action on every request of rows (one call each), asking once.
 export async function actMany(rows, action, done) {
-	const ok = rows.filter((r) => actionsFor(r).includes(action));
+	const ok = rows.filter((r) => actionsFor(r).includes(action) && !paperWaits(r, action));
 	if (!ok.length) {
 		await show(label('action', action), note('warn', t('req.none_can', { action: label('action', action) })), false);
 		return;
@@ -99,9 +127,10 @@ export async function actMany(rows, action, done) {
 
 // An action on a whole batch (one transaction on the server).
 export async function actBatch(batch, action, done) {
+	const paper = action === 'approve' ? await paperView(batch) : null;
 	const res = await ask({
 		title: t('batch.act.title', { action: label('action', action), id: batch }),
-		message: h('p', {}, t('batch.act.text', { action: label('action', action), id: batch })),
+		message: h('div', {}, h('p', {}, t('batch.act.text', { action: label('action', action), id: batch })), paper),
 		fields: (actionFields(action) || []).filter((f) => f.name !== 'new_token'), confirmLabel: label('action', action), danger: DANGER.has(action),
 		action: (v) => api.post(`batches/${batch}/${action}`, argsOf(action, v)),
 	});
@@ -155,9 +184,10 @@ export async function batchTable(state, actions, reload) {
 	const by = new Map();
 	for (const x of r.items) {
 		if (!x.batch) continue;
-		if (!by.has(x.batch)) by.set(x.batch, { unit: x, n: 0, types: new Set(), apps: new Set(), acts: new Set() });
+		if (!by.has(x.batch)) by.set(x.batch, { unit: x, n: 0, types: new Set(), apps: new Set(), acts: new Set(), due: false });
 		const b = by.get(x.batch);
 		b.n++;
+		b.due ||= !!x.paper_due;
 		for (const a of actionsFor(x)) b.acts.add(a);
 		b.types.add(label('type', x.type));
 		b.apps.add(x.app_name || x.app);
@@ -168,10 +198,12 @@ export async function batchTable(state, actions, reload) {
 		h('tbody', {}, [...by].map(([k, b]) => h('tr', { 'data-batch': k },
 			h('td', { class: 'num' }, h('a', { href: `#/batches/${k}` }, `#${k}`)),
 			h('td', {}, named(b.unit, 'unit')), h('td', { class: 'num' }, String(b.n)),
-			h('td', {}, [...b.types].join('、')), h('td', {}, [...b.apps].join('、')),
+			h('td', {}, [...b.types].join('、')), h('td', {}, [...b.apps].join('、'),
+				b.due && actions.includes('approve') ? [h('br'), h('span', { class: 'badge st-rejected', title: t('paper.due', { id: k }) }, t('paper.due.short'))] : null),
 			h('td', { class: 'actions' },
 				h('a', { class: 'btn btn-sm', href: `#/batches/${k}` }, t('appr.view')),
 				actions.filter((a) => b.acts.has(a)).map((a) => h('button', { type: 'button', 'data-batch-action': a,
 					class: ['btn', 'btn-sm', DANGER.has(a) ? 'btn-danger-o' : 'btn-primary'],
+					disabled: a === 'approve' && b.due, title: a === 'approve' && b.due ? t('paper.due', { id: k }) : null,
 					onclick: () => actBatch(k, a, reload) }, t('batch.all', { action: label('action', a) })))))))));
 }
