@@ -183,6 +183,13 @@ static const char *const migrations[] = {
 	 * rule: every query and store_unit_maker read this view. */
 	"CREATE VIEW unit_maker(unit, node) AS SELECT u.code,"
 	" coalesce(nullif(n.served_by,''), n.code) FROM unit u JOIN node n ON n.code=u.node;",
+	/* 10: names people read (issue 14): an account's person (姓名), shown
+	 * in greetings, beside submitter and approver, and as the 信息员 of
+	 * the annex forms; a node's making unit (证书制作管理单位, art. 4:
+	 * "省财政信息中心"), printed on the forms instead of the node's
+	 * (a city's) name */
+	"ALTER TABLE account ADD COLUMN person TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE node ADD COLUMN making_unit TEXT;",
 };
 
 int store_err(struct store *st, const char *what)
