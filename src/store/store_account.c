@@ -76,7 +76,7 @@ static int get_one(struct store *st, struct db_stmt *s, const char *what,
 	if (sr == DB_ROW)
 		return FINCA_OK;
 	if (sr == DB_DONE)
-		return err_set(FINCA_ENOTFOUND, "no account for %s", what);
+		return err_why(FINCA_ENOTFOUND, NULL, "account.none", "no account for %s", what);
 	return store_err(st, "reading account");
 }
 
