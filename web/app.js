@@ -72,7 +72,7 @@ function topBar() {
 		h('div', { class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'CA'),
 			h('span', {}, h('strong', {}, t('app.name')), h('span', { class: 'brand-sub' }, config.ca ? ` · ${config.ca}` : '', ` · ${t('app.console')}`))),
 		h('div', { class: 'who' },
-			h('span', { class: 'who-acct', title: t('top.certificate', { s: me.certificate || '' }) }, me.person || me.account),
+			h('span', { class: 'who-acct', title: t('top.certificate', { s: me.certificate || '' }) }, me.account),
 			h('span', { class: 'badge role' }, label('role', me.role)),
 			me.scope && h('span', { class: 'who-scope', id: 'who-scope', title: me.scope }, me.scopeName || me.scope),
 			h('button', { type: 'button', class: 'btn btn-top', lang: other === 'zh' ? 'zh-CN' : 'en', onclick: () => { setLang(other); render(); } }, t('top.switch')),
