@@ -89,10 +89,10 @@ static int list_one(void *arg, const struct account_rec *a)
 		return FINCA_OK;
 	time_format(a->created_at, t, sizeof t);
 	if (ls->arr)
-		json_array_append_new(ls->arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s}",
-			"id", (json_int_t)a->id, "name", a->name, "person", a->person, "role", a->role,
+		json_array_append_new(ls->arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:s}",
+			"id", (json_int_t)a->id, "name", a->name, "role", a->role,
 			"scope", a->scope, "certificate", a->cert_serial,
-			"disabled", a->disabled, "created_at", t));
+			"disabled", a->disabled, "created_at", t, "person", a->person));
 	else
 		printf("%-4lld %-20s %-9s %-32s %s%s%s%s\n", (long long)a->id, a->name, a->role,
 		       a->cert_serial, a->scope, *a->person ? "  " : "", a->person,

@@ -54,9 +54,8 @@ enum MHD_Result api_login(struct call *k, struct api *a)
 	snprintf(k->r->account, sizeof k->r->account, "%s", ses.acct.name);
 	time_format(ses.expires, t, sizeof t);
 	ret = send_json(k, 200, json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", ses.token,
-					  "account", ses.acct.name, "person", ses.acct.person,
-					  "role", ses.acct.role,
-					  "expires_at", t));
+					  "account", ses.acct.name, "role", ses.acct.role,
+					  "expires_at", t, "person", ses.acct.person));
 	OPENSSL_cleanse(ses.token, sizeof ses.token);
 	account_rec_clear(&ses.acct);
 	return ret;
@@ -64,10 +63,10 @@ enum MHD_Result api_login(struct call *k, struct api *a)
 
 enum MHD_Result api_whoami(struct call *k)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "account", k->acct.name,
-			      "person", k->acct.person, "role", k->acct.role, "scope", k->acct.scope,
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "account", k->acct.name,
+			      "role", k->acct.role, "scope", k->acct.scope,
 			      "certificate", k->acct.cert_serial,
-			      "rights", actor_rights_json(k->acct.role));
+			      "rights", actor_rights_json(k->acct.role), "person", k->acct.person);
 	char name[130];
 
 	if (ra_scope_name(k->s->ca, &k->who, name, sizeof name) == FINCA_OK)
@@ -121,10 +120,10 @@ static int account_one(void *arg, const struct account_rec *a)
 	char t[32];
 
 	time_format(a->created_at, t, sizeof t);
-	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s}",
-		"id", (json_int_t)a->id, "name", a->name, "person", a->person, "role", a->role,
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:s}",
+		"id", (json_int_t)a->id, "name", a->name, "role", a->role,
 		"scope", a->scope, "certificate", a->cert_serial,
-		"disabled", a->disabled, "created_at", t));
+		"disabled", a->disabled, "created_at", t, "person", a->person));
 	return FINCA_OK;
 }
 
@@ -174,8 +173,8 @@ enum MHD_Result api_accounts_add(struct call *k)
 	if (rc != FINCA_OK)
 		return send_rc(k, rc);
 	ret = send_json(k, 201, json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)a.id,
-					  "name", a.name, "person", a.person, "role", a.role,
-					  "certificate", a.cert_serial));
+					  "name", a.name, "role", a.role,
+					  "certificate", a.cert_serial, "person", a.person));
 	account_rec_clear(&a);
 	return ret;
 }

@@ -181,8 +181,8 @@ int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batc
 		/* 信息员：王某 (the account's person), 证书制作管理单位 by name */
 		doc.officer = officer_name(ca, ra_str(unit, "officer"), officer, sizeof officer);
 		doc.approver = ra_str(dept, "name");
-		doc.maker = ra_str(node, "making_unit") ? ra_str(node, "making_unit")
-							: ra_str(node, "name");
+		doc.maker = ra_str(node, "making_unit") && *ra_str(node, "making_unit")
+			    ? ra_str(node, "making_unit") : ra_str(node, "name");
 		if (!strcmp(form, "person")) {
 			fp[n].name = ra_str(r, "name");
 			fp[n].id_number = ra_str(r, "subject");

@@ -9,7 +9,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 serve_ports
-ok "init" finca -d ca init --algo p256 --url $base
+out=$(finca -d ca init --algo p256 --url $base)
+adminpw=$(sed -n 's/^  password *\([^ ]*\) .*/\1/p' <<<"$out")
 ok "demo seed" finca -d ca demo seed
 q() { sqlite3 ca/finca.db "$1"; }
 A() { local who=$1; shift; "$FINCA" -d ca --as "$who" "$@"; }
@@ -76,13 +77,15 @@ has "the making unit by name (福州市财政局信息中心, serving 闽侯县)
 ok "the CLI's form says the same" A io-minhou request form $r --out cli.pdf
 has "信息员 on the CLI's form" "信息员：王丽萍" "$(pdftotext -layout cli.pdf - 2>/dev/null)"
 # a node without a making unit's name: the node's name, as before
-q "UPDATE node SET making_unit=NULL WHERE code='350100'"
+ok "the administrator clears Fuzhou's making unit" env FINCA_ACCOUNT_PASSWORD=$adminpw \
+	"$FINCA" -d ca --as admin node edit 350100 --making-unit ''
 call io-minhou $tio -o form2.pdf $api/requests/$r/form.pdf
 text=$(pdftotext -layout form2.pdf - 2>/dev/null)
 has "without a making unit's name, the node's name" "福州市" "$text"
 if grep -q "信息中心" <<<"$text"; then echo "not ok - a making unit's name from nowhere"
 else echo "ok - no making unit's name from nowhere"; fi
-q "UPDATE node SET making_unit='福州市财政局信息中心' WHERE code='350100'"
+ok "and names it again" env FINCA_ACCOUNT_PASSWORD=$adminpw \
+	"$FINCA" -d ca --as admin node edit 350100 --making-unit 福州市财政局信息中心
 same "the node lists its making unit" \
 	"$(call op-fuzhou $top "$api/nodes?limit=10" | jq -r '.items[] | select(.code == "350100") | .making_unit')" \
 	福州市财政局信息中心
