@@ -1,8 +1,9 @@
 /* Names beside codes: a unit, an application system, a department, a node
- * or an account (by its person's name) appears in the API's answers by its code (what the rules
- * use) and, beside it, by its name (what people read).  One table says
- * which member names what; ra_names adds "<member>_name" to every object
- * of a JSON answer that has such a member. */
+ * or an account (by its person's name, 姓名) appears in the API's answers
+ * by its code (what the rules use) and, beside it, by its name (what
+ * people read).  One table says which member names what; ra_names adds
+ * "<member>_name" to every object of a JSON answer that has such a
+ * member. */
 #include "ra/ra.h"
 #include "util/err.h"
 #include "util/util.h"
