@@ -2,7 +2,7 @@
 // checks every call anyway; rights only decide what the page offers.
 import { api, token } from './api.js';
 
-export const me = { account: '', role: '', scope: '', certificate: '', rights: new Set(), scopeName: '' };
+export const me = { account: '', person: '', role: '', scope: '', certificate: '', rights: new Set(), scopeName: '' };
 
 export async function loadMe() {
 	const w = await api.get('whoami');

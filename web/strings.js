@@ -541,6 +541,14 @@ export const zh = {
 	'paper.due.short': '待上传盖章扫描件',
 	'paper.scans': '盖章扫描件',
 	'paper.open': '查看扫描件',
+
+	// people's names and making units (issue 14: names branch)
+	'acct.person': '姓名',
+	'acct.person.hint': '账户使用人的姓名，显示在问候、提交人、审批人和打印的申请表上（信息员：王某）。',
+	'acct.rename': '修改姓名：{name}',
+	'org.making_unit': '证书制作管理单位',
+	'org.making_unit.hint': '本节点证书制作管理单位的名称（第四条，如“福建省财政信息中心”），打印在申请表上。',
+	'org.col.making_unit': '证书制作管理单位',
 };
 
 export const en = {
@@ -1084,4 +1092,12 @@ export const en = {
 	'paper.due.short': 'Stamped scan missing',
 	'paper.scans': 'Stamped scans',
 	'paper.open': 'Open the scan',
+
+	// people's names and making units (issue 14: names branch)
+	'acct.person': 'Name',
+	'acct.person.hint': 'The name of the person using the account: in greetings, as submitter and approver, and on the printed forms.',
+	'acct.rename': 'Name of {name}',
+	'org.making_unit': 'Making unit',
+	'org.making_unit.hint': "The name of the node's certificate making unit (art. 4, e.g. 福建省财政信息中心), printed on the forms.",
+	'org.col.making_unit': 'Making unit',
 };

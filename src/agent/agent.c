@@ -30,12 +30,14 @@ static int listen_parse(const char *spec, struct sockaddr_storage *ss, struct ag
 	int loop;
 
 	if (!colon || hl == 0 || hl >= sizeof host)
-		return err_set(FINCA_EINVAL, "--listen '%.80s': expected HOST:PORT", spec);
+		return err_why(FINCA_EINVAL, NULL, "agent.listen_format",
+				"--listen '%.80s': expected HOST:PORT", spec);
 	memcpy(host, spec, hl);
 	host[hl] = '\0';
 	port = strtoul(colon + 1, &end, 10);
 	if (*end || end == colon + 1 || port == 0 || port > 65535)
-		return err_set(FINCA_EINVAL, "--listen '%.80s': expected a port 1-65535", spec);
+		return err_why(FINCA_EINVAL, NULL, "agent.listen_port",
+				"--listen '%.80s': expected a port 1-65535", spec);
 	if (!strcmp(host, "localhost"))
 		snprintf(host, sizeof host, "127.0.0.1");
 	snprintf(a->host, sizeof a->host, "%s", host);
@@ -48,7 +50,8 @@ static int listen_parse(const char *spec, struct sockaddr_storage *ss, struct ag
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
-		return err_set(FINCA_EINVAL, "--listen '%.80s': expected a numeric IP address and "
+		return err_why(FINCA_EINVAL, NULL, "agent.listen_ip",
+				"--listen '%.80s': expected a numeric IP address and "
 			       "a port", spec);
 	loop = ai->ai_family == AF_INET ?
 		(ntohl(((struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr) >> 24) == 127 :
@@ -59,7 +62,8 @@ static int listen_parse(const char *spec, struct sockaddr_storage *ss, struct ag
 		snprintf(a->host, sizeof a->host, "[%s]", host);
 	freeaddrinfo(ai);
 	if (!loop)
-		return err_set(FINCA_EPOLICY, "--listen %.80s: the agent listens on loopback only "
+		return err_why(FINCA_EPOLICY, NULL, "agent.listen_loopback",
+				"--listen %.80s: the agent listens on loopback only "
 			       "(127.0.0.1 or [::1]); on another address anyone on the network "
 			       "could ask the USBKey for signatures", spec);
 	a->port = (unsigned)port;
@@ -79,7 +83,8 @@ int agent_start(const struct agent_config *cfg, struct agent **out)
 	atomic_store(&agent_stopping, 0);
 	if (cfg->pin_file) {
 		if ((fd = open(cfg->pin_file, O_RDONLY | O_CLOEXEC)) < 0) {
-			rc = err_set(FINCA_EIO, "--pin-file %s: %s", cfg->pin_file, strerror(errno));
+			rc = err_why(FINCA_EIO, NULL, "agent.pin_file_io",
+					"--pin-file %s: %s", cfg->pin_file, strerror(errno));
 			goto out;
 		}
 		rc = agent_pin_file_check(cfg->pin_file, fd);
@@ -109,7 +114,8 @@ int agent_start(const struct agent_config *cfg, struct agent **out)
 				MHD_OPTION_NOTIFY_COMPLETED, agent_http_done, a,
 				MHD_OPTION_END);
 	if (!a->d) {
-		rc = err_set(FINCA_EIO, "cannot listen on %s: %s", cfg->listen,
+		rc = err_why(FINCA_EIO, NULL, "agent.listen",
+				"cannot listen on %s: %s", cfg->listen,
 			     errno ? strerror(errno) : "see above");
 		goto out;
 	}

@@ -149,11 +149,11 @@ int agent_cert_find(struct agent *a, const char *serial, const unsigned char *id
 	if ((rc = p11_find(a->m, serial, t)) != FINCA_OK)
 		return rc;
 	if (!t->initialized)
-		return err_set(FINCA_ENOTFOUND, "token %s is not initialised", serial);
+		return err_why(FINCA_ENOTFOUND, NULL, "agent.token_blank", "token %s is not initialised", serial);
 	if ((rc = p11_open(a->m, t->slot, &s)) != FINCA_OK ||
 	    (rc = p11_get_certs(s, &v, &n)) != FINCA_OK)
 		goto out;
-	rc = err_set(FINCA_ENOTFOUND, "token %s holds no such certificate", serial);
+	rc = err_why(FINCA_ENOTFOUND, NULL, "agent.no_cert", "token %s holds no such certificate", serial);
 	for (size_t i = 0; i < n; i++)
 		if (v[i].idlen == idlen && !memcmp(v[i].id, id, idlen)) {
 			X509_up_ref(v[i].x);

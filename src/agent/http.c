@@ -8,6 +8,7 @@
 #include "crypto/sig.h"
 #include "http/jsonreq.h"
 #include "util/err.h"
+#include "util/msg.h"
 #include "util/util.h"
 
 #include <openssl/crypto.h>
@@ -24,6 +25,7 @@ struct areq {
 	char *body;                /* owned */
 	size_t len;
 	int too_big, status;
+	enum msg_lang lang;        /* of the answers: the caller's Accept-Language */
 	char note[256];            /* what happened, for the log (never a PIN) */
 };
 
@@ -63,17 +65,23 @@ static enum MHD_Result send_json(struct MHD_Connection *c, struct areq *r, int s
 	return ret;
 }
 
-/* {"error": {"code", "message", extra...}}; extra (taken) may be NULL. */
-static enum MHD_Result send_err(struct MHD_Connection *c, struct areq *r, int status,
-				const char *code, const char *msg, json_t *extra)
+/* The current error (util/err.h) as {"error": {"code", "reason",
+ * "message", extra...}}: the message in the caller's language (as finca's
+ * API says it), the log's note in English; extra (taken) may be NULL. */
+static enum MHD_Result send_fail(struct MHD_Connection *c, struct areq *r, int status,
+				 const char *code, json_t *extra)
 {
-	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
+	char msg[1024];
+	json_t *e = json_pack("{s:s, s:s}", "code", code, "message",
+			      msg_error(r->lang, msg, sizeof msg));
 
+	if (err_reason())
+		json_object_set_new(e, "reason", json_string(err_reason()));
 	if (extra) {
 		json_object_update(e, extra);
 		json_decref(extra);
 	}
-	snprintf(r->note, sizeof r->note, "%s", msg);
+	snprintf(r->note, sizeof r->note, "%s", err_msg());
 	return send_json(c, r, status, json_pack("{s:o}", "error", e));
 }
 
@@ -88,7 +96,7 @@ static enum MHD_Result handle_sign(struct agent *a, struct MHD_Connection *c,
 		{ "id", F_STR, 1, &id },
 		{ "challenge", F_STR, 1, &ch },
 	};
-	char serial[17], pin[PIN_MAX], msg[320];
+	char serial[17], pin[PIN_MAX];
 	unsigned char kid[64], *sig = NULL, *der = NULL;
 	size_t kidlen = 0, siglen = 0;
 	struct p11_token t;
@@ -102,38 +110,41 @@ static enum MHD_Result handle_sign(struct agent *a, struct MHD_Connection *c,
 
 	memset(&q, 0, sizeof q);
 	if (r->too_big) {
-		ret = send_err(c, r, 400, "invalid", "body larger than 4096 bytes", NULL);
+		err_why(FINCA_EINVAL, NULL, "body.too_large", "body larger than %d bytes", BODY_MAX);
+		ret = send_fail(c, r, 400, "invalid", NULL);
 		goto out;
 	}
 	if (jsonreq_parse(r->body ? r->body : "", r->len, BODY_MAX, &body) != FINCA_OK ||
 	    jsonreq_decode(body, f, ARRAY_LEN(f), &bad) != FINCA_OK) {
-		snprintf(msg, sizeof msg, "%s%s%s", bad ? bad : "", bad ? ": " : "", err_msg());
-		ret = send_err(c, r, 400, "invalid", msg, NULL);
+		ret = send_fail(c, r, 400, "invalid", NULL);
 		goto out;
 	}
 	if (!agent_challenge_ok(ch, json_string_length(json_object_get(body, "challenge")))) {
-		ret = send_err(c, r, 400, "invalid", "challenge: 1 to 256 printable ASCII characters",
-			       NULL);
+		err_why(FINCA_EINVAL, "challenge", "agent.challenge",
+			"1 to 256 printable ASCII characters");
+		ret = send_fail(c, r, 400, "invalid", NULL);
 		goto out;
 	}
 	if (strlen(id) != json_string_length(json_object_get(body, "id")) ||
 	    !agent_id_parse(id, serial, kid, &kidlen)) {
-		ret = send_err(c, r, 400, "invalid", "id: expected TOKENSERIAL:CKAIDHEX, as "
-			       "GET /v1/certificates lists it", NULL);
+		err_why(FINCA_EINVAL, "id", "agent.id",
+			"expected TOKENSERIAL:CKAIDHEX, as GET /v1/certificates lists it");
+		ret = send_fail(c, r, 400, "invalid", NULL);
 		goto out;
 	}
 	pthread_mutex_lock(&a->tok_mu);
 	rc = agent_cert_find(a, serial, kid, kidlen, &t, &x);
 	pthread_mutex_unlock(&a->tok_mu);
 	if (rc != FINCA_OK) {
-		ret = rc == FINCA_ENOTFOUND ? send_err(c, r, 404, "not_found", err_msg(), NULL)
-			: send_err(c, r, 500, "token", err_msg(), NULL);
+		ret = rc == FINCA_ENOTFOUND ? send_fail(c, r, 404, "not_found", NULL)
+			: send_fail(c, r, 500, "token", NULL);
 		goto out;
 	}
 	if (t.pin_locked) {
-		snprintf(msg, sizeof msg, "token %s: the PIN is locked; an approved PIN reset "
-			 "request is needed", serial);
-		ret = send_err(c, r, 423, "pin_locked", msg, NULL);
+		err_why(FINCA_EAUTH, NULL, "agent.pin_locked",
+			"token %s: the PIN is locked; an approved PIN reset request is needed",
+			serial);
+		ret = send_fail(c, r, 423, "pin_locked", NULL);
 		goto out;
 	}
 	q.serial = serial;
@@ -144,13 +155,13 @@ static enum MHD_Result handle_sign(struct agent *a, struct MHD_Connection *c,
 	agent_printable(q.subject, sizeof q.subject, subj);
 	ca_cert_serial(x, q.cert);
 	if ((rc = agent_pin_ask(a, &q, pin, sizeof pin)) != FINCA_OK) {
-		ret = send_err(c, r, 503, "no_pin", err_msg(), NULL);
+		ret = send_fail(c, r, 503, "no_pin", NULL);
 		goto out;
 	}
 	rc = agent_token_sign(a, serial, pin, x, kid, kidlen, ch, &sig, &siglen, &why);
 	OPENSSL_cleanse(pin, sizeof pin);
 	if (rc != FINCA_OK) {
-		ret = send_err(c, r, why.status, why.code, err_msg(), why.tries_left >= 0 ?
+		ret = send_fail(c, r, why.status, why.code, why.tries_left >= 0 ?
 			       json_pack("{s:i}", "tries_left", why.tries_left) : NULL);
 		goto out;
 	}
@@ -158,13 +169,15 @@ static enum MHD_Result handle_sign(struct agent *a, struct MHD_Connection *c,
 	 * that does not match its certificate is named now, not at login */
 	if (sig_verify(X509_get0_pubkey(x), (const unsigned char *)ch, strlen(ch), sig,
 		       siglen) != FINCA_OK) {
-		snprintf(msg, sizeof msg, "token %s: the signature does not verify with the "
-			 "certificate (its key is another)", serial);
-		ret = send_err(c, r, 500, "token", msg, NULL);
+		err_why(FINCA_ECRYPTO, NULL, "agent.key_mismatch",
+			"token %s: the signature does not verify with the certificate "
+			"(its key is another)", serial);
+		ret = send_fail(c, r, 500, "token", NULL);
 		goto out;
 	}
 	if ((n = i2d_X509(x, &der)) <= 0) {
-		ret = send_err(c, r, 500, "token", "the certificate does not encode", NULL);
+		err_why(FINCA_ECRYPTO, NULL, "agent.cert_encode", "the certificate does not encode");
+		ret = send_fail(c, r, 500, "token", NULL);
 		goto out;
 	}
 	b64c = b64_encode(der, (size_t)n);
@@ -214,26 +227,34 @@ static enum MHD_Result dispatch(struct agent *a, struct MHD_Connection *c, struc
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
 	int list = !strcmp(url, "/v1/certificates"), sign = !strcmp(url, "/v1/sign");
-	char msg[128];
 
+	r->lang = msg_lang_accept(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							      MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
 	if (!agent_host_ok(a, host)) {
-		snprintf(msg, sizeof msg, "Host must be 127.0.0.1:%u or localhost:%u", a->port,
-			 a->port);
-		return send_err(c, r, 403, "forbidden", msg, NULL);
+		err_why(FINCA_EAUTH, NULL, "agent.host", "Host must be 127.0.0.1:%u or localhost:%u",
+			a->port, a->port);
+		return send_fail(c, r, 403, "forbidden", NULL);
 	}
-	if ((r->allow = agent_origin_allowed(a, origin)) == NULL)
-		return send_err(c, r, 403, "forbidden", origin ? "this Origin may not use the "
-				"agent (--origin)" : "no Origin: only the pages named with --origin "
-				"may use the agent", NULL);
-	if (!list && !sign)
-		return send_err(c, r, 404, "not_found", "no such path (GET /v1/certificates, "
-				"POST /v1/sign)", NULL);
+	if ((r->allow = agent_origin_allowed(a, origin)) == NULL) {
+		if (origin)
+			err_why(FINCA_EAUTH, NULL, "agent.origin",
+				"this Origin may not use the agent (--origin)");
+		else
+			err_why(FINCA_EAUTH, NULL, "agent.no_origin",
+				"no Origin: only the pages named with --origin may use the agent");
+		return send_fail(c, r, 403, "forbidden", NULL);
+	}
+	if (!list && !sign) {
+		err_why(FINCA_ENOTFOUND, NULL, "agent.no_path",
+			"no such path (GET /v1/certificates, POST /v1/sign)");
+		return send_fail(c, r, 404, "not_found", NULL);
+	}
 	if (!strcmp(r->method, "OPTIONS"))
 		return preflight(c, r);
 	if (list && !strcmp(r->method, "GET")) {
 		json_t *arr = NULL;
 		if (agent_certs_list(a, &arr, r->note, sizeof r->note) != FINCA_OK)
-			return send_err(c, r, 500, "token", err_msg(), NULL);
+			return send_fail(c, r, 500, "token", NULL);
 		if (!r->note[0])
 			snprintf(r->note, sizeof r->note, "%zu certificate%s", json_array_size(arr),
 				 json_array_size(arr) == 1 ? "" : "s");
@@ -241,8 +262,9 @@ static enum MHD_Result dispatch(struct agent *a, struct MHD_Connection *c, struc
 	}
 	if (sign && !strcmp(r->method, "POST"))
 		return handle_sign(a, c, r);
-	return send_err(c, r, 405, "method", list ? "GET /v1/certificates" : "POST /v1/sign",
-			NULL);
+	err_why(FINCA_EINVAL, NULL, "agent.method", "%s", list ? "GET /v1/certificates"
+							       : "POST /v1/sign");
+	return send_fail(c, r, 405, "method", NULL);
 }
 
 enum MHD_Result agent_http_request(void *cls, struct MHD_Connection *c, const char *url,

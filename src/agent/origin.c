@@ -64,11 +64,13 @@ static int origin_valid(const char *o)
 int agent_origin_add(struct agent_config *cfg, const char *o)
 {
 	if (!origin_valid(o))
-		return err_set(FINCA_EINVAL, "--origin '%.80s': an origin is scheme://host[:port] in "
+		return err_why(FINCA_EINVAL, NULL, "agent.origin_format",
+				"--origin '%.80s': an origin is scheme://host[:port] in "
 			       "lower case with nothing after, as browsers send it "
 			       "(e.g. https://ca.example:8443)", o);
 	if (cfg->norigins == AGENT_ORIGINS_MAX)
-		return err_set(FINCA_EINVAL, "--origin: at most %d origins", AGENT_ORIGINS_MAX);
+		return err_why(FINCA_EINVAL, NULL, "agent.origins_max",
+				"--origin: at most %d origins", AGENT_ORIGINS_MAX);
 	cfg->origins[cfg->norigins++] = o;
 	return FINCA_OK;
 }

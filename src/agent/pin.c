@@ -38,15 +38,18 @@ static int read_line(int fd, char *out, size_t len, const char *what)
 		ssize_t got;
 		int k;
 		if (atomic_load(&agent_stopping))
-			return err_set(FINCA_EIO, "%s: the agent is stopping", what);
+			return err_why(FINCA_EIO, NULL, "agent.stopping",
+					"%s: the agent is stopping", what);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - t0.tv_sec >= ASK_SECONDS) {
 			OPENSSL_cleanse(out, len);
-			return err_set(FINCA_EIO, "%s: no PIN within %d seconds", what, ASK_SECONDS);
+			return err_why(FINCA_EIO, NULL, "agent.pin_timeout",
+					"%s: no PIN within %d seconds", what, ASK_SECONDS);
 		}
 		/* short waits, so that a stop is seen */
 		if ((k = poll(&p, 1, 500)) < 0 && errno != EINTR)
-			return err_set(FINCA_EIO, "%s: %s", what, strerror(errno));
+			return err_why(FINCA_EIO, NULL, "agent.pin_read",
+					"%s: %s", what, strerror(errno));
 		if (k <= 0)
 			continue;
 		/* a byte at a time: nothing after the line is taken */
@@ -57,7 +60,8 @@ static int read_line(int fd, char *out, size_t len, const char *what)
 		if (n + 1 >= len) {
 			OPENSSL_cleanse(out, len);
 			OPENSSL_cleanse(&ch, 1);
-			return err_set(FINCA_EINVAL, "%s: a PIN of more than %zu characters", what,
+			return err_why(FINCA_EINVAL, NULL, "agent.pin_long",
+					"%s: a PIN of more than %zu characters", what,
 				       len - 1);
 		}
 		out[n++] = ch;
@@ -66,7 +70,7 @@ static int read_line(int fd, char *out, size_t len, const char *what)
 	if (n && out[n - 1] == '\r')
 		n--;
 	out[n] = '\0';
-	return n ? FINCA_OK : err_set(FINCA_EIO, "%s: no PIN given", what);
+	return n ? FINCA_OK : err_why(FINCA_EIO, NULL, "agent.pin_none", "%s: no PIN given", what);
 }
 
 /* The PIN file must be a regular file neither group nor others can read or
@@ -76,11 +80,14 @@ int agent_pin_file_check(const char *path, int fd)
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
-		return err_set(FINCA_EIO, "--pin-file %s: %s", path, strerror(errno));
+		return err_why(FINCA_EIO, NULL, "agent.pin_file_io",
+				"--pin-file %s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return err_set(FINCA_EPOLICY, "--pin-file %s: not a regular file", path);
+		return err_why(FINCA_EPOLICY, NULL, "agent.pin_file_type",
+				"--pin-file %s: not a regular file", path);
 	if (st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH))
-		return err_set(FINCA_EPOLICY, "--pin-file %s: mode %03o lets group or others read "
+		return err_why(FINCA_EPOLICY, NULL, "agent.pin_file_mode",
+				"--pin-file %s: mode %03o lets group or others read "
 			       "or write it; chmod 600 it", path, (unsigned)(st.st_mode & 0777));
 	return FINCA_OK;
 }
@@ -95,7 +102,8 @@ static int pin_from_file(const char *path, const char *serial, char *pin, size_t
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0) {
-		rc = err_set(FINCA_EIO, "--pin-file %s: %s", path, strerror(errno));
+		rc = err_why(FINCA_EIO, NULL, "agent.pin_file_io",
+				"--pin-file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if ((rc = agent_pin_file_check(path, fd)) != FINCA_OK)
@@ -104,16 +112,19 @@ static int pin_from_file(const char *path, const char *serial, char *pin, size_t
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			rc = err_set(FINCA_EIO, "--pin-file %s: %s", path, strerror(errno));
+			rc = err_why(FINCA_EIO, NULL, "agent.pin_file_io",
+					"--pin-file %s: %s", path, strerror(errno));
 			goto out;
 		}
 		n += (size_t)got;
 	}
 	if (n == PIN_FILE_MAX) {
-		rc = err_set(FINCA_EINVAL, "--pin-file %s: larger than %d bytes", path, PIN_FILE_MAX);
+		rc = err_why(FINCA_EINVAL, NULL, "agent.pin_file_big",
+				"--pin-file %s: larger than %d bytes", path, PIN_FILE_MAX);
 		goto out;
 	}
-	rc = err_set(FINCA_EIO, "--pin-file %s: no line for token %s", path, serial);
+	rc = err_why(FINCA_EIO, NULL, "agent.pin_file_none",
+			"--pin-file %s: no line for token %s", path, serial);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		size_t sl = strcspn(line, " \t"), pl;
 		char *p = line + sl;
@@ -122,7 +133,8 @@ static int pin_from_file(const char *path, const char *serial, char *pin, size_t
 		p += strspn(p, " \t");
 		pl = strcspn(p, "\r");
 		if (pl == 0 || pl >= len) {
-			rc = err_set(FINCA_EINVAL, "--pin-file %s: the PIN of token %s is empty or "
+			rc = err_why(FINCA_EINVAL, NULL, "agent.pin_file_pin",
+					"--pin-file %s: the PIN of token %s is empty or "
 				     "longer than %zu characters", path, serial, len - 1);
 			break;
 		}
@@ -183,7 +195,8 @@ static int pin_from_command(const struct agent *a, const struct ask *q, char *pi
 	int p[2], err, st = 0, killed = 0, rc;
 
 	if (pipe2(p, O_CLOEXEC) != 0)
-		return err_set(FINCA_EIO, "--pin-command: %s", strerror(errno));
+		return err_why(FINCA_EIO, NULL, "agent.pin_command_io",
+				"--pin-command: %s", strerror(errno));
 	if (asprintf(&mine[0], "FINCA_AGENT_TOKEN=%s", q->serial) < 0 ||
 	    asprintf(&mine[1], "FINCA_AGENT_LABEL=%s", q->label) < 0 ||
 	    asprintf(&mine[2], "FINCA_AGENT_SUBJECT=%s", q->subject) < 0 ||
@@ -222,7 +235,8 @@ static int pin_from_command(const struct agent *a, const struct ask *q, char *pi
 		free(mine[i]);
 	if (err) {
 		close(p[0]);
-		return err_set(FINCA_EIO, "--pin-command: cannot run /bin/sh: %s", strerror(err));
+		return err_why(FINCA_EIO, NULL, "agent.pin_command_run",
+				"--pin-command: cannot run /bin/sh: %s", strerror(err));
 	}
 	rc = read_line(p[0], pin, len, "--pin-command");
 	close(p[0]);
@@ -239,7 +253,8 @@ static int pin_from_command(const struct agent *a, const struct ask *q, char *pi
 	}
 	if (rc == FINCA_OK && !killed && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
 		OPENSSL_cleanse(pin, len);
-		rc = err_set(FINCA_EIO, "--pin-command failed (%s %d): no PIN",
+		rc = err_why(FINCA_EIO, NULL, "agent.pin_command_failed",
+				"--pin-command failed (%s %d): no PIN",
 			     WIFEXITED(st) ? "exit status" : "signal",
 			     WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	}
@@ -256,7 +271,8 @@ int agent_pin_ask(struct agent *a, const struct ask *q, char *pin, size_t len)
 		rc = pin_from_command(a, q, pin, len);
 	else if ((rc = pin_from_tty(q, pin, len)) == FINCA_ENOTFOUND)
 		rc = a->cfg.pin_file ? pin_from_file(a->cfg.pin_file, q->serial, pin, len)
-			: err_set(FINCA_EIO, "no terminal to ask for the PIN on, and neither "
+			: err_why(FINCA_EIO, NULL, "agent.pin_nowhere",
+					"no terminal to ask for the PIN on, and neither "
 				  "--pin-command nor --pin-file");
 	pthread_mutex_unlock(&a->ask_mu);
 	return rc;

@@ -25,7 +25,8 @@ int agent_token_sign(struct agent *a, const char *serial, const char *pin, X509 
 	pthread_mutex_lock(&a->tok_mu);
 	if (agent_pin_refused(a, serial, mac)) {
 		*why = (struct refusal){ 401, "wrong_pin", -1 };
-		rc = err_set(FINCA_EAUTH, "token %s refused this PIN before; it is not offered "
+		rc = err_why(FINCA_EAUTH, NULL, "agent.pin_refused",
+				"token %s refused this PIN before; it is not offered "
 			     "again", serial);
 		goto out;
 	}
@@ -36,7 +37,8 @@ int agent_token_sign(struct agent *a, const char *serial, const char *pin, X509 
 	}
 	if (t.pin_locked) {
 		*why = (struct refusal){ 423, "pin_locked", -1 };
-		rc = err_set(FINCA_EAUTH, "token %s: the PIN is locked", serial);
+		rc = err_why(FINCA_EAUTH, NULL, "agent.pin_locked",
+				"token %s: the PIN is locked", serial);
 		goto out;
 	}
 	if ((rc = p11_open(a->m, t.slot, &s)) != FINCA_OK)
@@ -50,11 +52,16 @@ int agent_token_sign(struct agent *a, const char *serial, const char *pin, X509 
 		agent_pin_remember(a, serial, mac, 0);
 		if (p11_find(a->m, serial, &t) == FINCA_OK && t.pin_locked) {
 			*why = (struct refusal){ 423, "pin_locked", -1 };
-			rc = err_set(FINCA_EAUTH, "token %s: %s; the PIN is now locked", serial, msg);
+			rc = err_why(FINCA_EAUTH, NULL, "agent.pin_now_locked",
+				     "token %s: %s; the PIN is now locked", serial, msg);
+		} else if (t.pin_final_try) {
+			*why = (struct refusal){ 401, "wrong_pin", 1 };
+			rc = err_why(FINCA_EAUTH, NULL, "agent.wrong_pin_final",
+				     "token %s: %s; one more wrong PIN locks it", serial, msg);
 		} else {
-			*why = (struct refusal){ 401, "wrong_pin", t.pin_final_try ? 1 : -1 };
-			rc = err_set(FINCA_EAUTH, "token %s: %s%s", serial, msg, t.pin_final_try ?
-				     "; one more wrong PIN locks it" : "");
+			*why = (struct refusal){ 401, "wrong_pin", -1 };
+			rc = err_why(FINCA_EAUTH, NULL, "agent.wrong_pin",
+					"token %s: %s", serial, msg);
 		}
 		goto out;
 	}

@@ -1,4 +1,5 @@
 #include "auth/auth.h"
+#include "authz/authz.h"
 #include "crypto/key.h"
 #include "crypto/pem.h"
 #include "util/err.h"
@@ -62,9 +63,64 @@ int account_check_password(const struct account_rec *a, const char *pw)
 	return FINCA_OK;
 }
 
-int account_add(struct ca *ca, const struct actor *actor, const char *name, const char *role,
-		const char *scope, X509 *cert, const char *pw,
-		struct account_rec *out)
+int account_person_check(const char *person)
+{
+	const unsigned char *p = (const unsigned char *)person;
+	size_t n = 0, len = strlen(person);
+
+	if (len && (p[0] == ' ' || p[len - 1] == ' '))
+		goto bad;
+	while (*p) {
+		/* the length of the sequence *p starts; continuation bytes follow */
+		int k = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+			(*p & 0xf8) == 0xf0 ? 4 : 0;
+		if (k == 0 || *p < 0x20 || *p == 0x7f)
+			goto bad;
+		for (int i = 1; i < k; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				goto bad;
+		p += k;
+		if (++n > 32)
+			goto bad;
+	}
+	return FINCA_OK;
+bad:
+	return err_why(FINCA_EINVAL, "person", "account.person",
+		       "a person's name: at most 32 characters, no control characters, "
+		       "no space at either end");
+}
+
+int account_set_person(struct ca *ca, const struct actor *actor, const char *name,
+		       const char *person)
+{
+	json_t *d = NULL;
+	char obj[96];
+	int rc;
+
+	/* a user names themself; an administrator anyone */
+	if (strcmp(actor->name, name) &&
+	    (rc = actor_may(ca, actor, "account.write", NULL)) != FINCA_OK)
+		return rc;
+	if ((rc = account_person_check(person)) != FINCA_OK)
+		return rc;
+	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
+		return rc;
+	d = json_pack("{s:s}", "person", person);
+	snprintf(obj, sizeof obj, "account:%s", name);
+	if ((rc = store_account_set_person(ca_store(ca), name, person)) != FINCA_OK ||
+	    (rc = ca_audit(ca, actor->name, "account.person", obj, d)) != FINCA_OK) {
+		store_rollback(ca_store(ca));
+		goto out;
+	}
+	rc = store_commit(ca_store(ca));
+out:
+	json_decref(d);
+	return rc;
+}
+
+int account_add(struct ca *ca, const struct actor *actor, const char *name,
+		const char *person, const char *role, const char *scope, X509 *cert,
+		const char *pw, struct account_rec *out)
 {
 	struct verify_result v;
 	struct account_rec a;
@@ -86,6 +142,8 @@ int account_add(struct ca *ca, const struct actor *actor, const char *name, cons
 	if (role_needs_password(role) && !pw)
 		return err_why(FINCA_EINVAL, NULL, "account.role_password",
 			       "role %s needs a password (art. 11)", role);
+	if (person && (rc = account_person_check(person)) != FINCA_OK)
+		return rc;
 	if (pw && strlen(pw) < 10)
 		return err_why(FINCA_EINVAL, "password", "account.password_short",
 			       "at least 10 characters");
@@ -97,6 +155,7 @@ int account_add(struct ca *ca, const struct actor *actor, const char *name, cons
 			       name, v.chain_ok == 1 ? "chain ok" : v.chain_error, v.status);
 	snprintf(a.name, sizeof a.name, "%s", name);
 	snprintf(a.role, sizeof a.role, "%s", role);
+	snprintf(a.person, sizeof a.person, "%s", person ? person : "");
 	snprintf(a.scope, sizeof a.scope, "%s", scope ? scope : "");
 	snprintf(a.cert_serial, sizeof a.cert_serial, "%s", v.serial);
 	a.created_at = clock_now();
@@ -106,6 +165,8 @@ int account_add(struct ca *ca, const struct actor *actor, const char *name, cons
 		goto out;
 	d = json_pack("{s:s, s:s, s:s, s:b}", "role", role, "scope", a.scope,
 		      "cert", v.serial, "password", pw != NULL);
+	if (*a.person)
+		json_object_set_new(d, "person", json_string(a.person));
 	snprintf(obj, sizeof obj, "account:%s", name);
 	if ((rc = store_account_insert(ca_store(ca), &a)) != FINCA_OK ||
 	    (rc = ca_audit(ca, actor->name, "account.add", obj, d)) != FINCA_OK) {
@@ -187,7 +248,7 @@ int account_bootstrap_admin(struct ca *ca, char *pw_out, size_t pw_len)
 		goto out;
 	if ((rc = pem_x509_write(cp, x)) != FINCA_OK)
 		goto out;
-	rc = account_add(ca, &ca->self, "admin", "admin", NULL, x, pw_out, NULL);
+	rc = account_add(ca, &ca->self, "admin", NULL, "admin", NULL, x, pw_out, NULL);
 out:
 	X509_free(x);
 	EVP_PKEY_free(key);

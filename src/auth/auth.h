@@ -57,10 +57,20 @@ int role_valid(const char *role);
 int role_needs_password(const char *role);
 
 /* Creates an account bound to cert (one of finca's, in the store).  pw may
- * be NULL for roles that need none; it must have 10 or more characters. */
-int account_add(struct ca *ca, const struct actor *actor, const char *name, const char *role,
-		const char *scope, X509 *cert, const char *pw,
-		struct account_rec *out);
+ * be NULL for roles that need none; it must have 10 or more characters.
+ * person: the person's name (姓名, account_person_check), NULL or "" when
+ * not given. */
+int account_add(struct ca *ca, const struct actor *actor, const char *name,
+		const char *person, const char *role, const char *scope, X509 *cert,
+		const char *pw, struct account_rec *out);
+/* FINCA_EINVAL unless person is a name people can read: at most 32
+ * characters of UTF-8, no control characters, not starting or ending
+ * with a space ("" is no name). */
+int account_person_check(const char *person);
+/* Sets the person's name of account name (audited account.person): an
+ * administrator (right account.write) any account's, anyone their own. */
+int account_set_person(struct ca *ca, const struct actor *actor, const char *name,
+		       const char *person);
 /* The account whose certificate (DER) this is, when the certificate is
  * valid now (chain, validity, not frozen or revoked) and the account is
  * enabled. */

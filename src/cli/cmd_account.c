@@ -16,9 +16,10 @@ static int account_add_cmd(struct cli *c, int argc, char **argv, const char *fix
 		{ "role", required_argument, NULL, 'r' },
 		{ "cert", required_argument, NULL, 'c' },
 		{ "scope", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *role = fixed_role, *cert = NULL, *scope = NULL;
+	const char *role = fixed_role, *cert = NULL, *scope = NULL, *person = NULL;
 	STACK_OF(X509) *certs = NULL;
 	struct actor who;
 	struct ca *ca = NULL;
@@ -35,13 +36,14 @@ static int account_add_cmd(struct cli *c, int argc, char **argv, const char *fix
 			break;
 		case 'c': cert = optarg; break;
 		case 's': scope = optarg; break;
+		case 'n': person = optarg; break;
 		default: return cli_usage("%s add: bad option", argv[0]);
 		}
 	}
 	if (fixed_role && !scope && optind < argc)
 		scope = argv[optind]; /* an application system account: its code */
 	if (optind + 1 != argc || !role || !cert)
-		return cli_usage("%s add NAME%s --cert FILE [--scope S]", argv[0],
+		return cli_usage("%s add NAME%s --cert FILE [--scope S] [--name PERSON]", argv[0],
 				 fixed_role ? "" : " --role ROLE");
 	if (!role_valid(role))
 		return cli_usage("--role %s: expected admin, operator, approver, officer, auditor or app",
@@ -60,7 +62,7 @@ static int account_add_cmd(struct cli *c, int argc, char **argv, const char *fix
 	if ((rc = cli_actor_or_host(c, ca, &who)) ||
 	    (rc = actor_may(ca, &who, "account.write", NULL)) ||
 	    (rc = cli_read_certs(cert, &certs)) ||
-	    (rc = account_add(ca, &who, argv[optind], role, scope, sk_X509_value(certs, 0),
+	    (rc = account_add(ca, &who, argv[optind], person, role, scope, sk_X509_value(certs, 0),
 			      have_pw ? pw : NULL, NULL))) {
 		rc = cli_fail(rc);
 		goto out;
@@ -87,14 +89,47 @@ static int list_one(void *arg, const struct account_rec *a)
 		return FINCA_OK;
 	time_format(a->created_at, t, sizeof t);
 	if (ls->arr)
-		json_array_append_new(ls->arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s}",
+		json_array_append_new(ls->arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:s}",
 			"id", (json_int_t)a->id, "name", a->name, "role", a->role,
 			"scope", a->scope, "certificate", a->cert_serial,
-			"disabled", a->disabled, "created_at", t));
+			"disabled", a->disabled, "created_at", t, "person", a->person));
 	else
-		printf("%-4lld %-20s %-9s %-32s %s%s\n", (long long)a->id, a->name, a->role,
-		       a->cert_serial, a->scope, a->disabled ? " (disabled)" : "");
+		printf("%-4lld %-20s %-9s %-32s %s%s%s%s\n", (long long)a->id, a->name, a->role,
+		       a->cert_serial, a->scope, *a->person ? "  " : "", a->person,
+		       a->disabled ? " (disabled)" : "");
 	return FINCA_OK;
+}
+
+/* finca account edit ACCOUNT --name PERSON: an administrator any
+ * account's name, anyone (--as) their own */
+static int account_edit_cmd(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *person = NULL;
+	struct actor who;
+	struct ca *ca = NULL;
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'n')
+			return cli_usage("%s edit: bad option", argv[0]);
+		person = optarg;
+	}
+	if (optind + 1 != argc || !person)
+		return cli_usage("%s edit ACCOUNT --name PERSON", argv[0]);
+	if ((rc = cli_open(c, 0, &ca)))
+		return rc;
+	if ((rc = cli_actor_or_host(c, ca, &who)) ||
+	    (rc = account_set_person(ca, &who, argv[optind], person)))
+		rc = cli_fail(rc);
+	else
+		printf("account %s: %s\n", argv[optind], person);
+	ca_free(ca);
+	return rc;
 }
 
 int cmd_account(struct cli *c, int argc, char **argv)
@@ -104,9 +139,11 @@ int cmd_account(struct cli *c, int argc, char **argv)
 	int rc;
 
 	if (argc < 2)
-		return cli_usage("%s: expected add or list", argv[0]);
+		return cli_usage("%s: expected add, edit or list", argv[0]);
 	if (!strcmp(argv[1], "add"))
 		return account_add_cmd(c, argc - 1, argv + 1, app ? "app" : NULL);
+	if (!strcmp(argv[1], "edit"))
+		return account_edit_cmd(c, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list")) {
 		struct list_st ls = { NULL, app ? "app" : NULL };
 		if (argc == 3 && !strcmp(argv[2], "--json"))

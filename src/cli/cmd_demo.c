@@ -24,15 +24,19 @@
 #include <string.h>
 
 /* Administrative division codes (GB/T 2260).  闽侯县 has no making unit of
- * its own: Fuzhou serves it (代管, art. 6). */
+ * its own: Fuzhou serves it (代管, art. 6).  The making units (证书制作管理
+ * 单位, art. 4): the province's information centre, a unit each city's
+ * bureau designates. */
 static const struct {
-	const char *code, *name, *level, *parent, *served_by, *email;
+	const char *code, *name, *level, *parent, *served_by, *email, *making_unit;
 } nodes[] = {
-	{ "350000", "福建省", "province", NULL, NULL, "xxzx@example.cn" },
-	{ "350100", "福州市", "city", "350000", NULL, "fz-xxzx@example.cn" },
-	{ "350200", "厦门市", "city", "350000", NULL, "xm-xxzx@example.cn" },
-	{ "350121", "闽侯县", "county", "350100", "350100", NULL },
-	{ "350203", "思明区", "county", "350200", NULL, NULL },
+	{ "350000", "福建省", "province", NULL, NULL, "xxzx@example.cn", "福建省财政信息中心" },
+	{ "350100", "福州市", "city", "350000", NULL, "fz-xxzx@example.cn",
+	  "福州市财政局信息中心" },
+	{ "350200", "厦门市", "city", "350000", NULL, "xm-xxzx@example.cn",
+	  "厦门市财政局信息中心" },
+	{ "350121", "闽侯县", "county", "350100", "350100", NULL, NULL },
+	{ "350203", "思明区", "county", "350200", NULL, NULL, "厦门市思明区财政局信息中心" },
 };
 
 static const struct {
@@ -108,14 +112,15 @@ static const struct {
 static const struct {
 	const char *name, *role, *scope;
 	int unit;
+	const char *person;  /* 姓名 */
 } accounts[] = {
-	{ "op-province", "operator", "350000", -1 },
-	{ "op-fuzhou", "operator", "350100", -1 },
-	{ "ap-yusuan", "approver", "yusuan", -1 },
-	{ "ap-guoku", "approver", "guoku", -1 },
-	{ "io-minhou", "officer", NULL, U_MHCZ },
-	{ "io-fzcz", "officer", NULL, U_FZCZ },
-	{ "auditor", "auditor", NULL, -1 },
+	{ "op-province", "operator", "350000", -1, "郭立新" },
+	{ "op-fuzhou", "operator", "350100", -1, "陈宏" },
+	{ "ap-yusuan", "approver", "yusuan", -1, "林静" },
+	{ "ap-guoku", "approver", "guoku", -1, "黄振宇" },
+	{ "io-minhou", "officer", NULL, U_MHCZ, "王丽萍" },
+	{ "io-fzcz", "officer", NULL, U_FZCZ, "吴建新" },
+	{ "auditor", "auditor", NULL, -1, "赵敏" },
 };
 #define N_ACCOUNTS ARRAY_LEN(accounts)
 
@@ -183,10 +188,11 @@ static int seed_org(struct ca *ca, const struct actor *a, struct seed *s)
 
 	for (size_t i = 0; i < ARRAY_LEN(nodes); i++)
 		if ((rc = add(ca, a, ORG_NODE,
-			      json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?}", "code", nodes[i].code,
+			      json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "code", nodes[i].code,
 					"name", nodes[i].name, "level", nodes[i].level,
 					"parent", nodes[i].parent, "served_by", nodes[i].served_by,
-					"email", nodes[i].email))))
+					"email", nodes[i].email,
+					"making_unit", nodes[i].making_unit))))
 			return err_wrap(rc, "node %s", nodes[i].code);
 	for (size_t i = 0; i < ARRAY_LEN(depts); i++)
 		if ((rc = add(ca, a, ORG_DEPT,
@@ -250,7 +256,7 @@ static int seed_account(struct ca *ca, const struct actor *a, struct seed *s, si
 	if (role_needs_password(role))
 		snprintf(s->pw[i], sizeof s->pw[i], "Demo-%s-2026", role);
 	/* account_add's messages name the account */
-	if ((rc = account_add(ca, a, accounts[i].name, role, scope, s->cert[i],
+	if ((rc = account_add(ca, a, accounts[i].name, accounts[i].person, role, scope, s->cert[i],
 			      s->pw[i][0] ? s->pw[i] : NULL, NULL)) != FINCA_OK)
 		return rc;
 	if (accounts[i].unit < 0)

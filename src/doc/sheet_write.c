@@ -48,14 +48,16 @@ static int write_sheet(lxw_workbook *wb, const struct sheet_def *d, const struct
 
 	if (!d->name || !d->headers || d->ncols == 0 ||
 	    d->ncols > SHEET_COLS_MAX)
-		return err_set(FINCA_EINVAL, "template sheet \"%s\": needs a "
+		return err_why(FINCA_EINVAL, NULL, "sheet.write_def",
+				"template sheet \"%s\": needs a "
 			       "name and 1 to %d columns",
 			       d->name ? d->name : "", SHEET_COLS_MAX);
 	if ((e = workbook_validate_sheet_name(wb, d->name)) != LXW_NO_ERROR)
-		return err_set(FINCA_EINVAL, "template sheet \"%s\": %s",
+		return err_why(FINCA_EINVAL, NULL, "sheet.write_name", "template sheet \"%s\": %s",
 			       d->name, lxw_strerror(e));
 	if ((ws = workbook_add_worksheet(wb, d->name)) == NULL)
-		return err_set(FINCA_ENOMEM, "template sheet \"%s\": cannot "
+		return err_why(FINCA_ENOMEM, NULL, "sheet.write_add",
+				"template sheet \"%s\": cannot "
 			       "add it", d->name);
 	for (size_t c = 0; c < d->ncols; c++) {
 		const char *h = d->headers[c] ? d->headers[c] : "";
@@ -76,7 +78,8 @@ static int write_sheet(lxw_workbook *wb, const struct sheet_def *d, const struct
 		    (d->sample &&
 		     (e = worksheet_write_string(ws, d->notes ? 2 : 1, (lxw_col_t)c, s,
 						 f->text)) != LXW_NO_ERROR))
-			return err_set(FINCA_EINVAL, "template sheet \"%s\", "
+			return err_why(FINCA_EINVAL, NULL, "sheet.write_column",
+					"template sheet \"%s\", "
 				       "column %zu: %s", d->name, c + 1,
 				       lxw_strerror(e));
 	}
@@ -91,7 +94,8 @@ static int write_sheet(lxw_workbook *wb, const struct sheet_def *d, const struct
 		if (d->list[c] < 0)
 			continue;
 		if ((size_t)d->list[c] >= nlists)
-			return err_set(FINCA_EINVAL, "template sheet \"%s\", column %zu: no "
+			return err_why(FINCA_EINVAL, NULL, "sheet.write_no_list",
+					"template sheet \"%s\", column %zu: no "
 				       "list %d", d->name, c + 1, d->list[c]);
 		snprintf(ref, sizeof ref, "='%s'!$%c$2:$%c$%zu", SHEET_LISTS,
 			 'A' + d->list[c], 'A' + d->list[c], lists[d->list[c]].n + 1);
@@ -100,7 +104,8 @@ static int write_sheet(lxw_workbook *wb, const struct sheet_def *d, const struct
 		v.error_message = "此列只能填写列表中的值（见“列表”工作表）。";
 		if ((e = worksheet_data_validation_range(ws, row, (lxw_col_t)c, LIST_ROWS,
 							 (lxw_col_t)c, &v)) != LXW_NO_ERROR)
-			return err_set(FINCA_EINVAL, "template sheet \"%s\", column %zu: %s",
+			return err_why(FINCA_EINVAL, NULL, "sheet.write_column",
+					"template sheet \"%s\", column %zu: %s",
 				       d->name, c + 1, lxw_strerror(e));
 	}
 	worksheet_freeze_panes(ws, d->notes ? 2 : 1, 0);
@@ -117,12 +122,15 @@ static int write_lists(lxw_workbook *wb, const struct sheet_list *lists, size_t 
 	if (nlists == 0)
 		return FINCA_OK;
 	if (nlists > 26)
-		return err_set(FINCA_EINVAL, "a template has at most 26 lists");
+		return err_why(FINCA_EINVAL, NULL, "sheet.write_lists_max",
+				"a template has at most 26 lists");
 	if ((ws = workbook_add_worksheet(wb, SHEET_LISTS)) == NULL)
-		return err_set(FINCA_ENOMEM, "template: cannot add the lists");
+		return err_why(FINCA_ENOMEM, NULL, "sheet.write_lists_add",
+				"template: cannot add the lists");
 	for (size_t l = 0; l < nlists && e == LXW_NO_ERROR; l++) {
 		if (lists[l].n == 0 || lists[l].n >= SHEET_ROWS_MAX)
-			return err_set(FINCA_EINVAL, "template list \"%s\": 1 to %d items",
+			return err_why(FINCA_EINVAL, NULL, "sheet.write_list_items",
+					"template list \"%s\": 1 to %d items",
 				       lists[l].name, SHEET_ROWS_MAX - 1);
 		e = worksheet_set_column(ws, (lxw_col_t)l, (lxw_col_t)l, 24, f->text);
 		if (e == LXW_NO_ERROR)
@@ -132,7 +140,8 @@ static int write_lists(lxw_workbook *wb, const struct sheet_list *lists, size_t 
 						   lists[l].items[i], f->text);
 	}
 	if (e != LXW_NO_ERROR)
-		return err_set(FINCA_EINVAL, "template lists: %s", lxw_strerror(e));
+		return err_why(FINCA_EINVAL, NULL, "sheet.write_lists",
+				"template lists: %s", lxw_strerror(e));
 	worksheet_hide(ws);
 	return FINCA_OK;
 }
@@ -147,12 +156,14 @@ int book_write_xlsx(const char *path, const struct sheet_def *defs, size_t ndefs
 	int rc;
 
 	if (ndefs == 0 || ndefs > BOOK_SHEETS_MAX) {
-		rc = err_set(FINCA_EINVAL, "a template has 1 to %d sheets",
+		rc = err_why(FINCA_EINVAL, NULL, "sheet.write_sheets",
+				"a template has 1 to %d sheets",
 			     BOOK_SHEETS_MAX);
 		goto out;
 	}
 	if ((wb = workbook_new_opt(path, &opt)) == NULL) {
-		rc = err_set(FINCA_ENOMEM, "%s: cannot start a workbook", path);
+		rc = err_why(FINCA_ENOMEM, NULL, "sheet.write_start",
+				"%s: cannot start a workbook", path);
 		goto out;
 	}
 	/* 49 is Excel's built-in "@", text */
@@ -174,7 +185,7 @@ int book_write_xlsx(const char *path, const struct sheet_def *defs, size_t ndefs
 	e = workbook_close(wb);
 	wb = NULL;
 	if (e != LXW_NO_ERROR) {
-		rc = err_set(FINCA_EIO, "%s: %s", path, lxw_strerror(e));
+		rc = err_why(FINCA_EIO, NULL, "sheet.write_close", "%s: %s", path, lxw_strerror(e));
 		goto out;
 	}
 	rc = FINCA_OK;
@@ -192,9 +203,9 @@ int book_write_xlsx_mem(const struct sheet_def *defs, size_t ndefs,
 	int fd = -1, rc;
 
 	if (path == NULL)
-		return err_set(FINCA_ENOMEM, "out of memory");
+		return err_why(FINCA_ENOMEM, NULL, "util.no_memory", "out of memory");
 	if ((fd = mkstemp(path)) < 0) {
-		rc = err_set(FINCA_EIO, "%s: %s", path, strerror(errno));
+		rc = err_why(FINCA_EIO, NULL, "sheet.write_temp", "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	close(fd);

@@ -53,9 +53,9 @@ enum MHD_Result api_login(struct call *k, struct api *a)
 		return send_error(k, rc == FINCA_EAUTH ? 401 : 400, err_name(rc));
 	snprintf(k->r->account, sizeof k->r->account, "%s", ses.acct.name);
 	time_format(ses.expires, t, sizeof t);
-	ret = send_json(k, 200, json_pack("{s:s, s:s, s:s, s:s}", "token", ses.token,
+	ret = send_json(k, 200, json_pack("{s:s, s:s, s:s, s:s, s:s}", "token", ses.token,
 					  "account", ses.acct.name, "role", ses.acct.role,
-					  "expires_at", t));
+					  "expires_at", t, "person", ses.acct.person));
 	OPENSSL_cleanse(ses.token, sizeof ses.token);
 	account_rec_clear(&ses.acct);
 	return ret;
@@ -63,10 +63,10 @@ enum MHD_Result api_login(struct call *k, struct api *a)
 
 enum MHD_Result api_whoami(struct call *k)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o}", "account", k->acct.name,
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "account", k->acct.name,
 			      "role", k->acct.role, "scope", k->acct.scope,
 			      "certificate", k->acct.cert_serial,
-			      "rights", actor_rights_json(k->acct.role));
+			      "rights", actor_rights_json(k->acct.role), "person", k->acct.person);
 	char name[130];
 
 	if (ra_scope_name(k->s->ca, &k->who, name, sizeof name) == FINCA_OK)
@@ -120,10 +120,10 @@ static int account_one(void *arg, const struct account_rec *a)
 	char t[32];
 
 	time_format(a->created_at, t, sizeof t);
-	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s}",
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:s}",
 		"id", (json_int_t)a->id, "name", a->name, "role", a->role,
 		"scope", a->scope, "certificate", a->cert_serial,
-		"disabled", a->disabled, "created_at", t));
+		"disabled", a->disabled, "created_at", t, "person", a->person));
 	return FINCA_OK;
 }
 
@@ -144,8 +144,10 @@ enum MHD_Result api_accounts_list(struct call *k)
 enum MHD_Result api_accounts_add(struct call *k)
 {
 	const char *name = NULL, *role = NULL, *cert = NULL, *scope = NULL, *pw = NULL;
+	const char *person = NULL;
 	const struct field f[] = {
 		{ "name", F_STR, 1, &name },
+		{ "person", F_STR, 0, &person },
 		{ "role", F_STR, 1, &role },
 		{ "certificate", F_STR, 1, &cert },
 		{ "scope", F_STR, 0, &scope },
@@ -166,13 +168,29 @@ enum MHD_Result api_accounts_add(struct call *k)
 	if (!x)
 		return send_err(k, 400, "invalid", "certificate", "api.cert_pem", "expected a PEM certificate");
 	memset(&a, 0, sizeof a);
-	rc = account_add(k->s->ca, &k->who, name, role, scope, x, pw, &a);
+	rc = account_add(k->s->ca, &k->who, name, person, role, scope, x, pw, &a);
 	X509_free(x);
 	if (rc != FINCA_OK)
 		return send_rc(k, rc);
-	ret = send_json(k, 201, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)a.id,
+	ret = send_json(k, 201, json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)a.id,
 					  "name", a.name, "role", a.role,
-					  "certificate", a.cert_serial));
+					  "certificate", a.cert_serial, "person", a.person));
 	account_rec_clear(&a);
 	return ret;
+}
+
+enum MHD_Result api_accounts_edit(struct call *k, const char *name)
+{
+	const char *person = NULL;
+	const struct field f[] = {
+		{ "person", F_STR, 1, &person },
+	};
+	enum MHD_Result ret;
+	int rc;
+
+	if (!decode(k, f, ARRAY_LEN(f), &ret))
+		return ret;
+	if ((rc = account_set_person(k->s->ca, &k->who, name, person)) != FINCA_OK)
+		return send_rc(k, rc);
+	return send_json(k, 200, json_pack("{s:s, s:s}", "name", name, "person", person));
 }

@@ -74,6 +74,9 @@ enum MHD_Result api_whoami(struct call *k);
 enum MHD_Result api_app_verify(struct call *k, struct api *a);
 enum MHD_Result api_accounts_list(struct call *k);
 enum MHD_Result api_accounts_add(struct call *k);
+/* PATCH accounts/NAME {"person": "王某"}: an administrator any account's
+ * name, anyone their own (account_set_person decides). */
+enum MHD_Result api_accounts_edit(struct call *k, const char *name);
 /* api_cert.c; rest: what follows "certs/" */
 enum MHD_Result api_certs_list(struct call *k);
 enum MHD_Result api_cert_issue(struct call *k);

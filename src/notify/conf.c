@@ -76,25 +76,26 @@ static int notify_set(void *data, const char *key, const char *v)
 	if (!strcmp(key, "thresholds")) {
 		struct days_acc a = { { 0 }, 0, "" };
 		if (config_each_item(v, days_item, &a))
-			return err_set(FINCA_ECONFIG, "[notify] thresholds: %s", a.bad);
+			return err_why(FINCA_ECONFIG, NULL, "notify.thresholds", "[notify] thresholds: %s", a.bad);
 		qsort(a.v, (size_t)a.n, sizeof a.v[0], days_desc);
 		memcpy(n->thresholds, a.v, sizeof a.v);
 		n->nthresholds = a.n;
 	} else if (!strcmp(key, "smtp_url")) {
 		if (*v && strncmp(v, "smtp://", 7) && strncmp(v, "smtps://", 8))
-			return err_set(FINCA_ECONFIG,
+			return err_why(FINCA_ECONFIG, NULL, "notify.smtp_url",
 				       "[notify] smtp_url: '%s' is not an smtp:// or smtps:// URL", v);
 		free(n->smtp_url);
 		n->smtp_url = *v ? xstrdup(v) : NULL;
 	} else if (!strcmp(key, "smtp_from")) {
 		if (*v && !notify_mail_addr_ok(v))
-			return err_set(FINCA_ECONFIG,
+			return err_why(FINCA_ECONFIG, NULL, "notify.smtp_from",
 				       "[notify] smtp_from: '%s' is not a mail address (name@host)", v);
 		free(n->smtp_from);
 		n->smtp_from = *v ? xstrdup(v) : NULL;
 	} else if (!strcmp(key, "interval")) {
 		if (config_parse_int(v, 0, 86400, &n->interval))
-			return err_set(FINCA_ECONFIG, "[notify] interval: '%s' is not 0..86400 seconds",
+			return err_why(FINCA_ECONFIG, NULL, "notify.interval",
+				       "[notify] interval: '%s' is not 0..86400 seconds",
 				       v);
 	} else {
 		return CONFIG_NO_KEY;
@@ -107,7 +108,8 @@ static int notify_check(void *data)
 	const struct notify_conf *n = data;
 
 	if (n->smtp_url && !n->smtp_from)
-		return err_set(FINCA_ECONFIG, "[notify] smtp_url needs smtp_from");
+		return err_why(FINCA_ECONFIG, NULL, "notify.smtp_from_missing",
+			       "[notify] smtp_url needs smtp_from");
 	return FINCA_OK;
 }
 

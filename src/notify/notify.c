@@ -51,7 +51,7 @@ static CURL *easy_new(char *eb)
 
 	pthread_once(&curl_once, curl_init);
 	if ((c = curl_easy_init()) == NULL) {
-		err_set(FINCA_ENOMEM, "curl_easy_init failed");
+		err_why(FINCA_ENOMEM, NULL, "notify.curl", "curl_easy_init failed");
 		return NULL;
 	}
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  /* threads: no SIGALRM */
@@ -67,7 +67,7 @@ static int perform(CURL *c, const char *channel, const char *eb)
 	CURLcode cc = curl_easy_perform(c);
 
 	if (cc != CURLE_OK)
-		return err_set(FINCA_EIO, "%s: %s", channel,
+		return err_why(FINCA_EIO, NULL, "notify.send", "%s: %s", channel,
 			       eb[0] ? eb : curl_easy_strerror(cc));
 	return FINCA_OK;
 }
@@ -95,7 +95,7 @@ int notify_webhook(const char *url, const char *json_body)
 		goto out;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	if (code / 100 != 2) {
-		rc = err_set(FINCA_EIO, "webhook: HTTP %ld", code);
+		rc = err_why(FINCA_EIO, NULL, "notify.webhook_status", "webhook: HTTP %ld", code);
 		goto out;
 	}
 	rc = FINCA_OK;
@@ -117,7 +117,7 @@ int notify_mail(const struct notify_conf *nc, const char *to,
 	if ((c = easy_new(eb)) == NULL)
 		return FINCA_ENOMEM;
 	if (!nc->smtp_url || !nc->smtp_from) {
-		rc = err_set(FINCA_EIO, "[notify] smtp_url and smtp_from are "
+		rc = err_why(FINCA_EIO, NULL, "notify.smtp_unset", "[notify] smtp_url and smtp_from are "
 			     "not set");
 		goto out;
 	}

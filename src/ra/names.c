@@ -1,8 +1,9 @@
 /* Names beside codes: a unit, an application system, a department, a node
- * or an account appears in the API's answers by its code (what the rules
- * use) and, beside it, by its name (what people read).  One table says
- * which member names what; ra_names adds "<member>_name" to every object
- * of a JSON answer that has such a member. */
+ * or an account (by its person's name, 姓名) appears in the API's answers
+ * by its code (what the rules use) and, beside it, by its name (what
+ * people read).  One table says which member names what; ra_names adds
+ * "<member>_name" to every object of a JSON answer that has such a
+ * member. */
 #include "ra/ra.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -23,7 +24,41 @@ static const struct named {
 	{ "parent", "node", NULL },
 	{ "served_by", "node", NULL },
 	{ "maker", "node", NULL },
+	/* accounts by their person's name (姓名): who submitted, approved,
+	 * produced; a unit's information officer */
+	{ "submitter", "account", NULL },
+	{ "approver", "account", NULL },
+	{ "operator", "account", NULL },
+	{ "officer", "account", NULL },
 };
+
+int ra_account_person(struct ca *ca, const char *account, char *out, size_t n)
+{
+	struct account_rec a;
+	int rc;
+
+	memset(&a, 0, sizeof a);
+	out[0] = '\0';
+	if ((rc = store_account_by_name(ca_store(ca), account, &a)) == FINCA_OK)
+		snprintf(out, n, "%s", *a.person ? a.person : a.name);
+	account_rec_clear(&a);
+	return rc;
+}
+
+/* the person's name of account code, into row's "name"; NULL when the
+ * account has none */
+static json_t *account_row(struct ca *ca, const char *code)
+{
+	char person[sizeof ((struct account_rec *)0)->person];
+
+	if (ra_account_person(ca, code, person, sizeof person) != FINCA_OK) {
+		err_clear();
+		return NULL;
+	}
+	if (!strcmp(person, code))
+		return NULL;
+	return json_pack("{s:s}", "name", person);
+}
 
 /* The names looked up in one answer, "table\ncode" → name (or null when
  * there is none), so that a list of 1000 rows of one unit reads it once. */
@@ -35,7 +70,9 @@ static const char *lookup(struct ca *ca, json_t *seen, const char *table, const 
 	snprintf(key, sizeof key, "%s\n%s", table, code);
 	if ((v = json_object_get(seen, key)))
 		return json_string_value(v);
-	if (store_row_get(ca_store(ca), table, code, &row) != FINCA_OK)
+	if (!strcmp(table, "account"))
+		row = account_row(ca, code);
+	else if (store_row_get(ca_store(ca), table, code, &row) != FINCA_OK)
 		err_clear();
 	v = ra_str(row, "name") ? json_string(ra_str(row, "name")) : json_null();
 	json_object_set_new(seen, key, v);

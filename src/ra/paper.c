@@ -122,6 +122,19 @@ static json_t *row(struct ca *ca, json_t *keep, const char *table, const char *k
 	return o;
 }
 
+/* The person's name of the officer's account into out (borrowed back);
+ * the account's name when it has none or is unknown, NULL for NULL. */
+static const char *officer_name(struct ca *ca, const char *account, char *out, size_t n)
+{
+	if (!account)
+		return NULL;
+	if (ra_account_person(ca, account, out, n) != FINCA_OK) {
+		err_clear();
+		snprintf(out, n, "%s", account);
+	}
+	return out;
+}
+
 static const char *kind_of(json_t *r)
 {
 	return !strcmp(ra_str(r, "type"), "pin-reset") ? "pinreset" :
@@ -137,7 +150,7 @@ int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batc
 	struct form_unit *fu = NULL;
 	struct form_pinreset *fr = NULL;
 	struct form_doc doc;
-	char id[32], date[40];
+	char id[32], date[40], officer[97];
 	size_t i, n = 0;
 	time_t now = (time_t)clock_now();
 	struct tm tm;
@@ -188,9 +201,11 @@ int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batc
 		app = row(ca, keep, "app", ra_str(r, "app"));
 		dept = app ? row(ca, keep, "dept", ra_str(app, "dept")) : NULL;
 		person = strcmp(form, "unit") ? row(ca, keep, "person", ra_str(r, "subject")) : NULL;
-		doc.officer = ra_str(unit, "officer");
+		/* 信息员：王某 (the account's person), 证书制作管理单位 by name */
+		doc.officer = officer_name(ca, ra_str(unit, "officer"), officer, sizeof officer);
 		doc.approver = ra_str(dept, "name");
-		doc.maker = ra_str(node, "name");
+		doc.maker = ra_str(node, "making_unit") && *ra_str(node, "making_unit")
+			    ? ra_str(node, "making_unit") : ra_str(node, "name");
 		if (!strcmp(form, "person")) {
 			fp[n].name = ra_str(r, "name");
 			fp[n].id_number = ra_str(r, "subject");
@@ -210,7 +225,7 @@ int ra_forms(struct ca *ca, const struct actor *a, int64_t request, int64_t batc
 			fu[n].unit_type = ra_str(unit, "type");
 			fu[n].region = ra_str(node, "name");
 			fu[n].phone = ra_str(unit, "phone");
-			fu[n].officer = ra_str(unit, "officer");
+			fu[n].officer = doc.officer;
 			fu[n].officer_email = ra_str(unit, "email");
 			fu[n].op = form_op(ra_str(r, "type"));
 			fu[n].reason = ra_str(r, "reason") ? ra_str(r, "reason") : ra_str(r, "note");

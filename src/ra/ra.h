@@ -69,6 +69,9 @@ const char *ra_str(json_t *o, const char *k);
  * "<member>_name" ("unit" → "unit_name"; "unit_code" → "unit_name"): what
  * the doors show people (names.c).  Codes of no row get no name. */
 void ra_names(struct ca *ca, json_t *j);
+/* The person's name (姓名) of account, into out (n bytes): the account's
+ * name when it has none.  FINCA_ENOTFOUND when there is no such account. */
+int ra_account_person(struct ca *ca, const char *account, char *out, size_t n);
 
 /* --- organisations (org.c) --- */
 

@@ -186,6 +186,13 @@ static const char *const migrations[] = {
 	/* 10: the requests that name a certificate (a renewal in hand takes
 	 * it off the list of certificates due: store_cert_due) */
 	"CREATE INDEX request_cert ON request(cert_serial) WHERE cert_serial IS NOT NULL;",
+	/* 11: names people read (issue 14): an account's person (姓名), shown
+	 * in greetings, beside submitter and approver, and as the 信息员 of
+	 * the annex forms; a node's making unit (证书制作管理单位, art. 4:
+	 * "省财政信息中心"), printed on the forms instead of the node's
+	 * (a city's) name */
+	"ALTER TABLE account ADD COLUMN person TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE node ADD COLUMN making_unit TEXT;",
 };
 
 int store_err(struct store *st, const char *what)

@@ -154,6 +154,7 @@ struct account_rec {
 	char role[16];
 	char scope[65];
 	char cert_serial[41];    /* "" when not bound */
+	char person[97];         /* the person's name (姓名), "" when not given */
 	char *password;          /* owned: argon2id encoding, NULL when none */
 	int disabled;
 };
@@ -182,6 +183,8 @@ int store_account_insert(struct store *st, struct account_rec *a);
 int store_account_by_name(struct store *st, const char *name, struct account_rec *out);
 int store_account_by_cert(struct store *st, const char *serial, struct account_rec *out);
 int store_account_by_id(struct store *st, int64_t id, struct account_rec *out);
+/* Sets the person's name (姓名) of account name; FINCA_ENOTFOUND when none. */
+int store_account_set_person(struct store *st, const char *name, const char *person);
 typedef int (*account_cb)(void *arg, const struct account_rec *a);
 int store_account_list(struct store *st, account_cb cb, void *arg);
 

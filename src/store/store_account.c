@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ACCOUNT_COLS "id,name,role,scope,cert_serial,password,created_at,disabled"
+#define ACCOUNT_COLS "id,name,role,scope,cert_serial,password,created_at,disabled,person"
 
 void account_rec_clear(struct account_rec *a)
 {
@@ -30,13 +30,14 @@ static void row_to_account(struct db_stmt *s, struct account_rec *a)
 	a->password = pw ? xstrdup(pw) : NULL;
 	a->created_at = db_col_int64(s, 6);
 	a->disabled = db_col_int(s, 7);
+	store_col_text(s, 8, a->person, sizeof a->person);
 }
 
 int store_account_insert(struct store *st, struct account_rec *a)
 {
 	static const char sql[] =
-		"INSERT INTO account(name,role,scope,cert_serial,password,created_at)"
-		" VALUES(?,?,?,?,?,?)";
+		"INSERT INTO account(name,role,scope,cert_serial,password,created_at,person)"
+		" VALUES(?,?,?,?,?,?,?)";
 	struct db_stmt *s = store_stmt(st, sql);
 	int sr;
 
@@ -49,6 +50,7 @@ int store_account_insert(struct store *st, struct account_rec *a)
 	if (a->password)
 		db_bind_text(s, 5, a->password);
 	db_bind_int64(s, 6, a->created_at);
+	db_bind_text(s, 7, a->person);
 	sr = db_step(s);
 	db_reset(s);
 	if (sr == DB_UNIQUE)
@@ -74,7 +76,7 @@ static int get_one(struct store *st, struct db_stmt *s, const char *what,
 	if (sr == DB_ROW)
 		return FINCA_OK;
 	if (sr == DB_DONE)
-		return err_set(FINCA_ENOTFOUND, "no account for %s", what);
+		return err_why(FINCA_ENOTFOUND, NULL, "account.none", "no account for %s", what);
 	return store_err(st, "reading account");
 }
 
@@ -111,6 +113,23 @@ int store_account_by_id(struct store *st, int64_t id, struct account_rec *out)
 	db_bind_int64(s, 1, id);
 	snprintf(what, sizeof what, "#%lld", (long long)id);
 	return get_one(st, s, what, out);
+}
+
+int store_account_set_person(struct store *st, const char *name, const char *person)
+{
+	static const char sql[] = "UPDATE account SET person=? WHERE name=?";
+	struct db_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (!s)
+		return FINCA_ESTORE;
+	db_bind_text(s, 1, person);
+	db_bind_text(s, 2, name);
+	if ((rc = store_step_done(st, s, "renaming account")) != FINCA_OK)
+		return rc;
+	if (db_changes(st->db) == 0)
+		return err_why(FINCA_ENOTFOUND, NULL, "account.none", "no account '%s'", name);
+	return FINCA_OK;
 }
 
 int store_account_list(struct store *st, account_cb cb, void *arg)

@@ -137,7 +137,7 @@ static int get_one(struct store *st, struct db_stmt *s, const char *what,
 	}
 	db_reset(s);
 	if (r == DB_DONE)
-		return err_set(FINCA_ENOTFOUND, "certificate %s: not issued by this CA",
+		return err_why(FINCA_ENOTFOUND, NULL, "cert.none", "certificate %s: not issued by this CA",
 			       what);
 	return store_err(st, "reading certificate");
 }
@@ -467,8 +467,8 @@ int store_cert_owner(struct store *st, int64_t id, char unit[65], char node[16])
 	db_reset(s);
 	if (sr == DB_ROW)
 		return FINCA_OK;
-	return sr == DB_DONE ? err_set(FINCA_ENOTFOUND, "certificate #%lld: not issued "
-					   "by this CA", (long long)id)
+	return sr == DB_DONE ? err_why(FINCA_ENOTFOUND, NULL, "cert.none_id",
+					   "certificate #%lld: not issued by this CA", (long long)id)
 				 : store_err(st, "reading whose a certificate is");
 }
 
@@ -626,7 +626,7 @@ int store_crl_last_full(struct store *st, struct crl_rec *out)
 	if (sr == DB_ROW)
 		return FINCA_OK;
 	if (sr == DB_DONE)
-		return err_set(FINCA_ENOTFOUND,
+		return err_why(FINCA_ENOTFOUND, NULL, "crl.none_full",
 			       "no full CRL has been made yet (run 'finca crl' first)");
 	return store_err(st, "reading CRLs");
 }

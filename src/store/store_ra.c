@@ -19,7 +19,8 @@ static struct tbl {
 	char ins[1024], upd[1024], get[256], ex[256]; /* made by build() */
 } tbls[] = {
 	{ .name = "node", .key = "code", .search = "name,code",
-	  .cols = { "code", "name", "level", "parent", "served_by", "email", "webhook" } },
+	  .cols = { "code", "name", "level", "parent", "served_by", "email", "webhook",
+		    "making_unit" } },
 	{ .name = "dept", .key = "code", .search = "name,code",
 	  .cols = { "code", "name", "node" } },
 	{ .name = "app", .key = "code", .search = "name,code",

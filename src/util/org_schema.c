@@ -5,7 +5,8 @@
 
 const struct org_schema org_schema[ORG_KINDS] = {
 	[ORG_NODE] = { "node", "nodes", "name,code",
-		       { "code", "name", "level", "parent", "served_by", "email", "webhook" } },
+		       { "code", "name", "level", "parent", "served_by", "email", "webhook",
+			 "making_unit" } },
 	[ORG_DEPT] = { "dept", "depts", "name,code", { "code", "name", "node" } },
 	[ORG_APP] = { "app", "apps", "name,code", { "code", "name", "dept", "account" } },
 	[ORG_UNIT] = { "unit", "units", "name,code",

@@ -217,6 +217,10 @@ try {
 	});
 	let before = null;
 	if (officerIn) {
+		await check('officer: the dashboard greets the officer by name (姓名), not by account', async () => {
+			const hello = await page.locator('.page-tools .muted').first().innerText();
+			assert(hello.includes('王丽萍') && !hello.includes(io.name), hello);
+		});
 		await check('officer: the dashboard shows certificates, requests and the 26-week expiry chart', async () => {
 			before = await dashCounts(page);
 			assert('cert.valid' in before && 'req.submitted' in before, JSON.stringify(before));

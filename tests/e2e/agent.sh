@@ -176,6 +176,21 @@ same "a challenge not ASCII: 400" "$(signcode "$ID" "挑战")" 400
 same "an unknown field: 400" "$(code "${O[@]}" -d "{\"id\":\"$ID\",\"challenge\":\"x\",\"pin\":\"1\"}" \
 	$agent/v1/sign)" 400
 same "not JSON: 400" "$(code "${O[@]}" -d 'id=1' $agent/v1/sign)" 400
+# --- in the caller's language (Accept-Language), as finca's API ---
+ZH=(-H 'Accept-Language: zh-CN,zh;q=0.9')
+e=$(curl -s "${ZH[@]}" -H 'Origin: https://evil.example' $agent/v1/certificates | jq -c .error)
+same "another Origin, in Chinese" "$(jq -r .message <<<"$e")" "此来源的网页不能使用签名助手（见--origin）"
+same "with its reason" "$(jq -r .reason <<<"$e")" agent.origin
+has "in English without the header" "may not use the agent" \
+	"$(curl -s -H 'Origin: https://evil.example' $agent/v1/certificates | jq -r .error.message)"
+e=$(curl -s "${ZH[@]}" "${O[@]}" -H 'Content-Type: application/json' \
+	-d "{\"id\":\"$S1:00\",\"challenge\":\"abc\"}" $agent/v1/sign | jq -c .error)
+same "a certificate the token does not hold, in Chinese" "$(jq -r .message <<<"$e")" "USBKey $S1中没有此证书"
+same "a malformed id, in Chinese, naming the field" "$(curl -s "${ZH[@]}" "${O[@]}" \
+	-d '{"id":"nocolon","challenge":"abc"}' $agent/v1/sign | jq -r .error.message)" \
+	"id：应为“USBKey序列号:CKA_ID十六进制”，即GET /v1/certificates所列的值"
+same "an unknown path, in Chinese" "$(curl -s "${ZH[@]}" "${O[@]}" $agent/v1/keys | jq -r .error.message)" \
+	"没有此路径（GET /v1/certificates，POST /v1/sign）"
 same "a body over 4 KiB: 400" "$(code "${O[@]}" -d "{\"id\":\"$(printf 'a%.0s' $(seq 5000))\"}" \
 	$agent/v1/sign)" 400
 
@@ -186,6 +201,8 @@ same "named wrong_pin" "$(jq -r .error.code <sign.out)" wrong_pin
 has "the token's word" "wrong PIN" "$(jq -r .error.message <sign.out)"
 same "the same wrong PIN again: 401" "$(signcode "$ID" abc)" 401
 has "without offering it to the token again" "not offered again" "$(jq -r .error.message <sign.out)"
+same "and in Chinese" "$(curl -s "${ZH[@]}" "${O[@]}" -d "{\"id\":\"$ID\",\"challenge\":\"abc\"}" \
+	$agent/v1/sign | jq -r .error.message)" "USBKey $S1此前已拒绝此PIN，不再重试"
 printf '%s %s\n' "$S1" "$pin" >pins
 same "the good PIN still works: the agent locked nothing" "$(signcode "$ID" abc)" 200
 ok "and pkcs11-tool logs in with it" $P11 --token-label holder-key --login --pin "$pin" -O

@@ -67,6 +67,8 @@ for spec in "io1 officer $U1" "ap1 approver yusuan" "op1 operator 350100" "adm1 
 done
 accounts="${accounts%,}]"
 same "five accounts, each with its USBKey" "$(wc -l <"$pins")" 5
+# the officer's person name (姓名): the dashboard greets by it
+ok "the officer's name" "$FINCA" -d ca account edit io1 --name 王丽萍
 
 # --- the spreadsheets the officer uploads: 5 people, and a copy with mistakes ---
 "$FINCA" batch template --out template.xlsx >/dev/null

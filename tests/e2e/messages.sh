@@ -77,12 +77,11 @@ for c in 'wrong password|{"password":"nope-nope-nope"}|账户 op1：密码错误
 done
 check2 "a serial that is not one" "序列号“00XX”：应为不超过40位的十六进制数" \
 	"serial '00XX': expected up to 40 hex digits" op1 "$tok" $api/certs/00XX
-# XXX: the store's "not issued by this CA" (src/store/store_cert.c, read by
-# src/ra/cert.c) names no reason yet: until it does, its Chinese is the
-# class's sentence ("没有找到…"); checked here: Chinese naming the serial
+# the store's "not issued by this CA" (src/store/store_cert.c): cert.none
 ez=$(call zh-CN op1 "$tok" $api/certs/00AA) ee=$(call "" op1 "$tok" $api/certs/00AA)
 same "no such certificate: not_found" "$(jq -r .code <<<"$ez") $(jq -r .code <<<"$ee")" "not_found not_found"
-has "no such certificate: 中文" '^[^a-z]*没有.*AA' "$(jq -r .message <<<"$ez")"
+same "no such certificate: its reason" "$(jq -r .reason <<<"$ez") $(jq -r .reason <<<"$ee")" "cert.none cert.none"
+same "no such certificate: 中文" "$(jq -r .message <<<"$ez")" "没有序列号为AA的证书"
 same "no such certificate: English" "$(jq -r .message <<<"$ee")" "certificate AA: not issued by this CA"
 ok "a certificate to freeze" finca -d ca cert issue --profile personal --csr w.csr \
 	--id-number 35010419700101001X --out w.pem

@@ -16,7 +16,8 @@ export async function render({ main }) {
 		const r = await ask({
 			title: t('acct.add'),
 			fields: [
-				{ name: 'name', label: t('acct.name'), required: true },
+				{ name: 'name', label: t('acct.name'), required: true, mono: true },
+				{ name: 'person', label: t('acct.person'), hint: t('acct.person.hint') },
 				{ name: 'role', label: t('acct.role'), type: 'select', required: true, options: ROLES.map((x) => [x, label('role', x)]) },
 				{ name: 'scope', label: t('acct.scope'), mono: true, hint: t('acct.scope.hint'), show: (v) => !['admin', 'auditor'].includes(v.role) },
 				{ name: 'certificate', label: t('acct.cert'), type: 'textarea', mono: true, rows: 6, required: true, wide: true, hint: t('acct.cert.hint') },
@@ -25,7 +26,7 @@ export async function render({ main }) {
 					show: (v) => ['admin', 'operator'].includes(v.role) },
 			],
 			confirmLabel: t('save'),
-			action: (v) => api.post('accounts', { name: v.name, role: v.role, scope: v.scope || undefined, certificate: v.certificate, password: v.password || undefined }),
+			action: (v) => api.post('accounts', { name: v.name, person: v.person || undefined, role: v.role, scope: v.scope || undefined, certificate: v.certificate, password: v.password || undefined }),
 		});
 		if (r) list.reload(true);
 	} }, t('acct.add'));
@@ -34,13 +35,21 @@ export async function render({ main }) {
 		load: pagesOf(async () => ((await api.get('accounts')).accounts || []).map((a) => ({ ...a, role_label: label('role', a.role) }))),
 		tools: [add],
 		columns: [
-			{ label: t('acct.name'), key: 'name' },
+			{ label: t('acct.person'), key: 'person' },
+			{ label: t('acct.name'), key: 'name', class: 'mono' },
 			{ label: t('acct.role'), render: (a) => h('span', { class: 'badge role' }, label('role', a.role)) },
 			{ label: t('acct.scope'), key: 'scope', class: 'mono' },
 			{ label: t('acct.cert'), render: (a) => h('span', { class: 'mono small' }, a.certificate) },
 			{ label: t('acct.state'), render: (a) => (a.disabled ? h('span', { class: 'bad' }, t('acct.disabled')) : t('acct.active')) },
 			{ label: t('acct.created'), render: (a) => fmtTime(a.created_at), class: 'nowrap' },
 		],
+		// 姓名: an administrator names any account (PATCH accounts/NAME)
+		rowActions: can('account.write') ? (a, reload) => h('button', { type: 'button', class: 'btn btn-sm', onclick: async () => {
+			const x = await ask({ title: t('acct.rename', { name: a.name }), values: a, confirmLabel: t('save'),
+				fields: [{ name: 'person', label: t('acct.person'), hint: t('acct.person.hint') }],
+				action: (v) => api.patch(`accounts/${encodeURIComponent(a.name)}`, { person: v.person || '' }) });
+			if (x) reload();
+		} }, t('edit')) : null,
 	});
 	main.append(list.el);
 	// a certificate file fills the PEM box

@@ -15,7 +15,7 @@ const WEEK = 7 * 86400000;
 export async function render({ main }) {
 	const box = h('div', { class: 'dash' }, h('p', { class: 'loading' }, t('loading')));
 	const refresh = h('button', { type: 'button', class: 'btn btn-sm', onclick: () => load() }, t('refresh'));
-	main.querySelector('h1').after(h('div', { class: 'page-tools' }, h('span', { class: 'muted' }, t('dash.hello', { name: me.account })), refresh));
+	main.querySelector('h1').after(h('div', { class: 'page-tools' }, h('span', { class: 'muted' }, t('dash.hello', { name: me.person || me.account })), refresh));
 	main.append(box);
 
 	async function load() {

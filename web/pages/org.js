@@ -1,6 +1,6 @@
 // 管理节点, 审批部门, 应用系统, 申请单位: list, add, edit (administrator;
 // the auditor reads).  The key (code) cannot change.
-import { h, named } from '../dom.js';
+import { h, named, who } from '../dom.js';
 import { t, label, fmtDate } from '../i18n.js';
 import { api } from '../api.js';
 import { can } from '../session.js';
@@ -29,10 +29,11 @@ async function kinds(kind) {
 			{ name: 'level', label: t('org.level'), type: 'select', required: true, options: ['province', 'city', 'county'].map((x) => [x, label('level', x)]) },
 			{ name: 'parent', label: t('org.parent'), type: 'select', options: [none, ...nodes], show: (v) => v.level !== 'province' },
 			{ name: 'served_by', label: t('org.served_by'), type: 'select', options: [none, ...nodes], show: (v) => v.level === 'county', hint: t('org.served_by.hint') },
+			{ name: 'making_unit', label: t('org.making_unit'), show: (v) => !v.served_by, hint: t('org.making_unit.hint') },
 			{ name: 'email', label: t('person.email'), type: 'email' },
 			{ name: 'webhook', label: t('org.webhook'), hint: t('org.webhook.hint') },
 		],
-		columns: [['code', 'mono'], ['name'], ['level', null, (r) => label('level', r.level)], ['parent', null, (r) => named(r, 'parent')], ['served_by', null, (r) => named(r, 'served_by')], ['email']],
+		columns: [['code', 'mono'], ['name'], ['level', null, (r) => label('level', r.level)], ['parent', null, (r) => named(r, 'parent')], ['served_by', null, (r) => named(r, 'served_by')], ['making_unit'], ['email']],
 		filter: { name: 'filter', label: t('org.parent'), options: [['', t('all')], ...nodes] },
 	};
 	case 'depts': return {
@@ -68,7 +69,7 @@ async function kinds(kind) {
 			{ name: 'email', label: t('person.email'), type: 'email' },
 			{ name: 'webhook', label: t('org.webhook'), hint: t('org.webhook.hint') },
 		],
-		columns: [['code', 'mono'], ['name'], ['type'], ['node', null, (r) => named(r, 'node')], ['officer'], ['phone'], ['email']],
+		columns: [['code', 'mono'], ['name'], ['type'], ['node', null, (r) => named(r, 'node')], ['officer', null, (r) => who(r, 'officer')], ['phone'], ['email']],
 		filter: { name: 'filter', label: t('org.node'), options: [['', t('all')], ...nodes] },
 	};
 	}
