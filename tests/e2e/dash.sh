@@ -172,6 +172,13 @@ same "a full page says where the next starts" "$(get admin "certs?limit=2" '.nex
 # the certificate profiles, read as configured (the console's 证书模板 page)
 same "the administrator reads the profiles" "$(get admin profiles \
 	'[.profiles[] | select(.name == "personal") | .identity, .issuer]')" '["person","issuing"]'
+same "each profile has its Chinese and English name" "$(get admin profiles \
+	'[.profiles[] | select(.name == "personal" or .name == "ocsp") | .title_zh, .title_en]')" \
+	'["个人证书","Personal certificate","OCSP签名证书","OCSP signing certificate"]'
+same "usage, keys and identity extension in words" "$(get admin profiles \
+	'.profiles[] | select(.name == "personal") | [.key_usage, .extended_key_usage, .keys[0], .identity_extensions[0].kind, .validity_days]')" \
+	'[["digitalSignature","nonRepudiation"],["clientAuth","emailProtection"],"SM2","resident_id",730]'
+same "an auditor reads them too" "$(get aud profiles '.profiles | length > 5')" true
 get ioa profiles . >/dev/null
 same "an officer may not: 403" "$ST" 403
 
