@@ -481,9 +481,6 @@ export const zh = {
 	'acct.disabled': '已停用',
 	'acct.created': '创建时间',
 
-	'profiles.noapi': '服务器尚未提供证书模板查询接口。证书模板在 finca.conf 的 [profile 名称] 节中配置，修改后向服务进程发送 SIGHUP 生效；以下为系统自带的模板。',
-	'profiles.name': '模板',
-	'profiles.use': '用途',
 
 	'ca.intro': '本系统的CA证书，即证书中 caIssuers 地址发布的证书。',
 	'ca.root': '根CA证书',
@@ -521,6 +518,18 @@ export const zh = {
 	'audit.export.xlsx': '导出Excel',
 	'audit.export.hint': '按当前查找条件导出全部记录（不限于本页），供检查人员查阅；导出本身也记入审计日志。',
 	'audit.export.file': '审计日志',
+	// confpages: the profiles page (证书模板) from GET /api/v1/profiles
+	'pf.class': '类别', 'pf.issuer': '签发CA', 'pf.validity': '有效期', 'pf.ku': '密钥用途',
+	'pf.eku': '扩展用途', 'pf.keys': '密钥算法', 'pf.ident': '身份标识扩展', 'pf.subject': '主题项',
+	'pf.years': '{n}年', 'pf.days': '{n}天',
+	'pfclass.subscriber': '用户证书（制证员在本节点内制作）', 'pfclass.account': '账户证书（管理员）',
+	'pfclass.service': '服务证书（CA主机与服务进程）', 'pfclass.ca': 'CA证书（密钥仪式）',
+	'pfissuer.issuing': '签发CA（用户CA）', 'pfissuer.service': '服务CA',
+	'ku.digitalSignature': '数字签名', 'ku.nonRepudiation': '不可否认', 'ku.keyEncipherment': '密钥加密',
+	'ku.dataEncipherment': '数据加密', 'ku.keyAgreement': '密钥协商', 'ku.keyCertSign': '签发证书', 'ku.cRLSign': '签发CRL',
+	'eku.clientAuth': '客户端身份认证', 'eku.serverAuth': '服务器身份认证', 'eku.emailProtection': '安全电子邮件',
+	'eku.OCSPSigning': 'OCSP签名', 'eku.codeSigning': '代码签名', 'eku.timeStamping': '时间戳',
+	'pfident.resident_id': '身份证号（GM/T 0015）', 'pfident.unit_code': '统一社会信用代码（GM/T 0015）',
 };
 
 export const en = {
@@ -1004,9 +1013,6 @@ export const en = {
 	'acct.disabled': 'Disabled',
 	'acct.created': 'Created',
 
-	'profiles.noapi': 'The server has no endpoint for certificate profiles yet. Profiles are configured in [profile NAME] sections of finca.conf (SIGHUP reloads them); the shipped ones are:',
-	'profiles.name': 'Profile',
-	'profiles.use': 'For',
 
 	'ca.intro': 'The CA certificates of this system, as published at the caIssuers URLs.',
 	'ca.root': 'Root CA',
@@ -1044,4 +1050,16 @@ export const en = {
 	'audit.export.xlsx': 'Export Excel',
 	'audit.export.hint': 'Exports every record the filters find (not only this page) for inspectors; the export itself is audited.',
 	'audit.export.file': 'audit-trail',
+	// confpages: the profiles page from GET /api/v1/profiles
+	'pf.class': 'Class', 'pf.issuer': 'Issuing CA', 'pf.validity': 'Validity', 'pf.ku': 'Key usage',
+	'pf.eku': 'Extended key usage', 'pf.keys': 'Key algorithms', 'pf.ident': 'Identity extensions', 'pf.subject': 'Subject attributes',
+	'pf.years': '{n} years', 'pf.days': '{n} days',
+	'pfclass.subscriber': 'Subscribers (operators, in their node)', 'pfclass.account': 'Accounts (administrator)',
+	'pfclass.service': 'Services (CA host and daemon)', 'pfclass.ca': 'CA (key ceremony)',
+	'pfissuer.issuing': 'Issuing CA (user CA)', 'pfissuer.service': 'Service CA',
+	'ku.digitalSignature': 'Digital signature', 'ku.nonRepudiation': 'Non-repudiation', 'ku.keyEncipherment': 'Key encipherment',
+	'ku.dataEncipherment': 'Data encipherment', 'ku.keyAgreement': 'Key agreement', 'ku.keyCertSign': 'Certificate signing', 'ku.cRLSign': 'CRL signing',
+	'eku.clientAuth': 'Client authentication', 'eku.serverAuth': 'Server authentication', 'eku.emailProtection': 'Secure e-mail',
+	'eku.OCSPSigning': 'OCSP signing', 'eku.codeSigning': 'Code signing', 'eku.timeStamping': 'Time stamping',
+	'pfident.resident_id': 'Resident ID number (GM/T 0015)', 'pfident.unit_code': 'Unified social credit code (GM/T 0015)',
 };
