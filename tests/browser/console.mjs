@@ -495,6 +495,8 @@ try {
 		await logout(page);
 	}
 
+	await confPages(); // configuration shown as pages (function at the end)
+
 	ok('no script error and no CSP refusal in any page', problems.length === 0, ...problems);
 	console.log(`# ${failed} check(s) failed`);
 	await browser.close();
@@ -503,4 +505,26 @@ try {
 	console.log(`# the browser script broke: ${e.stack || e}`);
 	await browser.close().catch(() => {});
 	process.exit(1);
+}
+
+// Issue 14, item 8: configuration shown as pages, not JSON.  The
+// administrator's 证书模板 page names each profile in Chinese, its usages in
+// words, and shows no raw JSON.
+async function confPages() {
+	const a = acct('admin');
+	if (!a) return skip('confpages: the profiles page', 'no admin account');
+	const page = await newPage();
+	await login(page, a);
+	await check('profiles page: 个人证书, usages in words, no raw JSON', async () => {
+		await goto(page, '#/profiles');
+		await page.waitForSelector('section[data-profile="personal"] h2');
+		const txt = await page.locator('main').innerText();
+		assert(/个人证书/.test(txt) && /单位证书/.test(txt) && /OCSP签名证书/.test(txt), 'no Chinese profile names');
+		assert(/数字签名/.test(txt) && /不可否认/.test(txt) && /签发CA（用户CA）/.test(txt), 'no usages or CA in words');
+		assert(/2年/.test(txt), 'no validity in 年');
+		assert(!/[{}]|"\w+":|digitalSignature|subscriber/.test(txt), 'raw keys or JSON shown');
+	});
+	await shot(page, 'confpages-profiles');
+	await logout(page);
+	await page.context().close();
 }
