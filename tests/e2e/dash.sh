@@ -182,6 +182,16 @@ same "an auditor reads them too" "$(get aud profiles '.profiles | length > 5')" 
 get ioa profiles . >/dev/null
 same "an officer may not: 403" "$ST" 403
 
+# the CA certificates, described by the server (the console's CA证书 page)
+same "the administrator reads the CAs by their Chinese names" "$(get admin ca '[.cas[].title_zh]')" \
+	'["根CA","签发CA（用户CA）","服务CA"]'
+same "the issuing CA: serial, validity, fingerprint, CRL and OCSP addresses" "$(get admin ca \
+	'.cas[1] | [(.serial | test("^[0-9A-F]+$")), (.not_after | test("^20")), (.sha256 | length), (.crl | test("/crl/issuing.crl$")), (.ocsp | test("/ocsp$")), (.subject | length > 0)]')" \
+	'[true,true,64,true,true,true]'
+same "an auditor reads them too" "$(get aud ca '.cas | length')" 3
+get ioa ca . >/dev/null
+same "an officer may not read the CAs: 403" "$ST" 403
+
 serve_stop
 rc=$?; same "the daemon stops cleanly (under the sanitizers: nothing leaked)" $rc 0
 [ $rc = 0 ] || grep -A12 -m3 'ERROR: \|SUMMARY' serve.log | sed 's/^/#   /'
