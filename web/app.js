@@ -27,7 +27,7 @@ export const PAGES = [
 	{ path: 'org/units', mod: 'org', group: 'admin', allow: any('org.write', 'audit.read'), probe: ['POST', 'accounts'] },
 	{ path: 'accounts', mod: 'accounts', group: 'admin', allow: any('account.read'), probe: ['GET', 'accounts'] },
 	{ path: 'profiles', mod: 'profiles', group: 'admin', allow: any('profile.read'), probe: ['GET', 'profiles'] },
-	{ path: 'ca', mod: 'ca', group: 'admin', allow: any('org.write', 'audit.read'), probe: ['POST', 'accounts'] },
+	{ path: 'ca', mod: 'ca', group: 'admin', allow: any('profile.read'), probe: ['GET', 'ca'] },
 	{ path: 'audit', mod: 'audit', group: 'audit', allow: any('audit.read'), probe: ['GET', 'audit?limit=1'] },
 	// reached from other pages, not from the menu
 	{ path: 'requests/new', mod: 'request-new', allow: any('request.create'), hidden: true, menu: 'requests' },

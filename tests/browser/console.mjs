@@ -525,6 +525,15 @@ async function confPages() {
 		assert(!/[{}]|"\w+":|digitalSignature|subscriber/.test(txt), 'raw keys or JSON shown');
 	});
 	await shot(page, 'confpages-profiles');
+	await check('CA page: 根CA, 签发CA (用户CA), 服务CA from the server, with CRL and OCSP addresses', async () => {
+		await goto(page, '#/ca');
+		await page.waitForSelector('[data-ca="issuing"] dl');
+		const txt = await page.locator('main').innerText();
+		assert(/根CA/.test(txt) && /签发CA（用户CA）/.test(txt) && /服务CA/.test(txt), 'no Chinese CA names');
+		assert(/CRL地址/.test(txt) && /\/crl\/issuing\.crl/.test(txt) && /OCSP地址/.test(txt), 'no CRL or OCSP address');
+		assert(!/[{}]|"\w+":/.test(txt), 'raw JSON shown');
+	});
+	await shot(page, 'confpages-ca');
 	await logout(page);
 	await page.context().close();
 }
