@@ -151,14 +151,14 @@ export const zh = {
 	'tev.pin': 'PIN码',
 	'tev.so_pin': '取用SO PIN',
 
-	'profile.personal': '个人证书（USBKey）',
+	'profile.personal': '个人证书',
 	'profile.unit': '单位证书',
 	'profile.device': '设备证书',
 	'profile.server': '服务器证书',
-	'profile.operator': '管理员/操作员证书',
+	'profile.operator': '操作员证书',
 	'profile.ocsp': 'OCSP签名证书',
-	'profile.tls-server': 'TLS服务器证书（服务CA）',
-	'profile.tls-client': 'TLS客户端证书（服务CA）',
+	'profile.tls-server': 'TLS服务器证书',
+	'profile.tls-client': 'TLS客户端证书',
 	'profile.subca': '下级CA证书',
 
 	'login.title': '管理控制台登录',
