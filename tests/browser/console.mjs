@@ -515,6 +515,17 @@ async function confPages() {
 	if (!a) return skip('confpages: the profiles page', 'no admin account');
 	const page = await newPage();
 	await login(page, a);
+	await check('certificate list: the search narrows as one types, no Enter, q kept in the address', async () => {
+		await goto(page, '#/certs');
+		await page.waitForSelector('.list tbody tr[data-key]');
+		const rows = page.locator('.list tbody tr[data-key]');
+		const before = await rows.count();
+		assert(before > 1, `only ${before} certificate(s) to search`);
+		const serial = await rows.first().getAttribute('data-key');
+		await page.locator('.list-head input[type=search]').pressSequentially(serial, { delay: 10 });
+		await page.waitForFunction(() => document.querySelectorAll('.list tbody tr[data-key]').length === 1);
+		assert(/[?&]q=/.test(await page.evaluate(() => location.hash)), 'q not in the address');
+	});
 	await check('profiles page: 个人证书, usages in words, no raw JSON', async () => {
 		await goto(page, '#/profiles');
 		await page.waitForSelector('section[data-profile="personal"] h2');
