@@ -530,6 +530,7 @@ export const zh = {
 	'eku.OCSPSigning': 'OCSP签名', 'eku.codeSigning': '代码签名', 'eku.timeStamping': '时间戳',
 	'pfident.resident_id': '身份证号（GM/T 0015）', 'pfident.unit_code': '统一社会信用代码（GM/T 0015）',
 	'ca.crl': 'CRL地址', 'ca.ocsp': 'OCSP地址',
+	'file.choose': '选择文件', 'file.none': '未选择文件',
 };
 
 export const en = {
@@ -1062,4 +1063,5 @@ export const en = {
 	'eku.OCSPSigning': 'OCSP signing', 'eku.codeSigning': 'Code signing', 'eku.timeStamping': 'Time stamping',
 	'pfident.resident_id': 'Resident ID number (GM/T 0015)', 'pfident.unit_code': 'Unified social credit code (GM/T 0015)',
 	'ca.crl': 'CRL address', 'ca.ocsp': 'OCSP address',
+	'file.choose': 'Choose file', 'file.none': 'No file chosen',
 };

@@ -495,7 +495,8 @@ try {
 		await logout(page);
 	}
 
-	await confPages(); // configuration shown as pages (function at the end)
+	await confPages(); // configuration shown as pages (functions at the end)
+	await confFilePicker();
 
 	ok('no script error and no CSP refusal in any page', problems.length === 0, ...problems);
 	console.log(`# ${failed} check(s) failed`);
@@ -547,4 +548,30 @@ async function confPages() {
 	await shot(page, 'confpages-ca');
 	await logout(page);
 	await page.context().close();
+}
+
+// The file picker speaks the console's language, not the browser's: an
+// English-locale Chromium still shows 选择文件 / 未选择文件, then the name.
+async function confFilePicker() {
+	const a = acct('officer');
+	if (!a || !process.env.FINCA_SPREADSHEET) return skip('confpages: the file picker', 'no officer or spreadsheet');
+	const en = await chromium.launch({ executablePath: CHROMIUM, args: ['--lang=en-US'] });
+	try {
+		const ctx = await en.newContext({ ignoreHTTPSErrors: true, locale: 'en-US', viewport: { width: 1280, height: 800 } });
+		const page = await ctx.newPage();
+		page.setDefaultTimeout(15000);
+		await login(page, a);
+		await check('file picker in an en-US browser: 选择文件 / 未选择文件, then the file name', async () => {
+			await goto(page, '#/upload');
+			const pick = page.locator('.file-pick').first();
+			await pick.waitFor();
+			const txt = await pick.innerText();
+			assert(/选择文件/.test(txt) && /未选择文件/.test(txt), txt);
+			await page.setInputFiles('#sheet-file', process.env.FINCA_SPREADSHEET);
+			const name = path.basename(process.env.FINCA_SPREADSHEET);
+			await page.waitForFunction((n) => document.querySelector('.file-pick .file-name').textContent === n, name);
+		});
+	} finally {
+		await en.close();
+	}
 }
