@@ -26,8 +26,8 @@ export const PAGES = [
 	{ path: 'org/apps', mod: 'org', group: 'admin', allow: any('org.write', 'audit.read'), probe: ['POST', 'accounts'] },
 	{ path: 'org/units', mod: 'org', group: 'admin', allow: any('org.write', 'audit.read'), probe: ['POST', 'accounts'] },
 	{ path: 'accounts', mod: 'accounts', group: 'admin', allow: any('account.read'), probe: ['GET', 'accounts'] },
-	{ path: 'profiles', mod: 'profiles', group: 'admin', allow: any('org.write'), probe: ['POST', 'accounts'] },
-	{ path: 'ca', mod: 'ca', group: 'admin', allow: any('org.write', 'audit.read'), probe: ['POST', 'accounts'] },
+	{ path: 'profiles', mod: 'profiles', group: 'admin', allow: any('profile.read'), probe: ['GET', 'profiles'] },
+	{ path: 'ca', mod: 'ca', group: 'admin', allow: any('profile.read'), probe: ['GET', 'ca'] },
 	{ path: 'audit', mod: 'audit', group: 'audit', allow: any('audit.read'), probe: ['GET', 'audit?limit=1'] },
 	// reached from other pages, not from the menu
 	{ path: 'requests/new', mod: 'request-new', allow: any('request.create'), hidden: true, menu: 'requests' },

@@ -151,14 +151,14 @@ export const zh = {
 	'tev.pin': 'PIN码',
 	'tev.so_pin': '取用SO PIN',
 
-	'profile.personal': '个人证书（USBKey）',
+	'profile.personal': '个人证书',
 	'profile.unit': '单位证书',
 	'profile.device': '设备证书',
 	'profile.server': '服务器证书',
-	'profile.operator': '管理员/操作员证书',
+	'profile.operator': '操作员证书',
 	'profile.ocsp': 'OCSP签名证书',
-	'profile.tls-server': 'TLS服务器证书（服务CA）',
-	'profile.tls-client': 'TLS客户端证书（服务CA）',
+	'profile.tls-server': 'TLS服务器证书',
+	'profile.tls-client': 'TLS客户端证书',
 	'profile.subca': '下级CA证书',
 
 	'login.title': '管理控制台登录',
@@ -226,7 +226,6 @@ export const zh = {
 	'dash.requests': '申请（按状态）',
 	'dash.expiring': '未来26周到期的证书（按周）',
 	'dash.none': '您的角色不涉及此项。',
-	'dash.partial': '服务器暂无统计接口，以下数字由控制台按列表逐页统计。',
 	'dash.chart.title': '未来26周每周到期的证书数，共 {n} 张',
 	'dash.chart.y': '证书数',
 	'dash.chart.empty': '未来26周内没有到期的证书',
@@ -495,9 +494,6 @@ export const zh = {
 	'acct.disabled': '已停用',
 	'acct.created': '创建时间',
 
-	'profiles.noapi': '服务器尚未提供证书模板查询接口。证书模板在 finca.conf 的 [profile 名称] 节中配置，修改后向服务进程发送 SIGHUP 生效；以下为系统自带的模板。',
-	'profiles.name': '模板',
-	'profiles.use': '用途',
 
 	'ca.intro': '本系统的CA证书，即证书中 caIssuers 地址发布的证书。',
 	'ca.root': '根CA证书',
@@ -549,6 +545,21 @@ export const zh = {
 	'org.making_unit': '证书制作管理单位',
 	'org.making_unit.hint': '本节点证书制作管理单位的名称（第四条，如“福建省财政信息中心”），打印在申请表上。',
 	'org.col.making_unit': '证书制作管理单位',
+
+	// confpages: the profiles page (证书模板) from GET /api/v1/profiles
+	'pf.class': '类别', 'pf.issuer': '签发CA', 'pf.validity': '有效期', 'pf.ku': '密钥用途',
+	'pf.eku': '扩展用途', 'pf.keys': '密钥算法', 'pf.ident': '身份标识扩展', 'pf.subject': '主题项',
+	'pf.years': '{n}年', 'pf.days': '{n}天',
+	'pfclass.subscriber': '用户证书（制证员在本节点内制作）', 'pfclass.account': '账户证书（管理员）',
+	'pfclass.service': '服务证书（CA主机与服务进程）', 'pfclass.ca': 'CA证书（密钥仪式）',
+	'pfissuer.issuing': '签发CA（用户CA）', 'pfissuer.service': '服务CA',
+	'ku.digitalSignature': '数字签名', 'ku.nonRepudiation': '不可否认', 'ku.keyEncipherment': '密钥加密',
+	'ku.dataEncipherment': '数据加密', 'ku.keyAgreement': '密钥协商', 'ku.keyCertSign': '签发证书', 'ku.cRLSign': '签发CRL',
+	'eku.clientAuth': '客户端身份认证', 'eku.serverAuth': '服务器身份认证', 'eku.emailProtection': '安全电子邮件',
+	'eku.OCSPSigning': 'OCSP签名', 'eku.codeSigning': '代码签名', 'eku.timeStamping': '时间戳',
+	'pfident.resident_id': '身份证号（GM/T 0015）', 'pfident.unit_code': '统一社会信用代码（GM/T 0015）',
+	'ca.crl': 'CRL地址', 'ca.ocsp': 'OCSP地址',
+	'file.choose': '选择文件', 'file.none': '未选择文件',
 };
 
 export const en = {
@@ -777,7 +788,6 @@ export const en = {
 	'dash.requests': 'Requests by state',
 	'dash.expiring': 'Certificates expiring in the next 26 weeks',
 	'dash.none': 'Not part of your role.',
-	'dash.partial': 'The server has no statistics endpoint yet; the console counted these from the lists.',
 	'dash.chart.title': 'Certificates expiring per week for the next 26 weeks, {n} in all',
 	'dash.chart.y': 'Certificates',
 	'dash.chart.empty': 'No certificate expires in the next 26 weeks',
@@ -1046,9 +1056,6 @@ export const en = {
 	'acct.disabled': 'Disabled',
 	'acct.created': 'Created',
 
-	'profiles.noapi': 'The server has no endpoint for certificate profiles yet. Profiles are configured in [profile NAME] sections of finca.conf (SIGHUP reloads them); the shipped ones are:',
-	'profiles.name': 'Profile',
-	'profiles.use': 'For',
 
 	'ca.intro': 'The CA certificates of this system, as published at the caIssuers URLs.',
 	'ca.root': 'Root CA',
@@ -1100,4 +1107,19 @@ export const en = {
 	'org.making_unit': 'Making unit',
 	'org.making_unit.hint': "The name of the node's certificate making unit (art. 4, e.g. 福建省财政信息中心), printed on the forms.",
 	'org.col.making_unit': 'Making unit',
+
+	// confpages: the profiles page from GET /api/v1/profiles
+	'pf.class': 'Class', 'pf.issuer': 'Issuing CA', 'pf.validity': 'Validity', 'pf.ku': 'Key usage',
+	'pf.eku': 'Extended key usage', 'pf.keys': 'Key algorithms', 'pf.ident': 'Identity extensions', 'pf.subject': 'Subject attributes',
+	'pf.years': '{n} years', 'pf.days': '{n} days',
+	'pfclass.subscriber': 'Subscribers (operators, in their node)', 'pfclass.account': 'Accounts (administrator)',
+	'pfclass.service': 'Services (CA host and daemon)', 'pfclass.ca': 'CA (key ceremony)',
+	'pfissuer.issuing': 'Issuing CA (user CA)', 'pfissuer.service': 'Service CA',
+	'ku.digitalSignature': 'Digital signature', 'ku.nonRepudiation': 'Non-repudiation', 'ku.keyEncipherment': 'Key encipherment',
+	'ku.dataEncipherment': 'Data encipherment', 'ku.keyAgreement': 'Key agreement', 'ku.keyCertSign': 'Certificate signing', 'ku.cRLSign': 'CRL signing',
+	'eku.clientAuth': 'Client authentication', 'eku.serverAuth': 'Server authentication', 'eku.emailProtection': 'Secure e-mail',
+	'eku.OCSPSigning': 'OCSP signing', 'eku.codeSigning': 'Code signing', 'eku.timeStamping': 'Time stamping',
+	'pfident.resident_id': 'Resident ID number (GM/T 0015)', 'pfident.unit_code': 'Unified social credit code (GM/T 0015)',
+	'ca.crl': 'CRL address', 'ca.ocsp': 'OCSP address',
+	'file.choose': 'Choose file', 'file.none': 'No file chosen',
 };

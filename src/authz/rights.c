@@ -20,7 +20,7 @@ static const struct {
 	{ "audit.read", "auditor system" },
 	{ "account.read", "admin auditor system" },
 	{ "account.write", "admin system" },
-	{ "profile.read", "admin auditor operator" }, /* the configured profiles */
+	{ "profile.read", "admin auditor operator" }, /* the configured profiles and CAs */
 	{ "app.auth", "app" },                 /* /auth/challenge, /auth/verify */
 	{ "token.read", "operator auditor admin system" },
 	{ "token.write", "operator system" },

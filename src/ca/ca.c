@@ -857,3 +857,63 @@ out:
 	BIO_free(b);
 	return rc;
 }
+
+/* An ASN1_TIME as "YYYY-MM-DDTHH:MM:SSZ" into out ("" when unreadable). */
+static void asn1_time_format(const ASN1_TIME *t, char *out, size_t len)
+{
+	struct tm tm;
+
+	out[0] = '\0';
+	if (ASN1_TIME_to_tm(t, &tm) == 1)
+		time_format((int64_t)timegm(&tm), out, len);
+}
+
+json_t *ca_info_json(const struct ca *ca)
+{
+	/* the CAs by their role; the names as the regulation's users say them */
+	const struct {
+		const char *name, *zh, *en, *file, *crl;
+		X509 *x;
+	} cas[] = {
+		{ "root", "根CA", "Root CA", "/ca/root.crt", NULL, ca->root },
+		{ "issuing", "签发CA（用户CA）", "Issuing CA (user CA)", "/ca/issuing.crt", "crl",
+		  ca->issuing },
+		{ "service", "服务CA", "Service CA (TLS)", "/ca/service.crt", "service-crl",
+		  ca->service },
+	};
+	json_t *arr = json_array();
+	char *ocsp = ca_url(ca, "ocsp");
+
+	for (size_t i = 0; i < ARRAY_LEN(cas); i++) {
+		X509 *x = cas[i].x;
+		char serial[41], nb[32], na[32], key[64], fp[65], *subj, *iss, *crl, *url;
+		int sig;
+
+		if (!x)
+			continue;
+		ca_cert_serial(x, serial);
+		asn1_time_format(X509_get0_notBefore(x), nb, sizeof nb);
+		asn1_time_format(X509_get0_notAfter(x), na, sizeof na);
+		key_describe(X509_get0_pubkey(x), key, sizeof key);
+		fingerprint(x, fp);
+		sig = X509_get_signature_nid(x);
+		subj = dn_format(X509_get_subject_name(x));
+		iss = dn_format(X509_get_issuer_name(x));
+		crl = cas[i].crl ? ca_url(ca, cas[i].crl) : NULL;
+		if (asprintf(&url, "%s%s", ca->cfg->base_url, cas[i].file) < 0)
+			abort();
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}",
+			"name", cas[i].name, "title_zh", cas[i].zh, "title_en", cas[i].en,
+			"subject", subj, "issuer", iss, "serial", serial, "not_before", nb,
+			"not_after", na, "key", key, "signature", OBJ_nid2sn(sig),
+			"sha256", fp, "url", url, "crl", crl,
+			"ocsp", strcmp(cas[i].name, "issuing") ? NULL : ocsp));
+		free(subj);
+		free(iss);
+		free(crl);
+		free(url);
+	}
+	free(ocsp);
+	return json_pack("{s:o}", "cas", arr);
+}

@@ -90,6 +90,10 @@ int ca_unseal(struct ca *ca, const char *aad, const unsigned char *in, size_t le
 /* Sets a positive 16-octet serial with 88 random bits (see ca.c). */
 int ca_random_serial(X509 *x);
 
+/* The installed CA certificates as GET /api/v1/ca answers them: {cas:
+ * [{name, title_zh, title_en, subject, issuer, serial, not_before,
+ * not_after, key, signature, sha256, url, crl, ocsp}]} (caller frees). */
+json_t *ca_info_json(const struct ca *ca);
 /* The URLs certificates carry (caller frees). */
 char *ca_url(const struct ca *ca, const char *what);
 

@@ -335,6 +335,10 @@ static int set_profile(struct load *l, struct profile *p, const char *name,
 		if (config_parse_int(v, 1, 100, &p->tokens))
 			return fail(l, "[profile %s] tokens: '%s' is not a number from 1 to 100",
 				    pn, v);
+	} else if (!strcmp(name, "title_zh") || !strcmp(name, "title_en")) {
+		if (strlen(v) > 64)
+			return fail(l, "[profile %s] %s: longer than 64 bytes", pn, name);
+		dst = name[6] == 'z' ? &p->title_zh : &p->title_en;
 	} else {
 		return fail(l, "[profile %s]: unknown setting '%s'", pn, name);
 	}
@@ -498,6 +502,8 @@ void config_free(struct config *c)
 		free(p->subject_allowed);
 		free(p->subject_required);
 		free(p->policies);
+		free(p->title_zh);
+		free(p->title_en);
 		sk_X509_EXTENSION_pop_free(p->exts, X509_EXTENSION_free);
 	}
 	free(c->profiles);
@@ -589,6 +595,8 @@ static const char default_tail[] =
 "#   ocsp_nocheck        yes: id-pkix-ocsp-nocheck (OCSP signers)\n"
 "#   san_from_cn         yes: the CN is copied into a DNS subjectAltName\n"
 "#   tokens              USBKeys a holder may have in use at once (default 1)\n"
+"#   title_zh, title_en  the name the console shows (个人证书); the shipped\n"
+"#                       profiles have theirs built in\n"
 "#   class               who may have it made (README, \"Who issues what\"):\n"
 "#                       subscriber (operators, in their scope), account,\n"
 "#                       service (the default) or ca (the CA host only)\n"

@@ -1,4 +1,5 @@
 #include "ca/profile.h"
+#include "crypto/key.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -412,4 +413,104 @@ int profile_apply(struct tmpl *t)
 		if ((rc = steps[i](t)) != FINCA_OK)
 			return rc;
 	return FINCA_OK;
+}
+
+/* --- the profile as the console shows it (GET /api/v1/profiles) --- */
+
+/* The names of the shipped profiles (config.c's default text); a profile
+ * of finca.conf may set its own (title_zh, title_en). */
+static const struct {
+	const char *name, *zh, *en;
+} titles[] = {
+	{ "personal", "个人证书", "Personal certificate" },
+	{ "unit", "单位证书", "Unit certificate" },
+	{ "device", "设备证书", "Device certificate" },
+	{ "server", "服务器证书", "Server certificate" },
+	{ "operator", "操作员证书", "Operator certificate" },
+	{ "ocsp", "OCSP签名证书", "OCSP signing certificate" },
+	{ "tls-server", "TLS服务器证书", "TLS server certificate" },
+	{ "tls-client", "TLS客户端证书", "TLS client certificate" },
+	{ "subca", "下级CA证书", "Subordinate CA certificate" },
+};
+
+const char *profile_title(const struct profile *p, int zh)
+{
+	const char *own = zh ? p->title_zh : p->title_en;
+
+	if (own)
+		return own;
+	for (size_t i = 0; i < ARRAY_LEN(titles); i++)
+		if (!strcmp(titles[i].name, p->name))
+			return zh ? titles[i].zh : titles[i].en;
+	return p->name;
+}
+
+/* The key usage bits by their RFC 5280 names (4.2.1.3), in bit order. */
+static json_t *ku_json(unsigned bits)
+{
+	static const struct { unsigned bit; const char *name; } t[] = {
+		{ KU_DIGITAL_SIGNATURE, "digitalSignature" },
+		{ KU_NON_REPUDIATION, "nonRepudiation" },
+		{ KU_KEY_ENCIPHERMENT, "keyEncipherment" },
+		{ KU_DATA_ENCIPHERMENT, "dataEncipherment" },
+		{ KU_KEY_AGREEMENT, "keyAgreement" },
+		{ KU_KEY_CERT_SIGN, "keyCertSign" },
+		{ KU_CRL_SIGN, "cRLSign" },
+	};
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < ARRAY_LEN(t); i++)
+		if (bits & t[i].bit)
+			json_array_append_new(a, json_string(t[i].name));
+	return a;
+}
+
+/* "a, b,c" as ["a", "b", "c"]; NULL as []. */
+static json_t *list_json(const char *list)
+{
+	json_t *a = json_array();
+	const char *s = list;
+
+	while (s && *s) {
+		size_t n;
+		while (*s == ' ' || *s == ',')
+			s++;
+		n = strcspn(s, ",");
+		while (n && s[n - 1] == ' ')
+			n--;
+		if (n)
+			json_array_append_new(a, json_stringn(s, n));
+		s += strcspn(s, ",");
+	}
+	return a;
+}
+
+json_t *profile_json(const struct config *cfg, const struct profile *p)
+{
+	json_t *keys = json_array(), *ident = json_array();
+
+	for (size_t i = 0; key_accepted[i]; i++)
+		json_array_append_new(keys, json_string(key_accepted[i]));
+	if (p->identity == IDENT_PERSON)
+		json_array_append_new(ident, json_pack("{s:s, s:s}", "kind", "resident_id",
+						       "oid", cfg->resident_id_oid));
+	if (p->identity == IDENT_UNIT)
+		json_array_append_new(ident, json_pack("{s:s, s:s}", "kind", "unit_code",
+						       "oid", cfg->unit_code_oid));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:s?, s:o, s:o, "
+			 "s:b, s:b, s:b, s:i, s:o, s:o, s:o*, s:s}",
+			 "name", p->name, "title_zh", profile_title(p, 1),
+			 "title_en", profile_title(p, 0), "class", profile_class_name(p),
+			 "issuer", p->issuer, "validity_days", p->validity_days,
+			 "key_usage", ku_json(p->key_usage),
+			 "extended_key_usage", list_json(p->eku),
+			 "keys", keys, "identity", p->identity == IDENT_PERSON ? "person" :
+			 p->identity == IDENT_UNIT ? "unit" : NULL,
+			 "identity_extensions", ident,
+			 "subject", list_json(p->subject_allowed),
+			 "ca", p->ca, "genkey", p->genkey, "ocsp_nocheck", p->ocsp_nocheck,
+			 "tokens", p->tokens, "subject_required", list_json(p->subject_required),
+			 "policies", list_json(p->policies),
+			 "pathlen", p->ca && p->pathlen >= 0 ? json_integer(p->pathlen) : NULL,
+			 "issued_by", classes[class_of(p)].who);
 }

@@ -24,6 +24,12 @@ struct tmpl {
  * the rule. */
 int profile_may_issue(const struct profile *p, const struct actor *a);
 const char *profile_class_name(const struct profile *p);
+/* The name the console shows, Chinese (zh 1) or English: finca.conf's
+ * title_zh/title_en, the shipped profiles' own, else the profile id.
+ * Borrowed from p or static. */
+const char *profile_title(const struct profile *p, int zh);
+/* The profile as GET /api/v1/profiles answers it (caller frees). */
+json_t *profile_json(const struct config *cfg, const struct profile *p);
 
 /* Builds p->exts, the extensions fixed for every certificate of the profile
  * (key usage, EKU, basic constraints, policies, CDP, AIA, AKI). */

@@ -133,6 +133,8 @@ int key_is_sm2(const EVP_PKEY *key)
 	return EVP_PKEY_is_a(key, "SM2");
 }
 
+const char *const key_accepted[] = { "SM2", "EC P-256", "EC P-384", "RSA 2048-8192", NULL };
+
 int key_check_strength(EVP_PKEY *key, const char *what)
 {
 	char g[64];

@@ -23,6 +23,9 @@ int key_load(const char *path, const char *pass, EVP_PKEY **out);
  * EC curves other than SM2, P-256 and P-384, anything else.  what names the
  * object in the message ("csr 3", "key"). */
 int key_check_strength(EVP_PKEY *key, const char *what);
+/* What key_check_strength accepts, in words ("SM2", "RSA 2048-8192");
+ * NULL-terminated. */
+extern const char *const key_accepted[];
 /* "SM2", "EC P-256", "RSA 2048" into out. */
 void key_describe(EVP_PKEY *key, char *out, size_t outlen);
 int key_is_sm2(const EVP_PKEY *key);

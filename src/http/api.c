@@ -265,6 +265,9 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 		return allow(k, "audit.read", &ret) ? api_audit_check(k) : ret;
 	if (!strcmp(p, "profiles") && !strcmp(m, "GET"))
 		return allow(k, "profile.read", &ret) ? api_profiles_list(k) : ret;
+	if (!strcmp(p, "ca") && !strcmp(m, "GET"))
+		return allow(k, "profile.read", &ret) ?
+		       send_json(k, 200, ca_info_json(k->s->ca)) : ret;
 	if (!strcmp(p, "accounts") && !strcmp(m, "GET"))
 		return allow(k, "account.read", &ret) ? api_accounts_list(k) : ret;
 	if (!strcmp(p, "accounts") && !strcmp(m, "POST"))

@@ -289,22 +289,14 @@ enum MHD_Result api_crl_make(struct call *k)
 	return ret;
 }
 
-/* The certificate profiles of finca.conf, as configured (read only). */
+/* The certificate profiles of finca.conf, as loaded, with their names
+ * (profile_json; read only). */
 enum MHD_Result api_profiles_list(struct call *k)
 {
 	const struct config *cfg = k->s->ca->cfg;
 	json_t *arr = json_array();
 
-	for (size_t i = 0; i < cfg->nprofiles; i++) {
-		const struct profile *pr = &cfg->profiles[i];
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i, s:s?, s:b, s:s?, s:s?, "
-			"s:s?, s:s, s:b, s:i}", "name", pr->name, "class", profile_class_name(pr),
-			"issuer", pr->issuer,
-			"validity_days", pr->validity_days, "extended_key_usage", pr->eku,
-			"ca", pr->ca, "subject", pr->subject_allowed, "subject_required",
-			pr->subject_required, "policies", pr->policies, "identity",
-			pr->identity == IDENT_PERSON ? "person" : pr->identity == IDENT_UNIT ?
-			"unit" : "none", "genkey", pr->genkey, "tokens", pr->tokens));
-	}
+	for (size_t i = 0; i < cfg->nprofiles; i++)
+		json_array_append_new(arr, profile_json(cfg, &cfg->profiles[i]));
 	return send_json(k, 200, json_pack("{s:o}", "profiles", arr));
 }

@@ -520,6 +520,9 @@ try {
 		await logout(page);
 	}
 
+	await confPages(); // configuration shown as pages (functions at the end)
+	await confFilePicker();
+
 	ok('no script error and no CSP refusal in any page', problems.length === 0, ...problems);
 	console.log(`# ${failed} check(s) failed`);
 	await browser.close();
@@ -528,4 +531,72 @@ try {
 	console.log(`# the browser script broke: ${e.stack || e}`);
 	await browser.close().catch(() => {});
 	process.exit(1);
+}
+
+// Issue 14, item 8: configuration shown as pages, not JSON.  The
+// administrator's 证书模板 page names each profile in Chinese, its usages in
+// words, and shows no raw JSON.
+async function confPages() {
+	const a = acct('admin');
+	if (!a) return skip('confpages: the profiles page', 'no admin account');
+	const page = await newPage();
+	await login(page, a);
+	await check('certificate list: the search narrows as one types, no Enter, q kept in the address', async () => {
+		await goto(page, '#/certs');
+		await page.waitForSelector('.list tbody tr[data-key]');
+		const rows = page.locator('.list tbody tr[data-key]');
+		const before = await rows.count();
+		assert(before > 1, `only ${before} certificate(s) to search`);
+		const serial = await rows.first().getAttribute('data-key');
+		await page.locator('.list-head input[type=search]').pressSequentially(serial, { delay: 10 });
+		await page.waitForFunction(() => document.querySelectorAll('.list tbody tr[data-key]').length === 1);
+		assert(/[?&]q=/.test(await page.evaluate(() => location.hash)), 'q not in the address');
+	});
+	await check('profiles page: 个人证书, usages in words, no raw JSON', async () => {
+		await goto(page, '#/profiles');
+		await page.waitForSelector('section[data-profile="personal"] h2');
+		const txt = await page.locator('main').innerText();
+		assert(/个人证书/.test(txt) && /单位证书/.test(txt) && /OCSP签名证书/.test(txt), 'no Chinese profile names');
+		assert(/数字签名/.test(txt) && /不可否认/.test(txt) && /签发CA（用户CA）/.test(txt), 'no usages or CA in words');
+		assert(/2年/.test(txt), 'no validity in 年');
+		assert(!/[{}]|"\w+":|digitalSignature|subscriber/.test(txt), 'raw keys or JSON shown');
+	});
+	await shot(page, 'confpages-profiles');
+	await check('CA page: 根CA, 签发CA (用户CA), 服务CA from the server, with CRL and OCSP addresses', async () => {
+		await goto(page, '#/ca');
+		await page.waitForSelector('[data-ca="issuing"] dl');
+		const txt = await page.locator('main').innerText();
+		assert(/根CA/.test(txt) && /签发CA（用户CA）/.test(txt) && /服务CA/.test(txt), 'no Chinese CA names');
+		assert(/CRL地址/.test(txt) && /\/crl\/issuing\.crl/.test(txt) && /OCSP地址/.test(txt), 'no CRL or OCSP address');
+		assert(!/[{}]|"\w+":/.test(txt), 'raw JSON shown');
+	});
+	await shot(page, 'confpages-ca');
+	await logout(page);
+	await page.context().close();
+}
+
+// The file picker speaks the console's language, not the browser's: an
+// English-locale Chromium still shows 选择文件 / 未选择文件, then the name.
+async function confFilePicker() {
+	const a = acct('officer');
+	if (!a || !process.env.FINCA_SPREADSHEET) return skip('confpages: the file picker', 'no officer or spreadsheet');
+	const en = await chromium.launch({ executablePath: CHROMIUM, args: ['--lang=en-US'] });
+	try {
+		const ctx = await en.newContext({ ignoreHTTPSErrors: true, locale: 'en-US', viewport: { width: 1280, height: 800 } });
+		const page = await ctx.newPage();
+		page.setDefaultTimeout(15000);
+		await login(page, a);
+		await check('file picker in an en-US browser: 选择文件 / 未选择文件, then the file name', async () => {
+			await goto(page, '#/upload');
+			const pick = page.locator('.file-pick').first();
+			await pick.waitFor();
+			const txt = await pick.innerText();
+			assert(/选择文件/.test(txt) && /未选择文件/.test(txt), txt);
+			await page.setInputFiles('#sheet-file', process.env.FINCA_SPREADSHEET);
+			const name = path.basename(process.env.FINCA_SPREADSHEET);
+			await page.waitForFunction((n) => document.querySelector('.file-pick .file-name').textContent === n, name);
+		});
+	} finally {
+		await en.close();
+	}
 }

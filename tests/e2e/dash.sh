@@ -211,8 +211,25 @@ same "a full page says where the next starts" "$(get admin "certs?limit=2" '.nex
 # the certificate profiles, read as configured (the console's 证书模板 page)
 same "the administrator reads the profiles" "$(get admin profiles \
 	'[.profiles[] | select(.name == "personal") | .identity, .issuer]')" '["person","issuing"]'
+same "each profile has its Chinese and English name" "$(get admin profiles \
+	'[.profiles[] | select(.name == "personal" or .name == "ocsp") | .title_zh, .title_en]')" \
+	'["个人证书","Personal certificate","OCSP签名证书","OCSP signing certificate"]'
+same "usage, keys and identity extension in words" "$(get admin profiles \
+	'.profiles[] | select(.name == "personal") | [.key_usage, .extended_key_usage, .keys[0], .identity_extensions[0].kind, .validity_days]')" \
+	'[["digitalSignature","nonRepudiation"],["clientAuth","emailProtection"],"SM2","resident_id",730]'
+same "an auditor reads them too" "$(get aud profiles '.profiles | length > 5')" true
 get ioa profiles . >/dev/null
 same "an officer may not: 403" "$ST" 403
+
+# the CA certificates, described by the server (the console's CA证书 page)
+same "the administrator reads the CAs by their Chinese names" "$(get admin ca '[.cas[].title_zh]')" \
+	'["根CA","签发CA（用户CA）","服务CA"]'
+same "the issuing CA: serial, validity, fingerprint, CRL and OCSP addresses" "$(get admin ca \
+	'.cas[1] | [(.serial | test("^[0-9A-F]+$")), (.not_after | test("^20")), (.sha256 | length), (.crl | test("/crl/issuing.crl$")), (.ocsp | test("/ocsp$")), (.subject | length > 0)]')" \
+	'[true,true,64,true,true,true]'
+same "an auditor reads them too" "$(get aud ca '.cas | length')" 3
+get ioa ca . >/dev/null
+same "an officer may not read the CAs: 403" "$ST" 403
 
 serve_stop
 rc=$?; same "the daemon stops cleanly (under the sanitizers: nothing leaked)" $rc 0

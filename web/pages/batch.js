@@ -3,6 +3,7 @@
 import { h, clear, note, openBlob, fileBase64, named, who } from '../dom.js';
 import { t, label, fmtTime } from '../i18n.js';
 import { api } from '../api.js';
+import { filePicker } from '../ui/file.js';
 import { can } from '../session.js';
 import { listView, pagesOf } from '../ui/list.js';
 import { columns, rowActions, actMany, actBatch, actionsFor, printForms, stateBadge } from '../ui/requests.js';
@@ -98,7 +99,7 @@ function uploader(id, msg, done) {
 			clear(msg, note('error', err.message));
 		} finally { btn.disabled = false; }
 	} },
-	h('label', { for: `att-${id}` }, t('batch.attach')), ' ', file);
+	h('label', { for: `att-${id}` }, t('batch.attach')), ' ', filePicker(file));
 	const btn = h('button', { type: 'submit', class: 'btn btn-sm' }, t('upload'));
 	f.append(' ', btn);
 	return f;

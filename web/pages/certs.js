@@ -96,7 +96,7 @@ async function detail(serial) {
 		const keys = ['serial', 'status', 'subject', 'profile', 'key', 'issuer', 'not_before', 'not_after', 'issued_at', 'id_number', 'unit_code', 'unit_name', 'revoked_at', 'reason', 'replaces', 'superseded_by'];
 		clear(box, h('dl', { class: 'kv' }, keys.filter((k) => c[k] != null).map((k) => [h('dt', {}, t(`cert.${k}`)),
 			h('dd', { class: /serial|replaces|superseded/.test(k) ? 'mono' : null },
-				k === 'status' ? statusBadge(c[k]) : k === 'reason' ? label('reason', c[k]) : /_at$/.test(k) ? fmtTime(c[k]) : /^not_/.test(k) ? fmtDate(c[k]) : String(c[k]))])),
+				k === 'status' ? statusBadge(c[k]) : k === 'reason' ? label('reason', c[k]) : k === 'profile' ? label('profile', c[k]) : /_at$/.test(k) ? fmtTime(c[k]) : /^not_/.test(k) ? fmtDate(c[k]) : String(c[k]))])),
 		c.pem && h('details', {}, h('summary', {}, 'PEM'), h('pre', { class: 'pem' }, c.pem)));
 	} catch (e) {
 		clear(box, note('error', e.message));

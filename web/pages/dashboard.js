@@ -19,19 +19,14 @@ export async function render({ main }) {
 	main.append(box);
 
 	async function load() {
-		let d, partial = false;
+		let d;
 		try {
 			d = await api.get('dashboard');
 		} catch (e) {
-			if (e.status !== 404) {
-				clear(box, note('error', e.message));
-				return;
-			}
-			d = await fallback(); // the server has no /dashboard yet
-			partial = true;
+			clear(box, note('error', e.message));
+			return;
 		}
 		clear(box,
-			partial && note('info', t('dash.partial')),
 			d.todo && todo(d.todo, load),
 			h('section', { class: 'panel', 'aria-labelledby': 'dash-certs' },
 				h('h2', { id: 'dash-certs' }, t('dash.certs')),
@@ -103,45 +98,4 @@ function chart(d) {
 			tip: (i) => t('dash.chart.tip', { from: fmtDate(new Date(start.getTime() + i * WEEK)), to: fmtDate(new Date(start.getTime() + (i + 1) * WEEK - 86400000)), n: d.expiring_weeks[i] }),
 		}),
 		h('p', { class: 'muted chart-note' }, t('dash.chart.note', { n: total, from: fmtDate(start) })));
-}
-
-// What the console can count itself, by the lists the role may read.
-async function countAll(path, params, key = 'items') {
-	let n = 0, after;
-	for (let i = 0; i < 20; i++) {
-		const r = await api.get(path, { ...params, limit: 1000, after });
-		n += (r[key] || []).length;
-		if (r.next == null) break;
-		after = r.next;
-	}
-	return n;
-}
-
-async function fallback() {
-	const d = {};
-	const now = new Date();
-	if (can('cert.read')) {
-		d.certificates = {};
-		for (const s of CERT_STATES) d.certificates[s] = await countAll('certs', { status: s }, 'certificates').catch(() => null);
-	}
-	if (can('request.read')) {
-		d.requests = {};
-		for (const s of REQ_STATES) d.requests[s] = await countAll('requests', { state: s }).catch(() => 0);
-	}
-	if (can('expiry.read')) {
-		const weeks = new Array(26).fill(0);
-		let after;
-		for (let i = 0; i < 20; i++) {
-			const r = await api.get('expiring', { days: 182, limit: 1000, after }).catch(() => ({ items: [] }));
-			for (const c of r.items) {
-				const w = Math.floor((toDate(c.not_after) - now) / WEEK);
-				if (w >= 0 && w < 26) weeks[w]++;
-			}
-			if (r.next == null) break;
-			after = r.next;
-		}
-		d.expiring_weeks = weeks;
-		d.week_start = now.toISOString();
-	}
-	return d;
 }

@@ -31,7 +31,7 @@ export async function render({ main, args, title }) {
 			r.reason && [t('req.reason'), label('reason', r.reason)],
 			d.name && [t('req.new_name'), d.name], d.unit && [t('req.new_unit'), named(d, 'unit')],
 			d.action && [t('req.grant'), `${label('grant', d.action)} ${d.roles || ''} ${d.not_after ? `→ ${d.not_after}` : ''}`],
-			d.profile && [t('req.profile'), d.profile],
+			d.profile && [t('req.profile'), label('profile', d.profile)],
 			r.token_serial && [t('req.token'), h('span', { class: 'mono' }, r.token_serial)],
 			r.new_token && [t('req.new_token'), h('span', { class: 'mono' }, r.new_token)],
 			r.result_serial && [t('req.result'), h('span', { class: 'mono' }, r.result_serial)],

@@ -5,6 +5,7 @@
 import { h, clear, note, saveBlob, fileBase64 } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api } from '../api.js';
+import { filePicker } from '../ui/file.js';
 import { actBatch } from '../ui/requests.js';
 
 export async function render({ main }) {
@@ -25,7 +26,7 @@ export async function render({ main }) {
 			} }, t('upload.template.dl')), dlMsg),
 		h('section', { class: 'panel' }, h('h2', {}, t('upload.title')),
 			h('form', { class: 'upload-row', onsubmit: submit },
-				h('label', { for: 'sheet-file' }, t('upload.file')), ' ', file, ' ', btn),
+				h('label', { for: 'sheet-file' }, t('upload.file')), ' ', filePicker(file), ' ', btn),
 			h('p', { class: 'hint', id: 'sheet-hint' }, t('upload.hint')),
 			result),
 		h('section', { class: 'panel' }, h('h2', {}, t('upload.drafts')), drafts));
@@ -45,6 +46,7 @@ export async function render({ main }) {
 						onclick: () => actBatch(r.batch, 'submit', () => { loadDrafts(); location.hash = `#/batches/${r.batch}`; }) },
 					t('batch.all', { action: label('action', 'submit') })))));
 			file.value = '';
+			file.dispatchEvent(new Event('change'));
 			loadDrafts();
 		} catch (err) {
 			clear(result, problems(err, f.name));

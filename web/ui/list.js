@@ -14,7 +14,7 @@ let seq = 0;
 export function listView({ columns, load, search = t('list.search'), filters = [], selectable = false,
 	toolbar, rowActions, tools = [], pageSize = 50, empty = t('list.empty'), caption, rowKey = (r) => r.id }) {
 	const id = ++seq;
-	const state = { q: '', after: 0, stack: [], next: null, items: [], selected: new Map(), page: 1 };
+	const state = { q: hashQ(), after: 0, stack: [], next: null, items: [], selected: new Map(), page: 1 };
 	const fvals = Object.fromEntries(filters.map((f) => [f.name, f.value ?? '']));
 	const body = h('tbody');
 	const status = h('div', { class: 'list-status', role: 'status', 'aria-live': 'polite' });
@@ -26,12 +26,24 @@ export function listView({ columns, load, search = t('list.search'), filters = [
 	const all = selectable && h('input', { type: 'checkbox', 'aria-label': t('list.select_all'),
 		onchange: (e) => { for (const r of state.items) toggle(r, e.target.checked); paint(); } });
 
-	const searchBox = search !== false && h('input', { type: 'search', name: 'q', placeholder: search, 'aria-label': search, id: `q${id}` });
+	// the list follows the search box as the user types (250 ms after the
+	// last key), and the text stays in the address (#/certs?q=...)
+	let typing;
+	const searchBox = search !== false && h('input', { type: 'search', name: 'q', placeholder: search, 'aria-label': search, id: `q${id}`, value: state.q,
+		oninput: () => { clearTimeout(typing); typing = setTimeout(find, 250); } });
+	function find() {
+		clearTimeout(typing);
+		const q = searchBox ? searchBox.value.trim() : '';
+		if (q === state.q) return;
+		state.q = q;
+		setHashQ(q);
+		reload(true);
+	}
 	const filterEls = filters.map((f) => h('label', { class: 'filter' }, f.label, ' ',
 		h('select', { name: f.name, onchange: (e) => { fvals[f.name] = e.target.value; reload(true); } },
 			f.options.map(([v, l]) => h('option', { value: v, selected: String(v) === String(fvals[f.name]) }, l)))));
-	const head = h('form', { class: 'list-head', role: 'search', onsubmit: (e) => { e.preventDefault(); state.q = searchBox ? searchBox.value.trim() : ''; reload(true); } },
-		searchBox, searchBox && h('button', { type: 'submit', class: 'btn btn-sm' }, t('list.find')), filterEls,
+	const head = h('form', { class: 'list-head', role: 'search', onsubmit: (e) => { e.preventDefault(); find(); } },
+		searchBox, filterEls,
 		h('span', { class: 'spacer' }), tools);
 
 	const table = h('table', { class: 'grid' },
@@ -114,6 +126,19 @@ export function listView({ columns, load, search = t('list.search'), filters = [
 	reload(true);
 	return { el, reload, selected: () => [...state.selected.values()], items: () => state.items,
 		setFilter: (n, v) => { fvals[n] = v; }, message: (node) => clear(msg, node) };
+}
+
+// q of the route's hash (#/certs?status=valid&q=...), and set in place
+// (replaceState: no hashchange, the page is not rendered again).
+function hashQ() {
+	return new URLSearchParams(location.hash.split('?')[1] || '').get('q') || '';
+}
+function setHashQ(q) {
+	const [path, qs] = location.hash.split('?');
+	const p = new URLSearchParams(qs || '');
+	if (q) p.set('q', q); else p.delete('q');
+	const s = p.toString();
+	history.replaceState(null, '', `${path}${s ? `?${s}` : ''}`);
 }
 
 function fmtCell(v) {
