@@ -151,7 +151,9 @@ declare -A BR RQ PR
 ids() { sqlite3 ca/finca.db "SELECT group_concat(id, ' ') FROM (SELECT id FROM request WHERE batch=$1 ORDER BY id)"; }
 for s in A B; do
 	fresh $s 1; PR[$s]=${FRESH% }                 # with a request: seen by approvers too
-	BR[$s]=$(batch $s apply ${PR[$s]}); RQ[$s]=$(ids ${BR[$s]})   # read only
+	# read only; submitted, for a draft is its unit's alone (the making
+	# node and the approving department see requests from submission on)
+	BR[$s]=$(batch $s apply ${PR[$s]}); RQ[$s]=$(ids ${BR[$s]}); move $s ${BR[$s]} submit
 	fresh $s $NPOOL; b=$(batch $s apply "$FRESH");                 POOL[submit,$s]=$(ids $b)
 	fresh $s $NPOOL; b=$(batch $s apply "$FRESH"); move $s $b submit; POOL[withdraw,$s]=$(ids $b)
 	fresh $s $NPOOL; b=$(batch $s apply "$FRESH"); move $s $b submit; POOL[approve,$s]=$(ids $b)
