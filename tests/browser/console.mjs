@@ -91,7 +91,8 @@ async function newPage() {
 	return page;
 }
 
-async function shot(page, name) {
+async function shot(page, name) { // and checked for English (noEnglish)
+	await noEnglish(page, `screenshot ${name}`).catch(() => {});
 	try {
 		fs.mkdirSync(SHOTS, { recursive: true });
 		await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
@@ -145,8 +146,68 @@ async function denied(page, role, pageName, wantServer = true) {
 			await s.waitFor();
 			const txt = await s.innerText();
 			assert(/403/.test(txt), `the server's answer: ${txt}`);
+			const en = await noEnglish(page, `${role} #/${pageName} denied`);
+			assert(en.length === 0, en.join(' | '));
 		}
 	});
+}
+
+// Issue 14: no English sentence in the Chinese console.  Every text node
+// the user can see (and the titles, placeholders and labels read out by a
+// screen reader) is checked: an ASCII-only text of three words or more is
+// an English sentence left in zh mode.  Code (commands, serials, raw
+// records: <code>, <pre>, .mono; distinguished names, .dn, which name
+// the CA as `finca init --name` was told) is not prose and is not checked.
+const english = []; // "page: text", from every page checked
+async function noEnglish(page, where) {
+	const found = await page.evaluate(() => {
+		const out = [];
+		const sentence = (s) => /^[\x00-\x7f]+$/.test(s) && (s.match(/\b[A-Za-z][a-z']+\b/g) || []).length >= 3;
+		const code = (e) => e.closest('code, pre, script, style, .mono, .json, .dn');
+		const seen = (e) => e.tagName === 'OPTION' ? seen(e.closest('select') || e) :
+			e.checkVisibility ? e.checkVisibility() : !!e.offsetParent;
+		const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+		for (let n; (n = w.nextNode());) {
+			const e = n.parentElement, s = n.textContent.trim();
+			if (e && s && !code(e) && seen(e) && sentence(s)) out.push(s);
+		}
+		for (const e of document.querySelectorAll('[title], [placeholder], [aria-label]'))
+			for (const a of ['title', 'placeholder', 'aria-label']) {
+				const s = (e.getAttribute(a) || '').trim();
+				if (s && !code(e) && sentence(s)) out.push(`${a}="${s}"`);
+			}
+		return out;
+	});
+	for (const s of found) english.push(`${where}: ${s.slice(0, 120)}`);
+	return found;
+}
+
+// The role's walk: every page of its menu, each once loaded checked for
+// English; the dashboard's to-do (待办) is photographed as todo-ROLE.
+async function walk(page, role) {
+	await check(`${role}: the dashboard opens on the to-do (待办)`, async () => {
+		await goto(page, '#/dashboard');
+		await page.waitForSelector('.todo-panel h2:has-text("待办")');
+		await settle(page);
+	});
+	await shot(page, `todo-${role}`);
+	const pages = await page.locator('nav.menu a[data-page]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+	await check(`${role}: every page of the menu (${pages.length}) reads in Chinese: no English sentence`, async () => {
+		const bad = [];
+		for (const hash of pages) {
+			await goto(page, hash);
+			await settle(page);
+			bad.push(...(await noEnglish(page, `${role} ${hash}`)).map((s) => `${hash}: ${s}`));
+		}
+		assert(bad.length === 0, bad.join('\n'));
+	});
+}
+
+// Waits until the page's content has come (no 加载中 left in main).
+async function settle(page) {
+	await page.waitForSelector('main h1');
+	await page.waitForFunction(() => !document.querySelector('main .loading'), null, { timeout: 10000 }).catch(() => {});
+	await page.waitForTimeout(150);
 }
 
 async function dashCounts(page) {
@@ -243,6 +304,8 @@ try {
 			assert(rows.length >= 2, `${rows.length} problems: ${rows.join(' | ')}`);
 			assert(rows.some((r) => /身份证号/.test(r)) && rows.some((r) => /单位编码/.test(r)), rows.join(' | '));
 			assert(rows.every((r) => /申请/.test(r)), 'a problem without its sheet');
+			const en = await noEnglish(page, 'officer #/upload problems');
+			assert(en.length === 0, en.join(' | '));
 		});
 		await shot(page, 'officer-upload');
 		await check('officer: the good spreadsheet makes a batch of drafts', async () => {
@@ -254,9 +317,11 @@ try {
 			assert(/^\d+$/.test(batch), `batch ${batch}`);
 			console.log(`# batch ${batch}`);
 		});
+		await walk(page, 'officer'); // the batch's drafts wait: 待提交的草稿
 		if (batch) {
 			await check('officer: submits the whole batch', async () => {
-				await page.click('#batch-submit');
+				await goto(page, `#/batches/${batch}`);
+				await page.click('[data-batch-action=submit]');
 				await confirmDialog(page);
 				await closeResult(page);
 				await page.waitForFunction((b) => location.hash === `#/batches/${b}`, batch);
@@ -288,6 +353,7 @@ try {
 	page = await newPage();
 	await page.goto(UI);
 	if (await check(`approver ${ap?.name} logs in`, () => login(page, ap))) {
+		await walk(page, 'approver'); // the submitted batch waits: 待审批
 		await check('approver: the queue shows the submitted batch', async () => {
 			await goto(page, '#/approvals');
 			await page.waitForSelector(`#appr-batches tr[data-batch="${batch}"]`);
@@ -346,6 +412,7 @@ try {
 	let opBefore = null;
 	if (await check(`operator ${op?.name} logs in with USBKey and password`, () => login(page, op))) {
 		opBefore = await dashCounts(page).catch(() => null);
+		await walk(page, 'operator'); // the approved batch waits: 待受理
 		await check('operator: the production queue shows the approved batch', async () => {
 			await goto(page, '#/production');
 			await page.waitForSelector(`#prod-batches tr[data-batch="${batch}"]`);
@@ -452,6 +519,7 @@ try {
 			await goto(page, '#/ca');
 			await page.waitForSelector('[data-ca="issuing"] dl');
 		});
+		await walk(page, 'admin');
 		await denied(page, 'admin', 'audit');
 		await logout(page);
 	}
@@ -510,6 +578,7 @@ try {
 			assert(await page.locator('#verify-result .note-ok').count() === 1, await n.innerText());
 		});
 		await shot(page, 'auditor-audit');
+		await walk(page, 'auditor');
 		await denied(page, 'auditor', 'production');
 		await check('the English switch relabels the console', async () => {
 			await page.click('header.top button:has-text("English")');
@@ -524,6 +593,7 @@ try {
 	await confFilePicker();
 
 	ok('no script error and no CSP refusal in any page', problems.length === 0, ...problems);
+	ok('zh: no English sentence on any page checked', english.length === 0, ...english);
 	console.log(`# ${failed} check(s) failed`);
 	await browser.close();
 	process.exit(0);

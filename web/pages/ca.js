@@ -15,8 +15,8 @@ export async function render({ main }) {
 			const d = daysLeft(c.not_after);
 			return h('section', { class: 'panel', 'data-ca': c.name }, h('h2', {}, zh ? c.title_zh : c.title_en),
 				h('dl', { class: 'kv kv-narrow' },
-					h('dt', {}, t('cert.subject')), h('dd', {}, c.subject),
-					h('dt', {}, t('ca.issuer')), h('dd', {}, c.issuer),
+					h('dt', {}, t('cert.subject')), h('dd', { class: 'dn' }, c.subject),
+					h('dt', {}, t('ca.issuer')), h('dd', { class: 'dn' }, c.issuer),
 					h('dt', {}, t('cert.serial')), h('dd', { class: 'mono small' }, c.serial),
 					h('dt', {}, t('cert.key')), h('dd', {}, c.key, ' · ', c.signature),
 					h('dt', {}, t('cert.not_before')), h('dd', {}, fmtTime(c.not_before)),

@@ -31,7 +31,7 @@ export async function render({ main, params }) {
 			: async (p) => { const r = await api.get('expiring', { ...p, days: 3650 }); return { items: r.items.map((c) => ({ status: 'valid', ...c })), next: r.next }; },
 		columns: [
 			{ label: t('cert.serial'), render: (c) => h('span', { class: 'mono small' }, c.serial) },
-			{ label: t('cert.subject'), render: (c) => [h('strong', {}, c.holder_name || c.name || cn(c.subject)), h('br'), h('span', { class: 'muted small' }, c.subject)] },
+			{ label: t('cert.subject'), render: (c) => [h('strong', {}, c.holder_name || c.name || cn(c.subject)), h('br'), h('span', { class: 'muted small dn' }, c.subject)] },
 			{ label: t('cert.holder'), render: (c) => [h('span', { class: 'mono small' }, c.id_number || c.unit_code || ''),
 				c.unit_name ? [h('br'), h('span', { class: 'muted small' }, c.unit_name)] : null] },
 			{ label: t('cert.profile'), render: (c) => label('profile', c.profile) },
@@ -66,7 +66,7 @@ function op(c, what, reload) {
 			title: t(`cert.${what}.title`),
 			message: h('div', {}, h('p', {}, t(`cert.${what}.text`)),
 				h('dl', { class: 'kv' }, h('dt', {}, t('cert.serial')), h('dd', { class: 'mono' }, c.serial),
-					h('dt', {}, t('cert.subject')), h('dd', {}, c.subject))),
+					h('dt', {}, t('cert.subject')), h('dd', { class: 'dn' }, c.subject))),
 			fields: what === 'revoke' ? [{ name: 'reason', label: t('cert.reason'), type: 'select', required: true, options: REASONS.map((x) => [x, label('reason', x)]) }] : [],
 			confirmLabel: t(`cert.${what}`), danger: what !== 'unfreeze',
 			action: (v) => api.post(`certs/${c.serial}/${what}`, what === 'revoke' ? { reason: v.reason } : {}),
