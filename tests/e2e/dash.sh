@@ -124,11 +124,15 @@ same "administrator: internal certificates not in the chart" \
 same "nor in the expiry list" "$(get admin 'expiring?days=30' '[.items[].profile] | unique')" '["personal"]'
 
 # requests: the officer asks for two, submits one (for their certificates:
-# an apply is refused to a holder, ra/duplicate.c)
+# an apply is refused to a holder, ra/duplicate.c; a freeze is no renewal,
+# 李四's certificate stays due)
 call ioa POST requests "{\"type\":\"unfreeze\",\"subject\":\"$ZS\",\"app\":\"app-a\",\"cert_serial\":\"$S_ZS\"}"
-R1=$(jq -r .id body)
-call ioa POST requests "{\"type\":\"renew\",\"subject\":\"$LS\",\"app\":\"app-a\",\"cert_serial\":\"$S_LS\"}"
+R1=$(jq -r .id body) B1=$(jq -r .batch body)
+call ioa POST requests "{\"type\":\"freeze\",\"subject\":\"$LS\",\"app\":\"app-a\",\"cert_serial\":\"$S_LS\"}"
 same "two requests made" "$ST" 201
+printf '%%PDF-1.4\n%% a stamped scan\n%%%%EOF\n' >scan.pdf
+call ioa POST batches/$B1/attachments "{\"name\":\"scan.pdf\",\"data\":\"$(base64 -w0 scan.pdf)\"}"
+same "the stamped scan attached (art. 19)" "$ST" 201
 call ioa POST requests/$R1/submit; same "submitted" "$ST" 200
 reqs='.requests | [.draft, .submitted, .approved]'
 same "officer: its requests by state" "$(get ioa dashboard "$reqs")" "[1,1,0]"

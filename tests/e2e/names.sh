@@ -58,6 +58,9 @@ same "the login answer names the person too" \
 id=$(A io-minhou person list --json | jq -r '.items[0].id_number')
 r=$(A io-minhou request create --type apply --subject $id --app ysgl --json | jq -r .id)
 ok "submitted" A io-minhou request submit $r
+printf '%%PDF-1.4\n%% a stamped scan\n%%%%EOF\n' >scan.pdf
+ok "its stamped scan attached (art. 19)" A io-minhou batch attach \
+	"$(A io-minhou request show $r --json | jq -r .batch)" --file scan.pdf
 ok "approved" A ap-yusuan request approve $r
 j=$(call io-minhou $tio $api/requests/$r)
 same "submitter and its name" "$(jq -r '.submitter + " " + .submitter_name' <<<"$j")" "io-minhou 王丽萍"
