@@ -288,10 +288,20 @@ int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
 	if ((rc = challenge_take(c, challenge)) != FINCA_OK ||
 	    (rc = certcache_check(cc, ca, der, dlen, &out->c)) != FINCA_OK)
 		goto fail;
-	if (sig_verify(out->c.key, (const unsigned char *)challenge, strlen(challenge),
-		       s, slen) != FINCA_OK) {
-		rc = err_why_of(FINCA_EAUTH, "signature", "challenge.sig_wrong",
-				"signature: not made by the certificate's key over this challenge");
+	/* DER or raw r||s (USBKeys); a signature of neither form is named
+	 * as such, one that does not verify as a bad signature */
+	rc = sig_verify_either(out->c.key, (const unsigned char *)challenge,
+			       strlen(challenge), s, slen);
+	if (rc == FINCA_EINVAL) {
+		rc = err_why_of(FINCA_EINVAL, "signature", "challenge.sig_form",
+				"signature: %zu bytes, neither DER nor a raw r||s of the "
+				"certificate's key", slen);
+		goto fail;
+	}
+	if (rc != FINCA_OK) {
+		rc = err_why_of(FINCA_EAUTH, "signature", "challenge.sig_bad",
+				"signature: bad signature (it does not verify over this "
+				"challenge with the certificate's public key)");
 		goto fail;
 	}
 	if (strcmp(out->c.status, "valid")) {
