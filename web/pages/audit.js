@@ -32,9 +32,11 @@ export async function render({ main, params }) {
 	// at a time, continued from the answer's next (before=)
 	const week = new Date(Date.now() - 7 * 86400000);
 	const f = { since: params.since || fmtDate(week), limit: params.limit || '50', actor: params.actor || '', action: params.action || '', object: params.object || '' };
-	// the console's date field; #audit-since carries the ISO value
-	const since = h('input', { name: 'since', id: 'audit-since', value: f.since });
-	const sinceField = dateField(since);
+	// the console's date field; #audit-since carries the ISO value, a wrong
+	// date is said on its own line under the filters
+	const sinceErr = h('div', { class: 'field-error', id: 'audit-since-e', role: 'alert' });
+	const since = h('input', { name: 'since', id: 'audit-since', value: f.since, 'aria-describedby': 'audit-since-e' });
+	const sinceField = dateField(since, { error: sinceErr });
 	const limit = h('select', { name: 'limit', id: 'audit-limit' }, ['50', '100', '1000'].map((n) => h('option', { value: n, selected: n === f.limit }, n)));
 	// actor and object filter as one types, 250 ms after the last key (as
 	// ui/list.js's search box); dates and lists wait for 查询
@@ -66,7 +68,7 @@ export async function render({ main, params }) {
 	h('label', { for: 'audit-actor' }, t('audit.actor')), texts[0],
 	h('label', { for: 'audit-action' }, t('audit.action')), action,
 	h('label', { for: 'audit-object' }, t('audit.object')), texts[1],
-	h('button', { type: 'submit', class: 'btn btn-sm' }, t('list.find')));
+	h('button', { type: 'submit', class: 'btn btn-sm' }, t('list.find')), sinceErr);
 
 	// the export: the same filters, the whole of it (not a page), as a file
 	const exportMsg = h('div', { 'aria-live': 'polite' });
