@@ -154,15 +154,18 @@ async function denied(page, role, pageName, wantServer = true) {
 
 // Issue 14: no English sentence in the Chinese console.  Every text node
 // the user can see (and the titles, placeholders and labels read out by a
-// screen reader) is checked: an ASCII-only text of three words or more is
-// an English sentence left in zh mode.  Code (commands, serials, raw
+// screen reader) is checked: a run of ASCII text of three words or more
+// (all of a text, or between Chinese) is an English sentence left in zh
+// mode.  Code (commands, serials, raw
 // records: <code>, <pre>, .mono; distinguished names, .dn, which name
 // the CA as `finca init --name` was told) is not prose and is not checked.
 const english = []; // "page: text", from every page checked
 async function noEnglish(page, where) {
 	const found = await page.evaluate(() => {
 		const out = [];
-		const sentence = (s) => /^[\x00-\x7f]+$/.test(s) && (s.match(/\b[A-Za-z][a-z']+\b/g) || []).length >= 3;
+		// an English sentence: a run of ASCII (between Chinese text, or
+		// all of it) with three words or more
+		const sentence = (s) => s.split(/[^\x00-\x7f]+/).some((r) => (r.match(/\b[A-Za-z][a-z']+\b/g) || []).length >= 3);
 		const code = (e) => e.closest('code, pre, script, style, .mono, .json, .dn');
 		const seen = (e) => e.tagName === 'OPTION' ? seen(e.closest('select') || e) :
 			e.checkVisibility ? e.checkVisibility() : !!e.offsetParent;
