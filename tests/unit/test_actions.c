@@ -97,6 +97,12 @@ static const struct row rows[] = {
 	  "登录失败", "Login refused",
 	  "账户 io1 登录失败：wrong password，方式 challenge",
 	  "Account io1 not logged in: wrong password, by challenge" },
+	{ "loss_report.refused", "cert:0A",
+	  "{\"serial\":\"0A\",\"source\":\"10.0.0.9\",\"why\":\"wrong loss-report code\","
+	  "\"why_reason\":\"loss.why_wrong_code\"}",
+	  "挂失被拒绝", "Loss report refused",
+	  "挂失被拒绝：挂失码不符，证书 0A，地址 10.0.0.9",
+	  "Loss report refused: wrong loss-report code, certificate 0A, from 10.0.0.9" },
 	{ "crl.issue", "crl:4", "{\"delta\":false,\"entries\":2,\"base\":0}",
 	  "CRL签发", "CRL issued",
 	  "完整CRL 第 4 号，2 个条目，基于第 0 号", "full CRL number 4, 2 entries, base 0" },
