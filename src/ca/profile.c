@@ -26,24 +26,26 @@ static int add_conf_ext(STACK_OF(X509_EXTENSION) *sk, X509V3_CTX *ctx, int nid,
 	return FINCA_OK;
 }
 
+/* The key usage bits by their RFC 5280 names (4.2.1.3), in bit order. */
+static const struct { unsigned bit; const char *name; } ku_names[] = {
+	{ KU_DIGITAL_SIGNATURE, "digitalSignature" },
+	{ KU_NON_REPUDIATION, "nonRepudiation" },
+	{ KU_KEY_ENCIPHERMENT, "keyEncipherment" },
+	{ KU_DATA_ENCIPHERMENT, "dataEncipherment" },
+	{ KU_KEY_AGREEMENT, "keyAgreement" },
+	{ KU_KEY_CERT_SIGN, "keyCertSign" },
+	{ KU_CRL_SIGN, "cRLSign" },
+	{ KU_ENCIPHER_ONLY, "encipherOnly" },
+	{ KU_DECIPHER_ONLY, "decipherOnly" },
+};
+
 static void ku_string(unsigned bits, char *out, size_t n)
 {
-	static const struct { unsigned bit; const char *name; } t[] = {
-		{ KU_DIGITAL_SIGNATURE, "digitalSignature" },
-		{ KU_NON_REPUDIATION, "nonRepudiation" },
-		{ KU_KEY_ENCIPHERMENT, "keyEncipherment" },
-		{ KU_DATA_ENCIPHERMENT, "dataEncipherment" },
-		{ KU_KEY_AGREEMENT, "keyAgreement" },
-		{ KU_KEY_CERT_SIGN, "keyCertSign" },
-		{ KU_CRL_SIGN, "cRLSign" },
-		{ KU_ENCIPHER_ONLY, "encipherOnly" },
-		{ KU_DECIPHER_ONLY, "decipherOnly" },
-	};
 	snprintf(out, n, "critical");
-	for (size_t i = 0; i < ARRAY_LEN(t); i++)
-		if (bits & t[i].bit) {
+	for (size_t i = 0; i < ARRAY_LEN(ku_names); i++)
+		if (bits & ku_names[i].bit) {
 			strncat(out, ",", n - strlen(out) - 1);
-			strncat(out, t[i].name, n - strlen(out) - 1);
+			strncat(out, ku_names[i].name, n - strlen(out) - 1);
 		}
 }
 
@@ -448,23 +450,14 @@ const char *profile_title(const struct profile *p, int zh)
 	return p->name;
 }
 
-/* The key usage bits by their RFC 5280 names (4.2.1.3), in bit order. */
+/* The key usage bits as a list of their names. */
 static json_t *ku_json(unsigned bits)
 {
-	static const struct { unsigned bit; const char *name; } t[] = {
-		{ KU_DIGITAL_SIGNATURE, "digitalSignature" },
-		{ KU_NON_REPUDIATION, "nonRepudiation" },
-		{ KU_KEY_ENCIPHERMENT, "keyEncipherment" },
-		{ KU_DATA_ENCIPHERMENT, "dataEncipherment" },
-		{ KU_KEY_AGREEMENT, "keyAgreement" },
-		{ KU_KEY_CERT_SIGN, "keyCertSign" },
-		{ KU_CRL_SIGN, "cRLSign" },
-	};
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < ARRAY_LEN(t); i++)
-		if (bits & t[i].bit)
-			json_array_append_new(a, json_string(t[i].name));
+	for (size_t i = 0; i < ARRAY_LEN(ku_names); i++)
+		if (bits & ku_names[i].bit)
+			json_array_append_new(a, json_string(ku_names[i].name));
 	return a;
 }
 
