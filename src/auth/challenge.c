@@ -289,11 +289,12 @@ int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
 	    (rc = certcache_check(cc, ca, der, dlen, &out->c)) != FINCA_OK)
 		goto fail;
 	/* DER or raw r||s (USBKeys); a signature of neither form is named
-	 * as such, one that does not verify as a bad signature */
+	 * as such, one that does not verify as a bad signature; both are
+	 * refused logins (counted by the throttle) */
 	rc = sig_verify_either(out->c.key, (const unsigned char *)challenge,
 			       strlen(challenge), s, slen);
 	if (rc == FINCA_EINVAL) {
-		rc = err_why_of(FINCA_EINVAL, "signature", "challenge.sig_form",
+		rc = err_why_of(FINCA_EAUTH, "signature", "challenge.sig_form",
 				"signature: %zu bytes, neither DER nor a raw r||s of the "
 				"certificate's key", slen);
 		goto fail;
