@@ -12,6 +12,10 @@ import { setAgent } from './agent.js';
 const any = (...r) => () => r.some(can);
 export const PAGES = [
 	{ path: 'dashboard', mod: 'dashboard', group: 'overview', allow: () => true },
+	// the certificate holder's desk (证书用户): its own, nothing else
+	{ path: 'me', mod: 'me', group: 'mine', allow: any('me.read'), probe: ['GET', 'me/certs'] },
+	{ path: 'me/requests', mod: 'me', group: 'mine', allow: any('me.read'), probe: ['GET', 'me/requests'] },
+	{ path: 'me/grants', mod: 'me', group: 'mine', allow: any('me.read'), probe: ['GET', 'me/grants'] },
 	{ path: 'persons', mod: 'persons', group: 'business', allow: any('person.write'), },
 	{ path: 'upload', mod: 'upload', group: 'business', allow: any('request.create'), },
 	{ path: 'requests', mod: 'requests', group: 'business', allow: any('request.read'), probe: ['GET', 'requests?limit=1'] },
@@ -34,7 +38,7 @@ export const PAGES = [
 	{ path: 'requests/:id', mod: 'request', allow: any('request.read'), hidden: true, menu: 'requests' },
 	{ path: 'batches/:id', mod: 'batch', allow: any('request.read'), hidden: true, menu: 'requests' },
 ];
-const GROUPS = ['overview', 'business', 'approval', 'production', 'certs', 'admin', 'audit'];
+const GROUPS = ['mine', 'overview', 'business', 'approval', 'production', 'certs', 'admin', 'audit'];
 
 export const config = { agent: 'http://127.0.0.1:8765', ca: '', version: '' };
 const root = document.getElementById('app');
@@ -138,6 +142,13 @@ async function route() {
 }
 
 async function render() {
+	// the loss report (art. 25) needs no login: the login page links to it
+	if (!token.get() && parseHash().path === 'loss') {
+		const mod = await import('./pages/loss.js');
+		clear(root);
+		document.title = `${t('loss.title')} - ${t('app.short')}`;
+		return mod.render(root, { config });
+	}
 	if (!token.get()) {
 		const mod = await import('./pages/login.js');
 		clear(root);
@@ -156,7 +167,8 @@ async function start() {
 		token.clear();
 		return render();
 	}
-	if (!location.hash || location.hash === '#/') location.hash = '#/dashboard';
+	if (!location.hash || location.hash === '#/' || location.hash === '#/loss')
+		location.hash = can('me.read') ? '#/me' : '#/dashboard';
 	await render();
 }
 
