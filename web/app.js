@@ -24,7 +24,7 @@ export const PAGES = [
 	{ path: 'approvals', mod: 'approvals', group: 'approval', allow: any('request.approve'), },
 	{ path: 'production', mod: 'production', group: 'production', allow: any('request.produce'), probe: ['POST', 'tokens/-/state'] },
 	{ path: 'tokens', mod: 'tokens', group: 'production', allow: any('token.read'), probe: ['GET', 'tokens'] },
-	{ path: 'certs', mod: 'certs', group: 'certs', allow: any('cert.read', 'freeze.emergency'), probe: ['GET', 'certs?limit=1'] },
+	{ path: 'certs', mod: 'certs', group: 'certs', allow: any('cert.read'), probe: ['GET', 'certs?limit=1'] },
 	{ path: 'org/nodes', mod: 'org', group: 'admin', allow: any('org.write', 'audit.read'), probe: ['POST', 'accounts'] },
 	{ path: 'org/depts', mod: 'org', group: 'admin', allow: any('org.write', 'audit.read'), probe: ['POST', 'accounts'] },
 	{ path: 'org/apps', mod: 'org', group: 'admin', allow: any('org.write', 'audit.read'), probe: ['POST', 'accounts'] },
@@ -76,9 +76,10 @@ function topBar() {
 		h('div', { class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'CA'),
 			h('span', {}, h('strong', {}, t('app.name')), h('span', { class: 'brand-sub' }, config.ca ? ` · ${config.ca}` : '', ` · ${t('app.console')}`))),
 		h('div', { class: 'who' },
-			h('span', { class: 'who-acct', title: t('top.certificate', { s: me.certificate || '' }) }, me.account),
+			// a holder by its name: its account is named after its certificate
+			h('span', { class: 'who-acct', title: t('top.certificate', { s: me.certificate || '' }) }, me.role === 'holder' && me.person ? me.person : me.account),
 			h('span', { class: 'badge role' }, label('role', me.role)),
-			me.scope && h('span', { class: 'who-scope', id: 'who-scope', title: me.scope }, me.scopeName || me.scope),
+			me.scope && me.role !== 'holder' && h('span', { class: 'who-scope', id: 'who-scope', title: me.scope }, me.scopeName || me.scope),
 			h('button', { type: 'button', class: 'btn btn-top', lang: other === 'zh' ? 'zh-CN' : 'en', onclick: () => { setLang(other); render(); } }, t('top.switch')),
 			h('button', { type: 'button', class: 'btn btn-top', onclick: async () => { await logout(); location.hash = '#/'; render(); } }, t('top.logout'))));
 }
