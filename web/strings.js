@@ -560,6 +560,12 @@ export const zh = {
 	'pfident.resident_id': '身份证号（GM/T 0015）', 'pfident.unit_code': '统一社会信用代码（GM/T 0015）',
 	'ca.crl': 'CRL地址', 'ca.ocsp': 'OCSP地址',
 	'file.choose': '选择文件', 'file.none': '未选择文件',
+	// web/ui/date.js: the date field and its calendar (Monday first)
+	'date.placeholder': '年-月-日', 'date.pick': '选择日期', 'date.prev': '上月', 'date.next': '下月',
+	'date.today': '今天', 'date.clear': '清除', 'date.days': '一 二 三 四 五 六 日',
+	'date.months': '1月 2月 3月 4月 5月 6月 7月 8月 9月 10月 11月 12月',
+	'date.title': '{y}年{m}月', 'date.day': '{y}年{m}月{d}日',
+	'date.invalid': '不是有效日期，请按“年-月-日”填写，如 2026-12-05、2026/12/5 或 2026年12月5日',
 	// the certificate holder's desk and the loss report (issue 15)
 	'group.mine': '我的证书',
 	'page.me': '我的证书',
@@ -1185,6 +1191,12 @@ export const en = {
 	'pfident.resident_id': 'Resident ID number (GM/T 0015)', 'pfident.unit_code': 'Unified social credit code (GM/T 0015)',
 	'ca.crl': 'CRL address', 'ca.ocsp': 'OCSP address',
 	'file.choose': 'Choose file', 'file.none': 'No file chosen',
+	// web/ui/date.js: the date field and its calendar (Monday first)
+	'date.placeholder': 'yyyy-mm-dd', 'date.pick': 'Pick a date', 'date.prev': 'Previous', 'date.next': 'Next',
+	'date.today': 'Today', 'date.clear': 'Clear', 'date.days': 'Mon Tue Wed Thu Fri Sat Sun',
+	'date.months': 'January February March April May June July August September October November December',
+	'date.title': '{month} {y}', 'date.day': '{month} {d}, {y}',
+	'date.invalid': 'Not a date: write year-month-day, e.g. 2026-12-05, 2026/12/5 or 2026年12月5日',
 	// the certificate holder's desk and the loss report (issue 15)
 	'group.mine': 'My certificates',
 	'page.me': 'My certificates',

@@ -292,12 +292,22 @@ static int verify(struct ca *ca, struct challenges *c, struct certcache *cc, con
 	if ((rc = challenge_take(c, challenge)) != FINCA_OK ||
 	    (rc = certcache_check(cc, ca, der, dlen, &out->c)) != FINCA_OK)
 		goto fail;
+	/* DER or raw r||s (USBKeys), over purpose and the challenge; a
+	 * signature of neither form is named as such, one that does not
+	 * verify as a bad signature */
 	if (asprintf(&text, "%s%s", purpose, challenge) < 0)
 		abort();
-	if (sig_verify(out->c.key, (const unsigned char *)text, strlen(text), s, slen) !=
-	    FINCA_OK) {
-		rc = err_why_of(FINCA_EAUTH, "signature", "challenge.sig_wrong",
-				"signature: not made by the certificate's key over this challenge");
+	rc = sig_verify_either(out->c.key, (const unsigned char *)text, strlen(text), s, slen);
+	if (rc == FINCA_EINVAL) {
+		rc = err_why_of(FINCA_EINVAL, "signature", "challenge.sig_form",
+				"signature: %zu bytes, neither DER nor a raw r||s of the "
+				"certificate's key", slen);
+		goto fail;
+	}
+	if (rc != FINCA_OK) {
+		rc = err_why_of(FINCA_EAUTH, "signature", "challenge.sig_bad",
+				"signature: bad signature (it does not verify over this "
+				"challenge with the certificate's public key)");
 		goto fail;
 	}
 	if (strcmp(out->c.status, "valid")) {

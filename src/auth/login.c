@@ -5,6 +5,7 @@
  * application system asks about.  The HTTP door only reads the request
  * and renders what these say. */
 #include "auth/auth.h"
+#include "audit/audit.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -143,6 +144,8 @@ int auth_login(struct auth *au, struct ca *ca, const struct auth_login *q,
 				       out->acct.id ? out->acct.name : NULL, &lk);
 	snprintf(m, sizeof m, "%s", rc == FINCA_OK ? "ok" : err_msg());
 	d = json_pack("{s:s, s:s, s:s}", "method", how, "result", m, "address", q->source);
+	if (rc != FINCA_OK)
+		audit_set_error(d, "result"); /* with its reason: read in Chinese */
 	audit_login(ca, out->acct.name[0] ? out->acct.name : "?",
 		    rc == FINCA_OK ? "auth.login" : "auth.login.denied", d);
 	json_decref(d);

@@ -108,7 +108,7 @@ int profile_prepare(struct ca *ca, struct profile *p)
 	X509 *issuer = ca_issuer_cert(ca, p->issuer);
 	X509V3_CTX ctx;
 	char buf[1024], *crl = NULL, *ocsp = NULL, *cai = NULL;
-	int rc;
+	int rc, bc;
 
 	if (!issuer) {
 		rc = err_why(FINCA_ESTATE, NULL, "profile.ca_missing",
@@ -117,15 +117,18 @@ int profile_prepare(struct ca *ca, struct profile *p)
 		goto out;
 	}
 	X509V3_set_ctx(&ctx, issuer, NULL, NULL, NULL, 0);
-	if (p->ca)
-		snprintf(buf, sizeof buf, "critical,CA:TRUE%s%d",
-			 p->pathlen >= 0 ? ",pathlen:" : "",
-			 p->pathlen >= 0 ? p->pathlen : 0);
+	/* BasicConstraints: always in a CA's certificate; an end entity's
+	 * CA:FALSE is the DEFAULT, so DER encodes it as an empty SEQUENCE,
+	 * which GM TLS (TLCP, GB/T 38636) stacks refuse: GM/T 0015 leaves
+	 * the extension out of end-entity certificates, and so does auto
+	 * under an SM2 CA */
+	bc = p->ca || p->basic_constraints == 1 ||
+	     (p->basic_constraints < 0 && !key_is_sm2(X509_get0_pubkey(issuer)));
+	if (p->ca && p->pathlen >= 0)
+		snprintf(buf, sizeof buf, "critical,CA:TRUE,pathlen:%d", p->pathlen);
 	else
-		snprintf(buf, sizeof buf, "critical,CA:FALSE");
-	if (p->ca && p->pathlen < 0)
-		snprintf(buf, sizeof buf, "critical,CA:TRUE");
-	if ((rc = add_conf_ext(sk, &ctx, NID_basic_constraints, buf, p)))
+		snprintf(buf, sizeof buf, "critical,CA:%s", p->ca ? "TRUE" : "FALSE");
+	if (bc && (rc = add_conf_ext(sk, &ctx, NID_basic_constraints, buf, p)))
 		goto out;
 	ku_string(p->key_usage, buf, sizeof buf);
 	if ((rc = add_conf_ext(sk, &ctx, NID_key_usage, buf, p)))
@@ -498,7 +501,7 @@ json_t *profile_json(const struct config *cfg, const struct profile *p)
 		json_array_append_new(ident, json_pack("{s:s, s:s}", "kind", "unit_code",
 						       "oid", cfg->unit_code_oid));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:s?, s:o, s:o, "
-			 "s:b, s:b, s:b, s:i, s:o, s:o, s:o*, s:s}",
+			 "s:b, s:b, s:b, s:i, s:o, s:o, s:o*, s:s, s:s}",
 			 "name", p->name, "title_zh", profile_title(p, 1),
 			 "title_en", profile_title(p, 0), "class", profile_class_name(p),
 			 "issuer", p->issuer, "validity_days", p->validity_days,
@@ -512,5 +515,7 @@ json_t *profile_json(const struct config *cfg, const struct profile *p)
 			 "tokens", p->tokens, "subject_required", list_json(p->subject_required),
 			 "policies", list_json(p->policies),
 			 "pathlen", p->ca && p->pathlen >= 0 ? json_integer(p->pathlen) : NULL,
-			 "issued_by", classes[class_of(p)].who);
+			 "issued_by", classes[class_of(p)].who,
+			 "basic_constraints", p->basic_constraints < 0 ? "auto" :
+			 p->basic_constraints ? "yes" : "no");
 }

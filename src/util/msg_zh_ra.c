@@ -165,6 +165,10 @@ static const struct msg_entry reasons[] = {
 	/* the loss report (src/ra/loss.c) and notices (notice.c) */
 	{ "loss.what", "挂失须提供证书序列号或持有人身份证号，以及USBKey密码信封中的挂失码" },
 	{ "loss.note", "最多{1}字节" },
+	/* why a loss report was refused, as the audit trail says it */
+	{ "loss.why_no_code", "未提供挂失码" },
+	{ "loss.why_wrong_code", "挂失码不符" },
+	{ "loss.why_no_token", "没有在用且设有挂失码的USBKey" },
 	{ "loss.throttled_addr", "挂失次数过多（每小时最多{2}次）：请{3}分钟后再试，或请本单位信息员冻结证书" },
 	{ "loss.throttled", "该证书或持有人的挂失次数过多（每小时最多{3}次）：请{4}分钟后再试，"
 			    "或请本单位信息员冻结证书" },

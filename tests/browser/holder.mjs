@@ -48,11 +48,12 @@ page.on('console', (m) => {
 	if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
 });
 
-// as console.mjs: an ASCII-only text of three words or more, outside code
+// as console.mjs: a run of ASCII text of three words or more, outside code
 async function english() {
 	return page.evaluate(() => {
 		const out = [];
-		const sentence = (s) => /^[\x00-\x7f]+$/.test(s) && (s.match(/\b[A-Za-z][a-z']+\b/g) || []).length >= 3;
+		// a run of ASCII (between Chinese text, or all of it) of three words or more
+		const sentence = (s) => s.split(/[^\x00-\x7f]+/).some((r) => (r.match(/\b[A-Za-z][a-z']+\b/g) || []).length >= 3);
 		const code = (e) => e.closest('code, pre, script, style, .mono, .json, .dn');
 		const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 		for (let n; (n = w.nextNode());) {

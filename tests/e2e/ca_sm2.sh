@@ -26,6 +26,18 @@ has "keyUsage is digitalSignature+nonRepudiation" "^ *Digital Signature, Non Rep
 has "CRL distribution point" "URI:http://127.0.0.1:8080/crl/issuing.crl" "$txt"
 has "AIA OCSP" "OCSP - URI:http://127.0.0.1:8080/ocsp" "$txt"
 has "subject in UTF-8" "CN=张三" "$txt"
+# GM/T 0015: no BasicConstraints in an SM2 end entity (TLCP stacks refuse
+# CA:FALSE, an empty SEQUENCE); the CAs keep theirs
+same "no BasicConstraints in the end entity (GM/T 0015)" "$(grep -c 'Basic Constraints' <<<"$txt")" 0
+has "the issuing CA keeps CA:TRUE" "CA:TRUE" "$(openssl x509 -in ca/ca/issuing.crt -noout -text)"
+# a profile may ask for them (yes), and a CA profile may not drop them
+cp -r ca bc && printf '[profile personal]\nbasic_constraints = yes\n' >>bc/finca.conf
+ok "basic_constraints = yes" finca -d bc cert issue --profile personal --csr u1.csr \
+	--id-number 350102199003071234 --out bc.pem
+has "then CA:FALSE is there" "CA:FALSE" "$(openssl x509 -in bc.pem -noout -text)"
+printf '[profile personal]\nbasic_constraints = maybe\n' >>bc/finca.conf
+fails "basic_constraints = maybe: named" "basic_constraints: 'maybe' is not yes, no or auto" \
+	finca -d bc cert list
 # IdentifyCode: [0] EXPLICIT PrintableString (A0 14 13 12 ...)
 der=$(openssl x509 -in u1.pem -outform DER | od -An -tx1 | tr -d ' \n')
 has "GM/T 0015 IdentifyCode extension" \

@@ -266,7 +266,7 @@ json.dump({k: p[k] for k in ("certificate", "challenge", "signature")}, sys.stdo
 EOF
 call $HA POST me/tokens/$SA/pin-changed "$(cat bad.json)"
 same "a proof with a flipped byte: 403" "$ST" 403
-same "saying the signature is wrong" "$(jq -r .error.reason body)" challenge.sig_wrong
+same "saying the signature is bad" "$(jq -r .error.reason body)" challenge.sig_bad
 same "and nothing changed: the USBKey still has its default PIN" \
 	"$(get $HA me/tokens '.[0].default_pin')" true
 # a login signature is no proof: the agent's /v1/sign of the same challenge
