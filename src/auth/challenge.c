@@ -299,7 +299,9 @@ static int verify(struct ca *ca, struct challenges *c, struct certcache *cc, con
 		abort();
 	rc = sig_verify_either(out->c.key, (const unsigned char *)text, strlen(text), s, slen);
 	if (rc == FINCA_EINVAL) {
-		rc = err_why_of(FINCA_EINVAL, "signature", "challenge.sig_form",
+		/* a failed proof all the same: a login counts it against the
+		 * address (throttle.sh: "AAAA" as a signature locks it) */
+		rc = err_why_of(FINCA_EAUTH, "signature", "challenge.sig_form",
 				"signature: %zu bytes, neither DER nor a raw r||s of the "
 				"certificate's key", slen);
 		goto fail;
