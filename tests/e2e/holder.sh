@@ -194,6 +194,9 @@ same "/me/requests: the request naming it, completed" \
 	"$(get $HA me/requests '[.items[] | (.id|tostring) + " " + .type + " " + .state] | join(",")' | tr -d '"')" \
 	"$RA authorize completed"
 
+same "the dashboard answers the holder too (工作台 is in its menu)" \
+	"$(call $HA GET dashboard; echo $ST)" 200
+
 # --- another holder's data is out of reach ---
 same "王二's request by id: 403" "$(call $HA GET requests/$RB; echo $ST)" 403
 same "王二's certificate over /certs: 403" "$(call $HA GET certs/${CERT[$IDB]}; echo $ST)" 403
