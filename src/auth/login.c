@@ -85,10 +85,10 @@ static int presented(struct auth *au, struct ca *ca, const struct auth_login *q,
 				   q->signature, &h);
 		if (rc == FINCA_OK) {
 			rc = store_account_by_cert(ca_store(ca), h.c.serial, acct);
+			/* a holder's first login with the USBKey makes its
+			 * account (holder_account.c says why) */
 			if (rc == FINCA_ENOTFOUND)
-				rc = err_why(FINCA_EAUTH, NULL, "auth.no_account",
-					     "certificate %s belongs to no account",
-					     h.c.serial);
+				rc = holder_account_open(ca, &h.c, acct);
 			else if (rc == FINCA_OK && acct->disabled)
 				rc = err_why(FINCA_EAUTH, NULL, "auth.disabled",
 					     "account %s is disabled", acct->name);
@@ -190,6 +190,12 @@ int auth_identify(struct auth *au, struct ca *ca, const char *bearer,
 			       "role needs a password: POST /api/v1/login first");
 	}
 	return FINCA_OK;
+}
+
+int auth_pin_proof(struct auth *au, struct ca *ca, const char *cert, const char *challenge,
+		   const char *sig, struct holder *out)
+{
+	return holder_verify_pin_proof(ca, au->login_ch, au->certs, cert, challenge, sig, out);
 }
 
 int auth_app_verify(struct auth *au, struct ca *ca, const char *cert, const char *challenge,

@@ -122,6 +122,7 @@ static const struct msg_entry reasons[] = {
 	{ "auth.hash", "证书摘要计算失败" },
 	{ "auth.random", "生成随机数失败" },
 	{ "auth.no_account", "证书 {1}未绑定任何账户" },
+	{ "auth.holder_unregistered", "证书 {1}的持有人不是已登记人员，请联系本单位信息员" },
 	{ "auth.disabled", "账户 {1}已停用" },
 	{ "auth.cert_frozen", "证书 {1}已冻结" },
 	{ "auth.cert_revoked", "证书 {1}已注销" },
