@@ -193,6 +193,17 @@ static const char *const migrations[] = {
 	 * (a city's) name */
 	"ALTER TABLE account ADD COLUMN person TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE node ADD COLUMN making_unit TEXT;",
+	/* 13 (issue 16; renumber at merge, 12 is another branch's): dual
+	 * certificates.  cert_pair links a signing certificate to its
+	 * encryption certificate (each certificate is in at most one pair);
+	 * km_escrow keeps the encryption private key sealed to the KM key
+	 * (km/km.c: SM2 encryption to ca/km.pub; never the clear key) */
+	"CREATE TABLE cert_pair(sign_cert INTEGER PRIMARY KEY REFERENCES cert(id),"
+	" enc_cert INTEGER NOT NULL UNIQUE REFERENCES cert(id));"
+	"CREATE TABLE km_escrow(enc_cert INTEGER PRIMARY KEY REFERENCES cert(id),"
+	" sign_cert INTEGER NOT NULL REFERENCES cert(id),"
+	" key_alg TEXT NOT NULL, sealed BLOB NOT NULL,"
+	" created_at INTEGER NOT NULL);",
 };
 
 int store_err(struct store *st, const char *what)
