@@ -121,41 +121,6 @@ static int sm4_ecb(int enc, const unsigned char key[SYM_KEY_LEN], const unsigned
 	return rc;
 }
 
-/* SM2 encryption (enc) or decryption with key; *out (OPENSSL_malloc)
- * is the caller's. */
-static int sm2_crypt(int enc, EVP_PKEY *key, const unsigned char *in, size_t n,
-		     unsigned char **out, size_t *outlen)
-{
-	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	unsigned char *b = NULL;
-	size_t len = 0;
-	int rc = FINCA_OK;
-
-	ERR_clear_error();
-	if (!pc || (enc ? EVP_PKEY_encrypt_init(pc) : EVP_PKEY_decrypt_init(pc)) <= 0 ||
-	    (enc ? EVP_PKEY_encrypt(pc, NULL, &len, in, n)
-		 : EVP_PKEY_decrypt(pc, NULL, &len, in, n)) <= 0) {
-		rc = err_ssl_why(FINCA_ECRYPTO, "km.sm2", "SM2 %s", enc ? "encryption" : "decryption");
-		goto out;
-	}
-	b = OPENSSL_malloc(len ? len : 1);
-	if (!b || (enc ? EVP_PKEY_encrypt(pc, b, &len, in, n)
-		       : EVP_PKEY_decrypt(pc, b, &len, in, n)) <= 0) {
-		/* decryption fails on the C3 hash with the wrong key */
-		rc = enc ? err_ssl_why(FINCA_ECRYPTO, "km.sm2", "SM2 encryption")
-			 : err_why(FINCA_EINTEGRITY, NULL, "km.wrong_key",
-				   "enveloped key: does not open with this key (not the pair's signing key, or altered)");
-		goto out;
-	}
-	*out = b;
-	*outlen = len;
-	b = NULL;
-out:
-	OPENSSL_clear_free(b, len);
-	EVP_PKEY_CTX_free(pc);
-	return rc;
-}
-
 int envelope_build(EVP_PKEY *key, EVP_PKEY *to, unsigned char **der, size_t *len)
 {
 	FINCA_SM2_ENVELOPED_KEY *env = NULL;
@@ -184,7 +149,7 @@ int envelope_build(EVP_PKEY *key, EVP_PKEY *to, unsigned char **der, size_t *len
 		goto out;
 	}
 	if ((rc = sm4_ecb(1, sym, d, encd)) != FINCA_OK ||
-	    (rc = sm2_crypt(1, to, sym, sizeof sym, &ct, &ctlen)) != FINCA_OK)
+	    (rc = km_sm2_crypt(1, to, sym, sizeof sym, &ct, &ctlen)) != FINCA_OK)
 		goto out;
 	if ((env = (FINCA_SM2_ENVELOPED_KEY *)ASN1_item_new(ENV_IT)) == NULL) {
 		rc = err_ssl_why(FINCA_ECRYPTO, "km.envelope_build", "enveloped key");
@@ -280,13 +245,14 @@ int envelope_open(const struct envelope *e, EVP_PKEY *sign_key, EVP_PKEY **out)
 	size_t symlen = 0;
 	int rc;
 
-	if ((rc = sm2_crypt(0, sign_key, e->sym_cipher, e->sym_cipher_len, &sym, &symlen)))
-		goto out;
-	if (symlen != SYM_KEY_LEN) {
+	rc = km_sm2_crypt(0, sign_key, e->sym_cipher, e->sym_cipher_len, &sym, &symlen);
+	if (rc == FINCA_EINTEGRITY || (rc == FINCA_OK && symlen != SYM_KEY_LEN)) {
 		rc = err_why(FINCA_EINTEGRITY, NULL, "km.wrong_key",
 			     "enveloped key: does not open with this key (not the pair's signing key, or altered)");
 		goto out;
 	}
+	if (rc != FINCA_OK)
+		goto out;
 	if ((rc = sm4_ecb(0, sym, e->enc_priv, d)) != FINCA_OK)
 		goto out;
 	rc = km_key_from_parts("SM2", d, e->pub, sizeof e->pub, out);

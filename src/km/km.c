@@ -163,10 +163,8 @@ out:
 	return rc;
 }
 
-/* SM2 encryption (enc) or decryption of in with key; *out is the
- * caller's (OPENSSL_clear_free). */
-static int km_sm2(int enc, EVP_PKEY *key, const unsigned char *in, size_t n,
-		  unsigned char **out, size_t *outlen)
+int km_sm2_crypt(int enc, EVP_PKEY *key, const unsigned char *in, size_t n,
+		 unsigned char **out, size_t *outlen)
 {
 	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
 	unsigned char *b = NULL;
@@ -180,9 +178,8 @@ static int km_sm2(int enc, EVP_PKEY *key, const unsigned char *in, size_t n,
 	    (b = OPENSSL_malloc(len ? len : 1)) == NULL ||
 	    (enc ? EVP_PKEY_encrypt(pc, b, &len, in, n)
 		 : EVP_PKEY_decrypt(pc, b, &len, in, n)) <= 0) {
-		rc = enc ? err_ssl_why(FINCA_ECRYPTO, "km.sm2", "escrow: SM2 encryption")
-			 : err_ssl_why(FINCA_EINTEGRITY, "km.escrow_open",
-				       "escrow: the sealed key does not open with this KM key");
+		rc = err_ssl_why(enc ? FINCA_ECRYPTO : FINCA_EINTEGRITY, "km.sm2",
+				 "SM2 %s", enc ? "encryption" : "decryption");
 		goto out;
 	}
 	*out = b;
@@ -207,7 +204,7 @@ int km_escrow_seal(EVP_PKEY *km_pub, EVP_PKEY *key, unsigned char **out, size_t 
 		rc = err_ssl_why(FINCA_ECRYPTO, "km.key_parts", "encryption key's parts");
 		goto out;
 	}
-	if ((rc = km_sm2(1, km_pub, d, sizeof d, &ct, &ctlen)) != FINCA_OK)
+	if ((rc = km_sm2_crypt(1, km_pub, d, sizeof d, &ct, &ctlen)) != FINCA_OK)
 		goto out;
 	*out = xcalloc(1, ctlen);
 	memcpy(*out, ct, ctlen);
@@ -215,7 +212,7 @@ int km_escrow_seal(EVP_PKEY *km_pub, EVP_PKEY *key, unsigned char **out, size_t 
 out:
 	OPENSSL_cleanse(d, sizeof d);
 	BN_clear_free(bn);
-	OPENSSL_free(ct);
+	OPENSSL_clear_free(ct, ctlen);
 	return rc;
 }
 
@@ -226,8 +223,12 @@ int km_escrow_open(EVP_PKEY *km_key, const unsigned char *sealed, size_t len,
 	size_t dlen = 0, plen = 0;
 	int rc;
 
-	if ((rc = km_sm2(0, km_key, sealed, len, &d, &dlen)) != FINCA_OK)
+	if ((rc = km_sm2_crypt(0, km_key, sealed, len, &d, &dlen)) != FINCA_OK) {
+		if (rc == FINCA_EINTEGRITY)
+			rc = err_why(rc, NULL, "km.escrow_open",
+				     "escrow: the sealed key does not open with this KM key");
 		goto out;
+	}
 	ERR_clear_error();
 	if (dlen != 32 ||
 	    !EVP_PKEY_get_octet_string_param(pub, OSSL_PKEY_PARAM_PUB_KEY, p, sizeof p, &plen)) {

@@ -49,6 +49,13 @@ int km_escrow_open(EVP_PKEY *km_key, const unsigned char *sealed, size_t len,
  * pub.  *out is the caller's. */
 int km_key_from_parts(const char *type, const unsigned char d[32],
 		      const unsigned char *pub, size_t publen, EVP_PKEY **out);
+/* SM2 encryption (enc 1) to key's public key, or decryption (enc 0) with
+ * its private key: OpenSSL 3.0 reads and writes the GM/T 0009 SM2Cipher
+ * DER.  A decryption that fails (the wrong key, an altered ciphertext:
+ * the C3 hash) is FINCA_EINTEGRITY.  *out (OPENSSL_malloc) is the
+ * caller's: OPENSSL_clear_free. */
+int km_sm2_crypt(int enc, EVP_PKEY *key, const unsigned char *in, size_t n,
+		 unsigned char **out, size_t *outlen);
 /* Records the escrow of the encryption certificate enc_id (the pair of
  * sign_id), inside the caller's transaction. */
 int km_escrow_keep(struct store *st, int64_t enc_id, int64_t sign_id,

@@ -152,3 +152,19 @@ has "the signing half is frozen too" "status +frozen" "$(finca -d ca cert show "
 ok "unfreeze the signing half" finca -d ca cert unfreeze "$(serial_of two.pem)"
 has "the encryption half is valid again" "status +valid" "$(finca -d ca cert show "$(serial_of two-enc.pem)")"
 ok "audit verify" finca -d ca audit verify
+
+# P-256: pairs only where the profile turns them on; the KM makes a P-256
+# encryption key, escrowed the same way (SM2 to the KM key); no GM envelope
+ok "init p256" finca -d pc init --algo p256 --name P --url $base
+csr p256 "/CN=赵六" p1.csr
+fails "dual = auto: no pairs under a P-256 CA" "issues no dual" finca -d pc cert issue \
+	--profile personal --csr p1.csr --id-number 350102199003071234 --dual --out p.pem
+printf '[profile personal]\ndual = yes\n' >>pc/finca.conf
+ok "dual = yes: a P-256 pair" finca -d pc cert issue --profile personal --csr p1.csr \
+	--id-number 350102199003071234 --dual --out p.pem
+has "its encryption half is a P-256 key" "prime256v1|P-256" \
+	"$(openssl x509 -in p-enc.pem -noout -text)"
+has "with the encryption key usages" "Key Encipherment, Data Encipherment, Key Agreement" \
+	"$(openssl x509 -in p-enc.pem -noout -text)"
+same "escrowed" "$(rows pc km_escrow)" 1
+same "no GM envelope for a P-256 key" "$(ls p-enc.env p-enc.skf 2>/dev/null | wc -l)" 0
