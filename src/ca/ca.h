@@ -150,6 +150,10 @@ typedef int (*issue_emit_cb)(void *arg, size_t i, X509 *cert);
 int ca_issue(struct ca *ca, const struct actor *a, const struct issue_req *rq, size_t n,
 	     issue_emit_cb emit, void *arg);
 
+/* A certificate as issue_emit_cb hands it, copied from its DER (only the
+ * copy has a usable public key); *out is the caller's. */
+int ca_cert_copy(X509 *cert, X509 **out);
+
 /* Issues one certificate; *out is the caller's. */
 int ca_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *rq,
 		 X509 **out);

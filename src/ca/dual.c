@@ -33,19 +33,9 @@ int ca_profile_dual(const struct ca *ca, const struct profile *p)
 	return !strcmp(ca->algorithm, "sm2");
 }
 
-/* A copy decoded from the DER as signed (the certificate being built
- * carries its key only as bits). */
 static int keep_two(void *arg, size_t i, X509 *cert)
 {
-	X509 **xs = arg;
-	unsigned char *der = NULL;
-	const unsigned char *p;
-	int n = i2d_X509(cert, &der);
-
-	p = der;
-	xs[i] = n > 0 ? d2i_X509(NULL, &p, n) : NULL;
-	OPENSSL_free(der);
-	return xs[i] ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "issue.copy", "certificate copy");
+	return ca_cert_copy(cert, &((X509 **)arg)[i]);
 }
 
 /* out: the caller's, filled only on success */

@@ -479,18 +479,22 @@ out:
 /* A copy decoded from the DER as it was signed: the certificate being
  * built carries its key only as bits, so X509_get0_pubkey works on the
  * copy only. */
-static int keep_one(void *arg, size_t i, X509 *cert)
+int ca_cert_copy(X509 *cert, X509 **out)
 {
 	unsigned char *der = NULL;
 	const unsigned char *p;
 	int n = i2d_X509(cert, &der);
 
-	(void)i;
 	p = der;
-	*(X509 **)arg = n > 0 ? d2i_X509(NULL, &p, n) : NULL;
+	*out = n > 0 ? d2i_X509(NULL, &p, n) : NULL;
 	OPENSSL_free(der);
-	return *(X509 **)arg ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "issue.copy",
-						      "certificate copy");
+	return *out ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "issue.copy", "certificate copy");
+}
+
+static int keep_one(void *arg, size_t i, X509 *cert)
+{
+	(void)i;
+	return ca_cert_copy(cert, arg);
 }
 
 int ca_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *rq,
