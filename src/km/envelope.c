@@ -45,7 +45,13 @@
  *     BYTE HASH[32]; ULONG CipherLen; BYTE Cipher[CipherLen] }
  *   SGD_SM4_ECB = 0x00000401 (GM/T 0006-2012; most vendor headers).
  * XXX: a few vendor headers number SM4-ECB 0x00002001; a module that
- * refuses the blob's ulSymmAlgID needs that value (a token setting). */
+ * refuses the blob's ulSymmAlgID needs that value (a token setting).
+ *
+ * Checked by hand with an independent toolkit (GmSSL master, built from
+ * source): a signing key and CSR made by `gmssl sm2keygen`/`reqgen`, the
+ * pair issued by finca, then `gmssl sm2decrypt` opens symEncryptedKey and
+ * `gmssl sm4_ecb -decrypt` the 32 octets to the private key of the
+ * encryption certificate.  tests/e2e/dual.sh does the same with openssl. */
 #include "km/km.h"
 #include "crypto/key.h"
 #include "util/err.h"
