@@ -25,7 +25,7 @@ SAN_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=all -DFINCA_TESTING
 
 LIB_SRC := $(sort $(wildcard src/util/*.c src/doc/*.c src/crypto/*.c \
-                   src/store/*.c src/audit/*.c src/ca/*.c src/auth/*.c \
+                   src/store/*.c src/km/*.c src/audit/*.c src/ca/*.c src/auth/*.c \
                    src/token/*.c src/notify/*.c src/authz/*.c src/ra/*.c \
                    src/station/*.c src/agent/*.c src/http/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))

@@ -6,6 +6,7 @@
 #include "crypto/pem.h"
 #include "crypto/keystore.h"
 #include "crypto/sig.h"
+#include "km/km.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -745,6 +746,13 @@ int ca_unlock(struct ca *ca, const char *pass)
 			goto out;
 	}
 	if ((rc = ca->keys->ops->load(ca->keys, "issuing", pass, &ik)) != FINCA_OK)
+		goto out;
+	/* the KM key's public half for escrow (km/km.h): made with the
+	 * passphrase at the first unlock of a file keystore */
+	p = path_join(ca->dir, "ca");
+	rc = km_key_ensure(ca->keys, p, pass);
+	free(p);
+	if (rc)
 		goto out;
 	if (ca->issuing && !key_public_equal(ik, X509_get0_pubkey(ca->issuing))) {
 		rc = err_why(FINCA_EINTEGRITY, NULL, "ca.key_mismatch",

@@ -128,7 +128,15 @@ struct issue_req {
 	const char *unit_code;  /* units: unified social credit code */
 	const char *replaces;   /* renew/update: the serial superseded */
 	const char *action;     /* audit action, "cert.issue" when NULL */
+	int pair_role;          /* PAIR_NONE, or a half of a dual pair
+				 * (dual.c): a PAIR_ENC request follows its
+				 * PAIR_SIGN one in the same batch */
+	const unsigned char *escrow; /* PAIR_ENC: the sealed private key */
+	size_t escrow_len;      /* (km_escrow_seal), kept with the record */
 };
+
+/* The halves of a dual pair (双证书, GM/T 0015 key usages per half). */
+enum pair_role { PAIR_NONE, PAIR_SIGN, PAIR_ENC };
 
 /* Called once per certificate, in request order, after its record is
  * durable.  cert is borrowed. */
@@ -142,6 +150,10 @@ typedef int (*issue_emit_cb)(void *arg, size_t i, X509 *cert);
 int ca_issue(struct ca *ca, const struct actor *a, const struct issue_req *rq, size_t n,
 	     issue_emit_cb emit, void *arg);
 
+/* A certificate as issue_emit_cb hands it, copied from its DER (only the
+ * copy has a usable public key); *out is the caller's. */
+int ca_cert_copy(X509 *cert, X509 **out);
+
 /* Issues one certificate; *out is the caller's. */
 int ca_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *rq,
 		 X509 **out);
@@ -153,6 +165,31 @@ int ca_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *r
  * revoked as superseded in the same transaction.  *out is the caller's. */
 int ca_renew(struct ca *ca, const struct actor *a, int op, const char *serial,
 	     const struct issue_req *over, X509 **out);
+
+/* --- dual certificates (dual.c) --- */
+
+struct dual_out {
+	X509 *sign, *enc;            /* owned: the pair */
+	unsigned char *env, *skf;    /* owned: the encryption key enveloped to
+				      * the signing key, as GM/T 0009
+				      * SM2EnvelopedKey DER and as the GM/T
+				      * 0016 SKF ENVELOPEDKEYBLOB */
+	size_t env_len, skf_len;
+};
+void dual_out_clear(struct dual_out *o);
+
+/* Issues a pair for rq (a CSR or a key: the signing key): the signing
+ * certificate (digitalSignature, nonRepudiation) and an encryption
+ * certificate (keyEncipherment, dataEncipherment, keyAgreement) for a key
+ * pair the KM makes, same subject and identity, linked in the store with
+ * the encryption key escrowed, all in one transaction; then the envelope
+ * for the signing key's USBKey.  The profile must allow pairs (its dual
+ * setting).  out is the caller's to clear. */
+int ca_issue_dual(struct ca *ca, const struct actor *a, const struct issue_req *rq,
+		  struct dual_out *out);
+/* Whether p issues pairs in this deployment (dual = auto: subscriber
+ * profiles of an SM2 CA). */
+int ca_profile_dual(const struct ca *ca, const struct profile *p);
 
 /* --- lifecycle (status.c) --- */
 

@@ -337,6 +337,12 @@ static int set_profile(struct load *l, struct profile *p, const char *name,
 		else if (parse_bool(v, &p->basic_constraints))
 			return fail(l, "[profile %s] basic_constraints: '%s' is not yes, no or auto",
 				    pn, v);
+	} else if (!strcmp(name, "dual")) {
+		if (!strcmp(v, "auto"))
+			p->dual = -1;
+		else if (parse_bool(v, &p->dual))
+			return fail(l, "[profile %s] dual: '%s' is not yes, no or auto",
+				    pn, v);
 	} else if (!strcmp(name, "tokens")) {
 		if (config_parse_int(v, 1, 100, &p->tokens))
 			return fail(l, "[profile %s] tokens: '%s' is not a number from 1 to 100",
@@ -370,6 +376,7 @@ static struct profile *profile_get(struct config *c, const char *name)
 	p->pathlen = -1;
 	p->tokens = 1;
 	p->basic_constraints = -1;
+	p->dual = -1;
 	return p;
 }
 
@@ -420,6 +427,10 @@ static int check_profile(const struct config *c, const struct profile *p)
 		return err_set(FINCA_ECONFIG,
 			       "%s: [profile %s] basic_constraints: a CA profile keeps them "
 			       "(RFC 5280 4.2.1.9)", c->path, p->name);
+	if (p->dual == 1 && (p->ca || p->klass != PCLASS_SUBSCRIBER))
+		return err_set(FINCA_ECONFIG,
+			       "%s: [profile %s] dual: pairs are for subscriber profiles only",
+			       c->path, p->name);
 	if (p->pathlen >= 0 && !p->ca)
 		return err_set(FINCA_ECONFIG,
 			       "%s: [profile %s] pathlen: only for CA profiles",
@@ -609,6 +620,9 @@ static const char default_tail[] =
 "#   basic_constraints   auto (default): end-entity certificates of an SM2 CA\n"
 "#                       leave BasicConstraints out (GM/T 0015; TLCP stacks\n"
 "#                       refuse CA:FALSE), others carry CA:FALSE; yes, no\n"
+"#   dual                auto (default): subscriber profiles of an SM2 CA may\n"
+"#                       issue dual certificates (signing + KM-made encryption\n"
+"#                       key, GM/T 0034); yes: also under a P-256 CA; no\n"
 "#   title_zh, title_en  the name the console shows (个人证书); the shipped\n"
 "#                       profiles have theirs built in\n"
 "#   class               who may have it made (README, \"Who issues what\"):\n"

@@ -38,6 +38,8 @@ struct profile {
 	int san_from_cn;        /* copy CN into a dNSName (TLS servers) */
 	int tokens;             /* USBKeys a holder may have in use at once */
 	int basic_constraints;  /* 1 yes, 0 no, -1 auto: see profile_prepare */
+	int dual;               /* dual certificates (ca/dual.c): 1 yes, 0 no,
+				 * -1 auto (subscriber profiles of an SM2 CA) */
 	char *title_zh, *title_en; /* display names, or NULL: profile_title */
 	STACK_OF(X509_EXTENSION) *exts; /* fixed extensions, see profile.c */
 };

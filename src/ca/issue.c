@@ -15,6 +15,7 @@
 #include "crypto/key.h"
 #include "crypto/keystore.h"
 #include "crypto/sig.h"
+#include "km/km.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -30,6 +31,7 @@ struct item {
 	const struct profile *p;
 	X509 *x;                  /* owned: template, then the certificate */
 	int64_t old_id;           /* the superseded certificate, 0 if none */
+	int64_t rec_id;           /* its record, once stored */
 	char id_number[19], unit_code[19];
 	char key_alg[32];
 	int64_t not_before, not_after;
@@ -128,6 +130,7 @@ static int prepare(struct batch *b, size_t i)
 	t.subject = subject;
 	t.now = b->now;
 	t.days = rq->days;
+	t.pair_role = rq->pair_role;
 	memcpy(t.id_number, it->id_number, sizeof t.id_number);
 	memcpy(t.unit_code, it->unit_code, sizeof t.unit_code);
 	t.x = it->x = X509_new();
@@ -253,10 +256,27 @@ static int record(struct batch *b, size_t i)
 	cert_to_rec(it, it->x, &r);
 	if ((rc = store_cert_insert(ca_store(b->ca), &r)) != FINCA_OK)
 		goto out;
+	it->rec_id = r.id;
 	time_format(r.not_after, na, sizeof na);
 	d = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "profile", r.profile,
 		      "subject", r.subject, "not_after", na, "key", r.key_alg,
 		      "id_number", r.id_number, "unit_code", r.unit_code);
+	if (it->rq->pair_role == PAIR_ENC) {
+		/* the signing half is the item before, in the same group
+		 * (ca_issue keeps a pair together) */
+		struct item *sg = &b->it[i - 1];
+		char ss[41];
+		if ((rc = store_pair_insert(ca_store(b->ca), sg->rec_id, r.id)) ||
+		    (rc = km_escrow_keep(ca_store(b->ca), r.id, sg->rec_id, r.key_alg,
+					 it->rq->escrow, it->rq->escrow_len)))
+			goto out;
+		ca_cert_serial(sg->x, ss);
+		json_object_set_new(d, "pair", json_string(ss));
+		json_object_set_new(d, "half", json_string("encryption"));
+		json_object_set_new(d, "escrow", json_string("km"));
+	} else if (it->rq->pair_role == PAIR_SIGN) {
+		json_object_set_new(d, "half", json_string("signing"));
+	}
 	if (it->old_id) {
 		/* checked again inside the transaction: it may have changed
 		 * since phase 0 */
@@ -349,6 +369,13 @@ int ca_issue(struct ca *ca, const struct actor *a, const struct issue_req *rq, s
 	threaded = n >= 8 && nth > 1;
 	th = xcalloc((size_t)nth, sizeof *th);
 
+	for (size_t i = 0; i < n; i++)
+		if (rq[i].pair_role == PAIR_ENC &&
+		    (i == 0 || rq[i - 1].pair_role != PAIR_SIGN || !rq[i].escrow)) {
+			rc = err_set(FINCA_EINVAL, "request %zu: an encryption half without "
+				     "its signing half or its escrow", i + 1);
+			goto fail;
+		}
 	if ((rc = may_issue(&b)) != FINCA_OK || (rc = phase0(&b)) != FINCA_OK)
 		goto fail;
 
@@ -374,8 +401,11 @@ int ca_issue(struct ca *ca, const struct actor *a, const struct issue_req *rq, s
 	if (threaded && (rc = start(&b, 2, th, nth)) != FINCA_OK)
 		goto out;
 	b.phase = 2;
-	for (g0 = 0; g0 < n; g0 += group) {
+	for (g0 = 0; g0 < n; g0 = committed) {
 		size_t g1 = g0 + group < n ? g0 + group : n;
+		/* the two halves of a pair are committed together */
+		if (g1 < n && rq[g1].pair_role == PAIR_ENC)
+			g1++;
 		if (threaded) {
 			pthread_mutex_lock(&b.mu);
 			for (size_t i = g0; i < g1; i++)
@@ -449,18 +479,22 @@ out:
 /* A copy decoded from the DER as it was signed: the certificate being
  * built carries its key only as bits, so X509_get0_pubkey works on the
  * copy only. */
-static int keep_one(void *arg, size_t i, X509 *cert)
+int ca_cert_copy(X509 *cert, X509 **out)
 {
 	unsigned char *der = NULL;
 	const unsigned char *p;
 	int n = i2d_X509(cert, &der);
 
-	(void)i;
 	p = der;
-	*(X509 **)arg = n > 0 ? d2i_X509(NULL, &p, n) : NULL;
+	*out = n > 0 ? d2i_X509(NULL, &p, n) : NULL;
 	OPENSSL_free(der);
-	return *(X509 **)arg ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "issue.copy",
-						      "certificate copy");
+	return *out ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "issue.copy", "certificate copy");
+}
+
+static int keep_one(void *arg, size_t i, X509 *cert)
+{
+	(void)i;
+	return ca_cert_copy(cert, arg);
 }
 
 int ca_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *rq,
@@ -491,6 +525,18 @@ int ca_renew(struct ca *ca, const struct actor *a, int op, const char *serial_in
 	    (rc = store_cert_get(ca_store(ca), serial, &old)) ||
 	    (rc = ca_transition_check(&old, op, clock_now())))
 		goto out;
+	{
+		int64_t other;
+		int is_sign;
+		if (store_pair_other(ca_store(ca), old.id, &other, &is_sign) == FINCA_OK) {
+			/* XXX: renewing a pair (both halves, the escrowed key
+			 * kept or a new one) is issue 16's next step */
+			rc = err_why(FINCA_ESTATE, NULL, "cert.pair_renew",
+				     "certificate %s: a half of a dual pair; renewing or updating a pair is not supported yet",
+				     serial);
+			goto out;
+		}
+	}
 	p = old.der;
 	if ((oldx = d2i_X509(NULL, &p, (long)old.der_len)) == NULL) {
 		rc = err_ssl_why(FINCA_EINTEGRITY, "cert.der_unreadable",

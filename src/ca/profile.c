@@ -289,10 +289,40 @@ static int step_key(struct tmpl *t)
 
 static int step_fixed(struct tmpl *t)
 {
-	for (int i = 0; i < sk_X509_EXTENSION_num(t->p->exts); i++)
-		if (!X509_add_ext(t->x, sk_X509_EXTENSION_value(t->p->exts, i), -1))
+	for (int i = 0; i < sk_X509_EXTENSION_num(t->p->exts); i++) {
+		X509_EXTENSION *e = sk_X509_EXTENSION_value(t->p->exts, i);
+		/* a half of a pair gets its own key usage (step_pair) */
+		if (t->pair_role != PAIR_NONE &&
+		    OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_key_usage)
+			continue;
+		if (!X509_add_ext(t->x, e, -1))
 			return err_ssl_why(FINCA_ECRYPTO, "issue.build", "adding extension");
+	}
 	return FINCA_OK;
+}
+
+/* GM/T 0015 for the halves of a dual pair: the signing certificate
+ * digitalSignature + nonRepudiation, the encryption certificate
+ * keyEncipherment + dataEncipherment + keyAgreement; both critical,
+ * neither with keyCertSign/cRLSign. */
+static int step_pair(struct tmpl *t)
+{
+	unsigned bits;
+	char buf[128];
+	X509_EXTENSION *e;
+	int ok;
+
+	if (t->pair_role == PAIR_NONE)
+		return FINCA_OK;
+	bits = t->pair_role == PAIR_SIGN ? KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION
+					 : KU_KEY_ENCIPHERMENT | KU_DATA_ENCIPHERMENT |
+						   KU_KEY_AGREEMENT;
+	ku_string(bits, buf, sizeof buf);
+	ERR_clear_error();
+	e = X509V3_EXT_conf_nid(NULL, NULL, NID_key_usage, buf);
+	ok = e && X509_add_ext(t->x, e, -1);
+	X509_EXTENSION_free(e);
+	return ok ? FINCA_OK : err_ssl_why(FINCA_ECRYPTO, "issue.build", "key usage of a pair");
 }
 
 static int step_ski(struct tmpl *t)
@@ -406,7 +436,7 @@ add:
 typedef int (*step_fn)(struct tmpl *t);
 
 static const step_fn steps[] = {
-	step_key, step_subject, step_validity, step_fixed, step_ski,
+	step_key, step_subject, step_validity, step_fixed, step_pair, step_ski,
 	step_identity, step_san,
 };
 

@@ -16,6 +16,7 @@ struct tmpl {
 	int64_t now;
 	int days;
 	char id_number[19], unit_code[19];
+	int pair_role;          /* enum pair_role: the half's key usage */
 	const struct config *cfg;
 };
 

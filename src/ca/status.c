@@ -136,38 +136,64 @@ int ca_transition_check(const struct cert_rec *r, int op, int64_t now)
 		       state_names[s]);
 }
 
-static int change(struct ca *ca, const struct actor *a, const char *serial_in, int op,
-		  int status, int reason, const char *action)
+/* One certificate's change, checked and audited; with_pair: the serial
+ * of the pair's half that was asked for, when r is the other half. */
+static int change_one(struct ca *ca, const struct actor *a, const struct cert_rec *r, int op,
+		      int status, int reason, const char *action, const char *with_pair,
+		      int64_t now)
 {
-	struct cert_rec r;
-	char serial[41], obj[64];
-	int64_t now = clock_now();
+	char obj[64];
 	json_t *d = NULL;
 	int rc;
 
+	if ((rc = ca_transition_check(r, op, now)) ||
+	    (rc = store_cert_set_status(ca_store(ca), r->id, status, reason, now)))
+		return rc;
+	d = json_pack("{s:s, s:s}", "from", ca_status_name(r, now), "subject", r->subject);
+	if (op == OP_REVOKE)
+		json_object_set_new(d, "reason", json_string(ca_reason_name(reason)));
+	if (with_pair)
+		json_object_set_new(d, "with_pair", json_string(with_pair));
+	snprintf(obj, sizeof obj, "cert:%s", r->serial);
+	rc = ca_audit(ca, a->name, action, obj, d);
+	json_decref(d);
+	return rc;
+}
+
+static int change(struct ca *ca, const struct actor *a, const char *serial_in, int op,
+		  int status, int reason, const char *action)
+{
+	struct cert_rec r, other;
+	char serial[41];
+	int64_t now = clock_now(), other_id;
+	int rc, is_sign;
+
 	memset(&r, 0, sizeof r);
+	memset(&other, 0, sizeof other);
 	if ((rc = ca_serial_norm(serial_in, serial)) != FINCA_OK)
 		return rc;
 	if ((rc = store_begin(ca_store(ca))) != FINCA_OK)
 		return rc;
 	if ((rc = store_cert_get(ca_store(ca), serial, &r)) ||
-	    (rc = ca_transition_check(&r, op, now)) ||
-	    (rc = store_cert_set_status(ca_store(ca), r.id, status, reason, now)))
+	    (rc = change_one(ca, a, &r, op, status, reason, action, NULL, now)))
 		goto fail;
-	d = json_pack("{s:s, s:s}", "from", ca_status_name(&r, now), "subject",
-		      r.subject);
-	if (op == OP_REVOKE)
-		json_object_set_new(d, "reason", json_string(ca_reason_name(reason)));
-	snprintf(obj, sizeof obj, "cert:%s", serial);
-	if ((rc = ca_audit(ca, a->name, action, obj, d)) != FINCA_OK)
+	/* a dual pair moves together (GM/T 0034): the other half in the
+	 * same transaction, audited as the pair's */
+	rc = store_pair_other(ca_store(ca), r.id, &other_id, &is_sign);
+	if (rc == FINCA_OK) {
+		if ((rc = store_cert_get_id(ca_store(ca), other_id, &other)) ||
+		    (rc = change_one(ca, a, &other, op, status, reason, action, serial, now)))
+			goto fail;
+	} else if (rc != FINCA_ENOTFOUND) {
 		goto fail;
+	}
 	rc = store_commit(ca_store(ca));
 	goto out;
 fail:
 	store_rollback(ca_store(ca));
 out:
-	json_decref(d);
 	cert_rec_clear(&r);
+	cert_rec_clear(&other);
 	return rc;
 }
 
@@ -236,6 +262,17 @@ json_t *ca_cert_json(struct ca *ca, const struct cert_rec *r, int64_t now)
 	if (r->superseded_by &&
 	    store_cert_get_id(ca_store(ca), r->superseded_by, &other) == FINCA_OK)
 		json_object_set_new(j, "superseded_by", json_string(other.serial));
+	{
+		int64_t oid;
+		int is_sign;
+		/* a dual pair: which half this is, and the other's serial */
+		if (store_pair_other(ca_store(ca), r->id, &oid, &is_sign) == FINCA_OK &&
+		    store_cert_get_id(ca_store(ca), oid, &other) == FINCA_OK) {
+			json_object_set_new(j, "pair", json_string(other.serial));
+			json_object_set_new(j, "half", json_string(is_sign ? "signing"
+									    : "encryption"));
+		}
+	}
 	cert_rec_clear(&other);
 	return j;
 }

@@ -141,6 +141,62 @@ static int finish_out(struct out *o)
 	return file_write(o->file, data, (size_t)n, 0644);
 }
 
+/* FILE's name with its ".pem" (if any) replaced by suffix (caller frees) */
+static char *pair_name(const char *file, const char *suffix)
+{
+	size_t n = strlen(file);
+	char *s;
+
+	if (n > 4 && !strcmp(file + n - 4, ".pem"))
+		n -= 4;
+	if (asprintf(&s, "%.*s%s", (int)n, file, suffix) < 0)
+		abort();
+	return s;
+}
+
+/* --dual: the pair and the envelope, written beside o->file as
+ * NAME-enc.pem, NAME-enc.env (GM/T 0009 DER) and NAME-enc.skf (GM/T 0016
+ * ENVELOPEDKEYBLOB); both serials on stdout, signing first. */
+static int issue_dual(struct ca *ca, const struct actor *who, const struct issue_req *rq,
+		      const struct out *o)
+{
+	struct dual_out d;
+	char serial[41], *encpath = NULL, *envpath = NULL, *skfpath = NULL, *pem = NULL;
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	encpath = pair_name(o->file, "-enc.pem");
+	envpath = pair_name(o->file, "-enc.env");
+	skfpath = pair_name(o->file, "-enc.skf");
+	if ((rc = ra_cert_issue_dual(ca, who, rq, &d)) != FINCA_OK)
+		goto out;
+	ca_cert_serial(d.sign, serial);
+	printf("%s\n", serial);
+	ca_cert_serial(d.enc, serial);
+	printf("%s\n", serial);
+	fflush(stdout);
+	pem = pem_x509(d.sign);
+	if ((rc = file_write(o->file, pem, strlen(pem), 0644)) != FINCA_OK)
+		goto out;
+	free(pem);
+	pem = pem_x509(d.enc);
+	if ((rc = file_write(encpath, pem, strlen(pem), 0644)) != FINCA_OK)
+		goto out;
+	if (d.env && ((rc = file_write(envpath, d.env, d.env_len, 0644)) ||
+		      (rc = file_write(skfpath, d.skf, d.skf_len, 0644))))
+		goto out;
+	fprintf(stderr, "issued a dual pair: %s (signing), %s (encryption)%s%s%s%s\n",
+		o->file, encpath, d.env ? ", enveloped key " : "", d.env ? envpath : "",
+		d.env ? " and " : "", d.env ? skfpath : "");
+out:
+	free(pem);
+	free(encpath);
+	free(envpath);
+	free(skfpath);
+	dual_out_clear(&d);
+	return rc;
+}
+
 static int cert_issue(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -156,9 +212,11 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 		{ "unit-code", required_argument, NULL, 'u' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "out-dir", required_argument, NULL, 'O' },
+		{ "dual", no_argument, NULL, '2' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *profile = NULL, *csr = NULL, *keyout = NULL, *alg = NULL;
+	int dual = 0;
 	struct issue_req proto, *rq = NULL;
 	struct actor who;
 	struct csrs csrs = { NULL, NULL, 0 };
@@ -192,6 +250,7 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 		case 'u': proto.unit_code = optarg; break;
 		case 'o': o.file = optarg; break;
 		case 'O': o.dir = optarg; break;
+		case '2': dual = 1; break;
 		default: return cli_usage("cert issue: bad option");
 		}
 	}
@@ -203,6 +262,8 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 		return cli_usage("cert issue: give either --csr FILE or --genkey");
 	if (!!o.file + !!o.dir != 1)
 		return cli_usage("cert issue: give either --out FILE or --out-dir DIR");
+	if (dual && !o.file)
+		return cli_usage("cert issue --dual: use --out FILE (the pair's other files are named after it)");
 	if (out_check(&o, "issued") != FINCA_OK)
 		return cli_fail(FINCA_EIO);
 	if ((rc = cli_open(c, 1, &ca)))
@@ -272,6 +333,18 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 			rq[i].csr_der = csrs.der[i];
 			rq[i].csr_len = (size_t)csrs.len[i];
 		}
+	}
+	if (dual) {
+		if (n != 1) {
+			rc = cli_usage("cert issue --dual: one CSR at a time");
+			goto out;
+		}
+		if ((rc = issue_dual(ca, &who, &rq[0], &o)) != FINCA_OK) {
+			if (keypath)
+				unlink(keypath);
+			rc = cli_fail(rc);
+		}
+		goto out;
 	}
 	if (o.file)
 		o.mem = BIO_new(BIO_s_mem());

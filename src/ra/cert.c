@@ -218,6 +218,14 @@ int ra_cert_issue_one(struct ca *ca, const struct actor *a, const struct issue_r
 	return rc == FINCA_OK ? ca_issue_one(ca, a, rq, out) : rc;
 }
 
+int ra_cert_issue_dual(struct ca *ca, const struct actor *a, const struct issue_req *rq,
+		       struct dual_out *out)
+{
+	int rc = ra_cert_may_issue(ca, a, rq);
+
+	return rc == FINCA_OK ? ca_issue_dual(ca, a, rq, out) : rc;
+}
+
 int ra_cert_renew(struct ca *ca, const struct actor *a, int op, const char *serial,
 		  const struct issue_req *over, X509 **out)
 {

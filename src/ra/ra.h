@@ -354,6 +354,9 @@ int ra_notify_deliver(struct ca *ca, int64_t now, int *sent, int *failed);
  * node makes for; refusals are audited and change nothing. */
 int ra_cert_issue(struct ca *ca, const struct actor *a, const struct issue_req *rq,
 		  size_t n, issue_emit_cb emit, void *arg);
+/* A dual pair (ca_issue_dual), with ra_cert_issue's scope rule. */
+int ra_cert_issue_dual(struct ca *ca, const struct actor *a, const struct issue_req *rq,
+		       struct dual_out *out);
 int ra_cert_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *rq,
 		      X509 **out);
 /* That rule alone (right cert.write, the subject in a's scope). */

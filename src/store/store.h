@@ -414,4 +414,26 @@ int store_notice_failed(struct store *st, int64_t id, int64_t now, const char *e
 
 /* --- end of expiry reminders and notices --- */
 
+/* --- dual certificates and key escrow (store_km.c) --- */
+
+/* Links the signing certificate sign_id and the encryption certificate
+ * enc_id as one pair. */
+int store_pair_insert(struct store *st, int64_t sign_id, int64_t enc_id);
+/* The other half of id's pair: *other its id, *is_sign 1 when id is the
+ * signing half.  FINCA_ENOTFOUND when id is in no pair. */
+int store_pair_other(struct store *st, int64_t id, int64_t *other, int *is_sign);
+
+struct escrow_rec {
+	int64_t enc_cert, sign_cert;   /* cert ids */
+	const char *key_alg;           /* borrowed (insert) */
+	const unsigned char *sealed;   /* borrowed (insert) */
+	size_t sealed_len;
+	int64_t created_at;
+};
+int store_escrow_insert(struct store *st, const struct escrow_rec *e);
+/* The sealed key of the encryption certificate enc_id; *sealed (malloc)
+ * is the caller's. */
+int store_escrow_get(struct store *st, int64_t enc_id, unsigned char **sealed,
+		     size_t *len);
+
 #endif

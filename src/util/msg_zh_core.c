@@ -38,6 +38,28 @@ static const struct msg_entry reasons[] = {
 	{ "cert.update_revoked", "证书 {1}已注销，不能更新" },
 	{ "cert.der_unreadable", "证书 {1}：存储的数据无法读取" },
 	{ "cert.update_nothing", "更新无任何变更（请提供新的主体、身份证号或统一社会信用代码）" },
+	{ "cert.pair_renew", "证书 {1}属于双证书，暂不支持单独延期或更新" },
+
+	/* key management and dual certificates (km/, ca/dual.c) */
+	{ "km.alg", "密钥管理：加密密钥对只能是SM2或P-256，不能是{1}" },
+	{ "km.envelope_build", "生成数字信封失败" },
+	{ "km.envelope_der", "数字信封格式有误（GM/T 0009 SM2EnvelopedKey）" },
+	{ "km.envelope_fields", "数字信封字段的算法或长度有误（GM/T 0009 7.4：SM4-ECB，公钥65字节，私钥密文32字节，对称密钥16字节）" },
+	{ "km.envelope_size", "数字信封长{1}字节，超过上限{2}字节" },
+	{ "km.envelope_sm2", "数字信封只用于SM2密钥（GM/T 0009）" },
+	{ "km.escrow_open", "托管的私钥无法用此KM密钥解开" },
+	{ "km.key_mismatch", "密钥管理：私钥与其公钥不符（数据被篡改或不属于此证书）" },
+	{ "km.key_not_sm2", "密钥管理：KM密钥须为SM2密钥（托管采用SM2加密）" },
+	{ "km.key_parts", "读取加密密钥对失败" },
+	{ "km.key_read", "{1}：无法读取KM公钥" },
+	{ "km.key_write", "{1}：无法写入KM公钥" },
+	{ "km.no_escrow", "证书 #{1}没有托管的加密私钥" },
+	{ "km.no_key", "密钥管理：没有KM密钥（ca/km.pub；使用HSM时请生成标签为finca-km的SM2密钥）" },
+	{ "km.profile_no_dual", "证书模板{1}不签发双证书（仅SM2 CA的用户证书模板，或设置dual = yes）" },
+	{ "km.random", "生成随机对称密钥失败" },
+	{ "km.sm2", "SM2加解密失败" },
+	{ "km.sm4", "SM4-ECB加解密私钥失败" },
+	{ "km.wrong_key", "数字信封无法用此密钥解开（不是该证书对的签名密钥，或数据已被篡改）" },
 
 	/* subjects (ca/dn.c) */
 	{ "dn.no_equals", "主体“{1}”：“{2}”缺少“=”" },
