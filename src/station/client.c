@@ -166,6 +166,31 @@ fail:
 	return rc;
 }
 
+int client_open_session(const char *url, const char *cacert, const char *bearer,
+			struct client **out)
+{
+	struct client *r;
+
+	if (!bearer || !*bearer || strlen(bearer) >= sizeof r->bearer ||
+	    strspn(bearer, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+	    != strlen(bearer))
+		return err_why(FINCA_EINVAL, "session", "station.session",
+			       "the session token is missing or malformed");
+	r = xcalloc(1, sizeof *r);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	r->base = xstrdup(url);
+	if (r->base[0] && r->base[strlen(r->base) - 1] == '/')
+		r->base[strlen(r->base) - 1] = '\0';
+	r->c = curl_easy_init();
+	if (cacert)
+		curl_easy_setopt(r->c, CURLOPT_CAINFO, cacert);
+	curl_easy_setopt(r->c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(r->c, CURLOPT_TIMEOUT, 60L);
+	snprintf(r->bearer, sizeof r->bearer, "%s", bearer);
+	*out = r;
+	return FINCA_OK;
+}
+
 void client_free(struct client *r)
 {
 	if (!r)
