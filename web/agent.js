@@ -40,3 +40,21 @@ export async function certificates() {
 export async function sign(id, challenge) {
 	return call('/v1/sign', { id, challenge });
 }
+
+// The operator's USBKey production (docs/console.md, "Making USBKeys"):
+// the tokens present, and one USBKey made or one PIN reset with the
+// server's signed instruction and this console's session.  The agent
+// answers the PIN envelope as a PDF (base64): the PIN never passes the
+// server.
+export async function tokens() {
+	const j = await call('/v1/tokens');
+	return j?.tokens || [];
+}
+
+export async function produce(instruction, session) {
+	return call('/v1/produce', { instruction: { payload: instruction.payload, signature: instruction.signature }, session });
+}
+
+export async function pinReset(instruction, session) {
+	return call('/v1/pin-reset', { instruction: { payload: instruction.payload, signature: instruction.signature }, session });
+}

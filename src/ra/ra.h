@@ -199,7 +199,7 @@ int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char
  * actor a may take on it now (its state, a's rights and scope, the type's
  * rules; nothing audited), "at_station", "handover_due", "old_token_due"
  * (art. 22) and, for an accepted one made at the token station,
- * "station_command".  ra_request_show adds its events; ra_batch_show and
+ * "station_command" and "agent_op" (the console's agent instruction).  ra_request_show adds its events; ra_batch_show and
  * ra_request_list give each request the same. */
 int ra_request_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out);
 int ra_batch_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out);
