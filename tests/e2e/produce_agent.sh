@@ -239,5 +239,26 @@ else
 	echo "not ok - the PIN reset request was not accepted ($(q "SELECT state FROM request WHERE id=$rr"))"
 fi
 
+# --- an old USBKey taken back (art. 22) is made again for a new holder ---
+ok "the second holder's USBKey is taken back (its certificate revoked)" finca -d ca token return \
+	${S[1]} --from 许美玲 --reason affiliationChanged
+P4=350121199308031224
+b4=$(io -X POST -d "{\"requests\":[{\"type\":\"apply\",\"subject\":\"$P4\",\"app\":\"ysgl\"}]}" $api/batches | jq -r .batch)
+io -X POST -d "{\"name\":\"盖章扫描件.pdf\",\"data\":\"$(base64 -w0 scan.pdf)\"}" $api/batches/$b4/attachments >/dev/null
+finca -d ca --as io-minhou batch submit $b4 >/dev/null 2>&1
+finca -d ca --as ap-yusuan batch approve $b4 >/dev/null 2>&1
+FINCA_ACCOUNT_PASSWORD=Demo-operator-2026 "$FINCA" -d ca --as op-fuzhou batch accept $b4 >/dev/null 2>&1
+r4=$(q "SELECT id FROM request WHERE batch=$b4")
+old4=${PIN[1]}
+make_one $r4 3 "$(instr produce $r4 ${S[1]})"
+same "the returned USBKey was made again (the same token)" "${S[3]}" "${S[1]}"
+same "re-initialised for the new holder" \
+	"$(finca -d ca token show ${S[3]} | jq -r '.state + " " + .holder + " " + .certificate')" "issued $P4 ${TC[3]}"
+has "its new envelope's PIN logs in" "Certificate Object" \
+	"$($P11 --slot $(slot ${S[3]}) --login --pin "${PIN[3]}" -O 2>/dev/null)"
+if $P11 --slot $(slot ${S[3]}) --login --pin "$old4" -O >/dev/null 2>&1; then
+	echo "not ok - the former holder's PIN still opens it"
+else echo "ok - the former holder's PIN no longer opens it"; fi
+
 ok "the audit chain verifies" finca -d ca audit verify
 stop_agent
