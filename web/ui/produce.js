@@ -27,7 +27,10 @@ function pdfBlob(b64) {
 // The token present that request r is made on, or null (keep waiting): a
 // PIN reset's own USBKey; else the one blank token, or a token the server
 // has as initialised and not made in this run (an earlier try that stopped
-// midway: the agent resumes it with a new envelope).
+// midway: the agent resumes it with a new envelope), or one taken back
+// (returned, in stock: the agent initialises it again).  The agent decides
+// for itself (agent/produce.c, ready()); this only picks what to offer it.
+const REUSED = ['initialized', 'returned', 'in_stock'];
 async function pick(r, present, made) {
 	if (r.agent_op === 'pin_reset') return present.find((x) => x.initialized && x.serial === r.token_serial) || null;
 	const blank = present.filter((x) => !x.initialized);
@@ -37,7 +40,7 @@ async function pick(r, present, made) {
 		if (made.has(x.serial)) continue;
 		try {
 			const inv = await api.get(`tokens/${encodeURIComponent(x.serial)}`);
-			if (inv.state === 'initialized') return x;
+			if (REUSED.includes(inv.state)) return x;
 		} catch { /* a token finca does not know, or not of this node */ }
 	}
 	return null;
