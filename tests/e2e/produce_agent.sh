@@ -14,7 +14,9 @@
 # expired one (signed with the service CA's key by openssl), one used
 # twice, one for another operation, pages that are not the console.  A
 # token pulled out mid-write and a crash between issuance and writing
-# leave the certificate revoked, and the retry completes.
+# leave the certificate revoked, and the retry completes.  A PIN reset
+# (附件3) goes the same way; a USBKey taken back (returned) is made again
+# for a new holder.
 . "$(dirname "$0")/../lib.sh"
 
 softhsm
