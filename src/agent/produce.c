@@ -186,6 +186,26 @@ static int token_named(struct agent *a, const struct instruction *ins, struct p1
 		       "%zu blank USBKeys are present: insert exactly one", blank);
 }
 
+/* The session handed over is the account the instruction was given to:
+ * an instruction that leaked is no use with another operator's session. */
+static int session_is(struct station *st, const struct instruction *ins)
+{
+	struct client *c = station_client(st);
+	const char *who;
+	json_t *j = NULL;
+	int rc;
+
+	if (!c || (rc = client_call(c, "GET", "whoami", NULL, &j)) != FINCA_OK)
+		return c ? rc : FINCA_EINVAL;
+	who = json_string_value(json_object_get(j, "account"));
+	rc = who && !strcmp(who, ins->account) ? FINCA_OK
+		: err_why(FINCA_EAUTH, "session", "agent.instr_account",
+			  "the instruction was given to %s, not to %s", ins->account,
+			  who ? who : "this session");
+	json_decref(j);
+	return rc;
+}
+
 /* --- production --- */
 
 /* The holder's name and unit from the issued subject (spec "subject"). */
@@ -285,7 +305,8 @@ static int produce_one(struct agent *a, const struct instruction *ins, const cha
 	st.secret = envelope_pin;
 	st.secret_arg = &env;
 	if ((rc = token_named(a, ins, &t)) != FINCA_OK ||
-	    (rc = station_use_session(&st, a->cfg.server, a->cfg.ca_cert, session)) != FINCA_OK)
+	    (rc = station_use_session(&st, a->cfg.server, a->cfg.ca_cert, session)) != FINCA_OK ||
+	    (rc = session_is(&st, ins)) != FINCA_OK)
 		goto out;
 	snprintf(serial, sizeof serial, "%s", t.serial);
 	st.a.serial = serial[0] ? serial : NULL;
@@ -350,7 +371,8 @@ static int pin_reset_one(struct agent *a, const struct instruction *ins, const c
 		goto out;
 	}
 	if ((rc = token_named(a, ins, &t)) != FINCA_OK ||
-	    (rc = station_use_session(&st, a->cfg.server, a->cfg.ca_cert, session)) != FINCA_OK)
+	    (rc = station_use_session(&st, a->cfg.server, a->cfg.ca_cert, session)) != FINCA_OK ||
+	    (rc = session_is(&st, ins)) != FINCA_OK)
 		goto out;
 	snprintf(serial, sizeof serial, "%s", t.serial);
 	st.a.serial = serial;

@@ -16,7 +16,8 @@ static int usage(void)
 	return cli_usage(
 		"agent --module PATH --origin URL... [--listen 127.0.0.1:8765]\n"
 		"       [--pin-file FILE | --pin-command CMD] [--sm2-sign MECH]\n"
-		"       [--server URL --ca-cert FILE [--algo p256|sm2|rsa2048|rsa3072]]\n"
+		"       [--server URL --ca-cert FILE [--algo p256|sm2|rsa2048|rsa3072]\n"
+		"        [--sm2-keygen MECH]]\n"
 		"  the holder's signing agent for the web console (docs/console.md);\n"
 		"  with --server (the console, also an origin) and --ca-cert (its service\n"
 		"  CA), the operator makes USBKeys from the console's production queue;\n"
@@ -35,6 +36,7 @@ int cmd_agent(struct cli *c, int argc, char **argv)
 		{ "server", required_argument, NULL, 'S' },
 		{ "ca-cert", required_argument, NULL, 'c' },
 		{ "algo", required_argument, NULL, 'a' },
+		{ "sm2-keygen", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct agent_config cfg;
@@ -58,6 +60,15 @@ int cmd_agent(struct cli *c, int argc, char **argv)
 		case 'S': cfg.server = optarg; break;
 		case 'c': cfg.ca_cert = optarg; break;
 		case 'a': cfg.algo = optarg; break;
+		case 'k':
+			errno = 0;
+			cfg.sm2_keygen = strtoul(optarg, &end, 0);
+			if (errno || *end || end == optarg || !cfg.sm2_keygen) {
+				rc = err_set(FINCA_EINVAL, "--sm2-keygen '%.40s': expected the vendor's "
+					     "mechanism number", optarg);
+				goto out;
+			}
+			break;
 		case 'p': cfg.pin_command = optarg; break;
 		case 's':
 			errno = 0;

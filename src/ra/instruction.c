@@ -51,6 +51,7 @@ static int audit_fn(struct ca *ca, const struct actor *a, json_t *r, void *arg)
 		 (long long)json_integer_value(json_object_get(r, "id")));
 	d = json_pack("{s:s, s:s, s:I, s:s}", "op", ins->op, "token", ins->token, "expires",
 		      (json_int_t)ins->expires, "nonce", ins->nonce);
+	/* the account is the record's actor */
 	rc = ca_audit(ca, a->name, "request.instruction", obj, d);
 	json_decref(d);
 	return rc;
@@ -81,6 +82,7 @@ int ra_instruction(struct ca *ca, const struct actor *a, const char *op, int64_t
 	memset(&ins, 0, sizeof ins);
 	snprintf(ins.op, sizeof ins.op, "%s", o->op);
 	snprintf(ins.token, sizeof ins.token, "%s", token);
+	snprintf(ins.account, sizeof ins.account, "%s", a->name);
 	ins.request = request;
 	ins.expires = clock_now() + INSTR_TTL;
 	if ((rc = instruction_sign(ca->service_key, &ins, &j)) != FINCA_OK ||

@@ -157,6 +157,11 @@ int station_use_remote(struct station *st, const struct client_opts *o)
 	return FINCA_OK;
 }
 
+struct client *station_client(struct station *st)
+{
+	return st->ops == &station_remote_ops ? st->inv : NULL;
+}
+
 int station_use_session(struct station *st, const char *url, const char *cacert,
 			const char *bearer)
 {

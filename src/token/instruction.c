@@ -29,8 +29,8 @@ int instruction_sign(EVP_PKEY *key, struct instruction *ins, json_t **out)
 			return err_ssl_why(FINCA_ECRYPTO, "instr.random", "instruction nonce");
 		hex_encode(nonce, sizeof nonce, ins->nonce);
 	}
-	p = json_pack("{s:s, s:I, s:s, s:I, s:s}", "op", ins->op, "request",
-		      (json_int_t)ins->request, "token", ins->token, "expires",
+	p = json_pack("{s:s, s:s, s:I, s:s, s:I, s:s}", "account", ins->account, "op", ins->op,
+		      "request", (json_int_t)ins->request, "token", ins->token, "expires",
 		      (json_int_t)ins->expires, "nonce", ins->nonce);
 	if (!p || (text = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		rc = FINCA_ENOMEM;
@@ -92,13 +92,14 @@ int instruction_verify(X509 *cert, const char *payload, const char *signature, i
 	}
 	p = json_loadb((const char *)text, tl, JSON_REJECT_DUPLICATES, NULL);
 	if (!p || !member(p, "op", ins.op, sizeof ins.op) ||
+	    !member(p, "account", ins.account, sizeof ins.account) ||
 	    !member(p, "token", ins.token, sizeof ins.token) ||
 	    !member(p, "nonce", ins.nonce, sizeof ins.nonce) || strlen(ins.nonce) != 32 ||
 	    !json_is_integer(json_object_get(p, "request")) ||
 	    !json_is_integer(json_object_get(p, "expires"))) {
 		rc = err_why(FINCA_EINVAL, "instruction", "instr.payload",
-			     "the instruction's payload lacks op, request, token, expires "
-			     "or nonce");
+			     "the instruction's payload lacks account, op, request, token, "
+			     "expires or nonce");
 		goto out;
 	}
 	ins.request = json_integer_value(json_object_get(p, "request"));

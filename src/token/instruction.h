@@ -9,10 +9,11 @@
  * Wire form: {"payload": base64(JSON), "signature": base64(DER)}, the
  * signature ECDSA P-256 with SHA-256 (the service CA's key) over the
  * payload's bytes as sent, never over a re-encoding.  The payload is
- * {"op", "request", "token", "expires", "nonce"}: token is the serial the
- * agent reads off the token ("" for a blank token that has none yet, as
- * SoftHSM's), expires a Unix time, nonce 32 hex digits the agent takes
- * once. */
+ * {"account", "op", "request", "token", "expires", "nonce"}: account is
+ * the operator it was given to (the agent checks that the session it is
+ * handed is that account's), token the serial the agent reads off the
+ * token ("" for a blank token that has none yet, as SoftHSM's), expires a
+ * Unix time, nonce 32 hex digits the agent takes once. */
 #ifndef FINCA_INSTRUCTION_H
 #define FINCA_INSTRUCTION_H
 
@@ -31,6 +32,7 @@ struct instruction {
 	char token[17];        /* the token's serial, or "" */
 	int64_t expires;
 	char nonce[33];
+	char account[65];      /* the operator it was given to */
 };
 
 /* Signs ins with key (a nonce is made when ins->nonce is ""), into *out

@@ -58,6 +58,15 @@ tok=$($C -X POST -d "$(jq -nc --arg c "$crt" --arg ch "$ch" --arg s "$sig" \
 	'{certificate: $c, challenge: $ch, signature: $s, password: "Demo-operator-2026"}')" \
 	$api/login | jq -r .token)
 same "the operator's session" "${#tok}" 43
+# a second operator of the same node: an instruction given to op-fuzhou is
+# no use with its session (below)
+ok "a second operator of Fuzhou" mk_tls op2
+ok "  its account" env FINCA_ACCOUNT_PASSWORD=operator-pass-2 "$FINCA" -d ca account add op2 \
+	--role operator --scope 350100 --cert op2.crt
+ch=$($C -X POST $api/login/challenge | jq -r .challenge)
+tok2=$($C -X POST -d "$(jq -nc --arg c "$(openssl x509 -in op2.crt -outform DER | base64 -w0)" --arg ch "$ch" \
+	--arg s "$(printf %s "$ch" | openssl dgst -sha256 -sign op2.key | base64 -w0)" \
+	'{certificate: $c, challenge: $ch, signature: $s, password: "operator-pass-2"}')" $api/login | jq -r .token)
 
 # --- the agent: the console is its --server, the service CA checks instructions ---
 start_agent() { # LOG [ENV...]
@@ -126,6 +135,12 @@ same "an Origin that is not the console: 403" "$(produce "$i1" https://evil.exam
 same "another allowed page that is not the console: 403" "$(produce "$i1" https://other.example)" 403
 has "  only the console may change a USBKey" "only the console" "$(jq -r .error.message prod.out)"
 same "a produce instruction used for a PIN reset: 403" "$(produce "$i1" "" /v1/pin-reset)" 403
+same "an instruction names the operator it was given to" \
+	"$(jq -r '.payload | @base64d | fromjson | .account' <<<"$i1")" op-fuzhou
+same "op-fuzhou's instruction with op2's session: 403" "$(curl -s -o prod.out -w '%{http_code}' "${O[@]}" \
+	-H 'Content-Type: application/json' -d "$(jq -c --arg s "$tok2" '{instruction: {payload, signature}, session: $s}' \
+	<<<"$(instr produce ${R[1]})")" $agent/v1/produce)" 403
+has "  says whose it is" "given to op-fuzhou" "$(jq -r .error.message prod.out)"
 same "no session: 400" "$(curl -s -o /dev/null -w '%{http_code}' "${O[@]}" -d \
 	"$(jq -c '{instruction: {payload, signature}}' <<<"$i1")" $agent/v1/produce)" 400
 same "the refusals changed nothing" "$(state)" "$s0"

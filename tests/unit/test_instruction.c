@@ -38,7 +38,7 @@ static X509 *cert_of(EVP_PKEY *key)
 /* A signed instruction's payload and signature (caller frees both). */
 static void make(EVP_PKEY *k, int64_t expires, char **payload, char **sig)
 {
-	struct instruction ins = { "produce", 42, "", expires, "" };
+	struct instruction ins = { "produce", 42, "", expires, "", "op-fuzhou" };
 	json_t *j = NULL;
 
 	assert_int_equal(instruction_sign(k, &ins, &j), FINCA_OK);
@@ -63,6 +63,7 @@ static void round_trip(void **state)
 	assert_string_equal(got.op, "produce");
 	assert_int_equal(got.request, 42);
 	assert_string_equal(got.token, "");
+	assert_string_equal(got.account, "op-fuzhou");
 	assert_int_equal(got.expires, 1000 + INSTR_TTL);
 	/* expired, and one that claims to live longer than the agent allows */
 	assert_int_equal(instruction_verify(x, p, s, 1000 + INSTR_TTL, &got), FINCA_EAUTH);
