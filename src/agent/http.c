@@ -255,8 +255,8 @@ static enum MHD_Result dispatch(struct agent *a, struct MHD_Connection *c, struc
 	if (produce_path(url)) {
 		const char *code = "token";
 		json_t *j = NULL;
-		int st = produce_call(a, r->method, url, r->allow, r->body, r->len, r->too_big,
-				      &j, &code, r->note, sizeof r->note);
+		int st = produce_call(a, r->method, url, r->allow, (int)r->lang, r->body, r->len,
+				      r->too_big, &j, &code, r->note, sizeof r->note);
 		return j ? send_json(c, r, st, j) : send_fail(c, r, st, code, NULL);
 	}
 	if (list && !strcmp(r->method, "GET")) {

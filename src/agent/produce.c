@@ -286,7 +286,7 @@ static int ready(struct station *st, const struct p11_token *t, struct station_e
 
 /* One USBKey for the accepted request of ins, under tok_mu. */
 static int produce_one(struct agent *a, const struct instruction *ins, const char *session,
-		       json_t **out, char *note, size_t nlen)
+		       int lang, json_t **out, char *note, size_t nlen)
 {
 	struct station st;
 	struct station_envelope env;
@@ -305,8 +305,10 @@ static int produce_one(struct agent *a, const struct instruction *ins, const cha
 	st.secret = envelope_pin;
 	st.secret_arg = &env;
 	if ((rc = token_named(a, ins, &t)) != FINCA_OK ||
-	    (rc = station_use_session(&st, a->cfg.server, a->cfg.ca_cert, session)) != FINCA_OK ||
-	    (rc = session_is(&st, ins)) != FINCA_OK)
+	    (rc = station_use_session(&st, a->cfg.server, a->cfg.ca_cert, session)) != FINCA_OK)
+		goto out;
+	client_set_lang(station_client(&st), lang);
+	if ((rc = session_is(&st, ins)) != FINCA_OK)
 		goto out;
 	snprintf(serial, sizeof serial, "%s", t.serial);
 	st.a.serial = serial[0] ? serial : NULL;
@@ -348,7 +350,7 @@ out:
 
 /* A PIN reset (附件3) of the token ins names, under tok_mu. */
 static int pin_reset_one(struct agent *a, const struct instruction *ins, const char *session,
-			 json_t **out, char *note, size_t nlen)
+			 int lang, json_t **out, char *note, size_t nlen)
 {
 	struct station st;
 	struct station_envelope env;
@@ -371,8 +373,10 @@ static int pin_reset_one(struct agent *a, const struct instruction *ins, const c
 		goto out;
 	}
 	if ((rc = token_named(a, ins, &t)) != FINCA_OK ||
-	    (rc = station_use_session(&st, a->cfg.server, a->cfg.ca_cert, session)) != FINCA_OK ||
-	    (rc = session_is(&st, ins)) != FINCA_OK)
+	    (rc = station_use_session(&st, a->cfg.server, a->cfg.ca_cert, session)) != FINCA_OK)
+		goto out;
+	client_set_lang(station_client(&st), lang);
+	if ((rc = session_is(&st, ins)) != FINCA_OK)
 		goto out;
 	snprintf(serial, sizeof serial, "%s", t.serial);
 	st.a.serial = serial;
@@ -415,8 +419,8 @@ static int status_of(int rc, const char **code)
 }
 
 int produce_call(struct agent *a, const char *method, const char *path, const char *allow,
-		 const char *body, size_t len, int too_big, json_t **out, const char **code,
-		 char *note, size_t nlen)
+		 int lang, const char *body, size_t len, int too_big, json_t **out,
+		 const char **code, char *note, size_t nlen)
 {
 	const char *session = NULL, *bad = NULL, *payload = NULL, *sig = NULL;
 	const struct field f[] = {
@@ -494,8 +498,8 @@ int produce_call(struct agent *a, const char *method, const char *path, const ch
 	}
 	pthread_mutex_lock(&a->tok_mu);
 	if ((rc = nonce_take(a->prod, &ins, (int64_t)time(NULL))) == FINCA_OK)
-		rc = reset ? pin_reset_one(a, &ins, session, out, note, nlen)
-			: produce_one(a, &ins, session, out, note, nlen);
+		rc = reset ? pin_reset_one(a, &ins, session, lang, out, note, nlen)
+			: produce_one(a, &ins, session, lang, out, note, nlen);
 	pthread_mutex_unlock(&a->tok_mu);
 	if (rc != FINCA_OK)
 		goto fail;

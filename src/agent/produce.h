@@ -42,12 +42,13 @@ void produce_free(struct produce *p);
 /* 1 when path is one of the paths above. */
 int produce_path(const char *path);
 /* Answers method path with body (len bytes; too_big: over the limit) for
- * the page of origin allow (the --origin it matched, borrowed).  Returns
+ * the page of origin allow (the --origin it matched, borrowed), whose
+ * language (enum msg_lang) the server is asked to refuse in.  Returns
  * the HTTP status; *out (the caller's) is the answer, or NULL with the
  * error set (util/err.h) and *code its short name.  note gets what
  * happened, for the log (never a PIN). */
 int produce_call(struct agent *a, const char *method, const char *path, const char *allow,
-		 const char *body, size_t len, int too_big, json_t **out, const char **code,
-		 char *note, size_t nlen);
+		 int lang, const char *body, size_t len, int too_big, json_t **out,
+		 const char **code, char *note, size_t nlen);
 
 #endif

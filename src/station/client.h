@@ -29,6 +29,9 @@ int client_open(const struct client_opts *o, struct client **out);
  * a signed challenge works here (auth/session.c). */
 int client_open_session(const char *url, const char *cacert, const char *bearer,
 			struct client **out);
+/* The server's refusals in lang (enum msg_lang) rather than the language
+ * of the environment: the agent asks in its page's language. */
+void client_set_lang(struct client *r, int lang);
 /* NULL is a no-op. */
 void client_free(struct client *r);
 /* method path (printf format, under /api/v1) with body (stolen; NULL for

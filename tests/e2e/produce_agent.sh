@@ -141,6 +141,12 @@ same "op-fuzhou's instruction with op2's session: 403" "$(curl -s -o prod.out -w
 	-H 'Content-Type: application/json' -d "$(jq -c --arg s "$tok2" '{instruction: {payload, signature}, session: $s}' \
 	<<<"$(instr produce ${R[1]})")" $agent/v1/produce)" 403
 has "  says whose it is" "given to op-fuzhou" "$(jq -r .error.message prod.out)"
+bogus=$(printf 'A%.0s' $(seq 43))
+same "a session the server does not know: refused by the server, through the agent" \
+	"$(curl -s -o prod.out -w '%{http_code}' "${O[@]}" -H 'Accept-Language: zh-CN' \
+	-H 'Content-Type: application/json' -d "$(jq -c --arg s "$bogus" '{instruction: {payload, signature}, session: $s}' \
+	<<<"$(instr produce ${R[1]})")" $agent/v1/produce)" 403
+has "  in the page's language (Chinese), as the server said it" "请重新登录（HTTP 401）" "$(jq -r .error.message prod.out)"
 same "no session: 400" "$(curl -s -o /dev/null -w '%{http_code}' "${O[@]}" -d \
 	"$(jq -c '{instruction: {payload, signature}}' <<<"$i1")" $agent/v1/produce)" 400
 same "the refusals changed nothing" "$(state)" "$s0"
