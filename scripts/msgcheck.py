@@ -3,7 +3,8 @@
 every reason an error names (err_why, err_why_of, err_ssl_why, send_err, src/ra's REFUSE and
 problems) has a Chinese text, and no
 text places a parameter ({n}) that the message does not have.  Prints what
-is wrong and exits 1; with --stats, also how many reasons there are."""
+is wrong and exits 1; with --stats, also how many reasons there are; with
+--list, every catalogue entry as "reason<TAB>Chinese text", sorted."""
 import re, sys, pathlib
 
 root = pathlib.Path(__file__).resolve().parent.parent
@@ -54,6 +55,9 @@ for reason, sites in sorted(used.items()):
             bad.append(f'{path}:{line}: {reason}: the text places {{{max(places)}}}, the message has {n} parameter(s)')
 for b in bad:
     print(b)
+if '--list' in sys.argv:
+    for r in sorted(entries):
+        print(f'{r}\t{entries[r]}')
 if '--stats' in sys.argv:
     print(f'{len(used)} reasons named in src/, {len(entries)} catalogue entries')
 sys.exit(1 if bad else 0)

@@ -58,3 +58,11 @@ export async function produce(instruction, session) {
 export async function pinReset(instruction, session) {
 	return call('/v1/pin-reset', { instruction: { payload: instruction.payload, signature: instruction.signature }, session });
 }
+
+// Changes the PIN of the token holding certificate id (art. 23): the agent
+// asks the current and the new PIN itself, checks the policy, changes it
+// on the token and signs the server's challenge with the new PIN: the
+// proof {token, certificate, challenge, signature} for finca.
+export async function changePin(id, challenge) {
+	return call('/v1/change-pin', { id, challenge });
+}

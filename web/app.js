@@ -12,6 +12,10 @@ import { setAgent } from './agent.js';
 const any = (...r) => () => r.some(can);
 export const PAGES = [
 	{ path: 'dashboard', mod: 'dashboard', group: 'overview', allow: () => true },
+	// the certificate holder's desk (证书用户): its own, nothing else
+	{ path: 'me', mod: 'me', group: 'mine', allow: any('me.read'), probe: ['GET', 'me/certs'] },
+	{ path: 'me/requests', mod: 'me', group: 'mine', allow: any('me.read'), probe: ['GET', 'me/requests'] },
+	{ path: 'me/grants', mod: 'me', group: 'mine', allow: any('me.read'), probe: ['GET', 'me/grants'] },
 	{ path: 'persons', mod: 'persons', group: 'business', allow: any('person.write'), },
 	{ path: 'upload', mod: 'upload', group: 'business', allow: any('request.create'), },
 	{ path: 'requests', mod: 'requests', group: 'business', allow: any('request.read'), probe: ['GET', 'requests?limit=1'] },
@@ -20,7 +24,7 @@ export const PAGES = [
 	{ path: 'approvals', mod: 'approvals', group: 'approval', allow: any('request.approve'), },
 	{ path: 'production', mod: 'production', group: 'production', allow: any('request.produce'), probe: ['POST', 'tokens/-/state'] },
 	{ path: 'tokens', mod: 'tokens', group: 'production', allow: any('token.read'), probe: ['GET', 'tokens'] },
-	{ path: 'certs', mod: 'certs', group: 'certs', allow: any('cert.read', 'freeze.emergency'), probe: ['GET', 'certs?limit=1'] },
+	{ path: 'certs', mod: 'certs', group: 'certs', allow: any('cert.read'), probe: ['GET', 'certs?limit=1'] },
 	{ path: 'org/nodes', mod: 'org', group: 'admin', allow: any('org.write', 'audit.read'), probe: ['POST', 'accounts'] },
 	{ path: 'org/depts', mod: 'org', group: 'admin', allow: any('org.write', 'audit.read'), probe: ['POST', 'accounts'] },
 	{ path: 'org/apps', mod: 'org', group: 'admin', allow: any('org.write', 'audit.read'), probe: ['POST', 'accounts'] },
@@ -34,7 +38,7 @@ export const PAGES = [
 	{ path: 'requests/:id', mod: 'request', allow: any('request.read'), hidden: true, menu: 'requests' },
 	{ path: 'batches/:id', mod: 'batch', allow: any('request.read'), hidden: true, menu: 'requests' },
 ];
-const GROUPS = ['overview', 'business', 'approval', 'production', 'certs', 'admin', 'audit'];
+const GROUPS = ['mine', 'overview', 'business', 'approval', 'production', 'certs', 'admin', 'audit'];
 
 export const config = { agent: 'http://127.0.0.1:8765', ca: '', version: '' };
 const root = document.getElementById('app');
@@ -72,9 +76,10 @@ function topBar() {
 		h('div', { class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'CA'),
 			h('span', {}, h('strong', {}, t('app.name')), h('span', { class: 'brand-sub' }, config.ca ? ` · ${config.ca}` : '', ` · ${t('app.console')}`))),
 		h('div', { class: 'who' },
-			h('span', { class: 'who-acct', title: t('top.certificate', { s: me.certificate || '' }) }, me.account),
+			// a holder by its name: its account is named after its certificate
+			h('span', { class: 'who-acct', title: t('top.certificate', { s: me.certificate || '' }) }, me.role === 'holder' && me.person ? me.person : me.account),
 			h('span', { class: 'badge role' }, label('role', me.role)),
-			me.scope && h('span', { class: 'who-scope', id: 'who-scope', title: me.scope }, me.scopeName || me.scope),
+			me.scope && me.role !== 'holder' && h('span', { class: 'who-scope', id: 'who-scope', title: me.scope }, me.scopeName || me.scope),
 			h('button', { type: 'button', class: 'btn btn-top', lang: other === 'zh' ? 'zh-CN' : 'en', onclick: () => { setLang(other); render(); } }, t('top.switch')),
 			h('button', { type: 'button', class: 'btn btn-top', onclick: async () => { await logout(); location.hash = '#/'; render(); } }, t('top.logout'))));
 }
@@ -138,6 +143,13 @@ async function route() {
 }
 
 async function render() {
+	// the loss report (art. 25) needs no login: the login page links to it
+	if (!token.get() && parseHash().path === 'loss') {
+		const mod = await import('./pages/loss.js');
+		clear(root);
+		document.title = `${t('loss.title')} - ${t('app.short')}`;
+		return mod.render(root, { config });
+	}
 	if (!token.get()) {
 		const mod = await import('./pages/login.js');
 		clear(root);
@@ -156,7 +168,8 @@ async function start() {
 		token.clear();
 		return render();
 	}
-	if (!location.hash || location.hash === '#/') location.hash = '#/dashboard';
+	if (!location.hash || location.hash === '#/' || location.hash === '#/loss')
+		location.hash = can('me.read') ? '#/me' : '#/dashboard';
 	await render();
 }
 

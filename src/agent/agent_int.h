@@ -120,6 +120,22 @@ int agent_token_sign(struct agent *a, const char *serial, const char *pin, X509 
 		     const unsigned char *id, size_t idlen, const char *data,
 		     unsigned char **sig, size_t *siglen, struct refusal *why);
 
+/* --- the PIN change (pin_change.c) --- */
+
+/* What an operation answers: status and, on success, answer (the
+ * caller's); on failure code, the thread's error saying why. */
+struct agent_answer {
+	int status;
+	const char *code;
+	json_t *answer;
+	char note[256];            /* for the log (never a PIN) */
+};
+/* POST /v1/change-pin: body (NULL: too large) {id, challenge}; both PINs
+ * from the agent's PIN source; the proof {token, certificate, challenge,
+ * signature} in ans->answer. */
+int agent_change_pin(struct agent *a, const char *origin, const char *body, size_t len,
+		     struct agent_answer *ans);
+
 /* --- HTTP (http.c) --- */
 
 /* libmicrohttpd's access handler and completion callback; cls is the

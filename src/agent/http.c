@@ -228,6 +228,7 @@ static enum MHD_Result dispatch(struct agent *a, struct MHD_Connection *c, struc
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
 	int list = !strcmp(url, "/v1/certificates"), sign = !strcmp(url, "/v1/sign");
+	int chpin = !strcmp(url, "/v1/change-pin");
 
 	r->lang = msg_lang_accept(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							      MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
@@ -245,7 +246,7 @@ static enum MHD_Result dispatch(struct agent *a, struct MHD_Connection *c, struc
 				"no Origin: only the pages named with --origin may use the agent");
 		return send_fail(c, r, 403, "forbidden", NULL);
 	}
-	if (!list && !sign && !produce_path(url)) {
+	if (!list && !sign && !chpin && !produce_path(url)) {
 		err_why(FINCA_ENOTFOUND, NULL, "agent.no_path",
 			"no such path (GET /v1/certificates, POST /v1/sign)");
 		return send_fail(c, r, 404, "not_found", NULL);
@@ -270,8 +271,16 @@ static enum MHD_Result dispatch(struct agent *a, struct MHD_Connection *c, struc
 	}
 	if (sign && !strcmp(r->method, "POST"))
 		return handle_sign(a, c, r);
+	if (chpin && !strcmp(r->method, "POST")) {  /* pin_change.c */
+		struct agent_answer ans = { 500, "token", NULL, "" };
+		int rc = agent_change_pin(a, r->allow, r->too_big ? NULL : r->body ? r->body : "",
+					  r->len, &ans);
+		snprintf(r->note, sizeof r->note, "%s", ans.note);
+		return rc == FINCA_OK ? send_json(c, r, ans.status, ans.answer)
+				      : send_fail(c, r, ans.status, ans.code, NULL);
+	}
 	err_why(FINCA_EINVAL, NULL, "agent.method", "%s", list ? "GET /v1/certificates"
-							       : "POST /v1/sign");
+							       : chpin ? "POST /v1/change-pin" : "POST /v1/sign");
 	return send_fail(c, r, 405, "method", NULL);
 }
 

@@ -237,27 +237,30 @@ static const struct action actions[] = {
 	{ "account.add", NULL, "账户新增", "Account added",
 	  "账户 {object}[ {person}][，角色 {role:role}][，范围 {scope}][，证书 {cert}]",
 	  "Account {object}[ {person}][, role {role:role}][, scope {scope}][, certificate {cert}]" },
+	{ "account.holder", NULL, "证书持有人首次登录", "Holder's first login",
+	  "证书持有人账户 {object}[ 身份证号 {id_number}][，证书 {cert}]",
+	  "Holder account {object}[ for ID {id_number}][, certificate {cert}]" },
 	{ "account.person", NULL, "账户姓名修改", "Account's person named",
 	  "账户 {object}[ 姓名 {person}]", "Account {object}[ named {person}]" },
 	{ "auth.login", NULL, "登录", "Login",
 	  "账户 {object} 登录[，方式 {method}][，地址 {address}]",
 	  "Account {object} logged in[ by {method}][ from {address}]" },
 	{ "auth.login.denied", NULL, "登录失败", "Login refused",
-	  "账户 {object} 登录失败[：{result}][，方式 {method}][，地址 {address}]",
-	  "Account {object} not logged in[: {result}][, by {method}][ from {address}]" },
+	  "账户 {object} 登录失败[：{result:msg}][，方式 {method}][，地址 {address}]",
+	  "Account {object} not logged in[: {result:msg}][, by {method}][ from {address}]" },
 	{ "auth.throttled", NULL, "登录锁定", "Logins locked",
 	  "账户 {object} 登录被暂时锁定[：{rule}][，地址 {address}]",
 	  "Account {object} locked out[: {rule}][, address {address}]" },
 	{ "auth.denied", NULL, "越权被拒绝", "Refused",
-	  "账户 {object}[（{role:role}）] 被拒绝[，所需权限 {right}][：{why}]",
-	  "Account {object}[ ({role:role})] refused[, right {right}][: {why}]" },
+	  "账户 {object}[（{role:role}）] 被拒绝[，所需权限 {right}][：{why:msg}]",
+	  "Account {object}[ ({role:role})] refused[, right {right}][: {why:msg}]" },
 	{ "loss_report", NULL, "挂失", "Loss reported",
 	  "挂失（申请 {object}）[：证书 {certificate}][，USBKey {token}][，已通知 {notices} 条]",
 	  "Loss reported (request {object})[: certificate {certificate}][, USBKey {token}]"
 	  "[, {notices} notices]" },
 	{ "loss_report.refused", NULL, "挂失被拒绝", "Loss report refused",
-	  "挂失被拒绝[：{why}][，证书 {serial}][，地址 {source}]",
-	  "Loss report refused[: {why}][, certificate {serial}][, from {source}]" },
+	  "挂失被拒绝[：{why:msg}][，证书 {serial}][，地址 {source}]",
+	  "Loss report refused[: {why:msg}][, certificate {serial}][, from {source}]" },
 	{ "crl.issue", NULL, "CRL签发", "CRL issued",
 	  "[{delta:delta} ]第 {object} 号[，{entries} 个条目][，基于第 {base} 号]",
 	  "[{delta:delta} ]number {object}[, {entries} entries][, base {base}]" },
@@ -478,6 +481,47 @@ static json_t *lookup(json_t *d, const struct audit_rec *r, const char *key, siz
 	return v;
 }
 
+void audit_set_error(json_t *d, const char *key)
+{
+	char k[64];
+	json_t *ps;
+
+	json_object_set_new(d, key, json_string(err_msg()));
+	if (!*err_reason())
+		return;
+	snprintf(k, sizeof k, "%s_reason", key);
+	json_object_set_new(d, k, json_string(err_reason()));
+	ps = json_array();
+	for (unsigned i = 0; i < err_nparams(); i++)
+		json_array_append_new(ps, json_string(err_param(i)));
+	snprintf(k, sizeof k, "%s_params", key);
+	json_object_set_new(d, k, ps);
+}
+
+/* "{key:msg}" in Chinese: the catalogue's text of key_reason with
+ * key_params placed; 0 when the record has no reason or the catalogue no
+ * text (the message as recorded is shown then). */
+static int place_msg(struct out *o, json_t *d, const char *key, size_t klen)
+{
+	const char *params[16], *t;
+	char k[64], b[512];
+	json_t *ps, *x;
+	size_t i;
+	unsigned np = 0;
+
+	snprintf(k, sizeof k, "%.*s_reason", (int)klen, key);
+	if (!(t = msg_zh(json_string_value(json_object_get(d, k)))))
+		return 0;
+	snprintf(k, sizeof k, "%.*s_params", (int)klen, key);
+	ps = json_object_get(d, k);
+	json_array_foreach(ps, i, x)
+		if (np < ARRAY_LEN(params))
+			params[np++] = json_string_value(x) ? json_string_value(x) : "";
+	msg_place(t, params, np, b, sizeof b);
+	puts_(o, b);
+	return 1;
+}
+
 /* Renders one placeholder's text ("key" or "key:dict"); 0 when it has no
  * value. */
 static int place(struct out *o, json_t *d, const struct audit_rec *r, const char *ph,
@@ -494,7 +538,10 @@ static int place(struct out *o, json_t *d, const struct audit_rec *r, const char
 	if (!v || !render(&t, v, lang))
 		goto out;
 	rc = 1;
-	if (colon && len - klen - 1 < sizeof dict) {
+	if (colon && len - klen - 1 == 3 && !memcmp(colon + 1, "msg", 3)) {
+		if (lang == MSG_ZH && place_msg(o, d, ph, klen))
+			goto out;
+	} else if (colon && len - klen - 1 < sizeof dict) {
 		const char *w;
 		memcpy(dict, colon + 1, len - klen - 1);
 		dict[len - klen - 1] = '\0';

@@ -60,6 +60,12 @@ const char *audit_summary(const struct audit_rec *r, enum msg_lang lang, char *o
  * "token", "cert"), or NULL when the dictionary has none. */
 const char *audit_value_name(const char *dict, const char *value, enum msg_lang lang);
 
+/* Records the current error (util/err.h) in d under key: its message,
+ * and key_reason, key_params (its reason and parameters) when it has a
+ * reason, so that the summary's "{key:msg}" says it in the reader's
+ * language (the catalogue's text), not the English it was made in. */
+void audit_set_error(json_t *d, const char *key);
+
 /* The i-th known action code (i from 0), or NULL past the last. */
 const char *audit_action_at(size_t i);
 /* The i-th family of actions for a filter: *prefix is an action filter

@@ -5,6 +5,7 @@
 #ifndef FINCA_AUTH_H
 #define FINCA_AUTH_H
 
+#include "auth/pin_proof.h"
 #include "ca/ca.h"
 
 #include <sys/socket.h>
@@ -88,6 +89,14 @@ int account_check_password(const struct account_rec *a, const char *pw);
  * reason's name). */
 int account_cert_refused(const char *serial, const char *status, const char *reason);
 
+/* --- the certificate holder's account (holder_account.c) --- */
+
+/* The holder account of certificate c (valid, just proved by a signed
+ * challenge), made now (audited account.holder): role holder, scope the
+ * person's ID number, bound to c.  FINCA_EAUTH when c is not a subscriber
+ * certificate of a registered person.  *out is set on success only. */
+int holder_account_open(struct ca *ca, const struct checked *c, struct account_rec *out);
+
 /* --- challenges (challenge.c) --- */
 
 #define CHALLENGE_LEN 43       /* base64url of 32 random bytes */
@@ -121,6 +130,12 @@ void holder_clear(struct holder *h);
 int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
 		  const char *cert, const char *challenge, const char *sig,
 		  struct holder *out);
+
+/* holder_verify of a signature over AUTH_PIN_PROOF followed by the
+ * challenge. */
+int holder_verify_pin_proof(struct ca *ca, struct challenges *c, struct certcache *cc,
+			    const char *cert, const char *challenge, const char *sig,
+			    struct holder *out);
 
 /* --- login throttling (throttle.c) --- */
 
@@ -212,6 +227,11 @@ int auth_login(struct auth *au, struct ca *ca, const struct auth_login *q,
  * for roles without a password. */
 int auth_identify(struct auth *au, struct ca *ca, const char *bearer,
 		  const unsigned char *peer, size_t peer_len, struct account_rec *out);
+/* A PIN change's proof (art. 23): the signature the agent made with the
+ * token's key, after the change, over AUTH_PIN_PROOF and a login
+ * challenge of ours (POST /login/challenge); *out as holder_verify. */
+int auth_pin_proof(struct auth *au, struct ca *ca, const char *cert, const char *challenge,
+		   const char *sig, struct holder *out);
 /* An application system's question: is this the holder's signature over
  * our challenge, and is the certificate valid now?  *default_pin: its
  * USBKey still has the envelope PIN (art. 23). */

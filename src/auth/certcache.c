@@ -75,7 +75,10 @@ static int full_check(struct ca *ca, const unsigned char *der, size_t len,
 	}
 	if ((rc = ca_verify(ca, x, &v)) != FINCA_OK)
 		goto out;
-	if (v.chain_ok != 1) {
+	/* a certificate of ours that has expired (ca_verify's -1, the leaf
+	 * itself past its end) is refused below, by its time, with a reason
+	 * of its own (auth.cert_expired) rather than as a broken chain */
+	if (v.chain_ok != 1 && !(v.chain_ok == -1 && clock_now() > v.not_after)) {
 		rc = err_why(FINCA_EAUTH, NULL, "auth.cert_chain", "certificate %s: %s", v.serial,
 			     v.chain_error[0] ? v.chain_error : "not issued by this CA");
 		goto out;

@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,12 +265,15 @@ static int cert_der(const char *s, unsigned char **der, size_t *len)
 	return b64_decode(s, 65536, der, len);
 }
 
-int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
-		  const char *cert, const char *challenge, const char *sig,
+/* holder_verify over the text purpose + challenge (purpose "" for a
+ * login). */
+static int verify(struct ca *ca, struct challenges *c, struct certcache *cc, const char *cert,
+		  const char *purpose, const char *challenge, const char *sig,
 		  struct holder *out)
 {
 	unsigned char *s = NULL, *der = NULL;
 	size_t slen, dlen;
+	char *text = NULL;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -288,10 +292,24 @@ int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
 	if ((rc = challenge_take(c, challenge)) != FINCA_OK ||
 	    (rc = certcache_check(cc, ca, der, dlen, &out->c)) != FINCA_OK)
 		goto fail;
-	if (sig_verify(out->c.key, (const unsigned char *)challenge, strlen(challenge),
-		       s, slen) != FINCA_OK) {
-		rc = err_why_of(FINCA_EAUTH, "signature", "challenge.sig_wrong",
-				"signature: not made by the certificate's key over this challenge");
+	/* DER or raw r||s (USBKeys), over purpose and the challenge; a
+	 * signature of neither form is named as such, one that does not
+	 * verify as a bad signature */
+	if (asprintf(&text, "%s%s", purpose, challenge) < 0)
+		abort();
+	rc = sig_verify_either(out->c.key, (const unsigned char *)text, strlen(text), s, slen);
+	if (rc == FINCA_EINVAL) {
+		/* a failed proof all the same: a login counts it against the
+		 * address (throttle.sh: "AAAA" as a signature locks it) */
+		rc = err_why_of(FINCA_EAUTH, "signature", "challenge.sig_form",
+				"signature: %zu bytes, neither DER nor a raw r||s of the "
+				"certificate's key", slen);
+		goto fail;
+	}
+	if (rc != FINCA_OK) {
+		rc = err_why_of(FINCA_EAUTH, "signature", "challenge.sig_bad",
+				"signature: bad signature (it does not verify over this "
+				"challenge with the certificate's public key)");
 		goto fail;
 	}
 	if (strcmp(out->c.status, "valid")) {
@@ -300,12 +318,28 @@ int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
 		goto fail;
 	}
 	out->days_to_expiry = (out->c.not_after - clock_now()) / 86400;
+	free(text);
 	free(s);
 	free(der);
 	return FINCA_OK;
 fail:
+	free(text);
 	free(s);
 	free(der);
 	holder_clear(out);
 	return rc;
+}
+
+int holder_verify(struct ca *ca, struct challenges *c, struct certcache *cc,
+		  const char *cert, const char *challenge, const char *sig,
+		  struct holder *out)
+{
+	return verify(ca, c, cc, cert, "", challenge, sig, out);
+}
+
+int holder_verify_pin_proof(struct ca *ca, struct challenges *c, struct certcache *cc,
+			    const char *cert, const char *challenge, const char *sig,
+			    struct holder *out)
+{
+	return verify(ca, c, cc, cert, AUTH_PIN_PROOF, challenge, sig, out);
 }

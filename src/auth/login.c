@@ -5,6 +5,7 @@
  * application system asks about.  The HTTP door only reads the request
  * and renders what these say. */
 #include "auth/auth.h"
+#include "audit/audit.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -84,10 +85,10 @@ static int presented(struct auth *au, struct ca *ca, const struct auth_login *q,
 				   q->signature, &h);
 		if (rc == FINCA_OK) {
 			rc = store_account_by_cert(ca_store(ca), h.c.serial, acct);
+			/* a holder's first login with the USBKey makes its
+			 * account (holder_account.c says why) */
 			if (rc == FINCA_ENOTFOUND)
-				rc = err_why(FINCA_EAUTH, NULL, "auth.no_account",
-					     "certificate %s belongs to no account",
-					     h.c.serial);
+				rc = holder_account_open(ca, &h.c, acct);
 			else if (rc == FINCA_OK && acct->disabled)
 				rc = err_why(FINCA_EAUTH, NULL, "auth.disabled",
 					     "account %s is disabled", acct->name);
@@ -143,6 +144,8 @@ int auth_login(struct auth *au, struct ca *ca, const struct auth_login *q,
 				       out->acct.id ? out->acct.name : NULL, &lk);
 	snprintf(m, sizeof m, "%s", rc == FINCA_OK ? "ok" : err_msg());
 	d = json_pack("{s:s, s:s, s:s}", "method", how, "result", m, "address", q->source);
+	if (rc != FINCA_OK)
+		audit_set_error(d, "result"); /* with its reason: read in Chinese */
 	audit_login(ca, out->acct.name[0] ? out->acct.name : "?",
 		    rc == FINCA_OK ? "auth.login" : "auth.login.denied", d);
 	json_decref(d);
@@ -187,6 +190,12 @@ int auth_identify(struct auth *au, struct ca *ca, const char *bearer,
 			       "role needs a password: POST /api/v1/login first");
 	}
 	return FINCA_OK;
+}
+
+int auth_pin_proof(struct auth *au, struct ca *ca, const char *cert, const char *challenge,
+		   const char *sig, struct holder *out)
+{
+	return holder_verify_pin_proof(ca, au->login_ch, au->certs, cert, challenge, sig, out);
 }
 
 int auth_app_verify(struct auth *au, struct ca *ca, const char *cert, const char *challenge,

@@ -39,6 +39,10 @@ static const struct {
 	{ "batch.attach", "officer system" },
 	{ "forms.print", "officer approver operator system" },
 	{ "expiry.read", "admin auditor operator officer holder system" },
+	/* the holder's desk (ra/me.c): its own certificates, USBKeys, grants
+	 * and requests; the PIN change recorded, a renewal asked */
+	{ "me.read", "holder" },
+	{ "me.write", "holder" },
 };
 
 int authz_role_has(const char *role, const char *right)

@@ -109,7 +109,7 @@ int ca_deny(struct ca *ca, const struct actor *a, json_t *details)
 	/* the refusal as made (its reason, field and parameters), past the
 	 * audit's own calls */
 	err_save(&why);
-	json_object_set_new(details, "why", json_string(err_msg()));
+	audit_set_error(details, "why");
 	json_object_set_new(details, "role", json_string(a->role));
 	snprintf(obj, sizeof obj, "account:%s", a->name);
 	if (store_begin(st) == FINCA_OK) {

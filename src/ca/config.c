@@ -331,6 +331,12 @@ static int set_profile(struct load *l, struct profile *p, const char *name,
 	} else if (!strcmp(name, "san_from_cn")) {
 		if (parse_bool(v, &p->san_from_cn))
 			goto badbool;
+	} else if (!strcmp(name, "basic_constraints")) {
+		if (!strcmp(v, "auto"))
+			p->basic_constraints = -1;
+		else if (parse_bool(v, &p->basic_constraints))
+			return fail(l, "[profile %s] basic_constraints: '%s' is not yes, no or auto",
+				    pn, v);
 	} else if (!strcmp(name, "tokens")) {
 		if (config_parse_int(v, 1, 100, &p->tokens))
 			return fail(l, "[profile %s] tokens: '%s' is not a number from 1 to 100",
@@ -363,6 +369,7 @@ static struct profile *profile_get(struct config *c, const char *name)
 	snprintf(p->issuer, sizeof p->issuer, "issuing");
 	p->pathlen = -1;
 	p->tokens = 1;
+	p->basic_constraints = -1;
 	return p;
 }
 
@@ -409,6 +416,10 @@ static int check_profile(const struct config *c, const struct profile *p)
 		return err_set(FINCA_ECONFIG,
 			       "%s: [profile %s] key_usage: keyCertSign/cRLSign only in CA profiles (RFC 5280 4.2.1.3)",
 			       c->path, p->name);
+	if (p->ca && p->basic_constraints == 0)
+		return err_set(FINCA_ECONFIG,
+			       "%s: [profile %s] basic_constraints: a CA profile keeps them "
+			       "(RFC 5280 4.2.1.9)", c->path, p->name);
 	if (p->pathlen >= 0 && !p->ca)
 		return err_set(FINCA_ECONFIG,
 			       "%s: [profile %s] pathlen: only for CA profiles",
@@ -595,6 +606,9 @@ static const char default_tail[] =
 "#   ocsp_nocheck        yes: id-pkix-ocsp-nocheck (OCSP signers)\n"
 "#   san_from_cn         yes: the CN is copied into a DNS subjectAltName\n"
 "#   tokens              USBKeys a holder may have in use at once (default 1)\n"
+"#   basic_constraints   auto (default): end-entity certificates of an SM2 CA\n"
+"#                       leave BasicConstraints out (GM/T 0015; TLCP stacks\n"
+"#                       refuse CA:FALSE), others carry CA:FALSE; yes, no\n"
 "#   title_zh, title_en  the name the console shows (个人证书); the shipped\n"
 "#                       profiles have theirs built in\n"
 "#   class               who may have it made (README, \"Who issues what\"):\n"

@@ -37,6 +37,7 @@ struct profile {
 	int ocsp_nocheck;       /* id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1) */
 	int san_from_cn;        /* copy CN into a dNSName (TLS servers) */
 	int tokens;             /* USBKeys a holder may have in use at once */
+	int basic_constraints;  /* 1 yes, 0 no, -1 auto: see profile_prepare */
 	char *title_zh, *title_en; /* display names, or NULL: profile_title */
 	STACK_OF(X509_EXTENSION) *exts; /* fixed extensions, see profile.c */
 };

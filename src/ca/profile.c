@@ -26,24 +26,26 @@ static int add_conf_ext(STACK_OF(X509_EXTENSION) *sk, X509V3_CTX *ctx, int nid,
 	return FINCA_OK;
 }
 
+/* The key usage bits by their RFC 5280 names (4.2.1.3), in bit order. */
+static const struct { unsigned bit; const char *name; } ku_names[] = {
+	{ KU_DIGITAL_SIGNATURE, "digitalSignature" },
+	{ KU_NON_REPUDIATION, "nonRepudiation" },
+	{ KU_KEY_ENCIPHERMENT, "keyEncipherment" },
+	{ KU_DATA_ENCIPHERMENT, "dataEncipherment" },
+	{ KU_KEY_AGREEMENT, "keyAgreement" },
+	{ KU_KEY_CERT_SIGN, "keyCertSign" },
+	{ KU_CRL_SIGN, "cRLSign" },
+	{ KU_ENCIPHER_ONLY, "encipherOnly" },
+	{ KU_DECIPHER_ONLY, "decipherOnly" },
+};
+
 static void ku_string(unsigned bits, char *out, size_t n)
 {
-	static const struct { unsigned bit; const char *name; } t[] = {
-		{ KU_DIGITAL_SIGNATURE, "digitalSignature" },
-		{ KU_NON_REPUDIATION, "nonRepudiation" },
-		{ KU_KEY_ENCIPHERMENT, "keyEncipherment" },
-		{ KU_DATA_ENCIPHERMENT, "dataEncipherment" },
-		{ KU_KEY_AGREEMENT, "keyAgreement" },
-		{ KU_KEY_CERT_SIGN, "keyCertSign" },
-		{ KU_CRL_SIGN, "cRLSign" },
-		{ KU_ENCIPHER_ONLY, "encipherOnly" },
-		{ KU_DECIPHER_ONLY, "decipherOnly" },
-	};
 	snprintf(out, n, "critical");
-	for (size_t i = 0; i < ARRAY_LEN(t); i++)
-		if (bits & t[i].bit) {
+	for (size_t i = 0; i < ARRAY_LEN(ku_names); i++)
+		if (bits & ku_names[i].bit) {
 			strncat(out, ",", n - strlen(out) - 1);
-			strncat(out, t[i].name, n - strlen(out) - 1);
+			strncat(out, ku_names[i].name, n - strlen(out) - 1);
 		}
 }
 
@@ -108,7 +110,7 @@ int profile_prepare(struct ca *ca, struct profile *p)
 	X509 *issuer = ca_issuer_cert(ca, p->issuer);
 	X509V3_CTX ctx;
 	char buf[1024], *crl = NULL, *ocsp = NULL, *cai = NULL;
-	int rc;
+	int rc, bc;
 
 	if (!issuer) {
 		rc = err_why(FINCA_ESTATE, NULL, "profile.ca_missing",
@@ -117,15 +119,18 @@ int profile_prepare(struct ca *ca, struct profile *p)
 		goto out;
 	}
 	X509V3_set_ctx(&ctx, issuer, NULL, NULL, NULL, 0);
-	if (p->ca)
-		snprintf(buf, sizeof buf, "critical,CA:TRUE%s%d",
-			 p->pathlen >= 0 ? ",pathlen:" : "",
-			 p->pathlen >= 0 ? p->pathlen : 0);
+	/* BasicConstraints: always in a CA's certificate; an end entity's
+	 * CA:FALSE is the DEFAULT, so DER encodes it as an empty SEQUENCE,
+	 * which GM TLS (TLCP, GB/T 38636) stacks refuse: GM/T 0015 leaves
+	 * the extension out of end-entity certificates, and so does auto
+	 * under an SM2 CA */
+	bc = p->ca || p->basic_constraints == 1 ||
+	     (p->basic_constraints < 0 && !key_is_sm2(X509_get0_pubkey(issuer)));
+	if (p->ca && p->pathlen >= 0)
+		snprintf(buf, sizeof buf, "critical,CA:TRUE,pathlen:%d", p->pathlen);
 	else
-		snprintf(buf, sizeof buf, "critical,CA:FALSE");
-	if (p->ca && p->pathlen < 0)
-		snprintf(buf, sizeof buf, "critical,CA:TRUE");
-	if ((rc = add_conf_ext(sk, &ctx, NID_basic_constraints, buf, p)))
+		snprintf(buf, sizeof buf, "critical,CA:%s", p->ca ? "TRUE" : "FALSE");
+	if (bc && (rc = add_conf_ext(sk, &ctx, NID_basic_constraints, buf, p)))
 		goto out;
 	ku_string(p->key_usage, buf, sizeof buf);
 	if ((rc = add_conf_ext(sk, &ctx, NID_key_usage, buf, p)))
@@ -445,23 +450,14 @@ const char *profile_title(const struct profile *p, int zh)
 	return p->name;
 }
 
-/* The key usage bits by their RFC 5280 names (4.2.1.3), in bit order. */
+/* The key usage bits as a list of their names. */
 static json_t *ku_json(unsigned bits)
 {
-	static const struct { unsigned bit; const char *name; } t[] = {
-		{ KU_DIGITAL_SIGNATURE, "digitalSignature" },
-		{ KU_NON_REPUDIATION, "nonRepudiation" },
-		{ KU_KEY_ENCIPHERMENT, "keyEncipherment" },
-		{ KU_DATA_ENCIPHERMENT, "dataEncipherment" },
-		{ KU_KEY_AGREEMENT, "keyAgreement" },
-		{ KU_KEY_CERT_SIGN, "keyCertSign" },
-		{ KU_CRL_SIGN, "cRLSign" },
-	};
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < ARRAY_LEN(t); i++)
-		if (bits & t[i].bit)
-			json_array_append_new(a, json_string(t[i].name));
+	for (size_t i = 0; i < ARRAY_LEN(ku_names); i++)
+		if (bits & ku_names[i].bit)
+			json_array_append_new(a, json_string(ku_names[i].name));
 	return a;
 }
 
@@ -498,7 +494,7 @@ json_t *profile_json(const struct config *cfg, const struct profile *p)
 		json_array_append_new(ident, json_pack("{s:s, s:s}", "kind", "unit_code",
 						       "oid", cfg->unit_code_oid));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:s?, s:o, s:o, "
-			 "s:b, s:b, s:b, s:i, s:o, s:o, s:o*, s:s}",
+			 "s:b, s:b, s:b, s:i, s:o, s:o, s:o*, s:s, s:s}",
 			 "name", p->name, "title_zh", profile_title(p, 1),
 			 "title_en", profile_title(p, 0), "class", profile_class_name(p),
 			 "issuer", p->issuer, "validity_days", p->validity_days,
@@ -512,5 +508,7 @@ json_t *profile_json(const struct config *cfg, const struct profile *p)
 			 "tokens", p->tokens, "subject_required", list_json(p->subject_required),
 			 "policies", list_json(p->policies),
 			 "pathlen", p->ca && p->pathlen >= 0 ? json_integer(p->pathlen) : NULL,
-			 "issued_by", classes[class_of(p)].who);
+			 "issued_by", classes[class_of(p)].who,
+			 "basic_constraints", p->basic_constraints < 0 ? "auto" :
+			 p->basic_constraints ? "yes" : "no");
 }

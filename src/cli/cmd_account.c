@@ -156,7 +156,7 @@ int cmd_account(struct cli *c, int argc, char **argv)
 		}
 		struct actor who;
 		if ((rc = cli_actor_or_host(c, ca, &who)) != FINCA_OK ||
-		    (rc = ra_account_list(ca, &who, list_one, &ls)) != FINCA_OK) {
+		    (rc = ra_account_list(ca, &who, 1, list_one, &ls)) != FINCA_OK) {
 			json_decref(ls.arr);
 			rc = cli_fail(rc);
 		} else if (ls.arr) {

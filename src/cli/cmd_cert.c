@@ -149,6 +149,7 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 		{ "genkey", no_argument, NULL, 'g' },
 		{ "key-alg", required_argument, NULL, 'A' },
 		{ "key-out", required_argument, NULL, 'k' },
+		{ "key-form", required_argument, NULL, 'F' },
 		{ "subject", required_argument, NULL, 's' },
 		{ "days", required_argument, NULL, 'D' },
 		{ "id-number", required_argument, NULL, 'i' },
@@ -165,7 +166,7 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 	struct ca *ca = NULL;
 	struct out o;
 	char *keypath = NULL, kpass[256];
-	int ch, rc, genkey = 0, n;
+	int ch, rc, genkey = 0, n, form = KEY_FORM_AUTO;
 
 	memset(&proto, 0, sizeof proto);
 	memset(&o, 0, sizeof o);
@@ -177,6 +178,10 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 		case 'g': genkey = 1; break;
 		case 'A': alg = optarg; break;
 		case 'k': keyout = optarg; break;
+		case 'F':
+			if ((form = key_form_parse(optarg)) < 0)
+				return cli_usage("--key-form %s: expected auto, gm or std", optarg);
+			break;
 		case 's': proto.subject = optarg; break;
 		case 'D':
 			proto.days = atoi(optarg);
@@ -243,7 +248,7 @@ static int cert_issue(struct cli *c, int argc, char **argv)
 		if ((rc = cli_passphrase("FINCA_KEY_PASSPHRASE", "Passphrase for the new key:",
 					 1, kpass, sizeof kpass)) ||
 		    (rc = key_generate(a, &key)) ||
-		    (rc = key_save(keypath, key, kpass))) {
+		    (rc = key_save_form(keypath, key, kpass, form))) {
 			OPENSSL_cleanse(kpass, sizeof kpass);
 			free(keypath);
 			keypath = NULL; /* nothing of ours to remove */

@@ -57,30 +57,53 @@ int key_generate(int alg, EVP_PKEY **out)
 	return FINCA_OK;
 }
 
-int key_save(const char *path, EVP_PKEY *key, const char *pass)
+int key_form_parse(const char *name)
 {
+	static const char *const forms[] = { [KEY_FORM_AUTO] = "auto", [KEY_FORM_GM] = "gm",
+					      [KEY_FORM_STD] = "std" };
+
+	for (size_t i = 0; i < ARRAY_LEN(forms); i++)
+		if (!strcmp(name, forms[i]))
+			return (int)i;
+	return -1;
+}
+
+int key_save_form(const char *path, EVP_PKEY *key, const char *pass, int form)
+{
+	X509_SIG *p8 = NULL;
 	BIO *mem = NULL;
 	char *data;
 	long n;
-	int rc;
+	int rc, ok;
 
 	if (!pass || !*pass)
 		return err_why(FINCA_EINVAL, NULL, "key.no_passphrase",
 			       "%s: refusing to write a private key without a passphrase",
 			       path);
+	if (form == KEY_FORM_AUTO)
+		form = key_is_sm2(key) ? KEY_FORM_GM : KEY_FORM_STD;
 	ERR_clear_error();
+	if (form == KEY_FORM_GM && (rc = key_gm_encrypt(key, pass, &p8)) != FINCA_OK)
+		return rc;
 	mem = BIO_new(BIO_s_mem());
-	if (!mem || !PEM_write_bio_PKCS8PrivateKey(mem, key, EVP_aes_256_cbc(),
-						   pass, (int)strlen(pass),
-						   NULL, NULL)) {
+	ok = mem && (p8 ? PEM_write_bio_PKCS8(mem, p8) :
+		     PEM_write_bio_PKCS8PrivateKey(mem, key, EVP_aes_256_cbc(), pass,
+						   (int)strlen(pass), NULL, NULL));
+	if (!ok) {
 		rc = err_ssl_why(FINCA_ECRYPTO, "key.encrypt", "%s: encrypting key", path);
 		goto out;
 	}
 	n = BIO_get_mem_data(mem, &data);
 	rc = file_write(path, data, (size_t)n, 0600);
 out:
+	X509_SIG_free(p8);
 	BIO_free(mem);
 	return rc;
+}
+
+int key_save(const char *path, EVP_PKEY *key, const char *pass)
+{
+	return key_save_form(path, key, pass, KEY_FORM_AUTO);
 }
 
 int key_load(const char *path, const char *pass, EVP_PKEY **out)
@@ -88,6 +111,7 @@ int key_load(const char *path, const char *pass, EVP_PKEY **out)
 	unsigned char *buf = NULL;
 	size_t len;
 	BIO *mem = NULL;
+	X509_SIG *p8 = NULL;
 	EVP_PKEY *k = NULL;
 	int rc;
 
@@ -100,18 +124,30 @@ int key_load(const char *path, const char *pass, EVP_PKEY **out)
 		goto out;
 	}
 	ERR_clear_error();
+	/* the GM form first (OpenSSL 3.0 cannot read it), then OpenSSL's */
 	mem = BIO_new_mem_buf(buf, (int)len);
-	k = PEM_read_bio_PrivateKey(mem, NULL, NULL, (void *)(pass ? pass : ""));
-	if (!k) {
-		rc = err_why(FINCA_EAUTH, NULL, "key.decrypt",
-			     "%s: cannot decrypt the key (wrong passphrase?)",
-			     path);
+	if ((p8 = PEM_read_bio_PKCS8(mem, NULL, NULL, NULL)) != NULL &&
+	    (rc = key_gm_decrypt(p8, pass ? pass : "", &k)) != FINCA_ENOTFOUND) {
+		if (rc == FINCA_EAUTH)
+			goto wrong;
+		if (rc != FINCA_OK)
+			goto out;
+	} else {
+		BIO_free(mem);
 		ERR_clear_error();
-		goto out;
+		mem = BIO_new_mem_buf(buf, (int)len);
+		if (!(k = PEM_read_bio_PrivateKey(mem, NULL, NULL, (void *)(pass ? pass : ""))))
+			goto wrong;
 	}
 	*out = k;
 	rc = FINCA_OK;
+	goto out;
+wrong:
+	rc = err_why(FINCA_EAUTH, NULL, "key.decrypt",
+		     "%s: cannot decrypt the key (wrong passphrase?)", path);
+	ERR_clear_error();
 out:
+	X509_SIG_free(p8);
 	BIO_free(mem);
 	if (buf)
 		OPENSSL_cleanse(buf, len);

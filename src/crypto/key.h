@@ -3,6 +3,7 @@
 #define FINCA_KEY_H
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 enum key_alg { KEY_SM2, KEY_P256, KEY_RSA2048, KEY_RSA3072 };
 
@@ -13,11 +14,29 @@ const char *key_alg_name(int alg);
 /* Generates a key of alg into *out (caller frees with EVP_PKEY_free). */
 int key_generate(int alg, EVP_PKEY **out);
 
-/* Writes the private key as PKCS#8 PEM encrypted with AES-256-CBC under
- * pass (never unencrypted: pass must be non-empty), mode 0600. */
+/* How a private key is encrypted on disk (PKCS#8 PBES2 under a
+ * passphrase): KEY_FORM_GM, PBKDF2-HMAC-SM3 and SM4-CBC, the form GM
+ * toolkits read (key_gm.c); KEY_FORM_STD, PBKDF2-HMAC-SHA256 and
+ * AES-256-CBC, OpenSSL's; KEY_FORM_AUTO, GM for SM2 keys, STD otherwise. */
+enum key_form { KEY_FORM_AUTO, KEY_FORM_GM, KEY_FORM_STD };
+/* "auto", "gm", "std" -> enum; -1 when unknown. */
+int key_form_parse(const char *name);
+
+/* Writes the private key as encrypted PKCS#8 PEM under pass (never
+ * unencrypted: pass must be non-empty), mode 0600, in form. */
+int key_save_form(const char *path, EVP_PKEY *key, const char *pass, int form);
+/* key_save_form with KEY_FORM_AUTO. */
 int key_save(const char *path, EVP_PKEY *key, const char *pass);
-/* Loads an encrypted PEM private key.  A wrong passphrase is FINCA_EAUTH. */
+/* Loads an encrypted PEM private key of either form.  A wrong passphrase
+ * is FINCA_EAUTH. */
 int key_load(const char *path, const char *pass, EVP_PKEY **out);
+
+/* The GM form (key_gm.c): the EncryptedPrivateKeyInfo of key under pass
+ * into *out (caller frees, X509_SIG_free); and back, FINCA_ENOTFOUND when
+ * sig is not PBKDF2-HMAC-SM3 (another form), FINCA_EAUTH when pass does
+ * not open it. */
+int key_gm_encrypt(EVP_PKEY *key, const char *pass, X509_SIG **out);
+int key_gm_decrypt(const X509_SIG *sig, const char *pass, EVP_PKEY **out);
 
 /* Refuses keys finca will not certify: RSA below 2048 or above 8192 bits,
  * EC curves other than SM2, P-256 and P-384, anything else.  what names the

@@ -3,6 +3,8 @@
 #include "util/err.h"
 
 #include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -94,6 +96,80 @@ int sig_verify(EVP_PKEY *pub, const unsigned char *data, size_t len,
 	       const unsigned char *sig, size_t siglen)
 {
 	return verify_with(pub, md_for(pub), data, len, sig, siglen);
+}
+
+/* The size of r and of s in a raw signature by key (the order's bytes),
+ * or 0 for a key that is not EC or SM2. */
+static size_t raw_half(const EVP_PKEY *key)
+{
+	if (!key_is_sm2(key) && EVP_PKEY_get_base_id(key) != EVP_PKEY_EC)
+		return 0;
+	return (size_t)(EVP_PKEY_get_bits(key) + 7) / 8;
+}
+
+/* Whether sig is exactly one DER ECDSA-Sig-Value, nothing after it. */
+static int is_der_sig(const unsigned char *sig, size_t siglen)
+{
+	const unsigned char *p = sig;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)siglen);
+	int ok = es && p == sig + siglen;
+
+	ECDSA_SIG_free(es);
+	ERR_clear_error();
+	return ok;
+}
+
+int sig_raw_to_der(const EVP_PKEY *key, const unsigned char *raw, size_t len,
+		   unsigned char **der, size_t *derlen)
+{
+	size_t half = raw_half(key);
+	ECDSA_SIG *es = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	unsigned char *out = NULL;
+	int n, rc = FINCA_OK;
+
+	if (!half || len != 2 * half)
+		return err_why(FINCA_EINVAL, NULL, "sig.form", "signature: %zu bytes, neither "
+			       "DER nor a raw r||s of %zu bytes", len, 2 * half);
+	if ((es = ECDSA_SIG_new()) == NULL ||
+	    (r = BN_bin2bn(raw, (int)half, NULL)) == NULL ||
+	    (s = BN_bin2bn(raw + half, (int)half, NULL)) == NULL ||
+	    !ECDSA_SIG_set0(es, r, s)) {
+		BN_free(r);
+		BN_free(s);
+		rc = err_ssl_why(FINCA_ECRYPTO, "sig.encode", "encoding a signature");
+		goto out;
+	}
+	/* r and s belong to es now */
+	if ((n = i2d_ECDSA_SIG(es, &out)) <= 0) {
+		rc = err_ssl_why(FINCA_ECRYPTO, "sig.encode", "encoding a signature");
+		goto out;
+	}
+	*der = out;
+	*derlen = (size_t)n;
+out:
+	ECDSA_SIG_free(es);
+	return rc;
+}
+
+int sig_verify_either(EVP_PKEY *pub, const unsigned char *data, size_t len,
+		      const unsigned char *sig, size_t siglen)
+{
+	unsigned char *der = NULL;
+	size_t derlen, half = raw_half(pub);
+	int rc;
+
+	if (!half || is_der_sig(sig, siglen)) {
+		rc = sig_verify(pub, data, len, sig, siglen);
+		/* a raw r||s that happens to parse as DER is tried raw too */
+		if (rc == FINCA_OK || siglen != 2 * half)
+			return rc;
+	}
+	if ((rc = sig_raw_to_der(pub, sig, siglen, &der, &derlen)) != FINCA_OK)
+		return rc;
+	rc = sig_verify(pub, data, len, der, derlen);
+	OPENSSL_free(der);
+	return rc;
 }
 
 /* Reads one DER TLV header at *p (at most end); returns the content length

@@ -23,6 +23,18 @@ int sig_sign(EVP_PKEY *key, const unsigned char *data, size_t len,
 int sig_verify(EVP_PKEY *pub, const unsigned char *data, size_t len,
 	       const unsigned char *sig, size_t siglen);
 
+/* The signature forms a USBKey returns: SKF (GM/T 0016) and PKCS#11 give
+ * an EC or SM2 signature raw, r||s, each half the size of the curve's
+ * order (64 bytes for SM2 and P-256); X.509 and OpenSSL use DER.
+ * sig_raw_to_der makes the DER of a raw one (*der: OPENSSL_free);
+ * FINCA_EINVAL (reason sig.form) when sig is not that size.
+ * sig_verify_either verifies either form: FINCA_EINVAL for neither,
+ * FINCA_ECRYPTO (sig.bad) for a signature that does not verify. */
+int sig_raw_to_der(const EVP_PKEY *key, const unsigned char *raw, size_t len,
+		   unsigned char **der, size_t *derlen);
+int sig_verify_either(EVP_PKEY *pub, const unsigned char *data, size_t len,
+		      const unsigned char *sig, size_t siglen);
+
 /* Verifies any X.509 SIGNED{} structure in DER (certificate, CRL, CSR,
  * OCSP BasicOCSPResponse): SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING }.
  * The TBS bytes are taken as they were received, not re-encoded. */

@@ -245,6 +245,8 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 	}
 	if (!strcmp(p, "whoami") && !strcmp(m, "GET"))
 		return api_whoami(k);
+	if (!strncmp(p, "me", 2) && (p[2] == '\0' || p[2] == '/'))
+		return api_me(k, a, p + 2);
 	if (!strcmp(p, "dashboard") && !strcmp(m, "GET"))
 		return api_dashboard(k);
 	if (!strcmp(p, "certs") && !strcmp(m, "GET"))

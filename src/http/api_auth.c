@@ -129,8 +129,10 @@ static int account_one(void *arg, const struct account_rec *a)
 
 enum MHD_Result api_accounts_list(struct call *k)
 {
+	const char *h = query(k, "holders");
 	json_t *arr = json_array();
-	int rc = ra_account_list(k->s->ca, &k->who, account_one, arr);
+	/* the holders' accounts only when asked (?holders=1) */
+	int rc = ra_account_list(k->s->ca, &k->who, h && !strcmp(h, "1"), account_one, arr);
 
 	if (rc != FINCA_OK) {
 		json_decref(arr);

@@ -104,6 +104,10 @@ enum MHD_Result api_tokens(struct call *k, const char *rest);
  * operator's USBKey agent. */
 enum MHD_Result api_instructions(struct call *k);
 
+/* /api/v1/me[/...] (api_me.c): the certificate holder's desk; rest is
+ * what follows "me". */
+enum MHD_Result api_me(struct call *k, struct api *a, const char *rest);
+
 /* GET /api/v1/dashboard (api_dash.c). */
 enum MHD_Result api_dashboard(struct call *k);
 

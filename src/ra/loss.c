@@ -66,12 +66,13 @@ static void cands_clear(struct cands *k)
  * logged in; the source address is in the details): the operator reads
  * why; FINCA_EAUTH, the caller's message made by the caller. */
 static int refuse(struct ca *ca, const struct loss_report *lr, const char *object,
-		  const char *why)
+		  const char *why, const char *reason)
 {
 	struct store *st = ca_store(ca);
-	json_t *d = json_pack("{s:s?, s:s?, s:s, s:s, s:b}", "serial", lr->serial,
+	json_t *d = json_pack("{s:s?, s:s?, s:s, s:s, s:s, s:b}", "serial", lr->serial,
 			      "id_number", lr->id_number, "source", lr->source ? lr->source : "",
-			      "why", why, "loss_code_given", lr->loss_code && *lr->loss_code);
+			      "why", why, "why_reason", reason, /* the trail's Chinese */
+			      "loss_code_given", lr->loss_code && *lr->loss_code);
 
 	if (store_begin(st) == FINCA_OK) {
 		if (ca_audit(ca, "anonymous", "loss_report.refused", object, d) == FINCA_OK)
@@ -237,7 +238,8 @@ int ra_loss_report(struct ca *ca, const struct loss_report *lr, json_t **out,
 	snprintf(object, sizeof object, lr->serial ? "cert:%s" : "person:%s",
 		 lr->serial ? serial : id);
 	if (!lr->loss_code || !*lr->loss_code) {
-		rc = err_why(refuse(ca, lr, object, "no loss-report code"), "loss_code",
+		rc = err_why(refuse(ca, lr, object, "no loss-report code",
+					    "loss.why_no_code"), "loss_code",
 			     "loss.no_code", "refused: a loss report without login needs the loss-report code "
 			    "(挂失码) printed in the USBKey's PIN envelope; the serial, name and ID "
 			    "number are printed in the certificate and prove nothing (art. 25). "
@@ -259,7 +261,8 @@ int ra_loss_report(struct ca *ca, const struct loss_report *lr, json_t **out,
 		loss_code_match(NULL, code);
 	if (match == CANDIDATES) {
 		rc = err_why(refuse(ca, lr, object, k.n ? "wrong loss-report code" :
-				    "no USBKey in use with a loss-report code"), "loss_code",
+				    "no USBKey in use with a loss-report code", k.n ?
+				    "loss.why_wrong_code" : "loss.why_no_token"), "loss_code",
 			     "loss.wrong_code", "refused: the loss-report code (挂失码) does not match a USBKey in use "
 			    "for this certificate or holder (a reissued, renewed or returned "
 			    "USBKey's code no longer counts). Nothing was frozen. Check the code "

@@ -30,6 +30,8 @@
  *              by src/notify/ (webhook, SMTP); notice.c queues them
  *   cert.c     certificates as the accounts see them (read, issue, change)
  *   tokens.c   the USBKey inventory as the accounts see it
+ *   me.c       the certificate holder's desk: its certificates, USBKeys,
+ *              grants and requests; its PIN change recorded, a renewal asked
  *   trail.c    the audit trail and the accounts, read; the trail exported
  *   dash.c     the console's dashboard and certificate list
  *   duplicate.c  does the subject already have it: a certificate or a
@@ -415,13 +417,53 @@ int ra_token_move(struct ca *ca, const struct actor *a, const char *serial,
 int ra_token_handover(struct ca *ca, const struct actor *a, const char *serial,
 		      const char *party, const char *note);
 
+/* --- the certificate holder's desk (me.c, issue 15) --- */
+
+/* Who the caller is: {account, role, holder}; for a holder also its
+ * person {name, id_number}, unit {code, name}, renewal_days, renewal_due
+ * (a certificate within renewal_days of its end, art. 14) and default_pin
+ * (a USBKey in use still has the envelope's PIN, art. 23). */
+int ra_me(struct ca *ca, const struct actor *a, json_t **out);
+/* The holder's certificates: [{serial, subject, profile, status,
+ * not_before, not_after, days_to_expiry, renewal_due, superseded,
+ * renewal_request (a pending renew/update's id, or null), token}]. */
+int ra_me_certs(struct ca *ca, const struct actor *a, json_t **out);
+/* The USBKeys bound to the holder: [{serial, label, model, state,
+ * default_pin, certificate}]. */
+int ra_me_tokens(struct ca *ca, const struct actor *a, json_t **out);
+/* Its access grants now: [{app, app_name, dept, roles, not_after}]. */
+int ra_me_grants(struct ca *ca, const struct actor *a, json_t **out);
+/* The requests naming it (as ra_request_list). */
+int ra_me_requests(struct ca *ca, const struct actor *a, json_t **out);
+/* What finca agent sends back after a PIN change (strings borrowed). */
+struct pin_proof {
+	const char *certificate, *challenge, *signature;
+};
+struct auth;
+/* Records that the holder changed the PIN of its USBKey token (token
+ * default_pin false, audited token.pin), when p is the signature of the
+ * certificate on that token, the holder's own and valid, over
+ * AUTH_PIN_PROOF and a challenge of au's (auth_pin_proof). */
+int ra_me_pin_changed(struct ca *ca, struct auth *au, const struct actor *a,
+		      const char *token, const struct pin_proof *p);
+/* Files a draft renewal (art. 14) of the holder's certificate serial in
+ * its unit, for the unit's information officer to submit; app: the
+ * application system whose department approves (NULL: the holder's only
+ * one).  Refused while another renew or update of it is pending
+ * (duplicate.c).  *out: the request (ra_request_show). */
+int ra_me_renew(struct ca *ca, const struct actor *a, const char *serial, const char *app,
+		json_t **out);
+
 /* --- the audit trail and the accounts, read (trail.c) --- */
 
 /* store_audit_find and store_account_list for a (rights audit.read,
  * account.read; refusals audited). */
 int ra_audit_find(struct ca *ca, const struct actor *a, const struct audit_filter *f,
 		  audit_cb cb, void *arg, int64_t *next);
-int ra_account_list(struct ca *ca, const struct actor *a, account_cb cb, void *arg);
+/* holders: 0 leaves the certificate holders' accounts out (one per
+ * holder who ever logged in: auth/holder_account.c), 1 lists them too. */
+int ra_account_list(struct ca *ca, const struct actor *a, int holders, account_cb cb,
+		    void *arg);
 /* The whole trail from since, in order (store_audit_iter). */
 int ra_audit_iter(struct ca *ca, const struct actor *a, int64_t since, audit_cb cb,
 		  void *arg);

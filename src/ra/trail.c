@@ -129,11 +129,28 @@ int ra_audit_iter(struct ca *ca, const struct actor *a, int64_t since, audit_cb 
 	return rc == FINCA_OK ? store_audit_iter(ca_store(ca), since, cb, arg) : rc;
 }
 
-int ra_account_list(struct ca *ca, const struct actor *a, account_cb cb, void *arg)
+struct account_filter {
+	account_cb cb;
+	void *arg;
+};
+
+static int not_holder(void *arg, const struct account_rec *a)
 {
+	struct account_filter *f = arg;
+
+	return strcmp(a->role, "holder") ? f->cb(f->arg, a) : FINCA_OK;
+}
+
+int ra_account_list(struct ca *ca, const struct actor *a, int holders, account_cb cb,
+		    void *arg)
+{
+	struct account_filter f = { cb, arg };
 	int rc = actor_may(ca, a, "account.read", NULL);
 
-	return rc == FINCA_OK ? store_account_list(ca_store(ca), cb, arg) : rc;
+	if (rc != FINCA_OK)
+		return rc;
+	return holders ? store_account_list(ca_store(ca), cb, arg)
+		       : store_account_list(ca_store(ca), not_holder, &f);
 }
 
 int ra_scope_name(struct ca *ca, const struct actor *a, char *out, size_t n)

@@ -193,6 +193,33 @@ static const char *const migrations[] = {
 	 * (a city's) name */
 	"ALTER TABLE account ADD COLUMN person TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE node ADD COLUMN making_unit TEXT;",
+	/* 12: the certificate holder (证书用户, issue 15) logs in with the
+	 * USBKey: an account of role holder, made at its first login
+	 * (auth/holder_account.c).  SQLite cannot change a CHECK: the table
+	 * is made again, rows and ids kept.  The sessions, which reference
+	 * it, go first and come back empty (everyone logs in again once). */
+	"DROP TABLE session;"
+	"CREATE TABLE account_new(id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" role TEXT NOT NULL CHECK(role IN ('admin','operator','approver',"
+	"  'officer','auditor','app','holder')),"
+	" scope TEXT,"
+	" cert_serial TEXT UNIQUE,"
+	" password TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" disabled INTEGER NOT NULL DEFAULT 0,"
+	" person TEXT NOT NULL DEFAULT '');"
+	"INSERT INTO account_new(id,name,role,scope,cert_serial,password,created_at,"
+	" disabled,person) SELECT id,name,role,scope,cert_serial,password,created_at,"
+	" disabled,person FROM account;"
+	"DROP TABLE account;"
+	"ALTER TABLE account_new RENAME TO account;"
+	"CREATE TABLE session(hash BLOB PRIMARY KEY,"
+	" account INTEGER NOT NULL REFERENCES account(id),"
+	" cert_serial TEXT NOT NULL, peer BLOB,"
+	" created_at INTEGER NOT NULL, seen_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL);"
+	"CREATE INDEX session_account ON session(account, created_at);",
 };
 
 int store_err(struct store *st, const char *what)

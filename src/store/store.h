@@ -217,6 +217,9 @@ typedef int (*token_cb)(void *arg, const struct token_rec *t);
  * a token of no node is the province's), by serial. */
 int store_token_list(struct store *st, const char *state, const char *node,
 		     token_cb cb, void *arg);
+/* Every token ever bound to holder (a resident ID number), the latest
+ * change first. */
+int store_token_of_holder(struct store *st, const char *holder, token_cb cb, void *arg);
 /* Tokens of holder in use (issued or suspended). */
 int store_token_active(struct store *st, const char *holder, int64_t *n);
 

@@ -165,6 +165,28 @@ int store_token_list(struct store *st, const char *state, const char *node,
 	return rc;
 }
 
+int store_token_of_holder(struct store *st, const char *holder, token_cb cb, void *arg)
+{
+	static const char sql[] = "SELECT " TOKEN_COLS " FROM token WHERE holder=?"
+		" ORDER BY updated_at DESC, serial";
+	struct db_stmt *s = store_stmt(st, sql);
+	struct token_rec t;
+	int sr = DB_DONE, rc = FINCA_OK;
+
+	if (!s)
+		return FINCA_ESTORE;
+	db_bind_text(s, 1, holder);
+	while (rc == FINCA_OK && (sr = db_step(s)) == DB_ROW) {
+		row_to_token(s, &t);
+		rc = cb(arg, &t);
+		token_rec_clear(&t);
+	}
+	if (rc == FINCA_OK && sr != DB_DONE)
+		rc = store_err(st, "list a holder's tokens");
+	db_reset(s);
+	return rc;
+}
+
 int store_token_active(struct store *st, const char *holder, int64_t *n)
 {
 	static const char sql[] = "SELECT count(*) FROM token"

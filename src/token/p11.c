@@ -460,29 +460,6 @@ out:
 	return rc;
 }
 
-/* r || s from a token into the DER SEQUENCE X.509 carries. */
-static int rs_to_der(const unsigned char *rs, size_t n, unsigned char **sig, size_t *siglen)
-{
-	ECDSA_SIG *es = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(rs, (int)(n / 2), NULL), *s = BN_bin2bn(rs + n / 2, (int)(n / 2), NULL);
-	unsigned char *der = NULL;
-	int len;
-
-	if (!es || !r || !s || !ECDSA_SIG_set0(es, r, s)) {
-		BN_free(r);
-		BN_free(s);
-		ECDSA_SIG_free(es);
-		return err_ssl_why(FINCA_ECRYPTO, "token.signature", "token signature");
-	}
-	len = i2d_ECDSA_SIG(es, &der);
-	ECDSA_SIG_free(es);
-	if (len <= 0)
-		return err_ssl_why(FINCA_ECRYPTO, "token.signature", "token signature");
-	*sig = der;
-	*siglen = (size_t)len;
-	return FINCA_OK;
-}
-
 int p11_sign(struct p11s *s, const struct p11_sm2 *sm2, EVP_PKEY *pub,
 	     const unsigned char *id, size_t idlen, const unsigned char *data,
 	     size_t len, unsigned char **sig, size_t *siglen)
@@ -537,7 +514,7 @@ int p11_sign(struct p11s *s, const struct p11_sm2 *sm2, EVP_PKEY *pub,
 		return err_why(FINCA_ECRYPTO, NULL, "token.sig_length",
 			       "token signature of unexpected length %lu",
 			       (unsigned long)outlen);
-	return rs_to_der(out, outlen, sig, siglen);
+	return sig_raw_to_der(pub, out, outlen, sig, siglen); /* r || s into DER */
 }
 
 int p11_put_cert(struct p11s *s, const unsigned char *id, size_t idlen,

@@ -153,6 +153,11 @@ static const struct msg_entry reasons[] = {
 	{ "cert.unit_unknown", "单位{4}未登记：只能为本节点已登记的持有人或单位制作证书" },
 	{ "cert.holder_unknown", "持有人{4}未登记：只能为本节点已登记的持有人或单位制作证书" },
 	{ "cert.whose", "请填写证书的持有人（身份证号）或单位（统一社会信用代码）" },
+	/* the certificate holder's desk (ra/me.c) */
+	{ "me.no_cert", "您没有证书 {1}" },
+	{ "me.which_app", "您有{1}个应用系统的访问授权，请指明延期用于哪个应用系统" },
+	{ "me.proof_not_yours", "证明由证书 {1}签名，该证书不属于您" },
+	{ "me.proof_other_token", "USBKey {1}中没有证书 {2}" },
 	{ "expiry.which_app", "{1}有{2}个应用系统的访问授权，请指明由哪个主管部门审批延期" },
 	{ "expiry.none", "没有{1}天内到期的证书" },
 	{ "expiry.no_holder", "证书{1}没有可延期的持有人" },
@@ -160,6 +165,10 @@ static const struct msg_entry reasons[] = {
 	/* the loss report (src/ra/loss.c) and notices (notice.c) */
 	{ "loss.what", "挂失须提供证书序列号或持有人身份证号，以及USBKey密码信封中的挂失码" },
 	{ "loss.note", "最多{1}字节" },
+	/* why a loss report was refused, as the audit trail says it */
+	{ "loss.why_no_code", "未提供挂失码" },
+	{ "loss.why_wrong_code", "挂失码不符" },
+	{ "loss.why_no_token", "没有在用且设有挂失码的USBKey" },
 	{ "loss.throttled_addr", "挂失次数过多（每小时最多{2}次）：请{3}分钟后再试，或请本单位信息员冻结证书" },
 	{ "loss.throttled", "该证书或持有人的挂失次数过多（每小时最多{3}次）：请{4}分钟后再试，"
 			    "或请本单位信息员冻结证书" },

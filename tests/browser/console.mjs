@@ -154,15 +154,18 @@ async function denied(page, role, pageName, wantServer = true) {
 
 // Issue 14: no English sentence in the Chinese console.  Every text node
 // the user can see (and the titles, placeholders and labels read out by a
-// screen reader) is checked: an ASCII-only text of three words or more is
-// an English sentence left in zh mode.  Code (commands, serials, raw
+// screen reader) is checked: a run of ASCII text of three words or more
+// (all of a text, or between Chinese) is an English sentence left in zh
+// mode.  Code (commands, serials, raw
 // records: <code>, <pre>, .mono; distinguished names, .dn, which name
 // the CA as `finca init --name` was told) is not prose and is not checked.
 const english = []; // "page: text", from every page checked
 async function noEnglish(page, where) {
 	const found = await page.evaluate(() => {
 		const out = [];
-		const sentence = (s) => /^[\x00-\x7f]+$/.test(s) && (s.match(/\b[A-Za-z][a-z']+\b/g) || []).length >= 3;
+		// an English sentence: a run of ASCII (between Chinese text, or
+		// all of it) with three words or more
+		const sentence = (s) => s.split(/[^\x00-\x7f]+/).some((r) => (r.match(/\b[A-Za-z][a-z']+\b/g) || []).length >= 3);
 		const code = (e) => e.closest('code, pre, script, style, .mono, .json, .dn');
 		const seen = (e) => e.tagName === 'OPTION' ? seen(e.closest('select') || e) :
 			e.checkVisibility ? e.checkVisibility() : !!e.offsetParent;
@@ -591,6 +594,7 @@ try {
 
 	await confPages(); // configuration shown as pages (functions at the end)
 	await confFilePicker();
+	await confDatePicker();
 
 	ok('no script error and no CSP refusal in any page', problems.length === 0, ...problems);
 	ok('zh: no English sentence on any page checked', english.length === 0, ...english);
@@ -666,6 +670,109 @@ async function confFilePicker() {
 			const name = path.basename(process.env.FINCA_SPREADSHEET);
 			await page.waitForFunction((n) => document.querySelector('.file-pick .file-name').textContent === n, name);
 		});
+	} finally {
+		await en.close();
+	}
+}
+
+// The date field speaks the console's language, not the browser's: in an
+// en-US Chromium (which draws <input type=date> as mm/dd/yyyy) the
+// auditor's 起始日期 shows 年-月-日 and a calendar headed 2026年12月 and
+// 一 … 日; a day is picked with the keyboard and with the mouse, the value
+// stays ISO; 2026年1月5日 typed becomes 2026-01-05, garbage is said in
+// Chinese at the field; the officer's request form (ui/form.js) has it too.
+async function confDatePicker() {
+	const au = acct('auditor'), io = acct('officer');
+	if (!au) return skip('datefield: the date field', 'no auditor account');
+	const en = await chromium.launch({ executablePath: CHROMIUM, args: ['--lang=en-US'] });
+	// ISO day n days after day (UTC arithmetic, no time zone involved)
+	const addDays = (day, n) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+	try {
+		const ctx = await en.newContext({ ignoreHTTPSErrors: true, locale: 'en-US', viewport: { width: 1280, height: 800 } });
+		const page = await ctx.newPage();
+		page.setDefaultTimeout(15000);
+		page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+		page.on('console', (m) => {
+			if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
+		});
+		await login(page, au);
+		const field = page.locator('.date-field:has(#audit-since)');
+		const since = page.locator('#audit-since');
+		const pop = field.locator('.date-pop');
+		await check('date field in an en-US browser: 年-月-日, a calendar headed 年/月 and 一 … 日, 上月/下月, 今天/清除', async () => {
+			await goto(page, '#/audit');
+			await since.waitFor();
+			assert(await since.getAttribute('type') === 'text', 'still a native date input');
+			assert(/^\d{4}-\d{2}-\d{2}$/.test(await since.inputValue()), await since.inputValue());
+			assert(await since.getAttribute('placeholder') === '年-月-日', await since.getAttribute('placeholder'));
+			await field.locator('.date-toggle').click();
+			await pop.waitFor();
+			const heads = await pop.locator('thead th').allInnerTexts();
+			assert(heads.join('') === '一二三四五六日', heads.join(' '));
+			const title = await pop.locator('.date-title').innerText();
+			assert(/^\d{4}年\d{1,2}月$/.test(title), title);
+			const txt = await pop.innerText();
+			assert(['上月', '下月', '今天', '清除'].every((w) => txt.includes(w)), txt);
+		});
+		await check('date field: the keyboard picks a day (→, Enter), the value stays ISO', async () => {
+			const before = await since.inputValue();
+			assert(await page.evaluate(() => document.activeElement?.dataset.day) === before, 'the calendar does not open on the chosen day');
+			await page.keyboard.press('ArrowRight');
+			await page.keyboard.press('Enter');
+			await pop.waitFor({ state: 'hidden' });
+			assert(await since.inputValue() === addDays(before, 1), `${before} -> ${await since.inputValue()}`);
+		});
+		await check('date field: 上月 then a day with the mouse gives that ISO date', async () => {
+			const before = await since.inputValue();
+			const [y, m] = before.split('-').map(Number);
+			const want = m === 1 ? `${y - 1}-12-15` : `${y}-${String(m - 1).padStart(2, '0')}-15`;
+			await field.locator('.date-toggle').click();
+			await pop.locator('button:has-text("上月")').click();
+			await pop.locator(`[data-day="${want}"]`).click();
+			await pop.waitFor({ state: 'hidden' });
+			assert(await since.inputValue() === want, `${await since.inputValue()}, not ${want}`);
+		});
+		await check('date field: 2026年1月5日 typed becomes 2026-01-05', async () => {
+			await since.fill('2026年1月5日');
+			await since.press('Tab');
+			await page.waitForFunction(() => document.querySelector('#audit-since').value === '2026-01-05');
+		});
+		await check('date field: garbage typed is said in Chinese at the field', async () => {
+			await since.fill('hello 12');
+			await since.press('Tab');
+			// the error element the field names (aria-describedby)
+			const e = page.locator(`#${await since.getAttribute('aria-describedby')}`);
+			await page.waitForFunction(() => /不是有效日期/.test(document.getElementById(
+				document.querySelector('#audit-since').getAttribute('aria-describedby'))?.textContent || ''));
+			assert(await since.getAttribute('aria-invalid') === 'true', 'not marked invalid');
+			assert(/年-月-日/.test(await e.innerText()), await e.innerText());
+		});
+		await field.locator('.date-toggle').click();
+		await pop.waitFor();
+		await shot(page, 'datefield');
+		await check('date field: Escape closes the calendar, focus back on the field', async () => {
+			await page.keyboard.press('Escape');
+			await pop.waitFor({ state: 'hidden' });
+			assert(await page.evaluate(() => document.activeElement?.id) === 'audit-since', 'focus not on the field');
+		});
+		await logout(page);
+		if (!io) return skip('datefield: the request form', 'no officer account');
+		await login(page, io);
+		await check('date field in a form (ui/form.js): the authorize request\'s 授权有效期至 is ours, a wrong date said at it', async () => {
+			await goto(page, '#/requests/new?type=authorize');
+			const na = page.locator('input[name=not_after]');
+			await na.waitFor();
+			assert(await na.getAttribute('type') === 'text', 'still a native date input');
+			assert(await na.getAttribute('placeholder') === '年-月-日', await na.getAttribute('placeholder'));
+			await na.fill('2026/12/5');
+			await na.press('Tab');
+			assert(await na.inputValue() === '2026-12-05', await na.inputValue());
+			await na.fill('2026-02-30');
+			await na.press('Tab');
+			await page.waitForFunction(() => /不是有效日期/.test(document.getElementById(
+				document.querySelector('input[name=not_after]').getAttribute('aria-describedby').split(' ')[0])?.textContent || ''));
+		});
+		await logout(page);
 	} finally {
 		await en.close();
 	}

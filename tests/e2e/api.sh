@@ -110,8 +110,30 @@ has "verify: replay refused" "already used" \
 	"$($A -X POST -d "{\"certificate\":\"$cert\",\"challenge\":\"$ach\",\"signature\":\"$(base64 -w0 asig.bin)\"}" $api/auth/verify)"
 ach=$($A -X POST $api/auth/challenge | sed -n 's/.*"challenge":"\([^"]*\)".*/\1/p')
 printf '%s' "$ach" | openssl dgst -sha256 -sign op1.key -out bsig.bin
-has "verify: another key's signature refused" "not made by the certificate's key" \
+has "verify: another key's signature refused as a bad signature" "bad signature" \
 	"$($A -X POST -d "{\"certificate\":\"$cert\",\"challenge\":\"$ach\",\"signature\":\"$(base64 -w0 bsig.bin)\"}" $api/auth/verify)"
+# USBKeys (SKF, GM/T 0016) give SM2 signatures raw: r||s, 64 bytes.  raw
+# DER OUT: the DER signature's two INTEGERs, each padded to 32 bytes.
+raw() { openssl asn1parse -inform DER -in "$1" | sed -n 's/.*INTEGER *:\([0-9A-F]*\)$/\1/p' |
+	perl -ne 'chomp; print pack("H*", ("0" x (64 - length)) . $_)' >"$2"; }
+# sigv FILE: /auth/verify over a fresh challenge, FILE made by SIGNER
+sigv() { ach=$($A -X POST $api/auth/challenge | sed -n 's/.*"challenge":"\([^"]*\)".*/\1/p')
+	printf '%s' "$ach" | openssl dgst -sm3 -sign u.csr.key -sigopt distid:$DISTID -out d.bin
+	raw d.bin r.bin; "$@"
+	$A -X POST -d "{\"certificate\":\"$cert\",\"challenge\":\"$ach\",\"signature\":\"$(base64 -w0 sig.use)\"}" \
+		$api/auth/verify; }
+same "a raw r||s is 64 bytes" "$(raw asig.bin x.bin; stat -c %s x.bin)" 64
+has "verify: a DER signature" '"valid":true' "$(sigv cp d.bin sig.use)"
+has "verify: a raw r||s signature (as a USBKey makes it)" '"valid":true' "$(sigv cp r.bin sig.use)"
+flip() { cp "$1" sig.use; local b; b=$(printf %02x $(( $(od -An -tu1 -j20 -N1 sig.use) ^ 1 )))
+	printf "\\x$b" | dd of=sig.use bs=1 seek=20 conv=notrunc status=none
+	cmp -s "$1" sig.use && echo "not ok - the byte did not flip" >&2; }
+has "verify: a raw r||s with a flipped byte: a bad signature" '"reason":"challenge.sig_bad"' \
+	"$(sigv flip r.bin)"
+has "verify: a DER one with a flipped byte: a bad signature too" '"reason":"challenge.sig_bad"' \
+	"$(sigv flip d.bin)"
+has "verify: 63 bytes: neither form, named so" '"reason":"challenge.sig_form"' \
+	"$(sigv sh -c 'head -c 63 r.bin >sig.use')"
 # challenges answered out of order are all good (several users at once)
 c1=$($A -X POST $api/auth/challenge | sed -n 's/.*"challenge":"\([^"]*\)".*/\1/p')
 c2=$($A -X POST $api/auth/challenge | sed -n 's/.*"challenge":"\([^"]*\)".*/\1/p')

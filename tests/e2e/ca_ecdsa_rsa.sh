@@ -12,6 +12,8 @@ for alg in p256 rsa2048; do
 	csr $alg "/C=CN/O=Unit $alg/CN=李四" $alg.csr
 	ok "$alg: issue personal" finca -d $d cert issue --profile personal --csr $alg.csr \
 		--id-number 350203198511200044 --out $alg.pem
+	has "$alg: the end entity says CA:FALSE (basic_constraints auto, not SM2)" "CA:FALSE" \
+		"$(openssl x509 -in $alg.pem -noout -text)"
 	ok "$alg: openssl verify with the chain" \
 		openssl verify -CAfile $d/ca/root.crt -untrusted $d/ca/issuing.crt $alg.pem
 	ok "$alg: certtool verifies leaf + chain" \

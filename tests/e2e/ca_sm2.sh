@@ -26,6 +26,18 @@ has "keyUsage is digitalSignature+nonRepudiation" "^ *Digital Signature, Non Rep
 has "CRL distribution point" "URI:http://127.0.0.1:8080/crl/issuing.crl" "$txt"
 has "AIA OCSP" "OCSP - URI:http://127.0.0.1:8080/ocsp" "$txt"
 has "subject in UTF-8" "CN=张三" "$txt"
+# GM/T 0015: no BasicConstraints in an SM2 end entity (TLCP stacks refuse
+# CA:FALSE, an empty SEQUENCE); the CAs keep theirs
+same "no BasicConstraints in the end entity (GM/T 0015)" "$(grep -c 'Basic Constraints' <<<"$txt")" 0
+has "the issuing CA keeps CA:TRUE" "CA:TRUE" "$(openssl x509 -in ca/ca/issuing.crt -noout -text)"
+# a profile may ask for them (yes), and a CA profile may not drop them
+cp -r ca bc && printf '[profile personal]\nbasic_constraints = yes\n' >>bc/finca.conf
+ok "basic_constraints = yes" finca -d bc cert issue --profile personal --csr u1.csr \
+	--id-number 350102199003071234 --out bc.pem
+has "then CA:FALSE is there" "CA:FALSE" "$(openssl x509 -in bc.pem -noout -text)"
+printf '[profile personal]\nbasic_constraints = maybe\n' >>bc/finca.conf
+fails "basic_constraints = maybe: named" "basic_constraints: 'maybe' is not yes, no or auto" \
+	finca -d bc cert list
 # IdentifyCode: [0] EXPLICIT PrintableString (A0 14 13 12 ...)
 der=$(openssl x509 -in u1.pem -outform DER | od -An -tx1 | tr -d ' \n')
 has "GM/T 0015 IdentifyCode extension" \
@@ -89,7 +101,38 @@ same "CRL 2 has the 3 revoked" "$(openssl crl -inform DER -in full2.crl -noout -
 ok "genkey for a device" env FINCA_KEY_PASSPHRASE=devicepass "$FINCA" -d ca cert issue \
 	--profile device --genkey --subject "C=CN, O=福建省财政厅, CN=gw01" --out dev.pem
 has "device key is encrypted" "ENCRYPTED" "$(cat dev.pem.key)"
-ok "device key opens with its passphrase" openssl pkey -in dev.pem.key -passin pass:devicepass -noout
+# An SM2 key is written in the GM form (PBKDF2-HMAC-SM3, SM4-CBC), which
+# OpenSSL 3.0 cannot open itself: opened here by hand with its KDF and
+# cipher, field by field.  gm_open FILE PASS: the DER PrivateKeyInfo.
+gm_open() {
+	local a; a=$(openssl asn1parse -in "$1")
+	v() { grep "$1" <<<"$a" | sed -n "$2p" | sed 's/.*://'; }
+	[ "$(v OBJECT 1)" = PBES2 ] && [ "$(v OBJECT 2)" = PBKDF2 ] &&
+		[ "$(v OBJECT 3)" = 1.2.156.10197.1.401.2 ] && [ "$(v OBJECT 4)" = sm4-cbc ] ||
+		{ echo "not ok - $1: not PBES2 / PBKDF2 / HMAC-SM3 / SM4-CBC" >&2; return 1; }
+	local k; k=$(openssl kdf -keylen $((16#$(v INTEGER 2))) -kdfopt digest:SM3 -kdfopt "pass:$2" \
+		-kdfopt hexsalt:"$(v 'OCTET STRING' 1)" -kdfopt iter:$((16#$(v INTEGER 1))) PBKDF2 | tr -d :)
+	perl -e 'print pack("H*", $ARGV[0])' "$(v 'OCTET STRING' 3)" |
+		openssl enc -d -sm4-cbc -K "$k" -iv "$(v 'OCTET STRING' 2)"
+}
+pub() { openssl x509 -in "$1" -noout -pubkey; }
+same "the device key (GM form) opens by hand: PBKDF2-HMAC-SM3, SM4-CBC" \
+	"$(gm_open dev.pem.key devicepass | openssl pkey -inform DER -pubout)" "$(pub dev.pem)"
+same "and so does the CA's issuing key" \
+	"$(gm_open ca/ca/issuing.key "$FINCA_PASSPHRASE" | openssl pkey -inform DER -pubout)" \
+	"$(pub ca/ca/issuing.crt)"
+ok "--key-form std: OpenSSL's form" env FINCA_KEY_PASSPHRASE=devicepass "$FINCA" -d ca cert issue \
+	--profile device --genkey --key-form std --subject "C=CN, O=福建省财政厅, CN=gw02" --out dev2.pem
+ok "which openssl opens with the passphrase" openssl pkey -in dev2.pem.key -passin pass:devicepass -noout
+fails "--key-form other: named" "--key-form other: expected auto, gm or std" \
+	env FINCA_KEY_PASSPHRASE=x "$FINCA" -d ca cert issue --profile device --genkey \
+	--key-form other --subject CN=x --out x.pem
+# finca reads both forms: the issuing key put back in OpenSSL's form
+cp -r ca std && gm_open ca/ca/issuing.key "$FINCA_PASSPHRASE" |
+	openssl pkcs8 -inform DER -topk8 -v2 aes-256-cbc -passout env:FINCA_PASSPHRASE -out std/ca/issuing.key
+has "finca reads the issuing key in OpenSSL's form too" "Certificate:" \
+	"$(finca -d std cert issue --profile personal --csr u1.csr --id-number 350102199003071234 \
+		--out std.pem 2>/dev/null && openssl x509 -in std.pem -noout -text | head -1)"
 fails "genkey refused for personal (keys live on the USBKey)" "genkey = no" \
 	env FINCA_KEY_PASSPHRASE=x "$FINCA" -d ca cert issue --profile personal --genkey \
 	--subject CN=x --id-number 350102199003071234 --out p.pem
@@ -107,7 +150,7 @@ fails "freeze an expired cert is refused" "cannot freeze an expired" \
 
 # JSON listing and the audit trail
 n=$(finca -d ca cert list --json | grep -c '"serial"')
-same "cert list --json lists all 5 (4 + the administrator's)" "$n" 5
+same "cert list --json lists all 6 (4, gw02 + the administrator's)" "$n" 6
 ok "audit verify" finca -d ca audit verify
 has "audit lists the revocation" "cert.revoke" "$(finca -d ca audit list)"
 has "audit list --json" '"action": "ca.init"' "$(finca -d ca audit list --json)"

@@ -82,6 +82,27 @@ static const struct row rows[] = {
 	  "越权被拒绝", "Refused",
 	  "账户 bob（信息员） 被拒绝，所需权限 audit.read：no right",
 	  "Account bob (Information officer) refused, right audit.read: no right" },
+	/* a refusal recorded with its reason (audit_set_error): the
+	 * catalogue's Chinese, the English as made */
+	{ "auth.denied", "account:aud1",
+	  "{\"right\":\"token.write\",\"role\":\"auditor\",\"why\":\"token.write (auditor aud1): "
+	  "your role may not do this\",\"why_reason\":\"api.forbidden\",\"why_params\":[\"token.write\","
+	  "\"auditor\",\"aud1\"]}",
+	  "越权被拒绝", "Refused",
+	  "账户 aud1（审计员） 被拒绝，所需权限 token.write：您的角色无权进行此操作",
+	  "Account aud1 (Auditor) refused, right token.write: token.write (auditor aud1): your role "
+	  "may not do this" },
+	{ "auth.login.denied", "account:io1",
+	  "{\"method\":\"challenge\",\"result\":\"wrong password\",\"result_reason\":\"no.such.reason\"}",
+	  "登录失败", "Login refused",
+	  "账户 io1 登录失败：wrong password，方式 challenge",
+	  "Account io1 not logged in: wrong password, by challenge" },
+	{ "loss_report.refused", "cert:0A",
+	  "{\"serial\":\"0A\",\"source\":\"10.0.0.9\",\"why\":\"wrong loss-report code\","
+	  "\"why_reason\":\"loss.why_wrong_code\"}",
+	  "挂失被拒绝", "Loss report refused",
+	  "挂失被拒绝：挂失码不符，证书 0A，地址 10.0.0.9",
+	  "Loss report refused: wrong loss-report code, certificate 0A, from 10.0.0.9" },
 	{ "crl.issue", "crl:4", "{\"delta\":false,\"entries\":2,\"base\":0}",
 	  "CRL签发", "CRL issued",
 	  "完整CRL 第 4 号，2 个条目，基于第 0 号", "full CRL number 4, 2 entries, base 0" },

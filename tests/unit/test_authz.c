@@ -47,6 +47,8 @@ static const struct {
 	{ "batch.attach", "officer system" },
 	{ "forms.print", "officer approver operator system" },
 	{ "expiry.read", "admin auditor operator officer holder system" },
+	{ "me.read", "holder" },
+	{ "me.write", "holder" },
 };
 
 static void role_at(size_t i, char *out, size_t n)

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 #include <openssl/x509v3.h>
@@ -50,6 +52,45 @@ static void data_signatures(void **state)
 		assert_int_equal(sig_verify(k, (const unsigned char *)"abc", 3, sig, n), FINCA_OK);
 		assert_int_equal(sig_verify(k, (const unsigned char *)"abd", 3, sig, n),
 				 FINCA_ECRYPTO);
+		OPENSSL_free(sig);
+		EVP_PKEY_free(k);
+	}
+}
+
+/* The raw r||s a USBKey returns, for SM2 and P-256: the DER made from it
+ * is OpenSSL's, and sig_verify_either takes both forms; RSA has no raw
+ * form; a wrong length is named, a changed byte is a bad signature. */
+static void raw_signatures(void **state)
+{
+	(void)state;
+	for (int alg = KEY_SM2; alg <= KEY_RSA2048; alg++) {
+		const unsigned char *p, *m = (const unsigned char *)"abc";
+		unsigned char *sig = NULL, *der = NULL, raw[64];
+		size_t n, dn;
+		ECDSA_SIG *es;
+		EVP_PKEY *k = NULL;
+
+		assert_int_equal(key_generate(alg, &k), FINCA_OK);
+		assert_int_equal(sig_sign(k, m, 3, &sig, &n), FINCA_OK);
+		assert_int_equal(sig_verify_either(k, m, 3, sig, n), FINCA_OK);
+		if (alg == KEY_RSA2048) {
+			assert_int_equal(sig_raw_to_der(k, sig, 64, &der, &dn), FINCA_EINVAL);
+			goto next;
+		}
+		p = sig;
+		assert_non_null(es = d2i_ECDSA_SIG(NULL, &p, (long)n));
+		assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32), 32);
+		assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32), 32);
+		ECDSA_SIG_free(es);
+		assert_int_equal(sig_raw_to_der(k, raw, 64, &der, &dn), FINCA_OK);
+		assert_int_equal(dn, n);
+		assert_memory_equal(der, sig, n);
+		assert_int_equal(sig_verify_either(k, m, 3, raw, 64), FINCA_OK);
+		assert_int_equal(sig_verify_either(k, m, 3, raw, 63), FINCA_EINVAL);
+		raw[40] ^= 1;
+		assert_int_equal(sig_verify_either(k, m, 3, raw, 64), FINCA_ECRYPTO);
+	next:
+		OPENSSL_free(der);
 		OPENSSL_free(sig);
 		EVP_PKEY_free(k);
 	}
@@ -147,6 +188,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(data_signatures),
+		cmocka_unit_test(raw_signatures),
 		cmocka_unit_test(sm2_certificate),
 		cmocka_unit_test(sm2_ocsp_response),
 		cmocka_unit_test(malformed),

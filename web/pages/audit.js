@@ -8,6 +8,7 @@ import { t, fmtTime, fmtDate, bjDate } from '../i18n.js';
 import { api } from '../api.js';
 import { listView } from '../ui/list.js';
 import { show } from '../ui/dialog.js';
+import { dateField, parseDate } from '../ui/date.js';
 
 export async function render({ main, params }) {
 	const result = h('div', { id: 'verify-result', 'aria-live': 'polite' });
@@ -31,34 +32,49 @@ export async function render({ main, params }) {
 	// at a time, continued from the answer's next (before=)
 	const week = new Date(Date.now() - 7 * 86400000);
 	const f = { since: params.since || fmtDate(week), limit: params.limit || '50', actor: params.actor || '', action: params.action || '', object: params.object || '' };
-	const since = h('input', { type: 'date', name: 'since', id: 'audit-since', value: f.since });
+	// the console's date field; #audit-since carries the ISO value, a wrong
+	// date is said on its own line under the filters
+	const sinceErr = h('div', { class: 'field-error', id: 'audit-since-e', role: 'alert' });
+	const since = h('input', { name: 'since', id: 'audit-since', value: f.since, 'aria-describedby': 'audit-since-e' });
+	const sinceField = dateField(since, { error: sinceErr });
 	const limit = h('select', { name: 'limit', id: 'audit-limit' }, ['50', '100', '1000'].map((n) => h('option', { value: n, selected: n === f.limit }, n)));
-	const texts = ['actor', 'object'].map((k) => h('input', { type: 'text', name: k, id: `audit-${k}`, value: f[k], size: 12 }));
+	// actor and object filter as one types, 250 ms after the last key (as
+	// ui/list.js's search box); dates and lists wait for 查询
+	let typing;
+	const texts = ['actor', 'object'].map((k) => h('input', { type: 'text', name: k, id: `audit-${k}`, value: f[k], size: 12,
+		oninput: () => { clearTimeout(typing); typing = setTimeout(find, 250); } }));
 	const action = h('select', { name: 'action', id: 'audit-action' }, h('option', { value: '' }, t('all')));
 	let list;
 	const read = () => {
-		f.since = since.value;
+		f.since = parseDate(since.value) ?? '';
 		f.limit = limit.value;
 		f.action = action.value;
 		['actor', 'object'].forEach((k, i) => { f[k] = texts[i].value.trim(); });
 	};
 	const query = () => ({ since: bjDate(f.since), actor: f.actor, action: f.action, object: f.object });
-	const form = h('form', { class: 'filters', onsubmit: (e) => {
-		e.preventDefault();
+	// a wrong date is said at its field and not searched
+	function find() {
+		clearTimeout(typing);
+		if (parseDate(since.value) === null) return;
 		read();
 		list.reload(true);
+	}
+	const form = h('form', { class: 'filters', onsubmit: (e) => {
+		e.preventDefault();
+		find();
 	} },
-	h('label', { for: 'audit-since' }, t('audit.since')), since,
+	h('label', { for: 'audit-since' }, t('audit.since')), sinceField,
 	h('label', { for: 'audit-limit' }, t('audit.limit')), limit,
 	h('label', { for: 'audit-actor' }, t('audit.actor')), texts[0],
 	h('label', { for: 'audit-action' }, t('audit.action')), action,
 	h('label', { for: 'audit-object' }, t('audit.object')), texts[1],
-	h('button', { type: 'submit', class: 'btn btn-sm' }, t('list.find')));
+	h('button', { type: 'submit', class: 'btn btn-sm' }, t('list.find')), sinceErr);
 
 	// the export: the same filters, the whole of it (not a page), as a file
 	const exportMsg = h('div', { 'aria-live': 'polite' });
 	const exportBtn = (format, label) => h('button', { type: 'button', class: 'btn btn-sm', id: `audit-export-${format}`, onclick: async (e) => {
 		const b = e.currentTarget;
+		if (parseDate(since.value) === null) return; // said at the field
 		read();
 		b.disabled = true;
 		clear(exportMsg);

@@ -47,7 +47,8 @@ export async function render(root, { config, onLogin }) {
 				form,
 				h('div', { class: 'or' }, h('span', {}, t('login.or'))),
 				tlsBtn,
-				h('p', { class: 'hint' }, t('login.tls.hint')))),
+				h('p', { class: 'hint' }, t('login.tls.hint')),
+				h('p', { class: 'login-loss' }, t('login.loss'), ' ', h('a', { href: '#/loss', id: 'login-loss' }, t('login.loss.link'))))),
 		h('footer', { class: 'login-foot' }, t('login.foot'), config.version ? ` · finca ${config.version}` : '')));
 
 	let certs = [];

@@ -3,6 +3,8 @@
 // above the buttons.
 import { h, clear, note } from '../dom.js';
 import { t } from '../i18n.js';
+import { dateField, parseDate } from './date.js';
+import { filePicker } from './file.js';
 
 let seq = 0;
 
@@ -10,6 +12,8 @@ let seq = 0;
 // date|number|file), required, options [[value, label]], hint, value,
 // placeholder, readonly, show(values) -> bool, api: ['data.csr'] (other
 // names the server may give the field), wide}]
+// A date and a file are drawn in the console's language by ui/date.js and
+// ui/file.js, not by the browser; a date is read as ISO YYYY-MM-DD.
 export function formView({ fields, values = {}, submitLabel, onSubmit, cancel, danger = false, extra = [], inline = false }) {
 	const ctl = {}, err = {}, row = {};
 	const general = h('div', { class: 'form-error' });
@@ -21,7 +25,8 @@ export function formView({ fields, values = {}, submitLabel, onSubmit, cancel, d
 		const v = values[f.name] ?? f.value ?? (f.type === 'checkbox' ? false : '');
 		const common = { id, name: f.name, required: !!f.required, readonly: !!f.readonly, disabled: !!f.disabled,
 			placeholder: f.placeholder, autocomplete: f.autocomplete || 'off', 'aria-describedby': `${id}-e ${f.hint ? `${id}-h` : ''}`.trim() };
-		let c;
+		let c, node;
+		err[f.name] = h('div', { class: 'field-error', id: `${id}-e`, role: 'alert' });
 		if (f.type === 'select') {
 			c = h('select', common, (f.options || []).map(([val, l]) => h('option', { value: val, selected: String(val) === String(v) }, l)));
 		} else if (f.type === 'textarea') {
@@ -29,19 +34,24 @@ export function formView({ fields, values = {}, submitLabel, onSubmit, cancel, d
 			c.value = v;
 		} else if (f.type === 'checkbox') {
 			c = h('input', { ...common, type: 'checkbox', checked: !!v });
+		} else if (f.type === 'date') {
+			// ours, not the browser's: labelled in the console's language,
+			// its value ISO YYYY-MM-DD, a wrong date said at the field
+			c = h('input', { ...common, value: v });
+			node = dateField(c, { error: err[f.name] });
 		} else {
 			c = h('input', { ...common, type: f.type || 'text', value: f.type === 'file' ? undefined : v,
 				accept: f.accept, min: f.min, max: f.max, inputmode: f.inputmode, class: f.mono && 'mono' });
+			if (f.type === 'file') node = filePicker(c);
 		}
 		ctl[f.name] = c;
-		err[f.name] = h('div', { class: 'field-error', id: `${id}-e`, role: 'alert' });
 		const lab = h('label', { for: id, class: ['form-label', f.required && 'req'] }, f.label);
 		row[f.name] = f.type === 'checkbox'
 			? h('div', { class: ['form-row', f.wide && 'wide'] }, h('span', { class: 'form-label' }),
 				h('div', { class: 'form-ctl' }, h('label', { class: 'check' }, c, ' ', f.label), err[f.name],
 					f.hint && h('div', { class: 'hint', id: `${id}-h` }, f.hint)))
 			: h('div', { class: ['form-row', f.wide && 'wide'] }, lab,
-				h('div', { class: 'form-ctl' }, c, err[f.name], f.hint && h('div', { class: 'hint', id: `${id}-h` }, f.hint)));
+				h('div', { class: 'form-ctl' }, node || c, err[f.name], f.hint && h('div', { class: 'hint', id: `${id}-h` }, f.hint)));
 		form.append(row[f.name]);
 		c.addEventListener('change', refresh);
 		c.addEventListener('input', () => { clear(err[f.name]); c.removeAttribute('aria-invalid'); });
@@ -54,7 +64,8 @@ export function formView({ fields, values = {}, submitLabel, onSubmit, cancel, d
 		for (const f of fields) {
 			const c = ctl[f.name];
 			if (row[f.name].hidden) continue;
-			out[f.name] = f.type === 'checkbox' ? c.checked : f.type === 'file' ? c.files[0] || null : c.value.trim();
+			out[f.name] = f.type === 'checkbox' ? c.checked : f.type === 'file' ? c.files[0] || null
+				: f.type === 'date' ? parseDate(c.value) ?? c.value.trim() : c.value.trim();
 		}
 		return out;
 	}
@@ -90,6 +101,10 @@ export function formView({ fields, values = {}, submitLabel, onSubmit, cancel, d
 		for (const f of fields) {
 			if (f.required && !row[f.name].hidden && (v[f.name] === '' || v[f.name] == null || v[f.name] === false)) {
 				showError({ field: f.name, message: t('required') });
+				return;
+			}
+			if (f.type === 'date' && !row[f.name].hidden && parseDate(v[f.name]) === null) {
+				showError({ field: f.name, message: t('date.invalid') });
 				return;
 			}
 		}
