@@ -41,6 +41,24 @@ export async function sign(id, challenge) {
 	return call('/v1/sign', { id, challenge });
 }
 
+// The operator's USBKey production (docs/console.md, "Making USBKeys"):
+// the tokens present, and one USBKey made or one PIN reset with the
+// server's signed instruction and this console's session.  The agent
+// answers the PIN envelope as a PDF (base64): the PIN never passes the
+// server.
+export async function tokens() {
+	const j = await call('/v1/tokens');
+	return j?.tokens || [];
+}
+
+export async function produce(instruction, session) {
+	return call('/v1/produce', { instruction: { payload: instruction.payload, signature: instruction.signature }, session });
+}
+
+export async function pinReset(instruction, session) {
+	return call('/v1/pin-reset', { instruction: { payload: instruction.payload, signature: instruction.signature }, session });
+}
+
 // Changes the PIN of the token holding certificate id (art. 23): the agent
 // asks the current and the new PIN itself, checks the policy, changes it
 // on the token and signs the server's challenge with the new PIN: the

@@ -1,6 +1,7 @@
 /* The signing agent's life: start (check --pin-file, listen on loopback,
  * load the module), serve until a signal, stop. */
 #include "agent/agent_int.h"
+#include "agent/produce.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -78,6 +79,7 @@ int agent_start(const struct agent_config *cfg, struct agent **out)
 
 	a->cfg = *cfg;
 	a->sm2.sign = cfg->sm2_sign;
+	a->sm2.keygen = cfg->sm2_keygen;
 	pthread_mutex_init(&a->tok_mu, NULL);
 	pthread_mutex_init(&a->ask_mu, NULL);
 	atomic_store(&agent_stopping, 0);
@@ -96,7 +98,8 @@ int agent_start(const struct agent_config *cfg, struct agent **out)
 		rc = err_ssl(FINCA_ECRYPTO, "agent: random key");
 		goto out;
 	}
-	if ((rc = listen_parse(cfg->listen, &ss, a)) != FINCA_OK)
+	if ((rc = listen_parse(cfg->listen, &ss, a)) != FINCA_OK ||
+	    (rc = produce_start(cfg, &a->prod)) != FINCA_OK)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = p11_load(cfg->module, &a->m)) != FINCA_OK)
@@ -139,6 +142,7 @@ void agent_stop(struct agent *a)
 		atomic_store(&agent_stopping, 1);
 		MHD_stop_daemon(a->d);
 	}
+	produce_free(a->prod);
 	p11_free(a->m);
 	OPENSSL_cleanse(a->mac_key, sizeof a->mac_key);
 	OPENSSL_cleanse(a->refused, sizeof a->refused);

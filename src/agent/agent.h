@@ -9,6 +9,7 @@
  *   pin.c     the PIN: --pin-command, the terminal, --pin-file; PINs refused
  *   sign.c    one login signature on a token
  *   http.c    the HTTP service: answers, routes, the request log
+ *   produce.c the operator's USBKey production from the console
  *   agent.c   start, stop, run until a signal */
 #ifndef FINCA_AGENT_H
 #define FINCA_AGENT_H
@@ -27,6 +28,11 @@ struct agent_config {
 	const char *pin_file;      /* lines "TOKENSERIAL PIN", or NULL */
 	const char *pin_command;   /* sh command printing the PIN, or NULL */
 	unsigned long sm2_sign;    /* the vendor's SM2 signing mechanism, or 0 */
+	unsigned long sm2_keygen;  /* its SM2 key generation mechanism, or 0 */
+	/* USBKey production (agent/produce.h); NULL: none */
+	const char *server;        /* the console's origin, its API under /api/v1 */
+	const char *ca_cert;       /* the service CA certificate (PEM file) */
+	const char *algo;          /* key made on tokens: p256 (NULL), sm2, rsa... */
 };
 
 struct agent;

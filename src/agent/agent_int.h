@@ -49,6 +49,7 @@ struct agent {
 	unsigned char mac_key[32]; /* random per run, for refused */
 	struct refused refused[REFUSED_MAX];   /* under tok_mu */
 	size_t refused_next;
+	struct produce *prod;      /* owned: USBKey production, or NULL */
 };
 
 /* Set when the agent stops: a PIN prompt in progress gives up. */

@@ -2,6 +2,7 @@
  * /v1/sign for the --origin pages, CORS and Private Network Access
  * preflights, one log line per request on stderr. */
 #include "agent/agent_int.h"
+#include "agent/produce.h"
 #include "ca/ca.h"
 #include "ca/dn.h"
 #include "crypto/pem.h"
@@ -245,13 +246,20 @@ static enum MHD_Result dispatch(struct agent *a, struct MHD_Connection *c, struc
 				"no Origin: only the pages named with --origin may use the agent");
 		return send_fail(c, r, 403, "forbidden", NULL);
 	}
-	if (!list && !sign && !chpin) {
+	if (!list && !sign && !chpin && !produce_path(url)) {
 		err_why(FINCA_ENOTFOUND, NULL, "agent.no_path",
 			"no such path (GET /v1/certificates, POST /v1/sign)");
 		return send_fail(c, r, 404, "not_found", NULL);
 	}
 	if (!strcmp(r->method, "OPTIONS"))
 		return preflight(c, r);
+	if (produce_path(url)) {
+		const char *code = "token";
+		json_t *j = NULL;
+		int st = produce_call(a, r->method, url, r->allow, (int)r->lang, r->body, r->len,
+				      r->too_big, &j, &code, r->note, sizeof r->note);
+		return j ? send_json(c, r, st, j) : send_fail(c, r, st, code, NULL);
+	}
 	if (list && !strcmp(r->method, "GET")) {
 		json_t *arr = NULL;
 		if (agent_certs_list(a, &arr, r->note, sizeof r->note) != FINCA_OK)

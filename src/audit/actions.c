@@ -197,6 +197,8 @@ static const struct action actions[] = {
 	  S_ISSUE_EN },
 	{ "ocsp.signer", NULL, "OCSP签名证书签发", "OCSP signer certificate issued", S_ISSUE_ZH,
 	  S_ISSUE_EN },
+	{ "request.instruction", NULL, "USBKey操作指令签发", "USBKey instruction signed",
+	  "申请 {object}：{op}[，USBKey {token}]", "Request {object}: {op}[, USBKey {token}]" },
 	/* the note of an init is the token's label */
 	{ "token.init", NULL, "USBKey初始化", "USBKey initialized",
 	  "USBKey {object}[，状态 [{from:token} → ]{state:token}][，标签 {note}]",

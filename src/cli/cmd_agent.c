@@ -16,7 +16,11 @@ static int usage(void)
 	return cli_usage(
 		"agent --module PATH --origin URL... [--listen 127.0.0.1:8765]\n"
 		"       [--pin-file FILE | --pin-command CMD] [--sm2-sign MECH]\n"
+		"       [--server URL --ca-cert FILE [--algo p256|sm2|rsa2048|rsa3072]\n"
+		"        [--sm2-keygen MECH]]\n"
 		"  the holder's signing agent for the web console (docs/console.md);\n"
+		"  with --server (the console, also an origin) and --ca-cert (its service\n"
+		"  CA), the operator makes USBKeys from the console's production queue;\n"
 		"  origins also from $FINCA_AGENT_ORIGINS (space-separated)");
 }
 
@@ -29,6 +33,10 @@ int cmd_agent(struct cli *c, int argc, char **argv)
 		{ "pin-file", required_argument, NULL, 'f' },
 		{ "pin-command", required_argument, NULL, 'p' },
 		{ "sm2-sign", required_argument, NULL, 's' },
+		{ "server", required_argument, NULL, 'S' },
+		{ "ca-cert", required_argument, NULL, 'c' },
+		{ "algo", required_argument, NULL, 'a' },
+		{ "sm2-keygen", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct agent_config cfg;
@@ -49,6 +57,18 @@ int cmd_agent(struct cli *c, int argc, char **argv)
 				goto out;
 			break;
 		case 'f': cfg.pin_file = optarg; break;
+		case 'S': cfg.server = optarg; break;
+		case 'c': cfg.ca_cert = optarg; break;
+		case 'a': cfg.algo = optarg; break;
+		case 'k':
+			errno = 0;
+			cfg.sm2_keygen = strtoul(optarg, &end, 0);
+			if (errno || *end || end == optarg || !cfg.sm2_keygen) {
+				rc = err_set(FINCA_EINVAL, "--sm2-keygen '%.40s': expected the vendor's "
+					     "mechanism number", optarg);
+				goto out;
+			}
+			break;
 		case 'p': cfg.pin_command = optarg; break;
 		case 's':
 			errno = 0;
@@ -73,6 +93,14 @@ int cmd_agent(struct cli *c, int argc, char **argv)
 		for (w = strtok_r(env_origins, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
 			if ((rc = agent_origin_add(&cfg, w)) != FINCA_OK)
 				goto out;
+	}
+	/* the console is an origin of its own agent */
+	if (cfg.server) {
+		size_t i;
+		for (i = 0; i < cfg.norigins && strcmp(cfg.origins[i], cfg.server); i++)
+			;
+		if (i == cfg.norigins && (rc = agent_origin_add(&cfg, cfg.server)) != FINCA_OK)
+			goto out;
 	}
 	if (!cfg.module) {
 		rc = err_set(FINCA_EINVAL, "agent: give --module PATH, the USBKey's PKCS#11 module");

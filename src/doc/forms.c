@@ -454,6 +454,24 @@ static int pinreset_page(struct pdf *d, const void *entry)
 	return table_draw(d, rows, ARRAY_LEN(rows));
 }
 
+/* The envelope: what the holder needs and nothing to stamp; the PIN and
+ * the code in their own rows, large enough to read without mistakes. */
+static int envelope_page(struct pdf *d, const void *entry)
+{
+	const struct form_envelope *e = entry;
+	const struct row rows[] = {
+		{ ROW_H, { LBL("姓名"), VAL(SPAN_HALF, e, name),
+			   LBL("USBKey编号"), VAL(SPAN_HALF, e, token_serial) } },
+		{ ROW_H, { LBL("所属单位"), VAL(SPAN_FULL, e, unit) } },
+		{ ROW_H, { LBL("证书序列号"), VAL(SPAN_FULL, e, cert_serial) } },
+		{ TALL_H, { LBL("默认PIN码"), VAL(SPAN_FULL, e, pin) } },
+		{ TALL_H, { LBL("挂失码"), VAL(SPAN_FULL, e, loss_code) } },
+		{ ROW_H, { LBL("领取人签字"), TXT(SPAN_HALF, NULL),
+			   LBL("领取日期"), TXT(SPAN_HALF, DATE_BLANK) } },
+	};
+	return table_draw(d, rows, ARRAY_LEN(rows));
+}
+
 static const struct form_kind person_form = {
 	"个人数字证书申请表", "personal form",
 	"说明：1. 申请单位信息员按统一电子表格填写，申请单位盖章后连同电子表格报证书审批单位，"
@@ -476,6 +494,15 @@ static const struct form_kind pinreset_form = {
 	"说明：1. 申请单位盖章、证书审批单位审核盖章后交证书制作管理单位办理，办理时须携带该USBKey。"
 	"2. 初始化后USBKey的PIN码恢复为默认PIN码，用户须立即修改（第二十三条）。",
 	sizeof(struct form_pinreset), pinreset_page,
+};
+
+static const struct form_kind envelope_form = {
+	"USBKey密码信封", "PIN envelope",
+	"说明：1. 本信封由证书用户本人拆阅，妥善保管，不得转交他人。"
+	"2. 首次使用证书前须修改默认PIN码，新PIN码为6-10位数字和字母的组合（第二十三条）。"
+	"3. USBKey遗失时，凭挂失码立即挂失（紧急冻结，第二十五条）；挂失码只在本信封中出现，"
+	"系统不保存其明文。",
+	sizeof(struct form_envelope), envelope_page,
 };
 
 struct sink {
@@ -645,6 +672,13 @@ int forms_pinreset_pdf_mem(const struct form_doc *doc,
 			   unsigned char **out, size_t *outlen)
 {
 	return render(&pinreset_form, doc, r, n, out, outlen);
+}
+
+int forms_envelope_pdf_mem(const struct form_doc *doc,
+			   const struct form_envelope *e, size_t n,
+			   unsigned char **out, size_t *outlen)
+{
+	return render(&envelope_form, doc, e, n, out, outlen);
 }
 
 int forms_person_pdf(const char *path, const struct form_doc *doc,

@@ -4,6 +4,8 @@
  *   forms_person_pdf*   个人数字证书申请表       one page per person
  *   forms_unit_pdf*     单位数字证书申请表       one page per unit
  *   forms_pinreset_pdf* 证书介质USBKey密码初始化申请表  one page per USBKey
+ *   forms_envelope_pdf_mem  USBKey密码信封 (not an annex form: the PIN
+ *                       envelope the operator's agent prints)
  *
  * Every page carries the document's id and "第x页/共y页" in its footer, so
  * the stamped paper of a batch can be matched to the batch again.
@@ -111,6 +113,20 @@ struct form_pinreset {
 	const char *reason;       /* 情况说明 */
 };
 
+/* The PIN envelope (密码信封) of a USBKey made or reset: the default PIN
+ * and the loss-report code (挂失码, art. 25), printed once where the
+ * USBKey is made.  The server never sees the PIN: the operator's agent
+ * renders this page itself (agent/produce.c) and hands the PDF bytes only
+ * to the console page that asked, to print. */
+struct form_envelope {
+	const char *name;         /* 姓名 */
+	const char *unit;         /* 所属单位 */
+	const char *token_serial; /* USBKey编号 */
+	const char *cert_serial;  /* 证书序列号 */
+	const char *pin;          /* 默认PIN码 */
+	const char *loss_code;    /* 挂失码 */
+};
+
 /* Each renders n entries (1..FORMS_MAX_PAGES), one page each, into a new
  * buffer *out of *outlen bytes (caller frees with free()).  *out is set
  * only on success. */
@@ -122,6 +138,10 @@ int forms_unit_pdf_mem(const struct form_doc *doc,
 		       unsigned char **out, size_t *outlen);
 int forms_pinreset_pdf_mem(const struct form_doc *doc,
 			   const struct form_pinreset *r, size_t n,
+			   unsigned char **out, size_t *outlen);
+
+int forms_envelope_pdf_mem(const struct form_doc *doc,
+			   const struct form_envelope *e, size_t n,
 			   unsigned char **out, size_t *outlen);
 
 /* The same written to path (mode 0640: the forms carry ID numbers). */

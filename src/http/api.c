@@ -276,6 +276,8 @@ static enum MHD_Result route(struct call *k, struct api *a, const char *p)
 		return allow(k, "account.write", &ret) ? api_accounts_add(k) : ret;
 	if (!strncmp(p, "accounts/", 9) && !strcmp(m, "PATCH"))
 		return api_accounts_edit(k, p + 9);
+	if (!strcmp(p, "instructions") && !strcmp(m, "POST"))
+		return api_instructions(k);
 	if (!strncmp(p, "tokens", 6) && (p[6] == '\0' || p[6] == '/'))
 		return api_tokens(k, p + 6);
 	if ((ret = api_ra(k, p)) != MHD_NO || k->r->status)

@@ -100,6 +100,10 @@ enum MHD_Result api_ra_claim(struct call *k);
 /* /api/v1/tokens[/...] (api_token.c); rest is what follows "tokens". */
 enum MHD_Result api_tokens(struct call *k, const char *rest);
 
+/* POST /api/v1/instructions (api_instr.c): a signed instruction for the
+ * operator's USBKey agent. */
+enum MHD_Result api_instructions(struct call *k);
+
 /* /api/v1/me[/...] (api_me.c): the certificate holder's desk; rest is
  * what follows "me". */
 enum MHD_Result api_me(struct call *k, struct api *a, const char *rest);

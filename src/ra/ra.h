@@ -201,7 +201,7 @@ int ra_batch_act(struct ca *ca, const struct actor *a, int64_t batch, const char
  * actor a may take on it now (its state, a's rights and scope, the type's
  * rules; nothing audited), "at_station", "handover_due", "old_token_due"
  * (art. 22) and, for an accepted one made at the token station,
- * "station_command".  ra_request_show adds its events; ra_batch_show and
+ * "station_command" and "agent_op" (the console's agent instruction).  ra_request_show adds its events; ra_batch_show and
  * ra_request_list give each request the same. */
 int ra_request_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out);
 int ra_batch_show(struct ca *ca, const struct actor *a, int64_t id, json_t **out);
@@ -214,12 +214,23 @@ int ra_request_list(struct ca *ca, const struct actor *a, const struct page *p,
  * unit_code, replaces?} (caller's), then reports the certificate on the
  * token.  A reissue's old certificate is revoked here, first. */
 int ra_enroll_spec(struct ca *ca, const struct actor *a, int64_t id, json_t **spec);
+/* The checks of ra_enroll_spec without its effects: request id is an
+ * accepted one made on a USBKey that a may produce. */
+int ra_enroll_check(struct ca *ca, const struct actor *a, int64_t id);
 int ra_enroll_done(struct ca *ca, const struct actor *a, int64_t id,
 		   const char *token_serial, const char *cert_serial);
 /* A PIN reset request for token serial, accepted, in the actor's scope:
  * FINCA_OK; ra_pin_reset_done moves it to produced. */
 int ra_pin_reset_check(struct ca *ca, const struct actor *a, int64_t id, const char *token);
 int ra_pin_reset_done(struct ca *ca, const struct actor *a, int64_t id);
+
+/* A signed instruction (token/instruction.h) for the operator's USBKey
+ * agent: op ("produce" or "pin_reset") of the accepted request on the
+ * token serial ("" or NULL: a blank token without one), when a may
+ * produce it; audited (request.instruction).  *out {payload, signature,
+ * expires} is the caller's. */
+int ra_instruction(struct ca *ca, const struct actor *a, const char *op, int64_t request,
+		   const char *token, json_t **out);
 
 /* 紧急冻结 (art. 25): freezes the certificate serial at once, without
  * approval, and records a completed freeze request marked emergency.  The

@@ -55,6 +55,10 @@ static void add_facts(struct ca *ca, const struct actor *a, json_t *r)
 		snprintf(cmd, sizeof cmd, "finca token %s --request %lld", req_type_of(r)->station,
 			 (long long)json_integer_value(json_object_get(r, "id")));
 		json_object_set_new(r, "station_command", json_string(cmd));
+		/* or from the console through the operator's agent: the
+		 * instruction it asks for (ra/instruction.c) */
+		json_object_set_new(r, "agent_op", json_string(req_type_of(r)->make == MAKE_PIN ?
+							       "pin_reset" : "produce"));
 	}
 }
 

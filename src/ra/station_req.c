@@ -9,13 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void *arg)
+/* r is an accepted request made on a USBKey at the token station. */
+static int enroll_ok(json_t *r)
 {
-	json_t **spec = arg, *d = json_object_get(r, "data"), *p = NULL, *u = NULL, *k;
-	const char *name, *unit;
-	char dn[512];
-	int rc;
-
 	if (strcmp(ra_str(r, "state"), "accepted"))
 		return err_why(FINCA_ESTATE, NULL, "station.not_accepted",
 				     "request %lld is %s: a USBKey is made for an "
@@ -26,6 +22,31 @@ static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void 
 				     "request %lld (%s of a %s) is not made on a USBKey",
 			       (long long)json_integer_value(json_object_get(r, "id")),
 			       ra_str(r, "type"), ra_str(r, "subject_kind"));
+	return FINCA_OK;
+}
+
+static int enroll_check_fn(struct ca *ca, const struct actor *a, json_t *r, void *arg)
+{
+	(void)ca;
+	(void)a;
+	(void)arg;
+	return enroll_ok(r);
+}
+
+int ra_enroll_check(struct ca *ca, const struct actor *a, int64_t id)
+{
+	return req_in_tx(ca, a, id, "request.produce", enroll_check_fn, NULL);
+}
+
+static int enroll_spec_fn(struct ca *ca, const struct actor *a, json_t *r, void *arg)
+{
+	json_t **spec = arg, *d = json_object_get(r, "data"), *p = NULL, *u = NULL, *k;
+	const char *name, *unit;
+	char dn[512];
+	int rc;
+
+	if ((rc = enroll_ok(r)) != FINCA_OK)
+		return rc;
 	if ((rc = store_row_get(ca_store(ca), "person", ra_str(r, "subject"), &p)) != FINCA_OK)
 		return rc;
 	name = ra_str(d, "name") ? ra_str(d, "name") : ra_str(p, "name");

@@ -15,6 +15,7 @@ struct client {
 	CURL *c;
 	char *base;
 	char bearer[128];
+	int lang;              /* enum msg_lang + 1; 0: the environment's */
 };
 
 struct buf {
@@ -58,7 +59,7 @@ static int call(struct client *r, const char *method, const char *path, json_t *
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, "Accept: application/json");
 	/* the server's refusals in the language of whoever runs the station */
-	if (msg_lang_env() == MSG_ZH)
+	if ((r->lang ? (enum msg_lang)(r->lang - 1) : msg_lang_env()) == MSG_ZH)
 		h = curl_slist_append(h, "Accept-Language: zh-CN");
 	if (r->bearer[0]) {
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", r->bearer);
@@ -164,6 +165,36 @@ int client_open(const struct client_opts *o, struct client **out)
 fail:
 	client_free(r);
 	return rc;
+}
+
+void client_set_lang(struct client *r, int lang)
+{
+	r->lang = lang + 1;
+}
+
+int client_open_session(const char *url, const char *cacert, const char *bearer,
+			struct client **out)
+{
+	struct client *r;
+
+	if (!bearer || !*bearer || strlen(bearer) >= sizeof r->bearer ||
+	    strspn(bearer, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+	    != strlen(bearer))
+		return err_why(FINCA_EINVAL, "session", "station.session",
+			       "the session token is missing or malformed");
+	r = xcalloc(1, sizeof *r);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	r->base = xstrdup(url);
+	if (r->base[0] && r->base[strlen(r->base) - 1] == '/')
+		r->base[strlen(r->base) - 1] = '\0';
+	r->c = curl_easy_init();
+	if (cacert)
+		curl_easy_setopt(r->c, CURLOPT_CAINFO, cacert);
+	curl_easy_setopt(r->c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(r->c, CURLOPT_TIMEOUT, 60L);
+	snprintf(r->bearer, sizeof r->bearer, "%s", bearer);
+	*out = r;
+	return FINCA_OK;
 }
 
 void client_free(struct client *r)

@@ -156,3 +156,21 @@ int station_use_remote(struct station *st, const struct client_opts *o)
 	st->inv = c;
 	return FINCA_OK;
 }
+
+struct client *station_client(struct station *st)
+{
+	return st->ops == &station_remote_ops ? st->inv : NULL;
+}
+
+int station_use_session(struct station *st, const char *url, const char *cacert,
+			const char *bearer)
+{
+	struct client *c = NULL;
+	int rc;
+
+	if ((rc = client_open_session(url, cacert, bearer, &c)) != FINCA_OK)
+		return rc;
+	st->ops = &station_remote_ops;
+	st->inv = c;
+	return FINCA_OK;
+}

@@ -107,6 +107,12 @@ struct station {
 void station_use_local(struct station *st, struct ca *ca, const struct actor *a);
 /* The inventory through the daemon's API: connects and logs in. */
 int station_use_remote(struct station *st, const struct client_opts *o);
+/* The inventory through the daemon's API with a session opened elsewhere
+ * (client_open_session: the console's, handed to the USBKey agent). */
+int station_use_session(struct station *st, const char *url, const char *cacert,
+			const char *bearer);
+/* The daemon's API client of a remote inventory (borrowed), or NULL. */
+struct client *station_client(struct station *st);
 /* Loads the PKCS#11 module (module NULL: an error naming where to give
  * it); algo: sm2, p256 (NULL), rsa2048 or rsa3072. */
 int station_load(struct station *st, const char *module, const char *algo);

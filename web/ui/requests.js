@@ -9,6 +9,7 @@ import { t, label, fmtTime, bjDate } from '../i18n.js';
 import { api } from '../api.js';
 import { can } from '../session.js';
 import { ask, show } from './dialog.js';
+import { produceButton } from './produce.js';
 
 export function stateBadge(s) {
 	return h('span', { class: ['badge', `st-${s}`] }, label('state', s));
@@ -169,6 +170,8 @@ export function columns({ batch = true, unit = false } = {}) {
 export function rowActions(r, reload) {
 	const acts = actionsFor(r);
 	const out = acts.map((a) => actionButton(r, a, () => reload()));
+	// made from the console through the operator's agent, or at the station
+	if (r.agent_op && can('request.produce')) out.push(produceButton(r, () => reload()));
 	if (r.station_command && can('request.produce'))
 		out.push(h('div', { class: 'station' }, t('req.station'), h('br'), h('code', {}, r.station_command)));
 	return out.length ? out : h('span', { class: 'muted' }, '—');
