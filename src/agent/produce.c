@@ -284,6 +284,45 @@ static int ready(struct station *st, const struct p11_token *t, struct station_e
 	return rc;
 }
 
+/* The token station the agent runs for one instruction: the agent's
+ * module (borrowed: station_done gives it back), the envelope's PIN
+ * source, the server as the operator the console's session is (checked
+ * against the one ins names), refusals in the page's language; *t the
+ * token ins names.  *st and *env are set up for station_done whatever
+ * the outcome. */
+static int station_for(struct agent *a, const struct instruction *ins, const char *session,
+		       int lang, struct station *st, struct station_envelope *env,
+		       struct p11_token *t)
+{
+	int rc;
+
+	memset(st, 0, sizeof *st);
+	memset(env, 0, sizeof *env);
+	st->m = a->m;
+	st->sm2 = a->sm2;
+	st->algo = a->prod->algo;
+	st->secret = envelope_pin;
+	st->secret_arg = env;
+	if ((rc = token_named(a, ins, t)) != FINCA_OK ||
+	    (rc = station_use_session(st, a->cfg.server, a->cfg.ca_cert, session)) != FINCA_OK)
+		return rc;
+	client_set_lang(station_client(st), lang);
+	return session_is(st, ins);
+}
+
+/* Frees what station_for set up, and the envelope's PDF (it holds the
+ * default PIN: cleansed). */
+static void station_done(struct station *st, struct station_envelope *env, char *pdf)
+{
+	if (pdf) {
+		OPENSSL_cleanse(pdf, strlen(pdf));
+		free(pdf);
+	}
+	station_envelope_clear(env);
+	st->m = NULL;
+	station_free(st);
+}
+
 /* One USBKey for the accepted request of ins, under tok_mu. */
 static int produce_one(struct agent *a, const struct instruction *ins, const char *session,
 		       int lang, json_t **out, char *note, size_t nlen)
@@ -295,20 +334,8 @@ static int produce_one(struct agent *a, const struct instruction *ins, const cha
 	char serial[17], name[64], unit[256], *pdf = NULL;
 	int rc, resumed = 0;
 
-	memset(&st, 0, sizeof st);
-	memset(&env, 0, sizeof env);
 	memset(&en, 0, sizeof en);
-	/* the agent's module, borrowed (NULL again before station_free) */
-	st.m = a->m;
-	st.sm2 = a->sm2;
-	st.algo = a->prod->algo;
-	st.secret = envelope_pin;
-	st.secret_arg = &env;
-	if ((rc = token_named(a, ins, &t)) != FINCA_OK ||
-	    (rc = station_use_session(&st, a->cfg.server, a->cfg.ca_cert, session)) != FINCA_OK)
-		goto out;
-	client_set_lang(station_client(&st), lang);
-	if ((rc = session_is(&st, ins)) != FINCA_OK)
+	if ((rc = station_for(a, ins, session, lang, &st, &env, &t)) != FINCA_OK)
 		goto out;
 	snprintf(serial, sizeof serial, "%s", t.serial);
 	st.a.serial = serial[0] ? serial : NULL;
@@ -338,13 +365,7 @@ static int produce_one(struct agent *a, const struct instruction *ins, const cha
 	snprintf(note, nlen, "request %lld: USBKey %s, certificate %s%s", (long long)ins->request,
 		 serial, en.cert, resumed ? " (resumed)" : "");
 out:
-	if (pdf) {
-		OPENSSL_cleanse(pdf, strlen(pdf));
-		free(pdf);
-	}
-	station_envelope_clear(&env);
-	st.m = NULL;
-	station_free(&st);
+	station_done(&st, &env, pdf);
 	return rc;
 }
 
@@ -360,23 +381,10 @@ static int pin_reset_one(struct agent *a, const struct instruction *ins, const c
 	const char *holder, *cert;
 	int rc;
 
-	memset(&st, 0, sizeof st);
-	memset(&env, 0, sizeof env);
-	st.m = a->m;
-	st.sm2 = a->sm2;
-	st.algo = a->prod->algo;
-	st.secret = envelope_pin;
-	st.secret_arg = &env;
-	if (!ins->token[0]) {
-		rc = err_why(FINCA_EINVAL, "instruction", "agent.instr_token",
-			     "a PIN reset names its USBKey");
-		goto out;
-	}
-	if ((rc = token_named(a, ins, &t)) != FINCA_OK ||
-	    (rc = station_use_session(&st, a->cfg.server, a->cfg.ca_cert, session)) != FINCA_OK)
-		goto out;
-	client_set_lang(station_client(&st), lang);
-	if ((rc = session_is(&st, ins)) != FINCA_OK)
+	if (!ins->token[0])
+		return err_why(FINCA_EINVAL, "instruction", "agent.instr_token",
+			       "a PIN reset names its USBKey");
+	if ((rc = station_for(a, ins, session, lang, &st, &env, &t)) != FINCA_OK)
 		goto out;
 	snprintf(serial, sizeof serial, "%s", t.serial);
 	st.a.serial = serial;
@@ -393,14 +401,8 @@ static int pin_reset_one(struct agent *a, const struct instruction *ins, const c
 	snprintf(note, nlen, "request %lld: PIN of USBKey %s reset", (long long)ins->request,
 		 serial);
 out:
-	if (pdf) {
-		OPENSSL_cleanse(pdf, strlen(pdf));
-		free(pdf);
-	}
 	json_decref(inv);
-	station_envelope_clear(&env);
-	st.m = NULL;
-	station_free(&st);
+	station_done(&st, &env, pdf);
 	return rc;
 }
 

@@ -34,6 +34,13 @@ char *pem_key(EVP_PKEY *key)
 	return drain(b, b && PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL));
 }
 
+char *pem_pubkey(EVP_PKEY *key)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+
+	return drain(b, b && PEM_write_bio_PUBKEY(b, key));
+}
+
 int pem_x509_write(const char *path, X509 *x)
 {
 	char *s = pem_x509(x);

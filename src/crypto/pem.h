@@ -10,6 +10,8 @@ char *pem_x509(X509 *x);
 /* An unencrypted private key, for handing to a TLS library in memory
  * (caller cleanses and frees). */
 char *pem_key(EVP_PKEY *key);
+/* The public key of key as SubjectPublicKeyInfo PEM (caller frees). */
+char *pem_pubkey(EVP_PKEY *key);
 /* Writes x to path as PEM (0644, atomically, fsynced). */
 int pem_x509_write(const char *path, X509 *x);
 

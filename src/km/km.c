@@ -16,6 +16,7 @@
  * that the scalar gives the escrow row's (the certificate's) public key. */
 #include "km/km.h"
 #include "crypto/key.h"
+#include "crypto/pem.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -29,11 +30,8 @@
 
 int km_key_ensure(struct keystore *ks, const char *cadir, const char *pass)
 {
-	char *pubpath = path_join(cadir, "km.pub");
+	char *pubpath = path_join(cadir, "km.pub"), *pem;
 	EVP_PKEY *k = NULL;
-	BIO *b = NULL;
-	char *data;
-	long n;
 	int rc = FINCA_OK;
 
 	if (path_exists(pubpath))
@@ -54,15 +52,10 @@ int km_key_ensure(struct keystore *ks, const char *cadir, const char *pass)
 	} else if (rc != FINCA_OK) {
 		goto out;
 	}
-	ERR_clear_error();
-	if ((b = BIO_new(BIO_s_mem())) == NULL || !PEM_write_bio_PUBKEY(b, k)) {
-		rc = err_ssl_why(FINCA_ECRYPTO, "km.key_write", "%s", pubpath);
-		goto out;
-	}
-	n = BIO_get_mem_data(b, &data);
-	rc = file_write(pubpath, data, (size_t)n, 0644);
+	pem = pem_pubkey(k);
+	rc = file_write(pubpath, pem, strlen(pem), 0644);
+	free(pem);
 out:
-	BIO_free(b);
 	EVP_PKEY_free(k);
 	free(pubpath);
 	return rc;

@@ -220,11 +220,11 @@ static const char *const migrations[] = {
 	" created_at INTEGER NOT NULL, seen_at INTEGER NOT NULL,"
 	" expires_at INTEGER NOT NULL);"
 	"CREATE INDEX session_account ON session(account, created_at);",
-	/* 13 (issue 16): dual
-	 * certificates.  cert_pair links a signing certificate to its
-	 * encryption certificate (each certificate is in at most one pair);
-	 * km_escrow keeps the encryption private key sealed to the KM key
-	 * (km/km.c: SM2 encryption to ca/km.pub; never the clear key) */
+	/* 13 (issue 16): dual certificates.  cert_pair links a signing
+	 * certificate to its encryption certificate (each certificate is in
+	 * at most one pair); km_escrow keeps the encryption private key
+	 * sealed to the KM key (km/km.c: SM2 encryption to ca/km.pub; never
+	 * the clear key) */
 	"CREATE TABLE cert_pair(sign_cert INTEGER PRIMARY KEY REFERENCES cert(id),"
 	" enc_cert INTEGER NOT NULL UNIQUE REFERENCES cert(id));"
 	"CREATE TABLE km_escrow(enc_cert INTEGER PRIMARY KEY REFERENCES cert(id),"

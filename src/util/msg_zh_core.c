@@ -52,7 +52,6 @@ static const struct msg_entry reasons[] = {
 	{ "km.key_not_sm2", "密钥管理：KM密钥须为SM2密钥（托管采用SM2加密）" },
 	{ "km.key_parts", "读取加密密钥对失败" },
 	{ "km.key_read", "{1}：无法读取KM公钥" },
-	{ "km.key_write", "{1}：无法写入KM公钥" },
 	{ "km.no_escrow", "证书 #{1}没有托管的加密私钥" },
 	{ "km.no_key", "密钥管理：没有KM密钥（ca/km.pub；使用HSM时请生成标签为finca-km的SM2密钥）" },
 	{ "km.profile_no_dual", "证书模板{1}不签发双证书（仅SM2 CA的用户证书模板，或设置dual = yes）" },
