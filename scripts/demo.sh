@@ -80,7 +80,8 @@ The console (管理控制台): https://127.0.0.1:$S/ui/  (the service CA: $dir/c
     auditor       auditor    -
 EOT
 $F agent --module $M --listen 127.0.0.1:$G --origin https://127.0.0.1:$S \
-	--origin https://localhost:$S --pin-file "$dir/demo/pins" &
+	--origin https://localhost:$S --pin-file "$dir/demo/pins" \
+	--server https://127.0.0.1:$S --ca-cert "$dir/ca/service.crt" &
 agent=$!
 trap 'kill $agent 2>/dev/null' EXIT INT TERM
 $F -d "$dir" serve --listen 127.0.0.1:$H --tls-listen 127.0.0.1:$S

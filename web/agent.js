@@ -63,6 +63,6 @@ export async function pinReset(instruction, session) {
 // asks the current and the new PIN itself, checks the policy, changes it
 // on the token and signs the server's challenge with the new PIN: the
 // proof {token, certificate, challenge, signature} for finca.
-export async function changePin(id, challenge) {
-	return call('/v1/change-pin', { id, challenge });
+export async function changePin(id, challenge, instruction) {
+	return call('/v1/change-pin', { id, challenge, instruction });
 }

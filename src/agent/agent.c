@@ -99,6 +99,7 @@ int agent_start(const struct agent_config *cfg, struct agent **out)
 		goto out;
 	}
 	if ((rc = listen_parse(cfg->listen, &ss, a)) != FINCA_OK ||
+	    (rc = agent_instr_start(cfg->ca_cert, &a->instr)) != FINCA_OK ||
 	    (rc = produce_start(cfg, &a->prod)) != FINCA_OK)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
@@ -143,6 +144,7 @@ void agent_stop(struct agent *a)
 		MHD_stop_daemon(a->d);
 	}
 	produce_free(a->prod);
+	agent_instr_free(a->instr);
 	p11_free(a->m);
 	OPENSSL_cleanse(a->mac_key, sizeof a->mac_key);
 	OPENSSL_cleanse(a->refused, sizeof a->refused);

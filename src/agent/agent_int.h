@@ -50,6 +50,7 @@ struct agent {
 	struct refused refused[REFUSED_MAX];   /* under tok_mu */
 	size_t refused_next;
 	struct produce *prod;      /* owned: USBKey production, or NULL */
+	struct agent_instr *instr; /* owned: --ca-cert's instructions, or NULL */
 };
 
 /* Set when the agent stops: a PIN prompt in progress gives up. */
@@ -81,10 +82,19 @@ int agent_cert_find(struct agent *a, const char *serial, const unsigned char *id
 /* --- the PIN (pin.c) --- */
 
 /* What the holder is asked about. */
+/* What a PIN is asked for: the terminal says so (and asks a new PIN
+ * twice); --pin-command is told FINCA_AGENT_PURPOSE. */
+enum ask_for {
+	ASK_SIGN,                  /* a login signature (/v1/sign) */
+	ASK_PIN_OLD,               /* the current PIN, to change it */
+	ASK_PIN_NEW,               /* the new PIN */
+};
+
 struct ask {
 	const char *serial, *origin;
 	char label[33], subject[256], cert[41];
 	int final_try;
+	enum ask_for what;
 };
 
 /* The PIN file must be a regular file neither group nor others can read
@@ -119,6 +129,20 @@ int agent_challenge_ok(const char *s, size_t len);
 int agent_token_sign(struct agent *a, const char *serial, const char *pin, X509 *x,
 		     const unsigned char *id, size_t idlen, const char *data,
 		     unsigned char **sig, size_t *siglen, struct refusal *why);
+
+/* --- the server's signed instructions (instr.c) --- */
+
+struct instruction;
+struct agent_instr;
+/* Reads the service CA certificate ca_cert (NULL: *out NULL, the agent
+ * takes no instructions).  *out: agent_instr_free. */
+int agent_instr_start(const char *ca_cert, struct agent_instr **out);
+void agent_instr_free(struct agent_instr *v);
+/* Checks instr {payload, signature} (borrowed; NULL: absent) against the
+ * service CA: signed, unexpired, for op, its nonce not taken before
+ * (taken now); *out its contents.  FINCA_EAUTH with no CA (v NULL). */
+int agent_instr_take(struct agent_instr *v, json_t *instr, const char *op,
+		     struct instruction *out);
 
 /* --- the PIN change (pin_change.c) --- */
 

@@ -3,6 +3,7 @@
  * a token refused is remembered (as an HMAC) and not offered again. */
 #include "agent/agent_int.h"
 #include "util/err.h"
+#include "util/msg.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -151,12 +152,31 @@ out:
 	return rc;
 }
 
-/* Asks on the agent's terminal, echo off.  FINCA_ENOTFOUND when there is
- * none it may read: no controlling terminal, or the agent runs in the
- * background of one (reading would stop it). */
+/* What the terminal says, in the agent's language (LANG): the request,
+ * the final-try warning, the prompt, the new PIN's second prompt. */
+static const struct tty_text {
+	const char *asks[3], *cert, *serial, *final_try, *prompt[3], *again, *differ;
+} tty_text[2] = {
+	{ { "asks for a login signature by", "asks to change the PIN of the USBKey of",
+	    "asks to change the PIN of the USBKey of" }, "certificate", "serial",
+	  "One more wrong PIN locks the USBKey.\n",
+	  { "PIN: ", "Current PIN: ", "New PIN (6-10 digits and letters): " },
+	  "New PIN again: ", "The two new PINs differ: nothing was changed.\n" },
+	{ { "请求以下证书的登录签名：", "请求修改以下证书所在USBKey的PIN码：",
+	    "请求修改以下证书所在USBKey的PIN码：" }, "证书", "序列号",
+	  "再输错一次PIN码，USBKey将被锁定。\n",
+	  { "PIN码：", "当前PIN码：", "新PIN码（6至10位数字和字母）：" },
+	  "再次输入新PIN码：", "两次输入的新PIN码不一致：未作任何修改。\n" },
+};
+
+/* Asks on the agent's terminal, echo off; a new PIN twice.  FINCA_ENOTFOUND
+ * when there is none it may read: no controlling terminal, or the agent
+ * runs in the background of one (reading would stop it). */
 static int pin_from_tty(const struct ask *q, char *pin, size_t len)
 {
+	const struct tty_text *tx = &tty_text[msg_lang_env() == MSG_ZH];
 	struct termios old, quiet;
+	char again[PIN_MAX];
 	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC), rc;
 
 	if (fd < 0)
@@ -168,11 +188,22 @@ static int pin_from_tty(const struct ask *q, char *pin, size_t len)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	tcsetattr(fd, TCSAFLUSH, &quiet);
-	dprintf(fd, "\nfinca agent: %s asks for a login signature by\n  %s\n"
-		"  (certificate %s on USBKey %s, serial %s)\n%sPIN: ", q->origin, q->subject,
-		q->cert, q->label, q->serial,
-		q->final_try ? "One more wrong PIN locks the USBKey.\n" : "");
+	dprintf(fd, "\nfinca agent: %s %s\n  %s\n  (%s %s, USBKey %s, %s %s)\n%s%s",
+		q->origin, tx->asks[q->what], q->subject, tx->cert, q->cert, q->label,
+		tx->serial, q->serial,
+		q->final_try ? tx->final_try : "", tx->prompt[q->what]);
 	rc = read_line(fd, pin, len, "the terminal");
+	if (rc == FINCA_OK && q->what == ASK_PIN_NEW) {
+		dprintf(fd, "\n%s", tx->again);
+		rc = read_line(fd, again, sizeof again, "the terminal");
+		if (rc == FINCA_OK && strcmp(again, pin)) {
+			dprintf(fd, "\n%s", tx->differ);
+			OPENSSL_cleanse(pin, len);
+			rc = err_why(FINCA_EINVAL, NULL, "agent.pin_differ",
+				     "the new PIN was typed differently the second time");
+		}
+		OPENSSL_cleanse(again, sizeof again);
+	}
 	tcsetattr(fd, TCSAFLUSH, &old);
 	dprintf(fd, "\n");
 	close(fd);
@@ -186,7 +217,8 @@ static int pin_from_command(const struct agent *a, const struct ask *q, char *pi
 			    size_t len)
 {
 	char *argv[] = { "sh", "-c", (char *)a->cfg.pin_command, NULL };
-	char *mine[6] = { NULL }, **envp;
+	static const char *const purpose[] = { "sign", "current-pin", "new-pin" };
+	char *mine[7] = { NULL }, **envp;
 	size_t ne = 0, k = 0;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -203,7 +235,8 @@ static int pin_from_command(const struct agent *a, const struct ask *q, char *pi
 	    asprintf(&mine[3], "FINCA_AGENT_ORIGIN=%s", q->origin) < 0 ||
 	    asprintf(&mine[4], "FINCA_AGENT_PROMPT=PIN of USBKey %s (%s) for %s, asked by %s%s",
 		     q->label, q->serial, q->subject, q->origin,
-		     q->final_try ? " (one more wrong PIN locks it)" : "") < 0)
+		     q->final_try ? " (one more wrong PIN locks it)" : "") < 0 ||
+	    asprintf(&mine[5], "FINCA_AGENT_PURPOSE=%s", purpose[q->what]) < 0)
 		abort();
 	while (environ[ne])
 		ne++;

@@ -12,9 +12,15 @@
  * posts to finca (POST /api/v1/me/tokens/{serial}/pin-changed).  The
  * proof's text has a line break, which /v1/sign refuses to sign: no page
  * can get one without a change.
- * XXX: pin.c's terminal prompt speaks of "a login signature"; the new PIN
- * is asked as "SERIAL/new" with its subject saying so, until pin.c names
- * what it asks for (the operator's desk changes pin.c meanwhile). */
+ *
+ * The change needs the server's signed instruction (instr.c), op
+ * change_pin for this token, which the server gives only to the token's
+ * holder logged in (POST /api/v1/me/tokens/{serial}/instruction): a page
+ * that is not the holder's console cannot start a PIN change, and a
+ * leaked instruction serves once, for one token, within minutes.  It is
+ * bound to the token, not to a session: the agent has none here (the
+ * holder typing both PINs into the agent is the rest of the consent). */
+#include "token/instruction.h"
 #include "agent/agent_int.h"
 #include "auth/pin_proof.h"
 #include "crypto/pem.h"
@@ -103,6 +109,8 @@ int agent_change_pin(struct agent *a, const char *origin, const char *body, size
 		{ "id", F_STR, 1, &id },
 		{ "challenge", F_STR, 1, &ch },
 	};
+	struct instruction ins;
+	json_t *instr = NULL;      /* owned: req's "instruction" */
 	char serial[17], newname[24], old[AGENT_PIN_BUF], new_pin[AGENT_PIN_BUF];
 	unsigned char kid[64], *sig = NULL, *der = NULL;
 	size_t kidlen = 0, siglen = 0;
@@ -123,8 +131,13 @@ int agent_change_pin(struct agent *a, const char *origin, const char *body, size
 		rc = fail(ans, 400, "invalid");
 		goto out;
 	}
-	if (jsonreq_parse(body, len, BODY_MAX, &req) != FINCA_OK ||
-	    jsonreq_decode(req, f, ARRAY_LEN(f), &bad) != FINCA_OK) {
+	if (jsonreq_parse(body, len, BODY_MAX, &req) != FINCA_OK) {
+		rc = fail(ans, 400, "invalid");
+		goto out;
+	}
+	instr = json_incref(json_object_get(req, "instruction"));
+	json_object_del(req, "instruction");
+	if (jsonreq_decode(req, f, ARRAY_LEN(f), &bad) != FINCA_OK) {
 		rc = fail(ans, 400, "invalid");
 		goto out;
 	}
@@ -139,6 +152,18 @@ int agent_change_pin(struct agent *a, const char *origin, const char *body, size
 		err_why(FINCA_EINVAL, "id", "agent.id",
 			"expected TOKENSERIAL:CKAIDHEX, as GET /v1/certificates lists it");
 		rc = fail(ans, 400, "invalid");
+		goto out;
+	}
+	/* the server's consent, for this token */
+	if ((rc = agent_instr_take(a->instr, instr, "change_pin", &ins)) != FINCA_OK) {
+		rc = fail(ans, rc == FINCA_EINVAL ? 400 : 403,
+			  rc == FINCA_EINVAL ? "invalid" : "forbidden");
+		goto out;
+	}
+	if (strcmp(ins.token, serial)) {
+		err_why(FINCA_EAUTH, "instruction", "agent.instr_other_token",
+			"the instruction is for USBKey %s, not %s", ins.token, serial);
+		rc = fail(ans, 403, "forbidden");
 		goto out;
 	}
 	pthread_mutex_lock(&a->tok_mu);
@@ -163,7 +188,8 @@ int agent_change_pin(struct agent *a, const char *origin, const char *body, size
 	agent_printable(q.label, sizeof q.label, t.label);
 	subj = dn_format(X509_get_subject_name(x));
 	ca_cert_serial(x, q.cert);
-	snprintf(q.subject, sizeof q.subject, "PIN change: the current PIN of %.200s", subj);
+	snprintf(q.subject, sizeof q.subject, "%s", subj);
+	q.what = ASK_PIN_OLD;
 	if ((rc = agent_pin_ask(a, &q, old, sizeof old)) != FINCA_OK) {
 		rc = fail(ans, 503, "no_pin");
 		goto out;
@@ -171,8 +197,7 @@ int agent_change_pin(struct agent *a, const char *origin, const char *body, size
 	snprintf(newname, sizeof newname, "%s/new", serial);
 	q.serial = newname;
 	q.final_try = 0;
-	snprintf(q.subject, sizeof q.subject,
-		 "PIN change: the NEW PIN (6-10 digits and letters) of %.180s", subj);
+	q.what = ASK_PIN_NEW;
 	if ((rc = agent_pin_ask(a, &q, new_pin, sizeof new_pin)) != FINCA_OK) {
 		rc = fail(ans, 503, "no_pin");
 		goto out;
@@ -220,6 +245,7 @@ out:
 	OPENSSL_cleanse(old, sizeof old);
 	OPENSSL_cleanse(new_pin, sizeof new_pin);
 	json_decref(req);
+	json_decref(instr);
 	X509_free(x);
 	OPENSSL_free(sig);
 	OPENSSL_free(der);

@@ -23,29 +23,19 @@
 #include <string.h>
 #include <time.h>
 
-#define NONCES 64              /* instructions alive at once (INSTR_TTL each) */
-
 struct produce {
-	X509 *ca;                  /* owned: the service CA (--ca-cert) */
 	int algo;                  /* enum key_alg made on tokens */
-	/* the nonces taken, until their instruction expires: an instruction
-	 * is used once (under the agent's tok_mu) */
-	struct {
-		char nonce[33];
-		int64_t expires;
-	} used[NONCES];
 };
 
 int produce_start(const struct agent_config *cfg, struct produce **out)
 {
 	struct produce *p;
-	FILE *f;
 	int rc, listed = 0;
 
 	*out = NULL;
-	if (!cfg->server && !cfg->ca_cert)
-		return FINCA_OK;
-	if (!cfg->server || !cfg->ca_cert)
+	if (!cfg->server)
+		return FINCA_OK;   /* --ca-cert alone: the holder's PIN change */
+	if (!cfg->ca_cert)
 		return err_why(FINCA_EINVAL, NULL, "agent.produce_config",
 			       "USBKey production needs both --server (the console) and "
 			       "--ca-cert (its service CA certificate)");
@@ -61,15 +51,6 @@ int produce_start(const struct agent_config *cfg, struct produce **out)
 			     "--algo %s: expected sm2, p256, rsa2048 or rsa3072", cfg->algo);
 		goto fail;
 	}
-	if ((f = fopen(cfg->ca_cert, "r")) == NULL ||
-	    (p->ca = PEM_read_X509(f, NULL, NULL, NULL)) == NULL) {
-		if (f)
-			fclose(f);
-		rc = err_why(FINCA_EIO, NULL, "agent.ca_cert",
-			     "--ca-cert %s: not a readable PEM certificate", cfg->ca_cert);
-		goto fail;
-	}
-	fclose(f);
 	*out = p;
 	return FINCA_OK;
 fail:
@@ -79,9 +60,6 @@ fail:
 
 void produce_free(struct produce *p)
 {
-	if (!p)
-		return;
-	X509_free(p->ca);
 	free(p);
 }
 
@@ -133,28 +111,6 @@ static int tokens_list(struct agent *a, json_t **out)
 }
 
 /* --- instructions --- */
-
-/* Takes ins's nonce, once: FINCA_EAUTH when it was taken before.  Under
- * tok_mu. */
-static int nonce_take(struct produce *p, const struct instruction *ins, int64_t now)
-{
-	int free_slot = -1;
-
-	for (int i = 0; i < NONCES; i++) {
-		if (p->used[i].expires > now && !strcmp(p->used[i].nonce, ins->nonce))
-			return err_why(FINCA_EAUTH, "instruction", "agent.instr_replay",
-				       "this instruction was used already: ask the server "
-				       "for a new one");
-		if (free_slot < 0 && p->used[i].expires <= now)
-			free_slot = i;
-	}
-	if (free_slot < 0)
-		return err_why(FINCA_ELIMIT, "instruction", "agent.instr_many",
-			       "more than %d instructions within %d s", NONCES, INSTR_TTL_MAX);
-	snprintf(p->used[free_slot].nonce, sizeof p->used[free_slot].nonce, "%s", ins->nonce);
-	p->used[free_slot].expires = ins->expires;
-	return FINCA_OK;
-}
 
 /* The token ins names, present: its serial, or with "" the one blank
  * token (a token without a serial until it is initialised). */
@@ -424,13 +380,9 @@ int produce_call(struct agent *a, const char *method, const char *path, const ch
 		 int lang, const char *body, size_t len, int too_big, json_t **out,
 		 const char **code, char *note, size_t nlen)
 {
-	const char *session = NULL, *bad = NULL, *payload = NULL, *sig = NULL;
+	const char *session = NULL, *bad = NULL;
 	const struct field f[] = {
 		{ "session", F_STR, 1, &session },
-	};
-	const struct field fi[] = {
-		{ "payload", F_STR, 1, &payload },
-		{ "signature", F_STR, 1, &sig },
 	};
 	int reset = !strcmp(path, "/v1/pin-reset"), rc;
 	struct instruction ins;
@@ -476,32 +428,17 @@ int produce_call(struct agent *a, const char *method, const char *path, const ch
 	if ((rc = jsonreq_parse(body ? body : "", len, BODY_MAX, &j)) != FINCA_OK)
 		goto fail;
 	instr = json_object_get(j, "instruction");
-	if (!json_is_object(instr)) {
-		rc = err_why(FINCA_EINVAL, "instruction", "instr.form",
-			     "an instruction is {payload, signature}, both base64, as the server "
-			     "gives it");
-		goto fail;
-	}
 	json_incref(instr);
 	json_object_del(j, "instruction");
 	rc = jsonreq_decode(j, f, ARRAY_LEN(f), &bad);
 	if (rc == FINCA_OK)
-		rc = jsonreq_decode(instr, fi, ARRAY_LEN(fi), &bad);
-	if (rc == FINCA_OK)
-		rc = instruction_verify(a->prod->ca, payload, sig, (int64_t)time(NULL), &ins);
+		rc = agent_instr_take(a->instr, instr, reset ? "pin_reset" : "produce", &ins);
 	json_decref(instr);
 	if (rc != FINCA_OK)
 		goto fail;
-	if (strcmp(ins.op, reset ? "pin_reset" : "produce")) {
-		rc = err_why(FINCA_EAUTH, "instruction", "agent.instr_op",
-			     "the instruction is for %s, not for %s", ins.op,
-			     reset ? "pin_reset" : "produce");
-		goto fail;
-	}
 	pthread_mutex_lock(&a->tok_mu);
-	if ((rc = nonce_take(a->prod, &ins, (int64_t)time(NULL))) == FINCA_OK)
-		rc = reset ? pin_reset_one(a, &ins, session, lang, out, note, nlen)
-			: produce_one(a, &ins, session, lang, out, note, nlen);
+	rc = reset ? pin_reset_one(a, &ins, session, lang, out, note, nlen)
+		   : produce_one(a, &ins, session, lang, out, note, nlen);
 	pthread_mutex_unlock(&a->tok_mu);
 	if (rc != FINCA_OK)
 		goto fail;

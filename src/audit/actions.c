@@ -199,6 +199,8 @@ static const struct action actions[] = {
 	  S_ISSUE_EN },
 	{ "request.instruction", NULL, "USBKey操作指令签发", "USBKey instruction signed",
 	  "申请 {object}：{op}[，USBKey {token}]", "Request {object}: {op}[, USBKey {token}]" },
+	{ "token.instruction", NULL, "USBKey修改PIN码指令签发", "USBKey PIN change instruction signed",
+	  "USBKey {object}：证书持有人修改PIN码", "USBKey {object}: the holder's PIN change" },
 	/* the note of an init is the token's label */
 	{ "token.init", NULL, "USBKey初始化", "USBKey initialized",
 	  "USBKey {object}[，状态 [{from:token} → ]{state:token}][，标签 {note}]",

@@ -16,11 +16,12 @@ static int usage(void)
 	return cli_usage(
 		"agent --module PATH --origin URL... [--listen 127.0.0.1:8765]\n"
 		"       [--pin-file FILE | --pin-command CMD] [--sm2-sign MECH]\n"
-		"       [--server URL --ca-cert FILE [--algo p256|sm2|rsa2048|rsa3072]\n"
+		"       [--ca-cert FILE] [--server URL [--algo p256|sm2|rsa2048|rsa3072]\n"
 		"        [--sm2-keygen MECH]]\n"
 		"  the holder's signing agent for the web console (docs/console.md);\n"
-		"  with --server (the console, also an origin) and --ca-cert (its service\n"
-		"  CA), the operator makes USBKeys from the console's production queue;\n"
+		"  with --ca-cert (the console's service CA, which signs its instructions)\n"
+		"  the holder changes the USBKey's PIN; with --server (the console, also\n"
+		"  an origin) too, the operator makes USBKeys from the production queue;\n"
 		"  origins also from $FINCA_AGENT_ORIGINS (space-separated)");
 }
 

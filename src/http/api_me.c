@@ -6,7 +6,10 @@
  *   POST  /api/v1/me/renew            {cert_serial, app?}: a draft renewal
  *   POST  /api/v1/me/tokens/{serial}/pin-changed
  *                                     {certificate, challenge, signature}:
- *                                     finca agent's proof of a PIN change */
+ *                                     finca agent's proof of a PIN change
+ *   POST  /api/v1/me/tokens/{serial}/instruction
+ *                                     the signed instruction the agent
+ *                                     needs to change the PIN (no body) */
 #include "http/api_int.h"
 #include "ra/ra.h"
 #include "util/err.h"
@@ -81,13 +84,17 @@ enum MHD_Result api_me(struct call *k, struct api *a, const char *rest)
 	if (!strncmp(rest, "tokens/", 7)) {
 		const char *op = strchr(rest + 7, '/');
 		n = op ? (size_t)(op - rest - 7) : 0;
-		if (!op || n == 0 || n >= sizeof serial || strcmp(op, "/pin-changed"))
+		if (!op || n == 0 || n >= sizeof serial ||
+		    (strcmp(op, "/pin-changed") && strcmp(op, "/instruction")))
 			return send_err(k, 404, "not_found", NULL, "api.no_resource",
 					"no such resource");
 		if (strcmp(m, "POST"))
 			return send_err(k, 405, "method", NULL, "api.method", "POST only");
 		memcpy(serial, rest + 7, n);
 		serial[n] = '\0';
+		if (!strcmp(op, "/instruction"))
+			return result(k, ra_instruction(k->s->ca, &k->who, "change_pin", 0, serial,
+							&out), 201, &out);
 		return pin_changed(k, a, serial);
 	}
 	if (strcmp(m, "GET"))

@@ -3,7 +3,9 @@
  * token in front of the operator's agent for one accepted request.  Who may
  * have one is who may produce the request (request.produce in its scope,
  * the checks of the token station's own calls); every instruction given is
- * audited.  The agent still goes through the token API for everything it
+ * audited.  The holder's PIN change (change_pin) serves no request: the
+ * holder may have one for a USBKey of its own in use (me.write, its
+ * scope), audited on the token.  The agent still goes through the token API for everything it
  * does (register, issue, commit), so an instruction grants nothing the
  * operator's session could not do: it keeps pages that are not the console
  * from changing a token through the agent at all. */
@@ -28,12 +30,41 @@ static int pin_reset_ok(struct ca *ca, const struct actor *a, int64_t id, const 
 	return ra_pin_reset_check(ca, a, id, token);
 }
 
+/* The holder's own USBKey, in use (request: none). */
+static int change_pin_ok(struct ca *ca, const struct actor *a, int64_t id, const char *token)
+{
+	struct token_rec t;
+	struct target tg;
+	int rc;
+
+	(void)id;
+	memset(&tg, 0, sizeof tg);
+	tg.person = a->scope;
+	memset(&t, 0, sizeof t);
+	if ((rc = actor_may(ca, a, "me.write", &tg)) != FINCA_OK)
+		return rc;
+	rc = store_token_get(ca_store(ca), token, &t);
+	if (rc == FINCA_OK && strcmp(t.holder, a->scope))
+		rc = FINCA_ENOTFOUND;
+	if (rc == FINCA_ENOTFOUND)
+		rc = err_why(FINCA_ENOTFOUND, "token", "me.no_token",
+			     "you hold no USBKey %.40s", token);
+	else if (rc == FINCA_OK && strcmp(t.state, "issued"))
+		rc = err_why(FINCA_ESTATE, "token", "me.token_state",
+			     "USBKey %s is %s: only a USBKey in use has its PIN changed", token,
+			     t.state);
+	token_rec_clear(&t);
+	return rc;
+}
+
 static const struct instr_op {
 	const char *op;
 	int (*ok)(struct ca *, const struct actor *, int64_t, const char *);
+	int request;                   /* serves a request (audited there) */
 } ops[] = {
-	{ "produce", produce_ok },     /* init (or resume), key, certificate, envelope */
-	{ "pin_reset", pin_reset_ok }, /* 附件3: a new default PIN and envelope */
+	{ "produce", produce_ok, 1 },     /* init (or resume), key, certificate, envelope */
+	{ "pin_reset", pin_reset_ok, 1 }, /* 附件3: a new default PIN and envelope */
+	{ "change_pin", change_pin_ok, 0 }, /* art. 23: the holder's own */
 };
 
 struct audit_arg {
@@ -57,6 +88,21 @@ static int audit_fn(struct ca *ca, const struct actor *a, json_t *r, void *arg)
 	return rc;
 }
 
+/* An instruction that serves no request, audited on its token. */
+static int token_audit(struct ca *ca, const struct actor *a, const struct instruction *ins)
+{
+	char obj[48];
+	json_t *d;
+	int rc;
+
+	snprintf(obj, sizeof obj, "token:%s", ins->token);
+	d = json_pack("{s:s, s:I, s:s}", "op", ins->op, "expires", (json_int_t)ins->expires,
+		      "nonce", ins->nonce);
+	rc = ca_audit(ca, a->name, "token.instruction", obj, d);
+	json_decref(d);
+	return rc;
+}
+
 int ra_instruction(struct ca *ca, const struct actor *a, const char *op, int64_t request,
 		   const char *token, json_t **out)
 {
@@ -71,7 +117,8 @@ int ra_instruction(struct ca *ca, const struct actor *a, const char *op, int64_t
 			o = &ops[i];
 	if (!o)
 		return err_why(FINCA_EINVAL, "op", "instr.op",
-			       "op '%.40s': expected produce or pin_reset", op ? op : "");
+			       "op '%.40s': expected produce, pin_reset or change_pin",
+			       op ? op : "");
 	if (!token)
 		token = "";
 	if (strlen(token) >= sizeof ins.token)
@@ -83,10 +130,12 @@ int ra_instruction(struct ca *ca, const struct actor *a, const char *op, int64_t
 	snprintf(ins.op, sizeof ins.op, "%s", o->op);
 	snprintf(ins.token, sizeof ins.token, "%s", token);
 	snprintf(ins.account, sizeof ins.account, "%s", a->name);
-	ins.request = request;
+	ins.request = o->request ? request : 0;
 	ins.expires = clock_now() + INSTR_TTL;
-	if ((rc = instruction_sign(ca->service_key, &ins, &j)) != FINCA_OK ||
-	    (rc = req_in_tx(ca, a, request, "request.produce", audit_fn, &arg)) != FINCA_OK) {
+	if ((rc = instruction_sign(ca->service_key, &ins, &j)) == FINCA_OK)
+		rc = o->request ? req_in_tx(ca, a, request, "request.produce", audit_fn, &arg)
+				: token_audit(ca, a, &ins);
+	if (rc != FINCA_OK) {
 		json_decref(j);
 		return rc;
 	}

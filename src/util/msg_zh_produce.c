@@ -14,7 +14,7 @@ static const struct msg_entry reasons[] = {
 	{ "agent.instr_account", "该指令是签发给{1}的，不能用{2}的会话使用" },
 	{ "instr.expired", "指令已于{1}秒前过期：请向服务器重新获取" },
 	{ "instr.too_long", "指令有效期{1}秒，超过{2}秒（代理所在计算机的时钟是否正确？）" },
-	{ "instr.op", "操作“{1}”：应为produce或pin_reset" },
+	{ "instr.op", "操作“{1}”：应为produce、pin_reset或change_pin" },
 	{ "instr.token", "USBKey序列号“{1}”：最多16个字符" },
 	{ "station.session", "会话令牌缺失或格式不正确" },
 
@@ -32,6 +32,8 @@ static const struct msg_entry reasons[] = {
 	{ "agent.no_produce", "此代理不制作USBKey（启动时须指定--server和--ca-cert）" },
 	{ "agent.not_console", "只有管理控制台（{1}）可以更改USBKey" },
 	{ "agent.instr_op", "该指令用于{1}，不能用于{2}" },
+	{ "agent.instr_other_token", "该指令是针对USBKey {1}的，不能用于{2}" },
+	{ "agent.pin_differ", "两次输入的新PIN码不一致" },
 	{ NULL, NULL },
 };
 

@@ -158,6 +158,8 @@ static const struct msg_entry reasons[] = {
 	{ "me.which_app", "您有{1}个应用系统的访问授权，请指明延期用于哪个应用系统" },
 	{ "me.proof_not_yours", "证明由证书 {1}签名，该证书不属于您" },
 	{ "me.proof_other_token", "USBKey {1}中没有证书 {2}" },
+	{ "me.no_token", "您没有USBKey {1}" },
+	{ "me.token_state", "USBKey {1}的状态为{2}：只有使用中的USBKey才能修改PIN码" },
 	{ "expiry.which_app", "{1}有{2}个应用系统的访问授权，请指明由哪个主管部门审批延期" },
 	{ "expiry.none", "没有{1}天内到期的证书" },
 	{ "expiry.no_holder", "证书{1}没有可延期的持有人" },

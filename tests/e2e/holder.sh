@@ -98,7 +98,7 @@ C="curl -s --cacert ca/ca/service.crt"
 printf '%s %s\n%s %s\n' ${SER[$IDA]} ${PIN[$IDA]} ${SER[$IDB]} ${PIN[$IDB]} >pins
 chmod 600 pins
 setsid "$FINCA" agent --module $M --listen 127.0.0.1:$aport --origin $ORIGIN \
-	--pin-file pins 2>agent.log &
+	--ca-cert ca/ca/service.crt --pin-file pins 2>agent.log &
 apid=$!
 for _ in $(seq 100); do curl -s -o /dev/null "$agent/" && break; sleep 0.1; done
 O=(-H "Origin: $ORIGIN" -H 'Content-Type: application/json')
@@ -236,18 +236,52 @@ verify() { # ID: /auth/verify's answer for the holder's token signing our challe
 same "/auth/verify: default_pin true before the change" "$(verify "$ID_A" | jq .default_pin)" true
 
 # --- the PIN change, through the agent (art. 23) ---
-# chpin ID: the agent's change with our challenge; its answer in chpin.json
+# chpin ID [INSTRUCTION]: the agent's change with our challenge and the
+# server's instruction (by default one 张一 asks for ID's token); its answer
+# in chpin.json
 chpin() {
-	local ch
+	local ch ins=${2-}
+	if [ -z "$ins" ]; then call $HA POST "me/tokens/${1%%:*}/instruction"; ins=$(cat body); fi
 	ch=$($C -X POST $api/login/challenge | jq -r .challenge)
-	curl -s -o chpin.json -w '%{http_code}' "${O[@]}" \
-		-d "$(jq -nc --arg id "$1" --arg ch "$ch" '{id: $id, challenge: $ch}')" $agent/v1/change-pin
+	curl -s -o chpin.json -w '%{http_code}' "${O[@]}" -d "$(jq -nc --arg id "$1" --arg ch "$ch" \
+		--argjson ins "$ins" '{id: $id, challenge: $ch, instruction: $ins | {payload, signature}}')" \
+		$agent/v1/change-pin
 }
 SA=${SER[$IDA]}; OLD=${PIN[$IDA]}; NEW1=Holder2024; NEW2=Zhang1Yi9
 p11login() { $P11 --token-label "key-$IDA" --login --pin "$1" --list-objects >/dev/null 2>&1; }
+printf '%s %s\n%s/new %s\n' $SA $OLD $SA $NEW1 >pins
+# the server's instruction (art. 23 through the agent, issue 15 item 5)
+st=$(curl -s -o chpin.json -w '%{http_code}' "${O[@]}" \
+	-d "$(jq -nc --arg id "$ID_A" '{id: $id, challenge: "x"}')" $agent/v1/change-pin)
+same "without the server's instruction: 400, named" "$st $(jq -r .error.reason chpin.json)" \
+	"400 instr.form"
+call $HA POST "me/tokens/${SER[$IDB]}/instruction"
+same "张一 asking an instruction for 王二's USBKey: 404" "$ST $(jq -r .error.reason body)" \
+	"404 me.no_token"
+call op1 POST instructions "{\"op\":\"change_pin\",\"request\":0,\"token\":\"$SA\"}"
+same "an operator asking a PIN change instruction: 403" "$ST" 403
+call $HB POST "me/tokens/${SER[$IDB]}/instruction"
+same "王二's instruction for his own USBKey: 201" "$ST" 201
+same "王二's instruction used on 张一's USBKey: 403, named" \
+	"$(chpin "$ID_A" "$(cat body)") $(jq -r .error.reason chpin.json)" "403 agent.instr_other_token"
+call $HA POST "me/tokens/$SA/instruction"; INS=$(cat body)
+python3 - "$INS" >forged.json <<'EOF2'
+import base64, json, sys
+i = json.loads(sys.argv[1])
+p = json.loads(base64.b64decode(i["payload"])); p["expires"] += 3600
+i["payload"] = base64.b64encode(json.dumps(p).encode()).decode()
+json.dump(i, sys.stdout)
+EOF2
+same "an instruction whose payload was edited: 403, not the server's" \
+	"$(chpin "$ID_A" "$(cat forged.json)") $(jq -r .error.reason chpin.json)" "403 instr.signature"
+has "the instruction given is audited on the token" "^holder-${CERT[$IDA]} token:$SA$" \
+	"$(sqlite3 ca/finca.db "SELECT actor || ' ' || object FROM audit WHERE action='token.instruction'")"
+ok "the token still takes the envelope's PIN" p11login $OLD
 printf '%s %s\n%s/new %s\n' $SA $OLD $SA abc >pins
-same "a new PIN against the policy (abc): 400, in the agent" "$(chpin "$ID_A")" 400
+same "a new PIN against the policy (abc): 400, in the agent" "$(chpin "$ID_A" "$INS")" 400
 same "named by the policy's reason" "$(jq -r .error.reason chpin.json)" pin.short
+same "an instruction serves once: 403, named" \
+	"$(chpin "$ID_A" "$INS") $(jq -r .error.reason chpin.json)" "403 agent.instr_replay"
 ok "the token still takes the envelope's PIN" p11login $OLD
 printf '%s %s\n%s/new %s\n' $SA $OLD $SA $OLD >pins
 same "the same PIN again: 400" "$(chpin "$ID_A")" 400

@@ -66,7 +66,8 @@ NEW=Zhang2026x
 pins=$T/pins
 printf '%s %s\n%s/new %s\n' $S $OLD $S $NEW >"$pins"; chmod 600 "$pins"
 serve_start ca
-"$FINCA" agent --module $M --listen 127.0.0.1:$aport --origin $url --pin-file "$pins" 2>agent.log &
+"$FINCA" agent --module $M --listen 127.0.0.1:$aport --origin $url --ca-cert ca/ca/service.crt \
+	--pin-file "$pins" 2>agent.log &
 apid=$!
 at_exit 'kill $apid 2>/dev/null; cp serve.log /tmp/holder-console-serve.log; cp agent.log /tmp/holder-console-agent.log'
 for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:$aport/ && break; sleep 0.1; done

@@ -129,8 +129,10 @@ export async function render({ main, route }) {
 				const mine = (await agent.certificates()).find((c) => c.serial === k.certificate);
 				if (!mine) throw new agent.AgentError('nocert', 404, { error: { message: t('me.pin.nocert', { serial: k.serial }) } });
 				clear(status, t('me.pin.asking'));
+				// the server's consent for this USBKey, which the agent checks
+				const ins = await api.post(`me/tokens/${encodeURIComponent(k.serial)}/instruction`);
 				const ch = await api.post('login/challenge');
-				const p = await agent.changePin(mine.id, ch.challenge);
+				const p = await agent.changePin(mine.id, ch.challenge, { payload: ins.payload, signature: ins.signature });
 				clear(status, t('me.pin.recording'));
 				await api.post(`me/tokens/${encodeURIComponent(k.serial)}/pin-changed`,
 					{ certificate: p.certificate, challenge: p.challenge, signature: p.signature });
