@@ -81,7 +81,6 @@ int agent_cert_find(struct agent *a, const char *serial, const unsigned char *id
 
 /* --- the PIN (pin.c) --- */
 
-/* What the holder is asked about. */
 /* What a PIN is asked for: the terminal says so (and asks a new PIN
  * twice); --pin-command is told FINCA_AGENT_PURPOSE. */
 enum ask_for {
@@ -143,6 +142,9 @@ void agent_instr_free(struct agent_instr *v);
  * (taken now); *out its contents.  FINCA_EAUTH with no CA (v NULL). */
 int agent_instr_take(struct agent_instr *v, json_t *instr, const char *op,
 		     struct instruction *out);
+/* Takes "instruction" out of a request's body (not one of the body's own
+ * fields): a reference of the caller's, or NULL when absent. */
+json_t *agent_instr_pop(json_t *body);
 
 /* --- the PIN change (pin_change.c) --- */
 

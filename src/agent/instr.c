@@ -88,6 +88,14 @@ out:
 	return rc;
 }
 
+json_t *agent_instr_pop(json_t *body)
+{
+	json_t *instr = json_incref(json_object_get(body, "instruction"));
+
+	json_object_del(body, "instruction");
+	return instr;
+}
+
 int agent_instr_take(struct agent_instr *v, json_t *instr, const char *op,
 		     struct instruction *out)
 {

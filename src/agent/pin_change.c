@@ -20,7 +20,6 @@
  * leaked instruction serves once, for one token, within minutes.  It is
  * bound to the token, not to a session: the agent has none here (the
  * holder typing both PINs into the agent is the rest of the consent). */
-#include "token/instruction.h"
 #include "agent/agent_int.h"
 #include "auth/pin_proof.h"
 #include "crypto/pem.h"
@@ -28,6 +27,7 @@
 #include "ca/dn.h"
 #include "crypto/sig.h"
 #include "http/jsonreq.h"
+#include "token/instruction.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -135,8 +135,7 @@ int agent_change_pin(struct agent *a, const char *origin, const char *body, size
 		rc = fail(ans, 400, "invalid");
 		goto out;
 	}
-	instr = json_incref(json_object_get(req, "instruction"));
-	json_object_del(req, "instruction");
+	instr = agent_instr_pop(req);
 	if (jsonreq_decode(req, f, ARRAY_LEN(f), &bad) != FINCA_OK) {
 		rc = fail(ans, 400, "invalid");
 		goto out;

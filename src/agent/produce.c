@@ -17,7 +17,6 @@
 #include "util/util.h"
 
 #include <openssl/crypto.h>
-#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,9 +426,7 @@ int produce_call(struct agent *a, const char *method, const char *path, const ch
 	}
 	if ((rc = jsonreq_parse(body ? body : "", len, BODY_MAX, &j)) != FINCA_OK)
 		goto fail;
-	instr = json_object_get(j, "instruction");
-	json_incref(instr);
-	json_object_del(j, "instruction");
+	instr = agent_instr_pop(j);
 	rc = jsonreq_decode(j, f, ARRAY_LEN(f), &bad);
 	if (rc == FINCA_OK)
 		rc = agent_instr_take(a->instr, instr, reset ? "pin_reset" : "produce", &ins);

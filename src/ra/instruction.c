@@ -5,10 +5,10 @@
  * the checks of the token station's own calls); every instruction given is
  * audited.  The holder's PIN change (change_pin) serves no request: the
  * holder may have one for a USBKey of its own in use (me.write, its
- * scope), audited on the token.  The agent still goes through the token API for everything it
- * does (register, issue, commit), so an instruction grants nothing the
- * operator's session could not do: it keeps pages that are not the console
- * from changing a token through the agent at all. */
+ * scope), audited on the token.  The agent still goes through the token
+ * API for everything it does (register, issue, commit), so an instruction
+ * grants nothing the operator's session could not do: it keeps pages that
+ * are not the console from changing a token through the agent at all. */
 #include "ra/request_int.h"
 #include "token/instruction.h"
 #include "util/err.h"

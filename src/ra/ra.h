@@ -228,8 +228,8 @@ int ra_pin_reset_done(struct ca *ca, const struct actor *a, int64_t id);
  * ("produce" or "pin_reset") of the accepted request on the token serial
  * ("" or NULL: a blank token without one), when a may produce it, audited
  * (request.instruction); or "change_pin" (request ignored) of the holder
- * a's own USBKey in use, audited (token.instruction).  *out {payload, signature,
- * expires} is the caller's. */
+ * a's own USBKey in use, audited (token.instruction).  *out {payload,
+ * signature, expires} is the caller's. */
 int ra_instruction(struct ca *ca, const struct actor *a, const char *op, int64_t request,
 		   const char *token, json_t **out);
 
