@@ -280,6 +280,11 @@ static const struct action actions[] = {
 	{ "ca.install", NULL, "CA证书安装", "CA certificates installed",
 	  "安装CA证书[：签发CA {issuing.subject}][，根CA {root.subject}]",
 	  "CA certificates installed[: issuing {issuing.subject}][, root {root.subject}]" },
+	{ "ca.backup", NULL, "数据备份", "Backup made",
+	  "数据目录备份[至 {dir}]", "Data directory backed up[ to {dir}]" },
+	{ "ca.restore", NULL, "数据恢复", "Restored from backup",
+	  "从备份恢复[ {from}][，审计记录截至第 {audit_seq} 条][，CRL编号自 {crl_floor} 起]",
+	  "Restored from backup[ {from}][, audit trail to record {audit_seq}][, CRL numbers from {crl_floor}]" },
 	{ "audit.export", NULL, "审计日志导出", "Audit trail exported",
 	  "导出审计日志[（{format}）][，{rows} 条][，操作 {filter.action}]"
 	  "[，操作者 {filter.actor}][，对象 {filter.object}][，自 {filter.since}]"

@@ -54,5 +54,8 @@ int cmd_remind(struct cli *c, int argc, char **argv);
 int cmd_demo(struct cli *c, int argc, char **argv);
 /* the signing agent on a holder's computer (cmd_agent.c) */
 int cmd_agent(struct cli *c, int argc, char **argv);
+/* backup, restore (cmd_backup.c) */
+int cmd_backup(struct cli *c, int argc, char **argv);
+int cmd_restore(struct cli *c, int argc, char **argv);
 
 #endif

@@ -103,6 +103,11 @@ static const char usage[] =
 "       | forms ID --out F.pdf [--form person|unit|pinreset] | attach ID --file SCAN\n"
 "  expiring [--days N] [--json] | --renew [--app CODE]  certificates due in your\n"
 "                                       scope; --renew: one batch of renew requests\n"
+"  backup DIR                           a consistent copy of the data directory\n"
+"                                       while it is in use (manifest: SHA-256s)\n"
+"  restore DIR [--force]                check a backup and make it the data\n"
+"                                       directory (--force: the old one is\n"
+"                                       moved aside to DIR.old-TIMESTAMP)\n"
 "  version\n"
 "\n"
 "DIR defaults to $FINCA_DIR.  The CA passphrase comes from $FINCA_PASSPHRASE\n"
@@ -330,5 +335,9 @@ int main(int argc, char **argv)
 		return cmd_demo(&c, argc, argv);
 	if (!strcmp(cmd, "agent"))
 		return cmd_agent(&c, argc, argv);
+	if (!strcmp(cmd, "backup"))
+		return cmd_backup(&c, argc, argv);
+	if (!strcmp(cmd, "restore"))
+		return cmd_restore(&c, argc, argv);
 	return cli_usage("unknown command '%s'", cmd);
 }

@@ -127,6 +127,13 @@ struct db_ops {
 	/* The engine's own connection handle, borrowed: for a tool
 	 * that measures the engine itself (bench/list), never for the store. */
 	void *(*native)(struct db *db);
+	/* Copies the whole database, consistent as of one moment, to a new
+	 * database at dest (which must not exist), while other connections
+	 * go on reading and writing (SQLite: the online backup API).  NULL:
+	 * this engine cannot back itself up this way (the store says so;
+	 * PostgreSQL has its own tools).  0 ok, -1 failure (the error is
+	 * set, util/err.h). */
+	int (*backup)(struct db *db, const char *dest);
 	const char *frag[DB_NFRAGS];
 };
 

@@ -282,6 +282,53 @@ static void *sq_native(struct db *db)
 	return DB(db);
 }
 
+/* The online backup API: every page in one step, under one read
+ * transaction of the source, so the copy is the database as of one
+ * commit; in WAL mode writers go on meanwhile (and nothing restarts the
+ * copy, as a step-by-step backup would after a write from another
+ * connection).  A busy or locked answer (a checkpoint) is retried. */
+static int sq_backup(struct db *db, const char *dest)
+{
+	sqlite3 *to = NULL;
+	sqlite3_backup *b = NULL;
+	int r, rc = -1, tries = 0;
+
+	if (path_exists(dest)) {
+		err_set(FINCA_ESTATE, "%s: already exists", dest);
+		return -1;
+	}
+	if (sqlite3_open_v2(dest, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		err_set(FINCA_ESTORE, "database: %s: %s", dest, sqlite3_errmsg(to));
+		goto out;
+	}
+	chmod(dest, 0600); /* as sq_open: identity numbers */
+	if (!(b = sqlite3_backup_init(to, "main", DB(db), "main"))) {
+		err_set(FINCA_ESTORE, "database: backup to %s: %s", dest, sqlite3_errmsg(to));
+		goto out;
+	}
+	while ((r = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || r == SQLITE_LOCKED) {
+		if (++tries > 1000)
+			break;
+		sqlite3_sleep(10);
+	}
+	r = sqlite3_backup_finish(b);
+	b = NULL;
+	if (r != SQLITE_OK) {
+		err_set(FINCA_ESTORE, "database: backup to %s: %s", dest, sqlite3_errstr(r));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (b)
+		sqlite3_backup_finish(b);
+	if (to && sqlite3_close(to) != SQLITE_OK && !rc) {
+		err_set(FINCA_ESTORE, "database: closing %s", dest);
+		rc = -1;
+	}
+	return rc;
+}
+
 const struct db_ops db_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -316,6 +363,7 @@ const struct db_ops db_sqlite = {
 	.schema_version = sq_schema_version,
 	.set_schema_version = sq_set_schema_version,
 	.native = sq_native,
+	.backup = sq_backup,
 	.frag = {
 		/* session has a BLOB key: its rows keep SQLite's rowid */
 		[DB_FRAG_INSERT_ORDER] = "rowid",

@@ -306,6 +306,11 @@ static int exec(struct store *st, const char *sql)
 	return FINCA_OK;
 }
 
+int store_schema_latest(void)
+{
+	return (int)ARRAY_LEN(migrations);
+}
+
 int store_schema_version(struct store *st)
 {
 	return st->db->ops->schema_version(st->db);

@@ -21,6 +21,8 @@ struct store;
 int store_open(const char *path, int create, struct store **out);
 void store_free(struct store *st);
 int store_schema_version(struct store *st);
+/* The schema version this finca makes: how many migrations it knows. */
+int store_schema_latest(void);
 
 int store_begin(struct store *st);
 int store_commit(struct store *st);
@@ -141,6 +143,8 @@ struct crl_rec {
 	int64_t number, base, this_update, next_update, log_seq, entries;
 	int delta;
 };
+/* The next CRL number: one more than the last recorded, and never below
+ * the floor a restore set (store_crl_floor_raise). */
 int store_crl_next_number(struct store *st, int64_t *out);
 int store_crl_insert(struct store *st, const struct crl_rec *r);
 /* The newest full CRL; FINCA_ENOTFOUND when none was made. */
@@ -435,5 +439,20 @@ int store_escrow_insert(struct store *st, const struct escrow_rec *e);
  * is the caller's. */
 int store_escrow_get(struct store *st, int64_t enc_id, unsigned char **sealed,
 		     size_t *len);
+
+
+/* --- backup (store_backup.c) --- */
+
+/* The store's kind, its driver's name ("sqlite"); static. */
+const char *store_kind(struct store *st);
+/* Copies the whole store, consistent as of one commit, to a new database
+ * at dest, while the store stays in use (writers included).  FINCA_ESTATE
+ * with reason backup.store_kind when the driver cannot. */
+int store_backup(struct store *st, const char *dest);
+/* CRL numbers below floor are never given again (meta crl_floor): a
+ * restored store does not know the CRLs made after its backup (RFC 5280
+ * 5.2.3: the number increases monotonically).  Lowers nothing.  Inside a
+ * transaction. */
+int store_crl_floor_raise(struct store *st, int64_t floor);
 
 #endif

@@ -580,8 +580,21 @@ int store_crl_next_number(struct store *st, int64_t *out)
 {
 	/* full and delta CRLs share one numbering (RFC 5280 5.2.3) */
 	static const char sql[] = "SELECT coalesce(max(number),0)+1 FROM crl";
+	int64_t n, floor = 0;
+	char *v = NULL;
+	int rc;
 
-	return scalar(st, sql, out);
+	if ((rc = scalar(st, sql, &n)) != FINCA_OK)
+		return rc;
+	rc = store_meta_get(st, STORE_META_CRL_FLOOR, &v);
+	if (rc == FINCA_OK) {
+		floor = strtoll(v, NULL, 10);
+		free(v);
+	} else if (rc != FINCA_ENOTFOUND) {
+		return rc;
+	}
+	*out = n > floor ? n : floor;
+	return FINCA_OK;
 }
 
 int store_crl_insert(struct store *st, const struct crl_rec *c)

@@ -27,6 +27,9 @@
 #define STORE_MADE_BY(unit, node) "(" unit " IN " STORE_NODE_UNITS(node) " OR (" node "=" \
 	STORE_PROVINCE " AND NOT EXISTS(SELECT 1 FROM unit_maker WHERE unit=" unit ")))"
 
+/* meta key: the lowest CRL number still to be given (store_backup.c) */
+#define STORE_META_CRL_FLOOR "crl_floor"
+
 struct store {
 	struct db *db;   /* owned */
 	struct {
