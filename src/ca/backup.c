@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define DIR_DEPTH_MAX 8
 
@@ -112,6 +113,19 @@ static int dir_fresh(const char *dir)
 	return empty;
 }
 
+/* 1 when dir (made) lies inside the data directory: the copy would
+ * copy itself */
+static int inside(const char *dir, const char *data)
+{
+	char *a = realpath(dir, NULL), *b = realpath(data, NULL);
+	size_t n = b ? strlen(b) : 0;
+	int in = a && b && !strncmp(a, b, n) && (a[n] == '/' || a[n] == '\0');
+
+	free(a);
+	free(b);
+	return in;
+}
+
 /* What the copied store says: its audit head and next CRL number. */
 static int describe_copy(const char *db, struct manifest *m)
 {
@@ -165,6 +179,13 @@ int ca_backup(struct ca *ca, const char *actor, const char *dir, struct manifest
 	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		rc = err_why(FINCA_EIO, "dir", "backup.write", "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (inside(dir, ca->dir)) {
+		rmdir(dir);
+		rc = err_why(FINCA_EINVAL, "dir", "backup.inside",
+			     "%s: inside the data directory %s: a backup goes elsewhere", dir,
+			     ca->dir);
 		goto out;
 	}
 	if ((rc = ca_atomic(ca, record_backup, &ra)) != FINCA_OK)

@@ -8,6 +8,7 @@ static const struct msg_entry reasons[] = {
 	{ "backup.not_empty", "{1}：目录非空（备份须写入新目录）" },
 	{ "backup.read", "无法读取{1}：{2}" },
 	{ "backup.write", "无法写入{1}：{2}" },
+	{ "backup.inside", "{1}位于数据目录{2}之内：备份须存放在别处" },
 	{ "backup.deep", "{1}：目录嵌套超过{2}层" },
 	{ "backup.long_path", "{1}/{2}：路径过长，无法备份" },
 	{ "backup.manifest", "备份清单第{1}行：{2}" },

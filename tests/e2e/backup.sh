@@ -41,6 +41,9 @@ same "the manifest's hashes are what sha256sum says" \
 	"$(cd bk && grep '^file' manifest | awk '{print tolower($2) "  " $4}' | sha256sum -c --quiet 2>&1; echo $?)" "0"
 has "backup is audited in the live store" "ca.backup" "$(finca -d data audit list)"
 fails "backup into a non-empty directory is refused" "not empty" finca -d data backup bk
+fails "backup inside the data directory is refused" "inside the data directory" \
+	finca -d data backup data/bk
+same "and leaves nothing there" "$(ls -d data/bk 2>/dev/null)" ""
 
 for i in 1 2; do ok "issue after the backup $i" issue post$i; done
 ok "CRL 3 after the backup" finca -d data crl --out crl3.pem
