@@ -190,6 +190,7 @@ int ca_backup(struct ca *ca, const char *actor, const char *dir, struct manifest
 	}
 	if ((rc = ca_atomic(ca, record_backup, &ra)) != FINCA_OK)
 		goto out;
+	m->time = clock_now(); /* the snapshot's, near enough */
 	db = path_join(dir, "finca.db");
 	if ((rc = store_backup(ca_store(ca), db)) != FINCA_OK ||
 	    (rc = describe_copy(db, m)) != FINCA_OK)
@@ -201,7 +202,6 @@ int ca_backup(struct ca *ca, const char *actor, const char *dir, struct manifest
 		goto out;
 	m->format = 1;
 	snprintf(m->version, sizeof m->version, "%s", FINCA_VERSION);
-	m->time = clock_now();
 	text = manifest_format(m);
 	mpath = path_join(dir, MANIFEST_NAME);
 	if ((rc = file_write(mpath, text, strlen(text), 0600)) != FINCA_OK)

@@ -110,6 +110,11 @@ fails "an unknown store kind" "store kind 'postgresql'" finca -d fresh restore p
 cp -a bk newer
 sed -i 's/^schema .*/schema 999/' newer/manifest
 fails "a newer schema" "schema version 999 is newer" finca -d fresh restore newer
+cp -a bk head
+sed -i 's/^audit_seq .*/audit_seq 3/' head/manifest
+fails "a manifest naming another audit head" "last audit record is [0-9]+, the manifest names 3" \
+	finca -d fresh restore head
+same "the temporary copy is removed" "$(ls -a | grep restore-)" ""
 cp -a bk big
 truncate -s +1 big/finca.db
 fails "a file of another size" "finca.db: [0-9]+ bytes, the manifest says" finca -d fresh restore big
