@@ -28,6 +28,7 @@ static const struct msg_entry reasons[] = {
 
 static const struct msg_entry fields[] = {
 	{ "manifest", "备份清单" },
+	{ "dir", "目录" },
 	{ NULL, NULL },
 };
 
