@@ -95,6 +95,7 @@ export const zh = {
 	'type.revoke': '注销',
 	'type.pin-reset': '密码初始化',
 	'type.authorize': '访问授权',
+	'type.recover': '密钥恢复',
 
 	'action.submit': '提交',
 	'action.withdraw': '撤回',
@@ -754,6 +755,7 @@ export const en = {
 	'type.revoke': 'Revoke',
 	'type.pin-reset': 'PIN reset',
 	'type.authorize': 'Authorize',
+	'type.recover': 'Key recovery',
 
 	'action.submit': 'Submit',
 	'action.withdraw': 'Withdraw',

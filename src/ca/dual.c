@@ -79,7 +79,7 @@ int ca_issue_dual(struct ca *ca, const struct actor *a, const struct issue_req *
 	two[1].csr_der = NULL;
 	two[1].csr_len = 0;
 	two[1].pubkey = enc;
-	two[1].replaces = NULL;
+	two[1].replaces = rq->pair_replaces;
 	two[1].pair_role = PAIR_ENC;
 	two[1].escrow = sealed;
 	two[1].escrow_len = sealed_len;
@@ -106,6 +106,10 @@ int ca_issue_dual(struct ca *ca, const struct actor *a, const struct issue_req *
 		    (rc = envelope_to_skf(&env, &skf, &skf_len)))
 			goto out;
 	}
+	two[1].env = env_der;
+	two[1].env_len = env_len;
+	two[1].skf = skf;
+	two[1].skf_len = skf_len;
 	if ((rc = ca_issue(ca, a, two, 2, keep_two, xs)) != FINCA_OK)
 		goto out;
 	out->env = env_der;
@@ -131,5 +135,22 @@ out:
 	free(env_der);
 	free(skf);
 	free(cadir);
+	return rc;
+}
+
+int ca_issue_auto(struct ca *ca, const struct actor *a, const struct issue_req *rq,
+		  X509 **out)
+{
+	const struct profile *p = config_profile(ca->cfg, rq->profile);
+	struct dual_out d;
+	int rc;
+
+	if (!p || !ca_profile_dual(ca, p))
+		return ca_issue_one(ca, a, rq, out); /* names an unknown profile */
+	if ((rc = ca_issue_dual(ca, a, rq, &d)) == FINCA_OK) {
+		*out = d.sign;
+		d.sign = NULL;
+	}
+	dual_out_clear(&d);
 	return rc;
 }
