@@ -436,8 +436,8 @@ int store_escrow_insert(struct store *st, const struct escrow_rec *e);
 int store_escrow_get(struct store *st, int64_t enc_id, unsigned char **sealed,
 		     size_t *len);
 
-/* The escrowed encryption keys of a subject (id_number, or unit_code when
- * id_number is NULL), oldest first: cb(arg, enc_serial, key_alg, sealed,
+/* The escrowed encryption keys of a subject (id_number, or when it is
+ * NULL the unit unit_code's own, not its persons'), oldest first: cb(arg, enc_serial, key_alg, sealed,
  * len) with borrowed values; a non-zero return stops and is returned. */
 typedef int (*escrow_cb)(void *arg, const char *enc_serial, const char *key_alg,
 			 const unsigned char *sealed, size_t len);

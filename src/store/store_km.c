@@ -95,7 +95,8 @@ int store_escrow_of(struct store *st, const char *id_number, const char *unit_co
 		"SELECT c.serial, e.key_alg, e.sealed FROM km_escrow e"
 		" JOIN cert c ON c.id=e.enc_cert"
 		" WHERE (?1 IS NOT NULL AND c.id_number=?1)"
-		" OR (?1 IS NULL AND ?2 IS NOT NULL AND c.unit_code=?2)"
+		/* a unit's own: its persons' certificates name the unit too */
+		" OR (?1 IS NULL AND ?2 IS NOT NULL AND c.unit_code=?2 AND c.id_number IS NULL)"
 		" ORDER BY e.created_at, c.id";
 	struct db_stmt *s = store_stmt(st, sql);
 	int r = DB_DONE, rc = FINCA_OK;
