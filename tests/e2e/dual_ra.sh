@@ -205,6 +205,25 @@ same "it is the OLD encryption key" "$(openssl pkey -in rec2.key -pubout)" \
 same "which still decrypts what was sent to the old certificate" \
 	"$(openssl pkeyutl -decrypt -inkey rec2.key -in msg.ct)" "$(cat msg.txt)"
 has "the recovery is audited" "km.recover" "$(sqlite3 ca/finca.db "SELECT action FROM audit WHERE action='km.recover'")"
+
+# --- freeze and unfreeze through the workflow move both halves ---
+has "openssl ocsp: the encryption half good (the answer cached)" "e2.pem: good" "$(ocsp e2.pem)"
+r=$(A io1 request create --type freeze --kind unit --subject $U1 --app ysgl --cert $S2 --json | jq -r .id)
+ok "the officer submits a freeze of the signing half" A io1 request submit $r
+step ap1 $r approve
+step op1 $r accept
+step op1 $r produce
+call op1 GET certs/$S2
+same "both halves frozen" "$(jq -r '[.status, .pair_status] | join(" ")' body)" "frozen frozen"
+has "openssl ocsp: the encryption half on hold" "certificateHold" "$(ocsp e2.pem)"
+r=$(A io1 request create --type unfreeze --kind unit --subject $U1 --app ysgl --cert $E2 --json | jq -r .id)
+ok "the officer submits an unfreeze of the encryption half" A io1 request submit $r
+step ap1 $r approve
+step op1 $r accept
+step op1 $r produce
+call op1 GET certs/$S2
+same "both halves valid again" "$(jq -r '[.status, .pair_status] | join(" ")' body)" "valid valid"
+has "openssl ocsp: the signing half good again" "s2.pem: good" "$(ocsp s2.pem)"
 ok "audit verify" finca -d ca audit verify
 serve_stop
 same "SIGTERM: clean exit (no leak, no error)" "$?" 0
