@@ -175,7 +175,9 @@ int ca_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *r
  * serial: a new certificate with the old one's profile, subject and
  * identity unless over says otherwise (over->csr_der: a new key; over->subject,
  * id_number, unit_code: changed data; over->days).  The old certificate is
- * revoked as superseded in the same transaction.  *out is the caller's. */
+ * revoked as superseded in the same transaction.  A half of a dual pair
+ * renews the pair (both halves superseded; a new KM key for the encryption
+ * half); *out is then the new signing half.  *out is the caller's. */
 int ca_renew(struct ca *ca, const struct actor *a, int op, const char *serial,
 	     const struct issue_req *over, X509 **out);
 
