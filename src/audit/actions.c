@@ -46,6 +46,7 @@ static const struct word words[] = {
 	{ "type", "revoke", "注销", "Revoke" },
 	{ "type", "pin-reset", "密码初始化", "PIN reset" },
 	{ "type", "authorize", "访问授权", "Authorize" },
+	{ "type", "recover", "密钥恢复", "Key recovery" },
 	/* a request's move */
 	{ "action", "submit", "提交", "Submit" },
 	{ "action", "withdraw", "撤回", "Withdraw" },
@@ -191,6 +192,12 @@ static const struct action actions[] = {
 	  "[，由 {superseded_by} 取代]",
 	  "Certificate {object}[, reason: {reason:reason}][ (was {from:cert})][, subject {subject}]"
 	  "[, superseded by {superseded_by}]" },
+	{ "km.envelope", NULL, "数字信封领取", "Enveloped key fetched",
+	  "证书 {object} 的数字信封[（{envelopes} 个）]",
+	  "Enveloped keys of certificate {object}[ ({envelopes})]" },
+	{ "km.recover", NULL, "密钥恢复", "Key recovered",
+	  "证书 {object}[ 恢复加密密钥 {recovered}][，申请 {request}]",
+	  "Certificate {object}[: encryption keys {recovered} recovered][, request {request}]" },
 	{ "account.cert", NULL, "账户证书签发", "Account certificate issued", S_ISSUE_ZH,
 	  S_ISSUE_EN },
 	{ "tls.server", NULL, "服务器证书签发", "TLS server certificate issued", S_ISSUE_ZH,

@@ -41,6 +41,10 @@ static const struct {
 	{ "expiry.read", "admin auditor operator officer holder system" },
 	/* the holder's desk (ra/me.c): its own certificates, USBKeys, grants
 	 * and requests; the PIN change recorded, a renewal asked */
+	/* the KM's enveloped keys of a dual pair (ra/cert.c), fetched by
+	 * whoever makes the USBKey, in the certificate's scope; a holder
+	 * fetches its own */
+	{ "km.envelope", "operator holder system" },
 	{ "me.read", "holder" },
 	{ "me.write", "holder" },
 };

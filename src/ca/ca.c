@@ -723,6 +723,7 @@ void ca_free(struct ca *ca)
 	X509_free(ca->service);
 	EVP_PKEY_free(ca->issuing_key);
 	EVP_PKEY_free(ca->service_key);
+	EVP_PKEY_free(ca->km_key);
 	keystore_free(ca->keys); /* after the keys it holds */
 	free(ca->dir);
 	free(ca);
@@ -773,6 +774,25 @@ out:
 	EVP_PKEY_free(ik);
 	EVP_PKEY_free(sk);
 	return rc;
+}
+
+int ca_unlock_km(struct ca *ca, const char *pass)
+{
+	EVP_PKEY *k = NULL;
+	int rc;
+
+	if (!ca->keys)
+		return err_set(FINCA_ESTATE, "the CA keys are locked");
+	rc = ca->keys->ops->load(ca->keys, "km", pass, &k);
+	if (rc == FINCA_ENOTFOUND) {
+		err_clear(); /* an HSM without finca-km: no recovery here */
+		return FINCA_OK;
+	}
+	if (rc != FINCA_OK)
+		return rc;
+	EVP_PKEY_free(ca->km_key);
+	ca->km_key = k;
+	return FINCA_OK;
 }
 
 int ca_install(struct ca *ca, const char *pem, size_t len, const char *pass)

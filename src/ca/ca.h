@@ -39,6 +39,8 @@ struct ca {
 	X509 *root, *issuing, *service; /* owned; NULL when not installed */
 	EVP_PKEY *issuing_key, *service_key; /* owned; NULL until ca_unlock */
 	struct keystore *keys; /* owned: where root and issuing keys live */
+	EVP_PKEY *km_key;     /* owned; the KM private key, NULL until
+			       * ca_unlock_km: only key recovery opens it */
 	struct actor self;    /* the process itself (cli:root): role system */
 	int threaded;         /* ca_threaded() was called */
 	pthread_key_t st_key; /* per-thread stores when threaded */
@@ -72,6 +74,10 @@ int ca_reload_config(struct ca *ca);
 
 /* Decrypts the CA keys; needed for anything that signs. */
 int ca_unlock(struct ca *ca, const char *pass);
+/* Opens the KM private key (km/km.h) with the same passphrase, for key
+ * recovery (ra/recover.c): the serve daemon does at its start.  A
+ * keystore without a KM key leaves ca->km_key NULL and is no error. */
+int ca_unlock_km(struct ca *ca, const char *pass);
 /* Installs the issuing CA certificate signed by an external root: pem holds
  * the issuing certificate, then its chain up to the root. */
 int ca_install(struct ca *ca, const char *pem, size_t len, const char *pass);
@@ -133,6 +139,13 @@ struct issue_req {
 				 * PAIR_SIGN one in the same batch */
 	const unsigned char *escrow; /* PAIR_ENC: the sealed private key */
 	size_t escrow_len;      /* (km_escrow_seal), kept with the record */
+	const unsigned char *env, *skf; /* PAIR_ENC: the enveloped key for
+				 * the signing half (GM/T 0009 DER, GM/T 0016
+				 * blob), kept for the USBKey side (km_envelope);
+				 * NULL for a P-256 pair */
+	size_t env_len, skf_len;
+	const char *pair_replaces; /* PAIR_SIGN given to ca_issue_dual: the
+				 * encryption half superseded with replaces */
 };
 
 /* The halves of a dual pair (双证书, GM/T 0015 key usages per half). */
@@ -162,7 +175,9 @@ int ca_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *r
  * serial: a new certificate with the old one's profile, subject and
  * identity unless over says otherwise (over->csr_der: a new key; over->subject,
  * id_number, unit_code: changed data; over->days).  The old certificate is
- * revoked as superseded in the same transaction.  *out is the caller's. */
+ * revoked as superseded in the same transaction.  A half of a dual pair
+ * renews the pair (both halves superseded; a new KM key for the encryption
+ * half); *out is then the new signing half.  *out is the caller's. */
 int ca_renew(struct ca *ca, const struct actor *a, int op, const char *serial,
 	     const struct issue_req *over, X509 **out);
 
@@ -187,6 +202,13 @@ void dual_out_clear(struct dual_out *o);
  * setting).  out is the caller's to clear. */
 int ca_issue_dual(struct ca *ca, const struct actor *a, const struct issue_req *rq,
 		  struct dual_out *out);
+/* Issues rq as its profile says (ca_profile_dual): a pair, with its
+ * envelope kept in the store for the USBKey side, or one certificate.
+ * The one entry point of every issuing door (RA production, token
+ * station, API).  *out, the signing (or only) certificate, is the
+ * caller's. */
+int ca_issue_auto(struct ca *ca, const struct actor *a, const struct issue_req *rq,
+		  X509 **out);
 /* Whether p issues pairs in this deployment (dual = auto: subscriber
  * profiles of an SM2 CA). */
 int ca_profile_dual(const struct ca *ca, const struct profile *p);

@@ -79,7 +79,7 @@ int ca_issue_dual(struct ca *ca, const struct actor *a, const struct issue_req *
 	two[1].csr_der = NULL;
 	two[1].csr_len = 0;
 	two[1].pubkey = enc;
-	two[1].replaces = NULL;
+	two[1].replaces = rq->pair_replaces;
 	two[1].pair_role = PAIR_ENC;
 	two[1].escrow = sealed;
 	two[1].escrow_len = sealed_len;
@@ -106,6 +106,10 @@ int ca_issue_dual(struct ca *ca, const struct actor *a, const struct issue_req *
 		    (rc = envelope_to_skf(&env, &skf, &skf_len)))
 			goto out;
 	}
+	two[1].env = env_der;
+	two[1].env_len = env_len;
+	two[1].skf = skf;
+	two[1].skf_len = skf_len;
 	if ((rc = ca_issue(ca, a, two, 2, keep_two, xs)) != FINCA_OK)
 		goto out;
 	out->env = env_der;
@@ -131,5 +135,44 @@ out:
 	free(env_der);
 	free(skf);
 	free(cadir);
+	return rc;
+}
+
+/* 1 when the signing key of rq (its CSR's, or rq->pubkey) is SM2. */
+static int sign_key_sm2(const struct issue_req *rq)
+{
+	struct csr csr;
+	int sm2;
+
+	if (!rq->csr_der)
+		return rq->pubkey && key_is_sm2(rq->pubkey);
+	memset(&csr, 0, sizeof csr);
+	sm2 = csr_parse(rq->csr_der, rq->csr_len, &csr) == FINCA_OK && key_is_sm2(csr.key);
+	csr_clear(&csr);
+	err_clear(); /* a bad CSR is named by ca_issue itself */
+	return sm2;
+}
+
+int ca_issue_auto(struct ca *ca, const struct actor *a, const struct issue_req *rq,
+		  X509 **out)
+{
+	const struct profile *p = config_profile(ca->cfg, rq->profile);
+	struct dual_out d;
+	int rc;
+
+	if (!p || !ca_profile_dual(ca, p))
+		return ca_issue_one(ca, a, rq, out); /* names an unknown profile */
+	/* an SM2 pair's encryption key reaches its USBKey only as a GM/T 0009
+	 * envelope, SM2 encryption to the signing key: a signing key of
+	 * another kind (a P-256 key made on a token that has no SM2, as
+	 * SoftHSM) gets one certificate, as before pairs.  `cert issue
+	 * --dual` asks for the pair and is refused instead. */
+	if (!strcmp(ca->algorithm, "sm2") && !sign_key_sm2(rq))
+		return ca_issue_one(ca, a, rq, out);
+	if ((rc = ca_issue_dual(ca, a, rq, &d)) == FINCA_OK) {
+		*out = d.sign;
+		d.sign = NULL;
+	}
+	dual_out_clear(&d);
 	return rc;
 }

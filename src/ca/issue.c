@@ -243,6 +243,29 @@ static void cert_to_rec(struct item *it, X509 *x, struct cert_rec *r)
 	r->der_len = (size_t)i2d_X509(x, &r->der);
 }
 
+/* The enveloped keys of a pair's encryption half (rq), for the USBKey of
+ * its signing half sign: kept with the pair, in its transaction. */
+static int keep_envelopes(struct batch *b, const struct issue_req *rq, const char *sign,
+			  const char *enc)
+{
+	struct envelope_rec e;
+	int rc;
+
+	memset(&e, 0, sizeof e);
+	e.sign_serial = sign;
+	e.enc_serial = enc;
+	e.created_at = b->now;
+	e.format = "gmt0009";
+	e.blob = rq->env;
+	e.len = rq->env_len;
+	if ((rc = store_envelope_put(ca_store(b->ca), &e)) != FINCA_OK || !rq->skf)
+		return rc;
+	e.format = "skf";
+	e.blob = rq->skf;
+	e.len = rq->skf_len;
+	return store_envelope_put(ca_store(b->ca), &e);
+}
+
 /* Records item i: certificate row, superseding, audit. */
 static int record(struct batch *b, size_t i)
 {
@@ -271,6 +294,8 @@ static int record(struct batch *b, size_t i)
 					 it->rq->escrow, it->rq->escrow_len)))
 			goto out;
 		ca_cert_serial(sg->x, ss);
+		if (it->rq->env && (rc = keep_envelopes(b, it->rq, ss, r.serial)))
+			goto out;
 		json_object_set_new(d, "pair", json_string(ss));
 		json_object_set_new(d, "half", json_string("encryption"));
 		json_object_set_new(d, "escrow", json_string("km"));
@@ -516,25 +541,35 @@ int ca_renew(struct ca *ca, const struct actor *a, int op, const char *serial_in
 	struct cert_rec old;
 	struct issue_req rq;
 	char serial[41];
+	char enc_serial[41] = "";
 	X509 *oldx = NULL;
 	const unsigned char *p;
-	int rc;
+	int64_t other;
+	int rc, is_sign;
 
 	memset(&old, 0, sizeof old);
 	if ((rc = ca_serial_norm(serial_in, serial)) ||
 	    (rc = store_cert_get(ca_store(ca), serial, &old)) ||
 	    (rc = ca_transition_check(&old, op, clock_now())))
 		goto out;
-	{
-		int64_t other;
-		int is_sign;
-		if (store_pair_other(ca_store(ca), old.id, &other, &is_sign) == FINCA_OK) {
-			/* XXX: renewing a pair (both halves, the escrowed key
-			 * kept or a new one) is issue 16's next step */
-			rc = err_why(FINCA_ESTATE, NULL, "cert.pair_renew",
-				     "certificate %s: a half of a dual pair; renewing or updating a pair is not supported yet",
-				     serial);
-			goto out;
+	if (store_pair_other(ca_store(ca), old.id, &other, &is_sign) == FINCA_OK) {
+		/* a pair is renewed or updated as a pair, from its signing
+		 * half, whichever half was named */
+		if (!is_sign) {
+			cert_rec_clear(&old);
+			if ((rc = store_cert_get_id(ca_store(ca), other, &old)) != FINCA_OK)
+				goto out;
+			snprintf(enc_serial, sizeof enc_serial, "%s", serial);
+			snprintf(serial, sizeof serial, "%s", old.serial);
+			if ((rc = ca_transition_check(&old, op, clock_now())) != FINCA_OK)
+				goto out;
+		} else {
+			struct cert_rec e;
+			memset(&e, 0, sizeof e);
+			if ((rc = store_cert_get_id(ca_store(ca), other, &e)) != FINCA_OK)
+				goto out;
+			snprintf(enc_serial, sizeof enc_serial, "%s", e.serial);
+			cert_rec_clear(&e);
 		}
 	}
 	p = old.der;
@@ -564,6 +599,21 @@ int ca_renew(struct ca *ca, const struct actor *a, int op, const char *serial_in
 	if (op == OP_UPDATE && !over->subject && !over->id_number && !over->unit_code) {
 		rc = err_why(FINCA_EINVAL, NULL, "cert.update_nothing",
 			     "update: nothing changes (give a new subject, ID number or unit code)");
+		goto out;
+	}
+	if (enc_serial[0]) {
+		struct dual_out d;
+		/* both halves replaced: the signing half as any certificate,
+		 * and a NEW encryption key pair from the KM.  An encryption
+		 * key is not extended: a new certificate is a new key, and
+		 * the old key stays escrowed, for recovery of what was
+		 * encrypted to it (ra/recover.c) */
+		rq.pair_replaces = enc_serial;
+		if ((rc = ca_issue_dual(ca, a, &rq, &d)) == FINCA_OK) {
+			*out = d.sign;
+			d.sign = NULL;
+		}
+		dual_out_clear(&d);
 		goto out;
 	}
 	rc = ca_issue_one(ca, a, &rq, out);

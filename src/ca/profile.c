@@ -291,9 +291,15 @@ static int step_fixed(struct tmpl *t)
 {
 	for (int i = 0; i < sk_X509_EXTENSION_num(t->p->exts); i++) {
 		X509_EXTENSION *e = sk_X509_EXTENSION_value(t->p->exts, i);
-		/* a half of a pair gets its own key usage (step_pair) */
-		if (t->pair_role != PAIR_NONE &&
-		    OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_key_usage)
+		int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
+		/* a half of a pair gets its own key usage (step_pair); the
+		 * profile's EKU says what the subscriber signs for (TLS
+		 * client, e-mail), so it goes on the signing half only: the
+		 * encryption half is for key transport and agreement (GM/T
+		 * 0015) */
+		if (t->pair_role != PAIR_NONE && nid == NID_key_usage)
+			continue;
+		if (t->pair_role == PAIR_ENC && nid == NID_ext_key_usage)
 			continue;
 		if (!X509_add_ext(t->x, e, -1))
 			return err_ssl_why(FINCA_ECRYPTO, "issue.build", "adding extension");

@@ -259,9 +259,11 @@ json_t *ca_cert_json(struct ca *ca, const struct cert_rec *r, int64_t now)
 	memset(&other, 0, sizeof other);
 	if (r->replaces && store_cert_get_id(ca_store(ca), r->replaces, &other) == FINCA_OK)
 		json_object_set_new(j, "replaces", json_string(other.serial));
+	cert_rec_clear(&other);
 	if (r->superseded_by &&
 	    store_cert_get_id(ca_store(ca), r->superseded_by, &other) == FINCA_OK)
 		json_object_set_new(j, "superseded_by", json_string(other.serial));
+	cert_rec_clear(&other);
 	{
 		int64_t oid;
 		int is_sign;
@@ -271,6 +273,9 @@ json_t *ca_cert_json(struct ca *ca, const struct cert_rec *r, int64_t now)
 			json_object_set_new(j, "pair", json_string(other.serial));
 			json_object_set_new(j, "half", json_string(is_sign ? "signing"
 									    : "encryption"));
+			/* the console shows a pair as one item, both states */
+			json_object_set_new(j, "pair_status",
+					    json_string(ca_status_name(&other, now)));
 		}
 	}
 	cert_rec_clear(&other);

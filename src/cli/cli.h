@@ -21,7 +21,8 @@ int cli_actor(const struct cli *c, struct ca *ca, struct actor *a);
  * audit trail names which. */
 int cli_actor_or_host(const struct cli *c, struct ca *ca, struct actor *a);
 
-/* Opens the data directory (and unlocks the CA keys when unlock is set);
+/* Opens the data directory (and unlocks the CA keys when unlock is set,
+ * and the KM key too when it is 2: ca_unlock_km);
  * prints the error and returns non-zero on failure. */
 int cli_open(const struct cli *c, int unlock, struct ca **out);
 /* The same, silent: the FINCA_E* code with the error set. */

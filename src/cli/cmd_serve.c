@@ -34,7 +34,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage("serve: unexpected '%s'", argv[optind]);
-	if ((rc = cli_open(c, 1, &ca)))
+	if ((rc = cli_open(c, 2, &ca)))
 		return rc;
 	rc = server_run(ca, &o);
 	ca_free(ca);

@@ -191,6 +191,9 @@ int cli_open_rc(const struct cli *c, int unlock, struct ca **out)
 	rc = cli_passphrase("FINCA_PASSPHRASE", "CA passphrase:", 0, pass, sizeof pass);
 	if (rc == FINCA_OK)
 		rc = ca_unlock(*out, pass);
+	/* unlock 2: the KM key too (the serve daemon, for key recovery) */
+	if (rc == FINCA_OK && unlock == 2)
+		rc = ca_unlock_km(*out, pass);
 	OPENSSL_cleanse(pass, sizeof pass);
 	if (rc != FINCA_OK) {
 		ca_free(*out);

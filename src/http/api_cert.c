@@ -255,6 +255,17 @@ enum MHD_Result api_certs_route(struct call *k, const char *rest)
 		return show(k, serial, 200);
 	}
 	op++;
+	if (!strcmp(op, "envelope")) {
+		json_t *o = NULL;
+		int rc;
+		if (strcmp(k->r->method, "GET"))
+			return send_err(k, 405, "method", NULL, "api.method", "GET only");
+		if (!allow(k, "km.envelope", &ret))
+			return ret;
+		if ((rc = ra_cert_envelope(k->s->ca, &k->who, serial, &o)) != FINCA_OK)
+			return send_rc(k, rc);
+		return send_json(k, 200, o);
+	}
 	if (strcmp(k->r->method, "POST"))
 		return send_err(k, 405, "method", NULL, "api.method", "POST only");
 	/* the role first, before the body is read; ra/cert.c decides:

@@ -8,8 +8,9 @@
  * The KM key is an SM2 key kept like the CA keys (crypto/keystore.h):
  * ca/km.key encrypted under the CA passphrase, or "finca-km" in the HSM.
  * Its public half is also written to ca/km.pub, so that escrowing needs
- * no private key at all: only recovery (a later request type with the
- * two-person rule) opens the KM key.
+ * no private key at all: only key recovery (ra/recover.c, the request type
+ * with the two-person rule, in the serve daemon: ca_unlock_km) opens the
+ * KM key.
  *
  * Layer: beside ca/ (it knows the store and the crypto wrappers, not
  * struct ca). */

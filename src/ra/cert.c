@@ -14,9 +14,11 @@
  *     the auditor out). */
 #include "ra/ra.h"
 #include "ca/ident.h"
+#include "crypto/pem.h"
 #include "util/err.h"
 #include "util/util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The target of a stored certificate: its owner unit, making node, holder.
@@ -215,7 +217,7 @@ int ra_cert_issue_one(struct ca *ca, const struct actor *a, const struct issue_r
 {
 	int rc = ra_cert_may_issue(ca, a, rq);
 
-	return rc == FINCA_OK ? ca_issue_one(ca, a, rq, out) : rc;
+	return rc == FINCA_OK ? ca_issue_auto(ca, a, rq, out) : rc;
 }
 
 int ra_cert_issue_dual(struct ca *ca, const struct actor *a, const struct issue_req *rq,
@@ -248,5 +250,54 @@ int ra_cert_renew(struct ca *ca, const struct actor *a, int op, const char *seri
 	if (rc == FINCA_OK)
 		rc = ca_renew(ca, a, op, c.serial, over, out);
 	cert_rec_clear(&c);
+	return rc;
+}
+
+static int envelope_item(void *arg, const struct envelope_rec *e)
+{
+	char at[32], *b64 = b64_encode(e->blob, e->len);
+
+	time_format(e->created_at, at, sizeof at);
+	json_array_append_new(arg, json_pack("{s:s, s:s, s:b, s:s, s:s}", "enc_serial",
+					     e->enc_serial, "format", e->format, "recovered",
+					     e->recovered, "created_at", at, "der", b64));
+	free(b64);
+	return FINCA_OK;
+}
+
+int ra_cert_envelope(struct ca *ca, const struct actor *a, const char *serial, json_t **out)
+{
+	struct cert_rec c;
+	json_t *items = json_array(), *d;
+	char obj[64];
+	int rc;
+
+	*out = NULL;
+	if ((rc = load(ca, a, "km.envelope", serial, &c)) != FINCA_OK)
+		goto out;
+	if ((rc = store_envelope_list(ca_store(ca), c.serial, envelope_item, items)) != FINCA_OK)
+		goto out;
+	if (json_array_size(items) == 0) {
+		rc = err_why(FINCA_ENOTFOUND, NULL, "km.no_envelope",
+			     "certificate %s: no enveloped key (not the signing half of an SM2 "
+			     "dual pair)", c.serial);
+		goto out;
+	}
+	snprintf(obj, sizeof obj, "cert:%s", c.serial);
+	d = json_pack("{s:I}", "envelopes", (json_int_t)json_array_size(items));
+	/* who took which enveloped key: recorded before it leaves */
+	if ((rc = store_begin(ca_store(ca))) == FINCA_OK) {
+		if ((rc = ca_audit(ca, a->name, "km.envelope", obj, d)) == FINCA_OK)
+			rc = store_commit(ca_store(ca));
+		else
+			store_rollback(ca_store(ca));
+	}
+	json_decref(d);
+	if (rc != FINCA_OK)
+		goto out;
+	*out = json_pack("{s:s, s:O}", "serial", c.serial, "envelopes", items);
+out:
+	cert_rec_clear(&c);
+	json_decref(items);
 	return rc;
 }

@@ -133,7 +133,7 @@ int req_record_move(struct ca *ca, const struct actor *a, json_t *r, const char 
 static int apply_move(struct ca *ca, const struct actor *a, const struct move *m,
 		      json_t *r, json_t *args)
 {
-	const char *why = ra_str(args, "reason"), *from = ra_str(r, "state");
+	const char *why = ra_str(args, "reason"), *from = ra_str(r, "state"), *to = m->to;
 	int64_t id = json_integer_value(json_object_get(r, "id"));
 	int rc;
 
@@ -154,6 +154,10 @@ static int apply_move(struct ca *ca, const struct actor *a, const struct move *m
 	if (!strcmp(m->action, "approve") &&
 	    (rc = ra_paper_check(ca, json_integer_value(json_object_get(r, "batch")))) != FINCA_OK)
 		return rc;
+	/* key recovery: two approvals by two accounts (recover.c) */
+	if (req_type_of(r)->two_person &&
+	    (rc = req_two_person(a, r, m->action, &to)) != FINCA_OK)
+		return rc;
 	if (!strcmp(m->action, "approve") || !strcmp(m->action, "reject"))
 		json_object_set_new(r, "approver", json_string(a->name));
 	if (!strcmp(m->action, "accept") || !strcmp(m->action, "produce"))
@@ -165,7 +169,7 @@ static int apply_move(struct ca *ca, const struct actor *a, const struct move *m
 	if (!strcmp(m->action, "return") &&
 	    (rc = req_old_back(ca, a, r, ra_str(args, "handler") ? ra_str(args, "handler") : a->name)))
 		return rc;
-	return req_record_move(ca, a, r, m->action, m->to, why,
+	return req_record_move(ca, a, r, m->action, to, why,
 			   json_pack("{s:s?, s:O?}", "reason", why, "args", args));
 }
 

@@ -77,7 +77,7 @@ static int issue_direct(struct ca *ca, const struct actor *a, json_t *r)
 		rq.profile = ra_str(d, "profile") ? ra_str(d, "profile") : ra_str(r, "subject_kind");
 		rq.subject = ra_str(d, "subject");
 		rq.unit_code = !strcmp(ra_str(r, "subject_kind"), "unit") ? ra_str(r, "subject") : NULL;
-		rc = ca_issue_one(ca, a, &rq, &x);
+		rc = ca_issue_auto(ca, a, &rq, &x);
 	} else {
 		rq.subject = ra_str(d, "subject");
 		rq.unit_code = ra_str(d, "unit_code");
@@ -114,6 +114,8 @@ int req_produce(struct ca *ca, const struct actor *a, json_t *r)
 		return ca_revoke(ca, a, ra_str(r, "cert_serial"), ca_reason_parse(ra_str(r, "reason")));
 	case MAKE_GRANT:
 		return grant(ca, a, r);
+	case MAKE_RECOVER:
+		return req_recover(ca, a, r);
 	case MAKE_REISSUE: /* a unit's or device's: revoke; apply anew */
 		return ca_revoke(ca, a, ra_str(r, "cert_serial"), req_reissue_reason(r));
 	default: /* apply, renew, update (and a PIN reset not at the station) */

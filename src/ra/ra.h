@@ -114,11 +114,11 @@ int org_making_node(struct ca *ca, const char *unit, char node[16]);
 
 /* Request types, one per operation: the names of reqtype.c's table, in its
  * order (tests/unit/test_request.c checks that they agree). */
-#define RA_TYPES "apply renew update reissue freeze unfreeze revoke pin-reset authorize"
+#define RA_TYPES "apply renew update reissue freeze unfreeze revoke pin-reset authorize recover"
 
 /* What producing a request does on the core (produce.c's req_produce). */
 enum req_make { MAKE_ISSUE, MAKE_RENEW, MAKE_UPDATE, MAKE_REISSUE, MAKE_FREEZE,
-		MAKE_UNFREEZE, MAKE_REVOKE, MAKE_PIN, MAKE_GRANT };
+		MAKE_UNFREEZE, MAKE_REVOKE, MAKE_PIN, MAKE_GRANT, MAKE_RECOVER };
 /* What a request's cert_serial names: none allowed, one of the subject's
  * certificates, or the certificate on the USBKey whose PIN is reset. */
 enum req_cert { CERT_NONE, CERT_OWN, CERT_ON_KEY };
@@ -141,6 +141,8 @@ struct req_type {
 	unsigned replaces:1;        /* the new certificate replaces the old */
 	unsigned follows:1;         /* the register follows the data (name, unit) */
 	unsigned rfc5280:1;         /* reason: an RFC 5280 name, optional */
+	unsigned two_person:1;      /* approved twice, by two accounts
+				     * (recover.c's req_two_person) */
 	const char *reasons;        /* reason: one of these words, required */
 	const char *default_reason; /* when none is given */
 };
@@ -369,6 +371,13 @@ int ra_cert_issue(struct ca *ca, const struct actor *a, const struct issue_req *
 /* A dual pair (ca_issue_dual), with ra_cert_issue's scope rule. */
 int ra_cert_issue_dual(struct ca *ca, const struct actor *a, const struct issue_req *rq,
 		       struct dual_out *out);
+/* The enveloped keys kept for the USBKey of signing certificate serial
+ * (a dual pair's own, and old ones a key recovery delivered), when a may
+ * use km.envelope on it: {"serial", "envelopes": [{"enc_serial",
+ * "format" (gmt0009|skf), "recovered", "created_at", "der" (base64)}]}.
+ * Audited (km.envelope).  *out is the caller's. */
+int ra_cert_envelope(struct ca *ca, const struct actor *a, const char *serial, json_t **out);
+/* One certificate, or a pair when its profile says so (ca_issue_auto). */
 int ra_cert_issue_one(struct ca *ca, const struct actor *a, const struct issue_req *rq,
 		      X509 **out);
 /* That rule alone (right cert.write, the subject in a's scope). */

@@ -43,6 +43,12 @@ static const struct req_type types[] = {
 	/* 访问授权: a person's access to an application system, granted or
 	 * withdrawn */
 	{ .name = "authorize", .make = MAKE_GRANT, .cert = CERT_NONE, .old = OLD_NO },
+	/* 密钥恢复 (GM/T 0034 key recovery: a broken USBKey, a judicial
+	 * request): the subject's old escrowed encryption keys, all or
+	 * data.enc_serial, enveloped by the KM to the signing certificate
+	 * cert_serial (the new USBKey's); two approvals by two accounts */
+	{ .name = "recover", .make = MAKE_RECOVER, .cert = CERT_OWN, .old = OLD_NO,
+	  .two_person = 1 },
 };
 
 const struct req_type *req_type_get(const char *name)

@@ -58,6 +58,11 @@ int req_produce(struct ca *ca, const struct actor *a, json_t *r);
 int req_freeze_or_thaw(struct ca *ca, const struct actor *a, json_t *r, int freeze);
 /* The RFC 5280 reason that revokes the certificate of a reissue. */
 int req_reissue_reason(json_t *r);
+/* Key recovery (recover.c): the two-person rule of a move (action) of r
+ * by a, which may keep the request where it is (*to) after a first
+ * approval; and production, inside the move's transaction. */
+int req_two_person(const struct actor *a, json_t *r, const char *action, const char **to);
+int req_recover(struct ca *ca, const struct actor *a, json_t *r);
 /* Handover (交接) of r: args {handler, date?, new_token?, old_returned?}. */
 int req_handover(struct ca *ca, const struct actor *a, json_t *r, json_t *args);
 /* The old USBKey of r is back at the making unit (art. 22); who brought it. */

@@ -231,6 +231,24 @@ static const char *const migrations[] = {
 	" sign_cert INTEGER NOT NULL REFERENCES cert(id),"
 	" key_alg TEXT NOT NULL, sealed BLOB NOT NULL,"
 	" created_at INTEGER NOT NULL);",
+	/* 14 (issue 16): the enveloped keys the KM made for a signing
+	 * certificate's USBKey (km/envelope.c), kept so that the station or
+	 * the agent fetches them later (GET /certs/{serial}/envelope): the
+	 * pair's own encryption key at issuance, old ones at a key recovery.
+	 * Each is encrypted to sign_serial's public key: useless without the
+	 * USBKey */
+	"CREATE TABLE km_envelope(id INTEGER PRIMARY KEY,"
+	" sign_serial TEXT NOT NULL, enc_serial TEXT NOT NULL,"
+	" format TEXT NOT NULL CHECK(format IN ('gmt0009','skf')),"
+	" blob BLOB NOT NULL, recovered INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL,"
+	" UNIQUE(sign_serial, enc_serial, format));",
+	/* 15 (issue 16): key recovery's two-person rule (ra/recover.c): the
+	 * first of its two approvals, by an account the second must not be;
+	 * and what a production delivered besides one serial (the recovered
+	 * encryption certificates, JSON) */
+	"ALTER TABLE request ADD COLUMN approver1 TEXT;"
+	"ALTER TABLE request ADD COLUMN result TEXT;",
 };
 
 int store_err(struct store *st, const char *what)

@@ -455,4 +455,30 @@ int store_backup(struct store *st, const char *dest);
  * transaction. */
 int store_crl_floor_raise(struct store *st, int64_t floor);
 
+/* The escrowed encryption keys of a subject (id_number, or when it is
+ * NULL the unit unit_code's own, not its persons'), oldest first: cb(arg, enc_serial, key_alg, sealed,
+ * len) with borrowed values; a non-zero return stops and is returned. */
+typedef int (*escrow_cb)(void *arg, const char *enc_serial, const char *key_alg,
+			 const unsigned char *sealed, size_t len);
+int store_escrow_of(struct store *st, const char *id_number, const char *unit_code,
+		    escrow_cb cb, void *arg);
+
+/* An enveloped key for the USBKey of signing certificate sign_serial
+ * (migration 14): format "gmt0009" or "skf"; recovered 1 when a key
+ * recovery delivered it.  Inside the caller's transaction; the same one
+ * again replaces it. */
+struct envelope_rec {
+	const char *sign_serial, *enc_serial, *format; /* borrowed (put) */
+	const unsigned char *blob;
+	size_t len;
+	int recovered;
+	int64_t created_at;
+};
+int store_envelope_put(struct store *st, const struct envelope_rec *e);
+/* The envelopes kept for sign_serial, oldest first: cb(arg, e) with e
+ * and its strings borrowed for the call. */
+typedef int (*envelope_cb)(void *arg, const struct envelope_rec *e);
+int store_envelope_list(struct store *st, const char *sign_serial, envelope_cb cb,
+			void *arg);
+
 #endif

@@ -1,5 +1,6 @@
 /* Dual certificates (cert_pair) and the KM's escrow (km_escrow): the
- * tables of migration 13 (store.c). */
+ * tables of migration 13 (store.c); the enveloped keys kept for the
+ * USBKey side (km_envelope): migration 14. */
 #include "store/store.h"
 #include "store/store_int.h"
 #include "util/err.h"
@@ -85,4 +86,84 @@ int store_escrow_get(struct store *st, int64_t enc_id, unsigned char **sealed,
 		return err_why(FINCA_ENOTFOUND, NULL, "km.no_escrow",
 			       "certificate #%lld: no escrowed key", (long long)enc_id);
 	return store_err(st, "key escrow");
+}
+
+int store_escrow_of(struct store *st, const char *id_number, const char *unit_code,
+		    escrow_cb cb, void *arg)
+{
+	static const char sql[] =
+		"SELECT c.serial, e.key_alg, e.sealed FROM km_escrow e"
+		" JOIN cert c ON c.id=e.enc_cert"
+		" WHERE (?1 IS NOT NULL AND c.id_number=?1)"
+		/* a unit's own: its persons' certificates name the unit too */
+		" OR (?1 IS NULL AND ?2 IS NOT NULL AND c.unit_code=?2 AND c.id_number IS NULL)"
+		" ORDER BY e.created_at, c.id";
+	struct db_stmt *s = store_stmt(st, sql);
+	int r = DB_DONE, rc = FINCA_OK;
+
+	if (!s)
+		return FINCA_ESTORE;
+	if (id_number)
+		db_bind_text(s, 1, id_number);
+	else
+		db_bind_null(s, 1);
+	if (unit_code)
+		db_bind_text(s, 2, unit_code);
+	else
+		db_bind_null(s, 2);
+	while (rc == FINCA_OK && (r = db_step(s)) == DB_ROW)
+		rc = cb(arg, db_col_text(s, 0), db_col_text(s, 1), db_col_blob(s, 2),
+			(size_t)db_col_bytes(s, 2));
+	db_reset(s);
+	if (rc != FINCA_OK)
+		return rc;
+	return r == DB_DONE ? FINCA_OK : store_err(st, "key escrow");
+}
+
+int store_envelope_put(struct store *st, const struct envelope_rec *e)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO km_envelope(sign_serial,enc_serial,format,blob,"
+		"recovered,created_at) VALUES(?,?,?,?,?,?)";
+	struct db_stmt *s = store_stmt(st, sql);
+
+	if (!s)
+		return FINCA_ESTORE;
+	db_bind_text(s, 1, e->sign_serial);
+	db_bind_text(s, 2, e->enc_serial);
+	db_bind_text(s, 3, e->format);
+	db_bind_blob(s, 4, e->blob, e->len);
+	db_bind_int64(s, 5, e->recovered);
+	db_bind_int64(s, 6, e->created_at);
+	return store_step_done(st, s, "enveloped key");
+}
+
+int store_envelope_list(struct store *st, const char *sign_serial, envelope_cb cb,
+			void *arg)
+{
+	static const char sql[] =
+		"SELECT enc_serial, format, blob, recovered, created_at FROM km_envelope"
+		" WHERE sign_serial=? ORDER BY id";
+	struct db_stmt *s = store_stmt(st, sql);
+	struct envelope_rec e;
+	int r = DB_DONE, rc = FINCA_OK;
+
+	if (!s)
+		return FINCA_ESTORE;
+	db_bind_text(s, 1, sign_serial);
+	while (rc == FINCA_OK && (r = db_step(s)) == DB_ROW) {
+		memset(&e, 0, sizeof e);
+		e.sign_serial = sign_serial;
+		e.enc_serial = db_col_text(s, 0);
+		e.format = db_col_text(s, 1);
+		e.blob = db_col_blob(s, 2);
+		e.len = (size_t)db_col_bytes(s, 2);
+		e.recovered = (int)db_col_int64(s, 3);
+		e.created_at = db_col_int64(s, 4);
+		rc = cb(arg, &e);
+	}
+	db_reset(s);
+	if (rc != FINCA_OK)
+		return rc;
+	return r == DB_DONE ? FINCA_OK : store_err(st, "enveloped key");
 }

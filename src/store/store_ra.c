@@ -14,7 +14,7 @@
 
 static struct tbl {
 	const char *name, *key, *search; /* search: two columns text is sought in */
-	const char *cols[26];      /* key first; created_at is added */
+	const char *cols[28];      /* key first; created_at is added */
 	size_t ncols;
 	char ins[1024], upd[1024], get[256], ex[256]; /* made by build() */
 } tbls[] = {
@@ -37,7 +37,8 @@ static struct tbl {
 	  .cols = { "id", "batch", "type", "state", "unit", "app", "node", "subject_kind",
 		    "subject", "name", "cert_serial", "token_serial", "reason", "data",
 		    "emergency", "submitter", "approver", "operator", "note", "handler",
-		    "handed_at", "new_token", "old_returned", "result_serial", "updated_at" } },
+		    "handed_at", "new_token", "old_returned", "result_serial", "updated_at",
+		    "approver1", "result" } },
 	{ .name = "access_grant", .key = "id", .search = "person,app",
 	  .cols = { "id", "person", "app", "roles", "not_after", "state", "request",
 		    "updated_at" } },

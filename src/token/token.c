@@ -370,7 +370,7 @@ int token_enroll_begin(struct ca *ca, const struct actor *a, const char *serial,
 		rc = store_token_update(ca_store(ca), &t);
 	if ((rc = finish(ca, &t, rc)) != FINCA_OK)
 		return rc;
-	if ((rc = ca_issue_one(ca, a, rq, &x)) != FINCA_OK)
+	if ((rc = ca_issue_auto(ca, a, rq, &x)) != FINCA_OK)
 		return rc;
 	ca_cert_serial(x, cs);
 	if ((rc = start(ca, serial, &t)) == FINCA_OK) {

@@ -38,7 +38,6 @@ static const struct msg_entry reasons[] = {
 	{ "cert.update_revoked", "证书 {1}已注销，不能更新" },
 	{ "cert.der_unreadable", "证书 {1}：存储的数据无法读取" },
 	{ "cert.update_nothing", "更新无任何变更（请提供新的主体、身份证号或统一社会信用代码）" },
-	{ "cert.pair_renew", "证书 {1}属于双证书，暂不支持单独延期或更新" },
 
 	/* key management and dual certificates (km/, ca/dual.c) */
 	{ "km.alg", "密钥管理：加密密钥对只能是SM2或P-256，不能是{1}" },

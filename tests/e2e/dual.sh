@@ -126,7 +126,18 @@ fails "--dual needs --out FILE" "use --out FILE" \
 cp -r ca nodual && printf '[profile personal]\ndual = no\n' >>nodual/finca.conf
 fails "dual = no refuses" "issues no dual" finca -d nodual cert issue --profile personal \
 	--csr u1.csr --id-number 350102199003071234 --dual --out nd.pem
-fails "renewing a half is refused for now" "dual pair" finca -d ca cert renew $sserial --out r.pem
+# renewing either half renews the pair (in a copy: the pair is revoked below)
+cp -r ca rn
+ok "renew the pair from its encryption half" finca -d rn cert renew $eserial --out r.pem
+has "the old signing half is superseded" "status +revoked" "$(finca -d rn cert show $sserial)"
+has "the old encryption half too" "status +revoked" "$(finca -d rn cert show $eserial)"
+rs=$(serial_of r.pem)
+has "the new signing half has a new encryption half" '"half": "signing"' \
+	"$(finca -d rn cert show $rs --json)"
+ren=$(finca -d rn cert show $rs --json | jq -r .pair)
+same "a new KM key pair for the new encryption half" "$(sqlite3 rn/finca.db "SELECT count(*) FROM km_escrow")" 2
+has "the new encryption half replaces the old" "$eserial" "$(finca -d rn cert show $ren --json | jq -r .replaces)"
+same "its envelope is kept for the USBKey side" "$(sqlite3 rn/finca.db "SELECT count(*) FROM km_envelope WHERE sign_serial='$rs' AND enc_serial='$ren'")" 2
 
 # revoke the signing half: both revoked, in the CRL and in OCSP
 ok "revoke the signing certificate" finca -d ca cert revoke $sserial --reason keyCompromise

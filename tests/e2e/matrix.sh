@@ -211,6 +211,7 @@ op_audit_list()     { call $1 GET "audit?limit=5"; }
 op_list_certs()     { SEES='[.certificates[].serial] | index($w)'; WIT=${W[$2]}; call $1 GET "certs?limit=1000"; }
 op_cert_freeze()    { take cert_freeze $2; call $1 POST certs/$FIX/freeze; }
 op_show_cert()      { call $1 GET certs/${W[$2]}; }
+op_cert_envelope()  { call $1 GET certs/${W[$2]}/envelope; } # a P-256 CA: no pair, 404 in scope
 op_dashboard()      { call $1 GET dashboard; }
 
 # --- what actor.c allows: per operation, the administrator, the auditor and
@@ -252,6 +253,7 @@ audit_list          403   200     403       403       403
 list_certs          200   200     200/hide  403       200/hide
 show_cert           200   200     200/403   403       200/403
 cert_freeze         403   403     403       403       200/403
+cert_envelope       403   403     403/403   403/403   404/403
 dashboard           200   200     200       200       200
 "
 
@@ -285,6 +287,7 @@ cell() {
 	2??)  [ "$got" = "$want" ] || why="status $got"
 	      [ -n "$why" ] || [ -z "$SEES" ] || jq -e --arg w "$WIT" "$SEES != null" body >/dev/null ||
 		why="$WIT is not listed" ;;
+	404)  [ "$got" = 404 ] || why="status $got" ;;
 	403)  [ "$got" = 403 ] || why="status $got"
 	      snap
 	      [ "$FP" = "$before" ] || why="${why:+$why, }the store changed"

@@ -47,6 +47,7 @@ static const struct {
 	{ "batch.attach", "officer system" },
 	{ "forms.print", "officer approver operator system" },
 	{ "expiry.read", "admin auditor operator officer holder system" },
+	{ "km.envelope", "operator holder system" },
 	{ "me.read", "holder" },
 	{ "me.write", "holder" },
 };

@@ -16,6 +16,16 @@ function cn(subject) {
 	return m ? m[1].replace(/\\,/g, ',') : subject || '';
 }
 
+const other = (half) => (half === 'signing' ? 'encryption' : 'signing');
+
+// A dual pair (双证书) is one item: the signing half's row names both
+// serials and both states (the server gives pair, half and pair_status);
+// an encryption half is left out when its signing half is on the page.
+function pairsAsOne(items) {
+	const here = new Set(items.map((c) => c.serial));
+	return items.filter((c) => !(c.half === 'encryption' && here.has(c.pair)));
+}
+
 export function statusBadge(s) {
 	return h('span', { class: ['badge', `cs-${s}`] }, label('cert', s));
 }
@@ -26,16 +36,21 @@ export async function render({ main, params }) {
 		search: t('cert.search'),
 		filters: scoped ? [{ name: 'status', label: t('cert.status'), value: params.status || '', options: [['', t('all')], ...STATUSES.map((s) => [s, label('cert', s)])] }] : [],
 		load: scoped
-			? async (p) => { const r = await api.get('certs', p); return { items: r.certificates || r.items || [], next: r.next }; }
+			? async (p) => { const r = await api.get('certs', p); return { items: pairsAsOne(r.certificates || r.items || []), next: r.next }; }
 			// the certificates of the officer's unit that are valid now
 			: async (p) => { const r = await api.get('expiring', { ...p, days: 3650 }); return { items: r.items.map((c) => ({ status: 'valid', ...c })), next: r.next }; },
 		columns: [
-			{ label: t('cert.serial'), render: (c) => h('span', { class: 'mono small' }, c.serial) },
+			{ label: t('cert.serial'), render: (c) => c.pair
+				? [h('span', { class: 'mono small', 'data-half': c.half }, `${t(`cert.half.${c.half}`)} ${c.serial}`), h('br'),
+					h('span', { class: 'mono small muted', 'data-half': other(c.half) }, `${t(`cert.half.${other(c.half)}`)} ${c.pair}`)]
+				: h('span', { class: 'mono small' }, c.serial) },
 			{ label: t('cert.subject'), render: (c) => [h('strong', {}, c.holder_name || c.name || cn(c.subject)), h('br'), h('span', { class: 'muted small dn' }, c.subject)] },
 			{ label: t('cert.holder'), render: (c) => [h('span', { class: 'mono small' }, c.id_number || c.unit_code || ''),
 				c.unit_name ? [h('br'), h('span', { class: 'muted small' }, c.unit_name)] : null] },
 			{ label: t('cert.profile'), render: (c) => label('profile', c.profile) },
-			{ label: t('cert.status'), render: (c) => statusBadge(c.status) },
+			{ label: t('cert.status'), render: (c) => c.pair
+				? [statusBadge(c.status), h('br'), h('span', { class: 'muted small' }, `${t(`cert.half.${other(c.half)}`)} `), statusBadge(c.pair_status)]
+				: statusBadge(c.status) },
 			{ label: t('cert.not_after'), render: (c) => { const d = daysLeft(c.not_after); return [fmtDate(c.not_after), d != null && d >= 0 && d <= 30 && c.status === 'valid' ? h('span', { class: 'warn small' }, ` ${t('cert.days', { n: d })}`) : null]; }, class: 'nowrap' },
 		],
 		rowActions: (c, reload) => actions(c, reload),
@@ -93,10 +108,10 @@ async function detail(serial) {
 	const done = show(t('cert.detail', { serial }), box);
 	try {
 		const c = await api.get(`certs/${serial}`);
-		const keys = ['serial', 'status', 'subject', 'profile', 'key', 'issuer', 'not_before', 'not_after', 'issued_at', 'id_number', 'unit_code', 'unit_name', 'revoked_at', 'reason', 'replaces', 'superseded_by'];
+		const keys = ['serial', 'status', 'half', 'pair', 'pair_status', 'subject', 'profile', 'key', 'issuer', 'not_before', 'not_after', 'issued_at', 'id_number', 'unit_code', 'unit_name', 'revoked_at', 'reason', 'replaces', 'superseded_by'];
 		clear(box, h('dl', { class: 'kv' }, keys.filter((k) => c[k] != null).map((k) => [h('dt', {}, t(`cert.${k}`)),
-			h('dd', { class: /serial|replaces|superseded/.test(k) ? 'mono' : null },
-				k === 'status' ? statusBadge(c[k]) : k === 'reason' ? label('reason', c[k]) : k === 'profile' ? label('profile', c[k]) : /_at$/.test(k) ? fmtTime(c[k]) : /^not_/.test(k) ? fmtDate(c[k]) : String(c[k]))])),
+			h('dd', { class: /serial|replaces|superseded|^pair$/.test(k) ? 'mono' : null },
+				k === 'status' || k === 'pair_status' ? statusBadge(c[k]) : k === 'half' ? t(`cert.half.${c[k]}`) : k === 'reason' ? label('reason', c[k]) : k === 'profile' ? label('profile', c[k]) : /_at$/.test(k) ? fmtTime(c[k]) : /^not_/.test(k) ? fmtDate(c[k]) : String(c[k]))])),
 		c.pem && h('details', {}, h('summary', {}, 'PEM'), h('pre', { class: 'pem' }, c.pem)));
 	} catch (e) {
 		clear(box, note('error', e.message));
