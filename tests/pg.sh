@@ -10,7 +10,7 @@
 #   pg_newdb        a fresh database; prints its URL
 #   pg_stop         stops it and removes its directory
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
-PG_DIR= PG_PID=
+PG_DIR=${PG_DIR:-} PG_PID=
 
 PG_AS=()
 [ "$(id -u)" = 0 ] && PG_AS=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)

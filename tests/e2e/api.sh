@@ -150,7 +150,7 @@ has "verify: revoked refused with the reason" "is revoked affiliationChanged" \
 
 # the audit trail searched on the server (as the auditor)
 U="$C --cert aud1.crt --key aud1.key"
-q() { sqlite3 ca/finca.db "$1"; }
+q() { db_sql ca "$1"; }
 r=$($U "$api/audit?action=auth.&limit=10000")
 same "action prefix: only auth.* records" "$(jq '[.records[].action | select(startswith("auth.") | not)] | length' <<<"$r")" 0
 same "action prefix: all of them" "$(jq '.records | length' <<<"$r")" \
