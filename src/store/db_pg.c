@@ -247,14 +247,25 @@ static char *pg_ddl(const char *in)
 }
 
 /* After a script: identity columns given explicit keys (a table made
- * again with its rows, migration 12) start past the largest. */
+ * again with its rows, migration 12) start past the largest; and a NULL
+ * given for the key makes one, as SQLite's INTEGER PRIMARY KEY does (the
+ * RA's generic insert binds every column, its id NULL), by a trigger
+ * (finca_rowid: column and sequence as its arguments). */
 static const char resync_sql[] =
+	"CREATE OR REPLACE FUNCTION finca_rowid() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN IF to_jsonb(NEW)->>TG_ARGV[0] IS NULL THEN"
+	"  NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0],"
+	"   nextval(TG_ARGV[1])));"
+	" END IF; RETURN NEW; END$$;"
 	"DO $$DECLARE r record; BEGIN"
-	" FOR r IN SELECT c.relname AS t, a.attname AS col"
+	" FOR r IN SELECT c.relname AS t, a.attname AS col,"
+	"  pg_get_serial_sequence(quote_ident(c.relname), a.attname) AS seq"
 	"  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
 	"  WHERE a.attidentity <> '' AND c.relnamespace = current_schema()::regnamespace"
-	" LOOP EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L),"
-	"  coalesce((SELECT max(%I) FROM %I), 0) + 1, false)', r.t, r.col, r.col, r.t);"
+	" LOOP EXECUTE format('SELECT setval(%L, coalesce((SELECT max(%I) FROM %I), 0) + 1, false)',"
+	"  r.seq, r.col, r.t);"
+	" EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE INSERT ON %I FOR EACH ROW"
+	"  EXECUTE FUNCTION finca_rowid(%L, %L)', r.t || '_rowid', r.t, r.col, r.seq);"
 	" END LOOP; END$$";
 
 static int pg_exec(struct db *db, const char *sql)
@@ -263,7 +274,7 @@ static int pg_exec(struct db *db, const char *sql)
 	int rc = pg_run(D(db), t);
 
 	free(t);
-	if (rc == 0 && strstr(sql, "INSERT"))
+	if (rc == 0)
 		rc = pg_run(D(db), resync_sql);
 	return rc;
 }
@@ -418,9 +429,11 @@ static int inference_failed(const PGresult *r)
 {
 	const char *st = sqlstate(r);
 
-	/* 42P18 indeterminate_datatype, 42725 ambiguous_function,
-	 * 42883 undefined_function (an operator on unknown) */
-	return !strcmp(st, "42P18") || !strcmp(st, "42725") || !strcmp(st, "42883");
+	/* 42P18 indeterminate_datatype, 42P08 ambiguous_parameter,
+	 * 42725 ambiguous_function, 42883 undefined_function (an operator
+	 * on unknown) */
+	return !strcmp(st, "42P18") || !strcmp(st, "42P08") || !strcmp(st, "42725") ||
+	       !strcmp(st, "42883");
 }
 
 /* Prepares s->sql as s->name, inside a savepoint in a transaction (a
@@ -485,6 +498,66 @@ out:
 		if (pg_run(d, "RELEASE finca_prepare") != 0)
 			rc = -1;
 	}
+	return rc;
+}
+
+static Oid bound_type(const struct pg_param *p)
+{
+	return p->type ? p->type : OID_TEXT; /* a NULL of no known type: text */
+}
+
+/* A statement whose parameters PostgreSQL could not all type alone, at its
+ * first run: prepared again with the type of what is bound for each
+ * parameter it names ("could not determine data type of parameter $N"),
+ * one at a time, the others left to inference (a key bound as text still
+ * reads as its integer); at last, every parameter typed.  In a savepoint
+ * when in a transaction.  0 ok, -1 error. */
+static int prepare_typed(struct pg_stmt *s)
+{
+	struct pg_db *d = s->db;
+	int in_tx = PQtransactionStatus(d->c) != PQTRANS_IDLE;
+	Oid *types = xcalloc((size_t)s->nparams + 1, sizeof *types);
+	PGresult *r = NULL;
+	int rc = -1, all = 0;
+
+	snprintf(s->name, sizeof s->name, "f%u", ++d->nprepared);
+	for (int tries = 0; tries <= s->nparams + 1; tries++) {
+		const char *m, *at;
+		int n = 0;
+
+		if (in_tx && pg_run(d, "SAVEPOINT finca_prepare") != 0)
+			break;
+		r = PQprepare(d->c, s->name, s->sql, s->nparams, types);
+		if (res_ok(r)) {
+			rc = 0;
+			if (in_tx && pg_run(d, "RELEASE finca_prepare") != 0)
+				rc = -1;
+			break;
+		}
+		set_res_err(d, r);
+		if (in_tx && (pg_run(d, "ROLLBACK TO finca_prepare") != 0 ||
+			      pg_run(d, "RELEASE finca_prepare") != 0))
+			break;
+		m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+		if ((!strcmp(sqlstate(r), "42P18") || !strcmp(sqlstate(r), "42P08")) && m &&
+		    (at = strstr(m, "parameter $")) != NULL)
+			n = atoi(at + 11);
+		PQclear(r);
+		r = NULL;
+		if (n >= 1 && n <= s->nparams && !types[n - 1]) {
+			types[n - 1] = bound_type(&s->p[n - 1]);
+		} else if (!all) {
+			for (int i = 0; i < s->nparams; i++)
+				types[i] = bound_type(&s->p[i]);
+			all = 1;
+		} else {
+			break;
+		}
+	}
+	PQclear(r);
+	free(types);
+	if (rc != 0)
+		s->name[0] = '\0';
 	return rc;
 }
 
@@ -644,7 +717,6 @@ static int run(struct pg_stmt *s)
 	int n = s->nparams;
 	const char **vals = NULL;
 	int *lens = NULL, *fmts = NULL;
-	Oid *types = NULL;
 	PGresult *r;
 	int rc;
 
@@ -652,23 +724,22 @@ static int run(struct pg_stmt *s)
 		vals = xcalloc((size_t)n, sizeof *vals);
 		lens = xcalloc((size_t)n, sizeof *lens);
 		fmts = xcalloc((size_t)n, sizeof *fmts);
-		types = xcalloc((size_t)n, sizeof *types);
 		for (int i = 0; i < n; i++) {
 			vals[i] = s->p[i].v;
 			lens[i] = s->p[i].len;
 			fmts[i] = s->p[i].binary;
-			/* a NULL of no known type: as text */
-			types[i] = s->p[i].type ? s->p[i].type : OID_TEXT;
 		}
 	}
-	if (s->name[0])
-		r = PQexecPrepared(d->c, s->name, n, vals, lens, fmts, 0);
-	else
-		r = PQexecParams(d->c, s->sql, n, types, vals, lens, fmts, 0);
+	if (!s->name[0] && prepare_typed(s) != 0) {
+		free(vals);
+		free(lens);
+		free(fmts);
+		return DB_ERROR;
+	}
+	r = PQexecPrepared(d->c, s->name, n, vals, lens, fmts, 0);
 	free(vals);
 	free(lens);
 	free(fmts);
-	free(types);
 	if (!res_ok(r)) {
 		rc = !strcmp(sqlstate(r), "23505") ? DB_UNIQUE : DB_ERROR;
 		set_res_err(d, r);
