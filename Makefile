@@ -11,7 +11,7 @@
 
 CC      ?= cc
 PKGS    := libcrypto sqlite3 inih jansson libmicrohttpd gnutls libargon2 libp11 \
-           libzip libxml-2.0 xlsxwriter pangocairo libcurl
+           libzip libxml-2.0 xlsxwriter pangocairo libcurl libpq
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Werror
 DEFS    := -D_GNU_SOURCE -DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED

@@ -12,7 +12,32 @@ T=$(mktemp -d /tmp/finca-e2e.XXXXXX) && cd "$T" ||
 trap on_exit EXIT
 DISTID=1234567812345678
 
-finca() { "$FINCA" "$@"; }
+# FINCA_TEST_STORE=pg (tests/e2e/pg.sh, with the server of tests/pg.sh in
+# $PG_DIR): "finca -d DIR init" makes its CA on a fresh PostgreSQL database
+if [ "${FINCA_TEST_STORE:-}" = pg ]; then
+	. "$ROOT/tests/pg.sh"
+	finca() {
+		if [ "${1-}" = -d ] && [ "${3-}" = init ]; then
+			"$FINCA" "$@" --store "$(pg_newdb)"
+		else
+			"$FINCA" "$@"
+		fi
+	}
+else
+	finca() { "$FINCA" "$@"; }
+fi
+
+# db_sql DIR SQL: SQL on the store of data directory DIR, with the sqlite3
+# tool or psql (its [store] url), rows as sqlite3 prints them (a|b)
+db_sql() {
+	local url
+	url=$(sed -n 's/^url *= *//p' "$1/finca.conf" 2>/dev/null)
+	if [ -n "$url" ]; then
+		psql -qAt -v ON_ERROR_STOP=1 "$url" -c "$2"
+	else
+		sqlite3 "$1/finca.db" "$2"
+	fi
+}
 
 # ok NAME CMD...: CMD must succeed
 ok() {
@@ -57,8 +82,26 @@ has() {
 
 serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
 
-# the number of rows in a table, read with the sqlite3 tool
-rows() { sqlite3 "$1/finca.db" "SELECT count(*) FROM $2"; }
+# db_save DIR / db_restore DIR: a copy of DIR's store, and back to it
+db_save() {
+	local url db
+	url=$(sed -n 's/^url *= *//p' "$1/finca.conf" 2>/dev/null)
+	if [ -z "$url" ]; then cp "$1/finca.db" "$1/saved.db"; return; fi
+	db=${url#*@/}; db=${db%%\?*}
+	psql -qAt "${url/\/$db?//postgres?}" -c "DROP DATABASE IF EXISTS ${db}_saved" \
+		-c "CREATE DATABASE ${db}_saved TEMPLATE $db"
+}
+db_restore() {
+	local url db
+	url=$(sed -n 's/^url *= *//p' "$1/finca.conf" 2>/dev/null)
+	if [ -z "$url" ]; then cp "$1/saved.db" "$1/finca.db"; return; fi
+	db=${url#*@/}; db=${db%%\?*}
+	psql -qAt "${url/\/$db?//postgres?}" -c "DROP DATABASE $db" \
+		-c "CREATE DATABASE $db TEMPLATE ${db}_saved"
+}
+
+# the number of rows in a table, read with the database's own tool
+rows() { db_sql "$1" "SELECT count(*) FROM $2"; }
 
 # csr ALG SUBJECT OUT: a key and CSR made by openssl, not by finca
 csr() {

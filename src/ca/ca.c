@@ -68,7 +68,7 @@ struct store *ca_store(struct ca *ca)
 		return ca->st;
 	if ((st = pthread_getspecific(ca->st_key)) != NULL)
 		return st;
-	p = path_join(ca->dir, "finca.db");
+	p = store_where(ca->cfg, ca->dir);
 	if (store_open(p, 0, &st) != FINCA_OK)
 		abort(); /* the database opened in this process a moment ago */
 	free(p);
@@ -361,9 +361,20 @@ out:
 /* The directory is new and the CA's name fits in a DN. */
 static int init_check(const struct ca_init_opts *o, const char *dbpath)
 {
+	struct store *st = NULL;
+
 	if (path_exists(dbpath))
 		return err_why(FINCA_ESTATE, NULL, "ca.initialised",
 			       "%s: already initialised", o->dir);
+	if (o->store_url && !store_url_ok(o->store_url))
+		return err_why(FINCA_EINVAL, "store", "store.url",
+			       "[store] url: not a postgresql:// URL");
+	/* a PostgreSQL database that has a CA already */
+	if (o->store_url && store_open(o->store_url, 0, &st) == FINCA_OK) {
+		store_free(st);
+		return err_why(FINCA_ESTATE, "store", "store.initialised",
+			       "the PostgreSQL database has a CA already");
+	}
 	for (const char *c = o->name; *c; c++)
 		if (strchr(",/\\=+", *c))
 			return err_why(FINCA_EINVAL, NULL, "ca.name_chars",
@@ -477,6 +488,22 @@ out:
 	return rc;
 }
 
+/* conf (freed) with "url = URL" under its [store] line; the caller frees */
+static char *with_store_url(char *conf, const char *url)
+{
+	char *at = strstr(conf, "\n[store]\n"), *out;
+	size_t head;
+
+	if (!at)
+		abort(); /* a programming error: store/conf.c's section is linked in */
+	head = (size_t)(at - conf) + strlen("\n[store]\n");
+	out = xcalloc(1, strlen(conf) + strlen(url) + 16);
+	memcpy(out, conf, head);
+	sprintf(out + head, "url = %s\n%s", url, conf + head);
+	free(conf);
+	return out;
+}
+
 /* finca.conf with the defaults, unless the directory has one already. */
 static int init_write_config(const struct ca_init_opts *o)
 {
@@ -486,6 +513,8 @@ static int init_write_config(const struct ca_init_opts *o)
 	if (!path_exists(confpath)) {
 		conf = config_default_text(o->name, o->base_url, o->pkcs11_module,
 					   o->pkcs11_token);
+		if (o->store_url)
+			conf = with_store_url(conf, o->store_url);
 		rc = file_write(confpath, conf, strlen(conf), 0640);
 	}
 	free(conf);
@@ -576,7 +605,7 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 	if (!pass || strlen(pass) < 8)
 		return err_why(FINCA_EINVAL, NULL, "ca.passphrase_short",
 			       "the CA passphrase must have at least 8 characters (FINCA_PASSPHRASE)");
-	dbpath = path_join(o->dir, "finca.db");
+	dbpath = o->store_url ? xstrdup(o->store_url) : path_join(o->dir, "finca.db");
 	if ((rc = init_check(o, dbpath)) != FINCA_OK ||
 	    (rc = init_keys(o, pass, &s)) != FINCA_OK ||
 	    (rc = init_root(o, &s)) != FINCA_OK ||
@@ -590,6 +619,28 @@ int ca_init(const struct ca_init_opts *o, const char *pass)
 out:
 	init_state_clear(&s);
 	free(dbpath);
+	return rc;
+}
+
+int ca_migrate(const char *dir, int *from, int *to)
+{
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	char *p = path_join(dir, "finca.conf"), *where = NULL;
+	int rc;
+
+	if ((rc = config_load(p, &cfg)) != FINCA_OK)
+		goto out;
+	where = store_where(cfg, dir);
+	if ((rc = store_version(where, from)) != FINCA_OK ||
+	    (rc = store_open(where, 0, &st)) != FINCA_OK)
+		goto out;
+	*to = store_schema_version(st);
+out:
+	store_free(st);
+	config_free(cfg);
+	free(where);
+	free(p);
 	return rc;
 }
 
@@ -666,7 +717,7 @@ int ca_open(const char *dir, const char *actor, struct ca **out)
 	free(p);
 	if (rc)
 		goto fail;
-	p = path_join(dir, "finca.db");
+	p = store_where(ca->cfg, dir);
 	rc = store_open(p, 0, &ca->st);
 	free(p);
 	if (rc)

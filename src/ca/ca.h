@@ -2,7 +2,8 @@
  *
  * Layout of a data directory:
  *   finca.conf            configuration (config.h)
- *   finca.db              SQLite store (store.h)
+ *   finca.db              SQLite store (store.h), unless finca.conf's
+ *                         [store] url names a PostgreSQL database
  *   ca/root.crt .key      root CA (absent with an external root)
  *   ca/issuing.crt .key   issuing CA: signs subscribers, CRLs, checkpoints
  *   ca/issuing.csr        with an external root, until 'ca install'
@@ -52,12 +53,16 @@ struct ca_init_opts {
 	int external_root;    /* only the issuing key and a CSR */
 	const char *pkcs11_module, *pkcs11_token; /* root and issuing keys in
 				 * an HSM (both NULL: encrypted files) */
+	const char *store_url; /* a PostgreSQL database (NULL: finca.db) */
 	const char *actor;
 };
 
 /* Creates a new data directory.  Refuses one that already has a database.
  * pass encrypts the CA keys. */
 int ca_init(const struct ca_init_opts *o, const char *pass);
+/* Runs the pending migrations of dir's store (finca.conf's [store]):
+ * *from the schema version found, *to the version now. */
+int ca_migrate(const char *dir, int *from, int *to);
 /* Opens dir: configuration, store, CA certificates.  A changed finca.conf
  * is recorded in the audit trail.  *out is the caller's (ca_free). */
 int ca_open(const char *dir, const char *actor, struct ca **out);

@@ -39,6 +39,7 @@ void cli_json(json_t *j);
 int cli_read_certs(const char *path, STACK_OF(X509) **out);
 
 int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_migrate(struct cli *c, int argc, char **argv);
 int cmd_ca(struct cli *c, int argc, char **argv);
 int cmd_cert(struct cli *c, int argc, char **argv);
 int cmd_crl(struct cli *c, int argc, char **argv);

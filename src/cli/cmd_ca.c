@@ -21,6 +21,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		{ "external-root", no_argument, NULL, 'x' },
 		{ "pkcs11-module", required_argument, NULL, 'm' },
 		{ "pkcs11-token", required_argument, NULL, 'T' },
+		{ "store", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ca_init_opts o;
@@ -45,6 +46,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		case 'x': o.external_root = 1; break;
 		case 'm': o.pkcs11_module = optarg; break;
 		case 'T': o.pkcs11_token = optarg; break;
+		case 's': o.store_url = optarg; break;
 		default: return cli_usage("init: bad option");
 		}
 	}
@@ -160,4 +162,22 @@ int cmd_ca(struct cli *c, int argc, char **argv)
 	}
 	ca_free(ca);
 	return rc;
+}
+
+/* finca migrate: the pending migrations of the configured store */
+int cmd_migrate(struct cli *c, int argc, char **argv)
+{
+	int from = 0, to = 0, rc;
+
+	if (argc != 1)
+		return cli_usage("migrate: unexpected '%s'", argv[1]);
+	if (!c->dir)
+		return cli_usage("migrate: give the data directory with -d DIR");
+	if ((rc = ca_migrate(c->dir, &from, &to)) != FINCA_OK)
+		return cli_fail(rc);
+	if (from == to)
+		printf("schema version %d: up to date\n", to);
+	else
+		printf("schema version %d -> %d\n", from, to);
+	return 0;
 }

@@ -23,7 +23,9 @@ static const char usage[] =
 "\n"
 "  init [--algo sm2|p256|rsa2048|rsa3072] [--name NAME] [--url BASE_URL]\n"
 "       [--external-root] [--pkcs11-module SO --pkcs11-token LABEL]\n"
-"                                       create a data directory and its CAs\n"
+"       [--store postgresql://...]      create a data directory and its CAs\n"
+"                                       (--store: the database in PostgreSQL)\n"
+"  migrate                              run the store's pending migrations\n"
 "  ca chain | show | install FILE       the CA certificates\n"
 "  cert issue --profile P (--csr FILE | --genkey [--key-out FILE]\n"
 "       [--key-form auto|gm|std])       gm: PBKDF2-HMAC-SM3 + SM4-CBC (auto\n"
@@ -312,6 +314,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "init"))
 		return cmd_init(&c, argc, argv);
+	if (!strcmp(cmd, "migrate"))
+		return cmd_migrate(&c, argc, argv);
 	if (!strcmp(cmd, "ca"))
 		return cmd_ca(&c, argc, argv);
 	if (!strcmp(cmd, "cert"))

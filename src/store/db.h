@@ -1,7 +1,7 @@
 /* The SQL driver under the store: one table of operations per database
  * engine, so that the typed store functions (store_*.c) and their SQL are
- * written once for every backend.  SQLite (db_sqlite.c) is the one driver
- * for now; PostgreSQL (libpq) is meant to be the second.
+ * written once for every backend: SQLite (db_sqlite.c) and PostgreSQL
+ * (db_pg.c, libpq).
  *
  * The shared SQL keeps SQLite's parameters, "?" and "?NNN" (numbered, may
  * repeat); a driver whose engine numbers them otherwise ($1...) rewrites
@@ -146,6 +146,11 @@ struct db_stmt {
 };
 
 extern const struct db_ops db_sqlite;
+extern const struct db_ops db_pg;
+
+/* The driver for where: a postgresql:// or postgres:// URL, else a
+ * SQLite file. */
+const struct db_ops *db_driver(const char *where);
 
 /* The operations as functions, for reading. */
 static inline int db_prepare(struct db *db, const char *sql, struct db_stmt **out)

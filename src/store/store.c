@@ -9,9 +9,8 @@
 
 /* Migrations, applied in order; the driver records how many ran (SQLite:
  * PRAGMA user_version).  Never edit a shipped entry: append a new one.
- * XXX: the text is SQLite's DDL (INTEGER PRIMARY KEY as the row id, BLOB);
- * a PostgreSQL driver needs its types (bigint identity, bytea) for the
- * same schema. */
+ * The text is SQLite's DDL (INTEGER PRIMARY KEY as the row id, BLOB); the
+ * PostgreSQL driver translates its types when it runs it (db_pg.c). */
 static const char *const migrations[] = {
 	/* 1: certificates, CRL bookkeeping, audit chain */
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -361,12 +360,19 @@ static int migrate(struct store *st)
 	return store_commit(st);
 }
 
-int store_open(const char *path, int create, struct store **out)
+const struct db_ops *db_driver(const char *where)
+{
+	if (!strncmp(where, "postgresql://", 13) || !strncmp(where, "postgres://", 11))
+		return &db_pg;
+	return &db_sqlite;
+}
+
+int store_open(const char *where, int create, struct store **out)
 {
 	struct store *st = xcalloc(1, sizeof *st);
 	int rc;
 
-	if ((rc = db_sqlite.open(path, create, &st->db)) != FINCA_OK)
+	if ((rc = db_driver(where)->open(where, create, &st->db)) != FINCA_OK)
 		goto fail;
 	if ((rc = migrate(st)) != FINCA_OK)
 		goto fail;
@@ -374,6 +380,19 @@ int store_open(const char *path, int create, struct store **out)
 	return FINCA_OK;
 fail:
 	store_free(st);
+	return rc;
+}
+
+int store_version(const char *where, int *out)
+{
+	struct db *db = NULL;
+	int rc;
+
+	if ((rc = db_driver(where)->open(where, 0, &db)) != FINCA_OK)
+		return rc;
+	if ((*out = db->ops->schema_version(db)) < 0)
+		rc = err_set(FINCA_ESTORE, "database: %s", db_errmsg(db));
+	db->ops->close(db);
 	return rc;
 }
 

@@ -17,8 +17,17 @@
 
 struct store;
 
-/* Opens (create: creates) the database at path and runs migrations. */
-int store_open(const char *path, int create, struct store **out);
+/* Opens (create: creates) the database at where, a SQLite file or a
+ * postgresql:// URL (the driver by its scheme), and runs the migrations. */
+int store_open(const char *where, int create, struct store **out);
+/* Where the database of the data directory dir is, by finca.conf's
+ * [store] url (conf.c): the URL, or dir/finca.db.  The caller frees. */
+struct config;
+char *store_where(const struct config *c, const char *dir);
+/* The schema version of the database at where, without migrating. */
+int store_version(const char *where, int *out);
+/* 1 when url names a PostgreSQL database (postgresql:// or postgres://) */
+int store_url_ok(const char *url);
 void store_free(struct store *st);
 int store_schema_version(struct store *st);
 /* The schema version this finca makes: how many migrations it knows. */

@@ -101,6 +101,9 @@ static const struct msg_entry reasons[] = {
 	{ "ca.csr_sign", "签署证书请求失败" },
 	{ "ca.initialised", "{1}：CA已初始化" },
 	{ "ca.name_chars", "CA名称“{1}”不能含有 , / \\ = +" },
+	/* the store's place (store/conf.c, finca init --store) */
+	{ "store.url", "[store] url：不是postgresql://地址" },
+	{ "store.initialised", "该PostgreSQL数据库中已有CA" },
 	{ "ca.hsm_external", "CA密钥存放于HSM时，暂不支持外部根CA" },
 	{ "ca.passphrase_short", "CA口令至少应为8个字符（FINCA_PASSPHRASE）" },
 	{ "ca.key_mismatch", "ca/issuing.key与ca/issuing.crt不匹配" },

@@ -150,7 +150,7 @@ has "verify: revoked refused with the reason" "is revoked affiliationChanged" \
 
 # the audit trail searched on the server (as the auditor)
 U="$C --cert aud1.crt --key aud1.key"
-q() { sqlite3 ca/finca.db "$1"; }
+q() { db_sql ca "$1"; }
 r=$($U "$api/audit?action=auth.&limit=10000")
 same "action prefix: only auth.* records" "$(jq '[.records[].action | select(startswith("auth.") | not)] | length' <<<"$r")" 0
 same "action prefix: all of them" "$(jq '.records | length' <<<"$r")" \
@@ -161,7 +161,7 @@ same "actor op1: only op1's records" "$(jq -r '[.records[].actor] | unique | joi
 has "actor op1: some" '^[1-9]' "$(jq '.records | length' <<<"$r")"
 same "object prefix" "$($U "$api/audit?object=acc&limit=10000" | jq '[.records[].object | select(startswith("acc") | not)] | length')" 0
 same "since and limit as before: the oldest two, oldest first" \
-	"$($U "$api/audit?since=2000-01-01&limit=2" | jq -c '[.records[].seq]')" "$(q "SELECT json_group_array(seq) FROM (SELECT seq FROM audit ORDER BY seq LIMIT 2)")"
+	"$($U "$api/audit?since=2000-01-01&limit=2" | jq -c '[.records[].seq]')" "$(q "SELECT seq FROM audit ORDER BY seq LIMIT 2" | jq -sc .)"
 same "until before the first record: none, next null" "$($U "$api/audit?until=2000-01-01" | jq -c '[.records, .next]')" '[[],null]'
 seqs=(); nxt=; pages=0
 while :; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The audit chain finds edited, removed and reordered records, and forged
-# checkpoints; edits are made behind finca's back with the sqlite3 tool.
+# checkpoints; edits are made behind finca's back with the database's tool (db_sql).
 # Then the trail as the auditors read it over the API: Chinese names and
 # summaries, the filter's names, and the export for inspectors as CSV and
 # XLSX, itself audited.
@@ -18,28 +18,28 @@ ok "freeze" finca -d ca cert freeze "$(serial_of d1.pem)"
 ok "audit verify on a clean chain" finca -d ca audit verify
 ok "checkpoint" finca -d ca audit checkpoint
 has "every record is covered" "chain ok: [0-9]+ records, [0-9]+ signed checkpoints" "$(finca -d ca audit verify)"
-cp ca/finca.db clean.db
+db_save ca
 
-sqlite3 ca/finca.db "UPDATE audit SET actor='someone-else' WHERE seq=4"
+db_sql ca "UPDATE audit SET actor='someone-else' WHERE seq=4"
 fails "an edited record is found" "audit record 4: content does not match its hash" finca -d ca audit verify
-cp clean.db ca/finca.db
+db_restore ca
 
-sqlite3 ca/finca.db "DELETE FROM audit WHERE seq=3"
+db_sql ca "DELETE FROM audit WHERE seq=3"
 fails "a removed record is found" "audit record 3: missing" finca -d ca audit verify
-cp clean.db ca/finca.db
+db_restore ca
 
-sqlite3 ca/finca.db "UPDATE audit SET seq=-seq WHERE seq IN (3,4); UPDATE audit SET seq=4 WHERE seq=-3; UPDATE audit SET seq=3 WHERE seq=-4;"
+db_sql ca "UPDATE audit SET seq=-seq WHERE seq IN (3,4); UPDATE audit SET seq=4 WHERE seq=-3; UPDATE audit SET seq=3 WHERE seq=-4;"
 fails "reordered records are found" "audit record 3: does not follow record 2" finca -d ca audit verify
-cp clean.db ca/finca.db
+db_restore ca
 
-last=$(sqlite3 ca/finca.db "SELECT max(seq) FROM audit")
-sqlite3 ca/finca.db "DELETE FROM audit WHERE seq=$last"
+last=$(db_sql ca "SELECT max(seq) FROM audit")
+db_sql ca "DELETE FROM audit WHERE seq=$last"
 fails "a removed tail is found by the checkpoint" "records after $((last - 1)) were removed" finca -d ca audit verify
-cp clean.db ca/finca.db
+db_restore ca
 
-sqlite3 ca/finca.db "UPDATE audit_checkpoint SET sig=randomblob(70) WHERE seq=(SELECT max(seq) FROM audit_checkpoint)"
+db_sql ca "UPDATE audit_checkpoint SET sig=randomblob(70) WHERE seq=(SELECT max(seq) FROM audit_checkpoint)"
 fails "a forged checkpoint is found" "signature does not verify" finca -d ca audit verify
-cp clean.db ca/finca.db
+db_restore ca
 ok "restored chain verifies" finca -d ca audit verify
 
 # --- the trail read by people ---

@@ -179,7 +179,7 @@ ok "the officer confirms receipt" A io1 batch complete $B
 same "all 20 completed" "$(A aud1 request list --batch $B --state completed --json |
 	jq '.items | length')" 20
 "$FINCA" -d ca cert show ${certs[0]} --pem >c0.pem 2>/dev/null ||
-	sqlite3 ca/finca.db "select hex(der) from cert where serial='${certs[0]}'" | xxd -r -p |
+	db_sql ca "select hex(der) from cert where serial='${certs[0]}'" | xxd -r -p |
 	openssl x509 -inform DER -out c0.pem
 ocsp() { openssl ocsp -issuer ca/ca/issuing.crt -serial 0x$1 -url $base/ocsp \
 	-CAfile ca/ca/root.crt 2>&1; }
@@ -343,7 +343,7 @@ same "the application system sees the grant" "$(jq -c '[.grants[] | [.app, .role
 	'[["ysgl","录入,查询"]]'
 ok "a freeze (emergency)" A io1 request freeze-now ${certs[4]}
 has "a frozen holder is refused" "refused|frozen" "$(auth)"
-same "its grants are suspended" "$(sqlite3 ca/finca.db "select count(*) from access_grant g where \
+same "its grants are suspended" "$(db_sql ca "select count(*) from access_grant g where \
 	exists(select 1 from cert where id_number=g.person and status=0)")" 0
 r=$(A io1 request create --type unfreeze --subject ${ids[4]} --app ysgl --cert ${certs[4]} \
 	--json | jq -r .id)

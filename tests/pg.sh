@@ -1,0 +1,64 @@
+# A private PostgreSQL server for the tests (sourced): Debian's
+# PostgreSQL 15 binaries, a cluster in a temporary directory, a unix socket
+# in a private directory and no TCP, fsync off; started and stopped by the
+# test that sources this, never a system service.  initdb and postgres
+# refuse to run as root: under root they run as nobody.
+#
+#   pg_start        starts it; $PG_URL is a URL without a database name
+#                   part ("postgresql://finca@/DB?host=SOCKDIR": put a name
+#                   with pg_url)
+#   pg_newdb        a fresh database; prints its URL
+#   pg_stop         stops it and removes its directory
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_DIR=${PG_DIR:-} PG_PID=
+
+PG_AS=()
+[ "$(id -u)" = 0 ] && PG_AS=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+pg_as() { "${PG_AS[@]}" "$@"; } # CMD...: as the server's user
+
+pg_url() { echo "postgresql://finca@/$1?host=$PG_DIR/sock"; }
+
+pg_start() {
+	local i
+	[ -x "$PG_BIN/initdb" ] || { echo "# no PostgreSQL in $PG_BIN"; return 1; }
+	PG_DIR=$(mktemp -d /tmp/finca-pg.XXXXXX) || return 1
+	mkdir "$PG_DIR/data" "$PG_DIR/sock"
+	chmod 755 "$PG_DIR"
+	[ "$(id -u)" = 0 ] && chown -R nobody:nogroup "$PG_DIR"
+	(cd "$PG_DIR" && pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U finca \
+		--auth=trust -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1) ||
+		{ echo "# initdb failed:"; sed 's/^/#   /' "$PG_DIR/initdb.log"; return 1; }
+	(cd "$PG_DIR" && exec "${PG_AS[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" -k "$PG_DIR/sock" \
+		-c listen_addresses= -c fsync=off -c full_page_writes=off \
+		-c max_connections=200 >"$PG_DIR/server.log" 2>&1) &
+	PG_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		"$PG_BIN/pg_isready" -q -h "$PG_DIR/sock" && break
+		sleep 0.1
+	done
+	"$PG_BIN/pg_isready" -q -h "$PG_DIR/sock" ||
+		{ echo "# postgres did not start:"; tail "$PG_DIR/server.log" | sed 's/^/#   /'; return 1; }
+	# what the tests' own SQL needs of SQLite (hex, randomblob), for
+	# every database made from now on
+	psql -qAt "$(pg_url template1)" -v ON_ERROR_STOP=1 >/dev/null <<'SQL' || return 1
+CREATE FUNCTION hex(bytea) RETURNS text LANGUAGE sql IMMUTABLE
+ AS 'SELECT upper(encode($1, ''hex''))';
+CREATE FUNCTION randomblob(integer) RETURNS bytea LANGUAGE sql
+ AS 'SELECT decode(string_agg(lpad(to_hex((random()*255)::int), 2, ''0''), ''''), ''hex'') FROM generate_series(1, $1)';
+SQL
+	export PG_DIR
+}
+
+pg_newdb() {
+	local name=t$$_$RANDOM$RANDOM
+	psql -qAt "$(pg_url postgres)" -c "CREATE DATABASE $name" >/dev/null || return 1
+	pg_url $name
+}
+
+pg_stop() {
+	[ -n "$PG_PID" ] || return 0
+	kill -INT "$PG_PID" 2>/dev/null   # fast shutdown
+	wait "$PG_PID" 2>/dev/null
+	PG_PID=
+	rm -rf "$PG_DIR"
+}
