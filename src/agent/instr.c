@@ -104,7 +104,7 @@ int agent_instr_take(struct agent_instr *v, json_t *instr, const char *op,
 		{ "payload", F_STR, 1, &payload },
 		{ "signature", F_STR, 1, &sig },
 	};
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	int rc;
 
 	if (!v)

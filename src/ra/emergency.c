@@ -7,30 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The application system certificate serial was made for: the app of
- * the holder's request that made it (NULL when none did; borrowed from
- * reqs, the caller's). */
-static const char *app_of(struct store *st, const char *holder, const char *serial,
-			  json_t *reqs)
-{
-	struct row_query q;
-	int64_t next = 0;
-	json_t *v;
-	size_t i;
-
-	memset(&q, 0, sizeof q);
-	q.table = "request";
-	q.eq[0].col = "subject";
-	q.eq[0].val = holder;
-	q.limit = 10000;
-	if (store_row_list(st, &q, reqs, &next) != FINCA_OK)
-		return NULL;
-	json_array_foreach(reqs, i, v)
-		if (ra_str(v, "result_serial") && !strcmp(ra_str(v, "result_serial"), serial))
-			return ra_str(v, "app");
-	return NULL;
-}
-
 int ra_emergency_freeze(struct ca *ca, const struct actor *a, const char *serial,
 			const char *note, json_t **out)
 {
@@ -64,7 +40,7 @@ int ra_emergency_freeze(struct ca *ca, const struct actor *a, const char *serial
 	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s?, s:s?}", "type", "freeze",
 		      "subject_kind", "person", "subject", c.id_number, "name", ra_str(p, "name"),
 		      "unit", t.unit, "node", node, "cert_serial", norm, "emergency", 1,
-		      "note", note, "app", app_of(st, c.id_number, norm, reqs));
+		      "note", note, "app", ra_cert_app(st, c.id_number, norm, reqs));
 	if ((rc = store_begin(st)) != FINCA_OK)
 		goto out;
 	if ((rc = req_freeze_or_thaw(ca, a, r, 1)) != FINCA_OK ||

@@ -1,6 +1,7 @@
 /* Certificates due for renewal (art. 14), as each role may see them, and
  * the information officer's one step from that list to renew requests. */
 #include "ra/ra.h"
+#include "ra/request_int.h"
 #include "ca/profile.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -67,30 +68,6 @@ int ra_expiring(struct ca *ca, const struct actor *a, int from, int days, const 
 	return FINCA_OK;
 }
 
-/* The application system a renewal of person's certificate is asked for:
- * app when given, else the one system the person has access to. */
-static int app_for(struct ca *ca, const char *person, const char *app, char out[64])
-{
-	json_t *g = NULL;
-	int rc;
-
-	if (app) {
-		snprintf(out, 64, "%s", app);
-		return FINCA_OK;
-	}
-	if ((rc = authz_grants(ca, person, NULL, &g)) != FINCA_OK)
-		return rc;
-	if (json_array_size(g) != 1) {
-		json_decref(g);
-		return err_why(FINCA_EINVAL, "app", "expiry.which_app",
-				     "%s has access to %zu systems; say which "
-			       "department approves the renewal", person, json_array_size(g));
-	}
-	snprintf(out, 64, "%s", json_string_value(json_object_get(json_array_get(g, 0), "app")));
-	json_decref(g);
-	return FINCA_OK;
-}
-
 int ra_renew_due(struct ca *ca, const struct actor *a, int days, const char *app,
 		 json_t **out, json_t **errors)
 {
@@ -122,11 +99,19 @@ int ra_renew_due(struct ca *ca, const struct actor *a, int days, const char *app
 				     json_string_value(json_object_get(v, "serial")));
 			goto out;
 		}
-		if ((rc = app_for(ca, person, app, apps[i])) != FINCA_OK)
+		const char *serial = json_string_value(json_object_get(v, "serial"));
+		size_t ng;
+		if ((rc = ra_renew_app(ca, person, serial, app, apps[i], &ng)) != FINCA_OK)
 			goto out;
+		if (!apps[i][0]) {
+			rc = err_why(FINCA_EINVAL, "app", "expiry.which_app",
+				     "%s has access to %zu systems; say which "
+				     "department approves the renewal", person, ng);
+			goto out;
+		}
 		sp[i].type = "renew";
 		sp[i].subject = person;
-		sp[i].cert_serial = json_string_value(json_object_get(v, "serial"));
+		sp[i].cert_serial = serial;
 		sp[i].app = apps[i];
 		sp[i].note = "renewal due (art. 14)";
 	}

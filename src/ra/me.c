@@ -10,6 +10,7 @@
  * roles' own certificates are account certificates, not subscribers', and
  * their desks are elsewhere. */
 #include "ra/ra.h"
+#include "ra/request_int.h"
 #include "auth/auth.h"
 #include "token/token.h"
 #include "util/err.h"
@@ -287,8 +288,9 @@ int ra_me_renew(struct ca *ca, const struct actor *a, const char *serial, const 
 	struct req_spec sp;
 	struct cert_rec c;
 	struct actor unit;
-	json_t *person = NULL, *g = NULL, *b = NULL;
+	json_t *person = NULL, *b = NULL;
 	char norm[41], sys[64] = "";
+	size_t ng;
 	int rc;
 
 	*out = NULL;
@@ -307,19 +309,13 @@ int ra_me_renew(struct ca *ca, const struct actor *a, const char *serial, const 
 			     "you have no certificate %s", norm);
 		goto out;
 	}
-	/* the department that approves: the system asked, else the holder's
-	 * one system (as the officer's renewal from the expiry list) */
-	if (app) {
-		snprintf(sys, sizeof sys, "%s", app);
-	} else if ((rc = authz_grants(ca, a->scope, NULL, &g)) != FINCA_OK) {
+	/* the department that approves: through the system the renewal is for */
+	if ((rc = ra_renew_app(ca, a->scope, norm, app, sys, &ng)) != FINCA_OK)
 		goto out;
-	} else if (json_array_size(g) != 1) {
+	if (!sys[0]) {
 		rc = err_why(FINCA_EINVAL, "app", "me.which_app",
-			     "you have access to %zu systems; say which one the renewal is for",
-			     json_array_size(g));
+			     "you have access to %zu systems; say which one the renewal is for", ng);
 		goto out;
-	} else {
-		snprintf(sys, sizeof sys, "%s", ra_str(json_array_get(g, 0), "app"));
 	}
 	if ((rc = store_row_get(ca_store(ca), "person", a->scope, &person)) != FINCA_OK)
 		goto out;
@@ -344,7 +340,6 @@ int ra_me_renew(struct ca *ca, const struct actor *a, const char *serial, const 
 out:
 	cert_rec_clear(&c);
 	json_decref(person);
-	json_decref(g);
 	json_decref(b);
 	return rc;
 }

@@ -68,4 +68,18 @@ int req_handover(struct ca *ca, const struct actor *a, json_t *r, json_t *args);
 /* The old USBKey of r is back at the making unit (art. 22); who brought it. */
 int req_old_back(struct ca *ca, const struct actor *a, json_t *r, const char *who);
 
+/* --- cert_app.c: the application system a certificate is for --- */
+
+/* The system of holder's request that made certificate serial, or NULL
+ * (borrowed from reqs, the caller's array, which gets the holder's
+ * requests). */
+const char *ra_cert_app(struct store *st, const char *holder, const char *serial,
+			json_t *reqs);
+/* The system a renewal of person's certificate serial is for, into out:
+ * app when given, else the system the certificate was made for, else the
+ * person's one access grant; out is "" when none decides (*ngrants: how
+ * many grants the person has, for the caller's error). */
+int ra_renew_app(struct ca *ca, const char *person, const char *serial, const char *app,
+		 char out[64], size_t *ngrants);
+
 #endif

@@ -8,7 +8,8 @@
 // reports the lost USBKey from the login page with the 挂失码.
 //
 // Env: FINCA_URL, FINCA_HOLDER ({cert_serial, token, loss_code}),
-// FINCA_HOOK (called with "pin-changed" after the change), SCREENSHOTS.
+// FINCA_HOOK (called with "pin-changed" after the change), SCREENSHOTS,
+// SHOT_PREFIX (the screenshots' names: PREFIX-NAME.png, "holder" unless set).
 // Prints "ok - NAME" / "not ok - NAME"; exits 1 only when the script
 // itself breaks.
 import { chromium } from 'playwright-core';
@@ -19,6 +20,7 @@ import path from 'node:path';
 const URL_ = (process.env.FINCA_URL || 'https://127.0.0.1:8443').replace(/\/+$/, '');
 const UI = `${URL_}/ui/`;
 const SHOTS = process.env.SCREENSHOTS || 'build/screenshots';
+const PREFIX = process.env.SHOT_PREFIX || 'holder';
 const H = JSON.parse(process.env.FINCA_HOLDER || '{}');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -73,7 +75,7 @@ async function shot(name) {
 	bad.push(...(await english()).map((s) => `${name}: ${s}`));
 	try {
 		fs.mkdirSync(SHOTS, { recursive: true });
-		await page.screenshot({ path: path.join(SHOTS, `holder-${name}.png`), fullPage: true });
+		await page.screenshot({ path: path.join(SHOTS, `${PREFIX}-${name}.png`), fullPage: true });
 	} catch (e) {
 		console.log(`# screenshot ${name}: ${e.message}`);
 	}

@@ -6,8 +6,10 @@
 # accepted batch of three person applies from the production queue; the
 # envelopes it opens are PDFs whose default PIN (pdftotext) logs in to the
 # token that holds the key and the certificate issued (pkcs11-tool), and
-# the server's database holds no PIN.  Screenshots:
-# build/screenshots/operator-produce*.png.
+# the server's database holds no PIN.  Then the walk goes on to the holder
+# of the first USBKey (tests/browser/holder.mjs): handover, login, PIN
+# change, expiry banner, renewal, loss report.  Screenshots:
+# build/screenshots/operator-produce*.png, walk-*.png.
 . "$(dirname "$0")/../lib.sh"
 
 NODE_DIR=$ROOT/tests/browser
@@ -97,4 +99,72 @@ same "the batch is produced" "$(q "SELECT group_concat(DISTINCT state) FROM requ
 leak=0
 for pin in $pinsfound; do grep -aq -- "$pin" ca/finca.db* serve.log && leak=1; done
 same "no default PIN on the server (database, WAL, log)" "$leak" 0
+
+# --- the walk goes on at the holder's desk (tests/browser/holder.mjs): the
+# first USBKey handed over and the request completed, its holder logs in
+# with it through the same agent, changes the envelope's PIN, sees the
+# expiry banner with the server's and the agent's clocks moved to 20 days
+# before the end (FINCA_FAKE_TIME), asks for the renewal, and reports the
+# key lost with the envelope's 挂失码.  Screenshots: walk-*.png. ---
+read -r _ _ S1 F1 < <(grep '^# made' browser.out | head -1)
+txt=$(pdftotext -layout "$F1" -)
+PIN1=$(sed -n 's/.*默认PIN码 *\([A-Za-z0-9]\{8\}\).*/\1/p' <<<"$txt")
+CODE1=$(sed -n 's/.*挂失码 *\([0-9A-Za-z]\{4\}-[0-9A-Za-z]\{4\}-[0-9A-Za-z]\{4\}\).*/\1/p' <<<"$txt")
+same "the envelope of $S1 has the 挂失码" "${#CODE1}" 14
+C1=$(finca -d ca token show $S1 | jq -r .certificate)
+R1=$(q "SELECT id FROM request WHERE new_token='$S1'")
+OPW() { env FINCA_ACCOUNT_PASSWORD=$PW "$FINCA" -d ca --as "$@"; }
+ok "the operator hands USBKey $S1 over" OPW op-usb request handover $R1 --handler 王经办
+ok "the officer completes the request" finca -d ca --as io-minhou request complete $R1
+# and an access grant to the system, through its own request (授权)
+ra=$(finca -d ca --as io-minhou request create --type authorize --subject ${P[0]} --app ysgl \
+	--data '{"action":"grant","roles":"录入"}' --json | jq -r .id)
+{ finca -d ca --as io-minhou request submit $ra &&
+	finca -d ca --as io-minhou batch attach "$(finca -d ca --as io-minhou request show $ra --json |
+		jq -r .batch)" --file scan.pdf &&
+	finca -d ca --as ap-yusuan request approve $ra && OPW op-usb request accept $ra &&
+	OPW op-usb request produce $ra && finca -d ca --as io-minhou request complete $ra; } >/dev/null ||
+	echo "not ok - the access grant"
+
+NEW1=Minhou2026
+printf '%s %s\n%s %s\n%s/new %s\n' $os $opin $S1 $PIN1 $S1 $NEW1 >"$pins"
+cat >hook.sh <<EOF
+#!/bin/sh
+case \$1 in
+pin-changed) printf '%s %s\n%s %s\n' $os $opin $S1 $NEW1 >"$pins" ;;
+*) exit 2 ;;
+esac
+EOF
+chmod +x hook.sh
+
+na=$(finca -d ca cert show $C1 --json | jq -r .not_after)
+export FINCA_FAKE_TIME=$(($(date -d "$na" +%s) - 20 * 86400 - 3600))
+serve_stop; serve_start ca
+kill $apid; wait $apid 2>/dev/null
+"$FINCA" agent --module $M --listen 127.0.0.1:$aport --server $URL --ca-cert ca/ca/service.crt \
+	--pin-file "$pins" 2>>agent.log &
+apid=$!
+unset FINCA_FAKE_TIME
+for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:$aport/ && break; sleep 0.1; done
+
+FINCA_URL=$URL FINCA_HOOK=$T/hook.sh SCREENSHOTS=$ROOT/build/screenshots SHOT_PREFIX=walk \
+	FINCA_HOLDER="{\"cert_serial\":\"$C1\",\"token\":\"$S1\",\"loss_code\":\"$CODE1\"}" \
+	timeout -k 5 300 node "$NODE_DIR/holder.mjs" || echo "not ok - the holder's browser script crashed"
+
+# what the holder did, checked from outside, on the real clock again
+serve_stop; serve_start ca
+P11H="$P11 --slot $(slot $S1) --login --list-objects"
+ok "pkcs11-tool logs in to $S1 with the holder's new PIN" $P11H --pin $NEW1
+if $P11H --pin $PIN1 >/dev/null 2>&1; then echo "not ok - the envelope's PIN still works"
+else echo "ok - the envelope's PIN no longer works"; fi
+same "the token's default PIN recorded as changed" \
+	"$(q "SELECT pin_default FROM token WHERE serial='$S1'")" 0
+same "the renewal is the officer's draft" \
+	"$(finca -d ca --as io-minhou request list --state draft --json |
+		jq -r "[.items[] | select(.type == \"renew\" and .cert_serial == \"$C1\")] | length")" 1
+has "the loss report froze the certificate: OCSP certificateHold" certificateHold \
+	"$(openssl ocsp -issuer ca/ca/issuing.crt -serial 0x$C1 -url $base/ocsp -CAfile ca/ca/root.crt 2>&1)"
+for pin in $PIN1 $NEW1; do
+	grep -aq -- "$pin" ca/finca.db* serve.log && echo "not ok - PIN $pin on the server"
+done
 has "the audit chain verifies" "chain ok" "$(finca -d ca audit verify 2>&1)"
