@@ -176,7 +176,7 @@ serve_ports() {
 # if it never does.  When $port is unset it picks the ports itself and
 # tries new ones if the daemon exits at start (a port taken meanwhile);
 # ports chosen before (serve_ports, e.g. for init --url $base) are kept.
-SERVE_LOG=$T/serve.log
+SERVE_LOG=${SERVE_LOG:-$T/serve.log}
 pid=
 serve_start() {
 	local tls=1 try tries=1 i

@@ -10,7 +10,9 @@
 /* Migrations, applied in order; the driver records how many ran (SQLite:
  * PRAGMA user_version).  Never edit a shipped entry: append a new one.
  * The text is SQLite's DDL (INTEGER PRIMARY KEY as the row id, BLOB); the
- * PostgreSQL driver translates its types when it runs it (db_pg.c). */
+ * PostgreSQL driver translates its types when it runs it (db_pg.c): the
+ * words INTEGER, BLOB and TEXT, wherever they stand, so no column may be
+ * named after a type (km_envelope's blob column was, once). */
 static const char *const migrations[] = {
 	/* 1: certificates, CRL bookkeeping, audit chain */
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -239,7 +241,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE km_envelope(id INTEGER PRIMARY KEY,"
 	" sign_serial TEXT NOT NULL, enc_serial TEXT NOT NULL,"
 	" format TEXT NOT NULL CHECK(format IN ('gmt0009','skf')),"
-	" blob BLOB NOT NULL, recovered INTEGER NOT NULL DEFAULT 0,"
+	" data BLOB NOT NULL, recovered INTEGER NOT NULL DEFAULT 0,"
 	" created_at INTEGER NOT NULL,"
 	" UNIQUE(sign_serial, enc_serial, format));",
 	/* 15 (issue 16): key recovery's two-person rule (ra/recover.c): the

@@ -123,8 +123,11 @@ int store_escrow_of(struct store *st, const char *id_number, const char *unit_co
 int store_envelope_put(struct store *st, const struct envelope_rec *e)
 {
 	static const char sql[] =
-		"INSERT OR REPLACE INTO km_envelope(sign_serial,enc_serial,format,blob,"
-		"recovered,created_at) VALUES(?,?,?,?,?,?)";
+		"INSERT INTO km_envelope(sign_serial,enc_serial,format,data,"
+		"recovered,created_at) VALUES(?,?,?,?,?,?)"
+		" ON CONFLICT(sign_serial,enc_serial,format) DO UPDATE SET"
+		" data=excluded.data, recovered=excluded.recovered,"
+		" created_at=excluded.created_at";
 	struct db_stmt *s = store_stmt(st, sql);
 
 	if (!s)
@@ -142,7 +145,7 @@ int store_envelope_list(struct store *st, const char *sign_serial, envelope_cb c
 			void *arg)
 {
 	static const char sql[] =
-		"SELECT enc_serial, format, blob, recovered, created_at FROM km_envelope"
+		"SELECT enc_serial, format, data, recovered, created_at FROM km_envelope"
 		" WHERE sign_serial=? ORDER BY id";
 	struct db_stmt *s = store_stmt(st, sql);
 	struct envelope_rec e;
