@@ -59,6 +59,11 @@ export async function pinReset(instruction, session) {
 	return call('/v1/pin-reset', { instruction: { payload: instruction.payload, signature: instruction.signature }, session });
 }
 
+// A USBKey taken back wiped (re-initialised): {token, state}.
+export async function wipe(instruction, session) {
+	return call('/v1/wipe', { instruction: { payload: instruction.payload, signature: instruction.signature }, session });
+}
+
 // Changes the PIN of the token holding certificate id (art. 23): the agent
 // asks the current and the new PIN itself, checks the policy, changes it
 // on the token and signs the server's challenge with the new PIN: the

@@ -65,7 +65,7 @@ void produce_free(struct produce *p)
 int produce_path(const char *path)
 {
 	return !strcmp(path, "/v1/tokens") || !strcmp(path, "/v1/produce") ||
-	       !strcmp(path, "/v1/pin-reset");
+	       !strcmp(path, "/v1/pin-reset") || !strcmp(path, "/v1/wipe");
 }
 
 /* --- what the station asks its door --- */
@@ -361,6 +361,61 @@ out:
 	return rc;
 }
 
+/* A USBKey taken back (art. 22) made blank at once, under tok_mu: the
+ * token station re-initialises it with its kept SO PIN (C_InitToken: every
+ * key and certificate on it is destroyed) and records it initialised with
+ * a new sealed SO PIN.  The default PIN that sets is thrown away: the
+ * token's next production gives it a new one and its envelope. */
+static int wipe_one(struct agent *a, const struct instruction *ins, const char *session,
+		    int lang, json_t **out, char *note, size_t nlen)
+{
+	struct station st;
+	struct station_envelope env;
+	struct p11_token t;
+	json_t *inv = NULL;
+	const char *state;
+	char serial[17];
+	int rc;
+
+	if (!ins->token[0])
+		return err_why(FINCA_EINVAL, "instruction", "agent.instr_token",
+			       "a wipe names its USBKey");
+	if ((rc = station_for(a, ins, session, lang, &st, &env, &t)) != FINCA_OK)
+		goto out;
+	snprintf(serial, sizeof serial, "%s", t.serial);
+	st.a.serial = serial;
+	if ((rc = station_get(&st, serial, 0, &inv)) != FINCA_OK)
+		goto out;
+	/* the server checked it when it gave the instruction; the token may
+	 * have moved since */
+	state = json_string_value(json_object_get(inv, "state"));
+	if (!state || strcmp(state, "returned")) {
+		rc = err_why(FINCA_ESTATE, "token", "instr.wipe_state",
+			     "USBKey %s is %s: only a USBKey taken back (returned) is wiped",
+			     serial, state ? state : "unknown");
+		goto out;
+	}
+	if ((rc = station_init(&st, &env)) != FINCA_OK)
+		goto out;
+	*out = json_pack("{s:s, s:s}", "token", serial, "state", "initialized");
+	snprintf(note, nlen, "USBKey %s wiped", serial);
+out:
+	json_decref(inv);
+	station_done(&st, &env, NULL);
+	return rc;
+}
+
+/* The POST operations: the path, the instruction's op, what does it. */
+static const struct {
+	const char *path, *op;
+	int (*run)(struct agent *, const struct instruction *, const char *, int, json_t **,
+		   char *, size_t);
+} posts[] = {
+	{ "/v1/produce", "produce", produce_one },
+	{ "/v1/pin-reset", "pin_reset", pin_reset_one },
+	{ "/v1/wipe", "wipe", wipe_one },
+};
+
 /* The HTTP status of a failed step. */
 static int status_of(int rc, const char **code)
 {
@@ -383,7 +438,8 @@ int produce_call(struct agent *a, const char *method, const char *path, const ch
 	const struct field f[] = {
 		{ "session", F_STR, 1, &session },
 	};
-	int reset = !strcmp(path, "/v1/pin-reset"), rc;
+	size_t op = 0;
+	int rc;
 	struct instruction ins;
 	json_t *j = NULL, *instr;
 
@@ -399,9 +455,10 @@ int produce_call(struct agent *a, const char *method, const char *path, const ch
 		snprintf(note, nlen, "%zu token(s)", json_array_size(json_object_get(*out, "tokens")));
 		return 200;
 	}
+	while (op < ARRAY_LEN(posts) - 1 && strcmp(path, posts[op].path))
+		op++;
 	if (strcmp(method, "POST")) {
-		err_why(FINCA_EINVAL, NULL, "agent.method", "%s", reset ? "POST /v1/pin-reset"
-			: "POST /v1/produce");
+		err_why(FINCA_EINVAL, NULL, "agent.method", "POST %s", posts[op].path);
 		*code = "method";
 		return 405;
 	}
@@ -429,13 +486,12 @@ int produce_call(struct agent *a, const char *method, const char *path, const ch
 	instr = agent_instr_pop(j);
 	rc = jsonreq_decode(j, f, ARRAY_LEN(f), &bad);
 	if (rc == FINCA_OK)
-		rc = agent_instr_take(a->instr, instr, reset ? "pin_reset" : "produce", &ins);
+		rc = agent_instr_take(a->instr, instr, posts[op].op, &ins);
 	json_decref(instr);
 	if (rc != FINCA_OK)
 		goto fail;
 	pthread_mutex_lock(&a->tok_mu);
-	rc = reset ? pin_reset_one(a, &ins, session, lang, out, note, nlen)
-		   : produce_one(a, &ins, session, lang, out, note, nlen);
+	rc = posts[op].run(a, &ins, session, lang, out, note, nlen);
 	pthread_mutex_unlock(&a->tok_mu);
 	if (rc != FINCA_OK)
 		goto fail;

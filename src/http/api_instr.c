@@ -1,4 +1,4 @@
-/* POST /api/v1/instructions {op, request, token?}: the server's signed
+/* POST /api/v1/instructions {op, request?, token?}: the server's signed
  * consent for the operator's USBKey agent (ra/instruction.c).  The console
  * asks for one and hands it to the agent with the operator's session. */
 #include "http/api_int.h"
@@ -12,7 +12,7 @@ enum MHD_Result api_instructions(struct call *k)
 	json_int_t request = 0;
 	const struct field f[] = {
 		{ "op", F_STR, 1, &op },
-		{ "request", F_INT, 1, &request },
+		{ "request", F_INT, 0, &request },
 		{ "token", F_STR, 0, &token },
 	};
 	enum MHD_Result ret;

@@ -5,7 +5,10 @@
  * the checks of the token station's own calls); every instruction given is
  * audited.  The holder's PIN change (change_pin) serves no request: the
  * holder may have one for a USBKey of its own in use (me.write, its
- * scope), audited on the token.  The agent still goes through the token
+ * scope), audited on the token; so is the wipe of a USBKey taken back
+ * (returned, art. 22) by an operator of its node (token.write), which the
+ * agent re-initialises at once: keys and certificates gone, a new SO PIN
+ * sealed.  The agent still goes through the token
  * API for everything it does (register, issue, commit), so an instruction
  * grants nothing the operator's session could not do: it keeps pages that
  * are not the console from changing a token through the agent at all. */
@@ -57,6 +60,23 @@ static int change_pin_ok(struct ca *ca, const struct actor *a, int64_t id, const
 	return rc;
 }
 
+/* A USBKey taken back, of the actor's node (request: none). */
+static int wipe_ok(struct ca *ca, const struct actor *a, int64_t id, const char *token)
+{
+	struct token_rec t;
+	int rc;
+
+	(void)id;
+	if ((rc = ra_token_get_for(ca, a, "token.write", token, &t)) != FINCA_OK)
+		return rc;
+	if (strcmp(t.state, "returned"))
+		rc = err_why(FINCA_ESTATE, "token", "instr.wipe_state",
+			     "USBKey %s is %s: only a USBKey taken back (returned) is wiped",
+			     token, t.state);
+	token_rec_clear(&t);
+	return rc;
+}
+
 static const struct instr_op {
 	const char *op;
 	int (*ok)(struct ca *, const struct actor *, int64_t, const char *);
@@ -65,6 +85,7 @@ static const struct instr_op {
 	{ "produce", produce_ok, 1 },     /* init (or resume), key, certificate, envelope */
 	{ "pin_reset", pin_reset_ok, 1 }, /* 附件3: a new default PIN and envelope */
 	{ "change_pin", change_pin_ok, 0 }, /* art. 23: the holder's own */
+	{ "wipe", wipe_ok, 0 },           /* art. 22: a USBKey taken back, made blank */
 };
 
 struct audit_arg {
@@ -117,7 +138,7 @@ int ra_instruction(struct ca *ca, const struct actor *a, const char *op, int64_t
 			o = &ops[i];
 	if (!o)
 		return err_why(FINCA_EINVAL, "op", "instr.op",
-			       "op '%.40s': expected produce, pin_reset or change_pin",
+			       "op '%.40s': expected produce, pin_reset, change_pin or wipe",
 			       op ? op : "");
 	if (!token)
 		token = "";

@@ -409,6 +409,9 @@ int ra_token_list(struct ca *ca, const struct actor *a, const char *state,
 		  int (*cb)(void *arg, const struct token_rec *t), void *arg);
 int ra_token_get(struct ca *ca, const struct actor *a, const char *serial,
 		 struct token_rec *out);
+/* ra_token_get for right (token.write: a token the actor may change). */
+int ra_token_get_for(struct ca *ca, const struct actor *a, const char *right,
+		     const char *serial, struct token_rec *out);
 /* ti->node: where the token is made (an operator's: its own node).
  * loss_code (LOSS_CODE_BUF bytes): the envelope's new loss-report code. */
 int ra_token_register(struct ca *ca, const struct actor *a, const struct token_info *ti,

@@ -52,6 +52,12 @@ int ra_token_get(struct ca *ca, const struct actor *a, const char *serial,
 	return load(ca, a, "token.read", serial, out);
 }
 
+int ra_token_get_for(struct ca *ca, const struct actor *a, const char *right,
+		     const char *serial, struct token_rec *out)
+{
+	return load(ca, a, right, serial, out);
+}
+
 int ra_token_list(struct ca *ca, const struct actor *a, const char *state,
 		  int (*cb)(void *arg, const struct token_rec *t), void *arg)
 {

@@ -14,7 +14,8 @@ static const struct msg_entry reasons[] = {
 	{ "agent.instr_account", "该指令是签发给{1}的，不能用{2}的会话使用" },
 	{ "instr.expired", "指令已于{1}秒前过期：请向服务器重新获取" },
 	{ "instr.too_long", "指令有效期{1}秒，超过{2}秒（代理所在计算机的时钟是否正确？）" },
-	{ "instr.op", "操作“{1}”：应为produce、pin_reset或change_pin" },
+	{ "instr.op", "操作“{1}”：应为produce、pin_reset、change_pin或wipe" },
+	{ "instr.wipe_state", "USBKey {1}当前为{2}：只有已交回的USBKey可以擦除" },
 	{ "instr.token", "USBKey序列号“{1}”：最多16个字符" },
 	{ "station.session", "会话令牌缺失或格式不正确" },
 

@@ -8,9 +8,13 @@
 //
 // Run by tests/e2e/produce_browser.sh with FINCA_URL, FINCA_OPERATOR
 // ({name, password, cert_serial}), FINCA_BATCH (its id), FINCA_N (USBKeys
-// to make), SCREENSHOTS, ENVELOPES (a directory).  Prints "ok - NAME" or
-// "not ok - NAME" per check and, per USBKey made, "# made SERIAL FILE".
+// to make), SCREENSHOTS, ENVELOPES (a directory), and FINCA_HOOK: called
+// as `HOOK returned SERIAL` for the last USBKey made, which the harness
+// then takes back (art. 22), before the operator wipes it on the USBKey
+// inventory page.  Prints "ok - NAME" or "not ok - NAME" per check and,
+// per USBKey made, "# made SERIAL FILE".
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -158,6 +162,29 @@ try {
 		await page.waitForFunction((b) => !document.querySelector(`#prod-make [data-produce-batch="${b}"]`), BATCH);
 	});
 	await shot(page, 'operator-produce-after');
+
+	// a USBKey taken back is wiped at once, from the inventory, through the agent
+	const made = [...fs.readdirSync(ENVELOPES)].map((f) => f.replace(/^envelope-|\.pdf$/g, '')).sort();
+	const back = made[made.length - 1];
+	if (process.env.FINCA_HOOK && back) {
+		execFileSync(process.env.FINCA_HOOK, ['returned', back], { stdio: 'inherit' });
+		await check(`the returned USBKey ${back} has a 擦除 button in the inventory`, async () => {
+			await page.evaluate(() => { location.hash = '#/tokens?state=returned'; });
+			await page.waitForSelector(`button[data-wipe="${back}"]`);
+		});
+		await check('the agent wipes it; the console says so in Chinese', async () => {
+			await page.click(`button[data-wipe="${back}"]`);
+			await page.waitForSelector(`dialog [data-wiped="${back}"]`, { timeout: 60000 });
+			const en = await english(page, 'dialog');
+			assert(en.length === 0, en.join(' | '));
+		});
+		await shot(page, 'operator-wipe');
+		await check('after closing, it is no longer listed as returned', async () => {
+			await page.click('dialog .form-actions button:has-text("关闭")');
+			await page.waitForFunction((b) => !document.querySelector(`button[data-wipe="${b}"]`), back);
+		});
+		console.log(`# wiped ${back}`);
+	}
 	ok('no script errors or CSP refusals', problems.length === 0, ...problems);
 } catch (e) {
 	console.log(`not ok - the browser script broke: ${e.message}`);

@@ -210,3 +210,8 @@ serve_stop
 same "clean stop" "$?" 0
 ok "audit verify" finca -d ca audit verify
 has "logins are audited" "auth.login " "$(finca -d ca audit list)"
+
+# the API's description parses (PyYAML) and names every agent operation
+paths=$(/usr/bin/python3 -c 'import sys, yaml; print(" ".join(yaml.safe_load(open(sys.argv[1]))["paths"]))' \
+	"$ROOT/docs/openapi.yaml" 2>&1)
+has "docs/openapi.yaml is YAML with the agent's paths" "/v1/produce /v1/pin-reset /v1/wipe" "$paths"

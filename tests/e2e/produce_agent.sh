@@ -283,5 +283,31 @@ if $P11 --slot $(slot ${S[3]}) --login --pin "$old4" -O >/dev/null 2>&1; then
 	echo "not ok - the former holder's PIN still opens it"
 else echo "ok - the former holder's PIN no longer opens it"; fi
 
+# --- a USBKey taken back is wiped at once (art. 22): nothing of its holder stays on it ---
+wipe_instr() { # CURL...: the status of asking for a wipe of the third USBKey
+	"$@" -o /dev/null -w '%{http_code}' -X POST -d "{\"op\":\"wipe\",\"token\":\"${S[2]}\"}" \
+		$api/instructions
+}
+same "a USBKey in use is not wiped: 409" "$(wipe_instr $C -H "Authorization: Bearer $tok")" 409
+same "an information officer gets no wipe instruction: 403" "$(wipe_instr io)" 403
+ok "the third holder's USBKey is taken back" finca -d ca token return ${S[2]} --from 王芳 \
+	--reason affiliationChanged
+iw=$(instr wipe 0 ${S[2]})
+same "the server signs a wipe for a returned USBKey" \
+	"$(jq -r '.payload | @base64d | fromjson | .op + " " + .token' <<<"$iw")" "wipe ${S[2]}"
+same "a wipe instruction does not make a USBKey: 403" "$(produce "$iw")" 403
+same "the agent wipes it" "$(produce "$iw" "" /v1/wipe)" 200
+same "  and says so" "$(jq -r '.token + " " + .state' prod.out)" "${S[2]} initialized"
+same "the server has it initialised, no holder, no certificate" \
+	"$(finca -d ca token show ${S[2]} | jq -r '.state + "/" + .holder + "/" + .certificate')" "initialized//"
+same "the same instruction twice: 403" "$(produce "$iw" "" /v1/wipe)" 403
+if $P11 --slot $(slot ${S[2]}) --login --pin "${PIN[2]}" -O >/dev/null 2>&1; then
+	echo "not ok - the former holder's PIN still opens it"
+else echo "ok - the former holder's PIN no longer opens it"; fi
+same "no certificate or key left on it (pkcs11-tool)" \
+	"$($P11 --slot $(slot ${S[2]}) -O 2>/dev/null | grep -c 'Object;')" 0
+same "the wipe is audited on the token" \
+	"$(q "SELECT json_extract(details,'$.op') FROM audit WHERE action='token.instruction' AND object='token:${S[2]}'")" wipe
+
 ok "the audit chain verifies" finca -d ca audit verify
 stop_agent

@@ -72,7 +72,15 @@ for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:$aport/ && break; s
 
 mkdir -p "$ROOT/build/screenshots" env
 rm -f "$ROOT/build/screenshots/operator-produce-envelope.png"
+# the browser's hook: the last USBKey made is taken back (art. 22)
+cat >return.sh <<EOF
+#!/bin/sh
+[ "\$1" = returned ] || exit 2
+exec "$FINCA" -d "$T/ca" token return "\$2" --from 王芳 --reason affiliationChanged >/dev/null
+EOF
+chmod +x return.sh
 FINCA_URL=$URL FINCA_BATCH=$b FINCA_N=3 ENVELOPES=$T/env SCREENSHOTS=$ROOT/build/screenshots \
+	FINCA_HOOK=$T/return.sh \
 	FINCA_OPERATOR="{\"name\":\"op-usb\",\"password\":\"$PW\",\"cert_serial\":\"$oc\"}" \
 	timeout -k 5 300 node "$NODE_DIR/produce.mjs" | tee browser.out || echo "not ok - the browser script crashed"
 
@@ -81,9 +89,17 @@ same "three envelopes saved" "$(grep -c '^# made' browser.out)" 3
 slot() { $P11 -L 2>/dev/null | awk -v s="$1" '/^Slot/ {id = $3; gsub(/[()]/, "", id); sub(/:$/, "", id)}
 	$1 == "serial" && $NF == s {print id}'; }
 pinsfound=
+read -r _ _ W < <(grep '^# wiped' browser.out)
 while read -r _ _ serial file; do
 	pin=$(pdftotext -layout "$file" - | sed -n 's/.*默认PIN码 *\([A-Za-z0-9]\{8\}\).*/\1/p')
 	same "envelope of $serial: pdftotext finds the default PIN" "${#pin}" 8
+	if [ "$serial" = "$W" ]; then   # taken back and wiped in the browser
+		if $P11 --slot "$(slot $serial)" --login --pin "$pin" -O >/dev/null 2>&1; then
+			echo "not ok - the wiped $serial still opens with its envelope's PIN"
+		else echo "ok - the wiped $serial no longer opens with its envelope's PIN"; fi
+		pinsfound+=" $pin"
+		continue
+	fi
 	objs=$($P11 --slot "$(slot $serial)" --login --pin "$pin" -O 2>/dev/null)
 	has "token $serial: the PIN logs in; key and certificate on it" \
 		"Private Key Object; EC.*Certificate Object|Certificate Object.*Private Key Object; EC" "$(tr '\n' ' ' <<<"$objs")"
@@ -96,6 +112,9 @@ while read -r _ _ serial file; do
 		pdftoppm -png -r 60 -singlefile "$file" "$ROOT/build/screenshots/operator-produce-envelope"
 done < <(grep '^# made' browser.out)
 same "the batch is produced" "$(q "SELECT group_concat(DISTINCT state) FROM request WHERE batch=$b")" produced
+same "the wiped USBKey is initialised again on the server, no holder" \
+	"$(finca -d ca token show "$W" | jq -r '.state + "/" + .holder')" "initialized/"
+same "  and nothing is left on it (pkcs11-tool)" "$($P11 --slot "$(slot "$W")" -O 2>/dev/null | grep -c 'Object;')" 0
 leak=0
 for pin in $pinsfound; do grep -aq -- "$pin" ca/finca.db* serve.log && leak=1; done
 same "no default PIN on the server (database, WAL, log)" "$leak" 0

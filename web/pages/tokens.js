@@ -8,6 +8,7 @@ import { can } from '../session.js';
 import { listView, pagesOf } from '../ui/list.js';
 import { ask, show } from '../ui/dialog.js';
 import { REASONS } from './certs.js';
+import { wipeDialog } from '../ui/produce.js';
 
 const STATES = ['in_stock', 'initialized', 'issued', 'suspended', 'returned', 'lost', 'damaged', 'destroyed'];
 // the moves an operator makes here (token init and enroll are the station's)
@@ -53,6 +54,8 @@ export async function render({ main, params }) {
 				});
 				if (r) reload();
 			} }, t('token.move')),
+			can('token.write') && x.state === 'returned' && h('button', { type: 'button', class: 'btn btn-sm', 'data-wipe': x.serial,
+				onclick: () => wipeDialog(x.serial, reload) }, t('wipe.button')),
 		],
 	});
 	main.append(can('token.write') ? note('info', t('token.station')) : null, list.el);

@@ -46,6 +46,13 @@ async function pick(r, present, made) {
 	return null;
 }
 
+// What the console says when the agent cannot be reached or fails.
+function agentTrouble(e) {
+	return e.kind === 'down' ? note('warn', t('mk.agent_down', { url: agent.agentUrl() }), ' ',
+		h('code', {}, `finca agent --module … --server ${location.origin} --ca-cert service.crt`))
+		: note('error', t('agent.error', { msg: e.message }));
+}
+
 // Runs the requests (accepted, each with agent_op) one after another in a
 // dialog with their progress; onDone when the dialog closes after a change.
 export function produceDialog(requests, onDone) {
@@ -86,9 +93,7 @@ export function produceDialog(requests, onDone) {
 			try {
 				present = await agent.tokens();
 			} catch (e) {
-				clear(status, e.kind === 'down' ? note('warn', t('mk.agent_down', { url: agent.agentUrl() }), ' ',
-					h('code', {}, `finca agent --module … --server ${location.origin} --ca-cert service.crt`))
-					: note('error', t('agent.error', { msg: e.message })));
+				clear(status, agentTrouble(e));
 			}
 			if (present) {
 				try {
@@ -148,4 +153,41 @@ export function produceDialog(requests, onDone) {
 export function produceButton(r, done) {
 	return h('button', { type: 'button', class: 'btn btn-sm btn-primary', 'data-produce': r.id,
 		onclick: () => produceDialog([r], done) }, t(r.agent_op === 'pin_reset' ? 'mk.pin_reset' : 'mk.produce'));
+}
+
+// A USBKey taken back (art. 22) wiped at once: the console waits for it in
+// the agent, asks the server for a wipe instruction naming it, and the
+// agent initialises it again (every key and certificate on it destroyed,
+// the former holder's PIN opens nothing).  onDone when the dialog closes
+// after the wipe.
+export function wipeDialog(serial, onDone) {
+	const status = h('div', { class: 'mk-status', role: 'status', 'aria-live': 'polite' });
+	const dlg = modal({
+		title: t('wipe.title', { serial }),
+		body: [h('p', { class: 'hint' }, t('wipe.hint')), status,
+			h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn', onclick: () => dlg.close() }, t('close')))],
+	});
+	let stopped = false, changed = false;
+	dlg.done.then(() => { stopped = true; if (changed) onDone?.(); });
+	(async () => {
+		for (;;) {
+			if (stopped) return;
+			try {
+				const present = await agent.tokens();
+				if (present.some((x) => x.serial === serial)) break;
+				clear(status, note('info', t('wipe.insert', { serial })));
+			} catch (e) {
+				clear(status, agentTrouble(e));
+			}
+			await sleep(POLL_MS);
+		}
+		clear(status, note('info', t('wipe.busy', { serial })));
+		try {
+			await agent.wipe(await api.post('instructions', { op: 'wipe', token: serial }), token.get());
+			changed = true;
+			clear(status, note('ok', h('span', { 'data-wiped': serial }, t('wipe.ok', { serial }))));
+		} catch (e) {
+			clear(status, note('error', t('wipe.failed', { msg: e.message })));
+		}
+	})();
 }
