@@ -180,7 +180,10 @@ json_t *req_actions(const struct actor *a, json_t *r, const struct target *t)
 	for (size_t i = 0; i < ARRAY_LEN(moves); i++)
 		if (word_in(moves[i].from, ra_str(r, "state")) &&
 		    (!moves[i].when || moves[i].when(r, 0) == FINCA_OK) &&
-		    actor_can(a, moves[i].right, t))
+		    actor_can(a, moves[i].right, t) &&
+		    /* the second approval of a key recovery is another account's */
+		    !(req_type_of(r)->two_person && !strcmp(moves[i].action, "approve") &&
+		      req_two_person_bar(a, r)))
 			json_array_append_new(acts, json_string(moves[i].action));
 	return acts;
 }

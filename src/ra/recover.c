@@ -26,10 +26,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *req_two_person_bar(const struct actor *a, json_t *r)
+{
+	const char *first = ra_str(r, "approver1"), *filer = ra_str(r, "submitter");
+
+	if (filer && !strcmp(filer, a->name))
+		return "filed";
+	if (first && !strcmp(first, a->name))
+		return "approved";
+	return NULL;
+}
+
 int req_two_person(const struct actor *a, json_t *r, const char *action, const char **to)
 {
 	long long id = (long long)json_integer_value(json_object_get(r, "id"));
-	const char *first = ra_str(r, "approver1"), *filer = ra_str(r, "submitter");
+	const char *did;
 
 	if (!strcmp(action, "reject") || !strcmp(action, "resubmit")) {
 		/* a rejection starts the two approvals again */
@@ -38,20 +49,15 @@ int req_two_person(const struct actor *a, json_t *r, const char *action, const c
 	}
 	if (strcmp(action, "approve"))
 		return FINCA_OK;
-	if (filer && !strcmp(filer, a->name))
+	if ((did = req_two_person_bar(a, r)))
 		return err_why(FINCA_EAUTH, NULL, "request.two_person",
 			       "request %lld (key recovery): %s already %s it; the second step "
-			       "needs another account (two-person rule)", id, a->name, "filed");
-	if (!first) {
+			       "needs another account (two-person rule)", id, a->name, did);
+	if (!ra_str(r, "approver1")) {
 		/* the first approval: the request waits for the second */
 		json_object_set_new(r, "approver1", json_string(a->name));
 		*to = "submitted";
-		return FINCA_OK;
 	}
-	if (!strcmp(first, a->name))
-		return err_why(FINCA_EAUTH, NULL, "request.two_person",
-			       "request %lld (key recovery): %s already %s it; the second step "
-			       "needs another account (two-person rule)", id, a->name, "approved");
 	return FINCA_OK;
 }
 

@@ -62,6 +62,9 @@ int req_reissue_reason(json_t *r);
  * by a, which may keep the request where it is (*to) after a first
  * approval; and production, inside the move's transaction. */
 int req_two_person(const struct actor *a, json_t *r, const char *action, const char **to);
+/* What bars a from approving r under the two-person rule ("filed",
+ * "approved": its first approval), or NULL. */
+const char *req_two_person_bar(const struct actor *a, json_t *r);
 int req_recover(struct ca *ca, const struct actor *a, json_t *r);
 /* Handover (交接) of r: args {handler, date?, new_token?, old_returned?}. */
 int req_handover(struct ca *ca, const struct actor *a, json_t *r, json_t *args);

@@ -183,6 +183,9 @@ r=$(A io1 request create --type recover --kind unit --subject $U1 --app ysgl --c
 ok "the officer files a key recovery" A io1 request submit $r
 step ap1 $r approve
 same "after one approval the recovery still waits" "$(A ap1 request show $r --json | jq -r .state)" submitted
+same "the first approver is not offered the second approval" \
+	"$(A ap1 request show $r --json | jq -c '.actions | index("approve")')" null
+has "  another approver is" "^[0-9]+$" "$(A ap2 request show $r --json | jq -c '.actions | index("approve")')"
 call ap1 POST requests/$r/approve '{}'
 same "the same approver again: refused" "$ST/$(jq -r .error.reason body)" "403/request.two_person"
 o=$(LANG=zh_CN.UTF-8 "$FINCA" -d ca --as ap1 request approve $r 2>&1)
