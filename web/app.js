@@ -142,16 +142,24 @@ async function route() {
 	}
 }
 
+// Renders the page for the session and the hash.  Calls can overlap (a
+// logout renders and its hash change renders again; a click on the loss
+// link renders meanwhile): the latest call wins, an earlier one that
+// finishes its import later draws nothing.
+let renders = 0;
 async function render() {
+	const mine = ++renders;
 	// the loss report (art. 25) needs no login: the login page links to it
 	if (!token.get() && parseHash().path === 'loss') {
 		const mod = await import('./pages/loss.js');
+		if (mine !== renders) return;
 		clear(root);
 		document.title = `${t('loss.title')} - ${t('app.short')}`;
 		return mod.render(root, { config });
 	}
 	if (!token.get()) {
 		const mod = await import('./pages/login.js');
+		if (mine !== renders) return;
 		clear(root);
 		document.title = `${t('login.title')} - ${t('app.short')}`;
 		return mod.render(root, { config, onLogin: start });
