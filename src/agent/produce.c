@@ -336,9 +336,6 @@ static int pin_reset_one(struct agent *a, const struct instruction *ins, const c
 	const char *holder, *cert;
 	int rc;
 
-	if (!ins->token[0])
-		return err_why(FINCA_EINVAL, "instruction", "agent.instr_token",
-			       "a PIN reset names its USBKey");
 	if ((rc = station_for(a, ins, session, lang, &st, &env, &t)) != FINCA_OK)
 		goto out;
 	snprintf(serial, sizeof serial, "%s", t.serial);
@@ -377,9 +374,6 @@ static int wipe_one(struct agent *a, const struct instruction *ins, const char *
 	char serial[17];
 	int rc;
 
-	if (!ins->token[0])
-		return err_why(FINCA_EINVAL, "instruction", "agent.instr_token",
-			       "a wipe names its USBKey");
 	if ((rc = station_for(a, ins, session, lang, &st, &env, &t)) != FINCA_OK)
 		goto out;
 	snprintf(serial, sizeof serial, "%s", t.serial);
@@ -405,15 +399,17 @@ out:
 	return rc;
 }
 
-/* The POST operations: the path, the instruction's op, what does it. */
+/* The POST operations: the path, the instruction's op, whether it must
+ * name its USBKey (a blank one has no serial to name), what does it. */
 static const struct {
 	const char *path, *op;
+	int named;
 	int (*run)(struct agent *, const struct instruction *, const char *, int, json_t **,
 		   char *, size_t);
 } posts[] = {
-	{ "/v1/produce", "produce", produce_one },
-	{ "/v1/pin-reset", "pin_reset", pin_reset_one },
-	{ "/v1/wipe", "wipe", wipe_one },
+	{ "/v1/produce", "produce", 0, produce_one },
+	{ "/v1/pin-reset", "pin_reset", 1, pin_reset_one },
+	{ "/v1/wipe", "wipe", 1, wipe_one },
 };
 
 /* The HTTP status of a failed step. */
@@ -488,6 +484,9 @@ int produce_call(struct agent *a, const char *method, const char *path, const ch
 	if (rc == FINCA_OK)
 		rc = agent_instr_take(a->instr, instr, posts[op].op, &ins);
 	json_decref(instr);
+	if (rc == FINCA_OK && posts[op].named && !ins.token[0])
+		rc = err_why(FINCA_EINVAL, "instruction", "agent.instr_token",
+			     "a %s instruction names its USBKey", posts[op].op);
 	if (rc != FINCA_OK)
 		goto fail;
 	pthread_mutex_lock(&a->tok_mu);

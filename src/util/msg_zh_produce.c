@@ -29,7 +29,7 @@ static const struct msg_entry reasons[] = {
 	{ "agent.instr_blank", "当前空白USBKey的序列号为{1}：指令须写明该序列号" },
 	{ "agent.blank_count", "当前插入了{1}个空白USBKey：请只插入一个" },
 	{ "agent.produce_state", "USBKey {1}的状态为{2}：只能制作空白、已交回或已初始化的USBKey" },
-	{ "agent.instr_token", "PIN重置指令须写明USBKey" },
+	{ "agent.instr_token", "{1}指令须写明USBKey" },
 	{ "agent.no_produce", "此代理不制作USBKey（启动时须指定--server和--ca-cert）" },
 	{ "agent.not_console", "只有管理控制台（{1}）可以更改USBKey" },
 	{ "agent.instr_op", "该指令用于{1}，不能用于{2}" },
