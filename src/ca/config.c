@@ -427,9 +427,10 @@ static int check_profile(const struct config *c, const struct profile *p)
 		return err_set(FINCA_ECONFIG,
 			       "%s: [profile %s] basic_constraints: a CA profile keeps them "
 			       "(RFC 5280 4.2.1.9)", c->path, p->name);
-	if (p->dual == 1 && (p->ca || p->klass != PCLASS_SUBSCRIBER))
+	if (p->dual == 1 && !profile_may_pair(p))
 		return err_set(FINCA_ECONFIG,
-			       "%s: [profile %s] dual: pairs are for subscriber profiles only",
+			       "%s: [profile %s] dual: pairs are for subscribers' and TLS servers' "
+			       "profiles only",
 			       c->path, p->name);
 	if (p->pathlen >= 0 && !p->ca)
 		return err_set(FINCA_ECONFIG,

@@ -39,10 +39,16 @@ struct profile {
 	int tokens;             /* USBKeys a holder may have in use at once */
 	int basic_constraints;  /* 1 yes, 0 no, -1 auto: see profile_prepare */
 	int dual;               /* dual certificates (ca/dual.c): 1 yes, 0 no,
-				 * -1 auto (subscriber profiles of an SM2 CA) */
+				 * -1 auto (profile_may_pair's, under an SM2 CA) */
 	char *title_zh, *title_en; /* display names, or NULL: profile_title */
 	STACK_OF(X509_EXTENSION) *exts; /* fixed extensions, see profile.c */
 };
+
+/* Whether p's certificates may come in pairs (GM/T 0015, 0024): a
+ * subscriber's, or a TLS server's of the issuing CA (TLCP's server has a
+ * signing and an encryption certificate); never a CA's, an account's, the
+ * OCSP signer's or the daemon's own (profile.c). */
+int profile_may_pair(const struct profile *p);
 
 struct config {
 	char *path;

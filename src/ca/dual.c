@@ -26,7 +26,7 @@ void dual_out_clear(struct dual_out *o)
 
 int ca_profile_dual(const struct ca *ca, const struct profile *p)
 {
-	if (p->ca || p->klass != PCLASS_SUBSCRIBER || p->dual == 0)
+	if (!profile_may_pair(p) || p->dual == 0)
 		return 0;
 	if (p->dual == 1)
 		return !strcmp(ca->algorithm, "sm2") || !strcmp(ca->algorithm, "p256");

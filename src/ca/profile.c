@@ -88,6 +88,16 @@ static size_t class_of(const struct profile *p)
 	return i;
 }
 
+int profile_may_pair(const struct profile *p)
+{
+	if (p->ca)
+		return 0;
+	if (p->klass == PCLASS_SUBSCRIBER)
+		return 1;
+	return p->klass == PCLASS_SERVICE && !strcmp(p->issuer, "issuing") && p->eku &&
+	       strstr(p->eku, "serverAuth") && !p->ocsp_nocheck;
+}
+
 const char *profile_class_name(const struct profile *p)
 {
 	return classes[class_of(p)].name;
