@@ -112,6 +112,7 @@ bench: deps build/finca build/bench/import build/bench/list
 	@./bench/auth
 	@./bench/slowloris
 	@./bench/session
+	@./bench/pg
 	@./build/bench/import
 	@./build/bench/list
 

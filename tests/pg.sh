@@ -1,7 +1,8 @@
 # A private PostgreSQL server for the tests (sourced): Debian's
 # PostgreSQL 15 binaries, a cluster in a temporary directory, a unix socket
 # in a private directory and no TCP, fsync off; started and stopped by the
-# test that sources this, never a system service.  initdb and postgres
+# test that sources this, never a system service (PG_FSYNC=on: durable
+# commits, for bench/pg).  initdb and postgres
 # refuse to run as root: under root they run as nobody.
 #
 #   pg_start        starts it; $PG_URL is a URL without a database name
@@ -29,7 +30,7 @@ pg_start() {
 		--auth=trust -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1) ||
 		{ echo "# initdb failed:"; sed 's/^/#   /' "$PG_DIR/initdb.log"; return 1; }
 	(cd "$PG_DIR" && exec "${PG_AS[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" -k "$PG_DIR/sock" \
-		-c listen_addresses= -c fsync=off -c full_page_writes=off \
+		-c listen_addresses= -c fsync=${PG_FSYNC:-off} -c full_page_writes=${PG_FSYNC:-off} \
 		-c max_connections=200 >"$PG_DIR/server.log" 2>&1) &
 	PG_PID=$!
 	for ((i = 0; i < 100; i++)); do

@@ -1,8 +1,11 @@
 /* finca backup: a consistent copy of a data directory while the CA runs
  * (backup.h).
  *
- * The store is copied through its driver (store_backup: SQLite's online
- * backup API, as of one commit, writers going on); the other files are
+ * The store is copied through its driver (store_backup, as of one
+ * commit, writers going on: SQLite's online backup API into finca.db,
+ * PostgreSQL's pg_dump of an exported snapshot into finca.pgdump, the
+ * manifest's audit head and CRL number read in that same snapshot); the
+ * other files are
  * copied as they are on disk: finca.conf, the CA certificates and their
  * keys, which are PKCS#8 encrypted under the CA passphrase and stay so
  * (nothing here decrypts; a backup is no weaker than the data directory).
@@ -32,7 +35,8 @@
 static int is_store_file(const char *rel)
 {
 	return !strcmp(rel, "finca.db") || !strcmp(rel, "finca.db-wal") ||
-	       !strcmp(rel, "finca.db-shm") || !strcmp(rel, "finca.db-journal");
+	       !strcmp(rel, "finca.db-shm") || !strcmp(rel, "finca.db-journal") ||
+	       !strcmp(rel, "finca.pgdump");
 }
 
 /* Copies every regular file under src/rel (rel "" at the top) into
@@ -126,27 +130,14 @@ static int inside(const char *dir, const char *data)
 	return in;
 }
 
-/* What the copied store says: its audit head and next CRL number. */
-static int describe_copy(const char *db, struct manifest *m)
+/* What the copied store holds, into the manifest. */
+static void describe_copy(const struct store_copy *c, struct manifest *m)
 {
-	struct store *st = NULL;
-	struct audit_rec last;
-	int rc;
-
-	memset(&last, 0, sizeof last);
-	if ((rc = store_open(db, 0, &st)) != FINCA_OK)
-		goto out;
-	snprintf(m->store, sizeof m->store, "%s", store_kind(st));
-	m->schema = store_schema_version(st);
-	if ((rc = store_audit_last(st, &last)) != FINCA_OK ||
-	    (rc = store_crl_next_number(st, &m->crl_next)) != FINCA_OK)
-		goto out;
-	m->audit_seq = last.seq;
-	hex_encode(last.hash, last.hash_len, m->audit_hash);
-out:
-	audit_rec_clear(&last);
-	store_free(st);
-	return rc;
+	snprintf(m->store, sizeof m->store, "%s", c->kind);
+	m->schema = c->schema;
+	m->crl_next = c->crl_next;
+	m->audit_seq = c->last.seq;
+	hex_encode(c->last.hash, c->last.hash_len, m->audit_hash);
 }
 
 struct record_arg {
@@ -167,11 +158,14 @@ int ca_backup(struct ca *ca, const char *actor, const char *dir, struct manifest
 {
 	struct manifest *m = xcalloc(1, sizeof *m);
 	struct record_arg ra = { actor, dir };
+	struct store_copy copy;
+	const char *sfile;
 	char *db = NULL, *mpath = NULL, *text = NULL;
 	unsigned char h[32];
 	uint64_t size;
 	int rc;
 
+	memset(&copy, 0, sizeof copy);
 	if (!dir_fresh(dir)) {
 		rc = err_why(FINCA_ESTATE, "dir", "backup.not_empty",
 			     "%s: not empty (a backup goes into a new directory)", dir);
@@ -191,13 +185,15 @@ int ca_backup(struct ca *ca, const char *actor, const char *dir, struct manifest
 	if ((rc = ca_atomic(ca, record_backup, &ra)) != FINCA_OK)
 		goto out;
 	m->time = clock_now(); /* the snapshot's, near enough */
-	db = path_join(dir, "finca.db");
-	if ((rc = store_backup(ca_store(ca), db)) != FINCA_OK ||
-	    (rc = describe_copy(db, m)) != FINCA_OK)
+	/* ca_atomic opened the store: its kind is known */
+	sfile = store_backup_file(store_kind(ca_store(ca)));
+	db = path_join(dir, sfile);
+	if ((rc = store_backup(ca_store(ca), db, &copy)) != FINCA_OK)
 		goto out;
+	describe_copy(&copy, m);
 	if ((rc = backup_copy_file(db, NULL, 0, h, &size)) != FINCA_OK)
 		goto out;
-	manifest_add(m, "finca.db", h, size);
+	manifest_add(m, sfile, h, size);
 	if ((rc = copy_tree(ca->dir, dir, "", 0, m)) != FINCA_OK)
 		goto out;
 	m->format = 1;
@@ -211,6 +207,7 @@ int ca_backup(struct ca *ca, const char *actor, const char *dir, struct manifest
 		m = NULL;
 	}
 out:
+	store_copy_clear(&copy);
 	manifest_free(m);
 	free(db);
 	free(mpath);

@@ -1,6 +1,8 @@
 /* Backups of a data directory and their restore (issue 17 item 4).
  *
- * A backup is a directory: the store copied online (store_backup), every
+ * A backup is a directory: the store copied online (store_backup:
+ * finca.db for SQLite, finca.pgdump, pg_dump's custom format, for
+ * PostgreSQL), every
  * other file of the data directory as it is on disk (the CA keys stay
  * encrypted under the CA passphrase: nothing is decrypted), and a
  * "manifest" naming each file with its SHA-256 and size, the finca and
@@ -11,7 +13,7 @@
  *   finca-backup 1
  *   version 0.1.0
  *   schema 13
- *   store sqlite
+ *   store sqlite               (or postgresql)
  *   time 1764940000            (seconds since the epoch)
  *   audit_seq 42
  *   audit_hash 3FA2...         (hex, the record's chain hash)
@@ -53,7 +55,7 @@ struct manifest {
 
 /* Parses text (len bytes).  Every line is checked: an unknown or missing
  * key, a bad number, hash or path, a duplicate file, or a backup without
- * finca.db or finca.conf is FINCA_EINVAL (reason backup.manifest, the line
+ * its store's copy (finca.db, finca.pgdump) or finca.conf is FINCA_EINVAL (reason backup.manifest, the line
  * named).  *out is the caller's (manifest_free). */
 int manifest_parse(const char *text, size_t len, struct manifest **out);
 /* The manifest as text (caller frees). */
@@ -84,9 +86,12 @@ struct restore_report {
 /* Restores the backup in from into the data directory dir.  Checks
  * everything first; refuses an existing data directory unless force, and
  * then moves it aside (dir.old-TIMESTAMP).  The new directory appears at
- * once (rename); on failure dir is as it was.  Appends ca.restore by
+ * once (rename); on failure dir is as it was.  A PostgreSQL store is
+ * loaded into the database its finca.conf names, or store_url (then
+ * written into the restored finca.conf; NULL: as backed up), which must
+ * hold no table, force or not (store_restore).  Appends ca.restore by
  * actor in the restored store. */
-int ca_restore(const char *from, const char *dir, int force, const char *actor,
-	       struct restore_report *rep);
+int ca_restore(const char *from, const char *dir, const char *store_url, int force,
+	       const char *actor, struct restore_report *rep);
 
 #endif

@@ -2,6 +2,7 @@
  * must hash to.  It comes from outside (a backup directory may have been
  * carried on a disk): every line is checked, nothing is guessed. */
 #include "ca/backup.h"
+#include "store/store.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -191,6 +192,7 @@ int manifest_parse(const char *text, size_t len, struct manifest **out)
 {
 	struct manifest *m = xcalloc(1, sizeof *m);
 	char *buf = NULL, *line, *next;
+	const char *sfile;
 	size_t nkeys = 0;
 	int ln = 0, rc = FINCA_OK;
 
@@ -240,9 +242,14 @@ int manifest_parse(const char *text, size_t len, struct manifest **out)
 			     "'%s' missing (truncated?)", keys[nkeys]);
 		goto out;
 	}
-	if (!has_file(m, "finca.db") || !has_file(m, "finca.conf")) {
+	/* the store's copy is named by its kind; an unknown kind is the
+	 * restore's to refuse, by name */
+	sfile = store_backup_file(m->store);
+	if ((sfile && !has_file(m, sfile)) || !has_file(m, "finca.conf")) {
+		char what[64];
+		snprintf(what, sizeof what, "file %s and finca.conf", sfile ? sfile : "finca.db");
 		rc = err_why(FINCA_EINVAL, "manifest", "backup.manifest_short",
-			     "'%s' missing (truncated?)", "file finca.db and finca.conf");
+			     "'%s' missing (truncated?)", what);
 		goto out;
 	}
 	*out = m;

@@ -24,6 +24,7 @@
  * number still fits the 20 octets RFC 5280 allows, and every int64. */
 #include "ca/backup.h"
 #include "audit/audit.h"
+#include "ca/config.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/util.h"
@@ -39,9 +40,6 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-/* The store kinds this finca restores. */
-static const char *const kinds[] = { "sqlite" };
 
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
 {
@@ -120,17 +118,16 @@ static int copy_in(const struct manifest *m, const char *from, const char *tmp)
 	return rc;
 }
 
-/* The copied store ends at the manifest's audit record. */
-static int check_head(const struct manifest *m, const char *tmp)
+/* The restored store (at where) ends at the manifest's audit record. */
+static int check_head(const struct manifest *m, const char *where)
 {
-	char *db = path_join(tmp, "finca.db");
 	struct store *st = NULL;
 	struct audit_rec last;
 	char hex[2 * AUDIT_HASH_MAX + 1];
 	int rc;
 
 	memset(&last, 0, sizeof last);
-	if ((rc = store_open(db, 0, &st)) != FINCA_OK)
+	if ((rc = store_open(where, 0, &st)) != FINCA_OK)
 		goto out;
 	if ((rc = store_audit_last(st, &last)) != FINCA_OK)
 		goto out;
@@ -142,7 +139,6 @@ static int check_head(const struct manifest *m, const char *tmp)
 out:
 	audit_rec_clear(&last);
 	store_free(st);
-	free(db);
 	return rc;
 }
 
@@ -202,6 +198,61 @@ out:
 	return rc;
 }
 
+struct then_arg {
+	const struct manifest *m;
+	const char *from, *tmp, *where, *actor;
+	struct restore_report *rep;
+};
+
+/* The checks of the store once it is back (store_restore's then). */
+static int restored(void *arg)
+{
+	struct then_arg *a = arg;
+	int rc;
+
+	if ((rc = check_head(a->m, a->where)) != FINCA_OK)
+		return rc;
+	return settle(a->m, a->from, a->tmp, a->actor, a->rep);
+}
+
+/* tmp/finca.conf naming the database url */
+static int set_url(const char *tmp, const char *url)
+{
+	char *p = path_join(tmp, "finca.conf"), *conf = NULL;
+	unsigned char *text = NULL;
+	size_t len;
+	int rc;
+
+	if ((rc = file_read(p, MANIFEST_MAX, &text, &len)) != FINCA_OK)
+		goto out;
+	conf = store_conf_with_url((const char *)text, url);
+	if (unlink(p) != 0) {
+		rc = err_why(FINCA_EIO, "file", "backup.write", "%s: %s", p, strerror(errno));
+		goto out;
+	}
+	rc = file_write(p, conf, strlen(conf), 0600);
+out:
+	free(conf);
+	free(text);
+	free(p);
+	return rc;
+}
+
+/* Where the store of the data directory tmp is (its finca.conf); the
+ * caller frees *out */
+static int where_of(const char *tmp, char **out)
+{
+	char *p = path_join(tmp, "finca.conf");
+	struct config *cfg = NULL;
+	int rc;
+
+	if ((rc = config_load(p, &cfg)) == FINCA_OK)
+		*out = store_where(cfg, tmp);
+	config_free(cfg);
+	free(p);
+	return rc;
+}
+
 /* DIR.old-YYYYMMDDTHHMMSSZ, or with -N when taken */
 static void aside_name(const char *dir, char *out, size_t n)
 {
@@ -216,14 +267,17 @@ static void aside_name(const char *dir, char *out, size_t n)
 		snprintf(out, n, "%s.old-%s-%d", dir, ts, i);
 }
 
-int ca_restore(const char *from, const char *dir, int force, const char *actor,
-	       struct restore_report *rep)
+int ca_restore(const char *from, const char *dir, const char *store_url, int force,
+	       const char *actor, struct restore_report *rep)
 {
 	struct manifest *m = NULL;
 	unsigned char *text = NULL;
 	char *mpath = path_join(from, MANIFEST_NAME), *parent = NULL, *base = NULL;
 	char tmp[4096] = "", *dcopy = xstrdup(dir), *bcopy = xstrdup(dir);
-	size_t len, k;
+	char *where = NULL, *src = NULL;
+	const char *sfile;
+	struct then_arg ta;
+	size_t len;
 	int rc, exists;
 
 	memset(rep, 0, sizeof *rep);
@@ -235,11 +289,21 @@ int ca_restore(const char *from, const char *dir, int force, const char *actor,
 	if ((rc = file_read(mpath, MANIFEST_MAX, &text, &len)) != FINCA_OK ||
 	    (rc = manifest_parse((const char *)text, len, &m)) != FINCA_OK)
 		goto out;
-	for (k = 0; k < ARRAY_LEN(kinds) && strcmp(kinds[k], m->store); k++)
-		;
-	if (k == ARRAY_LEN(kinds)) {
+	if (!(sfile = store_backup_file(m->store))) {
 		rc = err_why(FINCA_EINVAL, "manifest", "backup.unknown_store",
-			     "store kind '%s': this finca restores only sqlite stores", m->store);
+			     "store kind '%s': this finca restores sqlite and postgresql stores",
+			     m->store);
+		goto out;
+	}
+	if (store_url && !store_url_ok(store_url)) {
+		rc = err_why(FINCA_EINVAL, "store", "store.url",
+			     "[store] url: not a postgresql:// URL");
+		goto out;
+	}
+	if (store_url && strcmp(m->store, "postgresql")) {
+		rc = err_why(FINCA_EINVAL, "store", "backup.store_url",
+			     "--store: the backup holds a %s store, which comes back into the data directory",
+			     m->store);
 		goto out;
 	}
 	if (m->schema > store_schema_latest()) {
@@ -268,9 +332,24 @@ int ca_restore(const char *from, const char *dir, int force, const char *actor,
 	}
 	chmod(tmp, 0750); /* as ca_init makes it */
 	if ((rc = copy_in(m, from, tmp)) != FINCA_OK ||
-	    (rc = check_head(m, tmp)) != FINCA_OK ||
-	    (rc = settle(m, from, tmp, actor, rep)) != FINCA_OK)
+	    (store_url && (rc = set_url(tmp, store_url)) != FINCA_OK) ||
+	    (rc = where_of(tmp, &where)) != FINCA_OK)
 		goto out;
+	/* the store back (SQLite: the copy is finca.db, in place already;
+	 * PostgreSQL: loaded into its empty database), then checked and
+	 * settled; a check that fails takes the load back */
+	src = path_join(tmp, sfile);
+	ta = (struct then_arg){ m, from, tmp, where, actor, rep };
+	if ((rc = store_restore(m->store, src, where, restored, &ta)) != FINCA_OK)
+		goto out;
+	/* a dump is no part of a data directory */
+	if (strcmp(src, where) && unlink(src) != 0) {
+		rc = err_why(FINCA_EIO, "file", "backup.write", "%s: %s", src, strerror(errno));
+		goto out;
+	}
+	/* XXX: from here a failure leaves a loaded PostgreSQL database
+	 * without its data directory; the restore can be run again into
+	 * another database (--store) */
 	if (exists) {
 		/* one atomic swap, then the old one gets its name */
 		aside_name(dir, rep->moved_aside, sizeof rep->moved_aside);
@@ -300,6 +379,8 @@ out:
 	manifest_free(m);
 	free(text);
 	free(mpath);
+	free(where);
+	free(src);
 	free(dcopy);
 	free(bcopy);
 	return rc;

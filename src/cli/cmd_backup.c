@@ -1,4 +1,4 @@
-/* finca backup DIR, finca restore DIR [--force]: the door of
+/* finca backup DIR, finca restore DIR [--force] [--store URL]: the door of
  * src/ca/backup.c and restore.c. */
 #include "ca/backup.h"
 #include "cli/cli.h"
@@ -35,22 +35,27 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "store", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct restore_report rep;
+	const char *url = NULL;
 	int ch, force = 0, rc;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'f')
+		if (ch == 'f')
+			force = 1;
+		else if (ch == 's')
+			url = optarg;
+		else
 			return cli_usage("restore: bad option");
-		force = 1;
 	}
 	if (optind != argc - 1)
-		return cli_usage("restore DIR [--force]");
+		return cli_usage("restore DIR [--force] [--store URL]");
 	if (!c->dir)
 		return cli_usage("restore: the data directory to restore into: -d DIR");
-	if ((rc = ca_restore(argv[optind], c->dir, force, c->actor, &rep)) != FINCA_OK)
+	if ((rc = ca_restore(argv[optind], c->dir, url, force, c->actor, &rep)) != FINCA_OK)
 		return cli_fail(rc);
 	printf("restored %s into %s: %zu files, audit chain verified to record %lld, "
 	       "CRL numbers from %lld\n", argv[optind], c->dir, rep.files,

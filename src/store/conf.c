@@ -68,6 +68,56 @@ int store_url_ok(const char *url)
 	return url_ok(url);
 }
 
+/* 1 when line (up to its end) is "url" then "=", spaces allowed */
+static int is_url_line(const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (strncmp(line, "url", 3))
+		return 0;
+	line += 3;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return *line == '=';
+}
+
+char *store_conf_with_url(const char *conf, const char *url)
+{
+	const char *sec = NULL, *p, *end, *at = NULL, *after;
+	size_t n = strlen(conf), ul = strlen(url);
+	char *out;
+
+	/* the [store] header, at a line's start */
+	for (p = conf; p && *p; p = (p = strchr(p, '\n')) ? p + 1 : NULL)
+		if (!strncmp(p, "[store]", 7)) {
+			sec = p;
+			break;
+		}
+	out = xrealloc(NULL, n + ul + 32);
+	if (!sec) {
+		snprintf(out, n + ul + 32, "%s%s[store]\nurl = %s\n", conf,
+			 n && conf[n - 1] != '\n' ? "\n" : "", url);
+		return out;
+	}
+	/* its url line, before the next section */
+	end = strchr(sec, '\n');
+	after = end ? end + 1 : conf + n;
+	for (p = after; *p && *p != '['; p = (end = strchr(p, '\n')) ? end + 1 : conf + n)
+		if (is_url_line(p)) {
+			at = p;
+			break;
+		}
+	if (at) {
+		const char *le = strchr(at, '\n');
+		const char *rest = le ? le + 1 : conf + n;
+		snprintf(out, n + ul + 32, "%.*surl = %s\n%s", (int)(at - conf), conf, url, rest);
+	} else {
+		snprintf(out, n + ul + 32, "%.*surl = %s\n%s", (int)(after - conf), conf, url,
+			 after);
+	}
+	return out;
+}
+
 /* Before main: see config_section_register (ca/config.h) for why a
  * constructor. */
 __attribute__((constructor)) static void store_conf_register(void)

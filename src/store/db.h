@@ -127,13 +127,27 @@ struct db_ops {
 	/* The engine's own connection handle, borrowed: for a tool
 	 * that measures the engine itself (bench/list), never for the store. */
 	void *(*native)(struct db *db);
-	/* Copies the whole database, consistent as of one moment, to a new
-	 * database at dest (which must not exist), while other connections
-	 * go on reading and writing (SQLite: the online backup API).  NULL:
-	 * this engine cannot back itself up this way (the store says so;
-	 * PostgreSQL has its own tools).  0 ok, -1 failure (the error is
-	 * set, util/err.h). */
-	int (*backup)(struct db *db, const char *dest);
+	/* Copies the whole database, consistent as of one moment, to dest (a
+	 * file, which must not exist), while other connections go on reading
+	 * and writing.  SQLite: the online backup API, dest a database the
+	 * store opens; PostgreSQL (pg_backup.c): pg_dump of a snapshot.
+	 * within, when the driver's copy is no database the store can open,
+	 * is called once on this very connection inside the moment copied
+	 * (a transaction that sees exactly what the copy holds), so that the
+	 * caller reads the copy's audit head and counters there; SQLite does
+	 * not call it (the caller opens the copy).  NULL: this engine cannot
+	 * back itself up.  FINCA_OK or an error code (the error is set,
+	 * util/err.h). */
+	int (*backup)(struct db *db, const char *dest, int (*within)(void *arg), void *arg);
+	/* Loads src, a copy made by backup, into the database at where,
+	 * which must hold no table (nothing is overwritten), then calls then
+	 * (checks of what was loaded); when the load or then fails, what was
+	 * loaded is removed again.  NULL: the copy is the database itself
+	 * (SQLite: a file that the restore puts in place).  FINCA_OK or an
+	 * error code (set). */
+	int (*restore)(const char *where, const char *src, int (*then)(void *arg), void *arg);
+	/* the copy's file name in a backup directory */
+	const char *backup_file;
 	const char *frag[DB_NFRAGS];
 };
 
@@ -147,6 +161,10 @@ struct db_stmt {
 
 extern const struct db_ops db_sqlite;
 extern const struct db_ops db_pg;
+
+/* db_pg's backup and restore members (pg_backup.c) */
+int pg_backup_copy(struct db *db, const char *dest, int (*within)(void *arg), void *arg);
+int pg_backup_load(const char *where, const char *src, int (*then)(void *arg), void *arg);
 
 /* The driver for where: a postgresql:// or postgres:// URL, else a
  * SQLite file. */

@@ -1036,6 +1036,9 @@ const struct db_ops db_pg = {
 	.schema_version = pg_schema_version,
 	.set_schema_version = pg_set_schema_version,
 	.native = pg_native,
+	.backup = pg_backup_copy,
+	.restore = pg_backup_load,
+	.backup_file = "finca.pgdump",
 	.frag = {
 		/* session has a bytea key and no row id: the inserting
 		 * transaction's id (each session is inserted in its own) */

@@ -287,15 +287,17 @@ static void *sq_native(struct db *db)
  * commit; in WAL mode writers go on meanwhile (and nothing restarts the
  * copy, as a step-by-step backup would after a write from another
  * connection).  A busy or locked answer (a checkpoint) is retried. */
-static int sq_backup(struct db *db, const char *dest)
+static int sq_backup(struct db *db, const char *dest, int (*within)(void *arg), void *arg)
 {
 	sqlite3 *to = NULL;
 	sqlite3_backup *b = NULL;
-	int r, rc = -1, tries = 0;
+	int r, rc = FINCA_ESTORE, tries = 0;
+
+	(void)within; /* the caller opens the copy */
+	(void)arg;
 
 	if (path_exists(dest)) {
-		err_set(FINCA_ESTATE, "%s: already exists", dest);
-		return -1;
+		return err_set(FINCA_ESTATE, "%s: already exists", dest);
 	}
 	if (sqlite3_open_v2(dest, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -318,14 +320,12 @@ static int sq_backup(struct db *db, const char *dest)
 		err_set(FINCA_ESTORE, "database: backup to %s: %s", dest, sqlite3_errstr(r));
 		goto out;
 	}
-	rc = 0;
+	rc = FINCA_OK;
 out:
 	if (b)
 		sqlite3_backup_finish(b);
-	if (to && sqlite3_close(to) != SQLITE_OK && !rc) {
-		err_set(FINCA_ESTORE, "database: closing %s", dest);
-		rc = -1;
-	}
+	if (to && sqlite3_close(to) != SQLITE_OK && rc == FINCA_OK)
+		rc = err_set(FINCA_ESTORE, "database: closing %s", dest);
 	return rc;
 }
 
@@ -364,6 +364,7 @@ const struct db_ops db_sqlite = {
 	.set_schema_version = sq_set_schema_version,
 	.native = sq_native,
 	.backup = sq_backup,
+	.backup_file = "finca.db",
 	.frag = {
 		/* session has a BLOB key: its rows keep SQLite's rowid */
 		[DB_FRAG_INSERT_ORDER] = "rowid",

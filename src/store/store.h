@@ -28,6 +28,10 @@ char *store_where(const struct config *c, const char *dir);
 int store_version(const char *where, int *out);
 /* 1 when url names a PostgreSQL database (postgresql:// or postgres://) */
 int store_url_ok(const char *url);
+/* The text of a finca.conf, conf, with its [store] url set to url (the
+ * line replaced, or added, with the section if need be); the caller
+ * frees.  For a restore into another database (conf.c). */
+char *store_conf_with_url(const char *conf, const char *url);
 void store_free(struct store *st);
 int store_schema_version(struct store *st);
 /* The schema version this finca makes: how many migrations it knows. */
@@ -454,10 +458,32 @@ int store_escrow_get(struct store *st, int64_t enc_id, unsigned char **sealed,
 
 /* The store's kind, its driver's name ("sqlite"); static. */
 const char *store_kind(struct store *st);
-/* Copies the whole store, consistent as of one commit, to a new database
- * at dest, while the store stays in use (writers included).  FINCA_ESTATE
- * with reason backup.store_kind when the driver cannot. */
-int store_backup(struct store *st, const char *dest);
+/* What a backup's copy of the store holds, read as of the moment
+ * copied: its kind, schema version, last audit record and next CRL
+ * number.  Clear with store_copy_clear. */
+struct store_copy {
+	char kind[16];
+	int schema;
+	struct audit_rec last;
+	int64_t crl_next;
+};
+void store_copy_clear(struct store_copy *c);
+/* The name a store of kind ("sqlite", "postgresql") has in a backup
+ * directory ("finca.db", "finca.pgdump"); NULL for an unknown kind.
+ * Static. */
+const char *store_backup_file(const char *kind);
+/* Copies the whole store, consistent as of one commit, to dest (a new
+ * file, named store_backup_file), while the store stays in use (writers
+ * included), and describes the copy in *out (the caller clears it).
+ * FINCA_ESTATE with reason backup.store_kind when the driver cannot. */
+int store_backup(struct store *st, const char *dest, struct store_copy *out);
+/* Puts the copy src of a store of kind back as the database at where:
+ * SQLite's copy is the database file itself (placed by the caller, where
+ * names it), PostgreSQL's is loaded into where, which must hold no table
+ * (nothing is ever overwritten).  then(arg) checks the loaded store; when
+ * it fails, what was loaded is removed again and its code returned. */
+int store_restore(const char *kind, const char *src, const char *where,
+		  int (*then)(void *arg), void *arg);
 /* CRL numbers below floor are never given again (meta crl_floor): a
  * restored store does not know the CRLs made after its backup (RFC 5280
  * 5.2.3: the number increases monotonically).  Lowers nothing.  Inside a

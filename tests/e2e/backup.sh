@@ -105,8 +105,8 @@ cp -a bk trunc
 head -n 5 bk/manifest >trunc/manifest
 fails "a manifest cut short" "'audit_seq' missing \\(truncated" finca -d fresh restore trunc
 cp -a bk pg
-sed -i 's/^store sqlite$/store postgresql/' pg/manifest
-fails "an unknown store kind" "store kind 'postgresql'" finca -d fresh restore pg
+sed -i 's/^store sqlite$/store oracle/' pg/manifest
+fails "an unknown store kind" "store kind 'oracle'" finca -d fresh restore pg
 cp -a bk newer
 sed -i 's/^schema .*/schema 999/' newer/manifest
 fails "a newer schema" "schema version 999 is newer" finca -d fresh restore newer
