@@ -34,8 +34,14 @@ url=$(pg_newdb)
 db=${url#*@/}; db=${db%%\?*}
 out=$("$FINCA" -d a init --algo p256 --url http://127.0.0.1:${PORT[a]} --store "$url" 2>&1)
 has "init on PostgreSQL" "administrator account: admin" "$out"
+adminpw=$(sed -n 's/^  password *\([^ ]*\) .*/\1/p' <<<"$out")
 ok "TLS certificate of an operator" mk_tls_in a op1
-ok "the province's node" "$FINCA" -d a node add --code 350000 --name 福建省 --level province
+ok "the province's node" env FINCA_ACCOUNT_PASSWORD=$adminpw "$FINCA" -d a --as admin node add --code 350000 --name 福建省 --level province
+UP=$(uscc 11350000MB0000001)
+ok "a unit of the province" env FINCA_ACCOUNT_PASSWORD=$adminpw "$FINCA" -d a --as admin unit add \
+	--code $UP --name 福建省财政厅 --type 行政机关 --node 350000
+ok "a holder registered" env FINCA_ACCOUNT_PASSWORD=$adminpw "$FINCA" -d a --as admin person add \
+	--id-number 35010419700101001X --name 赵六 --unit $UP
 ok "operator account" env FINCA_ACCOUNT_PASSWORD=operator-pass-1 "$FINCA" -d a \
 	account add op1 --role operator --scope 350000 --cert op1.crt
 
@@ -47,9 +53,11 @@ sed -i "s|^url *=.*|url = $(pg_standby_url $db)|" r/finca.conf
 ok "the standby has replayed the set-up" pg_replayed
 
 # node NAME [ARGS]: finca serve of directory NAME on its ports
+# (called as "started NAME node NAME ...", never inside $(...): the
+# command substitution would wait for the daemon)
 node() {
 	local n=$1 i; shift
-	"$FINCA" -d $n serve --listen 127.0.0.1:${PORT[$n]} "$@" 2>>"$T/$n.log" &
+	"$FINCA" -d $n serve --listen 127.0.0.1:${PORT[$n]} "$@" >/dev/null 2>>"$T/$n.log" &
 	NODE_PIDS[$n]=$!
 	for ((i = 0; i < 200; i++)); do
 		kill -0 ${NODE_PIDS[$n]} 2>/dev/null || break
@@ -58,6 +66,10 @@ node() {
 	done
 	echo "# node $n did not start:"; tail "$T/$n.log" | sed 's/^/#   /'
 	return 1
+}
+started() { # NAME CMD...: ok for a command that must run in this shell
+	local name=$1; shift
+	if "$@"; then echo "ok - $name"; else echo "not ok - $name"; fi
 }
 node_stop() { # NAME: SIGTERM, its exit status (the sanitizers')
 	local p=${NODE_PIDS[$1]}
@@ -68,12 +80,12 @@ node_stop() { # NAME: SIGTERM, its exit status (the sanitizers')
 	return $rc
 }
 tls() { echo 127.0.0.1:$((PORT[$1] + 1)); }
-ok "node A serves" node a --tls-listen $(tls a)
-ok "node B serves" node b --tls-listen $(tls b)
+started "node A serves" node a --tls-listen $(tls a)
+started "node B serves" node b --tls-listen $(tls b)
 audit_before=$(psql -qAt "$url" -c "SELECT count(*) FROM audit")
 fails "finca serve (writing) refuses the standby" "read-only standby" \
 	"$FINCA" -d r serve --listen 127.0.0.1:${PORT[r]}
-ok "replica R serves (--ocsp-only, on the standby)" node r --ocsp-only
+started "replica R serves (--ocsp-only, on the standby)" node r --ocsp-only
 same "R wrote nothing: the audit trail as before" \
 	"$(psql -qAt "$url" -c "SELECT count(*) FROM audit")" "$audit_before"
 
@@ -92,13 +104,13 @@ has "R: the reason is named" '"reason":"api.ocsp_only"' \
 
 # the batch: 30 through each node at once, A killed -9 within its half
 N=${NODES_BATCH:-30}
-for i in $(seq 1 $((2 * N))); do csr p256 "/CN=dev-$i" c$i.csr; done
+for i in $(seq 1 $((2 * N))); do csr p256 "/C=CN/O=福建省财政厅/CN=赵六" c$i.csr; done
 batch() { # NODE FIRST: N issues, one line per answer: "HTTP serial"
 	local n=$1 first=$2 i body
 	for ((i = first; i < first + N; i++)); do
-		body=$(jq -n --arg csr "$(cat c$i.csr)" '{profile:"device", csr:$csr}')
+		body=$(jq -n --arg csr "$(cat c$i.csr)" '{profile:"personal", csr:$csr, id_number:"35010419700101001X"}')
 		$C -m 20 -H "Authorization: Bearer $tok" -X POST -d "$body" \
-			-w '\n%{http_code}\n' $(api $n)/certs 2>/dev/null |
+			-w '\n%{http_code}\n' $(api $n)/certs 2>/dev/null | tee -a $n.raw |
 			jq -Rrs 'split("\n") as $l | "\($l[-2]) \(($l[0] | fromjson? | .serial) // "-")"'
 	done >$n.out
 }
@@ -116,6 +128,7 @@ unset "NODE_PIDS[a]"
 wait $ba $bb
 a201=$(grep -c '^201' a.out)
 b201=$(grep -c '^201' b.out)
+grep -q '^201' b.out || { echo "# B's first answer:"; head -c 600 b.raw | sed 's/^/#   /'; }
 echo "# A answered 201 for $a201 of $N before kill -9, B for $b201 of $N"
 [ "$a201" -ge 1 ] && [ "$a201" -lt $N ] && echo "ok - A was killed in the middle of its half ($a201/$N)" ||
 	echo "not ok - A was killed in the middle of its half ($a201/$N)"
@@ -127,16 +140,16 @@ same "every serial answered is distinct" "$(wc -l <<<"$answered")" $((a201 + b20
 list=$(sed "s/.*/'&'/" <<<"$answered" | paste -sd,)
 same "every serial answered 201 is in the store (none lost)" \
 	"$(psql -qAt "$url" -c "SELECT count(*) FROM cert WHERE serial IN ($list)")" $((a201 + b201))
-echo "# device certificates in the store: $(psql -qAt "$url" -c "SELECT count(*) FROM cert WHERE profile='device'") (answered: $((a201 + b201)))"
+echo "# personal certificates in the store: $(psql -qAt "$url" -c "SELECT count(*) FROM cert WHERE profile='personal'") (answered: $((a201 + b201)))"
 ok "the audit chain verifies (finca audit verify)" "$FINCA" -d b audit verify
 same "audit seq has no gap" \
 	"$(psql -qAt "$url" -c "SELECT max(seq) - min(seq) + 1 - count(*) FROM audit")" 0
 
 # A again, on the same store: a freeze on B shows in A's OCSP at once
-ok "node A serves again" node a --tls-listen $(tls a)
+started "node A serves again" node a --tls-listen $(tls a)
 s1=$(awk '/^201/ {print $2; exit}' b.out)
 ocsp() { # NODE SERIAL [args]: openssl ocsp's answer from NODE
-	local n=$1 s=$2; shift 2
+	local n=$1 s=${2:-0}; shift 2 || shift $#
 	openssl ocsp -issuer a/ca/issuing.crt -serial 0x$s -url http://127.0.0.1:${PORT[$n]}/ocsp \
 		-CAfile a/ca/root.crt -verify_other a/ca/issuing.crt "$@" 2>&1
 }
@@ -194,4 +207,4 @@ pg_primary_stop
 has "primary down: R still answers OCSP (fresh, with nonce)" "Reason: certificateHold" "$(ocsp r $s1)"
 has "primary down: R still serves the CRL" "$s1" \
 	"$(curl -sf http://127.0.0.1:${PORT[r]}/crl/issuing.crl | openssl crl -inform DER -noout -text)"
-ok "R stops cleanly (sanitizers)" node_stop r
+started "R stops cleanly (sanitizers)" node_stop r
