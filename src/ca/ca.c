@@ -69,7 +69,7 @@ struct store *ca_store(struct ca *ca)
 	if ((st = pthread_getspecific(ca->st_key)) != NULL)
 		return st;
 	p = store_where(ca->cfg, ca->dir);
-	if (store_open(p, 0, &st) != FINCA_OK)
+	if ((ca->readonly ? store_open_readonly(p, &st) : store_open(p, 0, &st)) != FINCA_OK)
 		abort(); /* the database opened in this process a moment ago */
 	free(p);
 	pthread_setspecific(ca->st_key, st);
@@ -654,6 +654,8 @@ static int audit_config(struct ca *ca)
 	json_t *d = NULL;
 	int rc;
 
+	if (ca->readonly)
+		return FINCA_OK; /* a replica: the primary's nodes audit */
 	if ((rc = file_read(ca->cfg->path, 1 << 20, &buf, &len)) != FINCA_OK)
 		return rc;
 	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
@@ -703,12 +705,13 @@ int ca_reload_config(struct ca *ca)
 	return audit_config(ca);
 }
 
-int ca_open(const char *dir, const char *actor, struct ca **out)
+static int open_ca(const char *dir, const char *actor, int readonly, struct ca **out)
 {
 	struct ca *ca = xcalloc(1, sizeof *ca);
 	char *p = NULL, *v = NULL;
 	int rc;
 
+	ca->readonly = readonly;
 	ca->dir = xstrdup(dir);
 	snprintf(ca->self.name, sizeof ca->self.name, "%s", actor ? actor : "?");
 	snprintf(ca->self.role, sizeof ca->self.role, "system");
@@ -718,7 +721,7 @@ int ca_open(const char *dir, const char *actor, struct ca **out)
 	if (rc)
 		goto fail;
 	p = store_where(ca->cfg, dir);
-	rc = store_open(p, 0, &ca->st);
+	rc = readonly ? store_open_readonly(p, &ca->st) : store_open(p, 0, &ca->st);
 	free(p);
 	if (rc)
 		goto fail;
@@ -759,6 +762,16 @@ failp:
 fail:
 	ca_free(ca);
 	return rc;
+}
+
+int ca_open(const char *dir, const char *actor, struct ca **out)
+{
+	return open_ca(dir, actor, 0, out);
+}
+
+int ca_open_readonly(const char *dir, const char *actor, struct ca **out)
+{
+	return open_ca(dir, actor, 1, out);
 }
 
 void ca_free(struct ca *ca)

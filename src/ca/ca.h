@@ -43,6 +43,7 @@ struct ca {
 	EVP_PKEY *km_key;     /* owned; the KM private key, NULL until
 			       * ca_unlock_km: only key recovery opens it */
 	struct actor self;    /* the process itself (cli:root): role system */
+	int readonly;         /* ca_open_readonly: nothing is written */
 	int threaded;         /* ca_threaded() was called */
 	pthread_key_t st_key; /* per-thread stores when threaded */
 };
@@ -66,6 +67,11 @@ int ca_migrate(const char *dir, int *from, int *to);
 /* Opens dir: configuration, store, CA certificates.  A changed finca.conf
  * is recorded in the audit trail.  *out is the caller's (ca_free). */
 int ca_open(const char *dir, const char *actor, struct ca **out);
+/* ca_open for a node that never writes (finca serve --ocsp-only on a
+ * PostgreSQL hot standby): the store opened read-only (no migration, a
+ * schema mismatch named), finca.conf's changes not audited (a replica's
+ * audit trail is the primary's); every thread's store read-only too. */
+int ca_open_readonly(const char *dir, const char *actor, struct ca **out);
 void ca_free(struct ca *ca);
 /* The store for the calling thread.  A SQLite connection is not shared
  * between threads: once ca_threaded() was called, each thread other than
@@ -258,6 +264,10 @@ json_t *ca_cert_json(struct ca *ca, const struct cert_rec *r, int64_t now);
  * *der is the caller's (free). */
 int ca_crl(struct ca *ca, const struct actor *a, int delta, unsigned char **der, size_t *len,
 	   struct crl_rec *info);
+/* The last full (or delta) CRL ca_crl made, on whichever node, as it was
+ * handed out: what a read-only node serves.  *der is the caller's (free);
+ * FINCA_ENOTFOUND (crl.none_published) before the first. */
+int ca_crl_published(struct ca *ca, int delta, unsigned char **der, size_t *len);
 
 struct crl_summary {
 	int64_t number, base, entries, this_update, next_update;

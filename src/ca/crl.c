@@ -341,7 +341,9 @@ int ca_crl(struct ca *ca, const struct actor *a, int delta, unsigned char **der_
 	    (rc = crl_encode_header(ca, &w)) != FINCA_OK ||
 	    (rc = crl_splice(&w)) != FINCA_OK ||
 	    (rc = crl_sign(ca, &w)) != FINCA_OK ||
-	    (rc = crl_record(ca, a, &w.rec)) != FINCA_OK) {
+	    (rc = crl_record(ca, a, &w.rec)) != FINCA_OK ||
+	    (rc = store_crl_publish(ca_store(ca), delta, w.rec.number, w.out.p,
+				    w.out.len)) != FINCA_OK) {
 		store_rollback(ca_store(ca));
 		goto out;
 	}
@@ -423,4 +425,9 @@ out:
 	OPENSSL_free(der);
 	BIO_free(b);
 	return rc;
+}
+
+int ca_crl_published(struct ca *ca, int delta, unsigned char **der, size_t *len)
+{
+	return store_crl_published(ca_store(ca), delta, der, len);
 }

@@ -124,9 +124,30 @@ static int new_signer(struct ocsp_responder *r)
 	return FINCA_OK;
 }
 
+/* A read-only node (ca_open_readonly: an OCSP replica on a standby)
+ * cannot record a delegated signer, and a certificate finca issued but
+ * did not record is one it could not account for: the issuing CA signs
+ * the answers itself (RFC 6960 4.2.2.2, the first of the three signers a
+ * client accepts); its certificate goes in every answer. */
+static int ca_signs(struct ocsp_responder *r)
+{
+	if (!r->ca->issuing || !r->ca->issuing_key)
+		return err_why(FINCA_EAUTH, NULL, "ca.key_locked", "the issuing CA key is locked");
+	X509_up_ref(r->ca->issuing);
+	EVP_PKEY_up_ref(r->ca->issuing_key);
+	r->signer = r->ca->issuing;
+	r->signer_key = r->ca->issuing_key;
+	r->signer_from = asn1_time(X509_get0_notBefore(r->signer));
+	r->signer_until = asn1_time(X509_get0_notAfter(r->signer));
+	return FINCA_OK;
+}
+
 int ocsp_maintain(struct ocsp_responder *r)
 {
 	int64_t now = clock_now(), from, until;
+
+	if (r->ca->readonly)
+		return FINCA_OK; /* the CA's own certificate: nothing to renew */
 
 	pthread_rwlock_rdlock(&r->lock);
 	from = r->signer_from;
@@ -157,7 +178,7 @@ int ocsp_responder_new(struct ca *ca, int validity_secs,
 		r->issuer_ids[i] = OCSP_cert_to_id(EVP_get_digestbynid(id_mds[i]), NULL,
 						   ca->issuing);
 	if ((rc = store_status_seq(ca_store(ca), &r->seen_seq)) != FINCA_OK ||
-	    (rc = new_signer(r)) != FINCA_OK)
+	    (rc = ca->readonly ? ca_signs(r) : new_signer(r)) != FINCA_OK)
 		goto fail;
 	*out = r;
 	return FINCA_OK;

@@ -2,7 +2,9 @@
  *
  * Responses are signed by a delegated signer (profile "ocsp") that the
  * responder issues itself when it starts and again before the signer
- * expires; its key lives only in memory.  Signed responses are cached per
+ * expires; its key lives only in memory.  On a read-only node
+ * (ca_open_readonly: an OCSP replica) the issuing CA signs them itself,
+ * since a signer it issued could not be recorded.  Signed responses are cached per
  * serial and dropped the moment the certificate's status changes: changes
  * made through this process invalidate at once (ocsp_invalidate); changes
  * made by another process (the CLI) are noticed by ocsp_respond, which

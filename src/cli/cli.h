@@ -27,6 +27,8 @@ int cli_actor_or_host(const struct cli *c, struct ca *ca, struct actor *a);
 int cli_open(const struct cli *c, int unlock, struct ca **out);
 /* The same, silent: the FINCA_E* code with the error set. */
 int cli_open_rc(const struct cli *c, int unlock, struct ca **out);
+/* cli_open(c, 1, out) of a store opened read-only (ca_open_readonly) */
+int cli_open_readonly(const struct cli *c, struct ca **out);
 /* The CA passphrase: FINCA_PASSPHRASE, or asked on the terminal. */
 int cli_passphrase(const char *env, const char *prompt, int confirm,
 		   char *buf, size_t len);

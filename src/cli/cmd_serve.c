@@ -14,11 +14,12 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		{ "tls-listen", required_argument, NULL, 't' },
 		{ "threads", required_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "ocsp-only", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_opts o;
 	struct ca *ca = NULL;
-	int ch, rc;
+	int ch, rc, ocsp_only = 0;
 
 	memset(&o, 0, sizeof o);
 	o.threads = -1;
@@ -29,13 +30,20 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		case 't': o.tls_listen = optarg; break;
 		case 'n': o.threads = atoi(optarg); break;
 		case 'q': o.quiet = 1; break;
+		case 'o': ocsp_only = 1; break;
 		default: return cli_usage("serve: bad option");
 		}
 	}
 	if (optind != argc)
 		return cli_usage("serve: unexpected '%s'", argv[optind]);
-	if ((rc = cli_open(c, 2, &ca)))
+	/* --ocsp-only: a replica on a read-only standby, which writes
+	 * nothing (server.h); the issuing key only (no KM: no recovery) */
+	if (ocsp_only) {
+		if ((rc = cli_open_readonly(c, &ca)))
+			return rc;
+	} else if ((rc = cli_open(c, 2, &ca))) {
 		return rc;
+	}
 	rc = server_run(ca, &o);
 	ca_free(ca);
 	return rc == FINCA_OK ? 0 : cli_fail(rc);

@@ -56,6 +56,8 @@ static const char usage[] =
 "  serve [--listen ADDR:PORT] [--tls-listen ADDR:PORT|''] [--threads N] [--quiet]\n"
 "                                       the daemon: OCSP, CRLs, CA certificates,\n"
 "                                       and the HTTPS JSON API ([server] in finca.conf)\n"
+"        [--ocsp-only]                  a replica on a read-only standby: OCSP (signed\n"
+"                                       by the issuing CA), CRLs, CA certificates only\n"
 "  account add NAME --role ROLE --cert FILE [--scope S] [--name PERSON]\n"
 "       | edit NAME --name PERSON | list [--json]\n"
 "                                       accounts (admin, operator: password from\n"
@@ -183,7 +185,7 @@ int cli_passphrase(const char *env, const char *prompt, int confirm,
 	return FINCA_OK;
 }
 
-int cli_open_rc(const struct cli *c, int unlock, struct ca **out)
+static int open_rc(const struct cli *c, int unlock, int readonly, struct ca **out)
 {
 	char pass[256];
 	int rc;
@@ -191,7 +193,8 @@ int cli_open_rc(const struct cli *c, int unlock, struct ca **out)
 	*out = NULL;
 	if (!c->dir)
 		return err_set(FINCA_EINVAL, "no data directory: give -d DIR or set FINCA_DIR");
-	if ((rc = ca_open(c->dir, c->actor, out)) != FINCA_OK || !unlock)
+	rc = readonly ? ca_open_readonly(c->dir, c->actor, out) : ca_open(c->dir, c->actor, out);
+	if (rc != FINCA_OK || !unlock)
 		return rc;
 	rc = cli_passphrase("FINCA_PASSPHRASE", "CA passphrase:", 0, pass, sizeof pass);
 	if (rc == FINCA_OK)
@@ -207,9 +210,21 @@ int cli_open_rc(const struct cli *c, int unlock, struct ca **out)
 	return rc;
 }
 
+int cli_open_rc(const struct cli *c, int unlock, struct ca **out)
+{
+	return open_rc(c, unlock, 0, out);
+}
+
 int cli_open(const struct cli *c, int unlock, struct ca **out)
 {
-	int rc = cli_open_rc(c, unlock, out);
+	int rc = open_rc(c, unlock, 0, out);
+
+	return rc == FINCA_OK ? 0 : cli_fail(rc);
+}
+
+int cli_open_readonly(const struct cli *c, struct ca **out)
+{
+	int rc = open_rc(c, 1, 1, out);
 
 	return rc == FINCA_OK ? 0 : cli_fail(rc);
 }

@@ -302,6 +302,13 @@ enum MHD_Result api_dispatch(struct srv *s, struct MHD_Connection *c,
 	r->route = R_API;
 	k.lang = msg_lang_accept(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
+	/* a replica on a read-only standby (finca serve --ocsp-only) writes
+	 * nothing, and nearly every call writes (a session, the audit) */
+	if (s->ca->readonly)
+		return send_err(&k, 503, "ocsp_only", NULL, "api.ocsp_only",
+				"this node only answers OCSP and serves CRLs and CA certificates "
+				"(finca serve --ocsp-only, on a read-only standby): use a node "
+				"on the primary for the API");
 	if (!r->tls)
 		return send_err(&k, 403, "tls", NULL, "api.https_only", "the API is served over HTTPS only");
 	if (r->too_big)

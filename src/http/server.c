@@ -118,6 +118,30 @@ static int refresh_crls(struct srv *s)
 	return refresh(s->ca, 1, &s->delta, s->ca->cfg->delta_crl_hours, now, seq);
 }
 
+/* A read-only node cannot make a CRL (its number and audit record are
+ * writes): it serves the last one made on the primary, replicated with
+ * the rest of the store (store_crl_publish).  It is as fresh as the
+ * primary's last; its nextUpdate says until when it holds. */
+static enum MHD_Result handle_published_crl(struct srv *s, struct MHD_Connection *c,
+					    struct req *r, const char *url, int delta)
+{
+	unsigned char *der = NULL;
+	size_t len = 0;
+	enum MHD_Result ret;
+	int rc = ca_crl_published(s->ca, delta, &der, &len);
+
+	if (rc == FINCA_ENOTFOUND)
+		return text(c, r, 404, "no CRL published yet: a node on the primary makes one "
+				       "when it serves its first\n");
+	if (rc != FINCA_OK) {
+		fprintf(stderr, "finca: crl: %s\n", err_msg());
+		return text(c, r, 500, "internal error\n");
+	}
+	ret = reply_file(c, r, 200, "application/pkix-crl", der, len, url + 5);
+	free(der);
+	return ret;
+}
+
 static enum MHD_Result handle_crl(struct srv *s, struct MHD_Connection *c,
 				  struct req *r, const char *url)
 {
@@ -127,6 +151,8 @@ static enum MHD_Result handle_crl(struct srv *s, struct MHD_Connection *c,
 
 	if (!delta && strcmp(url, "/crl/issuing.crl"))
 		return text(c, r, 404, "no such CRL\n");
+	if (s->ca->readonly) /* a replica: the CRL a writing node made last */
+		return handle_published_crl(s, c, r, url, delta);
 	pthread_mutex_lock(&s->crl_mu);
 	rc = refresh_crls(s);
 	if (rc == FINCA_OK)
@@ -640,7 +666,9 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	s.ca = ca;
 	s.listen = o->listen ? o->listen : sc->listen;
 	s.tls_listen = o->tls_listen ? o->tls_listen : sc->tls_listen;
-	if (s.tls_listen && !*s.tls_listen)
+	/* a read-only node (an OCSP replica) serves the plain door only:
+	 * HTTPS carries the API and the console, which write */
+	if ((s.tls_listen && !*s.tls_listen) || ca->readonly)
 		s.tls_listen = NULL;
 	s.threads = threads = o->threads >= 0 ? o->threads : sc->threads;
 	s.body_max = sc->body_max;
@@ -677,7 +705,7 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	    (rc = ocsp_responder_new(ca, 3600, &s.ocsp)) != FINCA_OK)
 		goto out;
 	pthread_mutex_lock(&s.crl_mu);
-	rc = refresh_crls(&s);
+	rc = ca->readonly ? FINCA_OK : refresh_crls(&s);
 	pthread_mutex_unlock(&s.crl_mu);
 	if (rc != FINCA_OK)
 		goto out;
@@ -686,7 +714,8 @@ int server_run(struct ca *ca, const struct server_opts *o)
 			     errno ? strerror(errno) : "see above");
 		goto out;
 	}
-	fprintf(stderr, "finca: serving http://%s (%d threads)\n", s.listen, threads);
+	fprintf(stderr, "finca: serving http://%s (%d threads)%s\n", s.listen, threads,
+		ca->readonly ? ": OCSP, CRLs and CA certificates only, from a read-only store" : "");
 	if (s.tls_listen) {
 		if ((rc = tls_material(&s, s.tls_listen, &tp)) != FINCA_OK)
 			goto out;
@@ -702,7 +731,8 @@ int server_run(struct ca *ca, const struct server_opts *o)
 			fprintf(stderr, "finca: console files read from %s (FINCA_CONSOLE_DIR)\n",
 				getenv("FINCA_CONSOLE_DIR"));
 	}
-	if ((rc = remind_start(&rem, &s)) != FINCA_OK)
+	/* the reminders write (notices, their audit): not on a replica */
+	if (!ca->readonly && (rc = remind_start(&rem, &s)) != FINCA_OK)
 		goto out;
 	for (;;) {
 		struct timespec ts = { 60, 0 };

@@ -14,7 +14,11 @@ struct server_opts {
 	int quiet;               /* no request log */
 };
 
-/* Runs until SIGTERM or SIGINT; ca must be unlocked.  SIGHUP rereads
+/* Runs until SIGTERM or SIGINT; ca must be unlocked.  A ca opened
+ * read-only (ca_open_readonly: finca serve --ocsp-only) is served as an
+ * OCSP replica: OCSP signed by the issuing CA, the CRLs the primary's
+ * nodes made last, the CA certificates; no HTTPS, no console, the API
+ * answers 503 (api.ocsp_only), no reminders, nothing written.  SIGHUP rereads
  * finca.conf; listeners and threads stay as started. */
 int server_run(struct ca *ca, const struct server_opts *o);
 

@@ -30,6 +30,15 @@
 struct db;
 struct db_stmt;
 
+/* How a database is opened (db_ops.open). */
+enum {
+	DB_OPEN_CREATE = 1,   /* make it when it does not exist */
+	/* Never write, not even at open (a PostgreSQL hot standby, where any
+	 * write fails): begin takes no write lock, nothing is created, and
+	 * the engine itself refuses a write should one be tried. */
+	DB_OPEN_READONLY = 2,
+};
+
 /* What db_step answers. */
 enum db_step {
 	DB_ERROR = -1, /* db_errmsg says what */
@@ -62,10 +71,11 @@ enum db_frag {
 
 struct db_ops {
 	const char *name;
-	/* Opens (create: makes) the database at where; *out is the caller's
-	 * (close).  Fails with FINCA_ENOTFOUND when it does not exist and
-	 * create is 0; the error is set (util/err.h). */
-	int (*open)(const char *where, int create, struct db **out);
+	/* Opens the database at where, as flags say (DB_OPEN_*); *out is the
+	 * caller's (close).  Fails with FINCA_ENOTFOUND when it does not
+	 * exist and DB_OPEN_CREATE is not given; the error is set
+	 * (util/err.h). */
+	int (*open)(const char *where, int flags, struct db **out);
 	void (*close)(struct db *db);
 	/* Compiles sql (NUL-terminated); persistent: the statement will be
 	 * used many times (the store's cache).  *out is the caller's

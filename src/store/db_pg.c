@@ -59,6 +59,7 @@
 struct pg_db {
 	struct db base;
 	PGconn *c;
+	int readonly;       /* DB_OPEN_READONLY (a standby): never writes */
 	char *err;          /* the last failure's message */
 	int64_t changes, last_id;
 	unsigned nprepared; /* names the statements: "f<n>" */
@@ -279,13 +280,17 @@ static int pg_exec(struct db *db, const char *sql)
 	return rc;
 }
 
-static int pg_open(const char *where, int create, struct db **out)
+/* Opens where.  Read-only (DB_OPEN_READONLY, e.g. a hot standby, where
+ * any write fails): nothing is made; what a writer would make at open
+ * (finca_schema, instr) must be there already, made by the primary. */
+static int pg_open(const char *where, int how, struct db **out)
 {
 	struct pg_db *d = xcalloc(1, sizeof *d);
 	PGresult *r = NULL;
-	int rc;
+	int rc, create = (how & DB_OPEN_CREATE) != 0;
 
 	d->base.ops = &db_pg;
+	d->readonly = (how & DB_OPEN_READONLY) != 0;
 	d->c = PQconnectdb(where);
 	if (PQstatus(d->c) != CONNECTION_OK) {
 		/* the URL may hold a password: name only what failed */
@@ -294,15 +299,28 @@ static int pg_open(const char *where, int create, struct db **out)
 		goto fail;
 	}
 	PQsetNoticeProcessor(d->c, quiet, NULL);
+	/* the server refuses any write of this session, should one be
+	 * tried (a standby refuses them anyway) */
+	if (d->readonly && pg_run(d, "SET default_transaction_read_only = on") != 0) {
+		rc = err_set(FINCA_ESTORE, "database: PostgreSQL: %s", d->err);
+		goto fail;
+	}
 	r = PQexec(d->c, "SELECT to_regclass('finca_schema') IS NULL,"
-			 " to_regprocedure('instr(text,text)') IS NULL");
+			 " to_regprocedure('instr(text,text)') IS NULL,"
+			 " pg_is_in_recovery()");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rc = err_set(FINCA_ESTORE, "database: PostgreSQL: %s",
 			     PQresultErrorMessage(r));
 		goto fail;
 	}
+	if (*PQgetvalue(r, 0, 2) == 't' && !d->readonly) {
+		rc = err_why(FINCA_ESTORE, NULL, "store.standby",
+			     "PostgreSQL database %s is a read-only standby (in recovery): "
+			     "only 'finca serve --ocsp-only' runs on a standby", PQdb(d->c));
+		goto fail;
+	}
 	if (*PQgetvalue(r, 0, 0) == 't') {
-		if (!create) {
+		if (!create || d->readonly) {
 			rc = err_set(FINCA_ENOTFOUND,
 				     "PostgreSQL database %s has no finca schema "
 				     "(run 'finca init --store' first)", PQdb(d->c));
@@ -316,6 +334,13 @@ static int pg_open(const char *where, int create, struct db **out)
 		}
 	}
 	/* SQLite's instr: the position of b in a, from 1; 0 when absent */
+	if (*PQgetvalue(r, 0, 1) == 't' && d->readonly) {
+		rc = err_set(FINCA_ESTORE,
+			     "PostgreSQL database %s lacks the function instr(text, text) "
+			     "that finca makes when it opens it for writing: run "
+			     "'finca migrate' against the primary", PQdb(d->c));
+		goto fail;
+	}
 	if (*PQgetvalue(r, 0, 1) == 't' &&
 	    pg_run(d, "CREATE OR REPLACE FUNCTION instr(a text, b text) RETURNS integer"
 		      " LANGUAGE sql IMMUTABLE STRICT AS 'SELECT strpos(a, b)'") != 0) {
@@ -890,9 +915,12 @@ static int pg_col_bytes(struct db_stmt *st, int i)
 	return (int)n;
 }
 
-/* BEGIN and the writers' lock, in one round trip */
+/* BEGIN and the writers' lock, in one round trip; a reader (read-only)
+ * takes no lock: its transactions only read, together */
 static int pg_begin(struct db *db)
 {
+	if (D(db)->readonly)
+		return pg_run(D(db), "BEGIN READ ONLY");
 	return pg_run(D(db), "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")");
 }
 

@@ -12,6 +12,7 @@
 struct sq_db {
 	struct db base;
 	sqlite3 *h;
+	int readonly; /* DB_OPEN_READONLY: query_only, BEGIN without the lock */
 };
 
 struct sq_stmt {
@@ -35,10 +36,11 @@ static int sq_exec(struct db *db, const char *sql)
 	return sqlite3_exec(DB(db), sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-static int sq_open(const char *path, int create, struct db **out)
+static int sq_open(const char *path, int how, struct db **out)
 {
 	struct sq_db *d;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int create = (how & DB_OPEN_CREATE) && !(how & DB_OPEN_READONLY);
 	int rc;
 
 	if (create)
@@ -48,6 +50,7 @@ static int sq_open(const char *path, int create, struct db **out)
 			       "%s: no database (run 'finca init' first)", path);
 	d = xcalloc(1, sizeof *d);
 	d->base.ops = &db_sqlite;
+	d->readonly = (how & DB_OPEN_READONLY) != 0;
 	if (sqlite3_open_v2(path, &d->h, flags, NULL) != SQLITE_OK) {
 		rc = err_set(FINCA_ESTORE, "database: %s: %s", path,
 			     sqlite3_errmsg(d->h));
@@ -64,7 +67,8 @@ static int sq_open(const char *path, int create, struct db **out)
 	if (sq_exec(&d->base, "PRAGMA journal_mode=WAL;"
 			      "PRAGMA synchronous=FULL;"
 			      "PRAGMA foreign_keys=ON;"
-			      "PRAGMA cache_size=-65536;") != 0) {
+			      "PRAGMA cache_size=-65536;") != 0 ||
+	    (d->readonly && sq_exec(&d->base, "PRAGMA query_only=1") != 0)) {
 		rc = err_set(FINCA_ESTORE, "database: %s", sqlite3_errmsg(d->h));
 		goto fail;
 	}
@@ -192,6 +196,8 @@ static int sq_col_bytes(struct db_stmt *s, int i)
  * lock later (SQLITE_BUSY past the busy timeout's help) */
 static int sq_begin(struct db *db)
 {
+	if (((struct sq_db *)db)->readonly)
+		return sq_exec(db, "BEGIN"); /* a reader: no write lock */
 	return sq_exec(db, "BEGIN IMMEDIATE");
 }
 

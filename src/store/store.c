@@ -250,6 +250,12 @@ static const char *const migrations[] = {
 	 * encryption certificates, JSON) */
 	"ALTER TABLE request ADD COLUMN approver1 TEXT;"
 	"ALTER TABLE request ADD COLUMN result TEXT;",
+	/* 16 (issue 17): the last CRL made of each kind ('full', 'delta'),
+	 * signed, as handed out: what an OCSP replica on a read-only standby
+	 * serves (finca serve --ocsp-only), which cannot make one */
+	"CREATE TABLE crl_published(kind TEXT PRIMARY KEY"
+	" CHECK(kind IN ('full','delta')),"
+	" number INTEGER NOT NULL, der BLOB NOT NULL);",
 };
 
 int store_err(struct store *st, const char *what)
@@ -362,6 +368,22 @@ static int migrate(struct store *st)
 	return store_commit(st);
 }
 
+/* A reader's check in place of the migrations: the schema must be the
+ * one this finca knows, since it may not make it so. */
+static int schema_check(struct store *st)
+{
+	int v = store_schema_version(st);
+
+	if (v < 0)
+		return err_set(FINCA_ESTORE, "database: %s", db_errmsg(st->db));
+	if (v != store_schema_latest())
+		return err_why(FINCA_ESTORE, NULL, "store.schema_mismatch",
+			       "database schema version %d, this finca's %d: a read-only "
+			       "node migrates nothing (run the same finca's 'finca migrate' "
+			       "against the primary)", v, store_schema_latest());
+	return FINCA_OK;
+}
+
 const struct db_ops *db_driver(const char *where)
 {
 	if (!strncmp(where, "postgresql://", 13) || !strncmp(where, "postgres://", 11))
@@ -374,10 +396,28 @@ int store_open(const char *where, int create, struct store **out)
 	struct store *st = xcalloc(1, sizeof *st);
 	int rc;
 
-	if ((rc = db_driver(where)->open(where, create, &st->db)) != FINCA_OK)
+	if ((rc = db_driver(where)->open(where, create ? DB_OPEN_CREATE : 0,
+					 &st->db)) != FINCA_OK)
 		goto fail;
 	if ((rc = migrate(st)) != FINCA_OK)
 		goto fail;
+	*out = st;
+	return FINCA_OK;
+fail:
+	store_free(st);
+	return rc;
+}
+
+int store_open_readonly(const char *where, struct store **out)
+{
+	struct store *st = xcalloc(1, sizeof *st);
+	int rc;
+
+	if ((rc = db_driver(where)->open(where, DB_OPEN_READONLY, &st->db)) != FINCA_OK)
+		goto fail;
+	if ((rc = schema_check(st)) != FINCA_OK)
+		goto fail;
+	st->readonly = 1;
 	*out = st;
 	return FINCA_OK;
 fail:
@@ -396,6 +436,11 @@ int store_version(const char *where, int *out)
 		rc = err_set(FINCA_ESTORE, "database: %s", db_errmsg(db));
 	db->ops->close(db);
 	return rc;
+}
+
+int store_is_readonly(const struct store *st)
+{
+	return st->readonly;
 }
 
 void store_free(struct store *st)

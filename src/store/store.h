@@ -20,6 +20,13 @@ struct store;
 /* Opens (create: creates) the database at where, a SQLite file or a
  * postgresql:// URL (the driver by its scheme), and runs the migrations. */
 int store_open(const char *where, int create, struct store **out);
+/* Opens the database at where for reading only (a PostgreSQL hot
+ * standby: finca serve --ocsp-only): no migration runs, nothing is
+ * written, not even at open; a schema other than this finca's is an
+ * error that names both versions (store.schema_mismatch). */
+int store_open_readonly(const char *where, struct store **out);
+/* 1 when st was opened by store_open_readonly */
+int store_is_readonly(const struct store *st);
 /* Where the database of the data directory dir is, by finca.conf's
  * [store] url (conf.c): the URL, or dir/finca.db.  The caller frees. */
 struct config;
@@ -160,6 +167,12 @@ struct crl_rec {
  * the floor a restore set (store_crl_floor_raise). */
 int store_crl_next_number(struct store *st, int64_t *out);
 int store_crl_insert(struct store *st, const struct crl_rec *r);
+/* The last CRL of its kind (delta or full) as handed out, replacing the
+ * one before; store_crl_published reads it back (*der the caller's),
+ * FINCA_ENOTFOUND when none was made yet (crl.none_published). */
+int store_crl_publish(struct store *st, int delta, int64_t number,
+		      const unsigned char *der, size_t len);
+int store_crl_published(struct store *st, int delta, unsigned char **der, size_t *len);
 /* The newest full CRL; FINCA_ENOTFOUND when none was made. */
 int store_crl_last_full(struct store *st, struct crl_rec *out);
 

@@ -616,6 +616,47 @@ int store_crl_insert(struct store *st, const struct crl_rec *c)
 	return store_step_done(st, s, "recording CRL");
 }
 
+int store_crl_publish(struct store *st, int delta, int64_t number,
+		      const unsigned char *der, size_t len)
+{
+	static const char sql[] =
+		"INSERT INTO crl_published(kind,number,der) VALUES(?1,?2,?3)"
+		" ON CONFLICT(kind) DO UPDATE SET number=?2, der=?3";
+	struct db_stmt *s = store_stmt(st, sql);
+
+	if (!s)
+		return FINCA_ESTORE;
+	db_bind_text(s, 1, delta ? "delta" : "full");
+	db_bind_int64(s, 2, number);
+	db_bind_blob(s, 3, der, len);
+	return store_step_done(st, s, "publishing the CRL");
+}
+
+int store_crl_published(struct store *st, int delta, unsigned char **der, size_t *len)
+{
+	static const char sql[] = "SELECT der FROM crl_published WHERE kind=?";
+	struct db_stmt *s = store_stmt(st, sql);
+	int sr, n;
+
+	if (!s)
+		return FINCA_ESTORE;
+	db_bind_text(s, 1, delta ? "delta" : "full");
+	sr = db_step(s);
+	if (sr == DB_ROW && (n = db_col_bytes(s, 0)) > 0) {
+		*der = xcalloc(1, (size_t)n);
+		memcpy(*der, db_col_blob(s, 0), (size_t)n);
+		*len = (size_t)n;
+		db_reset(s);
+		return FINCA_OK;
+	}
+	db_reset(s);
+	if (sr == DB_ROW || sr == DB_DONE)
+		return err_why(FINCA_ENOTFOUND, NULL, "crl.none_published",
+			       "no %s CRL published yet: one is made when a node that "
+			       "writes serves or makes one", delta ? "delta" : "full");
+	return store_err(st, "reading the published CRL");
+}
+
 int store_crl_last_full(struct store *st, struct crl_rec *out)
 {
 	static const char sql[] =

@@ -38,6 +38,7 @@ struct store {
 	} stmts[160];
 	size_t nstmts;
 	int depth;       /* open transactions: 1 BEGIN, then savepoints */
+	int readonly;    /* store_open_readonly */
 };
 
 /* A prepared statement for sql (a static string), reset and unbound;

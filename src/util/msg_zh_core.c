@@ -104,6 +104,10 @@ static const struct msg_entry reasons[] = {
 	/* the store's place (store/conf.c, finca init --store) */
 	{ "store.url", "[store] url：不是postgresql://地址" },
 	{ "store.initialised", "该PostgreSQL数据库中已有CA" },
+	{ "store.standby", "PostgreSQL数据库{1}是只读备库（处于恢复中）：备库上只能运行“finca serve --ocsp-only”" },
+	{ "store.schema_mismatch", "数据库结构版本为{1}，本版finca为{2}：只读节点不做迁移（请用同版finca对主库执行“finca migrate”）" },
+	{ "crl.none_published", "尚未发布{1} CRL：由连接主库的节点在提供或生成CRL时产生" },
+	{ "api.ocsp_only", "本节点只提供OCSP应答、CRL和CA证书（finca serve --ocsp-only，连接只读备库）：请使用连接主库的节点调用API" },
 	{ "ca.hsm_external", "CA密钥存放于HSM时，暂不支持外部根CA" },
 	{ "ca.passphrase_short", "CA口令至少应为8个字符（FINCA_PASSPHRASE）" },
 	{ "ca.key_mismatch", "ca/issuing.key与ca/issuing.crt不匹配" },

@@ -82,6 +82,28 @@ static void test_missing(void **state)
 	assert_non_null(strstr(err_msg(), "no database"));
 }
 
+/* DB_OPEN_READONLY (a replica's store): reads work, the engine refuses a
+ * write, a transaction takes no write lock (a writer goes on meanwhile) */
+static void test_readonly(void **state)
+{
+	struct fx *f = *state;
+	struct db *ro = NULL;
+	struct db_stmt *s = NULL;
+
+	assert_int_equal(db_exec(f->db, "INSERT INTO t(name) VALUES('a')"), 0);
+	assert_int_equal(db_sqlite.open(f->path, DB_OPEN_READONLY, &ro), FINCA_OK);
+	assert_int_equal(db_prepare(ro, "SELECT count(*) FROM t", &s), 0);
+	assert_int_equal(db_step(s), DB_ROW);
+	assert_int_equal(db_col_int64(s, 0), 1);
+	db_finalize(s);
+	assert_int_not_equal(db_exec(ro, "INSERT INTO t(name) VALUES('b')"), 0);
+	assert_int_equal(ro->ops->begin(ro), 0);
+	assert_int_equal(f->db->ops->begin(f->db), 0); /* not blocked by the reader */
+	assert_int_equal(f->db->ops->commit(f->db), 0);
+	assert_int_equal(ro->ops->commit(ro), 0);
+	ro->ops->close(ro);
+}
+
 /* values in, the same values out, NULL as NULL; numbered parameters */
 static void test_values(void **state)
 {
@@ -213,6 +235,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
