@@ -382,7 +382,7 @@ void envelope_p11_clear(struct envelope_p11 *e)
 	OPENSSL_cleanse(e, sizeof *e);
 }
 
-static int is_p256(EVP_PKEY *k)
+int envelope_p11_fits(EVP_PKEY *k)
 {
 	char g[32];
 
@@ -462,8 +462,8 @@ int envelope_p11_build(EVP_PKEY *key, EVP_PKEY *to, unsigned char **der, size_t 
 	size_t wlen = 0;
 	int p8len = 0, n, rc;
 
-	if (!is_p256(key) || !is_p256(to)) {
-		rc = err_why(FINCA_EINVAL, NULL, "km.envelope_p256",
+	if (!envelope_p11_fits(key) || !envelope_p11_fits(to)) {
+		rc = err_why(FINCA_EINVAL, NULL, "km.envelope_ec",
 			     "enveloped key: the PKCS#11 envelope is a P-256 key to a P-256 signing key");
 		goto out;
 	}
@@ -512,7 +512,7 @@ int envelope_p11_parse(const unsigned char *der, size_t len, struct envelope_p11
 	ERR_clear_error();
 	env = (FINCA_P11_ENVELOPED_KEY *)ASN1_item_d2i(NULL, &p, (long)len, P11ENV_IT);
 	if (!env || p != der + len) {
-		rc = err_ssl_why(FINCA_EINVAL, "km.envelope_p11_der",
+		rc = err_ssl_why(FINCA_EINVAL, "km.envelope_ec_der",
 				 "enveloped key: not a finca PKCS#11 envelope (FincaP11EnvelopedKey)");
 		goto out;
 	}
@@ -521,7 +521,7 @@ int envelope_p11_parse(const unsigned char *der, size_t len, struct envelope_p11
 	    ASN1_STRING_length(env->eph) != 65 || ASN1_STRING_get0_data(env->eph)[0] != 4 ||
 	    ASN1_STRING_length(env->pub) != 65 || ASN1_STRING_get0_data(env->pub)[0] != 4 ||
 	    wl < 16 || wl % 8) {
-		rc = err_why(FINCA_EINVAL, NULL, "km.envelope_p11_fields",
+		rc = err_why(FINCA_EINVAL, NULL, "km.envelope_ec_fields",
 			     "enveloped key: a field has the wrong version or size (version 1, 65-octet points, a key wrap of whole 8-octet blocks)");
 		goto out;
 	}
@@ -546,7 +546,7 @@ int envelope_p11_open(const struct envelope_p11 *e, EVP_PKEY *sign_key, EVP_PKEY
 
 	ERR_clear_error();
 	if (!p256_public(e->eph, &eph) || !ecdh_z(sign_key, eph, z)) {
-		rc = err_ssl_why(FINCA_ECRYPTO, "km.envelope_p256",
+		rc = err_ssl_why(FINCA_ECRYPTO, "km.envelope_ec",
 				 "enveloped key: the PKCS#11 envelope is a P-256 key to a P-256 signing key");
 		goto out;
 	}

@@ -104,6 +104,8 @@ struct envelope_p11 {
 	size_t wrapped_len;
 };
 void envelope_p11_clear(struct envelope_p11 *e);
+/* 1 when k is a P-256 key (the only curve of this envelope). */
+int envelope_p11_fits(EVP_PKEY *k);
 /* The envelope of key (P-256) to to (the P-256 signing key); *der
  * (malloc) is the caller's. */
 int envelope_p11_build(EVP_PKEY *key, EVP_PKEY *to, unsigned char **der, size_t *len);
