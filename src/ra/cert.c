@@ -289,6 +289,7 @@ int ra_cert_envelope(struct ca *ca, const struct actor *a, const char *serial, j
 		json_t *it = json_array_get(items, i);
 		struct cert_rec ec;
 		char *pem;
+		memset(&ec, 0, sizeof ec);
 		if ((rc = store_cert_get(ca_store(ca), json_string_value(json_object_get(
 			     it, "enc_serial")), &ec)) != FINCA_OK)
 			goto out;

@@ -741,8 +741,9 @@ static int import_rest(struct p11s *s, CK_OBJECT_HANDLE priv, const unsigned cha
 }
 
 /* The private key template of an imported encryption key: kept on the
- * token, sensitive, for key agreement (ECDH; SM2 decryption), not for
- * signatures (keyUsage of the encryption certificate, GM/T 0015). */
+ * token, sensitive, for key agreement (ECDH) and decryption (SM2, or a
+ * module's ECIES), not for signatures nor for unwrapping other keys
+ * (keyUsage of the encryption certificate, GM/T 0015). */
 #define IMPORT_PRIV_TEMPLATE(cls, kt, yes, no, id, idlen, label) \
 	{ CKA_CLASS, &cls, sizeof cls }, \
 	{ CKA_KEY_TYPE, &kt, sizeof kt }, \
@@ -751,6 +752,8 @@ static int import_rest(struct p11s *s, CK_OBJECT_HANDLE priv, const unsigned cha
 	{ CKA_SENSITIVE, &yes, sizeof yes }, \
 	{ CKA_EXTRACTABLE, &no, sizeof no }, \
 	{ CKA_DERIVE, &yes, sizeof yes }, \
+	{ CKA_DECRYPT, &yes, sizeof yes }, \
+	{ CKA_UNWRAP, &no, sizeof no }, \
 	{ CKA_SIGN, &no, sizeof no }, \
 	{ CKA_ID, (void *)id, idlen }, \
 	{ CKA_LABEL, (void *)label, strlen(label) }
