@@ -80,6 +80,7 @@ int agent_start(const struct agent_config *cfg, struct agent **out)
 	a->cfg = *cfg;
 	a->sm2.sign = cfg->sm2_sign;
 	a->sm2.keygen = cfg->sm2_keygen;
+	a->sm2.import = cfg->sm2_import;
 	pthread_mutex_init(&a->tok_mu, NULL);
 	pthread_mutex_init(&a->ask_mu, NULL);
 	atomic_store(&agent_stopping, 0);

@@ -29,6 +29,7 @@ struct agent_config {
 	const char *pin_command;   /* sh command printing the PIN, or NULL */
 	unsigned long sm2_sign;    /* the vendor's SM2 signing mechanism, or 0 */
 	unsigned long sm2_keygen;  /* its SM2 key generation mechanism, or 0 */
+	unsigned long sm2_import;  /* its SM2 envelope import (p11.h), or 0 */
 	/* USBKey production (agent/produce.h); NULL: none */
 	const char *server;        /* the console's origin, its API under /api/v1 */
 	const char *ca_cert;       /* the service CA certificate (PEM file) */

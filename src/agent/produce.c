@@ -317,6 +317,13 @@ static int produce_one(struct agent *a, const struct instruction *ins, const cha
 	*out = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:s}", "token", serial, "certificate",
 			 en.cert, "holder", name, "unit", unit, "request",
 			 (json_int_t)ins->request, "resumed", resumed, "envelope", pdf);
+	/* a dual pair: the encryption certificates whose keys went on too */
+	if (en.nenc) {
+		json_t *encs = json_array();
+		for (size_t i = 0; i < en.nenc; i++)
+			json_array_append_new(encs, json_string(en.enc[i]));
+		json_object_set_new(*out, "enc_certificates", encs);
+	}
 	snprintf(note, nlen, "request %lld: USBKey %s, certificate %s%s", (long long)ins->request,
 		 serial, en.cert, resumed ? " (resumed)" : "");
 out:

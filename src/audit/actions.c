@@ -221,6 +221,10 @@ static const struct action actions[] = {
 	{ "token.enroll_abort", NULL, "USBKey制作中止", "USBKey enrolment aborted",
 	  "USBKey {object}[，证书 {certificate}][，原因：{note}]",
 	  "USBKey {object}[, certificate {certificate}][, why: {note}]" },
+	{ "token.key_import", NULL, "USBKey导入加密密钥", "USBKey encryption key imported",
+	  "USBKey {object}：加密证书 {enc_certificate}[（签名证书 {certificate}）][，数字信封 {format}]",
+	  "USBKey {object}: encryption certificate {enc_certificate}[ (signing certificate "
+	  "{certificate})][, envelope {format}]" },
 	{ "token.handover", NULL, "USBKey交接", "USBKey handed over", S_TOKEN_ZH, S_TOKEN_EN },
 	{ "token.return", NULL, "USBKey交回", "USBKey returned", S_TOKEN_ZH, S_TOKEN_EN },
 	{ "token.state", NULL, "USBKey状态变更", "USBKey state changed", S_TOKEN_ZH, S_TOKEN_EN },

@@ -153,8 +153,10 @@ struct issue_req {
 	const unsigned char *env, *skf; /* PAIR_ENC: the enveloped key for
 				 * the signing half (GM/T 0009 DER, GM/T 0016
 				 * blob), kept for the USBKey side (km_envelope);
-				 * NULL for a P-256 pair */
+				 * a P-256 pair's: the PKCS#11 envelope, skf NULL */
 	size_t env_len, skf_len;
+	const char *env_format; /* env's format in km_envelope: NULL
+				 * "gmt0009", or ENVELOPE_P11_FORMAT */
 	const char *pair_replaces; /* PAIR_SIGN given to ca_issue_dual: the
 				 * encryption half superseded with replaces */
 };
@@ -199,7 +201,9 @@ struct dual_out {
 	unsigned char *env, *skf;    /* owned: the encryption key enveloped to
 				      * the signing key, as GM/T 0009
 				      * SM2EnvelopedKey DER and as the GM/T
-				      * 0016 SKF ENVELOPEDKEYBLOB */
+				      * 0016 SKF ENVELOPEDKEYBLOB; a P-256
+				      * pair: the PKCS#11 envelope, skf NULL
+				      * (km/km.h) */
 	size_t env_len, skf_len;
 };
 void dual_out_clear(struct dual_out *o);

@@ -97,14 +97,20 @@ int ca_issue_dual(struct ca *ca, const struct actor *a, const struct issue_req *
 		rc = err_why(FINCA_EINVAL, NULL, "issue.no_key", "no CSR and no public key");
 		goto out;
 	}
-	/* the envelope for the signing key's USBKey (SM2: GM/T 0009), made
+	/* the envelope for the signing key's USBKey (SM2: GM/T 0009; a
+	 * P-256 signing key: the PKCS#11 envelope any token opens), made
 	 * before anything is issued, so that a pair is never stored without
-	 * it; a P-256 pair's key is delivered by a later step */
+	 * it; another signing key (RSA) gets none: its holder's key stays with
+	 * the KM */
 	if (key_is_sm2(enc)) {
 		if ((rc = envelope_build(enc, sign_key, &env_der, &env_len)) ||
 		    (rc = envelope_parse(env_der, env_len, &env)) ||
 		    (rc = envelope_to_skf(&env, &skf, &skf_len)))
 			goto out;
+	} else if (envelope_p11_fits(sign_key)) {
+		if ((rc = envelope_p11_build(enc, sign_key, &env_der, &env_len)) != FINCA_OK)
+			goto out;
+		two[1].env_format = ENVELOPE_P11_FORMAT;
 	}
 	two[1].env = env_der;
 	two[1].env_len = env_len;

@@ -255,7 +255,7 @@ static int keep_envelopes(struct batch *b, const struct issue_req *rq, const cha
 	e.sign_serial = sign;
 	e.enc_serial = enc;
 	e.created_at = b->now;
-	e.format = "gmt0009";
+	e.format = rq->env_format ? rq->env_format : "gmt0009";
 	e.blob = rq->env;
 	e.len = rq->env_len;
 	if ((rc = store_envelope_put(ca_store(b->ca), &e)) != FINCA_OK || !rq->skf)

@@ -17,7 +17,7 @@ static int usage(void)
 		"agent --module PATH --origin URL... [--listen 127.0.0.1:8765]\n"
 		"       [--pin-file FILE | --pin-command CMD] [--sm2-sign MECH]\n"
 		"       [--ca-cert FILE] [--server URL [--algo p256|sm2|rsa2048|rsa3072]\n"
-		"        [--sm2-keygen MECH]]\n"
+		"        [--sm2-keygen MECH] [--sm2-import MECH]]\n"
 		"  the holder's signing agent for the web console (docs/console.md);\n"
 		"  with --ca-cert (the console's service CA, which signs its instructions)\n"
 		"  the holder changes the USBKey's PIN; with --server (the console, also\n"
@@ -38,6 +38,7 @@ int cmd_agent(struct cli *c, int argc, char **argv)
 		{ "ca-cert", required_argument, NULL, 'c' },
 		{ "algo", required_argument, NULL, 'a' },
 		{ "sm2-keygen", required_argument, NULL, 'k' },
+		{ "sm2-import", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct agent_config cfg;
@@ -66,6 +67,16 @@ int cmd_agent(struct cli *c, int argc, char **argv)
 			cfg.sm2_keygen = strtoul(optarg, &end, 0);
 			if (errno || *end || end == optarg || !cfg.sm2_keygen) {
 				rc = err_set(FINCA_EINVAL, "--sm2-keygen '%.40s': expected the vendor's "
+					     "mechanism number", optarg);
+				goto out;
+			}
+			break;
+		case 'i':
+			/* the vendor's GM/T 0016 envelope import (p11_import_sm2) */
+			errno = 0;
+			cfg.sm2_import = strtoul(optarg, &end, 0);
+			if (errno || *end || end == optarg || !cfg.sm2_import) {
+				rc = err_set(FINCA_EINVAL, "--sm2-import '%.40s': expected the vendor's "
 					     "mechanism number", optarg);
 				goto out;
 			}

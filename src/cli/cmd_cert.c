@@ -156,7 +156,8 @@ static char *pair_name(const char *file, const char *suffix)
 
 /* --dual: the pair and the envelope, written beside o->file as
  * NAME-enc.pem, NAME-enc.env (GM/T 0009 DER) and NAME-enc.skf (GM/T 0016
- * ENVELOPEDKEYBLOB); both serials on stdout, signing first. */
+ * ENVELOPEDKEYBLOB), or for a P-256 pair NAME-enc.p11env (the PKCS#11
+ * envelope); both serials on stdout, signing first. */
 static int issue_dual(struct ca *ca, const struct actor *who, const struct issue_req *rq,
 		      const struct out *o)
 {
@@ -182,6 +183,16 @@ static int issue_dual(struct ca *ca, const struct actor *who, const struct issue
 	pem = pem_x509(d.enc);
 	if ((rc = file_write(encpath, pem, strlen(pem), 0644)) != FINCA_OK)
 		goto out;
+	if (d.env && !d.skf) {
+		/* a P-256 pair: the PKCS#11 envelope (km/envelope.c) */
+		free(envpath);
+		envpath = pair_name(o->file, "-enc.p11env");
+		if ((rc = file_write(envpath, d.env, d.env_len, 0644)) != FINCA_OK)
+			goto out;
+		fprintf(stderr, "issued a dual pair: %s (signing), %s (encryption), enveloped "
+			"key %s\n", o->file, encpath, envpath);
+		goto out;
+	}
 	if (d.env && ((rc = file_write(envpath, d.env, d.env_len, 0644)) ||
 		      (rc = file_write(skfpath, d.skf, d.skf_len, 0644))))
 		goto out;

@@ -78,6 +78,7 @@ static int open_station(struct cli *c, struct opts *o, struct station *st, int n
 			algo = tc->algorithm;
 		st->sm2.keygen = tc->sm2_keygen;
 		st->sm2.sign = tc->sm2_sign;
+		st->sm2.import = tc->sm2_import;
 	}
 	if (!(need & NEED_MODULE))
 		return FINCA_OK;
@@ -155,9 +156,12 @@ static int token_enroll_cmd(struct station *st)
 
 	memset(&e, 0, sizeof e);
 	rc = station_enroll(st, &e);
-	if (rc == FINCA_OK)
+	if (rc == FINCA_OK) {
 		printf("token %s enrolled: certificate %s for %s\n", st->tok.serial, e.cert,
 		       e.label);
+		for (size_t i = 0; i < e.nenc; i++)
+			printf("encryption key imported: certificate %s\n", e.enc[i]);
+	}
 	else if (e.unrevoked[0])
 		fprintf(stderr, "finca: could not revoke certificate %s: %s\n", e.cert,
 			e.unrevoked);

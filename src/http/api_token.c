@@ -157,6 +157,22 @@ static enum MHD_Result enroll_end(struct call *k, const char *serial, int commit
 					 : "aborted by the station"), serial);
 }
 
+/* The station imported an encryption key onto the token: recorded. */
+static enum MHD_Result key_import(struct call *k, const char *serial)
+{
+	const char *cert = NULL, *enc = NULL, *format = NULL;
+	const struct field f[] = {
+		{ "certificate", F_STR, 1, &cert },
+		{ "enc_certificate", F_STR, 1, &enc },
+		{ "format", F_STR, 1, &format },
+	};
+	enum MHD_Result ret;
+
+	if (!decode(k, f, ARRAY_LEN(f), &ret))
+		return ret;
+	return ok(k, ra_token_key_import(k->s->ca, &k->who, serial, cert, enc, format), serial);
+}
+
 static enum MHD_Result change(struct call *k, const char *serial, const char *op)
 {
 	const char *state = NULL, *reason = NULL, *party = NULL, *note = NULL;
@@ -232,6 +248,8 @@ enum MHD_Result api_tokens(struct call *k, const char *rest)
 		return enroll(k, serial);
 	if (!strcmp(op, "enroll-commit") || !strcmp(op, "enroll-abort"))
 		return enroll_end(k, serial, !strcmp(op, "enroll-commit"));
+	if (!strcmp(op, "key-import"))
+		return key_import(k, serial);
 	if (!strcmp(op, "pin") || !strcmp(op, "state") || !strcmp(op, "handover"))
 		return change(k, serial, op);
 	return send_err(k, 404, "not_found", NULL, "api.no_resource", "no such operation");

@@ -63,6 +63,7 @@
 #include <openssl/objects.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -324,5 +325,251 @@ int envelope_to_skf(const struct envelope *e, unsigned char **out, size_t *len)
 	*len = n;
 out:
 	ASN1_item_free((ASN1_VALUE *)c, CIPHER_IT);
+	return rc;
+}
+
+/* --- the PKCS#11 envelope of a P-256 encryption key ---
+ *
+ * Why not GM/T 0009: its SM4 key is SM2-encrypted to the signing key, and
+ * a token that has no SM2 (SoftHSM2, any P-256 USBKey) cannot open it.
+ * What every PKCS#11 token with EC keys can do without the private key
+ * ever reaching the host is ECDH and key unwrapping, so the envelope is
+ * made for exactly that pair of calls:
+ *
+ *   C_DeriveKey(CKM_ECDH1_DERIVE {kdf CKD_NULL, ephemeral point},
+ *               signing private key) -> AES-256 session key, unwrap only
+ *   C_UnwrapKey(CKM_AES_KEY_WRAP_PAD, that key, wrappedKey)
+ *               -> the encryption private key as a token object
+ *
+ *   FincaP11EnvelopedKey ::= SEQUENCE {
+ *     version       INTEGER (1),  -- P-256, ECDH CKD_NULL, AES-256-KWP
+ *     ephemeral     OCTET STRING, -- 65: 04||x||y, a fresh P-256 key
+ *     encPublicKey  OCTET STRING, -- 65: 04||x||y, the enveloped key's
+ *     wrappedKey    OCTET STRING } -- RFC 5649 AES-KWP of the PKCS#8
+ *                                  -- PrivateKeyInfo of the key
+ *
+ * The AES key is Z, the x-coordinate of the shared point (SEC 1 §3.3.1),
+ * as CKD_NULL hands it out: 32 octets for P-256, the length of AES-256.
+ * XXX: Z is not a uniformly random string; a KDF (CKD_SHA256_KDF) would
+ * be better, but SoftHSM2 2.6 and most USBKeys take CKD_NULL only.  The
+ * ephemeral key is used once, and KWP's integrity check makes any other
+ * key or an altered blob fail to unwrap.  Format name in km_envelope:
+ * "p11ecdh". */
+
+#define P11ENV_VERSION 1
+
+typedef struct {
+	ASN1_INTEGER *version;
+	ASN1_OCTET_STRING *eph;
+	ASN1_OCTET_STRING *pub;
+	ASN1_OCTET_STRING *wrapped;
+} FINCA_P11_ENVELOPED_KEY;
+
+ASN1_SEQUENCE(FINCA_P11_ENVELOPED_KEY) = {
+	ASN1_SIMPLE(FINCA_P11_ENVELOPED_KEY, version, ASN1_INTEGER),
+	ASN1_SIMPLE(FINCA_P11_ENVELOPED_KEY, eph, ASN1_OCTET_STRING),
+	ASN1_SIMPLE(FINCA_P11_ENVELOPED_KEY, pub, ASN1_OCTET_STRING),
+	ASN1_SIMPLE(FINCA_P11_ENVELOPED_KEY, wrapped, ASN1_OCTET_STRING),
+} static_ASN1_SEQUENCE_END(FINCA_P11_ENVELOPED_KEY)
+
+#define P11ENV_IT ASN1_ITEM_rptr(FINCA_P11_ENVELOPED_KEY)
+
+void envelope_p11_clear(struct envelope_p11 *e)
+{
+	if (!e)
+		return;
+	free(e->wrapped);
+	OPENSSL_cleanse(e, sizeof *e);
+}
+
+int envelope_p11_fits(EVP_PKEY *k)
+{
+	char g[32];
+
+	return EVP_PKEY_is_a(k, "EC") &&
+	       EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, g, sizeof g, NULL) &&
+	       !strcmp(g, "prime256v1");
+}
+
+/* The uncompressed point of a P-256 key into pt. */
+static int point_of(EVP_PKEY *k, unsigned char pt[65])
+{
+	size_t n = 0;
+
+	return EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt, 65, &n) &&
+	       n == 65 && pt[0] == 4;
+}
+
+/* The P-256 public key of point pt (*out: the caller's). */
+static int p256_public(const unsigned char pt[65], EVP_PKEY **out)
+{
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	int ok;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+						     (char *)"prime256v1", 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pt, 65);
+	params[2] = OSSL_PARAM_construct_end();
+	ok = c && EVP_PKEY_fromdata_init(c) > 0 &&
+	     EVP_PKEY_fromdata(c, out, EVP_PKEY_PUBLIC_KEY, params) > 0;
+	EVP_PKEY_CTX_free(c);
+	return ok;
+}
+
+/* Z = ECDH(priv, peer) (32 octets). */
+static int ecdh_z(EVP_PKEY *priv, EVP_PKEY *peer, unsigned char z[32])
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, priv, NULL);
+	size_t n = 32;
+	int ok;
+
+	ok = c && EVP_PKEY_derive_init(c) > 0 && EVP_PKEY_derive_set_peer(c, peer) > 0 &&
+	     EVP_PKEY_derive(c, z, &n) > 0 && n == 32;
+	EVP_PKEY_CTX_free(c);
+	return ok;
+}
+
+/* AES-256-KWP (RFC 5649) of in under kek; *out (malloc) is the caller's. */
+static int kwp(int enc, const unsigned char kek[32], const unsigned char *in, size_t n,
+	       unsigned char **out, size_t *outlen)
+{
+	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, "AES-256-WRAP-PAD", NULL);
+	EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
+	unsigned char *b = xcalloc(1, n + 16);
+	int l = 0, m = 0, ok;
+
+	EVP_CIPHER_CTX_set_flags(cx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+	ok = c && cx && n <= INT32_MAX && EVP_CipherInit_ex2(cx, c, kek, NULL, enc, NULL) &&
+	     EVP_CipherUpdate(cx, b, &l, in, (int)n) && EVP_CipherFinal_ex(cx, b + l, &m);
+	EVP_CIPHER_CTX_free(cx);
+	EVP_CIPHER_free(c);
+	if (!ok) {
+		OPENSSL_clear_free(b, n + 16);
+		return 0;
+	}
+	*out = b;
+	*outlen = (size_t)(l + m);
+	return 1;
+}
+
+int envelope_p11_build(EVP_PKEY *key, EVP_PKEY *to, unsigned char **der, size_t *len)
+{
+	FINCA_P11_ENVELOPED_KEY *env = NULL;
+	EVP_PKEY *eph = NULL;
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	unsigned char z[32], ept[65], kpt[65], *p8der = NULL, *w = NULL, *out = NULL;
+	size_t wlen = 0;
+	int p8len = 0, n, rc;
+
+	if (!envelope_p11_fits(key) || !envelope_p11_fits(to)) {
+		rc = err_why(FINCA_EINVAL, NULL, "km.envelope_ec",
+			     "enveloped key: the PKCS#11 envelope is a P-256 key to a P-256 signing key");
+		goto out;
+	}
+	ERR_clear_error();
+	if ((rc = key_generate(KEY_P256, &eph)) != FINCA_OK)
+		goto out;
+	if (!point_of(eph, ept) || !point_of(key, kpt) || !ecdh_z(eph, to, z) ||
+	    (p8 = EVP_PKEY2PKCS8(key)) == NULL ||
+	    (p8len = i2d_PKCS8_PRIV_KEY_INFO(p8, &p8der)) <= 0 ||
+	    !kwp(1, z, p8der, (size_t)p8len, &w, &wlen) ||
+	    (env = (FINCA_P11_ENVELOPED_KEY *)ASN1_item_new(P11ENV_IT)) == NULL ||
+	    !ASN1_INTEGER_set(env->version, P11ENV_VERSION) ||
+	    !ASN1_OCTET_STRING_set(env->eph, ept, sizeof ept) ||
+	    !ASN1_OCTET_STRING_set(env->pub, kpt, sizeof kpt) ||
+	    !ASN1_OCTET_STRING_set(env->wrapped, w, (int)wlen) ||
+	    (n = ASN1_item_i2d((ASN1_VALUE *)env, &out, P11ENV_IT)) <= 0) {
+		rc = err_ssl_why(FINCA_ECRYPTO, "km.envelope_build", "enveloped key");
+		goto out;
+	}
+	*der = xcalloc(1, (size_t)n);
+	memcpy(*der, out, (size_t)n);
+	*len = (size_t)n;
+	rc = FINCA_OK;
+out:
+	OPENSSL_cleanse(z, sizeof z);
+	if (p8der)
+		OPENSSL_clear_free(p8der, (size_t)p8len);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	free(w);
+	OPENSSL_free(out);
+	ASN1_item_free((ASN1_VALUE *)env, P11ENV_IT);
+	EVP_PKEY_free(eph);
+	return rc;
+}
+
+int envelope_p11_parse(const unsigned char *der, size_t len, struct envelope_p11 *out)
+{
+	FINCA_P11_ENVELOPED_KEY *env = NULL;
+	const unsigned char *p = der;
+	int wl, rc = FINCA_OK;
+
+	memset(out, 0, sizeof *out);
+	if (len > ENVELOPE_MAX)
+		return err_why(FINCA_EINVAL, NULL, "km.envelope_size",
+			       "enveloped key: %zu octets, more than %d", len, ENVELOPE_MAX);
+	ERR_clear_error();
+	env = (FINCA_P11_ENVELOPED_KEY *)ASN1_item_d2i(NULL, &p, (long)len, P11ENV_IT);
+	if (!env || p != der + len) {
+		rc = err_ssl_why(FINCA_EINVAL, "km.envelope_ec_der",
+				 "enveloped key: not a finca PKCS#11 envelope (FincaP11EnvelopedKey)");
+		goto out;
+	}
+	wl = ASN1_STRING_length(env->wrapped);
+	if (ASN1_INTEGER_get(env->version) != P11ENV_VERSION ||
+	    ASN1_STRING_length(env->eph) != 65 || ASN1_STRING_get0_data(env->eph)[0] != 4 ||
+	    ASN1_STRING_length(env->pub) != 65 || ASN1_STRING_get0_data(env->pub)[0] != 4 ||
+	    wl < 16 || wl % 8) {
+		rc = err_why(FINCA_EINVAL, NULL, "km.envelope_ec_fields",
+			     "enveloped key: a field has the wrong version or size (version 1, 65-octet points, a key wrap of whole 8-octet blocks)");
+		goto out;
+	}
+	memcpy(out->eph, ASN1_STRING_get0_data(env->eph), 65);
+	memcpy(out->pub, ASN1_STRING_get0_data(env->pub), 65);
+	out->wrapped = xcalloc(1, (size_t)wl);
+	memcpy(out->wrapped, ASN1_STRING_get0_data(env->wrapped), (size_t)wl);
+	out->wrapped_len = (size_t)wl;
+out:
+	ASN1_item_free((ASN1_VALUE *)env, P11ENV_IT);
+	return rc;
+}
+
+int envelope_p11_open(const struct envelope_p11 *e, EVP_PKEY *sign_key, EVP_PKEY **out)
+{
+	EVP_PKEY *eph = NULL, *k = NULL;
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	unsigned char z[32], *p8der = NULL, pt[65];
+	const unsigned char *p;
+	size_t p8len = 0;
+	int rc = FINCA_OK;
+
+	ERR_clear_error();
+	if (!p256_public(e->eph, &eph) || !ecdh_z(sign_key, eph, z)) {
+		rc = err_ssl_why(FINCA_ECRYPTO, "km.envelope_ec",
+				 "enveloped key: the PKCS#11 envelope is a P-256 key to a P-256 signing key");
+		goto out;
+	}
+	if (!kwp(0, z, e->wrapped, e->wrapped_len, &p8der, &p8len)) {
+		rc = err_why(FINCA_EINTEGRITY, NULL, "km.wrong_key",
+			     "enveloped key: does not open with this key (not the pair's signing key, or altered)");
+		goto out;
+	}
+	p = p8der;
+	if ((p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)p8len)) == NULL ||
+	    (k = EVP_PKCS82PKEY(p8)) == NULL || !point_of(k, pt) || memcmp(pt, e->pub, 65)) {
+		rc = err_why(FINCA_EINTEGRITY, NULL, "km.key_mismatch",
+			     "key management: the private key does not give its public key (altered, or not this pair's)");
+		goto out;
+	}
+	*out = k;
+	k = NULL;
+out:
+	OPENSSL_cleanse(z, sizeof z);
+	if (p8der)
+		OPENSSL_clear_free(p8der, p8len);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(eph);
 	return rc;
 }

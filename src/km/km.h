@@ -92,4 +92,28 @@ int envelope_to_skf(const struct envelope *e, unsigned char **out, size_t *len);
 #define SKF_ENVELOPE_FIXED (4 + 4 + 4 + 64 + (4 + 64 + 64) + (64 + 64 + 32 + 4))
 #define SKF_SGD_SM4_ECB 0x00000401u
 
+/* The PKCS#11 envelope of a P-256 encryption key (envelope.c says why
+ * and defines FincaP11EnvelopedKey), for tokens without SM2: the token
+ * opens it with C_DeriveKey (ECDH, its signing key) and C_UnwrapKey
+ * (AES-KWP), so the private key is never in the token host's memory. */
+#define ENVELOPE_P11_FORMAT "p11ecdh"
+struct envelope_p11 {
+	unsigned char eph[65];        /* the ephemeral public point */
+	unsigned char pub[65];        /* the enveloped key's public point */
+	unsigned char *wrapped;       /* owned: AES-256-KWP of its PKCS#8 */
+	size_t wrapped_len;
+};
+void envelope_p11_clear(struct envelope_p11 *e);
+/* 1 when k is a P-256 key (the only curve of this envelope). */
+int envelope_p11_fits(EVP_PKEY *k);
+/* The envelope of key (P-256) to to (the P-256 signing key); *der
+ * (malloc) is the caller's. */
+int envelope_p11_build(EVP_PKEY *key, EVP_PKEY *to, unsigned char **der, size_t *len);
+/* Parses DER, every field's size checked; out is the caller's to clear. */
+int envelope_p11_parse(const unsigned char *der, size_t len, struct envelope_p11 *out);
+/* Opens it in software with the signing private key (what the token
+ * does; for tests and checks).  *out is the caller's; a wrong key or an
+ * altered envelope is FINCA_EINTEGRITY. */
+int envelope_p11_open(const struct envelope_p11 *e, EVP_PKEY *sign_key, EVP_PKEY **out);
+
 #endif

@@ -283,6 +283,21 @@ int ra_cert_envelope(struct ca *ca, const struct actor *a, const char *serial, j
 			     "dual pair)", c.serial);
 		goto out;
 	}
+	/* each with its encryption certificate, which goes onto the USBKey
+	 * beside the imported key (station/enroll.c) */
+	for (size_t i = 0; i < json_array_size(items); i++) {
+		json_t *it = json_array_get(items, i);
+		struct cert_rec ec;
+		char *pem;
+		memset(&ec, 0, sizeof ec);
+		if ((rc = store_cert_get(ca_store(ca), json_string_value(json_object_get(
+			     it, "enc_serial")), &ec)) != FINCA_OK)
+			goto out;
+		pem = pem_encode("CERTIFICATE", ec.der, ec.der_len);
+		json_object_set_new(it, "certificate", json_string(pem));
+		free(pem);
+		cert_rec_clear(&ec);
+	}
 	snprintf(obj, sizeof obj, "cert:%s", c.serial);
 	d = json_pack("{s:I}", "envelopes", (json_int_t)json_array_size(items));
 	/* who took which enveloped key: recorded before it leaves */

@@ -428,6 +428,12 @@ int ra_token_enroll_end(struct ca *ca, const struct actor *a, const char *serial
  * new envelope's loss-report code goes to loss_code. */
 int ra_token_pin_event(struct ca *ca, const struct actor *a, const char *serial,
 		       int changed, int64_t request, char *loss_code);
+/* The station imported the encryption key of enc (the pair of, or a key
+ * recovered to, the signing certificate sign; format: the envelope's)
+ * onto the token serial: audited (token.key_import).  Refused unless
+ * sign has an envelope of enc. */
+int ra_token_key_import(struct ca *ca, const struct actor *a, const char *serial,
+			const char *sign, const char *enc, const char *format);
 int ra_token_move(struct ca *ca, const struct actor *a, const char *serial,
 		  const char *to, int reason, const char *party, const char *note);
 int ra_token_handover(struct ca *ca, const struct actor *a, const char *serial,

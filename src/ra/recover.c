@@ -100,20 +100,27 @@ static int recover_one(void *arg, const char *enc_serial, const char *key_alg,
 				 "certificate %s: stored DER is unreadable", enc_serial);
 		goto out;
 	}
-	if ((rc = km_escrow_open(x->ca->km_key, sealed, len, X509_get0_pubkey(cx), &key)) ||
-	    (rc = envelope_build(key, x->to, &der, &der_len)) ||
-	    (rc = envelope_parse(der, der_len, &env)) ||
-	    (rc = envelope_to_skf(&env, &skf, &skf_len)))
+	if ((rc = km_escrow_open(x->ca->km_key, sealed, len, X509_get0_pubkey(cx), &key)))
 		goto out;
+	/* the envelope the new USBKey opens: GM/T 0009 and SKF for an SM2
+	 * key, the PKCS#11 envelope for a P-256 one (km/envelope.c) */
+	if (key_is_sm2(key) && key_is_sm2(x->to)) {
+		if ((rc = envelope_build(key, x->to, &der, &der_len)) ||
+		    (rc = envelope_parse(der, der_len, &env)) ||
+		    (rc = envelope_to_skf(&env, &skf, &skf_len)))
+			goto out;
+	} else if ((rc = envelope_p11_build(key, x->to, &der, &der_len)) != FINCA_OK) {
+		goto out;
+	}
 	memset(&e, 0, sizeof e);
 	e.sign_serial = x->to_serial;
 	e.enc_serial = enc_serial;
 	e.recovered = 1;
 	e.created_at = x->now;
-	e.format = "gmt0009";
+	e.format = skf ? "gmt0009" : ENVELOPE_P11_FORMAT;
 	e.blob = der;
 	e.len = der_len;
-	if ((rc = store_envelope_put(ca_store(x->ca), &e)) != FINCA_OK)
+	if ((rc = store_envelope_put(ca_store(x->ca), &e)) != FINCA_OK || !skf)
 		goto out;
 	e.format = "skf";
 	e.blob = skf;
@@ -163,16 +170,19 @@ int req_recover(struct ca *ca, const struct actor *a, json_t *r)
 		only = onlyn;
 	}
 	/* the new USBKey's signing certificate: the valid signing half of
-	 * an SM2 pair (the envelope is SM2 encryption to its key) */
+	 * an SM2 pair (the envelope is SM2 encryption to its key) or of a
+	 * P-256 pair (the PKCS#11 envelope: ECDH with its key) */
 	if ((rc = store_cert_get(ca_store(ca), to_serial, &sc)) != FINCA_OK)
 		goto out;
 	p = sc.der;
 	if (sc.status != CERT_VALID || sc.not_after <= clock_now() ||
 	    store_pair_other(ca_store(ca), sc.id, &other, &is_sign) != FINCA_OK || !is_sign ||
-	    !(sx = d2i_X509(NULL, &p, (long)sc.der_len)) || !key_is_sm2(X509_get0_pubkey(sx))) {
+	    !(sx = d2i_X509(NULL, &p, (long)sc.der_len)) ||
+	    (!key_is_sm2(X509_get0_pubkey(sx)) &&
+	     !envelope_p11_fits((EVP_PKEY *)X509_get0_pubkey(sx)))) {
 		err_clear();
 		rc = err_why(FINCA_EINVAL, "cert_serial", "km.recover_to",
-			     "certificate %s: not the valid signing half of an SM2 dual pair; "
+			     "certificate %s: not the valid signing half of an SM2 or P-256 dual pair; "
 			     "recovered keys are enveloped to the new USBKey's signing certificate",
 			     sc.serial);
 		goto out;

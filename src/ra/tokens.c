@@ -9,6 +9,7 @@
 #include "util/err.h"
 #include "util/util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Loads serial into t when a may use right on it. */
@@ -135,6 +136,52 @@ int ra_token_pin_event(struct ca *ca, const struct actor *a, const char *serial,
 	    (rc = token_pin_event(ca, a, serial, changed, loss_code)) != FINCA_OK)
 		return rc;
 	return request && !changed ? ra_pin_reset_done(ca, a, request) : FINCA_OK;
+}
+
+struct env_find {
+	const char *enc, *format;
+	int found;
+};
+
+static int env_match(void *arg, const struct envelope_rec *e)
+{
+	struct env_find *f = arg;
+
+	f->found |= !strcmp(e->enc_serial, f->enc) && !strcmp(e->format, f->format);
+	return FINCA_OK;
+}
+
+int ra_token_key_import(struct ca *ca, const struct actor *a, const char *serial,
+			const char *sign, const char *enc, const char *format)
+{
+	struct env_find f = { enc, format, 0 };
+	char sn[41], en[41], obj[64];
+	json_t *d;
+	int rc;
+
+	if ((rc = may(ca, a, serial)) != FINCA_OK)
+		return rc;
+	if (ca_serial_norm(sign, sn) != FINCA_OK || ca_serial_norm(enc, en) != FINCA_OK)
+		return err_why(FINCA_EINVAL, "certificate", "request.serial",
+			       "not a serial number: %s", ca_serial_norm(sign, sn) ? sign : enc);
+	f.enc = en;
+	if ((rc = store_envelope_list(ca_store(ca), sn, env_match, &f)) != FINCA_OK)
+		return rc;
+	if (!f.found)
+		return err_why(FINCA_EINVAL, "enc_certificate", "token.import_unknown",
+			       "certificate %s has no %s envelope of encryption certificate %s",
+			       sn, format, en);
+	snprintf(obj, sizeof obj, "token:%s", serial);
+	d = json_pack("{s:s, s:s, s:s}", "certificate", sn, "enc_certificate", en,
+		      "format", format);
+	if ((rc = store_begin(ca_store(ca))) == FINCA_OK) {
+		if ((rc = ca_audit(ca, a->name, "token.key_import", obj, d)) == FINCA_OK)
+			rc = store_commit(ca_store(ca));
+		else
+			store_rollback(ca_store(ca));
+	}
+	json_decref(d);
+	return rc;
 }
 
 int ra_token_move(struct ca *ca, const struct actor *a, const char *serial,

@@ -6,6 +6,8 @@
 #include "station/station_int.h"
 #include "ca/dn.h"
 #include "crypto/key.h"
+#include "crypto/pem.h"
+#include "km/km.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -13,6 +15,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A PKCS#10 request for pub, signed by the token key id (*der: caller's). */
@@ -66,6 +69,124 @@ out:
 	return rc;
 }
 
+/* --- the encryption key of a dual pair (issue 16) ---
+ *
+ * A pair's encryption key is made by the KM, not on the token; it reaches
+ * the token only as an envelope opened there by the signing key (km/km.h):
+ * the PKCS#11 envelope of a P-256 key through C_DeriveKey and C_UnwrapKey
+ * (p11_import_p256), the GM/T 0016 blob of an SM2 key through the
+ * vendor's mechanism (p11_import_sm2).  The clear key is never on this
+ * host.
+ *
+ * When: after the signing certificate is on the token and before the
+ * enrolment is committed, so that an enrolment is not done until its
+ * encryption key is imported: a failure takes the compensating path of
+ * any other (the pair revoked, the token's objects of this enrolment
+ * destroyed), and a station that dies in between leaves the token
+ * initialised with a pending certificate, which the next enrolment
+ * revokes and wipes, as before pairs.  The envelope is kept by the CA
+ * (km_envelope), so an import can always be made again from it. */
+
+/* Imports one envelope item {enc_serial, format, der, certificate} under
+ * a new CKA_ID; *done 1 when it was a format this token takes (gmt0009
+ * is skipped: its skf twin carries the same key for the SKF path). */
+static int import_one(struct station *st, json_t *it, const unsigned char *sign_id,
+		      size_t sign_idlen, const char *label, unsigned char eid[16], int *done)
+{
+	const char *fmt = json_string_value(json_object_get(it, "format"));
+	const char *b64 = json_string_value(json_object_get(it, "der"));
+	const char *pem = json_string_value(json_object_get(it, "certificate"));
+	struct envelope_p11 e;
+	unsigned char *der = NULL;
+	size_t len = 0;
+	char elabel[80];
+	X509 *x = NULL;
+	int rc;
+
+	*done = 0;
+	memset(&e, 0, sizeof e);
+	if (!fmt || (strcmp(fmt, ENVELOPE_P11_FORMAT) && strcmp(fmt, "skf")))
+		return FINCA_OK;
+	if (!b64 || !pem || b64_decode(b64, 16384, &der, &len) != FINCA_OK ||
+	    pem_x509_parse(pem, &x) != FINCA_OK) {
+		rc = err_why(FINCA_EIO, NULL, "station.envelope_answer",
+			     "the server's enveloped key is incomplete (der, certificate)");
+		goto out;
+	}
+	if (RAND_bytes(eid, 16) != 1) {
+		rc = err_ssl_why(FINCA_ECRYPTO, "station.key_id", "key id");
+		goto out;
+	}
+	/* the label says which key it is: the holder's name, encryption */
+	snprintf(elabel, sizeof elabel, "%.60s (enc)", label);
+	if (!strcmp(fmt, "skf")) {
+		rc = p11_import_sm2(st->s, &st->sm2, sign_id, sign_idlen, der, len, eid, 16,
+				    elabel, x);
+	} else if ((rc = envelope_p11_parse(der, len, &e)) == FINCA_OK) {
+		rc = p11_import_p256(st->s, sign_id, sign_idlen, e.eph, e.wrapped, e.wrapped_len,
+				     eid, 16, elabel, x);
+	}
+	*done = rc == FINCA_OK;
+out:
+	envelope_p11_clear(&e);
+	free(der);
+	X509_free(x);
+	return rc;
+}
+
+/* Every enveloped key of the signing certificate serial onto the token,
+ * each recorded; out->enc names them.  The CKA_IDs made go to eids
+ * (STATION_ENC_MAX), *neid how many, for the caller to destroy should the
+ * enrolment fail later. */
+static int import_keys(struct station *st, const char *serial, const unsigned char *sign_id,
+		       size_t sign_idlen, const char *label, struct station_enrolled *out,
+		       unsigned char eids[][16], size_t *neid)
+{
+	json_t *j = NULL, *arr;
+	int rc, done;
+
+	*neid = 0;
+	out->nenc = 0;
+	rc = st->ops->envelopes(st->inv, serial, &j);
+	if (rc == FINCA_ENOTFOUND) {
+		err_clear();           /* one certificate, no pair */
+		return FINCA_OK;
+	}
+	if (rc != FINCA_OK)
+		return rc;
+	arr = json_object_get(j, "envelopes");
+	for (size_t i = 0; i < json_array_size(arr) && rc == FINCA_OK; i++) {
+		json_t *it = json_array_get(arr, i);
+		const char *enc = json_string_value(json_object_get(it, "enc_serial"));
+		if (*neid == STATION_ENC_MAX) {
+			rc = err_why(FINCA_ELIMIT, NULL, "station.envelopes_max",
+				     "certificate %s: more than %d enveloped keys", serial,
+				     STATION_ENC_MAX);
+			break;
+		}
+		if ((rc = import_one(st, it, sign_id, sign_idlen, label, eids[*neid], &done)) ||
+		    !done)
+			continue;
+		(*neid)++;
+#ifdef FINCA_TESTING
+		/* tests pull the token out after the key went on, before the
+		 * import is recorded: the compensation must take both halves */
+		if (getenv("FINCA_FAULT") && !strcmp(getenv("FINCA_FAULT"), "import-removed")) {
+			rc = err_why(FINCA_EIO, NULL, "token.removed",
+				     "%s: the token was removed or is not present; "
+				     "insert it and start again", "import the encryption key");
+			continue;
+		}
+#endif
+		rc = st->ops->key_import(st->inv, st->tok.serial, serial, enc ? enc : "",
+					 json_string_value(json_object_get(it, "format")));
+		if (rc == FINCA_OK)
+			snprintf(out->enc[out->nenc++], sizeof out->enc[0], "%s", enc);
+	}
+	json_decref(j);
+	return rc;
+}
+
 /* The request says what to issue (revoking first what a reissue
  * replaces); the station's arguments are filled from it (borrowed from
  * st->spec). */
@@ -91,8 +212,8 @@ static int request_spec(struct station *st)
 
 int station_enroll(struct station *st, struct station_enrolled *out)
 {
-	unsigned char id[16], *csr = NULL;
-	size_t csrlen = 0;
+	unsigned char id[16], *csr = NULL, eids[STATION_ENC_MAX][16];
+	size_t csrlen = 0, neid = 0;
 	char serial[41], label[64];
 	struct issue_req rq;
 	X509_NAME *name = NULL;
@@ -157,6 +278,8 @@ int station_enroll(struct station *st, struct station_enrolled *out)
 			     "the CA returned a certificate for another key");
 	else
 		rc = p11_put_cert(st->s, id, sizeof id, label, x);
+	if (rc == FINCA_OK)
+		rc = import_keys(st, serial, id, sizeof id, label, out, eids, &neid);
 	if (rc == FINCA_OK && (rc = st->ops->enroll_end(st->inv, st->tok.serial, serial,
 						       st->a.request, NULL)) == FINCA_OK) {
 		keys = 0;
@@ -181,8 +304,12 @@ int station_enroll(struct station *st, struct station_enrolled *out)
 		err_append(" (certificate %s revoked, nothing left on the token)", serial);
 	}
 out:
-	if (keys)
+	if (keys) {
 		p11_destroy(st->s, id, sizeof id);   /* best effort: it may be gone */
+		for (size_t i = 0; i < neid; i++)
+			p11_destroy(st->s, eids[i], sizeof eids[i]);
+		out->nenc = 0;
+	}
 	X509_NAME_free(name);
 	EVP_PKEY_free(pub);
 	X509_free(x);

@@ -90,6 +90,21 @@ static int local_enroll_end(void *ctx, const char *serial, const char *cert, int
 	return ra_token_enroll_end(l->ca, l->act, serial, cert, request, abort_why);
 }
 
+static int local_envelopes(void *ctx, const char *cert, json_t **out)
+{
+	struct local *l = ctx;
+
+	return ra_cert_envelope(l->ca, l->act, cert, out);
+}
+
+static int local_key_import(void *ctx, const char *serial, const char *cert, const char *enc,
+			    const char *format)
+{
+	struct local *l = ctx;
+
+	return ra_token_key_import(l->ca, l->act, serial, cert, enc, format);
+}
+
 static int local_pin_event(void *ctx, const char *serial, int changed, int64_t request,
 			   char code[LOSS_CODE_BUF])
 {
@@ -131,6 +146,8 @@ const struct station_ops station_local_ops = {
 	.enroll_spec = local_enroll_spec,
 	.enroll_begin = local_enroll_begin,
 	.enroll_end = local_enroll_end,
+	.envelopes = local_envelopes,
+	.key_import = local_key_import,
 	.pin_event = local_pin_event,
 	.move = local_move,
 	.handover = local_handover,

@@ -97,6 +97,19 @@ static int remote_enroll_end(void *ctx, const char *serial, const char *cert, in
 				     "request", (json_int_t)request), NULL, serial);
 }
 
+static int remote_envelopes(void *ctx, const char *cert, json_t **out)
+{
+	return client_call(ctx, "GET", "certs/%s/envelope", NULL, out, cert);
+}
+
+static int remote_key_import(void *ctx, const char *serial, const char *cert, const char *enc,
+			     const char *format)
+{
+	return client_call(ctx, "POST", "tokens/%s/key-import", json_pack(
+		"{s:s, s:s, s:s}", "certificate", cert, "enc_certificate", enc, "format",
+		format), NULL, serial);
+}
+
 static int remote_pin_event(void *ctx, const char *serial, int changed, int64_t request,
 			    char code[LOSS_CODE_BUF])
 {
@@ -139,6 +152,8 @@ const struct station_ops station_remote_ops = {
 	.enroll_spec = remote_enroll_spec,
 	.enroll_begin = remote_enroll_begin,
 	.enroll_end = remote_enroll_end,
+	.envelopes = remote_envelopes,
+	.key_import = remote_key_import,
 	.pin_event = remote_pin_event,
 	.move = remote_move,
 	.handover = remote_handover,

@@ -55,6 +55,14 @@ struct station_ops {
 	 * request, the request moves on) or never did (revoked, abort_why). */
 	int (*enroll_end)(void *ctx, const char *serial, const char *cert, int64_t request,
 			  const char *abort_why);
+	/* The enveloped keys made for the signing certificate cert
+	 * (ra_cert_envelope's answer: {serial, envelopes: [{enc_serial,
+	 * format, der, certificate}]}); FINCA_ENOTFOUND when it has none. */
+	int (*envelopes)(void *ctx, const char *cert, json_t **out);
+	/* The encryption key of enc (its envelope's format) was imported
+	 * onto the token serial beside cert's key: recorded. */
+	int (*key_import)(void *ctx, const char *serial, const char *cert, const char *enc,
+			  const char *format);
 	/* The default PIN was changed (changed 1), or reset (changed 0: code
 	 * gets the new envelope's loss-report code). */
 	int (*pin_event)(void *ctx, const char *serial, int changed, int64_t request,
@@ -145,15 +153,21 @@ void station_envelope_clear(struct station_envelope *e);
  * only one) with a new SO PIN and a default PIN, and registers it. */
 int station_init(struct station *st, struct station_envelope *out);
 /* What an enrolment made. */
+#define STATION_ENC_MAX 8
 struct station_enrolled {
 	char cert[41];         /* the certificate's serial */
 	char label[64];        /* the token key's label: the holder's name */
+	/* the encryption certificates whose keys were imported (dual pair) */
+	char enc[STATION_ENC_MAX][41];
+	size_t nenc;
 	/* set when the certificate that never reached the token could not be
 	 * revoked: why (the enrolment failed all the same) */
 	char unrevoked[320];
 };
 /* Makes a key on the token, has its certificate issued and puts it on the
- * token; revokes it when it does not get there. */
+ * token, with the encryption key pair of a dual pair imported from its
+ * envelope (km/envelope.c); revokes the certificate when any of it does
+ * not get there. */
 int station_enroll(struct station *st, struct station_enrolled *out);
 /* Changes the token's PIN (the door is asked the current and the new). */
 int station_pin_change(struct station *st);

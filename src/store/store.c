@@ -256,6 +256,21 @@ static const char *const migrations[] = {
 	"CREATE TABLE crl_published(kind TEXT PRIMARY KEY"
 	" CHECK(kind IN ('full','delta')),"
 	" number INTEGER NOT NULL, der BLOB NOT NULL);",
+	/* 17 (issue 16): km_envelope takes the PKCS#11 envelope of a P-256
+	 * pair too (format p11ecdh, km/envelope.c), for tokens without SM2.
+	 * A CHECK cannot be altered in SQLite: the table is made again,
+	 * rows and ids kept (the PostgreSQL driver moves its identity on) */
+	"CREATE TABLE km_envelope_new(id INTEGER PRIMARY KEY,"
+	" sign_serial TEXT NOT NULL, enc_serial TEXT NOT NULL,"
+	" format TEXT NOT NULL CHECK(format IN ('gmt0009','skf','p11ecdh')),"
+	" data BLOB NOT NULL, recovered INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL,"
+	" UNIQUE(sign_serial, enc_serial, format));"
+	"INSERT INTO km_envelope_new(id,sign_serial,enc_serial,format,data,recovered,"
+	" created_at) SELECT id,sign_serial,enc_serial,format,data,recovered,created_at"
+	" FROM km_envelope;"
+	"DROP TABLE km_envelope;"
+	"ALTER TABLE km_envelope_new RENAME TO km_envelope;",
 };
 
 int store_err(struct store *st, const char *what)

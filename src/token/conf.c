@@ -23,13 +23,14 @@ static int token_set(void *data, const char *key, const char *v)
 		free(*dst);
 		*dst = *v ? xstrdup(v) : NULL;
 	} else if (!strcmp(key, "sm2_keygen_mechanism") ||
-		   !strcmp(key, "sm2_sign_mechanism")) {
+		   !strcmp(key, "sm2_sign_mechanism") || !strcmp(key, "sm2_import_mechanism")) {
 		char *end;
 		unsigned long m = strtoul(v, &end, 0);
 		if (!*v || *end)
 			return err_set(FINCA_ECONFIG, "[token] %s: '%s' is not a number (0x8000xxxx)",
 				       key, v);
-		*(key[4] == 'k' ? &t->sm2_keygen : &t->sm2_sign) = m;
+		*(key[4] == 'k' ? &t->sm2_keygen : key[4] == 'i' ? &t->sm2_import
+		  : &t->sm2_sign) = m;
 	} else {
 		return CONFIG_NO_KEY;
 	}
@@ -61,6 +62,10 @@ static const struct config_section token_section = {
 "algorithm = p256\n"
 "# sm2_keygen_mechanism = 0x80000xxx\n"
 "# sm2_sign_mechanism = 0x80000xxx\n"
+"# The encryption key of a dual pair, imported onto the USBKey: the\n"
+"# mechanism that C_UnwrapKey's a GM/T 0016 ENVELOPEDKEYBLOB (its parameter\n"
+"# and wrapped key) with the SM2 signing key (P-256 pairs need none)\n"
+"# sm2_import_mechanism = 0x80000xxx\n"
 "\n",
 };
 

@@ -12,7 +12,9 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/param_build.h>
+#include <openssl/x509v3.h>
 #include <p11-kit/pkcs11.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -392,8 +394,12 @@ int p11_keygen(struct p11s *s, int alg, const struct p11_sm2 *sm2,
 		{ CKA_UNWRAP, &no, sizeof no },
 		{ CKA_ID, (void *)id, idlen },
 		{ CKA_LABEL, (void *)label, strlen(label) },
+		/* an EC signing key also opens the envelope of its pair's
+		 * encryption key (ECDH, p11_import_p256), as the SM2 one of
+		 * GM/T 0016 decrypts it (SKF_ImportECCKeyPair) */
+		{ CKA_DERIVE, &yes, sizeof yes },
 	};
-	CK_ULONG npt = 6;
+	CK_ULONG npt = 6, nkt = ARRAY_LEN(kt);
 	CK_OBJECT_HANDLE hpub, hpriv;
 	CK_RV rv;
 	int rc;
@@ -412,12 +418,13 @@ int p11_keygen(struct p11s *s, int alg, const struct p11_sm2 *sm2,
 		pt[npt++] = (CK_ATTRIBUTE){ CKA_EC_PARAMS, (void *)oid_p256, sizeof oid_p256 };
 		break;
 	default:
+		nkt--;          /* no ECDH for RSA */
 		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
 		pt[npt++] = (CK_ATTRIBUTE){ CKA_MODULUS_BITS, &bits, sizeof bits };
 		pt[npt++] = (CK_ATTRIBUTE){ CKA_PUBLIC_EXPONENT, f4, sizeof f4 };
 		break;
 	}
-	rv = s->m->f->C_GenerateKeyPair(s->h, &mech, pt, npt, kt, ARRAY_LEN(kt), &hpub, &hpriv);
+	rv = s->m->f->C_GenerateKeyPair(s->h, &mech, pt, npt, kt, nkt, &hpub, &hpriv);
 	if (rv != CKR_OK)
 		return ck_fail(rv, "generate the key pair on the token");
 	if ((rc = read_pub(s, alg, hpub, pub)) != FINCA_OK)
@@ -570,39 +577,33 @@ out:
 
 int p11_get_cert(struct p11s *s, X509 **out, unsigned char *id, size_t *idlen)
 {
-	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
-	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof cls } };
-	CK_OBJECT_HANDLE o;
-	CK_ULONG n = 0;
-	unsigned char *der = NULL, *cid = NULL;
-	const unsigned char *p;
-	size_t len, clen;
+	struct p11_cert *v = NULL;
+	size_t n = 0;
 	int rc;
 
-	if ((rc = find(s, t, 1, &o, 1, &n)) != FINCA_OK)
+	if ((rc = p11_get_certs(s, &v, &n)) != FINCA_OK)
 		return rc;
-	if (n == 0)
-		return err_why(FINCA_ENOTFOUND, NULL, "token.no_cert",
-			       "the token holds no certificate");
-	if ((rc = get_attr(s, o, CKA_VALUE, &der, &len)) != FINCA_OK ||
-	    (rc = get_attr(s, o, CKA_ID, &cid, &clen)) != FINCA_OK)
-		goto out;
-	if (clen > 64) {
-		rc = err_why(FINCA_EINVAL, NULL, "token.cka_id",
-			     "the token's certificate has an over-long CKA_ID");
-		goto out;
+	if (n == 0) {
+		rc = err_why(FINCA_ENOTFOUND, NULL, "token.no_cert",
+			     "the token holds no certificate");
+	} else {
+		*out = v[0].x;
+		v[0].x = NULL;
+		memcpy(id, v[0].id, v[0].idlen);
+		*idlen = v[0].idlen;
 	}
-	p = der;
-	if ((*out = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		rc = err_ssl_why(FINCA_EINVAL, "token.cert_read", "the certificate on the token");
-		goto out;
-	}
-	memcpy(id, cid, clen);
-	*idlen = clen;
-out:
-	free(der);
-	free(cid);
+	p11_certs_free(v, n);
 	return rc;
+}
+
+/* An encryption certificate of a dual pair (keyUsage without
+ * digitalSignature and nonRepudiation, GM/T 0015): its key signs
+ * nothing, so the holder's side never offers it for a signature. */
+static int enc_only(X509 *x)
+{
+	uint32_t ku = X509_get_key_usage(x);
+
+	return ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
 }
 
 int p11_get_certs(struct p11s *s, struct p11_cert **out, size_t *n)
@@ -630,7 +631,10 @@ int p11_get_certs(struct p11s *s, struct p11_cert **out, size_t *n)
 		if (get_attr(s, o[i], CKA_VALUE, &der, &len) == FINCA_OK &&
 		    get_attr(s, o[i], CKA_ID, &cid, &clen) == FINCA_OK && clen <= sizeof v->id) {
 			p = der;
-			if ((v[nv].x = d2i_X509(NULL, &p, (long)len)) != NULL) {
+			if ((v[nv].x = d2i_X509(NULL, &p, (long)len)) != NULL && enc_only(v[nv].x)) {
+				X509_free(v[nv].x);
+				v[nv].x = NULL;
+			} else if (v[nv].x) {
 				memcpy(v[nv].id, cid, clen);
 				v[nv].idlen = clen;
 				nv++;
@@ -669,4 +673,179 @@ int p11_destroy(struct p11s *s, const unsigned char *id, size_t idlen)
 		if ((rv = s->m->f->C_DestroyObject(s->h, o[i])) != CKR_OK)
 			return ck_fail(rv, "remove a key from the token");
 	return FINCA_OK;
+}
+
+/* --- the encryption key of a dual pair, imported (p11.h) --- */
+
+/* The private key object of CKA_ID id. */
+static int find_priv(struct p11s *s, const unsigned char *id, size_t idlen,
+		     CK_OBJECT_HANDLE *o)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof cls }, { CKA_ID, (void *)id, idlen } };
+	CK_ULONG n = 0;
+	int rc;
+
+	if ((rc = find(s, t, ARRAY_LEN(t), o, 1, &n)) != FINCA_OK)
+		return rc;
+	return n ? FINCA_OK : err_why(FINCA_ENOTFOUND, NULL, "token.no_sign_key",
+				      "the token has no signing key to open the enveloped key with");
+}
+
+/* The public key object and the certificate of an imported private key:
+ * the point is the certificate's (checked against the private key's
+ * CKA_EC_POINT when the module gives one). */
+static int import_rest(struct p11s *s, CK_OBJECT_HANDLE priv, const unsigned char *params,
+		       size_t plen, const unsigned char *id, size_t idlen, const char *label,
+		       X509 *cert)
+{
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_KEY_TYPE kt = CKK_EC;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	unsigned char pt[67], *own = NULL;
+	size_t n = 0, ownlen = 0;
+	CK_OBJECT_HANDLE o;
+	CK_RV rv;
+
+	/* CKA_EC_POINT: the DER OCTET STRING around the point */
+	pt[0] = 0x04;
+	pt[1] = 65;
+	if (!EVP_PKEY_get_octet_string_param(X509_get0_pubkey(cert), OSSL_PKEY_PARAM_PUB_KEY,
+					     pt + 2, 65, &n) || n != 65)
+		return err_ssl_why(FINCA_ECRYPTO, "token.pubkey", "token: the public key");
+	if (get_attr(s, priv, CKA_EC_POINT, &own, &ownlen) == FINCA_OK) {
+		int same = (ownlen == 67 && !memcmp(own, pt, 67)) ||
+			   (ownlen == 65 && !memcmp(own, pt + 2, 65));
+		free(own);
+		if (!same)
+			return err_why(FINCA_EINTEGRITY, NULL, "token.import_mismatch",
+				       "the imported key is not the encryption certificate's key");
+	}
+	err_clear(); /* a module that keeps no point on the private key */
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof cls },
+		{ CKA_KEY_TYPE, &kt, sizeof kt },
+		{ CKA_TOKEN, &yes, sizeof yes },
+		{ CKA_PRIVATE, &no, sizeof no },
+		{ CKA_VERIFY, &no, sizeof no },
+		{ CKA_ENCRYPT, &no, sizeof no },
+		{ CKA_WRAP, &no, sizeof no },
+		{ CKA_EC_PARAMS, (void *)params, plen },
+		{ CKA_EC_POINT, pt, sizeof pt },
+		{ CKA_ID, (void *)id, idlen },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+	};
+	if ((rv = s->m->f->C_CreateObject(s->h, t, ARRAY_LEN(t), &o)) != CKR_OK)
+		return ck_fail(rv, "write the encryption public key to the token");
+	return p11_put_cert(s, id, idlen, label, cert);
+}
+
+/* The private key template of an imported encryption key: kept on the
+ * token, sensitive, for key agreement (ECDH) and decryption (SM2, or a
+ * module's ECIES), not for signatures nor for unwrapping other keys
+ * (keyUsage of the encryption certificate, GM/T 0015). */
+#define IMPORT_PRIV_TEMPLATE(cls, kt, yes, no, id, idlen, label) \
+	{ CKA_CLASS, &cls, sizeof cls }, \
+	{ CKA_KEY_TYPE, &kt, sizeof kt }, \
+	{ CKA_TOKEN, &yes, sizeof yes }, \
+	{ CKA_PRIVATE, &yes, sizeof yes }, \
+	{ CKA_SENSITIVE, &yes, sizeof yes }, \
+	{ CKA_EXTRACTABLE, &no, sizeof no }, \
+	{ CKA_DERIVE, &yes, sizeof yes }, \
+	{ CKA_DECRYPT, &yes, sizeof yes }, \
+	{ CKA_UNWRAP, &no, sizeof no }, \
+	{ CKA_SIGN, &no, sizeof no }, \
+	{ CKA_ID, (void *)id, idlen }, \
+	{ CKA_LABEL, (void *)label, strlen(label) }
+
+int p11_import_p256(struct p11s *s, const unsigned char *sign_id, size_t sign_idlen,
+		    const unsigned char eph[65], const unsigned char *wrapped, size_t wlen,
+		    const unsigned char *id, size_t idlen, const char *label, X509 *cert)
+{
+	CK_OBJECT_CLASS sec = CKO_SECRET_KEY, pcls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE aes = CKK_AES, ec = CKK_EC;
+	CK_ULONG klen = 32;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ECDH1_DERIVE_PARAMS dp = { CKD_NULL, 0, NULL, 65, (CK_BYTE *)eph };
+	CK_MECHANISM derive = { CKM_ECDH1_DERIVE, &dp, sizeof dp };
+	CK_MECHANISM unwrap = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	/* the key-encryption key: a session object that can only unwrap */
+	CK_ATTRIBUTE kek_t[] = {
+		{ CKA_CLASS, &sec, sizeof sec },
+		{ CKA_KEY_TYPE, &aes, sizeof aes },
+		{ CKA_VALUE_LEN, &klen, sizeof klen },
+		{ CKA_TOKEN, &no, sizeof no },
+		{ CKA_SENSITIVE, &yes, sizeof yes },
+		{ CKA_EXTRACTABLE, &no, sizeof no },
+		{ CKA_UNWRAP, &yes, sizeof yes },
+		{ CKA_ENCRYPT, &no, sizeof no },
+		{ CKA_DECRYPT, &no, sizeof no },
+		{ CKA_WRAP, &no, sizeof no },
+	};
+	CK_ATTRIBUTE priv_t[] = { IMPORT_PRIV_TEMPLATE(pcls, ec, yes, no, id, idlen, label) };
+	CK_OBJECT_HANDLE sk, kek = CK_INVALID_HANDLE, priv;
+	CK_RV rv;
+	int rc;
+
+	if ((rc = find_priv(s, sign_id, sign_idlen, &sk)) != FINCA_OK)
+		return rc;
+	if ((rv = s->m->f->C_DeriveKey(s->h, &derive, sk, kek_t, ARRAY_LEN(kek_t), &kek)) !=
+	    CKR_OK) {
+		if (rv == CKR_KEY_FUNCTION_NOT_PERMITTED || rv == CKR_KEY_TYPE_INCONSISTENT)
+			return err_why(FINCA_EPOLICY, NULL, "token.import_derive",
+				       "this USBKey's signing key may not do ECDH (CKA_DERIVE): "
+				       "it was made before finca imported encryption keys; "
+				       "make the USBKey again");
+		return ck_fail(rv, "open the enveloped key on the token (ECDH)");
+	}
+	rv = s->m->f->C_UnwrapKey(s->h, &unwrap, kek, (CK_BYTE *)wrapped, wlen, priv_t,
+				  ARRAY_LEN(priv_t), &priv);
+	s->m->f->C_DestroyObject(s->h, kek);
+	if (rv == CKR_WRAPPED_KEY_INVALID || rv == CKR_ENCRYPTED_DATA_INVALID ||
+	    rv == CKR_WRAPPED_KEY_LEN_RANGE)
+		return err_why(FINCA_EINTEGRITY, NULL, "token.import_wrong_key",
+			       "the enveloped key does not open with this USBKey's signing key "
+			       "(made for another USBKey, or altered)");
+	if (rv != CKR_OK)
+		return ck_fail(rv, "unwrap the encryption key on the token");
+	if ((rc = import_rest(s, priv, oid_p256, sizeof oid_p256, id, idlen, label, cert)))
+		p11_destroy(s, id, idlen);
+	return rc;
+}
+
+int p11_import_sm2(struct p11s *s, const struct p11_sm2 *sm2, const unsigned char *sign_id,
+		   size_t sign_idlen, const unsigned char *blob, size_t len,
+		   const unsigned char *id, size_t idlen, const char *label, X509 *cert)
+{
+	CK_OBJECT_CLASS pcls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE ec = CKK_EC;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ATTRIBUTE priv_t[] = {
+		IMPORT_PRIV_TEMPLATE(pcls, ec, yes, no, id, idlen, label),
+		{ CKA_EC_PARAMS, (void *)oid_sm2, sizeof oid_sm2 },
+	};
+	CK_MECHANISM m = { sm2 ? sm2->import : 0, (void *)blob, len };
+	CK_OBJECT_HANDLE sk, priv;
+	CK_RV rv;
+	int rc;
+
+	if (!sm2 || !sm2->import)
+		return err_why(FINCA_EPOLICY, NULL, "token.import_unsupported",
+			       "this USBKey module cannot import an SM2 enveloped key: it needs "
+			       "a vendor mechanism that unwraps a GM/T 0016 ENVELOPEDKEYBLOB with "
+			       "the SM2 signing key (sm2_import_mechanism in [token] of "
+			       "finca.conf; SoftHSM2 has none)");
+	if ((rc = find_priv(s, sign_id, sign_idlen, &sk)) != FINCA_OK)
+		return rc;
+	rv = s->m->f->C_UnwrapKey(s->h, &m, sk, (CK_BYTE *)blob, len, priv_t,
+				  ARRAY_LEN(priv_t), &priv);
+	if (rv == CKR_WRAPPED_KEY_INVALID || rv == CKR_ENCRYPTED_DATA_INVALID)
+		return err_why(FINCA_EINTEGRITY, NULL, "token.import_wrong_key",
+			       "the enveloped key does not open with this USBKey's signing key "
+			       "(made for another USBKey, or altered)");
+	if (rv != CKR_OK)
+		return ck_fail(rv, "import the SM2 encryption key on the token");
+	if ((rc = import_rest(s, priv, oid_sm2, sizeof oid_sm2, id, idlen, label, cert)))
+		p11_destroy(s, id, idlen);
+	return rc;
 }

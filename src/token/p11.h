@@ -28,9 +28,10 @@ struct p11_token {
 	int pin_count_low, pin_final_try;
 };
 
-/* Vendor SM2 mechanisms; 0 when the module has none. */
+/* Vendor SM2 mechanisms; 0 when the module has none.  import: the
+ * mechanism that takes a GM/T 0016 ENVELOPEDKEYBLOB (p11_import_sm2). */
 struct p11_sm2 {
-	unsigned long keygen, sign;
+	unsigned long keygen, sign, import;
 };
 
 int p11_load(const char *module, struct p11 **out);
@@ -68,7 +69,8 @@ int p11_sign(struct p11s *s, const struct p11_sm2 *sm2, EVP_PKEY *pub,
 /* Writes x as a token certificate object with CKA_ID id and label. */
 int p11_put_cert(struct p11s *s, const unsigned char *id, size_t idlen,
 		 const char *label, X509 *x);
-/* The first certificate on the token and its CKA_ID (id: 64 bytes). */
+/* The first signing certificate on the token and its CKA_ID (id: 64
+ * bytes). */
 int p11_get_cert(struct p11s *s, X509 **out, unsigned char *id, size_t *idlen);
 /* A certificate object of a token and its CKA_ID. */
 struct p11_cert {
@@ -79,12 +81,39 @@ struct p11_cert {
 #define P11_CERTS_MAX 64
 /* Every X.509 certificate object on the token (at most P11_CERTS_MAX),
  * in the token's order; objects that do not parse or have a CKA_ID over
- * 64 bytes are left out.  *out is the caller's: p11_certs_free. */
+ * 64 bytes are left out, and so are encryption certificates of a dual
+ * pair (keyUsage without digitalSignature and nonRepudiation): these
+ * are the certificates a holder signs with.  *out is the caller's: p11_certs_free. */
 int p11_get_certs(struct p11s *s, struct p11_cert **out, size_t *n);
 void p11_certs_free(struct p11_cert *c, size_t n);
 /* Destroys every object with CKA_ID id (keys and certificate), or with id
  * NULL every object the session sees. */
 int p11_destroy(struct p11s *s, const unsigned char *id, size_t idlen);
+
+/* --- the encryption key of a dual pair, imported (issue 16) ---
+ * Both put a private key object (CKA_DERIVE; an encryption key, never
+ * CKA_SIGN), its public key object and the encryption certificate under
+ * CKA_ID id with label, opened on the token by the signing private key of
+ * CKA_ID sign_id; nothing of the key passes through the host.  On failure
+ * nothing of id is left. */
+
+/* A P-256 key from a PKCS#11 envelope (km/envelope.c, FincaP11EnvelopedKey):
+ * C_DeriveKey(CKM_ECDH1_DERIVE, CKD_NULL, eph) with the signing key into a
+ * session AES-256 key that may only unwrap, then
+ * C_UnwrapKey(CKM_AES_KEY_WRAP_PAD) of wrapped (its PKCS#8).  The
+ * unwrapped key's public point must be pub (65 octets, 04||x||y), the
+ * certificate's. */
+int p11_import_p256(struct p11s *s, const unsigned char *sign_id, size_t sign_idlen,
+		    const unsigned char eph[65], const unsigned char *wrapped, size_t wlen,
+		    const unsigned char *id, size_t idlen, const char *label, X509 *cert);
+/* An SM2 key from a GM/T 0016 ENVELOPEDKEYBLOB (SKF_ImportECCKeyPair's
+ * input) through the vendor's mechanism sm2->import: C_UnwrapKey with
+ * that mechanism, the blob as both its parameter and the wrapped key,
+ * the signing private key as the unwrapping key.  Refused
+ * (token.import_unsupported) when the module offers none. */
+int p11_import_sm2(struct p11s *s, const struct p11_sm2 *sm2, const unsigned char *sign_id,
+		   size_t sign_idlen, const unsigned char *blob, size_t len,
+		   const unsigned char *id, size_t idlen, const char *label, X509 *cert);
 
 /* e = SM3(Z || data) for an SM2 public key and the default signer ID. */
 int p11_sm2_digest(EVP_PKEY *pub, const unsigned char *data, size_t len,

@@ -13,6 +13,7 @@ struct token_conf {
 	char *module;              /* PKCS#11 module of the USBKeys, or NULL */
 	char *algorithm;           /* key algorithm made on tokens, or NULL */
 	unsigned long sm2_keygen, sm2_sign; /* vendor mechanisms, 0: none */
+	unsigned long sm2_import; /* the vendor's envelope import (p11.h) */
 };
 
 /* The [token] settings of c (borrowed from c, valid until it is freed or

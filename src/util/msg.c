@@ -12,7 +12,7 @@
 /* The catalogue's parts (msg_zh*.c). */
 static const struct msg_table *const parts[] = { &msg_zh_door, &msg_zh_core, &msg_zh_ra,
 						  &msg_zh_names, &msg_zh_produce, &msg_zh_backup,
-						  &msg_zh_km };
+						  &msg_zh_km, &msg_zh_import };
 
 /* key's Chinese in the reasons (fields 0) or the fields (1) of every part. */
 static const char *find(int fields, const char *key)

@@ -14,6 +14,6 @@ struct msg_table {
 
 /* The parts, one file each (msg_zh_*.c). */
 extern const struct msg_table msg_zh_door, msg_zh_core, msg_zh_ra, msg_zh_names,
-	msg_zh_produce, msg_zh_backup, msg_zh_km;
+	msg_zh_produce, msg_zh_backup, msg_zh_km, msg_zh_import;
 
 #endif

@@ -179,3 +179,15 @@ has "with the encryption key usages" "Key Encipherment, Data Encipherment, Key A
 	"$(openssl x509 -in p-enc.pem -noout -text)"
 same "escrowed" "$(rows pc km_escrow)" 1
 same "no GM envelope for a P-256 key" "$(ls p-enc.env p-enc.skf 2>/dev/null | wc -l)" 0
+# its PKCS#11 envelope instead (km/envelope.c): version 1, the ephemeral
+# point, the key's point, the AES-KWP of its PKCS#8; opened on a token in
+# dual_token.sh
+tree=$(openssl asn1parse -inform DER -in p-enc.p11env)
+has "PKCS#11 envelope: version 1" "d=1 .*INTEGER +:01" "$tree"
+same "PKCS#11 envelope: four fields, three of them octet strings" \
+	"$(grep -c 'd=1 .*prim: OCTET STRING' <<<"$tree")" 3
+same "its encPublicKey is the certificate's point" \
+	"$(grep 'd=1 .*OCTET' <<<"$tree" | sed -n 2p | sed 's/.*\[HEX DUMP\]://')" \
+	"$(openssl x509 -in p-enc.pem -noout -pubkey | openssl pkey -pubin -outform DER | tail -c 65 | xxd -p -u | tr -d '\n')"
+same "kept for the token (format p11ecdh)" \
+	"$(sqlite3 pc/finca.db "select format from km_envelope")" p11ecdh

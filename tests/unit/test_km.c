@@ -131,6 +131,50 @@ static void envelope_sm2_only(void **state)
 	EVP_PKEY_free(sign);
 }
 
+/* The PKCS#11 envelope of a P-256 key: parsed field by field, opened
+ * with the signing key to the same key pair, refused with another key,
+ * altered, or truncated; SM2 keys refused. */
+static void envelope_p11(void **state)
+{
+	EVP_PKEY *enc = NULL, *sign = NULL, *other = NULL, *back = NULL, *sm2 = NULL;
+	unsigned char *der = NULL, d[32], d2[32], pub[65];
+	size_t len = 0;
+	struct envelope_p11 e;
+
+	(void)state;
+	assert_int_equal(km_keypair_make(KEY_P256, &enc), FINCA_OK);
+	assert_int_equal(key_generate(KEY_P256, &sign), FINCA_OK);
+	assert_int_equal(key_generate(KEY_P256, &other), FINCA_OK);
+	assert_int_equal(envelope_p11_build(enc, sign, &der, &len), FINCA_OK);
+	assert_true(len < 400);
+	assert_int_equal(envelope_p11_parse(der, len, &e), FINCA_OK);
+	pub_of(enc, pub);
+	assert_memory_equal(e.pub, pub, 65);
+	assert_int_equal(e.wrapped_len % 8, 0);
+	assert_int_equal(envelope_p11_open(&e, sign, &back), FINCA_OK);
+	priv_of(enc, d);
+	priv_of(back, d2);
+	assert_memory_equal(d, d2, 32);
+	EVP_PKEY_free(back);
+	back = NULL;
+	assert_int_equal(envelope_p11_open(&e, other, &back), FINCA_EINTEGRITY);
+	assert_null(back);
+	e.wrapped[3] ^= 1;
+	assert_int_equal(envelope_p11_open(&e, sign, &back), FINCA_EINTEGRITY);
+	envelope_p11_clear(&e);
+	assert_int_equal(envelope_p11_parse(der, len - 1, &e), FINCA_EINVAL);
+	assert_int_equal(key_generate(KEY_SM2, &sm2), FINCA_OK);
+	free(der);
+	der = NULL;
+	assert_int_equal(envelope_p11_build(sm2, sign, &der, &len), FINCA_EINVAL);
+	assert_int_equal(envelope_p11_build(enc, sm2, &der, &len), FINCA_EINVAL);
+	assert_null(der);
+	EVP_PKEY_free(enc);
+	EVP_PKEY_free(sign);
+	EVP_PKEY_free(other);
+	EVP_PKEY_free(sm2);
+}
+
 /* Escrow: the KM key made in a file keystore, km.pub written; a sealed
  * key opens with the KM key to the same key pair (SM2 and P-256), not
  * with another key, and not as another certificate's key. */
@@ -196,6 +240,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(envelope_round_trip),
 		cmocka_unit_test(envelope_sm2_only),
+		cmocka_unit_test(envelope_p11),
 		cmocka_unit_test(escrow),
 	};
 	int rc;
