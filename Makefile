@@ -27,7 +27,7 @@ SAN_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LIB_SRC := $(sort $(wildcard src/util/*.c src/doc/*.c src/crypto/*.c \
                    src/store/*.c src/km/*.c src/audit/*.c src/ca/*.c src/auth/*.c \
                    src/token/*.c src/notify/*.c src/authz/*.c src/ra/*.c \
-                   src/station/*.c src/agent/*.c src/http/*.c))
+                   src/station/*.c src/agent/*.c src/tlcp/*.c src/http/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 HDRS    := $(wildcard src/*/*.h)
 

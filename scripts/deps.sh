@@ -7,7 +7,7 @@ libssl-dev openssl libsqlite3-dev sqlite3 libinih-dev libjansson-dev
 libmicrohttpd-dev libgnutls28-dev libargon2-dev libp11-dev libcmocka-dev gnutls-bin softhsm2 opensc curl jq wrk
 libzip-dev libxml2-dev libxlsxwriter-dev libpango1.0-dev libcairo2-dev
 fonts-noto-cjk poppler-utils libp11-kit-dev libcurl4-openssl-dev python3
-python3-openpyxl python3-yaml nodejs chromium libpq-dev postgresql postgresql-client"
+python3-openpyxl python3-yaml python3-cryptography nodejs chromium libpq-dev postgresql postgresql-client"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -12,6 +12,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "tls-listen", required_argument, NULL, 't' },
+		{ "tlcp-listen", required_argument, NULL, 'g' },
 		{ "threads", required_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ocsp-only", no_argument, NULL, 'o' },
@@ -28,6 +29,7 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 		switch (ch) {
 		case 'l': o.listen = optarg; break;
 		case 't': o.tls_listen = optarg; break;
+		case 'g': o.tlcp_listen = optarg; break;
 		case 'n': o.threads = atoi(optarg); break;
 		case 'q': o.quiet = 1; break;
 		case 'o': ocsp_only = 1; break;

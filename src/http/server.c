@@ -7,6 +7,7 @@
 #include "crypto/pem.h"
 #include "notify/notify.h"
 #include "ra/ra.h"
+#include "tlcp/tlcp_conf.h"
 #include "util/err.h"
 #include "util/util.h"
 
@@ -649,12 +650,33 @@ static void quiesce(struct MHD_Daemon *d)
 	}
 }
 
+/* The TLCP listener ([tlcp], --tlcp-listen), relaying to the plain one;
+ * none when neither names one. */
+static int tlcp_start(struct srv *s, const struct server_opts *o, struct tlcp_server **ts,
+		      struct tlcp_front **front)
+{
+	const struct tlcp_conf *tc = tlcp_conf(s->ca->cfg);
+	const char *listen = o->tlcp_listen ? o->tlcp_listen : tc->listen;
+	int rc;
+
+	if (!listen || !*listen)
+		return FINCA_OK;
+	if ((rc = tlcp_conf_load(tc, s->ca->dir, ca_issuer_cert(s->ca, "issuing"), ts)) ||
+	    (rc = tlcp_front_start(listen, s->listen, *ts, s->max_connections, front)))
+		return rc;
+	fprintf(stderr, "finca: serving TLCP on %s (ECC_SM4_CBC_SM3: OCSP, CRLs and CA "
+		"certificates, as http://%s)\n", listen, s->listen);
+	return FINCA_OK;
+}
+
 int server_run(struct ca *ca, const struct server_opts *o)
 {
 	struct srv s;
 	struct MHD_Daemon *plain = NULL, *tls = NULL;
 	struct door pd, td;
 	struct tls_pem tp;
+	struct tlcp_server *tlcp = NULL;
+	struct tlcp_front *tlcp_front = NULL;
 	struct reminder rem;
 	sigset_t set;
 	int sig, rc, threads;
@@ -731,6 +753,8 @@ int server_run(struct ca *ca, const struct server_opts *o)
 			fprintf(stderr, "finca: console files read from %s (FINCA_CONSOLE_DIR)\n",
 				getenv("FINCA_CONSOLE_DIR"));
 	}
+	if ((rc = tlcp_start(&s, o, &tlcp, &tlcp_front)) != FINCA_OK)
+		goto out;
 	/* the reminders write (notices, their audit): not on a replica */
 	if (!ca->readonly && (rc = remind_start(&rem, &s)) != FINCA_OK)
 		goto out;
@@ -755,12 +779,18 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	}
 	fprintf(stderr, "finca: stopping\n");
 	remind_stop(&rem);
+	/* the TLCP connections end first: their relays would hold the
+	 * plain listener's quiescence */
+	tlcp_front_stop(tlcp_front);
+	tlcp_front = NULL;
 	/* stop accepting, let requests in flight finish (at most 10 s each) */
 	quiesce(plain);
 	quiesce(tls);
 	rc = FINCA_OK;
 out:
 	remind_stop(&rem);
+	tlcp_front_stop(tlcp_front);  /* on a failed start; before its backend */
+	tlcp_server_free(tlcp);
 	if (plain)
 		MHD_stop_daemon(plain);
 	if (tls)

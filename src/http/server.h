@@ -10,6 +10,7 @@
 struct server_opts {
 	const char *listen;      /* "127.0.0.1:8080" */
 	const char *tls_listen;  /* "" turns HTTPS off */
+	const char *tlcp_listen; /* [tlcp] listen's override; "" turns TLCP off */
 	int threads;
 	int quiet;               /* no request log */
 };
