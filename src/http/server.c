@@ -738,6 +738,9 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	}
 	fprintf(stderr, "finca: serving http://%s (%d threads)%s\n", s.listen, threads,
 		ca->readonly ? ": OCSP, CRLs and CA certificates only, from a read-only store" : "");
+	/* before HTTPS: a caller that waits for both finds TLCP up too */
+	if ((rc = tlcp_start(&s, o, &tlcp, &tlcp_front)) != FINCA_OK)
+		goto out;
 	if (s.tls_listen) {
 		if ((rc = tls_material(&s, s.tls_listen, &tp)) != FINCA_OK)
 			goto out;
@@ -753,8 +756,6 @@ int server_run(struct ca *ca, const struct server_opts *o)
 			fprintf(stderr, "finca: console files read from %s (FINCA_CONSOLE_DIR)\n",
 				getenv("FINCA_CONSOLE_DIR"));
 	}
-	if ((rc = tlcp_start(&s, o, &tlcp, &tlcp_front)) != FINCA_OK)
-		goto out;
 	/* the reminders write (notices, their audit): not on a replica */
 	if (!ca->readonly && (rc = remind_start(&rem, &s)) != FINCA_OK)
 		goto out;

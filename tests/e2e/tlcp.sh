@@ -104,7 +104,12 @@ client --get "/ocsp/$q" >resp2.der 2>/dev/null
 has "OCSP over TLCP: the encryption half revoked with it" "tlcp-enc.pem: revoked" \
 	"$(openssl ocsp -respin resp2.der -issuer ca/ca/issuing.crt -cert ca/tlcp-enc.pem -noverify 2>&1)"
 
-# a connection that never says hello does not hold the stop (30 s handshake limit)
+# a kept-alive relay and a connection that never says hello (30 s for
+# its handshake) do not hold the stop: the TLCP connections end first
+client --hold 60 >held.out 2>held.err &
+hpid=$!
+for ((i = 0; i < 100; i++)); do [ -s held.out ] && break; sleep 0.1; done
+same "a kept-alive connection over TLCP" "$(cat held.out)" ok
 exec 7<>/dev/tcp/127.0.0.1/$gport
 start=$(date +%s)
 serve_stop; rc=$?
@@ -112,3 +117,5 @@ same "serve stops cleanly with a TLCP connection open" "$rc" 0
 [ $rc = 0 ] || tail -30 "$SERVE_LOG" | sed 's/^/#   /'
 has "and at once" "^[0-5]$" "$(($(date +%s) - start))"
 exec 7<&-
+wait $hpid
+has "the kept-alive client was told" "the server closed the connection" "$(cat held.err)"

@@ -6,11 +6,13 @@ python3-cryptography (SM3, HMAC-SM3, SM4-CBC) and the openssl command
 ServerKeyExchange signature).
 
     tlcp_client.py HOST PORT [--get PATH] [--certs DIR] [--suite HEX]
-                   [--bad-finished] [--version HEX]
+                   [--bad-finished] [--version HEX] [--hold SECONDS]
 
 Writes the server's certificates to DIR (sign.pem, enc.pem, chain.pem),
 checks the ServerKeyExchange signature and the server's Finished, sends
-GET PATH and prints the HTTP response's body.  An alert from the server
+GET PATH and prints the HTTP response's body; with --hold, asks for a
+kept-alive connection, prints the body and keeps the connection open that
+long (or until the server ends it).  An alert from the server
 is printed as "alert N" and the exit status is 3; any other failure 1.
 """
 import argparse
@@ -223,6 +225,15 @@ def handshake(c, o, tmp):
         raise RuntimeError("the server's Finished is wrong")
 
 
+def complete(resp):
+    """A whole response with Content-Length is in resp."""
+    head, sep, body = resp.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return sep and len(body) >= int(line.split(b":")[1])
+    return False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("host")
@@ -232,16 +243,17 @@ def main():
     ap.add_argument("--suite", default="e013")
     ap.add_argument("--version", default="0101")
     ap.add_argument("--bad-finished", action="store_true")
+    ap.add_argument("--hold", type=float, default=0)
     o = ap.parse_args()
     try:
         with tempfile.TemporaryDirectory() as tmp, \
                 socket.create_connection((o.host, o.port), timeout=20) as s:
             c = Conn(s)
             handshake(c, o, tmp)
-            c.send(DATA, ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
-                          % (o.get, o.host)).encode())
+            c.send(DATA, ("GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n"
+                          % (o.get, o.host, "" if o.hold else "Connection: close\r\n")).encode())
             resp = b""
-            while True:
+            while not (o.hold and complete(resp)):
                 try:
                     t, d = c.recv()
                 except (Alert, EOFError) as e:
@@ -250,6 +262,17 @@ def main():
                     raise
                 if t == DATA:
                     resp += d
+            if o.hold:
+                sys.stdout.buffer.write(resp.partition(b"\r\n\r\n")[2])
+                sys.stdout.flush()
+                s.settimeout(o.hold)
+                try:
+                    while s.recv(4096):
+                        pass
+                    print("the server closed the connection", file=sys.stderr)
+                except socket.timeout:
+                    pass
+                return 0
         head, _, body = resp.partition(b"\r\n\r\n")
         status = head.split(b"\r\n")[0].decode(errors="replace")
         print(status, file=sys.stderr)
