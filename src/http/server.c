@@ -8,13 +8,13 @@
 #include "notify/notify.h"
 #include "ra/ra.h"
 #include "tlcp/tlcp_conf.h"
+#include "util/addr.h"
 #include "util/err.h"
 #include "util/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <gnutls/gnutls.h>
-#include <netdb.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <signal.h>
@@ -339,37 +339,6 @@ static void on_done(void *cls, struct MHD_Connection *c, void **req_cls,
 	*req_cls = NULL;
 }
 
-static int parse_addr(const char *spec, struct sockaddr_storage *ss)
-{
-	char host[256];
-	const char *colon = strrchr(spec, ':');
-	struct addrinfo hints, *ai = NULL;
-	size_t hl;
-
-	if (!colon || colon == spec)
-		return err_why(FINCA_EINVAL, NULL, "server.listen_format",
-			       "listen address '%s': expected HOST:PORT", spec);
-	hl = (size_t)(colon - spec);
-	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
-		spec++;
-		hl -= 2;
-	}
-	if (hl >= sizeof host)
-		return err_why(FINCA_EINVAL, NULL, "server.listen_host",
-			       "listen address '%s': host too long", spec);
-	memcpy(host, spec, hl);
-	host[hl] = '\0';
-	memset(&hints, 0, sizeof hints);
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
-		return err_why(FINCA_EINVAL, NULL, "server.listen_ip",
-			       "listen address '%s': expected a numeric IP and port", spec);
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
-	return FINCA_OK;
-}
-
 /* TLS material for the HTTPS listener, PEM in memory. */
 struct tls_pem {
 	char *key, *cert, *trust;      /* owned; key cleansed at the end */
@@ -448,7 +417,7 @@ static struct MHD_Daemon *start(struct door *d, const char *listen, int threads,
 	struct MHD_OptionItem o[20];
 	size_t n = 0;
 
-	if (parse_addr(listen, &ss) != FINCA_OK)
+	if (addr_parse(listen, 0, &ss, NULL) != FINCA_OK)
 		return NULL;
 #define OPT(opt, v, p) (o[n++] = (struct MHD_OptionItem){ (opt), (intptr_t)(v), (p) })
 	OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s); /* first: MHD says so */

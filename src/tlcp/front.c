@@ -6,12 +6,12 @@
  * front.  Every connection the backend sees comes from loopback, so the
  * front keeps its own limit (max_conns). */
 #include "tlcp/tlcp_conf.h"
+#include "util/addr.h"
 #include "util/err.h"
 #include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -38,37 +38,6 @@ struct job {
 	struct tlcp_front *f;
 	int slot, fd;
 };
-
-/* HOST:PORT to an address; any (0.0.0.0, ::) as loopback when loop. */
-static int addr_of(const char *spec, int loop, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[256];
-	const char *colon = strrchr(spec, ':');
-	struct addrinfo hints, *ai = NULL;
-	size_t hl;
-
-	if (!colon || colon == spec || (hl = (size_t)(colon - spec)) >= sizeof host)
-		return err_why(FINCA_EINVAL, NULL, "server.listen_format",
-			       "listen address '%s': expected HOST:PORT", spec);
-	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']')
-		snprintf(host, sizeof host, "%.*s", (int)hl - 2, spec + 1);
-	else
-		snprintf(host, sizeof host, "%.*s", (int)hl, spec);
-	if (loop && !strcmp(host, "0.0.0.0"))
-		snprintf(host, sizeof host, "127.0.0.1");
-	if (loop && !strcmp(host, "::"))
-		snprintf(host, sizeof host, "::1");
-	memset(&hints, 0, sizeof hints);
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
-		return err_why(FINCA_EINVAL, NULL, "server.listen_ip",
-			       "listen address '%s': expected a numeric IP and port", spec);
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return FINCA_OK;
-}
 
 static void timeouts(int fd, int seconds)
 {
@@ -188,6 +157,21 @@ static void *accept_loop(void *arg)
 	return NULL;
 }
 
+/* What tlcp_front_start made, once no thread uses it. */
+static void front_free(struct tlcp_front *f)
+{
+	if (f->lfd >= 0)
+		close(f->lfd);
+	if (f->wake[0] >= 0) {
+		close(f->wake[0]);
+		close(f->wake[1]);
+	}
+	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->idle);
+	free(f->fds);
+	free(f);
+}
+
 int tlcp_front_start(const char *addr, const char *backend, const struct tlcp_server *ts,
 		     int max_conns, struct tlcp_front **out)
 {
@@ -205,8 +189,8 @@ int tlcp_front_start(const char *addr, const char *backend, const struct tlcp_se
 		f->fds[i] = -1;
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->idle, NULL);
-	if ((rc = addr_of(backend, 1, &f->backend, &f->backend_len)) != FINCA_OK ||
-	    (rc = addr_of(addr, 0, &ss, &len)) != FINCA_OK)
+	if ((rc = addr_parse(backend, 1, &f->backend, &f->backend_len)) != FINCA_OK ||
+	    (rc = addr_parse(addr, 0, &ss, &len)) != FINCA_OK)
 		goto fail;
 	if ((f->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(f->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
@@ -223,16 +207,7 @@ int tlcp_front_start(const char *addr, const char *backend, const struct tlcp_se
 	*out = f;
 	return FINCA_OK;
 fail:
-	if (f->lfd >= 0)
-		close(f->lfd);
-	if (f->wake[0] >= 0) {
-		close(f->wake[0]);
-		close(f->wake[1]);
-	}
-	pthread_mutex_destroy(&f->mu);
-	pthread_cond_destroy(&f->idle);
-	free(f->fds);
-	free(f);
+	front_free(f);
 	return rc;
 }
 
@@ -243,7 +218,6 @@ void tlcp_front_stop(struct tlcp_front *f)
 	if (write(f->wake[1], "x", 1) != 1)
 		fprintf(stderr, "finca: tlcp: cannot wake the listener\n");
 	pthread_join(f->acceptor, NULL);
-	close(f->lfd);
 	pthread_mutex_lock(&f->mu);
 	for (int i = 0; i < f->max; i++)
 		if (f->fds[i] >= 0)
@@ -251,10 +225,5 @@ void tlcp_front_stop(struct tlcp_front *f)
 	while (f->active > 0)
 		pthread_cond_wait(&f->idle, &f->mu);
 	pthread_mutex_unlock(&f->mu);
-	close(f->wake[0]);
-	close(f->wake[1]);
-	pthread_mutex_destroy(&f->mu);
-	pthread_cond_destroy(&f->idle);
-	free(f->fds);
-	free(f);
+	front_free(f);
 }
