@@ -6,6 +6,8 @@
 
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +37,10 @@ struct ocsp_responder {
 	int64_t seen_seq;         /* status log position the cache reflects */
 	OCSP_CERTID *issuer_ids[3]; /* owned: the issuing CA by SHA-1, SHA-256,
 				 * SM3 (clients choose the CertID hash) */
-	struct ocsp_stats stats;
+	struct ocsp_stats stats;  /* stats.push: the watcher keeps seen_seq current */
+	pthread_t watcher;        /* when watching */
+	int watching;
+	atomic_int stop;          /* the watcher's */
 };
 
 static size_t bucket_of(const unsigned char *s, size_t n)
@@ -191,6 +196,10 @@ void ocsp_responder_free(struct ocsp_responder *r)
 {
 	if (!r)
 		return;
+	if (r->watching) {
+		atomic_store(&r->stop, 1);
+		pthread_join(r->watcher, NULL);
+	}
 	drop_all(r);
 	free(r->buckets);
 	X509_free(r->signer);
@@ -236,10 +245,10 @@ static int drop_changed(void *arg, const struct cert_rec *rec, int old)
 	return FINCA_OK;
 }
 
-/* Drops what another process changed since we last looked. */
-static int sync_store(struct ocsp_responder *r)
+/* Drops what another process changed since we last looked (through st,
+ * the calling thread's store). */
+static int sync_from(struct ocsp_responder *r, struct store *st)
 {
-	struct store *st = ca_store(r->ca);
 	int64_t seq, seen;
 	int rc;
 
@@ -258,6 +267,55 @@ static int sync_store(struct ocsp_responder *r)
 	}
 	pthread_rwlock_unlock(&r->lock);
 	return rc;
+}
+
+/* Before an answer: nothing to do while the watcher hears every change. */
+static int sync_store(struct ocsp_responder *r)
+{
+	return atomic_load(&r->stats.push) ? FINCA_OK : sync_from(r, ca_store(r->ca));
+}
+
+/* The watcher's thread: with its own connection it listens for status
+ * changes (PostgreSQL's NOTIFY at each change's commit, from any node),
+ * catches up, and from then on answers no longer look at the store each
+ * time: they take seen_seq as the watcher keeps it, a few milliseconds
+ * behind a commit.  Where the store cannot push (SQLite; a hot standby,
+ * where LISTEN is refused) it ends at once; when its connection fails,
+ * answers look again. */
+static void *watch(void *arg)
+{
+	struct ocsp_responder *r = arg;
+	struct store *st = ca_store(r->ca);
+	int w, rc;
+
+	if ((rc = store_status_listen(st)) != FINCA_OK) {
+		/* SQLite (ENOTFOUND) and a standby: as expected */
+		if (rc != FINCA_ENOTFOUND && !r->ca->readonly)
+			fprintf(stderr, "finca: ocsp: no status notifications (%s): each answer "
+				"looks at the store\n", err_msg());
+		return NULL;
+	}
+	if (sync_from(r, st) != FINCA_OK)
+		goto lost;
+	atomic_store(&r->stats.push, 1);
+	while (!atomic_load(&r->stop)) {
+		if ((w = store_status_wait(st, 250)) < 0 || (w == 1 && sync_from(r, st) != FINCA_OK))
+			goto lost;
+	}
+	return NULL;
+lost:
+	atomic_store(&r->stats.push, 0);
+	fprintf(stderr, "finca: ocsp: status notifications lost (%s): each answer looks at "
+		"the store again\n", err_msg());
+	return NULL;
+}
+
+int ocsp_watch(struct ocsp_responder *r)
+{
+	if (pthread_create(&r->watcher, NULL, watch, r) != 0)
+		return err_set(FINCA_EIO, "ocsp: cannot start the status watcher");
+	r->watching = 1;
+	return FINCA_OK;
 }
 
 static int error_response(int status, unsigned char **out, size_t *len)

@@ -20,12 +20,18 @@ struct ocsp_responder;
 
 struct ocsp_stats {
 	atomic_ullong hits, misses, errors;
+	atomic_int push;          /* 1 while status changes are pushed (ocsp_watch) */
 };
 
 /* ca must be unlocked (it signs the delegated signer) and threaded. */
 int ocsp_responder_new(struct ca *ca, int validity_secs,
 		       struct ocsp_responder **out);
 void ocsp_responder_free(struct ocsp_responder *r);
+/* Starts a thread that hears status changes as other processes commit
+ * them (PostgreSQL), so that answers need not ask the store each time;
+ * where the store cannot tell, it ends at once and answers ask.  Stopped
+ * by ocsp_responder_free. */
+int ocsp_watch(struct ocsp_responder *r);
 
 /* Answers one DER OCSPRequest with a DER OCSPResponse in *resp (caller
  * frees with free()).  Malformed requests get malformedRequest, requests

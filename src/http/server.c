@@ -202,6 +202,9 @@ static enum MHD_Result handle_metrics(struct srv *s, struct MHD_Connection *c,
 		 "finca_ocsp_cache_total{result=\"hit\"} %llu\n"
 		 "finca_ocsp_cache_total{result=\"miss\"} %llu\n"
 		 "finca_ocsp_cache_total{result=\"error\"} %llu\n"
+		 "# HELP finca_ocsp_status_push 1 while status changes are pushed to this node (PostgreSQL LISTEN), 0 while each answer asks the store.\n"
+		 "# TYPE finca_ocsp_status_push gauge\n"
+		 "finca_ocsp_status_push %d\n"
 		 "# HELP finca_certificates Certificates by status.\n"
 		 "# TYPE finca_certificates gauge\n"
 		 "finca_certificates{status=\"valid\"} %lld\n"
@@ -216,7 +219,7 @@ static enum MHD_Result handle_metrics(struct srv *s, struct MHD_Connection *c,
 		 "finca_http_deadline_closed_total %llu\n",
 		 (unsigned long long)atomic_load(&os->hits),
 		 (unsigned long long)atomic_load(&os->misses),
-		 (unsigned long long)atomic_load(&os->errors),
+		 (unsigned long long)atomic_load(&os->errors), atomic_load(&os->push),
 		 (long long)counts[0], (long long)counts[1], (long long)counts[2],
 		 (long long)counts[3], (unsigned long long)atomic_load(&s->refused),
 		 deadline_closed(s->deadline));
@@ -693,7 +696,8 @@ int server_run(struct ca *ca, const struct server_opts *o)
 	    (s.tls_listen && (rc = tls_priority_check(sc->tls_priority)) != FINCA_OK) ||
 	    (rc = deadline_new(sc->request_timeout, sc->body_min_rate, &s.deadline)) != FINCA_OK ||
 	    (rc = console_new(&s.console)) != FINCA_OK ||
-	    (rc = ocsp_responder_new(ca, 3600, &s.ocsp)) != FINCA_OK)
+	    (rc = ocsp_responder_new(ca, 3600, &s.ocsp)) != FINCA_OK ||
+	    (rc = ocsp_watch(s.ocsp)) != FINCA_OK)
 		goto out;
 	pthread_mutex_lock(&s.crl_mu);
 	rc = ca->readonly ? FINCA_OK : refresh_crls(&s);

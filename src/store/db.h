@@ -158,6 +158,16 @@ struct db_ops {
 	int (*restore)(const char *where, const char *src, int (*then)(void *arg), void *arg);
 	/* the copy's file name in a backup directory */
 	const char *backup_file;
+	/* Change notification between connections (PostgreSQL's NOTIFY and
+	 * LISTEN); NULL where the engine has none (SQLite: readers look).
+	 * notify: inside the writer's transaction, delivered at its commit
+	 * (not at all on a rollback).  listen: this connection receives the
+	 * channel's notifications from now on (fails on a hot standby).
+	 * wait: blocks until one arrived (1, every pending one taken), ms
+	 * passed (0), or the connection failed (-1, db_errmsg). */
+	int (*notify)(struct db *db, const char *channel);
+	int (*listen)(struct db *db, const char *channel);
+	int (*wait)(struct db *db, int ms);
 	const char *frag[DB_NFRAGS];
 };
 

@@ -32,7 +32,9 @@
 #include "util/util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1030,6 +1032,66 @@ static void *pg_native(struct db *db)
 	return D(db)->c;
 }
 
+/* NOTIFY and LISTEN: channel is one of the store's own names (an SQL
+ * identifier), never the caller's text. */
+static int pg_channel(struct pg_db *d, const char *verb, const char *channel)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof sql, "%s %s", verb, channel);
+	return pg_run(d, sql);
+}
+
+static int pg_notify(struct db *db, const char *channel)
+{
+	return pg_channel(D(db), "NOTIFY", channel);
+}
+
+static int pg_listen(struct db *db, const char *channel)
+{
+	return pg_channel(D(db), "LISTEN", channel);
+}
+
+/* The notifications that arrived: 1 any, 0 none, -1 the connection failed. */
+static int take_notifies(struct pg_db *d)
+{
+	PGnotify *n;
+	int got = 0;
+
+	if (!PQconsumeInput(d->c)) {
+		set_err(d, PQerrorMessage(d->c));
+		return -1;
+	}
+	while ((n = PQnotifies(d->c)) != NULL) {
+		got = 1;
+		PQfreemem(n);
+	}
+	return got;
+}
+
+static int pg_wait(struct db *db, int ms)
+{
+	struct pg_db *d = D(db);
+	struct pollfd p = { PQsocket(d->c), POLLIN, 0 };
+	int r;
+
+	/* what came in with the connection's last commands first */
+	if ((r = take_notifies(d)) != 0)
+		return r;
+	if (p.fd < 0) {
+		set_err(d, "the connection is closed");
+		return -1;
+	}
+	do
+		r = poll(&p, 1, ms);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		set_err(d, strerror(errno));
+		return -1;
+	}
+	return r == 0 ? 0 : take_notifies(d);
+}
+
 const struct db_ops db_pg = {
 	.name = "postgresql",
 	.open = pg_open,
@@ -1067,6 +1129,9 @@ const struct db_ops db_pg = {
 	.backup = pg_backup_copy,
 	.restore = pg_backup_load,
 	.backup_file = "finca.pgdump",
+	.notify = pg_notify,
+	.listen = pg_listen,
+	.wait = pg_wait,
 	.frag = {
 		/* session has a bytea key and no row id: the inserting
 		 * transaction's id (each session is inserted in its own) */

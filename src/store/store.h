@@ -158,6 +158,14 @@ typedef int (*status_change_cb)(void *arg, const struct cert_rec *now,
 int store_status_changes(struct store *st, const char *issuer,
 			 int64_t since_seq, status_change_cb cb, void *arg);
 int store_status_seq(struct store *st, int64_t *out);
+/* Status changes pushed by other connections (PostgreSQL: every status
+ * change notifies at its commit).  listen: from now on this connection
+ * hears them; FINCA_ENOTFOUND where the engine cannot (SQLite), an error
+ * where the server refuses (a hot standby).  wait (after listen): 1 when
+ * a change was committed since the last wait, 0 when ms passed, else an
+ * error code (the connection is lost). */
+int store_status_listen(struct store *st);
+int store_status_wait(struct store *st, int ms);
 
 struct crl_rec {
 	int64_t number, base, this_update, next_update, log_seq, entries;

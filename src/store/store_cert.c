@@ -197,7 +197,12 @@ int store_cert_set_status(struct store *st, int64_t id, int status,
 	db_bind_int64(s, 2, status);
 	db_bind_int64(s, 3, reason);
 	db_bind_int64(s, 4, at);
-	return store_step_done(st, s, "logging status");
+	if ((rc = store_step_done(st, s, "logging status")) != FINCA_OK)
+		return rc;
+	/* other processes' OCSP caches learn of it at the commit */
+	if (st->db->ops->notify && st->db->ops->notify(st->db, STATUS_CHANNEL) != 0)
+		return store_err(st, "notifying the status change");
+	return FINCA_OK;
 }
 
 int store_cert_set_superseded(struct store *st, int64_t id, int64_t by)
@@ -567,6 +572,21 @@ static int scalar(struct store *st, const char *sql, int64_t *out)
 		*out = db_col_int64(s, 0);
 	db_reset(s);
 	return sr == DB_ROW ? FINCA_OK : store_err(st, "query");
+}
+
+int store_status_listen(struct store *st)
+{
+	if (!st->db->ops->listen)
+		return err_set(FINCA_ENOTFOUND, "%s has no change notification",
+			       st->db->ops->name);
+	return st->db->ops->listen(st->db, STATUS_CHANNEL) ? store_err(st, "LISTEN") : FINCA_OK;
+}
+
+int store_status_wait(struct store *st, int ms)
+{
+	int r = st->db->ops->wait(st->db, ms);
+
+	return r < 0 ? store_err(st, "waiting for status changes") : r;
 }
 
 int store_status_seq(struct store *st, int64_t *out)

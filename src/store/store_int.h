@@ -30,6 +30,9 @@
 /* meta key: the lowest CRL number still to be given (store_backup.c) */
 #define STORE_META_CRL_FLOOR "crl_floor"
 
+/* The notification channel of status changes (store_status_listen). */
+#define STATUS_CHANNEL "finca_status"
+
 struct store {
 	struct db *db;   /* owned */
 	struct {

@@ -153,12 +153,16 @@ ocsp() { # NODE SERIAL [args]: openssl ocsp's answer from NODE
 	openssl ocsp -issuer a/ca/issuing.crt -serial 0x$s -url http://127.0.0.1:${PORT[$n]}/ocsp \
 		-CAfile a/ca/root.crt -verify_other a/ca/issuing.crt "$@" 2>&1
 }
-has "A: good before the freeze" "0x$s1: good" "$(ocsp a $s1)"
+push() { curl -s http://127.0.0.1:${PORT[$1]}/metrics | sed -n 's/^finca_ocsp_status_push //p'; }
+same "A hears status changes pushed (LISTEN)" "$(push a)" 1
+same "B too" "$(push b)" 1
+same "R cannot listen on a standby: it looks at the store per answer" "$(push r)" 0
+has "A: good before the freeze (cached: no nonce)" "0x$s1: good" "$(ocsp a $s1 -no_nonce)"
 has "R: good before the freeze" "0x$s1: good" "$(ocsp r $s1 -no_nonce)"
 same "freeze on B" "$($C -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" \
 	-X POST $(api b)/certs/$s1/freeze)" 200
 out=$(ocsp a $s1 -no_nonce)
-has "A: certificateHold at once (its cache dropped by the store's status log)" \
+has "A: certificateHold at once (its cache dropped by B's pushed change)" \
 	"Reason: certificateHold" "$out"
 has "A's answer verifies (delegated signer)" "Response verify OK" "$out"
 t0=$(date +%s%N)
