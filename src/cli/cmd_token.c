@@ -168,6 +168,22 @@ static int token_enroll_cmd(struct station *st)
 	return rc;
 }
 
+static int token_import_keys(struct station *st)
+{
+	struct station_imported e;
+	int rc;
+
+	memset(&e, 0, sizeof e);
+	if ((rc = station_import_keys(st, &e)) != FINCA_OK)
+		return rc;
+	for (size_t i = 0; i < e.nenc; i++)
+		printf("encryption key imported: certificate %s\n", e.enc[i]);
+	if (e.nenc == 0)
+		printf("token %s: nothing to import (%zu encryption key%s already on the token)\n",
+		       st->tok.serial, e.present, e.present == 1 ? "" : "s");
+	return FINCA_OK;
+}
+
 static int token_change_pin(struct station *st)
 {
 	int rc = station_pin_change(st);
@@ -206,8 +222,9 @@ static int token_sign(struct station *st, const char *data)
 static int usage(void)
 {
 	return cli_usage(
-		"token list|init|enroll|change-pin|reset-pin|sign [--module PATH] [--serial S]\n"
+		"token list|init|enroll|change-pin|reset-pin|sign|import-keys [--module PATH] [--serial S]\n"
 		"       token enroll --profile P --subject DN [--person ID] [--days N] [--replaces SERIAL]\n"
+		"       token import-keys   (the holder's PIN: the keys a key recovery delivered)\n"
 		"       token init [--node CODE]   (the making node; an operator's: its own)\n"
 		"       token inventory [--state S] | show SERIAL\n"
 		"       token handover SERIAL --to WHOM | return SERIAL --from WHOM [--reason R]\n"
@@ -326,7 +343,8 @@ int cmd_token(struct cli *c, int argc, char **argv)
 	if (nargs != 0)
 		return usage();
 	if (strcmp(sub, "list") && strcmp(sub, "init") && strcmp(sub, "enroll") &&
-	    strcmp(sub, "change-pin") && strcmp(sub, "reset-pin") && strcmp(sub, "sign"))
+	    strcmp(sub, "change-pin") && strcmp(sub, "reset-pin") && strcmp(sub, "sign") &&
+	    strcmp(sub, "import-keys"))
 		return usage();
 	/* list and sign work on a holder's computer, without the CA */
 	if ((rc = open_station(c, &o, &st, !strcmp(sub, "list") || !strcmp(sub, "sign")
@@ -342,6 +360,8 @@ int cmd_token(struct cli *c, int argc, char **argv)
 		rc = token_change_pin(&st);
 	else if (!strcmp(sub, "reset-pin"))
 		rc = token_reset_pin(&st);
+	else if (!strcmp(sub, "import-keys"))
+		rc = token_import_keys(&st);
 	else
 		rc = token_sign(&st, o.data);
 out:

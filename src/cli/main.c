@@ -68,6 +68,7 @@ static const char usage[] =
 "                                       application systems (mutual TLS)\n"
 "  token list | init [--label L] | enroll (--request ID | --profile P --subject DN [--person ID])\n"
 "       [--replaces SERIAL] [--days N] | change-pin | reset-pin | sign --data TEXT\n"
+"       | import-keys (a key recovery's keys onto the new USBKey)\n"
 "       [--module PATH] [--serial S] [--algo A] [--server URL --cert F --key F]\n"
 "                                       the USBKey station (PINs: $FINCA_PIN,\n"
 "                                       $FINCA_NEW_PIN, $FINCA_SO_PIN or the terminal)\n"

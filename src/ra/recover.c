@@ -120,13 +120,15 @@ static int recover_one(void *arg, const char *enc_serial, const char *key_alg,
 	e.format = skf ? "gmt0009" : ENVELOPE_P11_FORMAT;
 	e.blob = der;
 	e.len = der_len;
-	if ((rc = store_envelope_put(ca_store(x->ca), &e)) != FINCA_OK || !skf)
-		goto out;
-	e.format = "skf";
-	e.blob = skf;
-	e.len = skf_len;
 	if ((rc = store_envelope_put(ca_store(x->ca), &e)) != FINCA_OK)
 		goto out;
+	if (skf) {
+		e.format = "skf";
+		e.blob = skf;
+		e.len = skf_len;
+		if ((rc = store_envelope_put(ca_store(x->ca), &e)) != FINCA_OK)
+			goto out;
+	}
 	json_array_append_new(x->done, json_string(enc_serial));
 out:
 	envelope_clear(&env);

@@ -1,8 +1,9 @@
-/* The token station: enrolment and the PIN reset.  The key is made on the
- * token, the token signs the PKCS#10 request itself, and the certificate
- * goes back onto the token; one that never gets there is revoked again
- * (the compensating revoke), so no certificate is valid without its
- * USBKey. */
+/* The token station: enrolment, the encryption keys imported (at
+ * enrolment, and after a key recovery: import-keys) and the PIN reset.
+ * The key is made on the token, the token signs the PKCS#10 request
+ * itself, and the certificate goes back onto the token; one that never
+ * gets there is revoked again (the compensating revoke), so no
+ * certificate is valid without its USBKey. */
 #include "station/station_int.h"
 #include "ca/dn.h"
 #include "crypto/key.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A PKCS#10 request for pub, signed by the token key id (*der: caller's). */
 static int token_csr(struct station *st, const X509_NAME *name, EVP_PKEY *pub,
@@ -134,19 +136,39 @@ out:
 	return rc;
 }
 
-/* Every enveloped key of the signing certificate serial onto the token,
- * each recorded; out->enc names them.  The CKA_IDs made go to eids
- * (STATION_ENC_MAX), *neid how many, for the caller to destroy should the
- * enrolment fail later. */
+/* One run of imports onto the token: what it put there, recorded once
+ * all of it went on (import_record), or destroyed should any of it fail
+ * (import_undo), so a failed run leaves the token as it found it and
+ * records nothing. */
+struct import_run {
+	size_t n;                                  /* keys put on the token */
+	unsigned char eid[STATION_ENC_MAX][16];    /* their CKA_IDs */
+	char sign[STATION_ENC_MAX][41];            /* the signing certificate */
+	char enc[STATION_ENC_MAX][41];             /* the encryption certificate */
+	char fmt[STATION_ENC_MAX][16];             /* its envelope's format */
+	/* the encryption certificates on the token, found there or put
+	 * there by this run: an envelope of one of them is not imported
+	 * again (import-keys run twice adds nothing) */
+	char on[P11_CERTS_MAX + STATION_ENC_MAX][41];
+	size_t non;
+};
+
+static int import_on(const struct import_run *r, const char *enc)
+{
+	for (size_t i = 0; i < r->non; i++)
+		if (!strcasecmp(r->on[i], enc))
+			return 1;
+	return 0;
+}
+
+/* Every enveloped key of the signing certificate serial not yet on the
+ * token onto it, beside the signing key sign_id, added to r. */
 static int import_keys(struct station *st, const char *serial, const unsigned char *sign_id,
-		       size_t sign_idlen, const char *label, struct station_enrolled *out,
-		       unsigned char eids[][16], size_t *neid)
+		       size_t sign_idlen, const char *label, struct import_run *r)
 {
 	json_t *j = NULL, *arr;
 	int rc, done;
 
-	*neid = 0;
-	out->nenc = 0;
 	rc = st->ops->envelopes(st->inv, serial, &j);
 	if (rc == FINCA_ENOTFOUND) {
 		err_clear();           /* one certificate, no pair */
@@ -157,33 +179,109 @@ static int import_keys(struct station *st, const char *serial, const unsigned ch
 	arr = json_object_get(j, "envelopes");
 	for (size_t i = 0; i < json_array_size(arr) && rc == FINCA_OK; i++) {
 		json_t *it = json_array_get(arr, i);
-		const char *enc = json_string_value(json_object_get(it, "enc_serial"));
-		if (*neid == STATION_ENC_MAX) {
+		const char *enc = json_string_value(json_object_get(it, "enc_serial")) ?: "";
+		const char *fmt = json_string_value(json_object_get(it, "format")) ?: "";
+		if (import_on(r, enc))
+			continue;
+		if (r->n == STATION_ENC_MAX) {
 			rc = err_why(FINCA_ELIMIT, NULL, "station.envelopes_max",
 				     "certificate %s: more than %d enveloped keys", serial,
 				     STATION_ENC_MAX);
 			break;
 		}
-		if ((rc = import_one(st, it, sign_id, sign_idlen, label, eids[*neid], &done)) ||
-		    !done)
-			continue;
-		(*neid)++;
-#ifdef FINCA_TESTING
-		/* tests pull the token out after the key went on, before the
-		 * import is recorded: the compensation must take both halves */
-		if (getenv("FINCA_FAULT") && !strcmp(getenv("FINCA_FAULT"), "import-removed")) {
-			rc = err_why(FINCA_EIO, NULL, "token.removed",
-				     "%s: the token was removed or is not present; "
-				     "insert it and start again", "import the encryption key");
-			continue;
+		if ((rc = import_one(st, it, sign_id, sign_idlen, label, r->eid[r->n], &done))) {
+			err_append(" (encryption certificate %s of certificate %s)", enc, serial);
+			break;
 		}
-#endif
-		rc = st->ops->key_import(st->inv, st->tok.serial, serial, enc ? enc : "",
-					 json_string_value(json_object_get(it, "format")));
-		if (rc == FINCA_OK)
-			snprintf(out->enc[out->nenc++], sizeof out->enc[0], "%s", enc);
+		if (!done)
+			continue;
+		snprintf(r->sign[r->n], sizeof r->sign[0], "%s", serial);
+		snprintf(r->enc[r->n], sizeof r->enc[0], "%s", enc);
+		snprintf(r->fmt[r->n], sizeof r->fmt[0], "%s", fmt);
+		snprintf(r->on[r->non++], sizeof r->on[0], "%s", enc);
+		r->n++;
 	}
 	json_decref(j);
+	return rc;
+}
+
+/* Each import of r recorded (audited token.key_import).  XXX: when one
+ * record is refused after others were made, import_undo takes all the
+ * keys off the token, and the trail keeps those records with no record
+ * of the removal. */
+static int import_record(struct station *st, const struct import_run *r)
+{
+	int rc = FINCA_OK;
+
+#ifdef FINCA_TESTING
+	/* tests pull the token out after the key went on, before the import
+	 * is recorded: the compensation must take both halves */
+	if (r->n && getenv("FINCA_FAULT") && !strcmp(getenv("FINCA_FAULT"), "import-removed"))
+		return err_why(FINCA_EIO, NULL, "token.removed",
+			       "%s: the token was removed or is not present; "
+			       "insert it and start again", "import the encryption key");
+#endif
+	for (size_t i = 0; i < r->n && rc == FINCA_OK; i++)
+		rc = st->ops->key_import(st->inv, st->tok.serial, r->sign[i], r->enc[i],
+					 r->fmt[i]);
+	return rc;
+}
+
+/* The keys r put on the token destroyed (best effort: the token may be
+ * gone). */
+static void import_undo(struct station *st, struct import_run *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		p11_destroy(st->s, r->eid[i], sizeof r->eid[i]);
+	r->n = 0;
+}
+
+int station_import_keys(struct station *st, struct station_imported *out)
+{
+	struct p11_cert *sc = NULL, *ec = NULL;
+	struct import_run run, *r = &run;
+	size_t nsc = 0, nec = 0;
+	char serial[41], label[64];
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if (!st->ops)
+		return err_why(FINCA_EINVAL, NULL, "station.no_inventory",
+			       "import-keys: no inventory (give -d DIR or --server)");
+	if ((rc = station_token(st)) || (rc = station_user_login(st)) ||
+	    (rc = p11_get_certs(st->s, &sc, &nsc)) || (rc = p11_get_enc_certs(st->s, &ec, &nec)))
+		goto out;
+	if (nsc == 0) {
+		rc = err_why(FINCA_ENOTFOUND, NULL, "token.no_cert",
+			     "the token holds no certificate");
+		goto out;
+	}
+	for (size_t i = 0; i < nec && r->non < P11_CERTS_MAX; i++)
+		ca_cert_serial(ec[i].x, r->on[r->non++]);
+	/* each signing certificate's envelopes: its pair's own key, and the
+	 * old keys a key recovery (ra/recover.c) enveloped to it */
+	for (size_t i = 0; i < nsc && rc == FINCA_OK; i++) {
+		ca_cert_serial(sc[i].x, serial);
+		dn_attr(X509_get_subject_name(sc[i].x), NID_commonName, label, sizeof label);
+		if (!label[0])
+			snprintf(label, sizeof label, "finca");
+		rc = import_keys(st, serial, sc[i].id, sc[i].idlen, label, r);
+	}
+	if (rc == FINCA_OK)
+		rc = import_record(st, r);
+	if (rc != FINCA_OK) {
+		if (r->n)
+			err_append(" (nothing of this run left on the token)");
+		import_undo(st, r);
+		goto out;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		snprintf(out->enc[i], sizeof out->enc[0], "%s", r->enc[i]);
+	out->nenc = r->n;
+	out->present = nec;
+out:
+	p11_certs_free(sc, nsc);
+	p11_certs_free(ec, nec);
 	return rc;
 }
 
@@ -212,8 +310,9 @@ static int request_spec(struct station *st)
 
 int station_enroll(struct station *st, struct station_enrolled *out)
 {
-	unsigned char id[16], *csr = NULL, eids[STATION_ENC_MAX][16];
-	size_t csrlen = 0, neid = 0;
+	unsigned char id[16], *csr = NULL;
+	size_t csrlen = 0;
+	struct import_run run, *r = &run;   /* the token is wiped below: none on it */
 	char serial[41], label[64];
 	struct issue_req rq;
 	X509_NAME *name = NULL;
@@ -223,6 +322,7 @@ int station_enroll(struct station *st, struct station_enrolled *out)
 	int rc, keys = 0;
 	const char *state;
 
+	memset(r, 0, sizeof *r);
 	if (!st->ops)
 		return err_why(FINCA_EINVAL, NULL, "station.no_inventory",
 			       "enroll: no inventory (give -d DIR or --server)");
@@ -278,13 +378,16 @@ int station_enroll(struct station *st, struct station_enrolled *out)
 			     "the CA returned a certificate for another key");
 	else
 		rc = p11_put_cert(st->s, id, sizeof id, label, x);
-	if (rc == FINCA_OK)
-		rc = import_keys(st, serial, id, sizeof id, label, out, eids, &neid);
+	if (rc == FINCA_OK && (rc = import_keys(st, serial, id, sizeof id, label, r)) == FINCA_OK)
+		rc = import_record(st, r);
 	if (rc == FINCA_OK && (rc = st->ops->enroll_end(st->inv, st->tok.serial, serial,
 						       st->a.request, NULL)) == FINCA_OK) {
 		keys = 0;
 		snprintf(out->cert, sizeof out->cert, "%s", serial);
 		snprintf(out->label, sizeof out->label, "%s", label);
+		for (size_t i = 0; i < r->n; i++)
+			snprintf(out->enc[i], sizeof out->enc[0], "%s", r->enc[i]);
+		out->nenc = r->n;
 		goto out;
 	}
 	/* the certificate never became usable: revoke it; the key goes below */
@@ -306,9 +409,7 @@ int station_enroll(struct station *st, struct station_enrolled *out)
 out:
 	if (keys) {
 		p11_destroy(st->s, id, sizeof id);   /* best effort: it may be gone */
-		for (size_t i = 0; i < neid; i++)
-			p11_destroy(st->s, eids[i], sizeof eids[i]);
-		out->nenc = 0;
+		import_undo(st, r);
 	}
 	X509_NAME_free(name);
 	EVP_PKEY_free(pub);

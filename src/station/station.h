@@ -12,7 +12,8 @@
  *              and the holder's commands (list, change-pin, sign)
  *   init.c     a blank or returned USBKey made ready (its SO PIN sealed)
  *   enroll.c   a key made on the token, its certificate, the compensating
- *              revoke; the PIN reset
+ *              revoke; the encryption keys imported (import-keys); the PIN
+ *              reset
  *
  * `finca token` (cli/cmd_token.c) is its door: it parses, asks for PINs
  * and prints.  Keys are made on the token and never leave it. */
@@ -169,6 +170,18 @@ struct station_enrolled {
  * envelope (km/envelope.c); revokes the certificate when any of it does
  * not get there. */
 int station_enroll(struct station *st, struct station_enrolled *out);
+/* What import-keys put on the token. */
+struct station_imported {
+	char enc[STATION_ENC_MAX][41];   /* the encryption certificates imported */
+	size_t nenc;
+	size_t present;   /* encryption certificates found on the token */
+};
+/* With the holder's PIN: every enveloped key of each signing certificate
+ * on the token (its pair's own, and the old ones a key recovery enveloped
+ * to it, ra/recover.c) that is not on the token yet, imported and
+ * recorded (token.key_import); when one fails, none of this run stays on
+ * the token and none is recorded. */
+int station_import_keys(struct station *st, struct station_imported *out);
 /* Changes the token's PIN (the door is asked the current and the new). */
 int station_pin_change(struct station *st);
 /* Resets the token's PIN with the SO PIN the inventory keeps. */

@@ -606,7 +606,9 @@ static int enc_only(X509 *x)
 	return ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
 }
 
-int p11_get_certs(struct p11s *s, struct p11_cert **out, size_t *n)
+/* The certificates of the token of one kind: enc 1 the encryption
+ * certificates of dual pairs, 0 every other one. */
+static int certs_of(struct p11s *s, int enc, struct p11_cert **out, size_t *n)
 {
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
 	CK_CERTIFICATE_TYPE ct = CKC_X_509;
@@ -631,7 +633,8 @@ int p11_get_certs(struct p11s *s, struct p11_cert **out, size_t *n)
 		if (get_attr(s, o[i], CKA_VALUE, &der, &len) == FINCA_OK &&
 		    get_attr(s, o[i], CKA_ID, &cid, &clen) == FINCA_OK && clen <= sizeof v->id) {
 			p = der;
-			if ((v[nv].x = d2i_X509(NULL, &p, (long)len)) != NULL && enc_only(v[nv].x)) {
+			if ((v[nv].x = d2i_X509(NULL, &p, (long)len)) != NULL &&
+			    enc_only(v[nv].x) != enc) {
 				X509_free(v[nv].x);
 				v[nv].x = NULL;
 			} else if (v[nv].x) {
@@ -648,6 +651,16 @@ int p11_get_certs(struct p11s *s, struct p11_cert **out, size_t *n)
 	*out = v;
 	*n = nv;
 	return FINCA_OK;
+}
+
+int p11_get_certs(struct p11s *s, struct p11_cert **out, size_t *n)
+{
+	return certs_of(s, 0, out, n);
+}
+
+int p11_get_enc_certs(struct p11s *s, struct p11_cert **out, size_t *n)
+{
+	return certs_of(s, 1, out, n);
 }
 
 void p11_certs_free(struct p11_cert *c, size_t n)

@@ -85,6 +85,9 @@ struct p11_cert {
  * pair (keyUsage without digitalSignature and nonRepudiation): these
  * are the certificates a holder signs with.  *out is the caller's: p11_certs_free. */
 int p11_get_certs(struct p11s *s, struct p11_cert **out, size_t *n);
+/* The encryption certificates of dual pairs on the token, those
+ * p11_get_certs leaves out (same rules, same ownership). */
+int p11_get_enc_certs(struct p11s *s, struct p11_cert **out, size_t *n);
 void p11_certs_free(struct p11_cert *c, size_t n);
 /* Destroys every object with CKA_ID id (keys and certificate), or with id
  * NULL every object the session sees. */

@@ -19,7 +19,7 @@ serve_ports
 out=$(finca -d ca init --algo p256 --url $base)
 has "init a P-256 CA" "administrator account: admin" "$out"
 ADMINPW=$(sed -n 's/^  password *\([^ ]*\) .*/\1/p' <<<"$out")
-printf '[token]\nmodule = %s\nalgorithm = p256\n[profile personal]\ndual = yes\n' $M >>ca/finca.conf
+printf '[token]\nmodule = %s\nalgorithm = p256\n[profile personal]\ndual = yes\n[ra]\npaperless = true\n' $M >>ca/finca.conf
 
 # --- the station on the CA host ---
 out=$(finca -d ca token init --label li-key)
@@ -119,6 +119,7 @@ out=$(FINCA_PIN=$pin3 "$FINCA" token enroll --module $M --serial $S3 $R --profil
 has "remote enroll" "enrolled: certificate" "$out"
 has "remote import" "encryption key imported: certificate" "$out"
 EC3=$(sed -n 's/^encryption key imported: certificate //p' <<<"$out")
+SC3=$(sed -n 's/.*enrolled: certificate \([0-9A-F]*\) for.*/\1/p' <<<"$out")
 unset FINCA_ACCOUNT_PASSWORD
 objs=$($P11 --token-label zhao-key --login --pin "$pin3" -O 2>/dev/null)
 same "sign and encryption keys on the remote station's token" \
@@ -133,3 +134,84 @@ openssl pkeyutl -derive -inkey peer.key -peerkey enc3.pub -out z3.ossl
 same "the same secret as openssl's" "$(xxd -p z3.token)" "$(xxd -p z3.ossl)"
 has "the remote import is audited as the operator" "op1.*token.key_import|token.key_import.*op1" \
 	"$(finca -d ca audit list)"
+
+# --- key recovery (密钥恢复): 赵六's USBKey breaks; a new one is made, and
+# the old encryption key goes onto it after a recovery approved twice ---
+AD() { env FINCA_ACCOUNT_PASSWORD=$ADMINPW "$FINCA" -d ca --as admin "$@"; }
+A() { "$FINCA" -d ca --as "$@"; }
+ok "department" AD dept add --code yusuan --name 预算处 --node 350000
+ok "application system" AD app add --code ysgl --name 预算管理一体化系统 --dept yusuan
+for n in io1 ap1 ap2; do mk_tls $n || echo "not ok - cert $n"; done
+ok "officer of the unit" AD account add io1 --role officer --scope $UP --cert io1.crt
+ok "approver 1" AD account add ap1 --role approver --scope yusuan --cert ap1.crt
+ok "approver 2" AD account add ap2 --role approver --scope yusuan --cert ap2.crt
+ok "token 1 breaks (damaged: its pair revoked)" finca -d ca token mark $S3 damaged
+export FINCA_ACCOUNT_PASSWORD=operator-pass-1
+out=$("$FINCA" token init --module $M --label zhao-key2 $R 2>&1)
+pin4=$(sed -n 's/^default PIN for the envelope: //p' <<<"$out")
+S4=$(sed -n 's/^token \([0-9a-f]*\) initialised.*/\1/p' <<<"$out")
+out=$(FINCA_PIN=$pin4 "$FINCA" token enroll --module $M --serial $S4 $R --profile personal \
+	--subject "C=CN, O=福建省财政厅, CN=赵六" --person $ID3 2>&1)
+has "a new USBKey (token 2) for the holder" "encryption key imported: certificate" "$out"
+SC4=$(sed -n 's/.*enrolled: certificate \([0-9A-F]*\) for.*/\1/p' <<<"$out")
+unset FINCA_ACCOUNT_PASSWORD
+lsobj() { $P11 --token-label zhao-key2 --login --pin "$pin4" -O 2>/dev/null; }
+n4=$(lsobj | grep -c Object)
+same "token 2 holds its own pair: six objects" "$n4" 6
+out=$(FINCA_PIN=$pin4 "$FINCA" -d ca token import-keys --serial $S4 2>&1)
+has "import-keys before any recovery: its own key is there already" \
+	"nothing to import \(1 encryption key already on the token\)" "$out"
+
+r=$(A io1 request create --type recover --subject $ID3 --app ysgl --cert $SC4 --json | jq -r .id)
+ok "the officer files a key recovery to the new signing certificate" A io1 request submit $r
+ok "the department approves" A ap1 request approve $r
+same "one approval: it still waits" "$(A ap1 request show $r --json | jq -r .state)" submitted
+ok "a second approver approves" A ap2 request approve $r
+ok "the operator accepts" env FINCA_ACCOUNT_PASSWORD=operator-pass-1 "$FINCA" -d ca --as op1 \
+	request accept $r
+c() { curl -s --cacert ca/ca/service.crt --cert op1.crt --key op1.key "$@"; }
+tok=$(c -H 'Content-Type: application/json' -d '{"password":"operator-pass-1"}' $api/login | jq -r .token)
+st=$(c -o body -w '%{http_code}' -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+	-d '{}' $api/requests/$r/produce)
+same "produced by the daemon (KM key open): the old encryption key recovered" \
+	"$st $(jq -r .result body)" "200 $EC3"
+
+# the attack: someone with the USBKey but not its PIN
+fails "import-keys with a wrong PIN" "wrong PIN" env FINCA_PIN=Wrong9999x "$FINCA" -d ca \
+	token import-keys --serial $S4
+same "it changed nothing on the token" "$(lsobj | grep -c Object)" "$n4"
+
+# a token pulled out after the key went on, before it is recorded
+a0=$(sqlite3 ca/finca.db "select count(*) from audit where action='token.key_import'")
+fails "token removed mid-import" "removed" env FINCA_FAULT=import-removed FINCA_PIN=$pin4 \
+	"$FINCA" -d ca token import-keys --serial $S4
+same "the key this run put on is gone again" "$(lsobj | grep -c Object)" "$n4"
+same "and nothing was recorded" \
+	"$(sqlite3 ca/finca.db "select count(*) from audit where action='token.key_import'")" "$a0"
+
+export FINCA_ACCOUNT_PASSWORD=operator-pass-1
+out=$(FINCA_PIN=$pin4 "$FINCA" token import-keys --module $M --serial $S4 $R 2>&1)
+same "import-keys (remote station) imports the recovered key, only it" "$out" \
+	"encryption key imported: certificate $EC3"
+objs=$(lsobj)
+same "three private keys on token 2" "$(grep -c 'Private Key Object; EC' <<<"$objs")" 3
+same "three certificates" "$(grep -c 'Certificate Object; type = X.509 cert' <<<"$objs")" 3
+old=
+for id in $(awk '/Private Key Object/{p=1} p&&/label:/{l=$0} p&&/ID:/{id=$2} p&&/Access:/{if (l ~ /\(enc\)/) print id; p=0}' <<<"$objs"); do
+	$P11 --token-label zhao-key2 --read-object --type cert --id $id -o rc.der >/dev/null 2>&1
+	[ "$(openssl x509 -inform DER -in rc.der -noout -serial | cut -d= -f2)" = "$EC3" ] && old=$id
+done
+same "the OLD encryption certificate is on token 2, its private key under its CKA_ID" "${#old}" 32
+ok "ECDH on token 2 with the recovered key" $P11 --token-label zhao-key2 --login --pin "$pin4" \
+	--derive -m ECDH1-DERIVE --id $old --input-file peer.der --output-file z4.token
+same "the same secret as openssl's with the old certificate's key" "$(xxd -p z4.token)" \
+	"$(xxd -p z3.ossl)"
+out=$(FINCA_PIN=$pin4 "$FINCA" token import-keys --module $M --serial $S4 $R 2>&1)
+unset FINCA_ACCOUNT_PASSWORD
+has "import-keys again imports nothing, and says so" \
+	"nothing to import \(2 encryption keys already on the token\)" "$out"
+same "no key was added twice" "$(lsobj | grep -c Object)" $((n4 + 3))
+same "the recovered key's import is audited once, for token 2" "$(sqlite3 ca/finca.db \
+	"select count(*) from audit where action='token.key_import' and object='token:$S4' and details like '%$EC3%'")" 1
+has "audit list shows it" "token.key_import" "$(finca -d ca audit list | grep "token:$S4")"
+ok "audit verify" finca -d ca audit verify
