@@ -279,7 +279,7 @@ int ra_cert_envelope(struct ca *ca, const struct actor *a, const char *serial, j
 		goto out;
 	if (json_array_size(items) == 0) {
 		rc = err_why(FINCA_ENOTFOUND, NULL, "km.no_envelope",
-			     "certificate %s: no enveloped key (not the signing half of an SM2 "
+			     "certificate %s: no enveloped key (not the signing half of a "
 			     "dual pair)", c.serial);
 		goto out;
 	}

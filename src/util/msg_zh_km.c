@@ -5,7 +5,7 @@
 #include "util/msg_int.h"
 
 static const struct msg_entry reasons[] = {
-	{ "km.no_envelope", "证书{1}没有数字信封（不是SM2双证书的签名证书）" },
+	{ "km.no_envelope", "证书{1}没有数字信封（不是双证书的签名证书）" },
 	{ "km.locked", "密钥管理：KM私钥未打开，无法恢复密钥（须由持有CA口令的服务进程执行）" },
 	{ "km.nothing", "{1}没有可恢复的托管加密密钥（新双证书自身的除外）" },
 	{ "km.recover_to", "证书{1}不是有效的SM2或P-256双证书签名证书：恢复的密钥须封装给新USBKey的签名证书" },
